@@ -3,11 +3,16 @@ const packages = ['core', 'actors', 'store-lmdb', 'engine', 'testkit', 'cli'];
 
 const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
-  ...Object.fromEntries(packages.map((name) => [`^@reprise/${name}$`, `<rootDir>/packages/${name}/src/index.ts`])),
+  ...Object.fromEntries(
+    packages.map((name) => [`^@reprise/${name}$`, `<rootDir>/packages/${name}/src/index.ts`]),
+  ),
 };
 
 const transform = {
-  '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j)sx?$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
 
 const project = (displayName, roots, testMatch) => ({
