@@ -1,1 +1,14 @@
-export {};
+export * from './duration.js';
+export * from './error-data.js';
+export * from './errors.js';
+export * from './event-validation.js';
+export * from './events.js';
+export * from './ids.js';
+export * from './in-memory-store.js';
+export * from './payload.js';
+export * from './projection.js';
+export * from './retry.js';
+export * from './run-segment.js';
+export * from './search-attributes.js';
+export * from './store.js';
+export * from './visibility.js';

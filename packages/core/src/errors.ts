@@ -1,0 +1,235 @@
+import type { ErrorData } from './error-data.js';
+
+/**
+ * The root of every error Reprise throws on purpose. `code` is stable across versions and is
+ * what callers should branch on; the message is for people.
+ */
+export abstract class RepriseError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A value that cannot cross the payload boundary (not JSON, too big, cyclic ...). */
+export class PayloadError extends RepriseError {
+  readonly code = 'invalid_payload';
+  constructor(
+    /** Where the bad value sits, e.g. `input.items[2].price`. */
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+/** A duration string or number that does not denote a non-negative finite time span. */
+export class DurationError extends RepriseError {
+  readonly code = 'invalid_duration';
+  constructor(readonly value: unknown) {
+    super(
+      `invalid duration ${JSON.stringify(value) ?? String(value)}: expected milliseconds (a non-negative finite number) or a string such as '250ms', '5s', '2m', '1h', '1d'`,
+    );
+  }
+}
+
+/** Any other argument that is out of its domain; `argument` names it. */
+export class InvalidArgumentError extends RepriseError {
+  readonly code = 'invalid_argument';
+  constructor(
+    readonly argument: string,
+    message: string,
+  ) {
+    super(`${argument}: ${message}`);
+  }
+}
+
+/** An event that is not one of the known variants or lacks a field its variant requires. */
+export class InvalidEventError extends RepriseError {
+  readonly code = 'invalid_event';
+  constructor(
+    readonly index: number,
+    message: string,
+  ) {
+    super(`event #${index}: ${message}`);
+  }
+}
+
+/** A conditional append whose `expectedSeq` is not the workflow's last seq. */
+export class ConcurrencyConflict extends RepriseError {
+  readonly code = 'concurrency_conflict';
+  constructor(
+    readonly workflowId: string,
+    readonly expectedSeq: number,
+    readonly actualSeq: number,
+  ) {
+    super(`workflow ${workflowId}: expected last seq ${expectedSeq}, found ${actualSeq}`);
+  }
+}
+
+/** A search attribute that the schema does not declare or whose value has the wrong type. */
+export class SearchAttributeError extends RepriseError {
+  readonly code = 'invalid_search_attribute';
+  constructor(
+    readonly attribute: string,
+    message: string,
+  ) {
+    super(`search attribute ${JSON.stringify(attribute)}: ${message}`);
+  }
+}
+
+/** A store was used after `close()`. */
+export class StoreClosedError extends RepriseError {
+  readonly code = 'store_closed';
+  constructor(operation: string) {
+    super(`store is closed: cannot ${operation}`);
+  }
+}
+
+/** Stored bytes that cannot be decoded; `key` names the damaged record. */
+export class StoreCorruption extends RepriseError {
+  readonly code = 'store_corruption';
+  constructor(
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`corrupt record at ${key}: ${message}`, options);
+  }
+}
+
+/** No workflow with this id exists. */
+export class WorkflowNotFoundError extends RepriseError {
+  readonly code = 'workflow_not_found';
+  constructor(readonly workflowId: string) {
+    super(`workflow ${JSON.stringify(workflowId)} not found`);
+  }
+}
+
+/** A start refused by the id-reuse policy or because the id is running. */
+export class WorkflowAlreadyStartedError extends RepriseError {
+  readonly code = 'workflow_already_started';
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+    readonly status: string,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} already exists (run ${runId}, ${status})`);
+  }
+}
+
+/** A workflow type that no registered definition has. */
+export class UnknownWorkflowTypeError extends RepriseError {
+  readonly code = 'unknown_workflow_type';
+  constructor(readonly workflowType: string) {
+    super(
+      `unknown workflow type ${JSON.stringify(workflowType)}: register it in Engine.create({ workflows })`,
+    );
+  }
+}
+
+/** An activity that no registered definition has. */
+export class UnknownActivityError extends RepriseError {
+  readonly code = 'unknown_activity';
+  constructor(readonly activityType: string) {
+    super(`unknown activity ${JSON.stringify(activityType)}: register it in Engine.create({ activities })`);
+  }
+}
+
+/** A signal (or other command) addressed to a run that has already closed. */
+export class WorkflowClosedError extends RepriseError {
+  readonly code = 'workflow_closed';
+  constructor(
+    readonly workflowId: string,
+    readonly status: string,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} is closed (${status})`);
+  }
+}
+
+/** The run ended `Failed`; `failure` is the recorded error. */
+export class WorkflowFailedError extends RepriseError {
+  readonly code = 'workflow_failed';
+  constructor(
+    readonly workflowId: string,
+    readonly failure: ErrorData,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} failed: ${failure.name}: ${failure.message}`);
+  }
+}
+
+/** The run ended `Cancelled`. */
+export class WorkflowCancelledError extends RepriseError {
+  readonly code = 'workflow_cancelled';
+  constructor(
+    readonly workflowId: string,
+    readonly reason: string | undefined,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} was cancelled${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+/** The run ended `TimedOut`. */
+export class WorkflowTimedOutError extends RepriseError {
+  readonly code = 'workflow_timed_out';
+  constructor(
+    readonly workflowId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** Raised inside workflow code (and to waiters) when the work it awaited was cancelled. */
+export class CancelledError extends RepriseError {
+  readonly code = 'cancelled';
+  constructor(readonly reason?: string) {
+    super(reason ? `cancelled: ${reason}` : 'cancelled');
+  }
+}
+
+/** An activity failed for good (retries exhausted or non-retryable); `failure` is its last error. */
+export class ActivityFailure extends RepriseError {
+  readonly code = 'activity_failed';
+  constructor(
+    readonly activityType: string,
+    readonly activityId: string,
+    readonly attempt: number,
+    readonly failure: ErrorData,
+  ) {
+    super(`activity ${activityType} (${activityId}) failed after ${attempt} attempt(s): ${failure.message}`);
+  }
+}
+
+/** A child workflow ended other than `Completed`; `failure` says how. */
+export class ChildWorkflowFailure extends RepriseError {
+  readonly code = 'child_workflow_failed';
+  constructor(
+    readonly childWorkflowId: string,
+    readonly failure: ErrorData,
+  ) {
+    super(`child workflow ${JSON.stringify(childWorkflowId)} failed: ${failure.message}`);
+  }
+}
+
+/**
+ * Replayed workflow code asked for something other than what its history recorded.
+ * The run is stalled, not failed: deploying code that matches resumes it.
+ */
+export class NonDeterminismError extends RepriseError {
+  readonly code = 'non_determinism';
+  constructor(
+    readonly workflowId: string,
+    /** The 0-based position of the command in the run. */
+    readonly position: number,
+    /** What history recorded at that position (`undefined`: nothing more was recorded). */
+    readonly recorded: string | undefined,
+    /** What the code asked for (`undefined`: the code finished early). */
+    readonly requested: string | undefined,
+  ) {
+    super(
+      `workflow ${JSON.stringify(workflowId)} diverged from its history at command #${position}: recorded ${recorded ?? 'nothing'}, code asked for ${requested ?? 'nothing'}`,
+    );
+  }
+}

@@ -1,0 +1,148 @@
+import { InvalidEventError } from './errors.js';
+import type { EventType, WorkflowEvent } from './events.js';
+import { encodePayload, type PayloadCheckOptions } from './payload.js';
+
+type FieldKind = 'string' | 'number' | 'boolean' | 'json' | 'object' | 'error' | 'stringOrNull';
+type FieldSpec = FieldKind | `${FieldKind}?`;
+
+/** The fields each variant requires (`?`: may be absent), beyond the envelope and `type`. */
+const eventFields = {
+  WorkflowStarted: {
+    workflowType: 'string',
+    input: 'json',
+    runId: 'string',
+    parentRunId: 'stringOrNull',
+    parent: 'object?',
+    searchAttributes: 'object?',
+    executionTimeout: 'number?',
+  },
+  WorkflowCompleted: { result: 'json' },
+  WorkflowFailed: { error: 'error' },
+  WorkflowCancelled: { reason: 'stringOrNull' },
+  WorkflowTimedOut: { timeout: 'object' },
+  WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },
+  SearchAttributesUpdated: { searchAttributes: 'object' },
+  ActivityScheduled: { activityId: 'string', activityType: 'string', input: 'json' },
+  ActivityStarted: { activityId: 'string', attempt: 'number' },
+  ActivityCompleted: { activityId: 'string', attempt: 'number', result: 'json' },
+  ActivityFailed: { activityId: 'string', attempt: 'number', error: 'error', retryAt: 'number?' },
+  ActivityCancelled: { activityId: 'string', reason: 'stringOrNull' },
+  TimerStarted: { timerId: 'string', fireAt: 'number' },
+  TimerFired: { timerId: 'string' },
+  TimerCancelled: { timerId: 'string' },
+  WithTimeoutCompleted: { scopeId: 'string', timedOut: 'boolean' },
+  SignalReceived: { signalName: 'string', payload: 'json', requestId: 'string?' },
+  SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json' },
+  ChildWorkflowStarted: {
+    childId: 'string',
+    childWorkflowId: 'string',
+    workflowType: 'string',
+    input: 'json',
+    parentClosePolicy: 'string',
+  },
+  ChildWorkflowCompleted: { childId: 'string', childWorkflowId: 'string', result: 'json' },
+  ChildWorkflowFailed: { childId: 'string', childWorkflowId: 'string', error: 'error' },
+  ChildWorkflowCancelled: { childId: 'string', childWorkflowId: 'string', reason: 'stringOrNull' },
+  ScheduleCreated: {
+    scheduleId: 'string',
+    spec: 'object',
+    workflowType: 'string',
+    input: 'json',
+    options: 'object',
+  },
+  ScheduleUpdated: { scheduleId: 'string', changes: 'object' },
+  SchedulePaused: { scheduleId: 'string', note: 'stringOrNull' },
+  ScheduleResumed: { scheduleId: 'string', note: 'stringOrNull' },
+  ScheduleDeleted: { scheduleId: 'string' },
+  ScheduleTriggered: { scheduleId: 'string', fireAt: 'number', startedWorkflowId: 'string' },
+} as const satisfies Record<EventType, Record<string, FieldSpec>>;
+
+/** Every event variant's tag. */
+export const EVENT_TYPES = Object.keys(eventFields) as readonly EventType[];
+
+const isEventType = (type: unknown): type is EventType =>
+  typeof type === 'string' && Object.hasOwn(eventFields, type);
+
+function fieldMatches(kind: FieldKind, value: unknown): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'json':
+      return value !== undefined;
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'stringOrNull':
+      return value === null || typeof value === 'string';
+    case 'error': {
+      const error = value as { name?: unknown; message?: unknown } | null;
+      return (
+        typeof error === 'object' &&
+        error !== null &&
+        typeof error.name === 'string' &&
+        typeof error.message === 'string'
+      );
+    }
+  }
+}
+
+/** The options of a batch check: what seq the batch must start at, and payload limits. */
+export interface EventBatchCheck {
+  readonly workflowId: string;
+  readonly expectedSeq: number;
+  readonly payload?: PayloadCheckOptions;
+}
+
+/**
+ * Checks a batch about to be appended: each event is a known variant with its fields, belongs
+ * to `workflowId`, carries seqs `expectedSeq + 1, + 2, ...`, and is JSON within the payload
+ * limit. Returns each event's JSON text, which is what a store keeps. Throws
+ * `InvalidEventError` or `PayloadError`; nothing is written by a caller that checks first.
+ */
+export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventBatchCheck): string[] {
+  if (!Array.isArray(events) || events.length === 0) {
+    throw new InvalidEventError(0, 'an append needs a non-empty array of events');
+  }
+  return events.map((event, index) => {
+    if (typeof event !== 'object' || event === null) throw new InvalidEventError(index, 'is not an object');
+    const candidate = event as unknown as Record<string, unknown>;
+    const type = candidate.type;
+    if (!isEventType(type)) throw new InvalidEventError(index, `unknown event type ${JSON.stringify(type)}`);
+    if (candidate.workflowId !== check.workflowId) {
+      throw new InvalidEventError(
+        index,
+        `${type} carries workflowId ${JSON.stringify(candidate.workflowId)}, appended to ${JSON.stringify(check.workflowId)}`,
+      );
+    }
+    const wantSeq = check.expectedSeq + index + 1;
+    if (candidate.seq !== wantSeq) {
+      throw new InvalidEventError(
+        index,
+        `${type} has seq ${JSON.stringify(candidate.seq)}, expected ${wantSeq}`,
+      );
+    }
+    if (!fieldMatches('number', candidate.recordedAt)) {
+      throw new InvalidEventError(
+        index,
+        `${type} has recordedAt ${JSON.stringify(candidate.recordedAt)}, expected epoch ms`,
+      );
+    }
+    const fields: Record<string, FieldSpec> = eventFields[type];
+    for (const [field, spec] of Object.entries(fields)) {
+      const optional = spec.endsWith('?');
+      const value = candidate[field];
+      if (optional && value === undefined) continue;
+      const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
+      if (!fieldMatches(kind, value)) {
+        throw new InvalidEventError(
+          index,
+          `${type}.${field} is ${JSON.stringify(value) ?? 'undefined'}, expected ${kind}`,
+        );
+      }
+    }
+    return encodePayload(event, { ...check.payload, path: check.payload?.path ?? `events[${index}]` });
+  });
+}

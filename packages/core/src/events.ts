@@ -1,0 +1,173 @@
+import type { ErrorData } from './error-data.js';
+import type { RunId, WorkflowId } from './ids.js';
+import type { JsonObject, JsonValue } from './payload.js';
+
+/** Every event carries these: its place in the workflow's history and when it was recorded. */
+export interface EventEnvelope {
+  /** 1-based, contiguous per workflow id across all of its runs. */
+  readonly seq: number;
+  /** Epoch milliseconds. */
+  readonly recordedAt: number;
+  readonly workflowId: WorkflowId;
+}
+
+/** Search attribute values as stored: JSON, checked against the schema at the engine boundary. */
+export type SearchAttributes = JsonObject;
+
+/** How a child relates to its parent run when the parent closes first. */
+export type ParentClosePolicy = 'terminate' | 'requestCancel' | 'abandon';
+
+/** The parent side of a child workflow's link. */
+export interface ParentLink {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  /** The child's ordinal in the parent's run: how the parent matches its outcome. */
+  readonly childId: string;
+  readonly parentClosePolicy: ParentClosePolicy;
+}
+
+/** What a run may hit: its whole-run deadline. */
+export interface TimeoutDescription {
+  readonly kind: 'execution';
+  readonly afterMs: number;
+}
+
+/** A schedule's timing. */
+export type ScheduleSpec = { readonly cron: string; readonly timezone?: string } | { readonly every: number };
+
+/** The body of each event variant, without its envelope. */
+export type EventBody =
+  | {
+      readonly type: 'WorkflowStarted';
+      readonly workflowType: string;
+      readonly input: JsonValue;
+      readonly runId: RunId;
+      /** The run this one continues (continue-as-new), or null for a fresh start. */
+      readonly parentRunId: RunId | null;
+      /** Set when this workflow is a child of another run. */
+      readonly parent?: ParentLink;
+      readonly searchAttributes?: SearchAttributes;
+      /** Milliseconds from this start until the run times out. */
+      readonly executionTimeout?: number;
+    }
+  | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
+  | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
+  | { readonly type: 'WorkflowCancelled'; readonly reason: string | null }
+  | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }
+  | {
+      readonly type: 'WorkflowContinuedAsNew';
+      readonly input: JsonValue;
+      readonly workflowType?: string;
+      /** The run that continued: a ContinuedAsNew counts as terminal only for this run. */
+      readonly parentRunId: RunId;
+    }
+  | { readonly type: 'SearchAttributesUpdated'; readonly searchAttributes: SearchAttributes }
+  | {
+      readonly type: 'ActivityScheduled';
+      readonly activityId: string;
+      readonly activityType: string;
+      readonly input: JsonValue;
+    }
+  | { readonly type: 'ActivityStarted'; readonly activityId: string; readonly attempt: number }
+  | {
+      readonly type: 'ActivityCompleted';
+      readonly activityId: string;
+      readonly attempt: number;
+      readonly result: JsonValue;
+    }
+  | {
+      readonly type: 'ActivityFailed';
+      readonly activityId: string;
+      readonly attempt: number;
+      readonly error: ErrorData;
+      /** When the next attempt is due; absent when this failure is final. */
+      readonly retryAt?: number;
+    }
+  | { readonly type: 'ActivityCancelled'; readonly activityId: string; readonly reason: string | null }
+  | { readonly type: 'TimerStarted'; readonly timerId: string; readonly fireAt: number }
+  | { readonly type: 'TimerFired'; readonly timerId: string }
+  | { readonly type: 'TimerCancelled'; readonly timerId: string }
+  | { readonly type: 'WithTimeoutCompleted'; readonly scopeId: string; readonly timedOut: boolean }
+  | {
+      readonly type: 'SignalReceived';
+      readonly signalName: string;
+      readonly payload: JsonValue;
+      /** Makes a signal idempotent: a second signal with the same id is not recorded. */
+      readonly requestId?: string;
+    }
+  | {
+      readonly type: 'SignalSent';
+      readonly targetWorkflowId: WorkflowId;
+      readonly signalName: string;
+      readonly payload: JsonValue;
+    }
+  | {
+      readonly type: 'ChildWorkflowStarted';
+      readonly childId: string;
+      readonly childWorkflowId: WorkflowId;
+      readonly workflowType: string;
+      readonly input: JsonValue;
+      readonly parentClosePolicy: ParentClosePolicy;
+    }
+  | {
+      readonly type: 'ChildWorkflowCompleted';
+      readonly childId: string;
+      readonly childWorkflowId: WorkflowId;
+      readonly result: JsonValue;
+    }
+  | {
+      readonly type: 'ChildWorkflowFailed';
+      readonly childId: string;
+      readonly childWorkflowId: WorkflowId;
+      readonly error: ErrorData;
+    }
+  | {
+      readonly type: 'ChildWorkflowCancelled';
+      readonly childId: string;
+      readonly childWorkflowId: WorkflowId;
+      readonly reason: string | null;
+    }
+  | {
+      readonly type: 'ScheduleCreated';
+      readonly scheduleId: string;
+      readonly spec: ScheduleSpec;
+      readonly workflowType: string;
+      readonly input: JsonValue;
+      readonly options: JsonObject;
+    }
+  | {
+      readonly type: 'ScheduleUpdated';
+      readonly scheduleId: string;
+      readonly changes: JsonObject;
+    }
+  | { readonly type: 'SchedulePaused'; readonly scheduleId: string; readonly note: string | null }
+  | { readonly type: 'ScheduleResumed'; readonly scheduleId: string; readonly note: string | null }
+  | { readonly type: 'ScheduleDeleted'; readonly scheduleId: string }
+  | {
+      readonly type: 'ScheduleTriggered';
+      readonly scheduleId: string;
+      /** The nominal fire time; with the schedule id it derives the started workflow's id. */
+      readonly fireAt: number;
+      readonly startedWorkflowId: WorkflowId;
+    };
+
+/** An event as it is stored: its body in its envelope. */
+export type WorkflowEvent = EventBody extends infer Body
+  ? Body extends EventBody
+    ? Body & EventEnvelope
+    : never
+  : never;
+
+/** The tag of every event variant. */
+export type EventType = EventBody['type'];
+
+/** The event variant with the given tag. */
+export type EventOf<T extends EventType> = Extract<WorkflowEvent, { readonly type: T }>;
+
+/** The event body variant with the given tag. */
+export type EventBodyOf<T extends EventType> = Extract<EventBody, { readonly type: T }>;
+
+/** The events that close a run. */
+export type TerminalEvent = EventOf<
+  'WorkflowCompleted' | 'WorkflowFailed' | 'WorkflowCancelled' | 'WorkflowTimedOut' | 'WorkflowContinuedAsNew'
+>;

@@ -1,0 +1,24 @@
+import { nanoid } from 'nanoid';
+
+declare const brand: unique symbol;
+/** A nominal string type: a `WorkflowId` cannot be passed where a `RunId` is expected. */
+export type Brand<T, Name extends string> = T & { readonly [brand]: Name };
+
+/** Identifies a workflow across all of its runs; its history is keyed by it. */
+export type WorkflowId = Brand<string, 'WorkflowId'>;
+/** Identifies one run (one segment of a workflow's history). */
+export type RunId = Brand<string, 'RunId'>;
+/** Identifies a schedule; its history lives under a workflow id of its own. */
+export type ScheduleId = Brand<string, 'ScheduleId'>;
+
+/** A fresh, URL-safe random workflow id. */
+export const newWorkflowId = (): WorkflowId => nanoid() as WorkflowId;
+/** A fresh, URL-safe random run id. */
+export const newRunId = (): RunId => nanoid() as RunId;
+
+/** Treats a caller-supplied string as a workflow id (no validation beyond the type). */
+export const asWorkflowId = (id: string): WorkflowId => id as WorkflowId;
+/** Treats a caller-supplied string as a run id. */
+export const asRunId = (id: string): RunId => id as RunId;
+/** Treats a caller-supplied string as a schedule id. */
+export const asScheduleId = (id: string): ScheduleId => id as ScheduleId;

@@ -1,0 +1,152 @@
+import { ConcurrencyConflict, InvalidArgumentError, StoreClosedError } from './errors.js';
+import { encodeEventBatch } from './event-validation.js';
+import type { WorkflowEvent } from './events.js';
+import type { WorkflowId } from './ids.js';
+import { decodePayload } from './payload.js';
+import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  DueTimer,
+  EventStore,
+  ReadHistoryOptions,
+  VisibilityStore,
+} from './store.js';
+import {
+  normalizeFilter,
+  pageOf,
+  type VisibilityFilter,
+  type VisibilityPage,
+  type WorkflowSummary,
+} from './visibility.js';
+
+interface StoredWorkflow {
+  /** Each event's JSON text: a read returns fresh copies the caller cannot use to change the store. */
+  readonly events: string[];
+  projection: WorkflowProjection;
+}
+
+/** Options of the in-memory store. */
+export interface InMemoryStoreOptions {
+  /** The largest event, in bytes of JSON (default 2 MiB). */
+  readonly maxPayloadBytes?: number;
+}
+
+/**
+ * A store in process memory, for tests and for apps that need no durability. It keeps the
+ * whole store contract: each append is checked, then applied in one synchronous step, so a
+ * reader sees all of it or none of it.
+ */
+export class InMemoryStore implements EventStore, VisibilityStore {
+  readonly #workflows = new Map<WorkflowId, StoredWorkflow>();
+  readonly #maxPayloadBytes: number | undefined;
+  #closed = false;
+
+  constructor(options: InMemoryStoreOptions = {}) {
+    this.#maxPayloadBytes = options.maxPayloadBytes;
+  }
+
+  async append(
+    workflowId: WorkflowId,
+    events: readonly WorkflowEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    this.#assertOpen('append');
+    const expectedSeq = options?.expectedSeq;
+    if (!Number.isInteger(expectedSeq) || expectedSeq < 0) {
+      throw new InvalidArgumentError(
+        'expectedSeq',
+        `${JSON.stringify(expectedSeq)} must be a non-negative integer`,
+      );
+    }
+    const encoded = encodeEventBatch(events, {
+      workflowId,
+      expectedSeq,
+      ...(this.#maxPayloadBytes === undefined ? {} : { payload: { maxBytes: this.#maxPayloadBytes } }),
+    });
+    const stored = this.#workflows.get(workflowId);
+    const actualSeq = stored?.events.length ?? 0;
+    if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
+    const copies = encoded.map((text) => decodePayload(text) as unknown as WorkflowEvent);
+    const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, copies);
+    if (stored) {
+      stored.events.push(...encoded);
+      stored.projection = projection;
+    } else {
+      this.#workflows.set(workflowId, { events: encoded, projection });
+    }
+    return { lastSeq: expectedSeq + encoded.length };
+  }
+
+  async readHistory(workflowId: WorkflowId, options: ReadHistoryOptions = {}): Promise<WorkflowEvent[]> {
+    this.#assertOpen('readHistory');
+    const fromSeq = options.fromSeq ?? 1;
+    if (!Number.isInteger(fromSeq) || fromSeq < 1) {
+      throw new InvalidArgumentError('fromSeq', `${JSON.stringify(fromSeq)} must be a positive integer`);
+    }
+    const events = this.#workflows.get(workflowId)?.events ?? [];
+    return events.slice(fromSeq - 1).map((text) => decodePayload(text) as unknown as WorkflowEvent);
+  }
+
+  async lastSeq(workflowId: WorkflowId): Promise<number> {
+    this.#assertOpen('lastSeq');
+    return this.#workflows.get(workflowId)?.events.length ?? 0;
+  }
+
+  async *listActive(): AsyncIterable<WorkflowId> {
+    this.#assertOpen('listActive');
+    const active = [...this.#workflows].filter(
+      ([, stored]) => stored.projection.summary?.status === 'Running',
+    );
+    for (const [workflowId] of active) yield workflowId;
+  }
+
+  async dueTimers(upTo: number): Promise<DueTimer[]> {
+    this.#assertOpen('dueTimers');
+    const due: DueTimer[] = [];
+    for (const [workflowId, stored] of this.#workflows) {
+      for (const [timerId, fireAt] of stored.projection.timers) {
+        if (fireAt <= upTo) due.push({ workflowId, timerId, fireAt });
+      }
+    }
+    return due.sort(
+      (a, b) =>
+        a.fireAt - b.fireAt ||
+        compareStrings(a.workflowId, b.workflowId) ||
+        compareStrings(a.timerId, b.timerId),
+    );
+  }
+
+  async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
+    this.#assertOpen('getSummary');
+    return this.#workflows.get(workflowId)?.projection.summary;
+  }
+
+  async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
+    this.#assertOpen('query');
+    return pageOf(this.#summaries(), normalizeFilter(filter));
+  }
+
+  async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
+    this.#assertOpen('count');
+    return pageOf(this.#summaries(), { ...normalizeFilter(filter), limit: Number.POSITIVE_INFINITY }).items
+      .length;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  *#summaries(): Iterable<WorkflowSummary> {
+    for (const stored of this.#workflows.values()) {
+      if (stored.projection.summary) yield stored.projection.summary;
+    }
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closed) throw new StoreClosedError(operation);
+  }
+}
+
+/** Code-unit order, the order LMDB keys and the list cursor use. */
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

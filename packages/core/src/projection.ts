@@ -1,0 +1,93 @@
+import type { WorkflowEvent } from './events.js';
+import type { JsonValue } from './payload.js';
+import { terminalOutcomeOfEvent } from './run-segment.js';
+import type { WorkflowSummary } from './visibility.js';
+
+/**
+ * What a store keeps beside a workflow's history, derived from it event by event: the
+ * visibility row and the timers its open run is waiting on. Stores update it in the same
+ * atomic step as the events, so it can be recomputed from the history and compared.
+ */
+export interface WorkflowProjection {
+  /** Absent until the history has a WorkflowStarted (a schedule's history never does). */
+  readonly summary: WorkflowSummary | undefined;
+  /** Pending timers of the open run: timerId → fireAt. Empty once the run is closed. */
+  readonly timers: ReadonlyMap<string, number>;
+}
+
+/** The projection of an empty history. */
+export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
+
+/** The projection after `events`, which follow whatever `previous` was projected from. */
+export function projectEvents(
+  previous: WorkflowProjection,
+  events: readonly WorkflowEvent[],
+): WorkflowProjection {
+  let summary = previous.summary;
+  let timers: Map<string, number> | undefined;
+  const editTimers = () => {
+    timers ??= new Map(previous.timers);
+    return timers;
+  };
+  for (const event of events) {
+    if (event.type === 'WorkflowStarted') {
+      const started: { -readonly [K in keyof WorkflowSummary]: WorkflowSummary[K] } = {
+        workflowId: event.workflowId,
+        runId: event.runId,
+        workflowType: event.workflowType,
+        status: 'Running',
+        createdAt: summary?.createdAt ?? event.recordedAt,
+        startedAt: event.recordedAt,
+        searchAttributes: event.searchAttributes ?? {},
+        historyLength: event.seq,
+        parentRunId: event.parentRunId,
+      };
+      if (event.parent) started.parent = event.parent;
+      summary = started;
+      editTimers().clear();
+      continue;
+    }
+    if (!summary) continue;
+    summary = { ...summary, historyLength: event.seq };
+    if (summary.status !== 'Running') continue;
+    const outcome = terminalOutcomeOfEvent(event, summary.runId);
+    if (outcome) {
+      summary = { ...summary, status: outcome.status, closedAt: event.recordedAt };
+      editTimers().clear();
+      continue;
+    }
+    switch (event.type) {
+      case 'SearchAttributesUpdated':
+        summary = {
+          ...summary,
+          searchAttributes: mergeAttributes(summary.searchAttributes, event.searchAttributes),
+        };
+        break;
+      case 'TimerStarted':
+        editTimers().set(event.timerId, event.fireAt);
+        break;
+      case 'TimerFired':
+      case 'TimerCancelled':
+        editTimers().delete(event.timerId);
+        break;
+    }
+  }
+  return { summary, timers: timers ?? previous.timers };
+}
+
+/** Upserted attributes over the current ones; a `null` value removes the attribute. */
+export function mergeAttributes(
+  current: Readonly<Record<string, JsonValue>>,
+  update: Readonly<Record<string, JsonValue>>,
+): Record<string, JsonValue> {
+  const merged: Record<string, JsonValue> = { ...current };
+  for (const [name, value] of Object.entries(update)) {
+    if (value === null) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
+}
+
+/** The projection of a whole history. */
+export const projectHistory = (history: readonly WorkflowEvent[]): WorkflowProjection =>
+  projectEvents(EMPTY_PROJECTION, history);

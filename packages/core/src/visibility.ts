@@ -1,0 +1,299 @@
+import { InvalidArgumentError } from './errors.js';
+import type { ParentLink, SearchAttributes } from './events.js';
+import type { RunId, WorkflowId } from './ids.js';
+import { type JsonValue, jsonEqual } from './payload.js';
+import { WORKFLOW_STATUSES, type WorkflowStatus } from './run-segment.js';
+
+/** One row of the list of workflows: the latest run of a workflow id, projected from its history. */
+export interface WorkflowSummary {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  readonly status: WorkflowStatus;
+  /** When the workflow id's first event was recorded; never changes, so it orders pages stably. */
+  readonly createdAt: number;
+  /** When the latest run started. */
+  readonly startedAt: number;
+  /** When the latest run closed; absent while it runs. */
+  readonly closedAt?: number;
+  readonly searchAttributes: SearchAttributes;
+  /** The last seq of the history. */
+  readonly historyLength: number;
+  readonly parentRunId: RunId | null;
+  readonly parent?: ParentLink;
+}
+
+/**
+ * A condition on one search attribute. A bare value matches equal values (for a list
+ * attribute, lists containing it); an object combines operators, all of which must hold.
+ */
+export type SearchAttributePredicate = JsonValue | PredicateOperators;
+
+/** The operators of a search-attribute predicate; all given ones must hold. */
+export interface PredicateOperators {
+  readonly eq?: JsonValue;
+  readonly in?: readonly JsonValue[];
+  readonly gt?: number | string;
+  readonly gte?: number | string;
+  readonly lt?: number | string;
+  readonly lte?: number | string;
+  /** A word in a text attribute (case-insensitive), or an element of a keyword list. */
+  readonly contains?: string;
+  readonly prefix?: string;
+  readonly exists?: boolean;
+}
+
+/** Which workflows to list. Every given condition must hold. */
+export interface VisibilityFilter {
+  readonly status?: WorkflowStatus | readonly WorkflowStatus[];
+  readonly workflowType?: string | readonly string[];
+  /** Latest run started strictly after (epoch ms). */
+  readonly startedAfter?: number;
+  /** Latest run started strictly before (epoch ms). */
+  readonly startedBefore?: number;
+  readonly closedAfter?: number;
+  readonly closedBefore?: number;
+  readonly searchAttributes?: Readonly<Record<string, SearchAttributePredicate>>;
+  /** Page size, 1 to 10,000; default 100. */
+  readonly limit?: number;
+  /** Where the previous page stopped, as returned with it. */
+  readonly cursor?: string;
+}
+
+/** A page of summaries; `cursor` is present when more rows may follow. */
+export interface VisibilityPage {
+  readonly items: readonly WorkflowSummary[];
+  readonly cursor?: string;
+}
+
+/** The page size when a filter gives none, and the largest allowed. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 10_000;
+
+const predicateOperators = new Set(['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'contains', 'prefix', 'exists']);
+
+/** The position of a row in list order: newest workflow first, then by id. */
+export interface ListPosition {
+  readonly createdAt: number;
+  readonly workflowId: string;
+}
+
+/** List order: `createdAt` descending, then `workflowId` ascending. Stable while appends go on. */
+export function compareListPosition(a: ListPosition, b: ListPosition): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0;
+}
+
+/** The opaque cursor for the page after `position`. */
+export function encodeCursor(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.workflowId]), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor made by `encodeCursor`; throws `InvalidArgumentError` for anything else. */
+export function decodeCursor(cursor: string): ListPosition {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && typeof decoded[0] === 'number' && typeof decoded[1] === 'string') {
+      return { createdAt: decoded[0], workflowId: decoded[1] };
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new InvalidArgumentError(
+    'cursor',
+    `${JSON.stringify(cursor)} is not a cursor returned by a previous page`,
+  );
+}
+
+/** A filter with its parts checked and put in canonical form. */
+export interface NormalizedFilter {
+  readonly statuses?: ReadonlySet<WorkflowStatus>;
+  readonly workflowTypes?: ReadonlySet<string>;
+  readonly startedAfter?: number;
+  readonly startedBefore?: number;
+  readonly closedAfter?: number;
+  readonly closedBefore?: number;
+  readonly searchAttributes: readonly (readonly [string, SearchAttributePredicate])[];
+  readonly limit: number;
+  readonly after?: ListPosition;
+}
+
+const asList = <T>(value: T | readonly T[]): readonly T[] => (Array.isArray(value) ? value : [value as T]);
+
+/** Checks a filter; a bad part throws `InvalidArgumentError` naming it. */
+export function normalizeFilter(filter: VisibilityFilter = {}): NormalizedFilter {
+  if (typeof filter !== 'object' || filter === null)
+    throw new InvalidArgumentError('filter', 'must be an object');
+  const known = new Set([
+    'status',
+    'workflowType',
+    'startedAfter',
+    'startedBefore',
+    'closedAfter',
+    'closedBefore',
+    'searchAttributes',
+    'limit',
+    'cursor',
+  ]);
+  for (const key of Object.keys(filter)) {
+    if (!known.has(key)) throw new InvalidArgumentError(`filter.${key}`, 'is not a filter field');
+  }
+  let statuses: Set<WorkflowStatus> | undefined;
+  if (filter.status !== undefined) {
+    statuses = new Set(asList(filter.status));
+    for (const status of statuses) {
+      if (!WORKFLOW_STATUSES.includes(status)) {
+        throw new InvalidArgumentError(
+          'filter.status',
+          `${JSON.stringify(status)} is not one of ${WORKFLOW_STATUSES.join(', ')}`,
+        );
+      }
+    }
+  }
+  let workflowTypes: Set<string> | undefined;
+  if (filter.workflowType !== undefined) {
+    workflowTypes = new Set(asList(filter.workflowType));
+    for (const type of workflowTypes) {
+      if (typeof type !== 'string')
+        throw new InvalidArgumentError('filter.workflowType', `${JSON.stringify(type)} is not a string`);
+    }
+  }
+  for (const key of ['startedAfter', 'startedBefore', 'closedAfter', 'closedBefore'] as const) {
+    const value = filter[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new InvalidArgumentError(`filter.${key}`, `${JSON.stringify(value)} is not epoch milliseconds`);
+    }
+  }
+  const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new InvalidArgumentError(
+      'filter.limit',
+      `${JSON.stringify(limit)} must be an integer from 1 to ${MAX_PAGE_SIZE}`,
+    );
+  }
+  const searchAttributes = Object.entries(filter.searchAttributes ?? {});
+  for (const [name, predicate] of searchAttributes) {
+    if (isOperatorObject(predicate)) {
+      for (const operator of Object.keys(predicate)) {
+        if (!predicateOperators.has(operator)) {
+          throw new InvalidArgumentError(
+            `filter.searchAttributes.${name}.${operator}`,
+            `is not an operator; one of ${[...predicateOperators].join(', ')}`,
+          );
+        }
+      }
+      if (predicate.in !== undefined && !Array.isArray(predicate.in)) {
+        throw new InvalidArgumentError(`filter.searchAttributes.${name}.in`, 'must be an array');
+      }
+    }
+  }
+  const normalized: { -readonly [K in keyof NormalizedFilter]: NormalizedFilter[K] } = {
+    searchAttributes,
+    limit,
+  };
+  if (statuses) normalized.statuses = statuses;
+  if (workflowTypes) normalized.workflowTypes = workflowTypes;
+  if (filter.startedAfter !== undefined) normalized.startedAfter = filter.startedAfter;
+  if (filter.startedBefore !== undefined) normalized.startedBefore = filter.startedBefore;
+  if (filter.closedAfter !== undefined) normalized.closedAfter = filter.closedAfter;
+  if (filter.closedBefore !== undefined) normalized.closedBefore = filter.closedBefore;
+  if (filter.cursor !== undefined) normalized.after = decodeCursor(filter.cursor);
+  return normalized;
+}
+
+const isOperatorObject = (predicate: SearchAttributePredicate): predicate is PredicateOperators =>
+  typeof predicate === 'object' && predicate !== null && !Array.isArray(predicate);
+
+/** Whether a summary satisfies every condition of a filter (the cursor and limit aside). */
+export function matchesFilter(summary: WorkflowSummary, filter: NormalizedFilter): boolean {
+  if (filter.statuses && !filter.statuses.has(summary.status)) return false;
+  if (filter.workflowTypes && !filter.workflowTypes.has(summary.workflowType)) return false;
+  if (filter.startedAfter !== undefined && !(summary.startedAt > filter.startedAfter)) return false;
+  if (filter.startedBefore !== undefined && !(summary.startedAt < filter.startedBefore)) return false;
+  if (
+    filter.closedAfter !== undefined &&
+    !(summary.closedAt !== undefined && summary.closedAt > filter.closedAfter)
+  ) {
+    return false;
+  }
+  if (
+    filter.closedBefore !== undefined &&
+    !(summary.closedAt !== undefined && summary.closedAt < filter.closedBefore)
+  ) {
+    return false;
+  }
+  return filter.searchAttributes.every(([name, predicate]) =>
+    attributeMatches(
+      Object.hasOwn(summary.searchAttributes, name) ? summary.searchAttributes[name] : undefined,
+      predicate,
+    ),
+  );
+}
+
+/** Equality as list filters mean it: a scalar matches a list that contains it. */
+function valueMatches(stored: JsonValue | undefined, wanted: JsonValue): boolean {
+  if (stored === undefined) return false;
+  if (Array.isArray(stored) && !Array.isArray(wanted)) return stored.some((item) => jsonEqual(item, wanted));
+  return jsonEqual(stored, wanted);
+}
+
+/** The words of a text attribute, as `contains` matches them. */
+export function textTokens(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((token) => token.length > 0);
+}
+
+function ordered(
+  stored: JsonValue | undefined,
+  bound: number | string,
+  test: (order: number) => boolean,
+): boolean {
+  if (typeof stored !== typeof bound || (typeof stored !== 'number' && typeof stored !== 'string'))
+    return false;
+  return test(stored < bound ? -1 : stored > bound ? 1 : 0);
+}
+
+/** Whether one stored attribute value satisfies a predicate. */
+export function attributeMatches(
+  stored: JsonValue | undefined,
+  predicate: SearchAttributePredicate,
+): boolean {
+  if (!isOperatorObject(predicate)) return valueMatches(stored, predicate);
+  const present = stored !== undefined && stored !== null;
+  if (predicate.exists !== undefined && predicate.exists !== present) return false;
+  if (predicate.eq !== undefined && !valueMatches(stored, predicate.eq)) return false;
+  if (predicate.in !== undefined && !predicate.in.some((wanted) => valueMatches(stored, wanted)))
+    return false;
+  if (predicate.gt !== undefined && !ordered(stored, predicate.gt, (order) => order > 0)) return false;
+  if (predicate.gte !== undefined && !ordered(stored, predicate.gte, (order) => order >= 0)) return false;
+  if (predicate.lt !== undefined && !ordered(stored, predicate.lt, (order) => order < 0)) return false;
+  if (predicate.lte !== undefined && !ordered(stored, predicate.lte, (order) => order <= 0)) return false;
+  if (predicate.contains !== undefined) {
+    const word = predicate.contains;
+    const found = Array.isArray(stored)
+      ? stored.includes(word)
+      : typeof stored === 'string' && textTokens(stored).includes(word.toLowerCase());
+    if (!found) return false;
+  }
+  if (predicate.prefix !== undefined && !(typeof stored === 'string' && stored.startsWith(predicate.prefix)))
+    return false;
+  return true;
+}
+
+/**
+ * One page from rows in any order: those matching the filter, in list order, after the
+ * cursor. What a store without indexes does; an indexed store must return the same page.
+ */
+export function pageOf(rows: Iterable<WorkflowSummary>, filter: NormalizedFilter): VisibilityPage {
+  const matching: WorkflowSummary[] = [];
+  for (const row of rows) {
+    if (filter.after && compareListPosition(row, filter.after) <= 0) continue;
+    if (matchesFilter(row, filter)) matching.push(row);
+  }
+  matching.sort(compareListPosition);
+  const items = matching.slice(0, filter.limit);
+  const last = items[items.length - 1];
+  return matching.length > filter.limit && last ? { items, cursor: encodeCursor(last) } : { items };
+}
