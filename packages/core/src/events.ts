@@ -171,3 +171,18 @@ export type EventBodyOf<T extends EventType> = Extract<EventBody, { readonly typ
 export type TerminalEvent = EventOf<
   'WorkflowCompleted' | 'WorkflowFailed' | 'WorkflowCancelled' | 'WorkflowTimedOut' | 'WorkflowContinuedAsNew'
 >;
+
+/**
+ * Puts bodies into envelopes: seqs `afterSeq + 1, + 2, ...`, all recorded at `recordedAt`.
+ * This is how an append's batch is made.
+ */
+export function envelopeEvents(
+  workflowId: WorkflowId,
+  afterSeq: number,
+  recordedAt: number,
+  bodies: readonly EventBody[],
+): WorkflowEvent[] {
+  return bodies.map(
+    (body, index) => ({ ...body, seq: afterSeq + index + 1, recordedAt, workflowId }) as WorkflowEvent,
+  );
+}

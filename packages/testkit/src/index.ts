@@ -1,1 +1,2 @@
-export {};
+export * from './arbitraries.js';
+export * from './conformance.js';

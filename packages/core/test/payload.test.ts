@@ -1,0 +1,96 @@
+import { checkPayload, encodePayload, jsonEqual, PayloadError } from '@reprise/core';
+import { payloadArbitrary } from '@reprise/testkit';
+import fc from 'fast-check';
+
+const refuse = (value: unknown, path: string, reason: RegExp, maxBytes?: number) => {
+  let error: unknown;
+  try {
+    checkPayload(value, { path: 'input', ...(maxBytes ? { maxBytes } : {}) });
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(PayloadError);
+  expect(error).toMatchObject({ code: 'invalid_payload', path });
+  expect((error as Error).message).toMatch(reason);
+};
+
+describe('checkPayload', () => {
+  it('refuses each kind of non-JSON value, naming its path', () => {
+    refuse(undefined, 'input', /undefined/);
+    refuse({ a: undefined }, 'input.a', /undefined/);
+    refuse({ items: [1, () => 2] }, 'input.items[1]', /function/);
+    refuse({ id: Symbol('x') }, 'input.id', /symbol/);
+    refuse({ big: 10n }, 'input.big', /BigInt/);
+    refuse({ price: Number.NaN }, 'input.price', /NaN is not a finite/);
+    refuse([Number.POSITIVE_INFINITY], 'input[0]', /Infinity/);
+    refuse({ when: new Date(0) }, 'input.when', /Date is not a plain JSON object/);
+    refuse({ set: new Map() }, 'input.set', /Map/);
+    refuse({ 'odd key': { x: undefined } }, 'input["odd key"].x', /undefined/);
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    refuse([1, , 3], 'input[1]', /sparse/);
+    const cyclic: Record<string, unknown> = { a: { b: {} } };
+    (cyclic.a as Record<string, unknown>).b = cyclic;
+    refuse(cyclic, 'input.a.b', /cycle/);
+    refuse({ s: 'x'.repeat(100) }, 'input', /over the limit of 50/, 50);
+  });
+
+  it('accepts shared (non-cyclic) references and counts bytes, not characters, against the limit', () => {
+    const shared = { x: 1 };
+    expect(checkPayload({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } });
+    expect(() => checkPayload('é'.repeat(30), { maxBytes: 50 })).toThrow(PayloadError);
+    expect(checkPayload('e'.repeat(30), { maxBytes: 50 })).toBe('e'.repeat(30));
+  });
+
+  it('keeps __proto__ as an own key and never touches a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}');
+    const checked = checkPayload(value) as Record<string, unknown>;
+    expect(Object.hasOwn(checked, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(checked)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(encodePayload(value)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+
+  it('returns a copy that shares nothing with the input', () => {
+    const input = { list: [1, { deep: true }] };
+    const copy = checkPayload(input) as { list: [number, { deep: boolean }] };
+    copy.list[1].deep = false;
+    expect(input.list[1]).toEqual({ deep: true });
+  });
+
+  it('round-trips every JSON value it accepts', () => {
+    fc.assert(
+      fc.property(payloadArbitrary(), (value) => {
+        expect(jsonEqual(checkPayload(value), JSON.parse(JSON.stringify(value)))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never accepts a value JSON cannot carry faithfully', () => {
+    const unfaithful = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(Number.NaN),
+      fc.constant(Number.NEGATIVE_INFINITY),
+      fc.bigInt(),
+      fc.func(fc.integer()),
+      fc.constant(Symbol('s')),
+      fc.date(),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 2 }), unfaithful, fc.string(), (host, bad, key) => {
+        const nested = { host, [key]: [bad] };
+        expect(() => checkPayload(nested)).toThrow(PayloadError);
+        expect(() => checkPayload(bad)).toThrow(PayloadError);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('jsonEqual', () => {
+  it('ignores key order and tells arrays from objects', () => {
+    expect(jsonEqual({ a: 1, b: [2] }, { b: [2], a: 1 })).toBe(true);
+    expect(jsonEqual([1], { 0: 1 })).toBe(false);
+    expect(jsonEqual({ a: null }, {})).toBe(false);
+  });
+});
