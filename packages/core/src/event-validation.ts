@@ -19,6 +19,7 @@ const eventFields = {
   WorkflowCompleted: { result: 'json' },
   WorkflowFailed: { error: 'error' },
   WorkflowCancelled: { reason: 'stringOrNull' },
+  WorkflowCancelRequested: { reason: 'stringOrNull' },
   WorkflowTimedOut: { timeout: 'object' },
   WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },
   SearchAttributesUpdated: { searchAttributes: 'object' },

@@ -53,6 +53,8 @@ export type EventBody =
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
   | { readonly type: 'WorkflowCancelled'; readonly reason: string | null }
+  /** Cancellation was asked for; the code sees it and decides how to end. */
+  | { readonly type: 'WorkflowCancelRequested'; readonly reason: string | null }
   | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }
   | {
       readonly type: 'WorkflowContinuedAsNew';

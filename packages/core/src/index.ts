@@ -1,3 +1,5 @@
+export * from './commands.js';
+export * from './definitions.js';
 export * from './duration.js';
 export * from './error-data.js';
 export * from './errors.js';
@@ -7,8 +9,11 @@ export * from './ids.js';
 export * from './in-memory-store.js';
 export * from './payload.js';
 export * from './projection.js';
+export * from './replay.js';
 export * from './retry.js';
 export * from './run-segment.js';
 export * from './search-attributes.js';
+export * from './seeded-random.js';
 export * from './store.js';
 export * from './visibility.js';
+export * from './workflow-execution.js';

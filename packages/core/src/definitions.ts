@@ -1,0 +1,139 @@
+import type { Duration } from './duration.js';
+import { InvalidArgumentError } from './errors.js';
+import type { ParentClosePolicy, SearchAttributes } from './events.js';
+import type { RunId, WorkflowId } from './ids.js';
+import type { JsonValue } from './payload.js';
+import type { RetryPolicyInput } from './retry.js';
+
+/** What an activity attempt knows about itself. */
+export interface ActivityContext {
+  readonly workflowId: WorkflowId;
+  readonly activityId: string;
+  readonly activityType: string;
+  /** 1-based. */
+  readonly attempt: number;
+  /** `workflowId/activityId`: the same for every attempt, so side effects can be deduplicated. */
+  readonly idempotencyKey: string;
+  /** Aborted when the attempt times out, the workflow is cancelled or the engine shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/** How an activity is run: retries and timeouts. */
+export interface ActivityOptions {
+  readonly retry?: RetryPolicyInput;
+  /** Longest one attempt may take; a timed-out attempt counts as a failure and may be retried. */
+  readonly startToCloseTimeout?: Duration;
+  /** Longest all attempts together may take, from scheduling; beyond it the activity fails for good. */
+  readonly scheduleToCloseTimeout?: Duration;
+}
+
+/** An activity: the place for side effects, run at least once per scheduling. */
+export interface ActivityDefinition<I = JsonValue, O = JsonValue> {
+  readonly kind: 'activity';
+  readonly name: string;
+  readonly run: (input: I, context: ActivityContext) => Promise<O> | O;
+  readonly options: ActivityOptions;
+}
+
+/** Options of `ctx.child` and `ctx.startChild`. */
+export interface ChildOptions {
+  readonly workflowId?: string;
+  readonly parentClosePolicy?: ParentClosePolicy;
+  readonly searchAttributes?: SearchAttributes;
+}
+
+/** A child workflow started with `ctx.startChild`. */
+export interface ChildHandle<O> {
+  readonly workflowId: WorkflowId;
+  /** Settles with the child's outcome: its result, or a `ChildWorkflowFailure`. */
+  result(): Promise<O>;
+}
+
+/**
+ * Everything workflow code may do. Each call is a command, recorded in the run's history; on
+ * replay the same calls must come in the same order. Anything else non-deterministic
+ * (`Date.now()`, `Math.random()`, I/O) breaks replay.
+ */
+export interface WorkflowContext {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  /** Runs an activity (with its retries) and resolves with its result, or rejects with an `ActivityFailure`. */
+  activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O>;
+  /** A durable timer: survives restarts; one that fell due while the process was down fires at once. */
+  sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void>;
+  /**
+   * The next signal of this name (signals are matched by name and occurrence). With a timeout,
+   * resolves `undefined` if none arrives in time.
+   */
+  waitForSignal<T extends JsonValue = JsonValue>(
+    name: string,
+    options?: { readonly timeout?: Duration },
+  ): Promise<T | undefined>;
+  /** Sends a signal to another workflow (recorded as SignalSent here, SignalReceived there). */
+  signalWorkflow(workflowId: string, name: string, payload?: JsonValue): Promise<void>;
+  /** Starts a child workflow and waits for its result. */
+  child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O>;
+  /** Starts a child workflow and returns a handle once it has started. */
+  startChild<I, O>(
+    definition: WorkflowDefinition<I, O>,
+    input: I,
+    options?: ChildOptions,
+  ): Promise<ChildHandle<O>>;
+  /** Ends this run and starts a new one of the same workflow id with `input` (history starts afresh). */
+  continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never>;
+  /** Runs `fn`, rejecting with a `TimeoutError`-named error if it has not settled within `duration`. */
+  withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T>;
+  /** Upserts search attributes of this run (`null` removes one); `engine.list` sees them at once. */
+  upsertSearchAttributes(attributes: SearchAttributes): void;
+  /** Answers `handle.query(name, args)` from live state; the handler must not change state or call ctx. */
+  setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void;
+  /** The time of the event being applied (epoch ms): the same on replay. */
+  now(): number;
+  /** A number in [0, 1) drawn from a generator seeded by (workflowId, runId, draw ordinal). */
+  random(): number;
+  /** A v4-format UUID from the same seeded generator. */
+  uuid(): string;
+  /** Aborted when cancellation of this run is requested. */
+  readonly cancelled: AbortSignal;
+  /**
+   * Runs `fn` with a context whose calls cancellation does not reach, for clean-up after a
+   * cancel: `await ctx.nonCancellable((safe) => safe.activity(refund, order))`.
+   */
+  nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T>;
+}
+
+/** A workflow: deterministic code that orchestrates activities, timers, signals and children. */
+export interface WorkflowDefinition<I = JsonValue, O = JsonValue> {
+  readonly kind: 'workflow';
+  readonly name: string;
+  readonly run: (ctx: WorkflowContext, input: I) => Promise<O>;
+}
+
+const checkName = (what: string, name: unknown): string => {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InvalidArgumentError(`${what} name`, `${JSON.stringify(name)} must be a non-empty string`);
+  }
+  return name;
+};
+
+/** Declares an activity. */
+export function defineActivity<I = JsonValue, O = JsonValue>(
+  name: string,
+  run: (input: I, context: ActivityContext) => Promise<O> | O,
+  options: ActivityOptions = {},
+): ActivityDefinition<I, O> {
+  checkName('activity', name);
+  if (typeof run !== 'function') throw new InvalidArgumentError(`activity ${name}`, 'needs a function');
+  return Object.freeze({ kind: 'activity', name, run, options });
+}
+
+/** Declares a workflow. */
+export function defineWorkflow<I = JsonValue, O = JsonValue>(
+  name: string,
+  run: (ctx: WorkflowContext, input: I) => Promise<O>,
+): WorkflowDefinition<I, O> {
+  checkName('workflow', name);
+  if (typeof run !== 'function') throw new InvalidArgumentError(`workflow ${name}`, 'needs a function');
+  return Object.freeze({ kind: 'workflow', name, run });
+}

@@ -1,0 +1,96 @@
+import {
+  type Command,
+  commandEvent,
+  commandMatchKey,
+  describeCommandEvent,
+  isCommandEvent,
+} from './commands.js';
+import type { WorkflowDefinition } from './definitions.js';
+import { NonDeterminismError } from './errors.js';
+import type { EventOf, WorkflowEvent } from './events.js';
+import type { TerminalOutcome } from './run-segment.js';
+import { terminalOutcomeOfEvent } from './run-segment.js';
+import { type ExecutionInit, WorkflowExecution } from './workflow-execution.js';
+
+/** Waits until every pending microtask has run, so the workflow code is blocked on ctx again. */
+export type Settle = () => Promise<void>;
+
+/** The default barrier: one macrotask turn lets all queued microtasks run first. */
+export const settle: Settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** The interpreter's start parameters, read from a run's WorkflowStarted. */
+export function executionInitFromStart(
+  started: EventOf<'WorkflowStarted'>,
+  definition: WorkflowDefinition<never, unknown>,
+  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes'> = {},
+): ExecutionInit {
+  return {
+    workflowId: started.workflowId,
+    runId: started.runId,
+    workflowType: started.workflowType,
+    input: started.input,
+    startedAt: started.recordedAt,
+    definition,
+    ...extra,
+  };
+}
+
+/** A run brought back to where its history ends. */
+export interface ReplayResult {
+  readonly execution: WorkflowExecution;
+  /** Commands the code issued past the end of history: new work, not yet recorded. */
+  readonly unmatched: Command[];
+  /** The run's recorded terminal outcome, if its segment has one. */
+  readonly recordedOutcome: TerminalOutcome | undefined;
+}
+
+/**
+ * Re-executes a run against its recorded segment (its WorkflowStarted first). Recorded inputs
+ * are applied in order, settling the code after each; every recorded command must match the
+ * next command the code issued, by kind and name. A mismatch throws `NonDeterminismError`
+ * naming the position, the recorded event and what the code asked for.
+ */
+export async function replayRun(
+  init: ExecutionInit,
+  segment: readonly WorkflowEvent[],
+  options: { readonly settle?: Settle } = {},
+): Promise<ReplayResult> {
+  const barrier = options.settle ?? settle;
+  const execution = new WorkflowExecution(init);
+  execution.start();
+  await barrier();
+  const issued: Command[] = execution.takeCommands();
+  let position = 0;
+  let recordedOutcome: TerminalOutcome | undefined;
+  for (const event of segment.slice(1)) {
+    recordedOutcome = terminalOutcomeOfEvent(event, init.runId);
+    if (recordedOutcome) break;
+    if (isCommandEvent(event)) {
+      const command = issued.shift();
+      const recorded = describeCommandEvent(event);
+      if (!command) {
+        throw new NonDeterminismError(init.workflowId, position, recorded, undefined);
+      }
+      const requested = commandEvent(command);
+      if (commandMatchKey(requested) !== commandMatchKey(event)) {
+        throw new NonDeterminismError(init.workflowId, position, recorded, describeCommandEvent(requested));
+      }
+      position++;
+      continue;
+    }
+    if (execution.outcome) continue;
+    try {
+      execution.apply(event, event.recordedAt);
+    } catch (error) {
+      throw new NonDeterminismError(
+        init.workflowId,
+        position,
+        `${event.type} (seq ${event.seq})`,
+        (error as Error).message,
+      );
+    }
+    await barrier();
+    issued.push(...execution.takeCommands());
+  }
+  return { execution, unmatched: issued, recordedOutcome };
+}

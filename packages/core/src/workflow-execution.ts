@@ -1,0 +1,624 @@
+import type { ActivityExecutionOptions, Command } from './commands.js';
+import type {
+  ActivityDefinition,
+  ActivityOptions,
+  ChildHandle,
+  ChildOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+} from './definitions.js';
+import { type Duration, toMs } from './duration.js';
+import { type ErrorData, toErrorData } from './error-data.js';
+import {
+  ActivityFailure,
+  CancelledError,
+  ChildWorkflowFailure,
+  InvalidArgumentError,
+  RepriseError,
+} from './errors.js';
+import type { EventBody, SearchAttributes } from './events.js';
+import { asWorkflowId, type RunId, type WorkflowId } from './ids.js';
+import { checkPayload, type JsonValue } from './payload.js';
+import { normalizeRetryPolicy } from './retry.js';
+import { seededRandom, seededUuid } from './seeded-random.js';
+
+/** How a run's code ended, before the engine records it. */
+export type ExecutionOutcome =
+  | { readonly status: 'Completed'; readonly result: JsonValue }
+  | { readonly status: 'Failed'; readonly error: ErrorData }
+  | { readonly status: 'Cancelled'; readonly reason: string | null }
+  | { readonly status: 'ContinuedAsNew'; readonly input: JsonValue; readonly workflowType?: string };
+
+/** What a run's interpreter needs to start. */
+export interface ExecutionInit {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  readonly input: JsonValue;
+  /** `recordedAt` of the run's WorkflowStarted: `ctx.now()` until the first event is applied. */
+  readonly startedAt: number;
+  readonly definition: WorkflowDefinition<never, unknown>;
+  /** Checks upserted search attributes (the engine's schema); throws to refuse them. */
+  readonly checkSearchAttributes?: (attributes: SearchAttributes) => SearchAttributes;
+  /** The largest payload, in bytes of JSON. */
+  readonly maxPayloadBytes?: number;
+}
+
+/** Raised by `ctx.continueAsNew` to unwind the workflow function. */
+export class ContinueAsNewRequest extends RepriseError {
+  readonly code = 'continue_as_new';
+  constructor(
+    readonly input: JsonValue,
+    readonly workflowType: string | undefined,
+  ) {
+    super('continue as new');
+  }
+}
+
+/** A `withTimeout` scope that ran out of time. */
+export class TimeoutError extends RepriseError {
+  readonly code = 'timeout';
+  constructor(readonly afterMs: number) {
+    super(`timed out after ${afterMs} ms`);
+  }
+}
+
+interface Pending<T> {
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
+  /** Cancellation reaches this wait (false inside `nonCancellable`). */
+  readonly cancellable: boolean;
+}
+
+interface PendingActivity extends Pending<JsonValue> {
+  readonly activityType: string;
+}
+
+interface PendingTimer extends Pending<void> {
+  readonly fireAt: number;
+}
+
+interface PendingChild extends Pending<JsonValue> {
+  readonly childWorkflowId: WorkflowId;
+}
+
+interface SignalWaiter {
+  readonly resolve: (payload: JsonValue | undefined) => void;
+  readonly reject: (error: unknown) => void;
+  readonly cancellable: boolean;
+  timerId?: string;
+}
+
+const quiet = <T>(promise: Promise<T>): Promise<T> => {
+  // Workflow code may never await a promise it started; its rejection must not crash the process.
+  promise.catch(() => undefined);
+  return promise;
+};
+
+/**
+ * The interpreter of one run: it calls the workflow function, turns its `ctx` calls into
+ * commands, and settles their promises as the run's events are applied. It does no I/O and
+ * reads no clock: fed the same events in the same order, it issues the same commands. The
+ * engine applies events live; replay applies recorded ones (see `replay.ts`).
+ */
+export class WorkflowExecution {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  #now: number;
+  #commands: Command[] = [];
+  #commandCount = 0;
+  #activityOrdinal = 0;
+  #timerOrdinal = 0;
+  #childOrdinal = 0;
+  #draws = 0;
+  #started = false;
+  #outcome: ExecutionOutcome | undefined;
+  #cancelReason: string | null | undefined;
+  readonly #cancelController = new AbortController();
+  readonly #activities = new Map<string, PendingActivity>();
+  readonly #timers = new Map<string, PendingTimer>();
+  readonly #timerWaits = new Map<string, () => void>();
+  readonly #children = new Map<string, PendingChild>();
+  readonly #signalBuffer = new Map<string, JsonValue[]>();
+  readonly #signalWaiters = new Map<string, SignalWaiter[]>();
+  readonly #queryHandlers = new Map<string, (args: JsonValue) => JsonValue>();
+  readonly #init: ExecutionInit;
+  readonly #onOutcome: ((outcome: ExecutionOutcome) => void)[] = [];
+
+  constructor(init: ExecutionInit) {
+    this.#init = init;
+    this.workflowId = init.workflowId;
+    this.runId = init.runId;
+    this.workflowType = init.workflowType;
+    this.#now = init.startedAt;
+  }
+
+  /** Calls the workflow function. Its first commands are ready once microtasks have run. */
+  start(): void {
+    if (this.#started) throw new Error('a workflow execution starts once');
+    this.#started = true;
+    let running: Promise<unknown>;
+    try {
+      running = Promise.resolve(
+        (this.#init.definition.run as (ctx: WorkflowContext, input: JsonValue) => Promise<unknown>)(
+          this.#context(true),
+          this.#init.input,
+        ),
+      );
+    } catch (thrown) {
+      running = Promise.reject(thrown);
+    }
+    running.then(
+      (result) => {
+        try {
+          this.#finish({
+            status: 'Completed',
+            result: checkPayload(result, {
+              path: 'result',
+              ...(this.#init.maxPayloadBytes ? { maxBytes: this.#init.maxPayloadBytes } : {}),
+            }),
+          });
+        } catch (error) {
+          this.#finish({ status: 'Failed', error: toErrorData(error) });
+        }
+      },
+      (thrown: unknown) => this.#finish(this.#outcomeOfThrow(thrown)),
+    );
+  }
+
+  /** How the code ended, once it has. */
+  get outcome(): ExecutionOutcome | undefined {
+    return this.#outcome;
+  }
+
+  /** Calls `listener` once the code has ended (at once if it already has). */
+  onOutcome(listener: (outcome: ExecutionOutcome) => void): void {
+    if (this.#outcome) listener(this.#outcome);
+    else this.#onOutcome.push(listener);
+  }
+
+  /** `ctx.now()`: the time of the event being applied. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /** Whether cancellation has been requested. */
+  get cancelRequested(): boolean {
+    return this.#cancelReason !== undefined;
+  }
+
+  /** The commands issued since the last call, in issue order. */
+  takeCommands(): Command[] {
+    const taken = this.#commands;
+    this.#commands = [];
+    return taken;
+  }
+
+  /** How many commands the code has issued in all (the position of the next one). */
+  get commandCount(): number {
+    return this.#commandCount;
+  }
+
+  /** The activity ids awaiting an outcome. */
+  pendingActivityIds(): string[] {
+    return [...this.#activities.keys()];
+  }
+
+  /** The timers awaiting TimerFired: id → fireAt. */
+  pendingTimers(): Map<string, number> {
+    return new Map([...this.#timers].map(([timerId, timer]) => [timerId, timer.fireAt]));
+  }
+
+  /** The children awaiting an outcome: childId → child workflow id. */
+  pendingChildren(): Map<string, WorkflowId> {
+    return new Map([...this.#children].map(([childId, child]) => [childId, child.childWorkflowId]));
+  }
+
+  /** Answers a query from live state; throws if no handler of that name is set. */
+  query(name: string, args: JsonValue): JsonValue {
+    const handler = this.#queryHandlers.get(name);
+    if (!handler) {
+      throw new InvalidArgumentError(
+        'query',
+        `${JSON.stringify(name)} has no handler; known: ${[...this.#queryHandlers.keys()].join(', ') || '(none)'}`,
+      );
+    }
+    return checkPayload(handler(args), { path: `query ${name} result` });
+  }
+
+  /**
+   * Applies an event that happened to the run (an input): settles the promise waiting on it.
+   * Command events and bookkeeping events (ActivityStarted, a retried ActivityFailed) only move
+   * the clock. Throws if the event refers to something the code never asked for.
+   */
+  apply(event: EventBody, recordedAt: number): void {
+    this.#now = recordedAt;
+    switch (event.type) {
+      case 'ActivityCompleted': {
+        const activity = this.#take(this.#activities, event.activityId, event.type);
+        activity.resolve(event.result);
+        return;
+      }
+      case 'ActivityFailed': {
+        if (event.retryAt !== undefined) return;
+        const activity = this.#take(this.#activities, event.activityId, event.type);
+        activity.reject(
+          new ActivityFailure(activity.activityType, event.activityId, event.attempt, event.error),
+        );
+        return;
+      }
+      case 'TimerFired': {
+        const timer = this.#take(this.#timers, event.timerId, event.type);
+        timer.resolve();
+        this.#timerWaits.get(event.timerId)?.();
+        this.#timerWaits.delete(event.timerId);
+        return;
+      }
+      case 'SignalReceived':
+        this.#deliverSignal(event.signalName, event.payload);
+        return;
+      case 'ChildWorkflowCompleted': {
+        this.#take(this.#children, event.childId, event.type).resolve(event.result);
+        return;
+      }
+      case 'ChildWorkflowFailed': {
+        this.#take(this.#children, event.childId, event.type).reject(
+          new ChildWorkflowFailure(event.childWorkflowId, event.error),
+        );
+        return;
+      }
+      case 'ChildWorkflowCancelled': {
+        this.#take(this.#children, event.childId, event.type).reject(
+          new ChildWorkflowFailure(
+            event.childWorkflowId,
+            toErrorData(new CancelledError(event.reason ?? undefined)),
+          ),
+        );
+        return;
+      }
+      case 'WorkflowCancelRequested':
+        this.#requestCancel(event.reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #take<T>(pending: Map<string, T>, id: string, type: string): T {
+    const entry = pending.get(id);
+    if (!entry)
+      throw new InvalidArgumentError(
+        type,
+        `refers to ${JSON.stringify(id)}, which the code is not waiting on`,
+      );
+    pending.delete(id);
+    return entry;
+  }
+
+  #finish(outcome: ExecutionOutcome): void {
+    if (this.#outcome) return;
+    this.#outcome = outcome;
+    for (const listener of this.#onOutcome.splice(0)) listener(outcome);
+  }
+
+  #outcomeOfThrow(thrown: unknown): ExecutionOutcome {
+    if (thrown instanceof ContinueAsNewRequest) {
+      return thrown.workflowType === undefined
+        ? { status: 'ContinuedAsNew', input: thrown.input }
+        : { status: 'ContinuedAsNew', input: thrown.input, workflowType: thrown.workflowType };
+    }
+    if (this.#cancelReason !== undefined && thrown instanceof CancelledError) {
+      return { status: 'Cancelled', reason: this.#cancelReason };
+    }
+    return { status: 'Failed', error: toErrorData(thrown) };
+  }
+
+  #issue(command: Command): void {
+    this.#commands.push(command);
+    this.#commandCount++;
+  }
+
+  #payload(value: unknown, path: string): JsonValue {
+    return checkPayload(value, {
+      path,
+      ...(this.#init.maxPayloadBytes ? { maxBytes: this.#init.maxPayloadBytes } : {}),
+    });
+  }
+
+  #requestCancel(reason: string | null): void {
+    if (this.#cancelReason !== undefined) return;
+    this.#cancelReason = reason;
+    const error = new CancelledError(reason ?? undefined);
+    for (const [activityId, activity] of [...this.#activities]) {
+      if (!activity.cancellable) continue;
+      this.#activities.delete(activityId);
+      this.#issue({ kind: 'RequestCancelActivity', activityId, reason });
+      activity.reject(error);
+    }
+    for (const [timerId, timer] of [...this.#timers]) {
+      if (!timer.cancellable) continue;
+      this.#timers.delete(timerId);
+      this.#timerWaits.delete(timerId);
+      this.#issue({ kind: 'CancelTimer', timerId });
+      timer.reject(error);
+    }
+    for (const [name, waiters] of this.#signalWaiters) {
+      const kept = waiters.filter((waiter) => {
+        if (!waiter.cancellable) return true;
+        this.#cancelSignalTimer(waiter);
+        waiter.reject(error);
+        return false;
+      });
+      this.#signalWaiters.set(name, kept);
+    }
+    for (const [childId, child] of [...this.#children]) {
+      if (!child.cancellable) continue;
+      this.#children.delete(childId);
+      child.reject(error);
+    }
+    this.#cancelController.abort(error);
+  }
+
+  #cancelSignalTimer(waiter: SignalWaiter): void {
+    if (waiter.timerId === undefined || !this.#timers.has(waiter.timerId)) return;
+    this.#timers.delete(waiter.timerId);
+    this.#timerWaits.delete(waiter.timerId);
+    this.#issue({ kind: 'CancelTimer', timerId: waiter.timerId });
+  }
+
+  #deliverSignal(name: string, payload: JsonValue): void {
+    const waiter = this.#signalWaiters.get(name)?.shift();
+    if (waiter) {
+      this.#cancelSignalTimer(waiter);
+      waiter.resolve(payload);
+      return;
+    }
+    const buffered = this.#signalBuffer.get(name);
+    if (buffered) buffered.push(payload);
+    else this.#signalBuffer.set(name, [payload]);
+  }
+
+  #startTimer(timerId: string, ms: number, cancellable: boolean): Promise<void> {
+    if (this.#timers.has(timerId)) {
+      return Promise.reject(
+        new InvalidArgumentError('timerId', `${JSON.stringify(timerId)} is already running`),
+      );
+    }
+    const fireAt = this.#now + ms;
+    const promise = new Promise<void>((resolve, reject) => {
+      this.#timers.set(timerId, { resolve, reject, cancellable, fireAt });
+    });
+    this.#issue({ kind: 'StartTimer', timerId, fireAt });
+    return quiet(promise);
+  }
+
+  #guard(cancellable: boolean): void {
+    if (cancellable && this.#cancelReason !== undefined)
+      throw new CancelledError(this.#cancelReason ?? undefined);
+  }
+
+  #context(cancellable: boolean): WorkflowContext {
+    const execution = this;
+    const attempt = <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        execution.#guard(cancellable);
+        return quiet(fn());
+      } catch (error) {
+        return quiet(Promise.reject(error));
+      }
+    };
+    const context: WorkflowContext = {
+      workflowId: this.workflowId,
+      runId: this.runId,
+      workflowType: this.workflowType,
+      cancelled: this.#cancelController.signal,
+      activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
+        return attempt(() => {
+          if (definition?.kind !== 'activity') {
+            throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
+          }
+          const payload = execution.#payload(input, `activity ${definition.name} input`);
+          const merged = { ...definition.options, ...options };
+          const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
+            retry: normalizeRetryPolicy(merged.retry),
+          };
+          if (merged.startToCloseTimeout !== undefined)
+            resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
+          if (merged.scheduleToCloseTimeout !== undefined)
+            resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+          const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
+          const promise = new Promise<JsonValue>((resolve, reject) => {
+            execution.#activities.set(activityId, {
+              resolve,
+              reject,
+              cancellable,
+              activityType: definition.name,
+            });
+          });
+          execution.#issue({
+            kind: 'ScheduleActivity',
+            activityId,
+            activityType: definition.name,
+            input: payload,
+            options: resolved,
+          });
+          return promise as Promise<O>;
+        });
+      },
+      sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
+        return attempt(() => {
+          const ms = toMs(duration);
+          const timerId = options?.timerId ?? `t${++execution.#timerOrdinal}`;
+          return execution.#startTimer(timerId, ms, cancellable);
+        });
+      },
+      waitForSignal<T extends JsonValue = JsonValue>(
+        name: string,
+        options?: { readonly timeout?: Duration },
+      ): Promise<T | undefined> {
+        return attempt(() => {
+          const buffered = execution.#signalBuffer.get(name);
+          if (buffered && buffered.length > 0) return Promise.resolve(buffered.shift() as T);
+          const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout);
+          return new Promise<T | undefined>((resolve, reject) => {
+            const waiter: SignalWaiter = {
+              resolve: resolve as (value: JsonValue | undefined) => void,
+              reject,
+              cancellable,
+            };
+            const waiters = execution.#signalWaiters.get(name);
+            if (waiters) waiters.push(waiter);
+            else execution.#signalWaiters.set(name, [waiter]);
+            if (timeoutMs !== undefined) {
+              const timerId = `t${++execution.#timerOrdinal}`;
+              waiter.timerId = timerId;
+              execution.#startTimer(timerId, timeoutMs, cancellable).catch(() => undefined);
+              execution.#timerWaits.set(timerId, () => {
+                const list = execution.#signalWaiters.get(name) ?? [];
+                const index = list.indexOf(waiter);
+                if (index >= 0) list.splice(index, 1);
+                resolve(undefined);
+              });
+            }
+          });
+        });
+      },
+      signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
+        return attempt(async () => {
+          if (typeof workflowId !== 'string' || workflowId === '') {
+            throw new InvalidArgumentError(
+              'ctx.signalWorkflow workflowId',
+              `${JSON.stringify(workflowId)} is not an id`,
+            );
+          }
+          execution.#issue({
+            kind: 'SendSignal',
+            targetWorkflowId: asWorkflowId(workflowId),
+            signalName: name,
+            payload: execution.#payload(payload, `signal ${name} payload`),
+          });
+        });
+      },
+      startChild<I, O>(
+        definition: WorkflowDefinition<I, O>,
+        input: I,
+        options?: ChildOptions,
+      ): Promise<ChildHandle<O>> {
+        return attempt(async () => {
+          const { childWorkflowId, result } = execution.#startChild(definition, input, options, cancellable);
+          return { workflowId: childWorkflowId, result: () => result as Promise<O> };
+        });
+      },
+      child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O> {
+        return attempt(
+          () => execution.#startChild(definition, input, options, cancellable).result as Promise<O>,
+        );
+      },
+      continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
+        return attempt(async () => {
+          throw new ContinueAsNewRequest(
+            execution.#payload(input, 'continueAsNew input'),
+            options?.workflowType,
+          );
+        });
+      },
+      withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T> {
+        return attempt(() => {
+          const ms = toMs(duration);
+          const scopeId = `w${++execution.#timerOrdinal}`;
+          const deadline = execution.#startTimer(scopeId, ms, cancellable);
+          return new Promise<T>((resolve, reject) => {
+            let settled = false;
+            deadline.then(
+              () => {
+                if (settled) return;
+                settled = true;
+                execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: true });
+                reject(new TimeoutError(ms));
+              },
+              (error: unknown) => {
+                if (settled) return;
+                settled = true;
+                reject(error);
+              },
+            );
+            const finish = (settle: () => void) => {
+              if (settled) return;
+              settled = true;
+              if (execution.#timers.delete(scopeId))
+                execution.#issue({ kind: 'CancelTimer', timerId: scopeId });
+              execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: false });
+              settle();
+            };
+            let inner: Promise<T>;
+            try {
+              inner = Promise.resolve(fn());
+            } catch (error) {
+              inner = Promise.reject(error);
+            }
+            inner.then(
+              (value) => finish(() => resolve(value)),
+              (error: unknown) => finish(() => reject(error)),
+            );
+          });
+        });
+      },
+      upsertSearchAttributes(attributes: SearchAttributes): void {
+        execution.#guard(cancellable);
+        const checked = execution.#init.checkSearchAttributes
+          ? execution.#init.checkSearchAttributes(attributes)
+          : (execution.#payload(attributes, 'searchAttributes') as SearchAttributes);
+        execution.#issue({ kind: 'UpsertSearchAttributes', searchAttributes: checked });
+      },
+      setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void {
+        if (typeof handler !== 'function')
+          throw new InvalidArgumentError(`query handler ${name}`, 'must be a function');
+        execution.#queryHandlers.set(name, handler);
+      },
+      now: () => execution.#now,
+      random: () => seededRandom(execution.workflowId, execution.runId, execution.#draws++),
+      uuid: () => seededUuid(execution.workflowId, execution.runId, execution.#draws++),
+      nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T> {
+        try {
+          return quiet(Promise.resolve(fn(execution.#context(false))));
+        } catch (error) {
+          return quiet(Promise.reject(error));
+        }
+      },
+    };
+    return context;
+  }
+
+  #startChild(
+    definition: WorkflowDefinition<never, unknown>,
+    input: unknown,
+    options: ChildOptions | undefined,
+    cancellable: boolean,
+  ): { childWorkflowId: WorkflowId; result: Promise<JsonValue> } {
+    if (definition?.kind !== 'workflow') {
+      throw new InvalidArgumentError('ctx.child', 'expects a definition made by defineWorkflow');
+    }
+    const childId = `c${++this.#childOrdinal}`;
+    const childWorkflowId = asWorkflowId(
+      options?.workflowId ?? `${this.workflowId}.${this.runId}.${childId}`,
+    );
+    const payload = this.#payload(input, `child ${definition.name} input`);
+    const result = quiet(
+      new Promise<JsonValue>((resolve, reject) => {
+        this.#children.set(childId, { resolve, reject, cancellable, childWorkflowId });
+      }),
+    );
+    const command: Command = {
+      kind: 'StartChild',
+      childId,
+      childWorkflowId,
+      workflowType: definition.name,
+      input: payload,
+      parentClosePolicy: options?.parentClosePolicy ?? 'terminate',
+      ...(options?.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+    };
+    this.#issue(command);
+    return { childWorkflowId, result };
+  }
+}
