@@ -1,0 +1,730 @@
+/**
+ * The supervisor: a process that starts children, traps their exits and restarts them by
+ * its strategy, within its restart intensity. A direct reading of OTP 25's `supervisor.erl`:
+ * every request and every child exit is a message, handled one at a time, in arrival order.
+ */
+
+import { ActorProcess } from './actor-process.js';
+import {
+  actorStartOf,
+  type ChildSpec,
+  type ChildType,
+  type NormalizedChildSpec,
+  type NormalizedSupervisorSpec,
+  normalizeChildSpec,
+  normalizeSupervisorSpec,
+  type Strategy,
+  SupervisorStart,
+} from './child-spec.js';
+import { NoProcError, SupervisorError } from './errors.js';
+import { addLink, type Kernel, Process, removeLink } from './process.js';
+import { type RestartLog, recordRestart } from './restart-intensity.js';
+import type { ChildId, DownMessage, ExitReason, Pid, TraceEvent } from './types.js';
+import { isNormalExit, toExitError } from './types.js';
+
+/** One line of {@link Supervisor.whichChildren}. */
+export interface ChildInfo {
+  /** The spec id; `undefined` for `simple_one_for_one` children, as in OTP. */
+  readonly id: ChildId | undefined;
+  /** The running process's pid; `undefined` while the child is not running. */
+  readonly pid: Pid | undefined;
+  readonly type: ChildType;
+  /** True while an automatic restart failed and is being retried (OTP shows `restarting`). */
+  readonly restarting: boolean;
+}
+
+/** What {@link Supervisor.countChildren} returns, as OTP's `count_children/1`. */
+export interface ChildCounts {
+  /** Child specs (1 for `simple_one_for_one`). */
+  readonly specs: number;
+  /** Children running now. */
+  readonly active: number;
+  /** Children (specs, or dynamic children) of type `'supervisor'`. */
+  readonly supervisors: number;
+  /** Children (specs, or dynamic children) of type `'worker'`. */
+  readonly workers: number;
+}
+
+/** The supervisor's record of one child. */
+interface ChildRecord {
+  readonly spec: NormalizedChildSpec;
+  /** Extra arguments (`simple_one_for_one`). */
+  readonly args: readonly unknown[];
+  /** The running process, or `undefined`. */
+  proc: Process | undefined;
+  /** The last process that ran it, for traces. */
+  lastPid: Pid | undefined;
+  /** Why the last start failed, while `restarting`. */
+  failure: Error | undefined;
+  restarting: boolean;
+}
+
+type Message =
+  | { readonly kind: 'init'; readonly resolve: () => void; readonly reject: (error: unknown) => void }
+  | { readonly kind: 'exit'; readonly from: Process | undefined; readonly reason: ExitReason }
+  | { readonly kind: 'retry'; readonly record: ChildRecord }
+  | {
+      readonly kind: 'call';
+      readonly run: () => Promise<unknown> | unknown;
+      readonly resolve: (value: never) => void;
+      readonly reject: (error: unknown) => void;
+    };
+
+const EMPTY_ARGS: readonly unknown[] = [];
+
+/**
+ * A supervisor process. Obtain one from `system.startSupervisor(spec)`, or as a child whose
+ * spec's `start` returns `supervisor(spec)`.
+ *
+ * Calls that change children return promises: they are queued behind the exits and calls the
+ * supervisor is already handling, like OTP's synchronous calls. Reads (`whichChildren`,
+ * `countChildren`, `getChild`) answer at once from the state as of the last message handled.
+ * Once the supervisor has exited every call throws (or rejects with) {@link NoProcError}.
+ */
+export class Supervisor extends Process {
+  /** The spec's `id`, if given. */
+  readonly id: string | undefined;
+  /** The restart strategy. */
+  readonly strategy: Strategy;
+  /** Maximum automatic restarts within {@link Supervisor.period}. */
+  readonly intensity: number;
+  /** In ms. */
+  readonly period: number;
+  /** @internal The process whose exit signal stops this supervisor; `undefined` for a top-level one. */
+  readonly _parent: Process | undefined;
+  private readonly spec: NormalizedSupervisorSpec;
+  /** Children in start order, by id (by record for `simple_one_for_one`). */
+  private readonly children = new Map<unknown, ChildRecord>();
+  private restartLog: RestartLog = [];
+  private readonly inbox: Message[] = [];
+  private busy = false;
+  /** Kills of children in the middle of a timed shutdown, to run if this supervisor is killed. */
+  private readonly pendingStops = new Set<() => void>();
+
+  /** @internal */
+  constructor(kernel: Kernel, spec: NormalizedSupervisorSpec, parent: Process | undefined) {
+    super(kernel);
+    this._trap = true;
+    this.spec = spec;
+    this.id = spec.id;
+    this.strategy = spec.strategy;
+    this.intensity = spec.intensity;
+    this.period = spec.period;
+    this._parent = parent;
+  }
+
+  /** Always `'supervisor'`. */
+  get kind(): 'supervisor' {
+    return 'supervisor';
+  }
+
+  /** Supervisors take no events; sends are dropped (OTP logs them as unexpected). */
+  send(_event: { type: string }): void {}
+
+  /**
+   * Starts a child, as `supervisor:start_child/2`, and resolves with its process.
+   * With a child spec for `one_for_one`, `one_for_all` and `rest_for_one`: the child is added
+   * after the existing ones (it starts last and is stopped first). For `simple_one_for_one`,
+   * pass the extra arguments for the template's `start`.
+   * Rejects with {@link SupervisorError}: `already_started`, `already_present`, `start_failed`,
+   * `invalid_child_spec`.
+   */
+  startChild(spec: ChildSpec): Promise<Process>;
+  startChild(...args: readonly unknown[]): Promise<Process>;
+  startChild(...args: readonly unknown[]): Promise<Process> {
+    return this.call(() => this.doStartChild(args));
+  }
+
+  /**
+   * Stops a running child, as `supervisor:terminate_child/2`, honouring its `shutdown`.
+   * A stopped child keeps its spec (a temporary child is removed); stopping one that is not
+   * running is fine. For `simple_one_for_one` pass the child's pid (or process); the child is
+   * removed. Rejects with `not_found` for an unknown child.
+   */
+  terminateChild(idOrPid: ChildId | Pid | Process): Promise<void> {
+    return this.call(() => this.doTerminateChild(idOrPid));
+  }
+
+  /**
+   * Starts a stopped child again from its spec, as `supervisor:restart_child/2`; does not
+   * count toward the restart intensity. Rejects with `running`, `restarting`, `not_found`,
+   * `start_failed`, or `simple_one_for_one`.
+   */
+  restartChild(id: ChildId): Promise<Process> {
+    return this.call(() => this.doRestartChild(id));
+  }
+
+  /**
+   * Removes a stopped child's spec, as `supervisor:delete_child/2`. Rejects with `running`,
+   * `restarting`, `not_found`, or `simple_one_for_one`.
+   */
+  deleteChild(id: ChildId): Promise<void> {
+    return this.call(() => this.doDeleteChild(id));
+  }
+
+  /** Every child in start order, as `supervisor:which_children/1` (but oldest first). */
+  whichChildren(): ChildInfo[] {
+    this._assertAlive();
+    const simple = this.strategy === 'simple_one_for_one';
+    const out: ChildInfo[] = [];
+    for (const record of this.children.values()) {
+      out.push({
+        id: simple ? undefined : record.spec.id,
+        pid: record.proc?.pid,
+        type: record.spec.type,
+        restarting: record.restarting,
+      });
+    }
+    return out;
+  }
+
+  /** Counts, as `supervisor:count_children/1`. */
+  countChildren(): ChildCounts {
+    this._assertAlive();
+    let active = 0;
+    let supervisors = 0;
+    let workers = 0;
+    for (const record of this.children.values()) {
+      if (record.proc !== undefined) active++;
+      if (record.spec.type === 'supervisor') supervisors++;
+      else workers++;
+    }
+    if (this.strategy === 'simple_one_for_one') {
+      return { specs: 1, active, supervisors, workers };
+    }
+    return { specs: this.children.size, active, supervisors, workers };
+  }
+
+  /**
+   * The running process of child `id` (for `simple_one_for_one`, of the child with that pid),
+   * or `undefined` when there is no such child or it is not running.
+   */
+  getChild(idOrPid: ChildId | Pid): Process | undefined {
+    this._assertAlive();
+    return this.findRecord(idOrPid)?.proc;
+  }
+
+  /**
+   * Stops the supervisor as its parent would: terminates its children in reverse start order
+   * (each by its `shutdown`), then exits with `reason`. Resolves when it has exited.
+   */
+  async stop(reason: ExitReason = 'shutdown'): Promise<void> {
+    this._assertAlive();
+    this._kernel.post(() => this._receiveExit(undefined, reason));
+    await this.exited;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Process plumbing
+
+  /** @internal */
+  _receiveExit(from: Process | undefined, reason: ExitReason): void {
+    this.deliver({ kind: 'exit', from, reason });
+  }
+
+  /** @internal Supervisors hold no monitors of their own. */
+  _receiveDown(_message: DownMessage): void {}
+
+  /** @internal Killed or crashed: exit now; links take the children down. */
+  _terminate(reason: ExitReason): void {
+    if (this._reason !== undefined) return;
+    this.trace({ type: 'supervisor_stopped', at: this._kernel.clock.now(), supervisor: this.pid, reason });
+    this.exitNow(reason);
+  }
+
+  /** @internal Starts the static children; rejects (and exits) if one fails to start. */
+  _init(): Promise<void> {
+    this._kernel.track(this);
+    return new Promise((resolve, reject) => this.deliver({ kind: 'init', resolve, reject }));
+  }
+
+  private call<T>(run: () => Promise<T> | T): Promise<T> {
+    if (this._reason !== undefined) return Promise.reject(new NoProcError(this.pid));
+    return new Promise<T>((resolve, reject) => {
+      this._kernel.post(() =>
+        this.deliver({ kind: 'call', run, resolve: resolve as (v: never) => void, reject }),
+      );
+    });
+  }
+
+  private deliver(message: Message): void {
+    if (this._reason !== undefined) {
+      refuse(message, this.pid);
+      return;
+    }
+    this.inbox.push(message);
+    if (!this.busy) void this.run();
+  }
+
+  private async run(): Promise<void> {
+    this.busy = true;
+    try {
+      for (;;) {
+        if (this._reason !== undefined) break;
+        const message = this.inbox.shift();
+        if (message === undefined) break;
+        await this.handle(message);
+      }
+    } catch (err) {
+      // A bug in the supervisor itself: it crashes, and its links take the children down.
+      this._terminate(toExitError(err));
+    } finally {
+      this.busy = false;
+    }
+    if (this._reason !== undefined) {
+      for (const message of this.inbox.splice(0)) refuse(message, this.pid);
+    }
+  }
+
+  private async handle(message: Message): Promise<void> {
+    switch (message.kind) {
+      case 'init':
+        try {
+          await this.startStaticChildren();
+          message.resolve();
+        } catch (err) {
+          message.reject(err);
+        }
+        return;
+      case 'call':
+        try {
+          message.resolve((await message.run()) as never);
+        } catch (err) {
+          message.reject(err);
+        }
+        return;
+      case 'exit':
+        return this.handleExit(message.from, message.reason);
+      case 'retry':
+        return this.retry(message.record);
+    }
+  }
+
+  private trace(event: TraceEvent): void {
+    this._kernel.trace(event);
+    this.spec.onTrace?.(event);
+  }
+
+  private now(): number {
+    return this._kernel.clock.now();
+  }
+
+  private exitNow(reason: ExitReason): void {
+    for (const stop of this.pendingStops) stop();
+    this.pendingStops.clear();
+    this._exitWith(reason);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Starting
+
+  private async startStaticChildren(): Promise<void> {
+    for (const spec of this.spec.strategy === 'simple_one_for_one' ? [] : this.spec.children) {
+      const record = newRecord(spec, EMPTY_ARGS);
+      this.children.set(spec.id, record);
+      try {
+        this.attach(record, await this.startProcess(record));
+      } catch (err) {
+        const reason = toExitError(err);
+        this.children.delete(spec.id);
+        this.trace({
+          type: 'child_start_failed',
+          at: this.now(),
+          supervisor: this.pid,
+          childId: spec.id,
+          reason,
+        });
+        await this.terminateAll();
+        const error = new SupervisorError('failed_to_start_child', { childId: spec.id, cause: reason });
+        this.trace({ type: 'supervisor_stopped', at: this.now(), supervisor: this.pid, reason: error });
+        this.exitNow(error);
+        throw error;
+      }
+      this.trace({
+        type: 'child_started',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: spec.id,
+        pid: record.proc!.pid,
+      });
+    }
+  }
+
+  /** Runs a child's start function and starts what it returns, linked to this supervisor. */
+  private async startProcess(record: ChildRecord): Promise<Process> {
+    const started = record.spec.start(...record.args);
+    if (started instanceof SupervisorStart) {
+      const child = new Supervisor(this._kernel, normalizeSupervisorSpec(started.spec), this);
+      this.adopt(child, record);
+      try {
+        await child._init();
+      } catch (err) {
+        this.disown(child);
+        throw err;
+      }
+      if (this._reason !== undefined) throw new NoProcError(this.pid);
+      return child;
+    }
+    const { logic, input, trapExit } = actorStartOf(started);
+    const child = new ActorProcess(this._kernel, logic, input, trapExit);
+    this.adopt(child, record);
+    child._start();
+    const snapshot = child.actor.getSnapshot() as { status: string; error?: unknown };
+    if (snapshot.status === 'error') {
+      this.disown(child);
+      throw toExitError(snapshot.error);
+    }
+    return child;
+  }
+
+  private adopt(child: Process, record: ChildRecord): void {
+    child._owner = this;
+    child._record = record;
+    addLink(this, child);
+    addLink(child, this);
+  }
+
+  private disown(child: Process): void {
+    removeLink(this, child);
+    removeLink(child, this);
+  }
+
+  private attach(record: ChildRecord, proc: Process): void {
+    record.proc = proc;
+    record.lastPid = proc.pid;
+    record.restarting = false;
+    record.failure = undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Exits
+
+  private async handleExit(from: Process | undefined, reason: ExitReason): Promise<void> {
+    if (from === undefined || from === this._parent) {
+      await this.shutdown(reason);
+      return;
+    }
+    const record = from._owner === this ? (from._record as ChildRecord) : undefined;
+    // An exit from a process that is no longer our child (already replaced or terminated)
+    // was flushed by OTP's unlink; ignore it, as OTP ignores unknown EXITs.
+    if (record === undefined || record.proc !== from) return;
+    this.trace({
+      type: 'child_exited',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: this.childIdOf(record),
+      pid: from.pid,
+      reason,
+      output: reason === 'normal' && from instanceof ActorProcess ? from.output : undefined,
+    });
+    record.proc = undefined;
+    const restart = record.spec.restart;
+    if (restart === 'permanent' || (restart === 'transient' && !isNormalExit(reason))) {
+      await this.restart(record, reason);
+    } else {
+      this.forget(record);
+    }
+  }
+
+  /** OTP's `del_child`: a temporary (or dynamic) child goes, others stay as stopped specs. */
+  private forget(record: ChildRecord): void {
+    record.proc = undefined;
+    record.restarting = false;
+    if (this.strategy === 'simple_one_for_one' || record.spec.restart === 'temporary') {
+      this.children.delete(this.keyOf(record));
+    }
+  }
+
+  /** An automatic restart: counts toward intensity, then applies the strategy. */
+  private async restart(record: ChildRecord, reason: ExitReason): Promise<void> {
+    const verdict = recordRestart(this.restartLog, this._kernel.monotonicNow(), this.intensity, this.period);
+    this.restartLog = verdict.log;
+    if (verdict.exceeded) {
+      this.trace({
+        type: 'supervisor_gave_up',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: this.childIdOf(record),
+        reason,
+      });
+      await this.shutdown('shutdown');
+      return;
+    }
+    switch (this.strategy) {
+      case 'one_for_one':
+      case 'simple_one_for_one':
+        await this.restartOne(record);
+        return;
+      case 'one_for_all':
+        await this.restartGroup([...this.children.values()]);
+        return;
+      case 'rest_for_one':
+        await this.restartGroup(this.recordsFrom(record));
+        return;
+    }
+  }
+
+  private async retry(record: ChildRecord): Promise<void> {
+    if (!record.restarting || this.children.get(this.keyOf(record)) !== record) return;
+    await this.restart(record, record.failure ?? 'noproc');
+  }
+
+  private async restartOne(record: ChildRecord): Promise<void> {
+    const previousPid = record.lastPid;
+    try {
+      this.attach(record, await this.startProcess(record));
+    } catch (err) {
+      this.startFailedRetryLater(record, err);
+      return;
+    }
+    this.trace({
+      type: 'child_restarted',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: this.childIdOf(record),
+      pid: record.proc!.pid,
+      previousPid,
+    });
+  }
+
+  /** Terminates `group` in reverse start order, then starts it again in start order. */
+  private async restartGroup(group: readonly ChildRecord[]): Promise<void> {
+    for (let i = group.length - 1; i >= 0; i--) {
+      const record = group[i]!;
+      if (record.proc !== undefined) await this.terminateRecord(record);
+      record.restarting = false;
+      if (record.spec.restart === 'temporary') this.children.delete(this.keyOf(record));
+    }
+    for (const record of group) {
+      if (this.children.get(this.keyOf(record)) !== record) continue;
+      const previousPid = record.lastPid;
+      try {
+        this.attach(record, await this.startProcess(record));
+      } catch (err) {
+        this.startFailedRetryLater(record, err);
+        return;
+      }
+      this.trace({
+        type: 'child_restarted',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: this.childIdOf(record),
+        pid: record.proc!.pid,
+        previousPid,
+      });
+    }
+  }
+
+  /** OTP's `try_again_restart`: mark the child restarting and retry from the back of the inbox. */
+  private startFailedRetryLater(record: ChildRecord, err: unknown): void {
+    record.proc = undefined;
+    record.restarting = true;
+    record.failure = toExitError(err);
+    this.trace({
+      type: 'child_start_failed',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: this.childIdOf(record),
+      reason: record.failure,
+    });
+    this.inbox.push({ kind: 'retry', record });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Stopping
+
+  /** Terminates all children (reverse start order), then exits with `reason`. */
+  private async shutdown(reason: ExitReason): Promise<void> {
+    await this.terminateAll();
+    if (this._reason !== undefined) return;
+    this.trace({ type: 'supervisor_stopped', at: this.now(), supervisor: this.pid, reason });
+    this.exitNow(reason);
+  }
+
+  private async terminateAll(): Promise<void> {
+    const records = [...this.children.values()].reverse();
+    if (this.strategy === 'simple_one_for_one') {
+      // OTP stops dynamic children all at once, under one shutdown time.
+      await Promise.all(
+        records.map((record) => (record.proc === undefined ? undefined : this.terminateRecord(record))),
+      );
+    } else {
+      for (const record of records) {
+        if (record.proc !== undefined) await this.terminateRecord(record);
+      }
+    }
+  }
+
+  /** Stops a running child by its shutdown spec and reports it; OTP's `shutdown/2`. */
+  private async terminateRecord(record: ChildRecord): Promise<void> {
+    const proc = record.proc!;
+    record.proc = undefined;
+    // Unlink first: the exit we cause must not come back as an EXIT to handle.
+    this.disown(proc);
+    const stopped = this.stopProcess(proc, record.spec.shutdown);
+    const reason = typeof stopped === 'object' && stopped instanceof Promise ? await stopped : stopped;
+    this.trace({
+      type: 'child_terminated',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: this.childIdOf(record),
+      pid: proc.pid,
+      reason,
+    });
+  }
+
+  private stopProcess(
+    proc: Process,
+    shutdown: NormalizedChildSpec['shutdown'],
+  ): ExitReason | Promise<ExitReason> {
+    if (proc._reason !== undefined) return proc._reason;
+    if (shutdown === 'brutal_kill') {
+      proc._signal(this, 'kill', true);
+      return proc._reason ?? 'killed';
+    }
+    proc._signal(this, 'shutdown', false);
+    if (proc._reason !== undefined) return proc._reason;
+    const clock = this._kernel.clock;
+    return new Promise<ExitReason>((resolve) => {
+      let timer: unknown;
+      const kill = (): void => {
+        timer = undefined;
+        proc._signal(this, 'kill', true);
+      };
+      this.pendingStops.add(kill);
+      proc._onExit((reason) => {
+        this.pendingStops.delete(kill);
+        if (timer !== undefined) clock.clearTimeout(timer);
+        resolve(reason);
+      });
+      if (shutdown !== 'infinity') timer = clock.setTimeout(kill, shutdown);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Calls
+
+  private async doStartChild(args: readonly unknown[]): Promise<Process> {
+    if (this.strategy === 'simple_one_for_one') {
+      const record = newRecord(this.spec.children[0]!, args);
+      try {
+        this.attach(record, await this.startProcess(record));
+      } catch (err) {
+        throw new SupervisorError('start_failed', { cause: toExitError(err) });
+      }
+      this.children.set(record, record);
+      this.trace({
+        type: 'child_started',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: undefined,
+        pid: record.lastPid!,
+      });
+      return record.proc!;
+    }
+    const spec = normalizeChildSpec(args[0] as ChildSpec);
+    const existing = this.children.get(spec.id);
+    if (existing !== undefined) {
+      if (existing.proc !== undefined) {
+        throw new SupervisorError('already_started', { childId: spec.id, pid: existing.proc.pid });
+      }
+      throw new SupervisorError('already_present', { childId: spec.id });
+    }
+    const record = newRecord(spec, EMPTY_ARGS);
+    try {
+      this.attach(record, await this.startProcess(record));
+    } catch (err) {
+      throw new SupervisorError('start_failed', { childId: spec.id, cause: toExitError(err) });
+    }
+    this.children.set(spec.id, record);
+    this.trace({
+      type: 'child_started',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: spec.id,
+      pid: record.lastPid!,
+    });
+    return record.proc!;
+  }
+
+  private async doTerminateChild(idOrPid: ChildId | Pid | Process): Promise<void> {
+    const isPid = idOrPid instanceof Process || isPidLike(idOrPid);
+    // OTP: simple_one_for_one children are addressed by pid only.
+    if (this.strategy === 'simple_one_for_one' && !isPid) throw new SupervisorError('simple_one_for_one');
+    const record = this.findRecord(idOrPid instanceof Process ? idOrPid.pid : idOrPid);
+    if (record === undefined) {
+      throw new SupervisorError('not_found', { childId: typeof idOrPid === 'string' ? idOrPid : undefined });
+    }
+    if (record.proc !== undefined) await this.terminateRecord(record);
+    this.forget(record);
+  }
+
+  private async doRestartChild(id: ChildId): Promise<Process> {
+    if (this.strategy === 'simple_one_for_one') throw new SupervisorError('simple_one_for_one');
+    const record = this.children.get(id);
+    if (record === undefined) throw new SupervisorError('not_found', { childId: id });
+    if (record.restarting) throw new SupervisorError('restarting', { childId: id });
+    if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
+    try {
+      this.attach(record, await this.startProcess(record));
+    } catch (err) {
+      throw new SupervisorError('start_failed', { childId: id, cause: toExitError(err) });
+    }
+    this.trace({
+      type: 'child_started',
+      at: this.now(),
+      supervisor: this.pid,
+      childId: id,
+      pid: record.lastPid!,
+    });
+    return record.proc!;
+  }
+
+  private doDeleteChild(id: ChildId): void {
+    if (this.strategy === 'simple_one_for_one') throw new SupervisorError('simple_one_for_one');
+    const record = this.children.get(id);
+    if (record === undefined) throw new SupervisorError('not_found', { childId: id });
+    if (record.restarting) throw new SupervisorError('restarting', { childId: id });
+    if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
+    this.children.delete(id);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Lookup
+
+  private findRecord(idOrPid: ChildId | Pid): ChildRecord | undefined {
+    if (this.strategy !== 'simple_one_for_one') return this.children.get(idOrPid);
+    const proc = this._kernel.lookup(idOrPid as Pid);
+    if (proc === undefined || proc._owner !== this) return undefined;
+    const record = proc._record as ChildRecord;
+    return this.children.get(record) === record && record.proc === proc ? record : undefined;
+  }
+
+  private keyOf(record: ChildRecord): unknown {
+    return this.strategy === 'simple_one_for_one' ? record : record.spec.id;
+  }
+
+  private childIdOf(record: ChildRecord): ChildId | undefined {
+    return this.strategy === 'simple_one_for_one' ? undefined : record.spec.id;
+  }
+
+  private recordsFrom(record: ChildRecord): ChildRecord[] {
+    const all = [...this.children.values()];
+    return all.slice(all.indexOf(record));
+  }
+}
+
+function newRecord(spec: NormalizedChildSpec, args: readonly unknown[]): ChildRecord {
+  return { spec, args, proc: undefined, lastPid: undefined, failure: undefined, restarting: false };
+}
+
+function isPidLike(value: unknown): boolean {
+  return typeof value === 'string' && PID_PATTERN.test(value);
+}
+
+/** Pids look like Erlang's: `<0.42.0>`. */
+const PID_PATTERN = /^<0\.\d+\.0>$/;
+
+function refuse(message: Message, pid: Pid): void {
+  if (message.kind === 'call' || message.kind === 'init') message.reject(new NoProcError(pid));
+}
