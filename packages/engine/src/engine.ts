@@ -1,0 +1,920 @@
+import { type Clock, systemClock } from '@reprise/actors';
+import {
+  type ActivityDefinition,
+  asWorkflowId,
+  CancelledError,
+  ChildWorkflowFailure,
+  type Command,
+  checkPayload,
+  checkSearchAttributeSchema,
+  type EventBody,
+  type EventOf,
+  executionInitFromStart,
+  InMemoryStore,
+  InvalidArgumentError,
+  type JsonValue,
+  latestStart,
+  type NonDeterminismError,
+  newRunId,
+  newWorkflowId,
+  projectHistory,
+  type RunId,
+  type SearchAttributeSchema,
+  type SearchAttributes,
+  type Settle,
+  settle,
+  statusFromEvents,
+  type TerminalOutcome,
+  terminalOutcomeFromHistory,
+  toErrorData,
+  toMs,
+  UnknownWorkflowTypeError,
+  type VisibilityFilter,
+  validateSearchAttributes,
+  WorkflowAlreadyStartedError,
+  WorkflowCancelledError,
+  WorkflowClosedError,
+  type WorkflowDefinition,
+  type WorkflowEvent,
+  WorkflowFailedError,
+  type WorkflowId,
+  WorkflowNotFoundError,
+  type WorkflowStatus,
+  type WorkflowStore,
+  WorkflowTimedOutError,
+} from '@reprise/core';
+import { ActivityExecutor, type ActivityTask } from './activity-executor.js';
+import { type ExitContext, type ExitingRun, handleRunExit, successorStarted } from './exit-handler.js';
+import {
+  type CancelResult,
+  type HandleOperations,
+  type SignalOptions,
+  type WorkflowDescription,
+  WorkflowHandle,
+  type WorkflowListItem,
+} from './handle.js';
+import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
+import { Recorder } from './recorder.js';
+import { type Ack, Run, type RunExit, type RunHost } from './run.js';
+import { RunSupervision, type SupervisedRun } from './supervision.js';
+import { TimerService } from './timer-service.js';
+
+type AnyWorkflow = WorkflowDefinition<never, unknown>;
+type AnyActivity = ActivityDefinition<never, unknown>;
+
+const consoleLogger: EngineLogger = {
+  warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),
+};
+
+/** The longest wait before replaying a crashed run again. */
+const MAX_RESTART_BACKOFF_MS = 5000;
+
+/** A run with an actor in this process (or stalled): the registry's entry for its workflow id. */
+class RunEntry implements SupervisedRun, ExitingRun {
+  readonly key: string;
+  run: Run | undefined;
+  stalled: NonDeterminismError | undefined;
+  #starts = 0;
+
+  constructor(
+    readonly workflowId: WorkflowId,
+    readonly runId: RunId,
+    readonly workflowType: string,
+    readonly definition: AnyWorkflow,
+    readonly recorder: Recorder,
+    private readonly engine: Engine,
+    private preloaded: WorkflowEvent[] | undefined,
+  ) {
+    this.key = `${workflowId}/${runId}`;
+  }
+
+  async body(abort: AbortSignal): Promise<RunExit> {
+    const restarts = this.#starts++;
+    if (restarts > 0) await this.engine._backoff(restarts);
+    const run = new Run(
+      this.workflowId,
+      this.runId,
+      this.workflowType,
+      this.definition,
+      this.recorder,
+      this.engine._host,
+      this.preloaded,
+    );
+    this.preloaded = undefined;
+    this.run = run;
+    return run.loop(abort);
+  }
+
+  exited(exit: RunExit): void {
+    this.engine._runExited(this, exit);
+  }
+}
+
+/**
+ * The workflow runtime. Each run is an actor under its workflow type's supervisor; every
+ * effect is recorded in the run's history before it is carried out, so a run survives
+ * crashes by replaying its history. See the package README for the contract.
+ */
+export class Engine implements HandleOperations {
+  readonly #store: WorkflowStore;
+  readonly #clock: Clock;
+  readonly #workflows: ReadonlyMap<string, AnyWorkflow>;
+  readonly #activityDefinitions: ReadonlyMap<string, AnyActivity>;
+  readonly #schema: SearchAttributeSchema;
+  readonly #maxPayloadBytes: number | undefined;
+  readonly #logger: EngineLogger;
+  readonly #settle: Settle = settle;
+  readonly #recorders = new Map<WorkflowId, Recorder>();
+  readonly #entries = new Map<WorkflowId, RunEntry>();
+  readonly #changes = new Map<WorkflowId, Set<() => void>>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #timers: TimerService;
+  readonly #activities: ActivityExecutor;
+  readonly #supervision: RunSupervision;
+  #closing = false;
+  #closed = false;
+
+  /** @internal The services runs use. */
+  readonly _host: RunHost;
+
+  private constructor(options: EngineOptions) {
+    this.#store = options.store ?? new InMemoryStore();
+    this.#clock = options.clock ?? systemClock;
+    this.#schema = checkSearchAttributeSchema(options.searchAttributes ?? {});
+    this.#maxPayloadBytes = options.maxPayloadBytes;
+    this.#logger = options.logger ?? consoleLogger;
+    this.#workflows = indexDefinitions('workflow', options.workflows as readonly AnyWorkflow[]);
+    this.#activityDefinitions = indexDefinitions(
+      'activity',
+      (options.activities ?? []) as readonly AnyActivity[],
+    );
+    this.#timers = new TimerService(this.#clock);
+    this.#activities = new ActivityExecutor(
+      this.#clock,
+      this.#timers,
+      this.#activityDefinitions,
+      (task, outcome) => this.#deliver(task.workflowId, task.runId, outcome),
+    );
+    this.#supervision = new RunSupervision(this.#clock, (workflowType) => this.#restoreType(workflowType));
+    this._host = this.#makeHost();
+  }
+
+  /**
+   * Opens an engine on a store: starts the supervision tree, then recovers every active
+   * workflow by replaying its history (timers re-armed, outstanding activities re-run), and
+   * starts continue-as-new successors that were recorded but never started.
+   */
+  static async create(options: EngineOptions): Promise<Engine> {
+    if (!options || !Array.isArray(options.workflows)) {
+      throw new InvalidArgumentError('Engine.create', 'expects { workflows: [...] } at least');
+    }
+    const engine = new Engine(options);
+    await engine.#supervision.start([...engine.#workflows.keys()]);
+    await engine.#recover();
+    return engine;
+  }
+
+  /** The clock the engine runs on. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The store the engine writes to. */
+  get store(): WorkflowStore {
+    return this.#store;
+  }
+
+  /** Starts a workflow run and returns its handle once WorkflowStarted is durable. */
+  async start<I, O>(
+    workflow: WorkflowDefinition<I, O> | string,
+    input: I,
+    options: StartOptions = {},
+  ): Promise<WorkflowHandle<O>> {
+    this.#assertOpen();
+    const definition = this.#definition(typeof workflow === 'string' ? workflow : workflow?.name);
+    const payload = checkPayload(input, { path: 'input', ...this.#payloadLimit() });
+    const searchAttributes = options.searchAttributes
+      ? validateSearchAttributes(this.#schema, options.searchAttributes)
+      : undefined;
+    const executionTimeout =
+      options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout);
+    const workflowId =
+      options.workflowId === undefined ? newWorkflowId() : checkWorkflowId(options.workflowId);
+    const policy = options.idReusePolicy ?? 'allowDuplicate';
+    if (!['allowDuplicate', 'allowDuplicateFailedOnly', 'rejectDuplicate'].includes(policy)) {
+      throw new InvalidArgumentError('idReusePolicy', `${JSON.stringify(policy)} is not a policy`);
+    }
+    const recorder = this.#recorder(workflowId);
+    const started = await recorder.exclusive(async () => {
+      const history = await recorder.read();
+      const status = statusFromEvents(history);
+      const current = latestStart(history);
+      if (status && current) {
+        const open =
+          status === 'Running' || (status === 'ContinuedAsNew' && !successorStarted(history, current.runId));
+        const reusable =
+          !open &&
+          (policy === 'allowDuplicate' ||
+            (policy === 'allowDuplicateFailedOnly' && ['Failed', 'Cancelled', 'TimedOut'].includes(status)));
+        if (open && options.onConflict === 'useExisting') return undefined;
+        if (!reusable) throw new WorkflowAlreadyStartedError(workflowId, current.runId, status);
+      }
+      const body: EventBody = {
+        type: 'WorkflowStarted',
+        workflowType: definition.name,
+        input: payload,
+        runId: newRunId(),
+        parentRunId: null,
+        ...(searchAttributes ? { searchAttributes } : {}),
+        ...(executionTimeout === undefined ? {} : { executionTimeout }),
+      };
+      const events = await recorder.append([body], this.#clock.now());
+      return [...history, ...events];
+    });
+    if (started) await this.#spawn(started);
+    return this.getHandle<O>(workflowId);
+  }
+
+  /** A handle on a workflow id (checked when used: an unknown id gives WorkflowNotFoundError). */
+  getHandle<O = JsonValue>(workflowId: string): WorkflowHandle<O> {
+    return new WorkflowHandle<O>(checkWorkflowId(workflowId), this);
+  }
+
+  /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
+  async list(filter: VisibilityFilter = {}): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
+    this.#assertOpen();
+    const page = await this.#store.query(filter);
+    const items = page.items.map((summary) => {
+      const stalled = this.#entries.get(summary.workflowId)?.stalled;
+      return stalled ? { ...summary, stalled: { reason: stalled.message } } : summary;
+    });
+    return page.cursor ? { items, cursor: page.cursor } : { items };
+  }
+
+  /**
+   * Stops taking work, lets in-flight appends commit, stops the actors and timers, then closes
+   * the store. Nothing is left running afterwards.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    for (const entry of this.#entries.values()) entry.run?.requestStop();
+    this.#activities.stop();
+    this.#timers.stop();
+    await this.#supervision.shutdown();
+    await this.#drain();
+    for (const waiters of this.#changes.values()) for (const wake of waiters) wake();
+    this.#closed = true;
+    await this.#store.close();
+  }
+
+  // ---- handle operations -------------------------------------------------------------------
+
+  /** @internal */
+  async result(workflowId: WorkflowId): Promise<JsonValue> {
+    for (;;) {
+      this.#assertOpen();
+      const changed = this.#nextChange(workflowId);
+      const history = await this.#store.readHistory(workflowId);
+      const current = latestStart(history);
+      if (!current) throw new WorkflowNotFoundError(workflowId);
+      const outcome = terminalOutcomeFromHistory(history, current.runId);
+      if (!outcome || outcome.status === 'ContinuedAsNew') {
+        await changed;
+        continue;
+      }
+      return settleOutcome(workflowId, outcome);
+    }
+  }
+
+  /** @internal */
+  async signal(
+    workflowId: WorkflowId,
+    name: string,
+    payload: JsonValue,
+    options: SignalOptions,
+  ): Promise<void> {
+    this.#assertOpen();
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidArgumentError('signal name', `${JSON.stringify(name)} must be a non-empty string`);
+    }
+    const checked = checkPayload(payload, { path: `signal ${name} payload`, ...this.#payloadLimit() });
+    const body: EventBody = {
+      type: 'SignalReceived',
+      signalName: name,
+      payload: checked,
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+    };
+    await this.#sendInput(
+      workflowId,
+      body,
+      (segment) =>
+        options.requestId !== undefined &&
+        segment.some((event) => event.type === 'SignalReceived' && event.requestId === options.requestId),
+    );
+  }
+
+  /** @internal */
+  async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
+    this.#assertOpen();
+    try {
+      await this.#sendInput(
+        workflowId,
+        { type: 'WorkflowCancelRequested', reason: reason ?? null },
+        (segment) => segment.some((event) => event.type === 'WorkflowCancelRequested'),
+      );
+      return { status: 'Running' };
+    } catch (error) {
+      if (error instanceof WorkflowClosedError) return { status: error.status as WorkflowStatus };
+      throw error;
+    }
+  }
+
+  /** @internal */
+  async describe(workflowId: WorkflowId): Promise<WorkflowDescription> {
+    this.#assertOpen();
+    const summary = await this.#store.getSummary(workflowId);
+    if (!summary) throw new WorkflowNotFoundError(workflowId);
+    const entry = this.#entries.get(workflowId);
+    const run = entry?.runId === summary.runId ? entry.run : undefined;
+    const execution = run?.open ? run.execution : undefined;
+    const description: WorkflowDescription = {
+      workflowId,
+      runId: summary.runId,
+      workflowType: summary.workflowType,
+      status: summary.status,
+      startedAt: summary.startedAt,
+      ...(summary.closedAt === undefined ? {} : { closedAt: summary.closedAt }),
+      historyLength: summary.historyLength,
+      searchAttributes: summary.searchAttributes,
+      parentRunId: summary.parentRunId,
+      pendingActivities: run
+        ? [...run.activities].map(([activityId, state]) => ({
+            activityId,
+            activityType: state.activityType,
+            attemptsEnded: state.attemptsEnded,
+            ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
+          }))
+        : [],
+      pendingTimers: execution
+        ? [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt }))
+        : [],
+      residency: execution ? 'resident' : 'suspended',
+      ...(entry?.stalled && entry.runId === summary.runId
+        ? { stalled: { reason: entry.stalled.message, position: entry.stalled.position } }
+        : {}),
+    };
+    return description;
+  }
+
+  /** @internal */
+  async history(workflowId: WorkflowId): Promise<WorkflowEvent[]> {
+    this.#assertOpen();
+    const history = await this.#store.readHistory(workflowId);
+    if (history.length === 0) throw new WorkflowNotFoundError(workflowId);
+    return history;
+  }
+
+  /** @internal */
+  async query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue> {
+    this.#assertOpen();
+    const entry = this.#entries.get(workflowId);
+    const execution = entry?.run?.execution;
+    if (!execution || !entry.run?.open) {
+      const summary = await this.#store.getSummary(workflowId);
+      if (!summary) throw new WorkflowNotFoundError(workflowId);
+      throw new WorkflowClosedError(workflowId, summary.status);
+    }
+    return execution.query(name, checkPayload(args, { path: `query ${name} args` }));
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /** @internal Waits before a crashed run is replayed again: 50 ms doubling, at most 5 s. */
+  _backoff(restarts: number): Promise<void> {
+    const delay = Math.min(50 * 2 ** (restarts - 1), MAX_RESTART_BACKOFF_MS);
+    return new Promise((resolve) => this.#clock.setTimeout(() => resolve(), delay));
+  }
+
+  /** @internal The type supervisor's exit message for a run. */
+  _runExited(entry: RunEntry, exit: RunExit): void {
+    this.#track(
+      handleRunExit(this.#exitContext, entry, exit).catch((error: unknown) => {
+        if (!this.#closing)
+          this.#logger.warn('exit handling failed', { workflowId: entry.workflowId, error });
+      }),
+    );
+  }
+
+  readonly #exitContext: ExitContext = {
+    now: () => this.#clock.now(),
+    notify: (run, outcome) => {
+      this.#changed(run.workflowId);
+      this.#reportToParent(run, outcome);
+    },
+    reconcile: (run) => {
+      const entry = this.#entries.get(run.workflowId);
+      if (entry?.runId === run.runId) this.#entries.delete(run.workflowId);
+      this.#timers.disarmPrefix(`t:${run.workflowId}/${run.runId}/`);
+      this.#timers.disarm(`x:${run.workflowId}/${run.runId}`);
+      const recorder = this.#recorders.get(run.workflowId);
+      if (recorder?.idle && !this.#entries.has(run.workflowId)) this.#recorders.delete(run.workflowId);
+    },
+    stall: (run, exit) => {
+      const entry = this.#entries.get(run.workflowId);
+      if (entry?.runId === run.runId) entry.stalled = exit.error;
+      this.#logger.warn('run stalled: replay diverged from its history', {
+        workflowId: run.workflowId,
+        runId: run.runId,
+        error: exit.error.message,
+      });
+    },
+    startSuccessor: async (run, outcome) => {
+      const workflowType = outcome.workflowType ?? run.workflowType;
+      const definition = this.#workflows.get(workflowType);
+      if (!definition) {
+        this.#logger.warn('continue-as-new names an unknown workflow type', {
+          workflowId: run.workflowId,
+          workflowType,
+        });
+        return;
+      }
+      const history = await run.recorder.exclusive(async () => {
+        const current = await run.recorder.read();
+        if (successorStarted(current, run.runId)) return undefined;
+        const carried = projectHistory(current).summary?.searchAttributes ?? {};
+        const previous = current.find(
+          (event): event is EventOf<'WorkflowStarted'> =>
+            event.type === 'WorkflowStarted' && event.runId === run.runId,
+        );
+        const body: EventBody = {
+          type: 'WorkflowStarted',
+          workflowType,
+          input: outcome.input,
+          runId: newRunId(),
+          parentRunId: run.runId,
+          ...(previous?.parent ? { parent: previous.parent } : {}),
+          ...(Object.keys(carried).length > 0 ? { searchAttributes: carried } : {}),
+          ...(previous?.executionTimeout === undefined
+            ? {}
+            : { executionTimeout: previous.executionTimeout }),
+        };
+        return [...current, ...(await run.recorder.append([body], this.#clock.now()))];
+      });
+      if (history) await this.#spawn(history);
+    },
+  };
+
+  /** Starts the run actor of the latest run in `history` (just started, or recovered). */
+  async #spawn(history: WorkflowEvent[]): Promise<void> {
+    const started = latestStart(history) as EventOf<'WorkflowStarted'>;
+    const definition = this.#workflows.get(started.workflowType) as AnyWorkflow;
+    const recorder = this.#recorder(started.workflowId);
+    const entry = new RunEntry(
+      started.workflowId,
+      started.runId,
+      started.workflowType,
+      definition,
+      recorder,
+      this,
+      history,
+    );
+    this.#entries.set(started.workflowId, entry);
+    if (started.executionTimeout !== undefined) {
+      this.#timers.arm(`x:${entry.key}`, started.recordedAt + started.executionTimeout, () =>
+        this.#track(this.#timeOut(entry, started.executionTimeout as number)),
+      );
+    }
+    this.#changed(started.workflowId);
+    await this.#supervision.startRun(entry);
+  }
+
+  /** Records WorkflowTimedOut (unless the run closed first) and stops the run. */
+  async #timeOut(entry: RunEntry, afterMs: number): Promise<void> {
+    const history = await entry.recorder.exclusive(async () => {
+      const current = await entry.recorder.read();
+      if (terminalOutcomeFromHistory(current, entry.runId)) return undefined;
+      return [
+        ...current,
+        ...(await entry.recorder.append(
+          [{ type: 'WorkflowTimedOut', timeout: { kind: 'execution', afterMs } }],
+          this.#clock.now(),
+        )),
+      ];
+    });
+    if (!history) return;
+    entry.run?.requestStop();
+    await this.#supervision.stopRun(entry);
+    this.#exitContext.notify(entry, terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome);
+    this.#exitContext.reconcile(entry, history);
+  }
+
+  /** Brings back the runs of a type whose supervisor was restarted empty. */
+  #restoreType(workflowType: string): void {
+    if (this.#closing) return;
+    const lost = [...this.#entries.values()].filter(
+      (entry) => entry.workflowType === workflowType && !entry.stalled,
+    );
+    for (const entry of lost) {
+      this.#entries.delete(entry.workflowId);
+      this.#track(
+        entry.recorder
+          .exclusive(() => entry.recorder.read())
+          .then((history) => (statusFromEvents(history) === 'Running' ? this.#spawn(history) : undefined)),
+      );
+    }
+  }
+
+  /**
+   * Records an input for the workflow's open run: through the resident run's mailbox, or
+   * straight into the history when the run is not in memory (it sees the input on replay).
+   */
+  async #sendInput(
+    workflowId: WorkflowId,
+    body: EventBody,
+    alreadyRecorded: (segment: readonly WorkflowEvent[]) => boolean,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = this.#entries.get(workflowId);
+      const run = entry?.run;
+      if (run?.open && !alreadyRecorded([])) {
+        try {
+          await new Promise<void>((resolve, reject) => run.post(body, { resolve, reject } satisfies Ack));
+          return;
+        } catch (error) {
+          if (attempt > 3) throw error;
+          continue;
+        }
+      }
+      const recorder = this.#recorder(workflowId);
+      const resident = await recorder.exclusive(async () => {
+        const history = await recorder.read();
+        const current = latestStart(history);
+        if (!current) throw new WorkflowNotFoundError(workflowId);
+        const status = statusFromEvents(history) as WorkflowStatus;
+        if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
+        const live = this.#entries.get(workflowId)?.run;
+        if (live?.open && live.execution) return true;
+        const segment = history.slice(history.indexOf(current));
+        if (!alreadyRecorded(segment)) await recorder.append([body], this.#clock.now());
+        return false;
+      });
+      if (!resident) return;
+    }
+  }
+
+  /** Hands an activity's or timer's news to the run it belongs to, if it is still that run. */
+  #deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void {
+    const entry = this.#entries.get(workflowId);
+    if (entry?.runId === runId) entry.run?.post(body);
+  }
+
+  #makeHost(): RunHost {
+    return {
+      settle: this.#settle,
+      now: () => this.#clock.now(),
+      executionInit: (started) => {
+        const definition = this.#workflows.get(started.workflowType);
+        if (!definition) return undefined;
+        return executionInitFromStart(started, definition, {
+          checkSearchAttributes: (attributes: SearchAttributes) =>
+            validateSearchAttributes(this.#schema, attributes),
+          isActivityRegistered: (activityType: string) => this.#activityDefinitions.has(activityType),
+          ...(this.#maxPayloadBytes === undefined ? {} : { maxPayloadBytes: this.#maxPayloadBytes }),
+        });
+      },
+      perform: (run, command) => this.#perform(run, command),
+      startActivity: (task: ActivityTask) => this.#activities.start(task),
+      armTimer: (run, timerId, fireAt) =>
+        this.#timers.arm(`t:${run.workflowId}/${run.runId}/${timerId}`, fireAt, () =>
+          this.#deliver(run.workflowId, run.runId, { type: 'TimerFired', timerId }),
+        ),
+      resumeChild: (run, childId, childWorkflowId) =>
+        this.#track(this.#resumeChild(run, childId, childWorkflowId)),
+      recorded: () => undefined,
+    };
+  }
+
+  #perform(run: Run, command: Command): void {
+    switch (command.kind) {
+      case 'ScheduleActivity':
+        this.#activities.start({
+          workflowId: run.workflowId,
+          runId: run.runId,
+          activityId: command.activityId,
+          activityType: command.activityType,
+          input: command.input,
+          options: command.options,
+          attempt: 1,
+          scheduledAt: this.#clock.now(),
+        });
+        return;
+      case 'RequestCancelActivity':
+        this.#activities.cancel(run.workflowId, command.activityId);
+        return;
+      case 'StartTimer':
+        this._host.armTimer(run, command.timerId, command.fireAt);
+        return;
+      case 'CancelTimer':
+        this.#timers.disarm(`t:${run.workflowId}/${run.runId}/${command.timerId}`);
+        return;
+      case 'SendSignal':
+        this.#track(
+          this.signal(command.targetWorkflowId, command.signalName, command.payload, {
+            requestId: `${run.workflowId}/${run.runId}/${command.signalName}/${run.recorder.head}`,
+          }).catch((error: unknown) =>
+            this.#logger.warn('signal from a workflow was not delivered', {
+              from: run.workflowId,
+              to: command.targetWorkflowId,
+              error: (error as Error).message,
+            }),
+          ),
+        );
+        return;
+      case 'StartChild':
+        this.#track(this.#startChild(run.workflowId, run.runId, command));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Starts a recorded child unless it has started already (a crash may come between the two). */
+  async #startChild(
+    parentWorkflowId: WorkflowId,
+    parentRunId: RunId,
+    command: Extract<Command, { kind: 'StartChild' }> | EventOf<'ChildWorkflowStarted'>,
+  ): Promise<void> {
+    const definition = this.#workflows.get(command.workflowType);
+    const recorder = this.#recorder(command.childWorkflowId);
+    const history = await recorder.exclusive(async () => {
+      const current = await recorder.read();
+      const ours = current.some(
+        (event) =>
+          event.type === 'WorkflowStarted' &&
+          event.parent?.runId === parentRunId &&
+          event.parent.childId === command.childId,
+      );
+      if (ours) return undefined;
+      if (!definition || statusFromEvents(current) === 'Running') {
+        const error = definition
+          ? new WorkflowAlreadyStartedError(
+              command.childWorkflowId,
+              latestStart(current)?.runId ?? '',
+              'Running',
+            )
+          : new UnknownWorkflowTypeError(command.workflowType);
+        this.#deliver(parentWorkflowId, parentRunId, {
+          type: 'ChildWorkflowFailed',
+          childId: command.childId,
+          childWorkflowId: command.childWorkflowId,
+          error: toErrorData(error),
+        });
+        return undefined;
+      }
+      const body: EventBody = {
+        type: 'WorkflowStarted',
+        workflowType: command.workflowType,
+        input: command.input,
+        runId: newRunId(),
+        parentRunId: null,
+        parent: {
+          workflowId: parentWorkflowId,
+          runId: parentRunId,
+          childId: command.childId,
+          parentClosePolicy: command.parentClosePolicy,
+        },
+      };
+      return [...current, ...(await recorder.append([body], this.#clock.now()))];
+    });
+    if (history) await this.#spawn(history);
+  }
+
+  /** After a parent's replay: start a child that never started, or hand over an outcome it missed. */
+  async #resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): Promise<void> {
+    const history = await this.#store.readHistory(childWorkflowId);
+    const childStart = history.find(
+      (event): event is EventOf<'WorkflowStarted'> =>
+        event.type === 'WorkflowStarted' &&
+        event.parent?.runId === run.runId &&
+        event.parent.childId === childId,
+    );
+    if (!childStart) {
+      const recorded = (await this.#store.readHistory(run.workflowId)).find(
+        (event): event is EventOf<'ChildWorkflowStarted'> =>
+          event.type === 'ChildWorkflowStarted' &&
+          event.childId === childId &&
+          event.childWorkflowId === childWorkflowId,
+      );
+      if (recorded) await this.#startChild(run.workflowId, run.runId, recorded);
+      return;
+    }
+    const current = latestStart(history) as EventOf<'WorkflowStarted'>;
+    const outcome = terminalOutcomeFromHistory(history, current.runId);
+    if (outcome && outcome.status !== 'ContinuedAsNew' && current.parent?.runId === run.runId) {
+      this.#reportToParent({ workflowId: childWorkflowId, runId: current.runId }, outcome, current);
+    }
+  }
+
+  /** A closed child run tells its parent run, if it has one and did not continue as new. */
+  #reportToParent(
+    run: Pick<ExitingRun, 'workflowId' | 'runId'>,
+    outcome: TerminalOutcome,
+    knownStart?: EventOf<'WorkflowStarted'>,
+  ): void {
+    if (outcome.status === 'ContinuedAsNew') return;
+    const deliver = (started: EventOf<'WorkflowStarted'> | undefined) => {
+      const parent = started?.parent;
+      if (!parent) return;
+      const base = { childId: parent.childId, childWorkflowId: run.workflowId };
+      const body: EventBody =
+        outcome.status === 'Completed'
+          ? { type: 'ChildWorkflowCompleted', ...base, result: outcome.result }
+          : outcome.status === 'Cancelled'
+            ? { type: 'ChildWorkflowCancelled', ...base, reason: outcome.reason }
+            : {
+                type: 'ChildWorkflowFailed',
+                ...base,
+                error:
+                  outcome.status === 'Failed'
+                    ? outcome.error
+                    : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
+              };
+      this.#deliver(parent.workflowId, parent.runId, body);
+    };
+    if (knownStart) {
+      deliver(knownStart);
+      return;
+    }
+    this.#track(
+      this.#store
+        .readHistory(run.workflowId)
+        .then((history) =>
+          deliver(
+            history.find(
+              (event): event is EventOf<'WorkflowStarted'> =>
+                event.type === 'WorkflowStarted' && event.runId === run.runId,
+            ),
+          ),
+        ),
+    );
+  }
+
+  async #recover(): Promise<void> {
+    for await (const workflowId of this.#store.listActive()) {
+      const history = await this.#store.readHistory(workflowId);
+      const started = latestStart(history);
+      if (!started || statusFromEvents(history) !== 'Running') {
+        this.#logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
+        continue;
+      }
+      if (!this.#workflows.has(started.workflowType)) {
+        this.#logger.warn('active workflow of an unregistered type left as it is', {
+          workflowId,
+          workflowType: started.workflowType,
+        });
+        continue;
+      }
+      this.#recorder(workflowId).sync(history);
+      await this.#spawn(history);
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.query({
+        status: 'ContinuedAsNew',
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const summary of page.items) {
+        if (!this.#workflows.has(summary.workflowType)) continue;
+        const recorder = this.#recorder(summary.workflowId);
+        const history = await recorder.exclusive(() => recorder.read());
+        const outcome = terminalOutcomeFromHistory(history, summary.runId);
+        if (outcome?.status === 'ContinuedAsNew' && !successorStarted(history, summary.runId)) {
+          await this.#exitContext.startSuccessor(
+            {
+              workflowId: summary.workflowId,
+              runId: summary.runId,
+              workflowType: summary.workflowType,
+              recorder,
+            },
+            outcome,
+            history,
+          );
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+
+  #definition(name: string | undefined): AnyWorkflow {
+    const definition = name === undefined ? undefined : this.#workflows.get(name);
+    if (!definition) throw new UnknownWorkflowTypeError(String(name));
+    return definition;
+  }
+
+  #recorder(workflowId: WorkflowId): Recorder {
+    let recorder = this.#recorders.get(workflowId);
+    if (!recorder) {
+      recorder = new Recorder(workflowId, this.#store);
+      this.#recorders.set(workflowId, recorder);
+    }
+    return recorder;
+  }
+
+  #payloadLimit(): { maxBytes?: number } {
+    return this.#maxPayloadBytes === undefined ? {} : { maxBytes: this.#maxPayloadBytes };
+  }
+
+  #nextChange(workflowId: WorkflowId): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.#changes.get(workflowId);
+      if (!waiters) {
+        waiters = new Set();
+        this.#changes.set(workflowId, waiters);
+      }
+      waiters.add(resolve);
+    });
+  }
+
+  #changed(workflowId: WorkflowId): void {
+    const waiters = this.#changes.get(workflowId);
+    if (!waiters) return;
+    this.#changes.delete(workflowId);
+    for (const wake of waiters) wake();
+  }
+
+  #track(task: Promise<unknown>): void {
+    const tracked = task.catch((error: unknown) => {
+      if (!this.#closing) this.#logger.warn('background task failed', { error });
+    });
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+    await Promise.allSettled(
+      [...this.#recorders.values()].map((recorder) => recorder.exclusive(async () => undefined)),
+    );
+  }
+
+  #assertOpen(): void {
+    if (this.#closing || this.#closed) throw new EngineClosedError();
+  }
+}
+
+/** The engine has been shut down. */
+export class EngineClosedError extends Error {
+  readonly code = 'engine_closed';
+  constructor() {
+    super('the engine has been shut down');
+    this.name = 'EngineClosedError';
+  }
+}
+
+function settleOutcome(workflowId: WorkflowId, outcome: TerminalOutcome): JsonValue {
+  switch (outcome.status) {
+    case 'Completed':
+      return outcome.result;
+    case 'Failed':
+      throw new WorkflowFailedError(workflowId, outcome.error);
+    case 'Cancelled':
+      throw new WorkflowCancelledError(workflowId, outcome.reason ?? undefined);
+    case 'TimedOut':
+      throw new WorkflowTimedOutError(workflowId, outcome.timeout.afterMs);
+    case 'ContinuedAsNew':
+      throw new Error('unreachable: a continued run is followed, not settled');
+  }
+}
+
+function checkWorkflowId(workflowId: unknown): WorkflowId {
+  if (typeof workflowId !== 'string' || workflowId.length === 0 || workflowId.length > 512) {
+    throw new InvalidArgumentError(
+      'workflowId',
+      `${JSON.stringify(workflowId)} must be a string of 1 to 512 characters`,
+    );
+  }
+  return asWorkflowId(workflowId);
+}
+
+function indexDefinitions<D extends { kind: string; name: string }>(
+  kind: string,
+  definitions: readonly D[],
+): Map<string, D> {
+  const index = new Map<string, D>();
+  for (const definition of definitions) {
+    if (definition?.kind !== kind) {
+      throw new InvalidArgumentError(
+        `${kind}s`,
+        `each entry must be made by define${kind === 'workflow' ? 'Workflow' : 'Activity'}`,
+      );
+    }
+    if (index.has(definition.name))
+      throw new InvalidArgumentError(`${kind}s`, `${JSON.stringify(definition.name)} is registered twice`);
+    index.set(definition.name, definition);
+  }
+  return index;
+}
+
+export { CancelledError, ChildWorkflowFailure };

@@ -1,0 +1,92 @@
+import {
+  type EventBody,
+  type ExecutionOutcome,
+  type RunId,
+  type TerminalOutcome,
+  terminalOutcomeFromHistory,
+  type WorkflowEvent,
+  type WorkflowId,
+} from '@reprise/core';
+import type { Recorder } from './recorder.js';
+import type { RunExit } from './run.js';
+
+/** The run whose actor exited, as its type supervisor knows it. */
+export interface ExitingRun {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  readonly recorder: Recorder;
+}
+
+/** What the exit handler acts through. */
+export interface ExitContext {
+  now(): number;
+  /** Hands every waiter of the run its outcome. */
+  notify(run: ExitingRun, outcome: TerminalOutcome): void;
+  /** Brings the registry in line with the history: the run is closed and no longer resident. */
+  reconcile(run: ExitingRun, history: readonly WorkflowEvent[]): void;
+  /** Marks a run stalled by a NonDeterminismError (not closed, nothing recorded). */
+  stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void;
+  /** Starts the continue-as-new successor under the same workflow id. Called only when none exists. */
+  startSuccessor(
+    run: ExitingRun,
+    outcome: Extract<TerminalOutcome, { status: 'ContinuedAsNew' }>,
+    history: readonly WorkflowEvent[],
+  ): Promise<void>;
+}
+
+/** The terminal event that records how the code ended. */
+export function terminalEventBody(outcome: ExecutionOutcome, runId: RunId): EventBody {
+  switch (outcome.status) {
+    case 'Completed':
+      return { type: 'WorkflowCompleted', result: outcome.result };
+    case 'Failed':
+      return { type: 'WorkflowFailed', error: outcome.error };
+    case 'Cancelled':
+      return { type: 'WorkflowCancelled', reason: outcome.reason };
+    case 'ContinuedAsNew':
+      return outcome.workflowType === undefined
+        ? { type: 'WorkflowContinuedAsNew', input: outcome.input, parentRunId: runId }
+        : {
+            type: 'WorkflowContinuedAsNew',
+            input: outcome.input,
+            workflowType: outcome.workflowType,
+            parentRunId: runId,
+          };
+  }
+}
+
+/** Whether the successor of `parentRunId` has been started (a WorkflowStarted names it). */
+export const successorStarted = (history: readonly WorkflowEvent[], parentRunId: RunId): boolean =>
+  history.some((event) => event.type === 'WorkflowStarted' && event.parentRunId === parentRunId);
+
+/**
+ * What the type supervisor does when a run actor exits, as the seed does it: under the
+ * workflow's single writer, re-read the history; if the run already has a terminal outcome (a
+ * crash or a racing writer recorded it first), record nothing and hand waiters that outcome;
+ * otherwise record exactly one terminal event. A ContinuedAsNew outcome starts the successor
+ * unless a WorkflowStarted naming this run as parent exists. Handling the same exit twice
+ * records one terminal and starts one successor.
+ */
+export async function handleRunExit(context: ExitContext, run: ExitingRun, exit: RunExit): Promise<void> {
+  if (exit.kind === 'stopped') return;
+  if (exit.kind === 'stalled') {
+    context.stall(run, exit);
+    return;
+  }
+  const { outcome, history } = await run.recorder.exclusive(async () => {
+    const history = await run.recorder.read();
+    const existing = terminalOutcomeFromHistory(history, run.runId);
+    if (existing || exit.kind === 'alreadyClosed') {
+      return { outcome: existing ?? (exit as Extract<RunExit, { kind: 'alreadyClosed' }>).outcome, history };
+    }
+    const events = await run.recorder.append([terminalEventBody(exit.outcome, run.runId)], context.now());
+    const updated = [...history, ...events];
+    return { outcome: terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome, history: updated };
+  });
+  context.notify(run, outcome);
+  context.reconcile(run, history);
+  if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
+    await context.startSuccessor(run, outcome, history);
+  }
+}

@@ -1,0 +1,102 @@
+import type {
+  JsonValue,
+  RunId,
+  SearchAttributes,
+  WorkflowEvent,
+  WorkflowId,
+  WorkflowStatus,
+  WorkflowSummary,
+} from '@reprise/core';
+
+/** Where a run lives right now. */
+export type Residency = 'resident' | 'suspended';
+
+/** What `handle.describe()` tells about a workflow's latest run. */
+export interface WorkflowDescription {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  readonly status: WorkflowStatus;
+  readonly startedAt: number;
+  readonly closedAt?: number;
+  readonly historyLength: number;
+  readonly searchAttributes: SearchAttributes;
+  readonly parentRunId: RunId | null;
+  readonly pendingActivities: readonly {
+    readonly activityId: string;
+    readonly activityType: string;
+    /** Attempts that have ended (failed) so far. */
+    readonly attemptsEnded: number;
+    readonly retryAt?: number;
+  }[];
+  readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
+  readonly residency: Residency;
+  /** Set when replay diverged from history: the run waits for code that matches it. */
+  readonly stalled?: { readonly reason: string; readonly position: number };
+}
+
+/** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
+export type WorkflowListItem = WorkflowSummary & { readonly stalled?: { readonly reason: string } };
+
+/** What `handle.cancel()` found. */
+export interface CancelResult {
+  /** `Running`: cancellation was requested; anything else: the run had already closed so. */
+  readonly status: WorkflowStatus;
+}
+
+/** Options of `handle.signal`. */
+export interface SignalOptions {
+  /** A second signal with the same request id (in the same run) is not recorded again. */
+  readonly requestId?: string;
+}
+
+/** The operations a handle delegates to its engine. */
+export interface HandleOperations {
+  result(workflowId: WorkflowId): Promise<JsonValue>;
+  signal(workflowId: WorkflowId, name: string, payload: JsonValue, options: SignalOptions): Promise<void>;
+  cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
+  describe(workflowId: WorkflowId): Promise<WorkflowDescription>;
+  history(workflowId: WorkflowId): Promise<WorkflowEvent[]>;
+  query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue>;
+}
+
+/** A workflow id to act on; it follows the id's runs (continue-as-new included). */
+export class WorkflowHandle<O = JsonValue> {
+  constructor(
+    readonly workflowId: WorkflowId,
+    private readonly operations: HandleOperations,
+  ) {}
+
+  /**
+   * The result of the workflow, following continue-as-new to the last run. Rejects with
+   * WorkflowFailedError, WorkflowCancelledError or WorkflowTimedOutError as the run ended.
+   */
+  result(): Promise<O> {
+    return this.operations.result(this.workflowId) as Promise<O>;
+  }
+
+  /** Records a signal for the running run (before it is delivered); refuses a closed run with WorkflowClosedError. */
+  signal(name: string, payload: JsonValue = null, options: SignalOptions = {}): Promise<void> {
+    return this.operations.signal(this.workflowId, name, payload, options);
+  }
+
+  /** Asks the running run to cancel; a closed run is left as it is and its status returned. */
+  cancel(reason?: string): Promise<CancelResult> {
+    return this.operations.cancel(this.workflowId, reason);
+  }
+
+  /** Status, timing and pending work of the latest run. */
+  describe(): Promise<WorkflowDescription> {
+    return this.operations.describe(this.workflowId);
+  }
+
+  /** The whole history of the workflow id, every run. */
+  history(): Promise<WorkflowEvent[]> {
+    return this.operations.history(this.workflowId);
+  }
+
+  /** Asks a query handler of the running code; never recorded. */
+  query<T extends JsonValue = JsonValue>(name: string, args: JsonValue = null): Promise<T> {
+    return this.operations.query(this.workflowId, name, args) as Promise<T>;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Clock } from '@reprise/actors';
+import type {
+  ActivityDefinition,
+  Duration,
+  SearchAttributeSchema,
+  SearchAttributes,
+  WorkflowDefinition,
+  WorkflowStore,
+} from '@reprise/core';
+
+/** Where the engine reports what it skipped or retried; `console` by default. */
+export interface EngineLogger {
+  warn(message: string, details?: Record<string, unknown>): void;
+}
+
+/** Options of `Engine.create`. */
+export interface EngineOptions {
+  /** Where histories live; an `InMemoryStore` if not given. The engine closes it on shutdown. */
+  readonly store?: WorkflowStore;
+  // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
+  readonly workflows: readonly WorkflowDefinition<any, any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
+  readonly activities?: readonly ActivityDefinition<any, any>[];
+  /** Time for timers, retries and `recordedAt`; the system clock by default. */
+  readonly clock?: Clock;
+  /** Search attributes that starts and `ctx.upsertSearchAttributes` may set. */
+  readonly searchAttributes?: SearchAttributeSchema;
+  /** The most runs kept in memory; runs waiting on something are evicted beyond it. Unlimited by default. */
+  readonly maxResident?: number;
+  /** The largest payload, in bytes of JSON (2 MiB by default). */
+  readonly maxPayloadBytes?: number;
+  readonly logger?: EngineLogger;
+}
+
+/** How a start treats an id used before. */
+export type IdReusePolicy = 'allowDuplicate' | 'allowDuplicateFailedOnly' | 'rejectDuplicate';
+
+/** Options of `engine.start`. */
+export interface StartOptions {
+  /** The workflow id; a random one by default. */
+  readonly workflowId?: string;
+  readonly searchAttributes?: SearchAttributes;
+  /** The run times out (WorkflowTimedOut) this long after it starts. */
+  readonly executionTimeout?: Duration;
+  /** When the id has closed runs: `allowDuplicate` (default) starts a new run. */
+  readonly idReusePolicy?: IdReusePolicy;
+  /** When the id is running: `fail` (default) throws WorkflowAlreadyStartedError, `useExisting` returns its handle. */
+  readonly onConflict?: 'fail' | 'useExisting';
+}

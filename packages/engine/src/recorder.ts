@@ -1,0 +1,69 @@
+import {
+  type AppendResult,
+  type EventBody,
+  type EventStore,
+  envelopeEvents,
+  type WorkflowEvent,
+  type WorkflowId,
+} from '@reprise/core';
+
+/**
+ * The single writer of one workflow's history. It knows the head seq, so each append is
+ * conditional on nobody else having written since; and it runs the workflow's writes one at a
+ * time (`exclusive`), so reading the history and deciding what to append is never interleaved
+ * with another writer in this process. A writer in another process shows up as a
+ * `ConcurrencyConflict`, after which the caller re-reads (`sync`).
+ */
+export class Recorder {
+  #head = 0;
+  #tail: Promise<unknown> = Promise.resolve();
+  #busy = 0;
+
+  constructor(
+    readonly workflowId: WorkflowId,
+    private readonly store: EventStore,
+  ) {}
+
+  /** The last seq this writer knows of. */
+  get head(): number {
+    return this.#head;
+  }
+
+  /** Whether work is queued or running (the recorder can be dropped when not). */
+  get idle(): boolean {
+    return this.#busy === 0;
+  }
+
+  /** Runs `task` after every task queued before it; the result is the task's own. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    this.#busy++;
+    const run = this.#tail.then(task);
+    this.#tail = run.then(
+      () => this.#busy--,
+      () => this.#busy--,
+    );
+    return run;
+  }
+
+  /** Takes the head from a history just read. */
+  sync(history: readonly WorkflowEvent[]): void {
+    this.#head = history.length === 0 ? 0 : (history[history.length - 1] as WorkflowEvent).seq;
+  }
+
+  /** Reads the whole history and takes its head. */
+  async read(): Promise<WorkflowEvent[]> {
+    const history = await this.store.readHistory(this.workflowId);
+    this.sync(history);
+    return history;
+  }
+
+  /** Appends bodies as the next events, all recorded at `recordedAt`. Call it inside `exclusive`. */
+  async append(bodies: readonly EventBody[], recordedAt: number): Promise<WorkflowEvent[]> {
+    const events = envelopeEvents(this.workflowId, this.#head, recordedAt, bodies);
+    const result: AppendResult = await this.store.append(this.workflowId, events, {
+      expectedSeq: this.#head,
+    });
+    this.#head = result.lastSeq;
+    return events;
+  }
+}

@@ -1,0 +1,296 @@
+import {
+  type ActivityExecutionOptions,
+  type Command,
+  ConcurrencyConflict,
+  commandEvent,
+  type EventBody,
+  type ExecutionInit,
+  type ExecutionOutcome,
+  executionInitFromStart,
+  NonDeterminismError,
+  type RunId,
+  replayRun,
+  runSegment,
+  type Settle,
+  type TerminalOutcome,
+  terminalOutcomeFromHistory,
+  type WorkflowDefinition,
+  type WorkflowEvent,
+  type WorkflowExecution,
+  type WorkflowId,
+} from '@reprise/core';
+import type { ActivityTask } from './activity-executor.js';
+import type { Recorder } from './recorder.js';
+
+/** The run's loop ended before an input posted to it was recorded; the caller may retry. */
+export class RunEndedError extends Error {
+  readonly code = 'run_ended';
+  constructor(readonly workflowId: WorkflowId) {
+    super(`the run of ${workflowId} ended before the input was recorded`);
+  }
+}
+
+/** How a run actor's loop ends; the run's type supervisor handles it (see `exit-handler.ts`). */
+export type RunExit =
+  /** The code returned, threw, or asked to continue as new: record it unless already recorded. */
+  | { readonly kind: 'finished'; readonly outcome: ExecutionOutcome }
+  /** The run's segment already has a terminal event (recorded before a crash, or by a racer). */
+  | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
+  /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
+  | { readonly kind: 'stalled'; readonly error: NonDeterminismError }
+  /** Stopped by the engine (shutdown or eviction); its history is intact and it can be rehydrated. */
+  | { readonly kind: 'stopped' };
+
+/** What a run needs from the engine around it. */
+export interface RunHost {
+  readonly settle: Settle;
+  now(): number;
+  executionInit(started: Extract<WorkflowEvent, { type: 'WorkflowStarted' }>): ExecutionInit | undefined;
+  /** Carries out a recorded command (run an activity, arm a timer, deliver a signal ...). */
+  perform(run: Run, command: Command): void;
+  /** Runs an activity attempt (a first attempt, a retry at its time, or a re-run after recovery). */
+  startActivity(task: ActivityTask): void;
+  /** Arms a timer that fires `TimerFired` into the run. */
+  armTimer(run: Run, timerId: string, fireAt: number): void;
+  /** After replay: a child the run still waits on; its outcome may have been missed while down. */
+  resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): void;
+  /** Called after each recorded step, with the events appended. */
+  recorded(run: Run, events: readonly WorkflowEvent[]): void;
+}
+
+/** An activity the run has scheduled and not yet seen end. */
+export interface ActivityState {
+  readonly activityType: string;
+  readonly options: ActivityExecutionOptions;
+  readonly input: ActivityTask['input'];
+  readonly scheduledAt: number;
+  /** The last attempt that ended, 0 before the first. */
+  attemptsEnded: number;
+  retryAt?: number;
+}
+
+/** A settled promise's two ends, for a caller waiting until its input is recorded. */
+export interface Ack {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
+
+/**
+ * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
+ * in flight for it. The run actor executes `loop()`; everything that happens to the run goes
+ * through `post()` and is recorded, in arrival order, before the code sees it.
+ */
+export class Run {
+  readonly activities = new Map<string, ActivityState>();
+  #execution: WorkflowExecution | undefined;
+  #mailbox: MailboxItem[] = [];
+  #wake: (() => void) | undefined;
+  #stopRequested = false;
+  #open = true;
+
+  constructor(
+    readonly workflowId: WorkflowId,
+    readonly runId: RunId,
+    readonly workflowType: string,
+    readonly definition: WorkflowDefinition<never, unknown>,
+    readonly recorder: Recorder,
+    private readonly host: RunHost,
+    /** The history as the starter left it, sparing the first replay a read. */
+    private preloaded: WorkflowEvent[] | undefined,
+  ) {}
+
+  /** The live interpreter, once replay has finished. */
+  get execution(): WorkflowExecution | undefined {
+    return this.#execution;
+  }
+
+  /** Queues something that happened to the run; it is recorded before the code sees it. */
+  post(body: EventBody, ack?: Ack): void {
+    this.#mailbox.push(ack ? { body, ack } : { body });
+    this.#wake?.();
+  }
+
+  /** Whether the loop is still taking input. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  /** Asks the loop to stop after the step in progress (shutdown, eviction). */
+  requestStop(): void {
+    this.#stopRequested = true;
+    this.#wake?.();
+  }
+
+  /** The run actor's body: replay, then record and apply what arrives until the code ends. */
+  async loop(abort: AbortSignal): Promise<RunExit> {
+    const onAbort = () => this.requestStop();
+    abort.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.#loop();
+    } finally {
+      abort.removeEventListener('abort', onAbort);
+      this.#open = false;
+      const unrecorded = this.#mailbox.splice(0);
+      for (const item of unrecorded) item.ack?.reject(new RunEndedError(this.workflowId));
+    }
+  }
+
+  async #loop(): Promise<RunExit> {
+    const history = this.preloaded ?? (await this.recorder.exclusive(() => this.recorder.read()));
+    this.preloaded = undefined;
+    const segment = runSegment(history, this.runId);
+    const recordedOutcome = terminalOutcomeFromHistory(history, this.runId);
+    if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
+    const started = segment[0];
+    if (started?.type !== 'WorkflowStarted')
+      throw new Error(`run ${this.runId} of ${this.workflowId} has no WorkflowStarted`);
+    const init = this.host.executionInit(started);
+    if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
+    let replayed: Awaited<ReturnType<typeof replayRun>>;
+    try {
+      replayed = await replayRun(init, segment, { settle: this.host.settle });
+    } catch (error) {
+      if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
+      throw error;
+    }
+    const execution = replayed.execution;
+    this.#execution = execution;
+    this.#resume(segment, replayed.matched);
+    if (replayed.unmatched.length > 0) {
+      await this.#record([], replayed.unmatched, this.host.now());
+    }
+    for (;;) {
+      if (execution.outcome) return { kind: 'finished', outcome: execution.outcome };
+      if (this.#stopRequested) return { kind: 'stopped' };
+      const item = this.#mailbox.shift();
+      if (!item) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      const recordedAt = item.recordedAt ?? this.host.now();
+      try {
+        execution.apply(item.body, recordedAt);
+      } catch {
+        // Late news for something the code no longer waits on (a timer cancelled meanwhile, a
+        // cancelled activity finishing): nothing to record.
+        item.ack?.resolve();
+        continue;
+      }
+      await this.host.settle();
+      try {
+        await this.#record([item.body], execution.takeCommands(), recordedAt);
+      } catch (error) {
+        item.ack?.reject(error);
+        throw error;
+      }
+      item.ack?.resolve();
+    }
+  }
+
+  /** Records an input and the commands it led to in one append, then carries the commands out. */
+  async #record(
+    inputs: readonly EventBody[],
+    commands: readonly Command[],
+    recordedAt: number,
+  ): Promise<void> {
+    const bodies = [...inputs, ...commands.map(commandEvent)];
+    if (bodies.length === 0) return;
+    const events = await this.recorder.exclusive(async () => {
+      try {
+        return await this.recorder.append(bodies, recordedAt);
+      } catch (error) {
+        if (error instanceof ConcurrencyConflict) await this.recorder.read();
+        throw error;
+      }
+    });
+    for (const input of inputs) this.#noteInput(input);
+    this.host.recorded(this, events);
+    for (const command of commands) {
+      if (command.kind === 'ScheduleActivity') {
+        this.activities.set(command.activityId, {
+          activityType: command.activityType,
+          options: command.options,
+          input: command.input,
+          scheduledAt: recordedAt,
+          attemptsEnded: 0,
+        });
+      }
+      if (command.kind === 'RequestCancelActivity') this.activities.delete(command.activityId);
+      this.host.perform(this, command);
+    }
+    for (const input of inputs) this.#followUp(input);
+  }
+
+  #noteInput(input: EventBody): void {
+    if (input.type === 'ActivityCompleted') this.activities.delete(input.activityId);
+    if (input.type === 'ActivityFailed') {
+      const state = this.activities.get(input.activityId);
+      if (!state) return;
+      if (input.retryAt === undefined) {
+        this.activities.delete(input.activityId);
+      } else {
+        state.attemptsEnded = input.attempt;
+        state.retryAt = input.retryAt;
+      }
+    }
+  }
+
+  /** After a retried failure is recorded, the next attempt is due at its time. */
+  #followUp(input: EventBody): void {
+    if (input.type !== 'ActivityFailed' || input.retryAt === undefined) return;
+    const state = this.activities.get(input.activityId);
+    if (state) this.host.startActivity(this.#task(input.activityId, state));
+  }
+
+  #task(activityId: string, state: ActivityState): ActivityTask {
+    return {
+      workflowId: this.workflowId,
+      runId: this.runId,
+      activityId,
+      activityType: state.activityType,
+      input: state.input,
+      options: state.options,
+      attempt: state.attemptsEnded + 1,
+      scheduledAt: state.scheduledAt,
+      ...(state.retryAt === undefined ? {} : { notBefore: state.retryAt }),
+    };
+  }
+
+  /** After replay: re-run activities that have no outcome yet, re-arm timers that have not fired. */
+  #resume(segment: readonly WorkflowEvent[], matched: readonly Command[]): void {
+    const execution = this.#execution as WorkflowExecution;
+    const pendingActivities = new Set(execution.pendingActivityIds());
+    const options = new Map<string, ActivityExecutionOptions>();
+    for (const command of matched) {
+      if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
+    }
+    for (const event of segment) {
+      if (event.type === 'ActivityScheduled' && pendingActivities.has(event.activityId)) {
+        this.activities.set(event.activityId, {
+          activityType: event.activityType,
+          input: event.input,
+          options: options.get(event.activityId) as ActivityExecutionOptions,
+          scheduledAt: event.recordedAt,
+          attemptsEnded: 0,
+        });
+      }
+      if (event.type === 'ActivityFailed' && event.retryAt !== undefined) {
+        const state = this.activities.get(event.activityId);
+        if (state) {
+          state.attemptsEnded = event.attempt;
+          state.retryAt = event.retryAt;
+        }
+      }
+    }
+    for (const [activityId, state] of this.activities) this.host.startActivity(this.#task(activityId, state));
+    for (const [timerId, fireAt] of execution.pendingTimers()) this.host.armTimer(this, timerId, fireAt);
+    for (const [childId, childWorkflowId] of execution.pendingChildren()) {
+      this.host.resumeChild(this, childId, childWorkflowId);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  type ActorSystem,
+  type Clock,
+  createActorSystem,
+  type Pid,
+  type Supervisor,
+  supervisor,
+  type TraceEvent,
+} from '@reprise/actors';
+import { fromPromise } from 'xstate';
+import type { RunExit } from './run.js';
+
+/** A run as the supervision tree starts it: its loop is built afresh at every (re)start. */
+export interface SupervisedRun {
+  readonly key: string;
+  readonly workflowType: string;
+  /** The loop of this start of the run actor (a restart replays from the history). */
+  body(abort: AbortSignal): Promise<RunExit>;
+  /** The run actor exited normally: the type supervisor's exit message, with the loop's result. */
+  exited(exit: RunExit): void;
+}
+
+/** Restart intensity of each workflow type's supervisor: how often engine faults are retried by replay. */
+const RUN_RESTARTS = { intensity: 20, period: 10_000 };
+const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
+
+/**
+ * The engine's supervision tree: a root `one_for_one` supervisor with one `simple_one_for_one`
+ * supervisor per workflow type, whose dynamic children are the run actors. A run actor is a
+ * `fromPromise` actor running the run's loop, `transient`: a normal exit is final and reaches
+ * the type supervisor's exit handling; a crash (an engine fault such as a store error) restarts
+ * the actor, which replays the run. If a type supervisor exceeds its intensity, the root
+ * restarts it empty and `onTypeRestarted` lets the engine bring that type's runs back.
+ */
+export class RunSupervision {
+  readonly #system: ActorSystem;
+  readonly #types = new Map<string, Supervisor>();
+  readonly #runs = new Map<Pid, SupervisedRun>();
+  readonly #pids = new Map<string, Pid>();
+  readonly #logic = fromPromise<RunExit, SupervisedRun>(({ input, signal }) => input.body(signal));
+  #root: Supervisor | undefined;
+
+  constructor(
+    clock: Clock,
+    private readonly onTypeRestarted: (workflowType: string) => void,
+  ) {
+    this.#system = createActorSystem({ clock });
+  }
+
+  /** Starts the root and one supervisor per workflow type. */
+  async start(workflowTypes: readonly string[]): Promise<void> {
+    this.#root = await this.#system.startSupervisor({
+      id: 'reprise-engine',
+      strategy: 'one_for_one',
+      intensity: 10,
+      period: 5000,
+      children: workflowTypes.map((workflowType) => ({
+        id: typeChildId(workflowType),
+        type: 'supervisor' as const,
+        start: () =>
+          supervisor({
+            id: typeChildId(workflowType),
+            strategy: 'simple_one_for_one',
+            ...RUN_RESTARTS,
+            children: [
+              {
+                id: 'run',
+                restart: 'transient',
+                shutdown: 'brutal_kill',
+                start: (run: SupervisedRun) => ({ logic: this.#logic, input: run }),
+              },
+            ],
+            onTrace: (event) => this.#onRunTrace(event),
+          }),
+      })),
+      onTrace: (event) => this.#onTypeTrace(event),
+    });
+    for (const workflowType of workflowTypes) this.#adoptType(workflowType);
+  }
+
+  /** Starts a run actor under its type's supervisor. */
+  async startRun(run: SupervisedRun): Promise<void> {
+    const typeSupervisor = this.#types.get(run.workflowType);
+    if (!typeSupervisor) throw new Error(`no supervisor for workflow type ${run.workflowType}`);
+    const process = await typeSupervisor.startChild(run);
+    this.#track(process.pid, run);
+  }
+
+  /** Stops a run actor (eviction, shutdown of one run); no exit reaches the exit handling. */
+  async stopRun(run: SupervisedRun): Promise<void> {
+    const pid = this.#pids.get(run.key);
+    if (pid === undefined) return;
+    this.#untrack(pid);
+    await this.#types.get(run.workflowType)?.terminateChild(pid);
+  }
+
+  /** How many run actors are alive. */
+  get size(): number {
+    return this.#pids.size;
+  }
+
+  /** Stops every actor of the tree. */
+  async shutdown(): Promise<void> {
+    this.#runs.clear();
+    this.#pids.clear();
+    await this.#system.shutdown();
+  }
+
+  #adoptType(workflowType: string): void {
+    const child = this.#root?.getChild(typeChildId(workflowType));
+    if (child) this.#types.set(workflowType, child as Supervisor);
+  }
+
+  #track(pid: Pid, run: SupervisedRun): void {
+    this.#runs.set(pid, run);
+    this.#pids.set(run.key, pid);
+  }
+
+  #untrack(pid: Pid): SupervisedRun | undefined {
+    const run = this.#runs.get(pid);
+    this.#runs.delete(pid);
+    if (run && this.#pids.get(run.key) === pid) this.#pids.delete(run.key);
+    return run;
+  }
+
+  #onRunTrace(event: TraceEvent): void {
+    if (event.type === 'child_exited' && event.reason === 'normal') {
+      this.#untrack(event.pid)?.exited(event.output as RunExit);
+    } else if (event.type === 'child_restarted' && event.previousPid !== undefined) {
+      const run = this.#untrack(event.previousPid);
+      if (run) this.#track(event.pid, run);
+    } else if (event.type === 'child_terminated' || event.type === 'child_exited') {
+      // A crash is followed by child_restarted (tracked above) or by the supervisor giving up.
+      if (event.type === 'child_terminated') this.#untrack(event.pid);
+    }
+  }
+
+  #onTypeTrace(event: TraceEvent): void {
+    if (event.type !== 'child_restarted' || event.childId === undefined) return;
+    const workflowType = event.childId.slice('workflow:'.length);
+    for (const [pid, run] of this.#runs) if (run.workflowType === workflowType) this.#untrack(pid);
+    this.#adoptType(workflowType);
+    this.onTypeRestarted(workflowType);
+  }
+}

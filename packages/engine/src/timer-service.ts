@@ -1,0 +1,127 @@
+import type { Clock } from '@reprise/actors';
+
+interface Entry {
+  readonly key: string;
+  readonly fireAt: number;
+  readonly fire: () => void;
+}
+
+/**
+ * All of the engine's timers on one clock timeout: a min-heap by fire time, with the clock
+ * armed for the earliest entry only. Cancelling removes an entry lazily. A timer whose time has
+ * already passed fires on the next turn.
+ */
+export class TimerService {
+  readonly #heap: Entry[] = [];
+  readonly #live = new Map<string, Entry>();
+  #armedFor: number | undefined;
+  #handle: unknown;
+  #stopped = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** How many timers are waiting. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Arms (or re-arms) the timer `key` to call `fire` at `fireAt`. */
+  arm(key: string, fireAt: number, fire: () => void): void {
+    if (this.#stopped) return;
+    const entry: Entry = { key, fireAt, fire };
+    this.#live.set(key, entry);
+    this.#push(entry);
+    this.#schedule();
+  }
+
+  /** Disarms the timer `key`, if armed. */
+  disarm(key: string): void {
+    this.#live.delete(key);
+  }
+
+  /** Disarms every timer whose key starts with `prefix` (a run's timers). */
+  disarmPrefix(prefix: string): void {
+    for (const key of this.#live.keys()) if (key.startsWith(prefix)) this.#live.delete(key);
+  }
+
+  /** Stops for good: nothing fires afterwards and no clock timeout is left behind. */
+  stop(): void {
+    this.#stopped = true;
+    this.#live.clear();
+    this.#heap.length = 0;
+    if (this.#handle !== undefined) this.clock.clearTimeout(this.#handle);
+    this.#handle = undefined;
+    this.#armedFor = undefined;
+  }
+
+  #schedule(): void {
+    this.#dropStale();
+    const next = this.#heap[0];
+    if (!next) {
+      if (this.#handle !== undefined) this.clock.clearTimeout(this.#handle);
+      this.#handle = undefined;
+      this.#armedFor = undefined;
+      return;
+    }
+    if (this.#armedFor !== undefined && this.#armedFor <= next.fireAt) return;
+    if (this.#handle !== undefined) this.clock.clearTimeout(this.#handle);
+    this.#armedFor = next.fireAt;
+    this.#handle = this.clock.setTimeout(() => this.#fireDue(), Math.max(0, next.fireAt - this.clock.now()));
+  }
+
+  #fireDue(): void {
+    this.#handle = undefined;
+    this.#armedFor = undefined;
+    const now = this.clock.now();
+    const due: Entry[] = [];
+    for (;;) {
+      this.#dropStale();
+      const top = this.#heap[0];
+      if (!top || top.fireAt > now) break;
+      this.#pop();
+      this.#live.delete(top.key);
+      due.push(top);
+    }
+    for (const entry of due) entry.fire();
+    if (!this.#stopped) this.#schedule();
+  }
+
+  #dropStale(): void {
+    for (;;) {
+      const top = this.#heap[0];
+      if (!top || this.#live.get(top.key) === top) return;
+      this.#pop();
+    }
+  }
+
+  #push(entry: Entry): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if ((heap[parent] as Entry).fireAt <= entry.fireAt) break;
+      heap[index] = heap[parent] as Entry;
+      index = parent;
+    }
+    heap[index] = entry;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop() as Entry;
+    if (heap.length === 0) return;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child =
+        right < heap.length && (heap[right] as Entry).fireAt < (heap[left] as Entry).fireAt ? right : left;
+      if ((heap[child] as Entry).fireAt >= last.fireAt) break;
+      heap[index] = heap[child] as Entry;
+      index = child;
+    }
+    heap[index] = last;
+  }
+}
