@@ -81,6 +81,11 @@ export class VirtualClock implements Clock {
     if (index >= 0) this.timers.splice(index, 1);
   }
 
+  /** When the earliest armed timer is due, or `undefined` when none is armed. */
+  nextTimerAt(): number | undefined {
+    return this.timers[0]?.at;
+  }
+
   /** How many timers are armed and not yet fired. */
   pendingTimers(): number {
     return this.timers.length;
