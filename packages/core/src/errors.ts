@@ -233,3 +233,44 @@ export class NonDeterminismError extends RepriseError {
     );
   }
 }
+
+/**
+ * A store whose files were written in a format this version does not read (a newer one, or
+ * none it knows). The store refuses to open it rather than rewrite it.
+ */
+export class StoreFormatError extends RepriseError {
+  readonly code = 'store_format_unsupported';
+  constructor(
+    /** Where the store lives. */
+    readonly path: string,
+    /** The format version found on disk (`undefined` when there is no format record). */
+    readonly found: number | undefined,
+    /** The format version this code reads and writes. */
+    readonly supported: number,
+  ) {
+    super(
+      found === undefined
+        ? `store at ${path} has data but no format record; refusing to open it as format ${supported}`
+        : `store at ${path} has format version ${found}; this version reads format ${supported} only and will not rewrite it`,
+    );
+  }
+}
+
+/**
+ * The store's files could not be opened, grown or written: permissions, a read-only file
+ * system, a full disk, a file size limit, an I/O error. Nothing of the failed operation was
+ * written; `cause` holds what the system reported.
+ */
+export class StoreUnavailableError extends RepriseError {
+  readonly code = 'store_unavailable';
+  constructor(
+    /** Where the store lives. */
+    readonly path: string,
+    /** What was being done, e.g. `open` or `append`. */
+    readonly operation: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`store at ${path}: cannot ${operation}: ${message}`, options);
+  }
+}
