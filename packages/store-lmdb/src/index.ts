@@ -1,1 +1,4 @@
-export {};
+export type { IntegrityReport } from './integrity.js';
+export { FORMAT_VERSION } from './layout.js';
+export { type LmdbStore, openLmdbStore } from './lmdb-store.js';
+export type { LmdbStoreOptions } from './options.js';

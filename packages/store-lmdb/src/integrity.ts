@@ -1,0 +1,137 @@
+import {
+  EMPTY_PROJECTION,
+  type JsonValue,
+  jsonEqual,
+  projectEvents,
+  type WorkflowEvent,
+  type WorkflowProjection,
+} from '@reprise/core';
+import { decodeFrame } from './frame.js';
+import { fromKeyText, toKeyText } from './key-text.js';
+import { type Databases, describeKey, INDEX_NAMES, type KeyPart, type WorkflowRecord } from './layout.js';
+import { countKey, entryKey, indexEntriesOf } from './visibility-index.js';
+
+/** What `verify()` found. */
+export interface IntegrityReport {
+  /** Workflow ids with a record. */
+  readonly workflows: number;
+  /** Events in all histories. */
+  readonly events: number;
+  /** Each disagreement found, in words (at most 100); empty when the store is consistent. */
+  readonly problems: readonly string[];
+}
+
+const MAX_PROBLEMS = 100;
+
+/**
+ * Recomputes what the store derives from histories and compares it with what it holds. Reads
+ * everything synchronously (one snapshot).
+ */
+export function checkIntegrity(
+  dbs: Databases,
+  readRecord: (tid: string) => WorkflowRecord | undefined,
+): IntegrityReport {
+  const problems: string[] = [];
+  const problem = (text: string) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(text);
+  };
+  const wantIndexes = new Map<string, Set<string>>(INDEX_NAMES.map((name) => [name, new Set()]));
+  const wantCounts = new Map<string, number>();
+  const wantActive = new Set<string>();
+  const wantTimers = new Set<string>();
+  let workflows = 0;
+  let events = 0;
+
+  // Histories, grouped by workflow, replayed into projections.
+  let current: { tid: string; projection: WorkflowProjection; seq: number } | undefined;
+  const finish = () => {
+    if (!current) return;
+    const { tid, projection, seq } = current;
+    let record: WorkflowRecord | undefined;
+    try {
+      record = readRecord(tid);
+    } catch (error) {
+      problem(String(error));
+      return;
+    }
+    if (!record) {
+      problem(`${describeKey('workflows', fromKeyText(tid))} is missing, its history has ${seq} events`);
+      return;
+    }
+    if (record.lastSeq !== seq)
+      problem(
+        `${describeKey('workflows', fromKeyText(tid))}: lastSeq ${record.lastSeq}, history ends at ${seq}`,
+      );
+    const summary = projection.summary ?? null;
+    if (!jsonEqual(toJson(record.summary), toJson(summary))) {
+      problem(
+        `${describeKey('workflows', fromKeyText(tid))}: summary differs from the projection of its history`,
+      );
+    }
+    if (!jsonEqual(toJson(record.timers), toJson([...projection.timers]))) {
+      problem(
+        `${describeKey('workflows', fromKeyText(tid))}: timers differ from the projection of its history`,
+      );
+    }
+    if (summary) {
+      for (const entry of indexEntriesOf(summary)) {
+        wantIndexes.get(entry.index)?.add(JSON.stringify(entryKey(entry, -summary.createdAt, tid)));
+        const counted = JSON.stringify(countKey(entry.index, entry.value));
+        wantCounts.set(counted, (wantCounts.get(counted) ?? 0) + 1);
+      }
+      if (summary.status === 'Running') wantActive.add(tid);
+    }
+    for (const [timerId, fireAt] of projection.timers)
+      wantTimers.add(JSON.stringify([fireAt, tid, toKeyText(timerId)]));
+  };
+  for (const { key, value } of dbs.history.getRange({})) {
+    const [tid, seq] = key as [string, number];
+    if (current?.tid !== tid) {
+      finish();
+      workflows++;
+      current = { tid, projection: EMPTY_PROJECTION, seq: 0 };
+    }
+    events++;
+    if (seq !== current.seq + 1)
+      problem(`${describeKey('history', [fromKeyText(tid), seq])} follows seq ${current.seq}`);
+    try {
+      const event = decodeFrame(value, () =>
+        describeKey('history', [fromKeyText(tid), seq]),
+      ) as WorkflowEvent;
+      current.projection = projectEvents(current.projection, [event]);
+    } catch (error) {
+      problem(String(error));
+    }
+    current.seq = seq;
+  }
+  finish();
+
+  for (const key of dbs.workflows.getKeys({})) {
+    if (!dbs.history.doesExist([key as string, 1]))
+      problem(`${describeKey('workflows', fromKeyText(key as string))} has no history`);
+  }
+  const compare = (name: string, want: Set<string>, keys: Iterable<unknown>) => {
+    const seen = new Set<string>();
+    for (const key of keys) {
+      const id = JSON.stringify(key);
+      seen.add(id);
+      if (!want.has(id)) problem(`${name} holds ${id}, which no history projects`);
+    }
+    for (const id of want) if (!seen.has(id)) problem(`${name} lacks ${id}`);
+  };
+  compare('active', new Set([...wantActive].map((tid) => JSON.stringify(tid))), dbs.active.getKeys({}));
+  compare('timers', wantTimers, dbs.timers.getKeys({}));
+  for (const name of INDEX_NAMES)
+    compare(name, wantIndexes.get(name) ?? new Set(), dbs.indexes[name].getKeys({}));
+  const seenCounts = new Set<string>();
+  for (const { key, value } of dbs.counts.getRange({})) {
+    const id = JSON.stringify(key as KeyPart[]);
+    seenCounts.add(id);
+    if (wantCounts.get(id) !== value)
+      problem(`counts ${id} is ${value}, the indexes hold ${wantCounts.get(id) ?? 0}`);
+  }
+  for (const [id, count] of wantCounts) if (!seenCounts.has(id)) problem(`counts lacks ${id} (${count})`);
+  return { workflows, events, problems };
+}
+
+const toJson = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value ?? null)) as JsonValue;

@@ -1,0 +1,119 @@
+import type { WorkflowSummary } from '@reprise/core';
+import type { Database, Key, RootDatabase } from 'lmdb';
+
+/**
+ * The store's layout: one LMDB environment (a directory holding `data.mdb` and `lock.mdb`) with
+ * these named databases. Every string in a key is in key form (`toKeyText`); `tid` below is a
+ * workflow id in key form, `negCreatedAt` is `0 - createdAt`, so ascending key order is list
+ * order (newest workflow first, then by id).
+ *
+ * | database | key | value |
+ * |---|---|---|
+ * | `meta` | `'format'` | the format record |
+ * | `history` | `[tid, seq]` | one event (frame) |
+ * | `workflows` | `tid` | the workflow record: last seq, summary, pending timers (frame) |
+ * | `active` | `tid` | empty: the workflow's status is Running |
+ * | `timers` | `[fireAt, tid, timerId]` | empty: a pending timer of an open run |
+ * | `list` | `[negCreatedAt, tid]` | empty: one entry per visibility row |
+ * | `by-status` | `[status, negCreatedAt, tid]` | empty |
+ * | `by-type` | `[workflowType, negCreatedAt, tid]` | empty |
+ * | `by-status-type` | `[status, workflowType, negCreatedAt, tid]` | empty |
+ * | `by-start` | `[startedAt, negCreatedAt, tid]` | empty |
+ * | `by-close` | `[closedAt, negCreatedAt, tid]` | empty (closed rows only) |
+ * | `by-attribute` | `[name, value, negCreatedAt, tid]` | empty: a scalar attribute, or one element of a list |
+ * | `by-word` | `[name, word, negCreatedAt, tid]` | empty: a word of a string attribute |
+ * | `by-presence` | `[name, negCreatedAt, tid]` | empty: the attribute is set and not null |
+ * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
+ * | `counts` | `[index, ...value]` | how many entries an index has under that value |
+ *
+ * Frames are CRC-32 + JSON text (`frame.ts`).
+ */
+export const FORMAT_VERSION = 1;
+
+/** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
+export const FORMAT_NAME = 'reprise-lmdb-store';
+
+/** The visibility indexes, each a named database. */
+export const INDEX_NAMES = [
+  'list',
+  'by-status',
+  'by-type',
+  'by-status-type',
+  'by-start',
+  'by-close',
+  'by-attribute',
+  'by-word',
+  'by-presence',
+  'by-unindexed',
+] as const;
+
+/** One of the visibility indexes. */
+export type IndexName = (typeof INDEX_NAMES)[number];
+
+/** A part of an array key. */
+export type KeyPart = string | number | boolean | null;
+
+/** An array key as lmdb-js types it (its ordered-binary encoding also takes `null`). */
+export const asKey = (parts: readonly KeyPart[]): Key => parts as unknown as Key;
+
+/** The open databases of one environment. */
+export interface Databases {
+  readonly root: RootDatabase<Buffer, Key>;
+  readonly meta: Database<Buffer, Key>;
+  readonly history: Database<Buffer, Key>;
+  readonly workflows: Database<Buffer, Key>;
+  readonly active: Database<Buffer, Key>;
+  readonly timers: Database<Buffer, Key>;
+  readonly counts: Database<number, Key>;
+  readonly indexes: Readonly<Record<IndexName, Database<Buffer, Key>>>;
+}
+
+/** Opens every named database of the layout. */
+export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
+  const binary = (name: string) => root.openDB<Buffer, Key>(name, { encoding: 'binary' });
+  const indexes = Object.fromEntries(INDEX_NAMES.map((name) => [name, binary(name)])) as Record<
+    IndexName,
+    Database<Buffer, Key>
+  >;
+  return {
+    root,
+    meta: binary('meta'),
+    history: binary('history'),
+    workflows: binary('workflows'),
+    active: binary('active'),
+    timers: binary('timers'),
+    counts: root.openDB<number, Key>('counts', { encoding: 'msgpack' }),
+    indexes,
+  };
+}
+
+/** How many named databases the environment must allow. */
+export const MAX_DBS = 32;
+
+/** The value of every index entry: presence is the information. */
+export const EMPTY = Buffer.alloc(0);
+
+/** The largest workflow id, in UTF-8 bytes of its key form (Temporal's default limit is 1,000). */
+export const MAX_WORKFLOW_ID_BYTES = 1000;
+/** The largest timer id, in UTF-8 bytes of its key form. */
+export const MAX_TIMER_ID_BYTES = 500;
+/** Index keys hold at most this many UTF-16 code units of an attribute name. */
+export const INDEXED_NAME_UNITS = 64;
+/** Index keys hold at most this many UTF-16 code units of a string value, type or word. */
+export const INDEXED_VALUE_UNITS = 128;
+/** A list or text attribute with more elements or words than this goes to `by-unindexed`. */
+export const MAX_INDEXED_ELEMENTS = 64;
+
+/** What `workflows` holds per workflow id. */
+export interface WorkflowRecord {
+  readonly lastSeq: number;
+  readonly summary: WorkflowSummary | null;
+  /** Pending timers of the open run: `[timerId, fireAt]`. */
+  readonly timers: readonly (readonly [string, number])[];
+}
+
+/** The end of every key range that starts with `prefix` (numbers sort before strings). */
+export const AFTER_ALL = Number.POSITIVE_INFINITY;
+
+/** How a key is named in errors: the database, then the key as JSON. */
+export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;

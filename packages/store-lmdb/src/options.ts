@@ -1,0 +1,43 @@
+import { InvalidArgumentError } from '@reprise/core';
+
+/** How to open an LMDB store. */
+export interface LmdbStoreOptions {
+  /**
+   * The directory holding the environment (`data.mdb`, `lock.mdb`); created if missing. Always a
+   * directory, even when the name has a dot in it.
+   */
+  readonly path: string;
+  /**
+   * FOR TESTS ONLY. Skips the fsync at commit: an append resolves once committed to the OS page
+   * cache, so it survives the process being killed but not the machine losing power, and a
+   * power loss can corrupt the environment. Never use it for data you want to keep.
+   */
+  readonly noSync?: boolean;
+  /**
+   * The initial size of the memory map, in bytes (LMDB's map size). The map grows by itself when
+   * it fills, so this is a tuning knob, not a limit. Default: lmdb-js's (small, then grown).
+   */
+  readonly mapSize?: number;
+  /** The largest event, in bytes of JSON (default 2 MiB, as `DEFAULT_MAX_PAYLOAD_BYTES`). */
+  readonly maxPayloadBytes?: number;
+}
+
+/** Checks the options; a bad one throws `InvalidArgumentError` naming it. */
+export function checkOptions(options: LmdbStoreOptions): LmdbStoreOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'must be an object with at least { path }');
+  }
+  if (typeof options.path !== 'string' || options.path.length === 0) {
+    throw new InvalidArgumentError('options.path', 'must be a non-empty string naming a directory');
+  }
+  if (options.noSync !== undefined && typeof options.noSync !== 'boolean') {
+    throw new InvalidArgumentError('options.noSync', `${JSON.stringify(options.noSync)} is not a boolean`);
+  }
+  for (const key of ['mapSize', 'maxPayloadBytes'] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new InvalidArgumentError(`options.${key}`, `${JSON.stringify(value)} must be a positive integer`);
+    }
+  }
+  return options;
+}

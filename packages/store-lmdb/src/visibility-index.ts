@@ -1,0 +1,115 @@
+import { type JsonValue, jsonEqual, textTokens, type WorkflowSummary } from '@reprise/core';
+import type { Key } from 'lmdb';
+import { toKeyText, toKeyTextCut } from './key-text.js';
+import {
+  asKey,
+  INDEXED_NAME_UNITS,
+  INDEXED_VALUE_UNITS,
+  type IndexName,
+  type KeyPart,
+  MAX_INDEXED_ELEMENTS,
+} from './layout.js';
+
+/** One entry a visibility row puts in an index: `[...value, negCreatedAt, tid]`. */
+export interface IndexEntry {
+  readonly index: IndexName;
+  /** The parts before the list position: what the entry is counted under in `counts`. */
+  readonly value: readonly KeyPart[];
+}
+
+/** The key of an index entry. */
+export const entryKey = (entry: IndexEntry, negCreatedAt: number, tid: string): Key =>
+  asKey([...entry.value, negCreatedAt, tid]);
+
+/** The `counts` key of an index value. */
+export const countKey = (index: IndexName, value: readonly KeyPart[]): Key => asKey([index, ...value]);
+
+/** An attribute name as index keys hold it. */
+export const indexedName = (name: string): string => toKeyTextCut(name, INDEXED_NAME_UNITS);
+
+/** A string (type, value, word) as index keys hold it. */
+export const indexedString = (text: string): string => toKeyTextCut(text, INDEXED_VALUE_UNITS);
+
+/** A scalar attribute value as `by-attribute` holds it; `undefined` for objects and lists. */
+export function indexedScalar(value: JsonValue): KeyPart | undefined {
+  if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (typeof value === 'string') return indexedString(value);
+  return undefined;
+}
+
+/** The key form of a workflow id. */
+export const workflowKey = (workflowId: string): string => toKeyText(workflowId);
+
+/** Every index entry of a visibility row (the `list` entry included). */
+export function indexEntriesOf(summary: WorkflowSummary): IndexEntry[] {
+  const type = indexedString(summary.workflowType);
+  const entries: IndexEntry[] = [
+    { index: 'list', value: [] },
+    { index: 'by-status', value: [summary.status] },
+    { index: 'by-type', value: [type] },
+    { index: 'by-status-type', value: [summary.status, type] },
+    { index: 'by-start', value: [summary.startedAt] },
+  ];
+  if (summary.closedAt !== undefined) entries.push({ index: 'by-close', value: [summary.closedAt] });
+  for (const [name, value] of Object.entries(summary.searchAttributes)) {
+    attributeEntries(indexedName(name), value, entries);
+  }
+  return dedupe(entries);
+}
+
+function attributeEntries(name: string, value: JsonValue, entries: IndexEntry[]): void {
+  if (value !== null) entries.push({ index: 'by-presence', value: [name] });
+  const scalar = indexedScalar(value);
+  if (scalar !== undefined) {
+    entries.push({ index: 'by-attribute', value: [name, scalar] });
+    if (typeof value === 'string') {
+      const words = [...new Set(textTokens(value))];
+      if (words.length > MAX_INDEXED_ELEMENTS) entries.push({ index: 'by-unindexed', value: [name] });
+      else for (const word of words) entries.push({ index: 'by-word', value: [name, indexedString(word)] });
+    }
+    return;
+  }
+  if (Array.isArray(value) && value.length <= MAX_INDEXED_ELEMENTS) {
+    const scalars = value.map(indexedScalar);
+    if (scalars.every((part) => part !== undefined)) {
+      for (const part of scalars) entries.push({ index: 'by-attribute', value: [name, part as KeyPart] });
+      return;
+    }
+  }
+  entries.push({ index: 'by-unindexed', value: [name] });
+}
+
+const entryId = (entry: IndexEntry): string => JSON.stringify([entry.index, ...entry.value]);
+
+function dedupe(entries: IndexEntry[]): IndexEntry[] {
+  const seen = new Map<string, IndexEntry>();
+  for (const entry of entries) seen.set(entryId(entry), entry);
+  return [...seen.values()];
+}
+
+/** Whether two rows have the same index entries (everything but `historyLength` and the like). */
+export function sameIndexedFields(a: WorkflowSummary, b: WorkflowSummary): boolean {
+  return (
+    a.createdAt === b.createdAt &&
+    a.status === b.status &&
+    a.workflowType === b.workflowType &&
+    a.startedAt === b.startedAt &&
+    a.closedAt === b.closedAt &&
+    (a.searchAttributes === b.searchAttributes || jsonEqual(a.searchAttributes, b.searchAttributes))
+  );
+}
+
+/** The entries to remove and to add when a row changes from `before` to `after`. */
+export function diffEntries(
+  before: WorkflowSummary | null,
+  after: WorkflowSummary | null,
+): { removed: IndexEntry[]; added: IndexEntry[] } {
+  const old = new Map((before ? indexEntriesOf(before) : []).map((entry) => [entryId(entry), entry]));
+  const next = new Map((after ? indexEntriesOf(after) : []).map((entry) => [entryId(entry), entry]));
+  const samePosition = before && after && before.createdAt === after.createdAt;
+  const removed: IndexEntry[] = [];
+  const added: IndexEntry[] = [];
+  for (const [id, entry] of old) if (!samePosition || !next.has(id)) removed.push(entry);
+  for (const [id, entry] of next) if (!samePosition || !old.has(id)) added.push(entry);
+  return { removed, added };
+}

@@ -1,0 +1,385 @@
+import {
+  compareListPosition,
+  encodeCursor,
+  type ListPosition,
+  matchesFilter,
+  type NormalizedFilter,
+  normalizeFilter,
+  type PredicateOperators,
+  type SearchAttributePredicate,
+  StoreCorruption,
+  type VisibilityFilter,
+  type VisibilityPage,
+  type WorkflowSummary,
+} from '@reprise/core';
+import type { Key } from 'lmdb';
+import { fromKeyText, toKeyText } from './key-text.js';
+import {
+  AFTER_ALL,
+  asKey,
+  type Databases,
+  INDEXED_VALUE_UNITS,
+  type IndexName,
+  type KeyPart,
+} from './layout.js';
+import { countKey, indexedName, indexedScalar, indexedString } from './visibility-index.js';
+
+/**
+ * Visibility queries over the indexes of `layout.ts`, returning exactly what `pageOf` returns
+ * over all rows (the reference semantics). Every candidate row an index yields is checked with
+ * `matchesFilter`, so an index only has to yield a superset of the matching rows, in list order
+ * or not at all:
+ *
+ * - a *stream* is a union of index ranges whose keys end in the list position, so it yields rows
+ *   in list order, from the cursor on, and a page stops as soon as it is full. Status and type
+ *   (and both together), attribute equality, `in`, `contains` and `exists: true` are streams;
+ *   `counts` says how many rows each would yield, and the smallest one drives the page;
+ * - a *range scan* (start or close time, attribute `gt`/`gte`/`lt`/`lte`/`prefix`) yields rows in
+ *   value order; it is used only when it turns out small (within a budget of keys), then sorted;
+ * - with neither, the `list` index is the stream: every row, in list order.
+ *
+ * Everything a query reads happens synchronously, so it sees one read snapshot.
+ */
+
+/** Where rows come from: the databases and a reader of summaries that reports corruption. */
+export interface RowSource {
+  readonly dbs: Databases;
+  /** The summary of the workflow with key form `tid`; `via` names the index entry that led there. */
+  summaryOf(tid: string, via: () => string): WorkflowSummary;
+}
+
+interface Part {
+  readonly index: IndexName;
+  readonly prefix: readonly KeyPart[];
+}
+
+interface Stream {
+  readonly parts: readonly Part[];
+  readonly estimate: number;
+}
+
+interface Candidate {
+  readonly negCreatedAt: number;
+  readonly tid: string;
+  readonly workflowId: string;
+  readonly index: IndexName;
+  readonly key: readonly KeyPart[];
+}
+
+/** The most keys a range scan reads before it gives up in favour of a stream. */
+const RANGE_BUDGET = 20_000;
+
+/** One page of rows matching `filter`, newest workflow first. */
+export function queryPage(source: RowSource, filter?: VisibilityFilter): VisibilityPage {
+  const normalized = normalizeFilter(filter);
+  const matching: WorkflowSummary[] = [];
+  visitMatches(source, normalized, normalized.limit + 1, (row) => matching.push(row));
+  const items = matching.slice(0, normalized.limit);
+  const last = items[items.length - 1];
+  return matching.length > normalized.limit && last ? { items, cursor: encodeCursor(last) } : { items };
+}
+
+/** How many rows match `filter` (its limit ignored). */
+export function countRows(source: RowSource, filter?: VisibilityFilter): number {
+  const normalized = normalizeFilter(filter);
+  const counted = countFromCounts(source, normalized);
+  if (counted !== undefined) return counted;
+  let count = 0;
+  visitMatches(source, normalized, Number.POSITIVE_INFINITY, () => count++);
+  return count;
+}
+
+function visitMatches(
+  source: RowSource,
+  filter: NormalizedFilter,
+  want: number,
+  onMatch: (row: WorkflowSummary) => void,
+): void {
+  let found = 0;
+  const after = filter.after;
+  for (const candidate of candidatesOf(source, filter, want)) {
+    if (after && compareListPosition(positionOf(candidate), after) <= 0) continue;
+    const row = source.summaryOf(candidate.tid, () => `${candidate.index} ${JSON.stringify(candidate.key)}`);
+    if (row.createdAt !== -candidate.negCreatedAt || row.workflowId !== candidate.workflowId) {
+      // An index entry whose row moved: only a damaged environment can hold one.
+      throw new StoreCorruption(
+        `${candidate.index} ${JSON.stringify(candidate.key)}`,
+        `index entry points at workflow ${JSON.stringify(row.workflowId)} created at ${row.createdAt}`,
+      );
+    }
+    if (!matchesFilter(row, filter)) continue;
+    onMatch(row);
+    if (++found >= want) return;
+  }
+}
+
+const positionOf = (candidate: Candidate): ListPosition => ({
+  createdAt: -candidate.negCreatedAt,
+  workflowId: candidate.workflowId,
+});
+
+function candidateOf(index: IndexName, key: readonly KeyPart[]): Candidate {
+  const tid = key[key.length - 1] as string;
+  return {
+    negCreatedAt: key[key.length - 2] as number,
+    tid,
+    workflowId: fromKeyText(tid),
+    index,
+    key,
+  };
+}
+
+/** The candidates of the cheapest plan (see the module comment). */
+function candidatesOf(source: RowSource, filter: NormalizedFilter, want: number): Iterable<Candidate> {
+  const { dbs } = source;
+  const count = (part: Part) => dbs.counts.get(countKey(part.index, part.prefix)) ?? 0;
+  const streams: Stream[] = streamsOf(filter).map((parts) => ({
+    parts,
+    estimate: parts.reduce((sum, part) => sum + count(part), 0),
+  }));
+  const all: Stream = {
+    parts: [{ index: 'list', prefix: [] }],
+    estimate: count({ index: 'list', prefix: [] }),
+  };
+  const best = streams.reduce((a, b) => (b.estimate < a.estimate ? b : a), all);
+  if (best.estimate === 0) return [];
+  const scans = rangeScansOf(filter);
+  if (scans.length > 0 && best.estimate > want * 4 + 64) {
+    const budget = Math.min(best.estimate, RANGE_BUDGET);
+    for (const scan of scans) {
+      const found = scan(dbs, budget);
+      if (found) return found.sort((a, b) => compareListPosition(positionOf(a), positionOf(b)));
+    }
+  }
+  return mergeStream(dbs, best.parts, filter.after);
+}
+
+/** Rows of a union of index ranges, in list order, each once, from just after `after`. */
+function* mergeStream(
+  dbs: Databases,
+  parts: readonly Part[],
+  after: ListPosition | undefined,
+): Generator<Candidate> {
+  const iterators = parts.map((part) => {
+    const start = after ? [...part.prefix, -after.createdAt, toKeyText(after.workflowId)] : [...part.prefix];
+    const keys = dbs.indexes[part.index].getKeys({
+      start: asKey(start),
+      end: asKey([...part.prefix, AFTER_ALL]),
+    });
+    return { index: part.index, iterator: keys[Symbol.iterator]() as Iterator<KeyPart[]> };
+  });
+  try {
+    const heads: (Candidate | undefined)[] = iterators.map(({ index, iterator }) => advance(index, iterator));
+    let previous: Candidate | undefined;
+    for (;;) {
+      let smallest = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const head = heads[i];
+        if (!head) continue;
+        const current = heads[smallest];
+        if (!current || compareListPosition(positionOf(head), positionOf(current)) < 0) smallest = i;
+      }
+      const next = heads[smallest];
+      if (!next) return;
+      const source = iterators[smallest] as (typeof iterators)[number];
+      heads[smallest] = advance(source.index, source.iterator);
+      if (previous && previous.tid === next.tid && previous.negCreatedAt === next.negCreatedAt) continue;
+      previous = next;
+      yield next;
+    }
+  } finally {
+    for (const { iterator } of iterators) iterator.return?.();
+  }
+}
+
+function advance(index: IndexName, iterator: Iterator<KeyPart[]>): Candidate | undefined {
+  const step = iterator.next();
+  return step.done ? undefined : candidateOf(index, step.value);
+}
+
+const isOperatorObject = (predicate: SearchAttributePredicate): predicate is PredicateOperators =>
+  typeof predicate === 'object' && predicate !== null && !Array.isArray(predicate);
+
+/** Each condition of the filter that an index serves in list order, as the ranges to merge. */
+function streamsOf(filter: NormalizedFilter): Part[][] {
+  const streams: Part[][] = [];
+  const statuses = filter.statuses && [...filter.statuses];
+  const types = filter.workflowTypes && [...new Set([...filter.workflowTypes].map(indexedString))];
+  if (statuses && types) {
+    streams.push(
+      statuses.flatMap((status) =>
+        types.map((type) => ({ index: 'by-status-type' as const, prefix: [status, type] })),
+      ),
+    );
+  } else if (statuses) {
+    streams.push(statuses.map((status) => ({ index: 'by-status' as const, prefix: [status] })));
+  } else if (types) {
+    streams.push(types.map((type) => ({ index: 'by-type' as const, prefix: [type] })));
+  }
+  for (const [name, predicate] of filter.searchAttributes) {
+    const parts = attributeParts(indexedName(name), predicate);
+    if (parts) streams.push(dedupeParts(parts));
+  }
+  return streams;
+}
+
+function attributeParts(name: string, predicate: SearchAttributePredicate): Part[] | undefined {
+  if (!isOperatorObject(predicate)) return valueParts(name, predicate);
+  if (predicate.eq !== undefined) return valueParts(name, predicate.eq);
+  if (predicate.in !== undefined) {
+    const parts: Part[] = [];
+    for (const wanted of predicate.in) {
+      const more = valueParts(name, wanted);
+      if (!more) return undefined;
+      parts.push(...more);
+    }
+    return parts;
+  }
+  if (typeof predicate.contains === 'string') {
+    return [
+      { index: 'by-word', prefix: [name, indexedString(predicate.contains.toLowerCase())] },
+      { index: 'by-attribute', prefix: [name, indexedString(predicate.contains)] },
+      { index: 'by-unindexed', prefix: [name] },
+    ];
+  }
+  if (predicate.exists === true) return [{ index: 'by-presence', prefix: [name] }];
+  return undefined;
+}
+
+/** The ranges holding every row whose attribute `valueMatches` the wanted value. */
+function valueParts(name: string, wanted: SearchAttributePredicate): Part[] {
+  const unindexed: Part = { index: 'by-unindexed', prefix: [name] };
+  const scalar = indexedScalar(wanted as never);
+  if (scalar !== undefined) return [{ index: 'by-attribute', prefix: [name, scalar] }, unindexed];
+  if (Array.isArray(wanted)) {
+    // Only an equal list matches: it holds the first element, or is empty (and present).
+    if (wanted.length === 0) return [{ index: 'by-presence', prefix: [name] }];
+    const first = indexedScalar(wanted[0]);
+    if (first !== undefined) return [{ index: 'by-attribute', prefix: [name, first] }, unindexed];
+  }
+  return [unindexed];
+}
+
+function dedupeParts(parts: Part[]): Part[] {
+  const seen = new Map<string, Part>();
+  for (const part of parts) seen.set(JSON.stringify([part.index, ...part.prefix]), part);
+  return [...seen.values()];
+}
+
+/** A scan of rows by value: the candidates, or `undefined` when there are more than `budget`. */
+type RangeScan = (dbs: Databases, budget: number) => Candidate[] | undefined;
+
+function rangeScansOf(filter: NormalizedFilter): RangeScan[] {
+  const scans: RangeScan[] = [];
+  if (filter.startedAfter !== undefined || filter.startedBefore !== undefined) {
+    scans.push(timeScan('by-start', filter.startedAfter, filter.startedBefore));
+  }
+  if (filter.closedAfter !== undefined || filter.closedBefore !== undefined) {
+    scans.push(timeScan('by-close', filter.closedAfter, filter.closedBefore));
+  }
+  for (const [name, predicate] of filter.searchAttributes) {
+    if (!isOperatorObject(predicate)) continue;
+    const scan = attributeRangeScan(name, predicate);
+    if (scan) scans.push(scan);
+  }
+  return scans;
+}
+
+function timeScan(index: 'by-start' | 'by-close', after?: number, before?: number): RangeScan {
+  return (dbs, budget) => {
+    const found: Candidate[] = [];
+    for (const key of dbs.indexes[index].getKeys(after === undefined ? {} : { start: [after] })) {
+      const parts = key as KeyPart[];
+      if (before !== undefined && (parts[0] as number) >= before) break;
+      if (found.length >= budget) return undefined;
+      found.push(candidateOf(index, parts));
+    }
+    return found;
+  };
+}
+
+function attributeRangeScan(name: string, predicate: PredicateOperators): RangeScan | undefined {
+  const lower = [predicate.gt, predicate.gte].filter((bound) => bound !== undefined);
+  const upper = [predicate.lt, predicate.lte].filter((bound) => bound !== undefined);
+  const prefix = predicate.prefix;
+  const bounds = [...lower, ...upper, ...(prefix === undefined ? [] : [prefix])];
+  if (bounds.length === 0) return undefined;
+  const kind = typeof bounds[0];
+  if ((kind !== 'number' && kind !== 'string') || bounds.some((bound) => typeof bound !== kind)) {
+    return undefined;
+  }
+  const key = indexedName(name);
+  const cut = (text: string) =>
+    text.length > INDEXED_VALUE_UNITS ? text.slice(0, INDEXED_VALUE_UNITS) : text;
+  const ascending = (a: string | number, b: string | number) => (a < b ? -1 : a > b ? 1 : 0);
+  const maxOf = (values: readonly (string | number)[]) => [...values].sort(ascending).at(-1);
+  const minOf = (values: readonly (string | number)[]) => [...values].sort(ascending)[0];
+  const lows = prefix === undefined ? lower : [...lower, prefix];
+  const low = lows.length > 0 ? maxOf(lows) : undefined;
+  const high = upper.length > 0 ? minOf(upper) : undefined;
+  const start: KeyPart =
+    kind === 'number'
+      ? ((low as number | undefined) ?? Number.NEGATIVE_INFINITY)
+      : toKeyText(cut((low as string | undefined) ?? ''));
+  const stringPrefix = prefix === undefined ? undefined : cut(prefix);
+  return (dbs, budget) => {
+    const found: Candidate[] = [];
+    for (const raw of dbs.indexes['by-attribute'].getKeys({ start: asKey([key, start]) })) {
+      const parts = raw as KeyPart[];
+      const value = parts[1];
+      if (parts[0] !== key || typeof value !== kind) break;
+      if (kind === 'number') {
+        if (high !== undefined && (value as number) > (high as number)) break;
+      } else {
+        const text = fromKeyText(value as string);
+        if (high !== undefined && text > cut(high as string)) break;
+        if (stringPrefix !== undefined && !text.startsWith(stringPrefix)) break;
+      }
+      if (found.length >= budget) return undefined;
+      found.push(candidateOf('by-attribute', parts));
+    }
+    for (const raw of dbs.indexes['by-unindexed'].getKeys({ start: [key], end: [key, AFTER_ALL] })) {
+      if (found.length >= budget) return undefined;
+      found.push(candidateOf('by-unindexed', raw as KeyPart[]));
+    }
+    return dedupeCandidates(found);
+  };
+}
+
+function dedupeCandidates(candidates: Candidate[]): Candidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((candidate) => {
+    if (seen.has(candidate.tid)) return false;
+    seen.add(candidate.tid);
+    return true;
+  });
+}
+
+/** `count` answered from `counts` alone, when the filter is only statuses and types. */
+function countFromCounts(source: RowSource, filter: NormalizedFilter): number | undefined {
+  if (
+    filter.after ||
+    filter.searchAttributes.length > 0 ||
+    filter.startedAfter !== undefined ||
+    filter.startedBefore !== undefined ||
+    filter.closedAfter !== undefined ||
+    filter.closedBefore !== undefined
+  ) {
+    return undefined;
+  }
+  const types = filter.workflowTypes && [...filter.workflowTypes];
+  if (types?.some((type) => type.length > INDEXED_VALUE_UNITS)) return undefined;
+  const statuses = filter.statuses && [...filter.statuses];
+  const get = (key: Key) => source.dbs.counts.get(key) ?? 0;
+  const sum = (keys: Key[]) => keys.reduce<number>((total, key) => total + get(key), 0);
+  if (statuses && types) {
+    return sum(
+      statuses.flatMap((status) =>
+        types.map((type) => countKey('by-status-type', [status, toKeyText(type)])),
+      ),
+    );
+  }
+  if (statuses) return sum(statuses.map((status) => countKey('by-status', [status])));
+  if (types) return sum(types.map((type) => countKey('by-type', [toKeyText(type)])));
+  return get(countKey('list', []));
+}
