@@ -8,7 +8,7 @@ import {
 } from '@reprise/core';
 import { decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';
-import { type Databases, describeKey, INDEX_NAMES, type KeyPart, type WorkflowRecord } from './layout.js';
+import { type Databases, describeKey, INDEX_NAMES, type WorkflowRecord } from './layout.js';
 import { countKey, entryKey, indexEntriesOf } from './visibility-index.js';
 
 /** What `verify()` found. */
@@ -125,7 +125,8 @@ export function checkIntegrity(
     compare(name, wantIndexes.get(name) ?? new Set(), dbs.indexes[name].getKeys({}));
   const seenCounts = new Set<string>();
   for (const { key, value } of dbs.counts.getRange({})) {
-    const id = JSON.stringify(key as KeyPart[]);
+    // lmdb-js reads a one-part array key back as the part itself.
+    const id = JSON.stringify(Array.isArray(key) ? key : [key]);
     seenCounts.add(id);
     if (wantCounts.get(id) !== value)
       problem(`counts ${id} is ${value}, the indexes hold ${wantCounts.get(id) ?? 0}`);
