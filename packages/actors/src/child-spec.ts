@@ -145,15 +145,3 @@ export function normalizeSupervisorSpec(spec: SupervisorSpec): NormalizedSupervi
   }
   return { id: spec.id, strategy, intensity, period, children, onTrace: spec.onTrace };
 }
-
-/** Reads a start result as logic plus options. @internal */
-export function actorStartOf(start: Exclude<ChildStart, SupervisorStart>): Required<
-  Omit<ActorStart, 'input'>
-> & {
-  input: unknown;
-} {
-  if ('logic' in start && !('transition' in start)) {
-    return { logic: start.logic, input: start.input, trapExit: start.trapExit ?? false };
-  }
-  return { logic: start as AnyActorLogic, input: undefined, trapExit: false };
-}

@@ -24,8 +24,12 @@ export interface Kernel {
   newRef(): MonitorRef;
   track(process: Process): void;
   untrack(process: Process): void;
+  /** Makes a process whose supervisor died a top-level one, so shutdown still stops it. */
+  adoptOrphan(process: Process): void;
   lookup(pid: Pid): Process | undefined;
   trace(event: TraceEvent): void;
+  /** Whether a system-wide trace hook is installed. */
+  readonly tracing: boolean;
 }
 
 /**
@@ -251,12 +255,6 @@ export function removeLink(from: Process, to: Process): void {
     links.delete(to);
     if (links.size === 0) from._links = undefined;
   }
-}
-
-/** @internal True when `a` and `b` are linked. */
-export function isLinked(a: Process, b: Process): boolean {
-  const links = a._links;
-  return links === b || (links instanceof Set && links.has(b));
 }
 
 /** @internal Sets a monitor from `watcher` on `target` (or reports `noproc` at once). */

@@ -4,9 +4,9 @@
  * every request and every child exit is a message, handled one at a time, in arrival order.
  */
 
+import type { AnyActorLogic } from 'xstate';
 import { ActorProcess } from './actor-process.js';
 import {
-  actorStartOf,
   type ChildSpec,
   type ChildType,
   type NormalizedChildSpec,
@@ -66,7 +66,7 @@ type Message =
   | {
       readonly kind: 'call';
       readonly run: () => Promise<unknown> | unknown;
-      readonly resolve: (value: never) => void;
+      readonly resolve: (value: unknown) => void;
       readonly reject: (error: unknown) => void;
     };
 
@@ -225,11 +225,22 @@ export class Supervisor extends Process {
   /** @internal Supervisors hold no monitors of their own. */
   _receiveDown(_message: DownMessage): void {}
 
-  /** @internal Killed or crashed: exit now; links take the children down. */
+  /** @internal Killed or crashed: exit now; the links take the children down. */
   _terminate(reason: ExitReason): void {
     if (this._reason !== undefined) return;
     this.trace({ type: 'supervisor_stopped', at: this._kernel.clock.now(), supervisor: this.pid, reason });
+    const orphans: Process[] = [];
+    for (const record of this.children.values()) if (record.proc !== undefined) orphans.push(record.proc);
     this.exitNow(reason);
+    this._kernel.post(() => {
+      for (const child of orphans) {
+        removeLink(child, this);
+        child._owner = undefined;
+        child._signal(this, reason, false);
+        // A child that traps exits outlives us; the system still stops it at shutdown.
+        if (child.alive) this._kernel.adoptOrphan(child);
+      }
+    });
   }
 
   /** @internal Starts the static children; rejects (and exits) if one fails to start. */
@@ -238,11 +249,11 @@ export class Supervisor extends Process {
     return new Promise((resolve, reject) => this.deliver({ kind: 'init', resolve, reject }));
   }
 
-  private call<T>(run: () => Promise<T> | T): Promise<T> {
+  private call<T>(run: () => Promise<T> | T | undefined): Promise<T> {
     if (this._reason !== undefined) return Promise.reject(new NoProcError(this.pid));
     return new Promise<T>((resolve, reject) => {
       this._kernel.post(() =>
-        this.deliver({ kind: 'call', run, resolve: resolve as (v: never) => void, reject }),
+        this.deliver({ kind: 'call', run, resolve: resolve as (v: unknown) => void, reject }),
       );
     });
   }
@@ -256,48 +267,69 @@ export class Supervisor extends Process {
     if (!this.busy) void this.run();
   }
 
-  private async run(): Promise<void> {
+  /** Handles messages in order; stays busy (queueing new ones) while one completes asynchronously. */
+  private run(): void {
     this.busy = true;
-    try {
-      for (;;) {
-        if (this._reason !== undefined) break;
-        const message = this.inbox.shift();
-        if (message === undefined) break;
-        await this.handle(message);
+    for (;;) {
+      if (this._reason !== undefined) break;
+      const message = this.inbox.shift();
+      if (message === undefined) break;
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.handle(message);
+      } catch (err) {
+        this.crash(err);
+        break;
       }
-    } catch (err) {
-      // A bug in the supervisor itself: it crashes, and its links take the children down.
-      this._terminate(toExitError(err));
-    } finally {
-      this.busy = false;
+      if (pending !== undefined) {
+        pending.then(
+          () => this.run(),
+          (err: unknown) => {
+            this.crash(err);
+            this.busy = false;
+          },
+        );
+        return;
+      }
     }
+    this.busy = false;
     if (this._reason !== undefined) {
       for (const message of this.inbox.splice(0)) refuse(message, this.pid);
     }
   }
 
-  private async handle(message: Message): Promise<void> {
+  /** A bug in the supervisor itself: it crashes, and its links take the children down. */
+  private crash(err: unknown): void {
+    this._terminate(toExitError(err));
+    for (const message of this.inbox.splice(0)) refuse(message, this.pid);
+  }
+
+  private handle(message: Message): Promise<void> | undefined {
     switch (message.kind) {
       case 'init':
+        return this.startStaticChildren().then(message.resolve, message.reject);
+      case 'call': {
+        let answer: unknown;
         try {
-          await this.startStaticChildren();
-          message.resolve();
+          answer = message.run();
         } catch (err) {
           message.reject(err);
+          return undefined;
         }
-        return;
-      case 'call':
-        try {
-          message.resolve((await message.run()) as never);
-        } catch (err) {
-          message.reject(err);
-        }
-        return;
+        if (answer instanceof Promise) return answer.then(message.resolve, message.reject);
+        message.resolve(answer);
+        return undefined;
+      }
       case 'exit':
         return this.handleExit(message.from, message.reason);
       case 'retry':
         return this.retry(message.record);
     }
+  }
+
+  /** True when someone listens to traces (so events need not be built otherwise). */
+  private get tracing(): boolean {
+    return this.spec.onTrace !== undefined || this._kernel.tracing;
   }
 
   private trace(event: TraceEvent): void {
@@ -325,6 +357,7 @@ export class Supervisor extends Process {
       try {
         this.attach(record, await this.startProcess(record));
       } catch (err) {
+        if (this._reason !== undefined) throw err;
         const reason = toExitError(err);
         this.children.delete(spec.id);
         this.trace({
@@ -351,22 +384,13 @@ export class Supervisor extends Process {
   }
 
   /** Runs a child's start function and starts what it returns, linked to this supervisor. */
-  private async startProcess(record: ChildRecord): Promise<Process> {
+  private startProcess(record: ChildRecord): Process | Promise<Process> {
     const started = record.spec.start(...record.args);
-    if (started instanceof SupervisorStart) {
-      const child = new Supervisor(this._kernel, normalizeSupervisorSpec(started.spec), this);
-      this.adopt(child, record);
-      try {
-        await child._init();
-      } catch (err) {
-        this.disown(child);
-        throw err;
-      }
-      if (this._reason !== undefined) throw new NoProcError(this.pid);
-      return child;
-    }
-    const { logic, input, trapExit } = actorStartOf(started);
-    const child = new ActorProcess(this._kernel, logic, input, trapExit);
+    if (started instanceof SupervisorStart) return this.startSupervisorChild(record, started);
+    const child =
+      'logic' in started && !('transition' in started)
+        ? new ActorProcess(this._kernel, started.logic, started.input, started.trapExit ?? false)
+        : new ActorProcess(this._kernel, started as AnyActorLogic, undefined, false);
     this.adopt(child, record);
     child._start();
     const snapshot = child.actor.getSnapshot() as { status: string; error?: unknown };
@@ -377,15 +401,26 @@ export class Supervisor extends Process {
     return child;
   }
 
+  private async startSupervisorChild(record: ChildRecord, started: SupervisorStart): Promise<Process> {
+    const child = new Supervisor(this._kernel, normalizeSupervisorSpec(started.spec), this);
+    this.adopt(child, record);
+    try {
+      await child._init();
+    } catch (err) {
+      this.disown(child);
+      throw err;
+    }
+    if (this._reason !== undefined) throw new NoProcError(this.pid);
+    return child;
+  }
+
   private adopt(child: Process, record: ChildRecord): void {
     child._owner = this;
     child._record = record;
-    addLink(this, child);
     addLink(child, this);
   }
 
   private disown(child: Process): void {
-    removeLink(this, child);
     removeLink(child, this);
   }
 
@@ -399,31 +434,30 @@ export class Supervisor extends Process {
   // ---------------------------------------------------------------------------------------
   // Exits
 
-  private async handleExit(from: Process | undefined, reason: ExitReason): Promise<void> {
-    if (from === undefined || from === this._parent) {
-      await this.shutdown(reason);
-      return;
-    }
+  private handleExit(from: Process | undefined, reason: ExitReason): Promise<void> | undefined {
+    if (from === undefined || from === this._parent) return this.shutdown(reason);
     const record = from._owner === this ? (from._record as ChildRecord) : undefined;
     // An exit from a process that is no longer our child (already replaced or terminated)
     // was flushed by OTP's unlink; ignore it, as OTP ignores unknown EXITs.
-    if (record === undefined || record.proc !== from) return;
-    this.trace({
-      type: 'child_exited',
-      at: this.now(),
-      supervisor: this.pid,
-      childId: this.childIdOf(record),
-      pid: from.pid,
-      reason,
-      output: reason === 'normal' && from instanceof ActorProcess ? from.output : undefined,
-    });
+    if (record === undefined || record.proc !== from) return undefined;
+    if (this.tracing) {
+      this.trace({
+        type: 'child_exited',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: this.childIdOf(record),
+        pid: from.pid,
+        reason,
+        output: reason === 'normal' && from instanceof ActorProcess ? from.output : undefined,
+      });
+    }
     record.proc = undefined;
     const restart = record.spec.restart;
     if (restart === 'permanent' || (restart === 'transient' && !isNormalExit(reason))) {
-      await this.restart(record, reason);
-    } else {
-      this.forget(record);
+      return this.restart(record, reason);
     }
+    this.forget(record);
+    return undefined;
   }
 
   /** OTP's `del_child`: a temporary (or dynamic) child goes, others stay as stopped specs. */
@@ -436,7 +470,7 @@ export class Supervisor extends Process {
   }
 
   /** An automatic restart: counts toward intensity, then applies the strategy. */
-  private async restart(record: ChildRecord, reason: ExitReason): Promise<void> {
+  private restart(record: ChildRecord, reason: ExitReason): Promise<void> | undefined {
     const verdict = recordRestart(this.restartLog, this._kernel.monotonicNow(), this.intensity, this.period);
     this.restartLog = verdict.log;
     if (verdict.exceeded) {
@@ -447,44 +481,55 @@ export class Supervisor extends Process {
         childId: this.childIdOf(record),
         reason,
       });
-      await this.shutdown('shutdown');
-      return;
+      return this.shutdown('shutdown');
     }
     switch (this.strategy) {
       case 'one_for_one':
       case 'simple_one_for_one':
-        await this.restartOne(record);
-        return;
+        return this.restartOne(record);
       case 'one_for_all':
-        await this.restartGroup([...this.children.values()]);
-        return;
+        return this.restartGroup([...this.children.values()]);
       case 'rest_for_one':
-        await this.restartGroup(this.recordsFrom(record));
-        return;
+        return this.restartGroup(this.recordsFrom(record));
     }
   }
 
-  private async retry(record: ChildRecord): Promise<void> {
-    if (!record.restarting || this.children.get(this.keyOf(record)) !== record) return;
-    await this.restart(record, record.failure ?? 'noproc');
+  private retry(record: ChildRecord): Promise<void> | undefined {
+    if (!record.restarting || this.children.get(this.keyOf(record)) !== record) return undefined;
+    return this.restart(record, record.failure ?? 'noproc');
   }
 
-  private async restartOne(record: ChildRecord): Promise<void> {
+  private restartOne(record: ChildRecord): Promise<void> | undefined {
     const previousPid = record.lastPid;
+    let started: Process | Promise<Process>;
     try {
-      this.attach(record, await this.startProcess(record));
+      started = this.startProcess(record);
     } catch (err) {
       this.startFailedRetryLater(record, err);
-      return;
+      return undefined;
     }
-    this.trace({
-      type: 'child_restarted',
-      at: this.now(),
-      supervisor: this.pid,
-      childId: this.childIdOf(record),
-      pid: record.proc!.pid,
-      previousPid,
-    });
+    if (started instanceof Promise) {
+      return started.then(
+        (proc) => this.restarted(record, proc, previousPid),
+        (err: unknown) => this.startFailedRetryLater(record, err),
+      );
+    }
+    this.restarted(record, started, previousPid);
+    return undefined;
+  }
+
+  private restarted(record: ChildRecord, proc: Process, previousPid: Pid | undefined): void {
+    this.attach(record, proc);
+    if (this.tracing) {
+      this.trace({
+        type: 'child_restarted',
+        at: this.now(),
+        supervisor: this.pid,
+        childId: this.childIdOf(record),
+        pid: proc.pid,
+        previousPid,
+      });
+    }
   }
 
   /** Terminates `group` in reverse start order, then starts it again in start order. */
@@ -527,7 +572,8 @@ export class Supervisor extends Process {
       childId: this.childIdOf(record),
       reason: record.failure,
     });
-    this.inbox.push({ kind: 'retry', record });
+    // Like OTP's cast to itself: behind every message already sent to this supervisor.
+    this._kernel.post(() => this.deliver({ kind: 'retry', record }));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -556,13 +602,19 @@ export class Supervisor extends Process {
   }
 
   /** Stops a running child by its shutdown spec and reports it; OTP's `shutdown/2`. */
-  private async terminateRecord(record: ChildRecord): Promise<void> {
+  private terminateRecord(record: ChildRecord): Promise<void> | undefined {
     const proc = record.proc!;
     record.proc = undefined;
     // Unlink first: the exit we cause must not come back as an EXIT to handle.
     this.disown(proc);
     const stopped = this.stopProcess(proc, record.spec.shutdown);
-    const reason = typeof stopped === 'object' && stopped instanceof Promise ? await stopped : stopped;
+    if (stopped instanceof Promise) return stopped.then((reason) => this.terminated(record, proc, reason));
+    this.terminated(record, proc, stopped);
+    return undefined;
+  }
+
+  private terminated(record: ChildRecord, proc: Process, reason: ExitReason): void {
+    if (!this.tracing) return;
     this.trace({
       type: 'child_terminated',
       at: this.now(),
@@ -604,50 +656,56 @@ export class Supervisor extends Process {
   // ---------------------------------------------------------------------------------------
   // Calls
 
-  private async doStartChild(args: readonly unknown[]): Promise<Process> {
+  private doStartChild(args: readonly unknown[]): Process | Promise<Process> {
+    let record: ChildRecord;
+    let key: unknown;
     if (this.strategy === 'simple_one_for_one') {
-      const record = newRecord(this.spec.children[0]!, args);
-      try {
-        this.attach(record, await this.startProcess(record));
-      } catch (err) {
-        throw new SupervisorError('start_failed', { cause: toExitError(err) });
+      record = newRecord(this.spec.children[0]!, args);
+      key = record;
+    } else {
+      const spec = normalizeChildSpec(args[0] as ChildSpec);
+      const existing = this.children.get(spec.id);
+      if (existing !== undefined) {
+        if (existing.proc !== undefined) {
+          throw new SupervisorError('already_started', { childId: spec.id, pid: existing.proc.pid });
+        }
+        throw new SupervisorError('already_present', { childId: spec.id });
       }
-      this.children.set(record, record);
-      this.trace({
-        type: 'child_started',
-        at: this.now(),
-        supervisor: this.pid,
-        childId: undefined,
-        pid: record.lastPid!,
-      });
-      return record.proc!;
+      record = newRecord(spec, EMPTY_ARGS);
+      key = spec.id;
     }
-    const spec = normalizeChildSpec(args[0] as ChildSpec);
-    const existing = this.children.get(spec.id);
-    if (existing !== undefined) {
-      if (existing.proc !== undefined) {
-        throw new SupervisorError('already_started', { childId: spec.id, pid: existing.proc.pid });
-      }
-      throw new SupervisorError('already_present', { childId: spec.id });
-    }
-    const record = newRecord(spec, EMPTY_ARGS);
+    let started: Process | Promise<Process>;
     try {
-      this.attach(record, await this.startProcess(record));
+      started = this.startProcess(record);
     } catch (err) {
-      throw new SupervisorError('start_failed', { childId: spec.id, cause: toExitError(err) });
+      throw this.startFailed(record, err);
     }
-    this.children.set(spec.id, record);
-    this.trace({
-      type: 'child_started',
-      at: this.now(),
-      supervisor: this.pid,
-      childId: spec.id,
-      pid: record.lastPid!,
-    });
-    return record.proc!;
+    if (started instanceof Promise) {
+      return started.then(
+        (proc) => this.added(record, key, proc),
+        (err: unknown) => {
+          throw this.startFailed(record, err);
+        },
+      );
+    }
+    return this.added(record, key, started);
   }
 
-  private async doTerminateChild(idOrPid: ChildId | Pid | Process): Promise<void> {
+  private added(record: ChildRecord, key: unknown, proc: Process): Process {
+    this.attach(record, proc);
+    this.children.set(key, record);
+    if (this.tracing) {
+      const childId = this.childIdOf(record);
+      this.trace({ type: 'child_started', at: this.now(), supervisor: this.pid, childId, pid: proc.pid });
+    }
+    return proc;
+  }
+
+  private startFailed(record: ChildRecord, err: unknown): SupervisorError {
+    return new SupervisorError('start_failed', { childId: this.childIdOf(record), cause: toExitError(err) });
+  }
+
+  private doTerminateChild(idOrPid: ChildId | Pid | Process): Promise<void> | undefined {
     const isPid = idOrPid instanceof Process || isPidLike(idOrPid);
     // OTP: simple_one_for_one children are addressed by pid only.
     if (this.strategy === 'simple_one_for_one' && !isPid) throw new SupervisorError('simple_one_for_one');
@@ -655,29 +713,35 @@ export class Supervisor extends Process {
     if (record === undefined) {
       throw new SupervisorError('not_found', { childId: typeof idOrPid === 'string' ? idOrPid : undefined });
     }
-    if (record.proc !== undefined) await this.terminateRecord(record);
-    this.forget(record);
+    const stopping = record.proc === undefined ? undefined : this.terminateRecord(record);
+    if (stopping === undefined) {
+      this.forget(record);
+      return undefined;
+    }
+    return stopping.then(() => this.forget(record));
   }
 
-  private async doRestartChild(id: ChildId): Promise<Process> {
+  private doRestartChild(id: ChildId): Process | Promise<Process> {
     if (this.strategy === 'simple_one_for_one') throw new SupervisorError('simple_one_for_one');
     const record = this.children.get(id);
     if (record === undefined) throw new SupervisorError('not_found', { childId: id });
     if (record.restarting) throw new SupervisorError('restarting', { childId: id });
     if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
+    let started: Process | Promise<Process>;
     try {
-      this.attach(record, await this.startProcess(record));
+      started = this.startProcess(record);
     } catch (err) {
-      throw new SupervisorError('start_failed', { childId: id, cause: toExitError(err) });
+      throw this.startFailed(record, err);
     }
-    this.trace({
-      type: 'child_started',
-      at: this.now(),
-      supervisor: this.pid,
-      childId: id,
-      pid: record.lastPid!,
-    });
-    return record.proc!;
+    if (started instanceof Promise) {
+      return started.then(
+        (proc) => this.added(record, id, proc),
+        (err: unknown) => {
+          throw this.startFailed(record, err);
+        },
+      );
+    }
+    return this.added(record, id, started);
   }
 
   private doDeleteChild(id: ChildId): void {

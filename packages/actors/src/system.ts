@@ -155,6 +155,10 @@ class System implements Kernel, ActorSystem {
     }
   }
 
+  adoptOrphan(process: Process): void {
+    this.roots.add(process);
+  }
+
   register(name: string, target: Process): void {
     const nameOrProcess = name;
     if (!target.alive) throw new NoProcError(target.pid);
@@ -179,6 +183,10 @@ class System implements Kernel, ActorSystem {
 
   lookup(pid: Pid): Process | undefined {
     return this.processes.get(pid);
+  }
+
+  get tracing(): boolean {
+    return this.onTrace !== undefined;
   }
 
   trace(event: TraceEvent): void {

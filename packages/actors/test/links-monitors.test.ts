@@ -219,3 +219,25 @@ describe('exit reasons from XState', () => {
     await t.system.shutdown();
   });
 });
+
+describe('a supervisor killed outright', () => {
+  it('takes its children down through their links; a trapping child gets the EXIT instead', async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({
+      children: [
+        { id: 'plain', start: () => worker },
+        { id: 'trapping', start: () => ({ logic: inbox, trapExit: true }) },
+      ],
+    });
+    const plain = sup.getChild('plain')!;
+    const trapping = sup.getChild('trapping') as import('../src/index.js').ActorProcess<typeof inbox>;
+    sup.exit('kill');
+    await t.settle();
+    expect(sup.exitReason).toBe('killed');
+    expect(plain.exitReason).toBe('killed');
+    expect(trapping.alive).toBe(true);
+    expect(trapping.getSnapshot().context.got).toEqual([{ type: 'EXIT', from: sup.pid, reason: 'killed' }]);
+    await t.system.shutdown();
+    expect(trapping.exitReason).toBe('killed');
+  });
+});
