@@ -56,6 +56,7 @@ const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
  */
 export class ActivityExecutor {
   readonly #inflight = new Map<string, AbortController>();
+  #progress = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -94,10 +95,16 @@ export class ActivityExecutor {
     return this.#inflight.size;
   }
 
+  /** Counts attempt starts and ends: unchanged while the running attempts wait on something. */
+  get progress(): number {
+    return this.#progress;
+  }
+
   async #attempt(task: ActivityTask): Promise<void> {
     const key = taskKey(task);
     const controller = new AbortController();
     this.#inflight.set(key, controller);
+    this.#progress++;
     const startedAt = this.clock.now();
     const { startToCloseTimeout, scheduleToCloseTimeout } = task.options;
     const deadline =
@@ -155,6 +162,7 @@ export class ActivityExecutor {
     } finally {
       if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
       if (this.#inflight.get(key) === controller) this.#inflight.delete(key);
+      this.#progress++;
     }
     this.report(task, outcome);
   }

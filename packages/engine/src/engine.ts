@@ -66,6 +66,9 @@ const consoleLogger: EngineLogger = {
   warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),
 };
 
+/** How many event-loop turns without progress make running activities count as waiting. */
+const IDLE_ACTIVITY_TURNS = 20;
+
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
 
@@ -386,6 +389,40 @@ export class Engine implements HandleOperations {
       throw new WorkflowClosedError(workflowId, summary.status);
     }
     return execution.query(name, checkPayload(args, { path: `query ${name} args` }));
+  }
+
+  /**
+   * Resolves once the engine has nothing in progress: every resident run waits for input, no
+   * activity attempt runs, no append or exit handling is under way. Timers may be pending.
+   * For tests and tools on a virtual clock.
+   */
+  async idle(): Promise<void> {
+    let quietTurns = 0;
+    let waitingTurns = 0;
+    let progress = -1;
+    while (quietTurns < 3) {
+      await this.#settle();
+      const state = this.#quiescence();
+      quietTurns = state === 'quiet' ? quietTurns + 1 : 0;
+      // Attempts that make no progress for a while wait on something outside (often the
+      // virtual clock that only the caller can move): the engine itself is idle.
+      if (state === 'activities' && this.#activities.progress === progress) {
+        if (++waitingTurns >= IDLE_ACTIVITY_TURNS) return;
+      } else {
+        waitingTurns = 0;
+      }
+      progress = this.#activities.progress;
+    }
+  }
+
+  #quiescence(): 'quiet' | 'activities' | 'busy' {
+    if (this.#background.size > 0) return 'busy';
+    for (const recorder of this.#recorders.values()) if (!recorder.idle) return 'busy';
+    for (const entry of this.#entries.values()) {
+      if (entry.stalled) continue;
+      if (!entry.run || !entry.run.quiet) return 'busy';
+    }
+    return this.#activities.running > 0 ? 'activities' : 'quiet';
   }
 
   // ---- internals ---------------------------------------------------------------------------

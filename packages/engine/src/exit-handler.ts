@@ -27,7 +27,10 @@ export interface ExitContext {
   reconcile(run: ExitingRun, history: readonly WorkflowEvent[]): void;
   /** Marks a run stalled by a NonDeterminismError (not closed, nothing recorded). */
   stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void;
-  /** Starts the continue-as-new successor under the same workflow id. Called only when none exists. */
+  /**
+   * Starts the continue-as-new successor under the same workflow id. Concurrent exits may both
+   * call it, so it must check again, under the workflow's writer, that no successor exists.
+   */
   startSuccessor(
     run: ExitingRun,
     outcome: Extract<TerminalOutcome, { status: 'ContinuedAsNew' }>,

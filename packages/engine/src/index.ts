@@ -1,7 +1,13 @@
 export { type Clock, systemClock, VirtualClock } from '@reprise/actors';
 export type { ActivityReport, ActivityTask } from './activity-executor.js';
 export { Engine, EngineClosedError } from './engine.js';
-export { type ExitContext, type ExitingRun, handleRunExit, terminalEventBody } from './exit-handler.js';
+export {
+  type ExitContext,
+  type ExitingRun,
+  handleRunExit,
+  successorStarted,
+  terminalEventBody,
+} from './exit-handler.js';
 export * from './handle.js';
 export * from './options.js';
 export { Recorder } from './recorder.js';

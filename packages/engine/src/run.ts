@@ -112,6 +112,13 @@ export class Run {
     this.#wake?.();
   }
 
+  /** Whether the run has nothing to do until something arrives (or has ended). */
+  get quiet(): boolean {
+    return (
+      !this.#open || (this.#execution !== undefined && this.#mailbox.length === 0 && this.#wake !== undefined)
+    );
+  }
+
   /** Whether the loop is still taking input. */
   get open(): boolean {
     return this.#open;

@@ -1,2 +1,3 @@
 export * from './arbitraries.js';
 export * from './conformance.js';
+export * from './test-engine.js';

@@ -1,0 +1,151 @@
+// The seed's exit handler tests, ported, plus the two windows it closes: a terminal written first
+// by a racing writer, and the same exit handled twice.
+import {
+  asRunId,
+  asWorkflowId,
+  envelopeEvents,
+  InMemoryStore,
+  type TerminalOutcome,
+  type WorkflowEvent,
+} from '@reprise/core';
+import {
+  type ExitContext,
+  type ExitingRun,
+  handleRunExit,
+  Recorder,
+  successorStarted,
+} from '@reprise/engine';
+
+const NOW = 1_700_000_000_000;
+
+async function activeWorkflow() {
+  const store = new InMemoryStore();
+  const workflowId = asWorkflowId('checkout-1');
+  const runId = asRunId('run-1');
+  const recorder = new Recorder(workflowId, store);
+  await recorder.append(
+    [
+      {
+        type: 'WorkflowStarted',
+        workflowType: 'checkout',
+        input: { label: 'input' },
+        runId,
+        parentRunId: null,
+      },
+    ],
+    NOW,
+  );
+  const run: ExitingRun = { workflowId, runId, workflowType: 'checkout', recorder };
+  const notified: TerminalOutcome[] = [];
+  const reconciled: WorkflowEvent[][] = [];
+  const successors: TerminalOutcome[] = [];
+  const context: ExitContext = {
+    now: () => NOW + 10,
+    notify: (_, outcome) => notified.push(outcome),
+    reconcile: (_, history) => reconciled.push([...history]),
+    stall: () => undefined,
+    startSuccessor: async (exiting, outcome) => {
+      await exiting.recorder.exclusive(async () => {
+        if (successorStarted(await exiting.recorder.read(), runId)) return;
+        successors.push(outcome);
+        await exiting.recorder.append(
+          [
+            {
+              type: 'WorkflowStarted',
+              workflowType: 'checkout',
+              input: outcome.input,
+              runId: asRunId('run-2'),
+              parentRunId: runId,
+            },
+          ],
+          NOW + 20,
+        );
+      });
+    },
+  };
+  return { store, workflowId, runId, recorder, run, context, notified, reconciled, successors };
+}
+
+it('a normal exit records Completed, reconciles and notifies', async () => {
+  const active = await activeWorkflow();
+  await handleRunExit(active.context, active.run, {
+    kind: 'finished',
+    outcome: { status: 'Completed', result: { label: 'result' } },
+  });
+  expect(active.notified).toEqual([{ status: 'Completed', result: { label: 'result' } }]);
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'WorkflowCompleted']);
+  expect(history[1]).toMatchObject({ result: { label: 'result' }, recordedAt: NOW + 10 });
+  expect(active.reconciled).toEqual([history]);
+  expect((await active.store.getSummary(active.workflowId))?.status).toBe('Completed');
+});
+
+it('an abnormal exit records Failed, reconciles and notifies', async () => {
+  const active = await activeWorkflow();
+  const error = { name: 'Error', message: 'process crashed: error' };
+  await handleRunExit(active.context, active.run, { kind: 'finished', outcome: { status: 'Failed', error } });
+  expect(active.notified).toEqual([{ status: 'Failed', error }]);
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'WorkflowFailed']);
+  expect(history[1]).toMatchObject({ error });
+  expect(active.reconciled).toHaveLength(1);
+});
+
+it('a terminal written first by a racing writer is handed over and nothing more is recorded', async () => {
+  const active = await activeWorkflow();
+  // Another writer (a cancel in another process, say) records first; this process's recorder is stale.
+  const racer = envelopeEvents(active.workflowId, 1, NOW + 5, [
+    { type: 'WorkflowCancelled', reason: 'racer' },
+  ]);
+  await active.store.append(active.workflowId, racer, { expectedSeq: 1 });
+  await handleRunExit(active.context, active.run, {
+    kind: 'finished',
+    outcome: { status: 'Completed', result: 1 },
+  });
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'WorkflowCancelled']);
+  expect(active.notified).toEqual([{ status: 'Cancelled', reason: 'racer' }]);
+});
+
+it('the same exit handled twice records one terminal', async () => {
+  const active = await activeWorkflow();
+  const exit = { kind: 'finished', outcome: { status: 'Completed', result: 'once' } } as const;
+  await Promise.all([
+    handleRunExit(active.context, active.run, exit),
+    handleRunExit(active.context, active.run, exit),
+  ]);
+  await handleRunExit(active.context, active.run, exit);
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.filter((event) => event.type === 'WorkflowCompleted')).toHaveLength(1);
+  expect(active.notified).toEqual([
+    { status: 'Completed', result: 'once' },
+    { status: 'Completed', result: 'once' },
+    { status: 'Completed', result: 'once' },
+  ]);
+});
+
+it('continue-as-new records the terminal once and starts the successor once, however often the exit is handled', async () => {
+  const active = await activeWorkflow();
+  const exit = { kind: 'finished', outcome: { status: 'ContinuedAsNew', input: { n: 2 } } } as const;
+  await Promise.all([
+    handleRunExit(active.context, active.run, exit),
+    handleRunExit(active.context, active.run, exit),
+  ]);
+  await handleRunExit(active.context, active.run, exit);
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.map((event) => event.type)).toEqual([
+    'WorkflowStarted',
+    'WorkflowContinuedAsNew',
+    'WorkflowStarted',
+  ]);
+  expect(history[2]).toMatchObject({ parentRunId: 'run-1', input: { n: 2 } });
+  expect(active.notified.every((outcome) => outcome.status === 'ContinuedAsNew')).toBe(true);
+  expect(active.successors).toHaveLength(1);
+});
+
+it('a stalled or stopped run records nothing', async () => {
+  const active = await activeWorkflow();
+  await handleRunExit(active.context, active.run, { kind: 'stopped' });
+  expect(await active.store.lastSeq(active.workflowId)).toBe(1);
+  expect(active.notified).toEqual([]);
+});
