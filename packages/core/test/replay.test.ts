@@ -152,8 +152,8 @@ describe('replayRun', () => {
             : event,
         ) as WorkflowEvent[],
     );
-    const first = (result as { result: { id: string; roll: number } }).result;
-    const second = (other.execution.outcome as { result: { id: string; roll: number } }).result;
+    const first = (result as unknown as { result: { id: string; roll: number } }).result;
+    const second = (other.execution.outcome as unknown as { result: { id: string; roll: number } }).result;
     expect(second.id).not.toBe(first.id);
     expect(second.roll).not.toBe(first.roll);
     expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
