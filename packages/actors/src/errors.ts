@@ -55,6 +55,7 @@ export type SupervisorErrorCode =
  * - `invalid_child_spec`: a child spec field is missing or out of range.
  */
 export class SupervisorError extends ActorError {
+  /** OTP's reason, as a stable code. */
   readonly code: SupervisorErrorCode;
   /** The child concerned, when there is one. */
   readonly childId: ChildId | undefined;
