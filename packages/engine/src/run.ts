@@ -89,6 +89,7 @@ export class Run {
   #wake: (() => void) | undefined;
   #stopRequested = false;
   #open = true;
+  readonly #requestIds = new Set<string>();
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -179,6 +180,10 @@ export class Run {
         this.#wake = undefined;
         continue;
       }
+      if (this.#duplicate(item.body)) {
+        item.ack?.resolve();
+        continue;
+      }
       const recordedAt = item.recordedAt ?? this.host.now();
       try {
         execution.apply(item.body, recordedAt);
@@ -233,7 +238,16 @@ export class Run {
     for (const input of inputs) this.#followUp(input);
   }
 
+  /** A signal whose request id this run has recorded, or a second cancel request: nothing to record. */
+  #duplicate(input: EventBody): boolean {
+    if (input.type === 'WorkflowCancelRequested') return this.#execution?.cancelRequested === true;
+    if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
+    return this.#requestIds.has(input.requestId);
+  }
+
   #noteInput(input: EventBody): void {
+    if (input.type === 'SignalReceived' && input.requestId !== undefined)
+      this.#requestIds.add(input.requestId);
     if (input.type === 'ActivityCompleted') this.activities.delete(input.activityId);
     if (input.type === 'ActivityFailed') {
       const state = this.activities.get(input.activityId);
@@ -277,6 +291,8 @@ export class Run {
       if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
     }
     for (const event of segment) {
+      if (event.type === 'SignalReceived' && event.requestId !== undefined)
+        this.#requestIds.add(event.requestId);
       if (event.type === 'ActivityScheduled' && pendingActivities.has(event.activityId)) {
         this.activities.set(event.activityId, {
           activityType: event.activityType,

@@ -6,6 +6,7 @@ import {
   InMemoryStore,
 } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
+import { reopenable } from './helpers.js';
 
 describe('activities', () => {
   it('retries by its policy with durable backoff, giving each attempt its number, a stable key and a signal', async () => {
@@ -54,7 +55,7 @@ describe('activities', () => {
   });
 
   it('a pending retry survives a restart of the engine', async () => {
-    const store = new InMemoryStore();
+    const { store, open } = reopenable();
     let attempts = 0;
     const flaky = defineActivity(
       'flaky',
@@ -69,7 +70,7 @@ describe('activities', () => {
     const first = await createTestEngine({
       workflows: [workflow],
       activities: [flaky],
-      store: storeThatSurvives(store),
+      store: open(),
     });
     await first.engine.start(workflow, null, { workflowId: 'r1' });
     await first.idle();
@@ -213,14 +214,3 @@ describe('activities', () => {
     await env.close();
   });
 });
-
-/** The engine closes its store on shutdown; this keeps an in-memory store's contents for the next engine. */
-function storeThatSurvives(store: InMemoryStore): InMemoryStore {
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      if (property === 'close') return async () => undefined;
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
