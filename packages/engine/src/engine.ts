@@ -56,6 +56,8 @@ import {
 import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
 import { Recorder } from './recorder.js';
 import { type Ack, Run, type RunExit, type RunHost } from './run.js';
+import type { ScheduleHost } from './schedules/host.js';
+import { Schedules } from './schedules/schedules.js';
 import { RunSupervision, type SupervisedRun } from './supervision.js';
 import { TimerService } from './timer-service.js';
 
@@ -134,11 +136,15 @@ export class Engine implements HandleOperations {
   readonly #timers: TimerService;
   readonly #activities: ActivityExecutor;
   readonly #supervision: RunSupervision;
+  readonly #closeListeners = new Set<(workflowId: WorkflowId, status: WorkflowStatus) => void>();
   #closing = false;
   #closed = false;
 
   /** @internal The services runs use. */
   readonly _host: RunHost;
+
+  /** Cron and interval schedules that start workflows. */
+  readonly schedules: Schedules;
 
   private constructor(options: EngineOptions) {
     this.#store = options.store ?? new InMemoryStore();
@@ -160,6 +166,7 @@ export class Engine implements HandleOperations {
     );
     this.#supervision = new RunSupervision(this.#clock, (workflowType) => this.#restoreType(workflowType));
     this._host = this.#makeHost();
+    this.schedules = new Schedules(this.#makeScheduleHost());
   }
 
   /**
@@ -174,6 +181,7 @@ export class Engine implements HandleOperations {
     const engine = new Engine(options);
     await engine.#supervision.start([...engine.#workflows.keys()]);
     await engine.#recover();
+    await engine.schedules.recover();
     return engine;
   }
 
@@ -261,6 +269,7 @@ export class Engine implements HandleOperations {
   async shutdown(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.schedules.stop();
     for (const entry of this.#entries.values()) entry.run?.requestStop();
     this.#activities.stop();
     this.#timers.stop();
@@ -448,6 +457,7 @@ export class Engine implements HandleOperations {
     notify: (run, outcome) => {
       this.#changed(run.workflowId);
       this.#reportToParent(run, outcome);
+      for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
     },
     reconcile: (run) => {
       const entry = this.#entries.get(run.workflowId);
@@ -519,31 +529,57 @@ export class Engine implements HandleOperations {
     this.#entries.set(started.workflowId, entry);
     if (started.executionTimeout !== undefined) {
       this.#timers.arm(`x:${entry.key}`, started.recordedAt + started.executionTimeout, () =>
-        this.#track(this.#timeOut(entry, started.executionTimeout as number)),
+        this.#track(
+          this.#closeFromOutside(entry, {
+            type: 'WorkflowTimedOut',
+            timeout: { kind: 'execution', afterMs: started.executionTimeout as number },
+          }),
+        ),
       );
     }
     this.#changed(started.workflowId);
     await this.#supervision.startRun(entry);
   }
 
-  /** Records WorkflowTimedOut (unless the run closed first) and stops the run. */
-  async #timeOut(entry: RunEntry, afterMs: number): Promise<void> {
+  /**
+   * Closes a run from outside its code (execution timeout, termination): records the terminal
+   * event unless the run closed first, then stops the run actor. Its code runs no further.
+   */
+  async #closeFromOutside(entry: ExitingRun, terminal: EventBody): Promise<void> {
     const history = await entry.recorder.exclusive(async () => {
       const current = await entry.recorder.read();
       if (terminalOutcomeFromHistory(current, entry.runId)) return undefined;
-      return [
-        ...current,
-        ...(await entry.recorder.append(
-          [{ type: 'WorkflowTimedOut', timeout: { kind: 'execution', afterMs } }],
-          this.#clock.now(),
-        )),
-      ];
+      return [...current, ...(await entry.recorder.append([terminal], this.#clock.now()))];
     });
     if (!history) return;
-    entry.run?.requestStop();
-    await this.#supervision.stopRun(entry);
+    const resident = this.#entries.get(entry.workflowId);
+    if (resident?.runId === entry.runId) {
+      resident.run?.requestStop();
+      await this.#supervision.stopRun(resident);
+    }
     this.#exitContext.notify(entry, terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome);
     this.#exitContext.reconcile(entry, history);
+  }
+
+  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  async terminate(workflowId: string, reason = 'terminated'): Promise<CancelResult> {
+    this.#assertOpen();
+    const id = checkWorkflowId(workflowId);
+    const history = await this.#store.readHistory(id);
+    const current = latestStart(history);
+    if (!current) throw new WorkflowNotFoundError(id);
+    const status = statusFromEvents(history) as WorkflowStatus;
+    if (status !== 'Running') return { status };
+    await this.#closeFromOutside(
+      {
+        workflowId: id,
+        runId: current.runId,
+        workflowType: current.workflowType,
+        recorder: this.#recorder(id),
+      },
+      { type: 'WorkflowCancelled', reason },
+    );
+    return { status: 'Running' };
   }
 
   /** Brings back the runs of a type whose supervisor was restarted empty. */
@@ -604,6 +640,41 @@ export class Engine implements HandleOperations {
   #deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void {
     const entry = this.#entries.get(workflowId);
     if (entry?.runId === runId) entry.run?.post(body);
+  }
+
+  #makeScheduleHost(): ScheduleHost {
+    return {
+      store: this.#store,
+      clock: this.#clock,
+      logger: this.#logger,
+      isWorkflowType: (workflowType) => this.#workflows.has(workflowType),
+      startWorkflow: async (workflowType, input, options) => {
+        try {
+          await this.start(workflowType, input, {
+            workflowId: options.workflowId,
+            idReusePolicy: 'rejectDuplicate',
+            ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+          });
+          return 'started';
+        } catch (error) {
+          if (error instanceof WorkflowAlreadyStartedError) return 'exists';
+          throw error;
+        }
+      },
+      cancelWorkflow: async (workflowId, reason) => {
+        await this.cancel(workflowId, reason);
+      },
+      terminateWorkflow: async (workflowId, reason) => {
+        await this.terminate(workflowId, reason);
+      },
+      workflowStatus: async (workflowId) => (await this.#store.getSummary(workflowId))?.status,
+      onWorkflowClosed: (listener) => {
+        this.#closeListeners.add(listener);
+        return () => this.#closeListeners.delete(listener);
+      },
+      armTimer: (key, fireAt, fire) => this.#timers.arm(`s:${key}`, fireAt, fire),
+      disarmTimer: (key) => this.#timers.disarm(`s:${key}`),
+    };
   }
 
   #makeHost(): RunHost {

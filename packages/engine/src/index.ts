@@ -12,3 +12,5 @@ export * from './handle.js';
 export * from './options.js';
 export { Recorder } from './recorder.js';
 export { RunEndedError, type RunExit } from './run.js';
+export type { ScheduleHost } from './schedules/host.js';
+export { Schedules } from './schedules/schedules.js';

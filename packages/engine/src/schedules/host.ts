@@ -1,0 +1,32 @@
+import type { Clock } from '@reprise/actors';
+import type { JsonValue, SearchAttributes, WorkflowId, WorkflowStatus, WorkflowStore } from '@reprise/core';
+import type { EngineLogger } from '../options.js';
+
+/** What the schedule service needs from the engine it lives in. */
+export interface ScheduleHost {
+  readonly store: WorkflowStore;
+  readonly clock: Clock;
+  readonly logger: EngineLogger;
+  /** Whether a workflow type is registered (schedules of unknown types are refused at create). */
+  isWorkflowType(workflowType: string): boolean;
+  /**
+   * Starts a workflow unless one with this id exists (any status): `started` or `exists`.
+   * A fire derives the id from the schedule id and the fire time, so a fire starts at most once.
+   */
+  startWorkflow(
+    workflowType: string,
+    input: JsonValue,
+    options: { readonly workflowId: WorkflowId; readonly searchAttributes?: SearchAttributes },
+  ): Promise<'started' | 'exists'>;
+  /** Requests cancellation of a running workflow (overlap policy cancelOther). */
+  cancelWorkflow(workflowId: WorkflowId, reason: string): Promise<void>;
+  /** Ends a running workflow at once, recording it Cancelled without running its clean-up (terminateOther). */
+  terminateWorkflow(workflowId: WorkflowId, reason: string): Promise<void>;
+  /** The status of a workflow's latest run, `undefined` if unknown. */
+  workflowStatus(workflowId: WorkflowId): Promise<WorkflowStatus | undefined>;
+  /** Calls `listener` whenever a workflow's run closes; returns the unsubscribe function. */
+  onWorkflowClosed(listener: (workflowId: WorkflowId, status: WorkflowStatus) => void): () => void;
+  /** Arms a one-shot timer on the engine's timer service (`key` unique; re-arming replaces). */
+  armTimer(key: string, fireAt: number, fire: () => void): void;
+  disarmTimer(key: string): void;
+}
