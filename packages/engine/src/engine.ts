@@ -55,7 +55,7 @@ import {
 } from './handle.js';
 import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
 import { Recorder } from './recorder.js';
-import { type Ack, Run, type RunExit, type RunHost } from './run.js';
+import { type Ack, type MailboxItem, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { RunSupervision, type SupervisedRun } from './supervision.js';
@@ -74,12 +74,19 @@ const IDLE_ACTIVITY_TURNS = 20;
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
 
-/** A run with an actor in this process (or stalled): the registry's entry for its workflow id. */
+/**
+ * The registry's entry for a workflow id whose open run this process owns: resident (its actor
+ * is alive), suspended (evicted: rebuilt by replay when something arrives) or stalled.
+ */
 class RunEntry implements SupervisedRun, ExitingRun {
   readonly key: string;
   run: Run | undefined;
   stalled: NonDeterminismError | undefined;
-  #starts = 0;
+  /** Input that arrived while no run was in memory; the next run takes it. */
+  readonly pending: MailboxItem[] = [];
+  /** A start of the run actor is under way. */
+  starting = false;
+  #crashes = 0;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -94,8 +101,7 @@ class RunEntry implements SupervisedRun, ExitingRun {
   }
 
   async body(abort: AbortSignal): Promise<RunExit> {
-    const restarts = this.#starts++;
-    if (restarts > 0) await this.engine._backoff(restarts);
+    if (this.#crashes > 0) await this.engine._backoff(this.#crashes);
     const run = new Run(
       this.workflowId,
       this.runId,
@@ -104,10 +110,18 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.recorder,
       this.engine._host,
       this.preloaded,
+      this.pending.splice(0),
     );
     this.preloaded = undefined;
     this.run = run;
-    return run.loop(abort);
+    try {
+      const exit = await run.loop(abort);
+      this.#crashes = 0;
+      return exit;
+    } catch (error) {
+      this.#crashes++;
+      throw error;
+    }
   }
 
   exited(exit: RunExit): void {
@@ -131,6 +145,10 @@ export class Engine implements HandleOperations {
   readonly #settle: Settle = settle;
   readonly #recorders = new Map<WorkflowId, Recorder>();
   readonly #entries = new Map<WorkflowId, RunEntry>();
+  /** Entries whose run actor is alive, least recently used first. */
+  readonly #resident = new Map<WorkflowId, RunEntry>();
+  readonly #maxResident: number;
+  #evictionQueued = false;
   readonly #changes = new Map<WorkflowId, Set<() => void>>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #timers: TimerService;
@@ -151,6 +169,10 @@ export class Engine implements HandleOperations {
     this.#clock = options.clock ?? systemClock;
     this.#schema = checkSearchAttributeSchema(options.searchAttributes ?? {});
     this.#maxPayloadBytes = options.maxPayloadBytes;
+    const maxResident = options.maxResident ?? Number.POSITIVE_INFINITY;
+    if (!(maxResident >= 1))
+      throw new InvalidArgumentError('maxResident', `${maxResident} must be at least 1`);
+    this.#maxResident = maxResident;
     this.#logger = options.logger ?? consoleLogger;
     this.#workflows = indexDefinitions('workflow', options.workflows as readonly AnyWorkflow[]);
     this.#activityDefinitions = indexDefinitions(
@@ -349,7 +371,8 @@ export class Engine implements HandleOperations {
     if (!summary) throw new WorkflowNotFoundError(workflowId);
     const entry = this.#entries.get(workflowId);
     const run = entry?.runId === summary.runId ? entry.run : undefined;
-    const execution = run?.open ? run.execution : undefined;
+    const execution =
+      run?.open && !run.stopping && entry && this.#supervision.has(entry) ? run.execution : undefined;
     const description: WorkflowDescription = {
       workflowId,
       runId: summary.runId,
@@ -390,14 +413,20 @@ export class Engine implements HandleOperations {
   /** @internal */
   async query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue> {
     this.#assertOpen();
-    const entry = this.#entries.get(workflowId);
-    const execution = entry?.run?.execution;
-    if (!execution || !entry.run?.open) {
-      const summary = await this.#store.getSummary(workflowId);
-      if (!summary) throw new WorkflowNotFoundError(workflowId);
-      throw new WorkflowClosedError(workflowId, summary.status);
+    const checked = checkPayload(args, { path: `query ${name} args` });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const entry = this.#entries.get(workflowId);
+      if (!entry || entry.stalled) break;
+      this.#rehydrate(entry);
+      while (entry.starting) await this.#settle();
+      const run = entry.run;
+      if (!run) break;
+      await run.ready;
+      if (run.open && run.execution) return run.execution.query(name, checked);
     }
-    return execution.query(name, checkPayload(args, { path: `query ${name} args` }));
+    const summary = await this.#store.getSummary(workflowId);
+    if (!summary) throw new WorkflowNotFoundError(workflowId);
+    throw new WorkflowClosedError(workflowId, summary.status);
   }
 
   /**
@@ -429,7 +458,8 @@ export class Engine implements HandleOperations {
     for (const recorder of this.#recorders.values()) if (!recorder.idle) return 'busy';
     for (const entry of this.#entries.values()) {
       if (entry.stalled) continue;
-      if (!entry.run || !entry.run.quiet) return 'busy';
+      if (entry.starting || entry.pending.length > 0) return 'busy';
+      if (this.#supervision.has(entry) && (!entry.run || !entry.run.quiet)) return 'busy';
     }
     return this.#activities.running > 0 ? 'activities' : 'quiet';
   }
@@ -461,7 +491,11 @@ export class Engine implements HandleOperations {
     },
     reconcile: (run) => {
       const entry = this.#entries.get(run.workflowId);
-      if (entry?.runId === run.runId) this.#entries.delete(run.workflowId);
+      if (entry?.runId === run.runId) {
+        this.#entries.delete(run.workflowId);
+        this.#resident.delete(run.workflowId);
+        for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+      }
       this.#timers.disarmPrefix(`t:${run.workflowId}/${run.runId}/`);
       this.#timers.disarm(`x:${run.workflowId}/${run.runId}`);
       const recorder = this.#recorders.get(run.workflowId);
@@ -538,6 +572,7 @@ export class Engine implements HandleOperations {
       );
     }
     this.#changed(started.workflowId);
+    this.#touch(entry);
     await this.#supervision.startRun(entry);
   }
 
@@ -609,13 +644,14 @@ export class Engine implements HandleOperations {
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const entry = this.#entries.get(workflowId);
-      const run = entry?.run;
-      if (run?.open && !alreadyRecorded([])) {
+      if (entry && !entry.stalled) {
         try {
-          await new Promise<void>((resolve, reject) => run.post(body, { resolve, reject } satisfies Ack));
+          await new Promise<void>((resolve, reject) =>
+            this.#post(entry, body, { resolve, reject } satisfies Ack),
+          );
           return;
         } catch (error) {
-          if (attempt > 3) throw error;
+          if (!(error instanceof RunEndedError) || attempt > 3) throw error;
           continue;
         }
       }
@@ -626,8 +662,8 @@ export class Engine implements HandleOperations {
         if (!current) throw new WorkflowNotFoundError(workflowId);
         const status = statusFromEvents(history) as WorkflowStatus;
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
-        const live = this.#entries.get(workflowId)?.run;
-        if (live?.open && live.execution) return true;
+        const live = this.#entries.get(workflowId);
+        if (live && !live.stalled) return true;
         const segment = history.slice(history.indexOf(current));
         if (!alreadyRecorded(segment)) await recorder.append([body], this.#clock.now());
         return false;
@@ -639,7 +675,61 @@ export class Engine implements HandleOperations {
   /** Hands an activity's or timer's news to the run it belongs to, if it is still that run. */
   #deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void {
     const entry = this.#entries.get(workflowId);
-    if (entry?.runId === runId) entry.run?.post(body);
+    if (entry?.runId === runId && !entry.stalled) this.#post(entry, body);
+  }
+
+  /** Posts input to the entry's run, bringing a suspended run back into memory first. */
+  #post(entry: RunEntry, body: EventBody, ack?: Ack): void {
+    const run = entry.run;
+    if (run?.open && !run.stopping && this.#supervision.has(entry)) {
+      run.post(body, ack);
+      this.#touch(entry);
+      return;
+    }
+    entry.pending.push(ack ? { body, ack } : { body });
+    this.#rehydrate(entry);
+  }
+
+  /** Starts the actor of a suspended run again; replay rebuilds it, then it takes its pending input. */
+  #rehydrate(entry: RunEntry): void {
+    if (entry.starting || this.#closing) return;
+    if (entry.run?.open && !entry.run.stopping && this.#supervision.has(entry)) return;
+    entry.starting = true;
+    this.#touch(entry);
+    this.#track(
+      this.#supervision.startRun(entry).finally(() => {
+        entry.starting = false;
+      }),
+    );
+  }
+
+  #touch(entry: RunEntry): void {
+    this.#resident.delete(entry.workflowId);
+    this.#resident.set(entry.workflowId, entry);
+    this.#scheduleEviction();
+  }
+
+  #scheduleEviction(): void {
+    if (this.#resident.size <= this.#maxResident || this.#evictionQueued) return;
+    this.#evictionQueued = true;
+    queueMicrotask(() => {
+      this.#evictionQueued = false;
+      this.#evict();
+    });
+  }
+
+  /** Evicts the least recently used runs that wait on something, down to `maxResident`. */
+  #evict(): void {
+    let excess = this.#resident.size - this.#maxResident;
+    for (const entry of this.#resident.values()) {
+      if (excess <= 0) break;
+      const run = entry.run;
+      if (entry.starting || !run?.quiet || !run.open || entry.pending.length > 0) continue;
+      this.#resident.delete(entry.workflowId);
+      excess--;
+      run.requestStop();
+      this.#track(this.#supervision.stopRun(entry));
+    }
   }
 
   #makeScheduleHost(): ScheduleHost {
@@ -700,6 +790,14 @@ export class Engine implements HandleOperations {
       resumeChild: (run, childId, childWorkflowId) =>
         this.#track(this.#resumeChild(run, childId, childWorkflowId)),
       recorded: () => undefined,
+      handBack: (run, items) => {
+        const entry = this.#entries.get(run.workflowId);
+        for (const item of items) {
+          if (entry?.runId === run.runId && !this.#closing) this.#post(entry, item.body, item.ack);
+          else item.ack?.reject(new RunEndedError(run.workflowId));
+        }
+      },
+      waiting: () => this.#scheduleEviction(),
     };
   }
 

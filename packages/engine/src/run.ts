@@ -56,6 +56,10 @@ export interface RunHost {
   resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): void;
   /** Called after each recorded step, with the events appended. */
   recorded(run: Run, events: readonly WorkflowEvent[]): void;
+  /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
+  handBack(run: Run, items: readonly MailboxItem[]): void;
+  /** The run has nothing to do until something arrives: a moment to evict others, or it. */
+  waiting(run: Run): void;
 }
 
 /** An activity the run has scheduled and not yet seen end. */
@@ -75,7 +79,8 @@ export interface Ack {
   readonly reject: (error: unknown) => void;
 }
 
-type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
+/** Something that happened to a run, waiting to be recorded. */
+export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
 /**
  * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
@@ -85,7 +90,12 @@ type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; rea
 export class Run {
   readonly activities = new Map<string, ActivityState>();
   #execution: WorkflowExecution | undefined;
-  #mailbox: MailboxItem[] = [];
+  #mailbox: MailboxItem[];
+  #ready!: () => void;
+  /** Settles once replay has brought the run's code up to its history. */
+  readonly ready = new Promise<void>((resolve) => {
+    this.#ready = resolve;
+  });
   #wake: (() => void) | undefined;
   #stopRequested = false;
   #open = true;
@@ -100,7 +110,11 @@ export class Run {
     private readonly host: RunHost,
     /** The history as the starter left it, sparing the first replay a read. */
     private preloaded: WorkflowEvent[] | undefined,
-  ) {}
+    /** Input that arrived while the run was not in memory. */
+    initialMailbox: MailboxItem[] = [],
+  ) {
+    this.#mailbox = initialMailbox;
+  }
 
   /** The live interpreter, once replay has finished. */
   get execution(): WorkflowExecution | undefined {
@@ -125,6 +139,11 @@ export class Run {
     return this.#open;
   }
 
+  /** Whether a stop has been asked for. */
+  get stopping(): boolean {
+    return this.#stopRequested;
+  }
+
   /** Asks the loop to stop after the step in progress (shutdown, eviction). */
   requestStop(): void {
     this.#stopRequested = true;
@@ -135,13 +154,20 @@ export class Run {
   async loop(abort: AbortSignal): Promise<RunExit> {
     const onAbort = () => this.requestStop();
     abort.addEventListener('abort', onAbort, { once: true });
+    let exit: RunExit | undefined;
     try {
-      return await this.#loop();
+      exit = await this.#loop();
+      return exit;
     } finally {
       abort.removeEventListener('abort', onAbort);
       this.#open = false;
+      this.#ready();
       const unrecorded = this.#mailbox.splice(0);
-      for (const item of unrecorded) item.ack?.reject(new RunEndedError(this.workflowId));
+      if (exit?.kind === 'stopped' || exit === undefined) {
+        if (unrecorded.length > 0) this.host.handBack(this, unrecorded);
+      } else {
+        for (const item of unrecorded) item.ack?.reject(new RunEndedError(this.workflowId));
+      }
     }
   }
 
@@ -165,6 +191,7 @@ export class Run {
     }
     const execution = replayed.execution;
     this.#execution = execution;
+    this.#ready();
     this.#resume(segment, replayed.matched);
     if (replayed.unmatched.length > 0) {
       await this.#record([], replayed.unmatched, this.host.now());
@@ -174,6 +201,8 @@ export class Run {
       if (this.#stopRequested) return { kind: 'stopped' };
       const item = this.#mailbox.shift();
       if (!item) {
+        this.host.waiting(this);
+        if (this.#stopRequested || this.#mailbox.length > 0) continue;
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });

@@ -99,6 +99,11 @@ export class RunSupervision {
     return this.#pids.size;
   }
 
+  /** Whether the run has a live actor. */
+  has(run: SupervisedRun): boolean {
+    return this.#pids.has(run.key);
+  }
+
   /** Stops every actor of the tree. */
   async shutdown(): Promise<void> {
     this.#runs.clear();
