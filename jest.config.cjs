@@ -24,6 +24,11 @@ const project = (displayName, roots, testMatch) => ({
   transform,
   transformIgnorePatterns: ['/node_modules/(?!nanoid/)'],
   moduleNameMapper,
+  // Slow soak suites run only through `npm run soak` / `npm run soak:store` (SOAK=1).
+  testPathIgnorePatterns:
+    process.env.SOAK === '1'
+      ? ['/node_modules/', '/dist/']
+      : ['/node_modules/', '/dist/', '\\.soak\\.test\\.ts$'],
 });
 
 /** @type {import('jest').Config} */
@@ -32,6 +37,4 @@ module.exports = {
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),
   ],
-  // Slow soak and crash suites run through their own scripts; see package.json.
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.soak\\.test\\.ts$'],
 };

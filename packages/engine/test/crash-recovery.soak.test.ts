@@ -1,0 +1,15 @@
+// The long version of crash-recovery.test.ts (npm run soak): 25 SIGKILLs while orders keep
+// arriving (200 more per restart), repeated twice.
+import { tempDirs } from '@reprise/testkit';
+import { runCrashScenario } from './fixtures/crash-scenario.js';
+
+const dirs = tempDirs('engine-crash-soak');
+afterAll(() => dirs.removeAll());
+
+it.each([1, 2])(
+  'round %i: every order completes exactly once after 25 SIGKILLs',
+  async () => {
+    await runCrashScenario(dirs.make(), 25, true);
+  },
+  600_000,
+);
