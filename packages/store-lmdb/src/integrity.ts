@@ -8,7 +8,7 @@ import {
 } from '@reprise/core';
 import { decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';
-import { type Databases, describeKey, INDEX_NAMES, type WorkflowRecord } from './layout.js';
+import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
 import { countKey, entryKey, indexEntriesOf } from './visibility-index.js';
 
 /** What `verify()` found. */
@@ -75,7 +75,7 @@ export function checkIntegrity(
     }
     if (summary) {
       for (const entry of indexEntriesOf(summary)) {
-        wantIndexes.get(entry.index)?.add(JSON.stringify(entryKey(entry, -summary.createdAt, tid)));
+        wantIndexes.get(entry.index)?.add(JSON.stringify(entryKey(entry, negated(summary.createdAt), tid)));
         const counted = JSON.stringify(countKey(entry.index, entry.value));
         wantCounts.set(counted, (wantCounts.get(counted) ?? 0) + 1);
       }

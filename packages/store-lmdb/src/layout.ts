@@ -112,6 +112,12 @@ export interface WorkflowRecord {
   readonly timers: readonly (readonly [string, number])[];
 }
 
+/**
+ * `0 - createdAt`: the list-order part of index keys. Never `-createdAt`, which is -0 for 0, and
+ * ordered-binary does not round-trip -0.
+ */
+export const negated = (createdAt: number): number => 0 - createdAt;
+
 /** The end of every key range that starts with `prefix` (numbers sort before strings). */
 export const AFTER_ALL = Number.POSITIVE_INFINITY;
 

@@ -39,6 +39,7 @@ import {
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
+  negated,
   openDatabases,
   type WorkflowRecord,
 } from './layout.js';
@@ -260,11 +261,16 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const { dbs } = this;
     const { removed, added } = diffEntries(before, after);
     for (const entry of removed) {
-      dbs.indexes[entry.index].removeSync(entryKey(entry, -(before as WorkflowSummary).createdAt, tid));
+      dbs.indexes[entry.index].removeSync(
+        entryKey(entry, negated((before as WorkflowSummary).createdAt), tid),
+      );
       this.#bumpCount(countKey(entry.index, entry.value), -1);
     }
     for (const entry of added) {
-      dbs.indexes[entry.index].putSync(entryKey(entry, -(after as WorkflowSummary).createdAt, tid), EMPTY);
+      dbs.indexes[entry.index].putSync(
+        entryKey(entry, negated((after as WorkflowSummary).createdAt), tid),
+        EMPTY,
+      );
       this.#bumpCount(countKey(entry.index, entry.value), 1);
     }
     const wasActive = before?.status === 'Running';

@@ -32,7 +32,9 @@ export const indexedString = (text: string): string => toKeyTextCut(text, INDEXE
 
 /** A scalar attribute value as `by-attribute` holds it; `undefined` for objects and lists. */
 export function indexedScalar(value: JsonValue): KeyPart | undefined {
-  if (value === null || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (value === null || typeof value === 'boolean') return value;
+  // + 0 turns -0 (which ordered-binary keys do not round-trip) into 0.
+  if (typeof value === 'number') return value + 0;
   if (typeof value === 'string') return indexedString(value);
   return undefined;
 }

@@ -21,6 +21,7 @@ import {
   INDEXED_VALUE_UNITS,
   type IndexName,
   type KeyPart,
+  negated,
 } from './layout.js';
 import { countKey, indexedName, indexedScalar, indexedString } from './visibility-index.js';
 
@@ -100,7 +101,7 @@ function visitMatches(
   for (const candidate of candidatesOf(source, filter, want)) {
     if (after && compareListPosition(positionOf(candidate), after) <= 0) continue;
     const row = source.summaryOf(candidate.tid, () => `${candidate.index} ${JSON.stringify(candidate.key)}`);
-    if (row.createdAt !== -candidate.negCreatedAt || row.workflowId !== candidate.workflowId) {
+    if (row.createdAt !== negated(candidate.negCreatedAt) || row.workflowId !== candidate.workflowId) {
       // An index entry whose row moved: only a damaged environment can hold one.
       throw new StoreCorruption(
         `${candidate.index} ${JSON.stringify(candidate.key)}`,
@@ -114,7 +115,7 @@ function visitMatches(
 }
 
 const positionOf = (candidate: Candidate): ListPosition => ({
-  createdAt: -candidate.negCreatedAt,
+  createdAt: negated(candidate.negCreatedAt),
   workflowId: candidate.workflowId,
 });
 
@@ -161,7 +162,9 @@ function* mergeStream(
   after: ListPosition | undefined,
 ): Generator<Candidate> {
   const iterators = parts.map((part) => {
-    const start = after ? [...part.prefix, -after.createdAt, toKeyText(after.workflowId)] : [...part.prefix];
+    const start = after
+      ? [...part.prefix, negated(after.createdAt), toKeyText(after.workflowId)]
+      : [...part.prefix];
     const keys = dbs.indexes[part.index].getKeys({
       start: asKey(start),
       end: asKey([...part.prefix, AFTER_ALL]),
@@ -288,7 +291,7 @@ function rangeScansOf(filter: NormalizedFilter): RangeScan[] {
 function timeScan(index: 'by-start' | 'by-close', after?: number, before?: number): RangeScan {
   return (dbs, budget) => {
     const found: Candidate[] = [];
-    for (const key of dbs.indexes[index].getKeys(after === undefined ? {} : { start: [after] })) {
+    for (const key of dbs.indexes[index].getKeys(after === undefined ? {} : { start: [after + 0] })) {
       const parts = key as KeyPart[];
       if (before !== undefined && (parts[0] as number) >= before) break;
       if (found.length >= budget) return undefined;
@@ -319,7 +322,7 @@ function attributeRangeScan(name: string, predicate: PredicateOperators): RangeS
   const high = upper.length > 0 ? minOf(upper) : undefined;
   const start: KeyPart =
     kind === 'number'
-      ? ((low as number | undefined) ?? Number.NEGATIVE_INFINITY)
+      ? ((low as number | undefined) ?? Number.NEGATIVE_INFINITY) + 0
       : toKeyText(cut((low as string | undefined) ?? ''));
   const stringPrefix = prefix === undefined ? undefined : cut(prefix);
   return (dbs, budget) => {
