@@ -274,3 +274,35 @@ export class StoreUnavailableError extends RepriseError {
     super(`store at ${path}: cannot ${operation}: ${message}`, options);
   }
 }
+
+/**
+ * A schedule spec that cannot fire: a cron expression that does not parse (or never matches),
+ * an unknown time zone, a zero, negative or non-finite interval. `field` names the part.
+ */
+export class InvalidScheduleSpecError extends RepriseError {
+  readonly code = 'invalid_schedule_spec';
+  constructor(
+    /** `cron`, `timezone`, `every`, `offset`, or `spec` for the shape as a whole. */
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`schedule spec ${field} ${JSON.stringify(value) ?? String(value)}: ${reason}`);
+  }
+}
+
+/** A schedule create whose id names a schedule that exists (and was not deleted). */
+export class ScheduleAlreadyExistsError extends RepriseError {
+  readonly code = 'schedule_already_exists';
+  constructor(readonly scheduleId: string) {
+    super(`schedule ${JSON.stringify(scheduleId)} already exists`);
+  }
+}
+
+/** No schedule with this id exists (or it was deleted). */
+export class ScheduleNotFoundError extends RepriseError {
+  readonly code = 'schedule_not_found';
+  constructor(readonly scheduleId: string) {
+    super(`schedule ${JSON.stringify(scheduleId)} not found`);
+  }
+}

@@ -55,7 +55,15 @@ const eventFields = {
   SchedulePaused: { scheduleId: 'string', note: 'stringOrNull' },
   ScheduleResumed: { scheduleId: 'string', note: 'stringOrNull' },
   ScheduleDeleted: { scheduleId: 'string' },
-  ScheduleTriggered: { scheduleId: 'string', fireAt: 'number', startedWorkflowId: 'string' },
+  ScheduleTriggered: {
+    scheduleId: 'string',
+    fireAt: 'number',
+    startedWorkflowId: 'string',
+    cause: 'string?',
+  },
+  ScheduleFiresSkipped: { scheduleId: 'string', from: 'number', upTo: 'number', reason: 'string' },
+  ScheduleListed: { scheduleId: 'string' },
+  ScheduleUnlisted: { scheduleId: 'string' },
 } as const satisfies Record<EventType, Record<string, FieldSpec>>;
 
 /** Every event variant's tag. */

@@ -32,8 +32,25 @@ export interface TimeoutDescription {
   readonly afterMs: number;
 }
 
-/** A schedule's timing. */
-export type ScheduleSpec = { readonly cron: string; readonly timezone?: string } | { readonly every: number };
+/**
+ * A schedule's timing: a cron expression (5 fields, or 6 with seconds first) read in `timezone`
+ * (UTC by default), or a fixed interval in ms. Interval fires fall where
+ * `(time - offset) % every === 0` counting from the epoch, so they do not depend on when the
+ * schedule was created.
+ */
+export type ScheduleSpec =
+  | { readonly cron: string; readonly timezone?: string }
+  | { readonly every: number; readonly offset?: number };
+
+/** What made a schedule fire: its spec, `trigger` (start one now) or `backfill`. */
+export type ScheduleFireCause = 'spec' | 'trigger' | 'backfill';
+
+/**
+ * Why a schedule's fires were not taken: another run was open (`overlap`), they were missed
+ * while the engine was down and the catch-up policy drops them (`catchUp`), or they are older
+ * than the catch-up window (`catchUpWindow`).
+ */
+export type ScheduleSkipReason = 'overlap' | 'catchUp' | 'catchUpWindow';
 
 /** The body of each event variant, without its envelope. */
 export type EventBody =
@@ -151,7 +168,21 @@ export type EventBody =
       /** The nominal fire time; with the schedule id it derives the started workflow's id. */
       readonly fireAt: number;
       readonly startedWorkflowId: WorkflowId;
-    };
+      /** What made it fire; absent means `spec`. */
+      readonly cause?: ScheduleFireCause;
+    }
+  | {
+      /** Every nominal fire of the schedule's spec in [from, upTo] was passed over. */
+      readonly type: 'ScheduleFiresSkipped';
+      readonly scheduleId: string;
+      readonly from: number;
+      readonly upTo: number;
+      readonly reason: ScheduleSkipReason;
+    }
+  /** The schedules catalog (a history of its own) lists this schedule id from now on. */
+  | { readonly type: 'ScheduleListed'; readonly scheduleId: string }
+  /** The schedules catalog no longer lists this schedule id. */
+  | { readonly type: 'ScheduleUnlisted'; readonly scheduleId: string };
 
 /** An event as it is stored: its body in its envelope. */
 export type WorkflowEvent = EventBody extends infer Body

@@ -23,7 +23,8 @@ export function projectEvents(
   previous: WorkflowProjection,
   events: readonly WorkflowEvent[],
 ): WorkflowProjection {
-  let summary = previous.summary;
+  // One copy per batch, edited in place: the previous projection is never changed.
+  let summary: Mutable<WorkflowSummary> | undefined = previous.summary ? { ...previous.summary } : undefined;
   let timers: Map<string, number> | undefined;
   const editTimers = () => {
     timers ??= new Map(previous.timers);
@@ -31,7 +32,7 @@ export function projectEvents(
   };
   for (const event of events) {
     if (event.type === 'WorkflowStarted') {
-      const started: { -readonly [K in keyof WorkflowSummary]: WorkflowSummary[K] } = {
+      const started: Mutable<WorkflowSummary> = {
         workflowId: event.workflowId,
         runId: event.runId,
         workflowType: event.workflowType,
@@ -48,20 +49,18 @@ export function projectEvents(
       continue;
     }
     if (!summary) continue;
-    summary = { ...summary, historyLength: event.seq };
+    summary.historyLength = event.seq;
     if (summary.status !== 'Running') continue;
     const outcome = terminalOutcomeOfEvent(event, summary.runId);
     if (outcome) {
-      summary = { ...summary, status: outcome.status, closedAt: event.recordedAt };
+      summary.status = outcome.status;
+      summary.closedAt = event.recordedAt;
       editTimers().clear();
       continue;
     }
     switch (event.type) {
       case 'SearchAttributesUpdated':
-        summary = {
-          ...summary,
-          searchAttributes: mergeAttributes(summary.searchAttributes, event.searchAttributes),
-        };
+        summary.searchAttributes = mergeAttributes(summary.searchAttributes, event.searchAttributes);
         break;
       case 'TimerStarted':
         editTimers().set(event.timerId, event.fireAt);
@@ -74,6 +73,8 @@ export function projectEvents(
   }
   return { summary, timers: timers ?? previous.timers };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Upserted attributes over the current ones; a `null` value removes the attribute. */
 export function mergeAttributes(

@@ -22,7 +22,7 @@ export const settle: Settle = () => new Promise((resolve) => setImmediate(resolv
 export function executionInitFromStart(
   started: EventOf<'WorkflowStarted'>,
   definition: WorkflowDefinition<never, unknown>,
-  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes'> = {},
+  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered'> = {},
 ): ExecutionInit {
   return {
     workflowId: started.workflowId,
@@ -40,6 +40,8 @@ export interface ReplayResult {
   readonly execution: WorkflowExecution;
   /** Commands the code issued past the end of history: new work, not yet recorded. */
   readonly unmatched: Command[];
+  /** Commands matched to recorded events, in order (their options are not recorded, only issued). */
+  readonly matched: Command[];
   /** The run's recorded terminal outcome, if its segment has one. */
   readonly recordedOutcome: TerminalOutcome | undefined;
 }
@@ -60,6 +62,7 @@ export async function replayRun(
   execution.start();
   await barrier();
   const issued: Command[] = execution.takeCommands();
+  const matched: Command[] = [];
   let position = 0;
   let recordedOutcome: TerminalOutcome | undefined;
   for (const event of segment.slice(1)) {
@@ -75,6 +78,7 @@ export async function replayRun(
       if (commandMatchKey(requested) !== commandMatchKey(event)) {
         throw new NonDeterminismError(init.workflowId, position, recorded, describeCommandEvent(requested));
       }
+      matched.push(command);
       position++;
       continue;
     }
@@ -92,5 +96,5 @@ export async function replayRun(
     await barrier();
     issued.push(...execution.takeCommands());
   }
-  return { execution, unmatched: issued, recordedOutcome };
+  return { execution, unmatched: issued, matched, recordedOutcome };
 }

@@ -15,6 +15,7 @@ import {
   ChildWorkflowFailure,
   InvalidArgumentError,
   RepriseError,
+  UnknownActivityError,
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, type RunId, type WorkflowId } from './ids.js';
@@ -42,6 +43,8 @@ export interface ExecutionInit {
   readonly checkSearchAttributes?: (attributes: SearchAttributes) => SearchAttributes;
   /** The largest payload, in bytes of JSON. */
   readonly maxPayloadBytes?: number;
+  /** Whether an activity of this name can run here; an unknown one is refused when the code asks. */
+  readonly isActivityRegistered?: (activityType: string) => boolean;
 }
 
 /** Raised by `ctx.continueAsNew` to unwind the workflow function. */
@@ -115,14 +118,43 @@ export class WorkflowExecution {
   #started = false;
   #outcome: ExecutionOutcome | undefined;
   #cancelReason: string | null | undefined;
-  readonly #cancelController = new AbortController();
-  readonly #activities = new Map<string, PendingActivity>();
-  readonly #timers = new Map<string, PendingTimer>();
-  readonly #timerWaits = new Map<string, () => void>();
-  readonly #children = new Map<string, PendingChild>();
-  readonly #signalBuffer = new Map<string, JsonValue[]>();
-  readonly #signalWaiters = new Map<string, SignalWaiter[]>();
-  readonly #queryHandlers = new Map<string, (args: JsonValue) => JsonValue>();
+  #cancelController: AbortController | undefined;
+  // Made on first use: a resident run should cost little memory, and most use a few of these.
+  #activityMap: Map<string, PendingActivity> | undefined;
+  #timerMap: Map<string, PendingTimer> | undefined;
+  #timerWaitMap: Map<string, () => void> | undefined;
+  #childMap: Map<string, PendingChild> | undefined;
+  #signalBufferMap: Map<string, JsonValue[]> | undefined;
+  #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
+  #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
+  get #activities(): Map<string, PendingActivity> {
+    this.#activityMap ??= new Map();
+    return this.#activityMap;
+  }
+  get #timers(): Map<string, PendingTimer> {
+    this.#timerMap ??= new Map();
+    return this.#timerMap;
+  }
+  get #timerWaits(): Map<string, () => void> {
+    this.#timerWaitMap ??= new Map();
+    return this.#timerWaitMap;
+  }
+  get #children(): Map<string, PendingChild> {
+    this.#childMap ??= new Map();
+    return this.#childMap;
+  }
+  get #signalBuffer(): Map<string, JsonValue[]> {
+    this.#signalBufferMap ??= new Map();
+    return this.#signalBufferMap;
+  }
+  get #signalWaiters(): Map<string, SignalWaiter[]> {
+    this.#signalWaiterMap ??= new Map();
+    return this.#signalWaiterMap;
+  }
+  get #queryHandlers(): Map<string, (args: JsonValue) => JsonValue> {
+    this.#queryHandlerMap ??= new Map();
+    return this.#queryHandlerMap;
+  }
   readonly #init: ExecutionInit;
   readonly #onOutcome: ((outcome: ExecutionOutcome) => void)[] = [];
 
@@ -357,7 +389,16 @@ export class WorkflowExecution {
       this.#children.delete(childId);
       child.reject(error);
     }
-    this.#cancelController.abort(error);
+    this.#cancelController?.abort(error);
+  }
+
+  /** Made on first use: most runs never look at it. */
+  #cancelSignal(): AbortSignal {
+    this.#cancelController ??= new AbortController();
+    if (this.#cancelReason !== undefined && !this.#cancelController.signal.aborted) {
+      this.#cancelController.abort(new CancelledError(this.#cancelReason ?? undefined));
+    }
+    return this.#cancelController.signal;
   }
 
   #cancelSignalTimer(waiter: SignalWaiter): void {
@@ -399,196 +440,268 @@ export class WorkflowExecution {
   }
 
   #context(cancellable: boolean): WorkflowContext {
-    const execution = this;
-    const attempt = <T>(fn: () => Promise<T>): Promise<T> => {
+    return new WorkflowExecution.#Context(this, cancellable);
+  }
+
+  /** The `ctx` workflow code gets: one small object per run, its methods shared. */
+  static readonly #Context = class Context implements WorkflowContext {
+    readonly #execution: WorkflowExecution;
+    readonly #cancellable: boolean;
+
+    constructor(execution: WorkflowExecution, cancellable: boolean) {
+      this.#execution = execution;
+      this.#cancellable = cancellable;
+    }
+
+    get workflowId(): WorkflowId {
+      return this.#execution.workflowId;
+    }
+
+    get runId(): RunId {
+      return this.#execution.runId;
+    }
+
+    get workflowType(): string {
+      return this.#execution.workflowType;
+    }
+
+    get cancelled(): AbortSignal {
+      return this.#execution.#cancelSignal();
+    }
+
+    #attempt<T>(fn: () => Promise<T>): Promise<T> {
       try {
-        execution.#guard(cancellable);
+        this.#execution.#guard(this.#cancellable);
         return quiet(fn());
       } catch (error) {
         return quiet(Promise.reject(error));
       }
-    };
-    const context: WorkflowContext = {
-      workflowId: this.workflowId,
-      runId: this.runId,
-      workflowType: this.workflowType,
-      cancelled: this.#cancelController.signal,
-      activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
-        return attempt(() => {
-          if (definition?.kind !== 'activity') {
-            throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
-          }
-          const payload = execution.#payload(input, `activity ${definition.name} input`);
-          const merged = { ...definition.options, ...options };
-          const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
-            retry: normalizeRetryPolicy(merged.retry),
-          };
-          if (merged.startToCloseTimeout !== undefined)
-            resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
-          if (merged.scheduleToCloseTimeout !== undefined)
-            resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
-          const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
-          const promise = new Promise<JsonValue>((resolve, reject) => {
-            execution.#activities.set(activityId, {
-              resolve,
-              reject,
-              cancellable,
-              activityType: definition.name,
-            });
-          });
-          execution.#issue({
-            kind: 'ScheduleActivity',
-            activityId,
+    }
+
+    activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(() => {
+        if (definition?.kind !== 'activity') {
+          throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
+        }
+        if (execution.#init.isActivityRegistered?.(definition.name) === false) {
+          throw new UnknownActivityError(definition.name);
+        }
+        const payload = execution.#payload(input, `activity ${definition.name} input`);
+        const merged = { ...definition.options, ...options };
+        const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
+          retry: normalizeRetryPolicy(merged.retry),
+        };
+        if (merged.startToCloseTimeout !== undefined)
+          resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
+        if (merged.scheduleToCloseTimeout !== undefined)
+          resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+        const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
+        const promise = new Promise<JsonValue>((resolve, reject) => {
+          execution.#activities.set(activityId, {
+            resolve,
+            reject,
+            cancellable,
             activityType: definition.name,
-            input: payload,
-            options: resolved,
-          });
-          return promise as Promise<O>;
-        });
-      },
-      sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
-        return attempt(() => {
-          const ms = toMs(duration);
-          const timerId = options?.timerId ?? `t${++execution.#timerOrdinal}`;
-          return execution.#startTimer(timerId, ms, cancellable);
-        });
-      },
-      waitForSignal<T extends JsonValue = JsonValue>(
-        name: string,
-        options?: { readonly timeout?: Duration },
-      ): Promise<T | undefined> {
-        return attempt(() => {
-          const buffered = execution.#signalBuffer.get(name);
-          if (buffered && buffered.length > 0) return Promise.resolve(buffered.shift() as T);
-          const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout);
-          return new Promise<T | undefined>((resolve, reject) => {
-            const waiter: SignalWaiter = {
-              resolve: resolve as (value: JsonValue | undefined) => void,
-              reject,
-              cancellable,
-            };
-            const waiters = execution.#signalWaiters.get(name);
-            if (waiters) waiters.push(waiter);
-            else execution.#signalWaiters.set(name, [waiter]);
-            if (timeoutMs !== undefined) {
-              const timerId = `t${++execution.#timerOrdinal}`;
-              waiter.timerId = timerId;
-              execution.#startTimer(timerId, timeoutMs, cancellable).catch(() => undefined);
-              execution.#timerWaits.set(timerId, () => {
-                const list = execution.#signalWaiters.get(name) ?? [];
-                const index = list.indexOf(waiter);
-                if (index >= 0) list.splice(index, 1);
-                resolve(undefined);
-              });
-            }
           });
         });
-      },
-      signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
-        return attempt(async () => {
-          if (typeof workflowId !== 'string' || workflowId === '') {
-            throw new InvalidArgumentError(
-              'ctx.signalWorkflow workflowId',
-              `${JSON.stringify(workflowId)} is not an id`,
-            );
+        execution.#issue({
+          kind: 'ScheduleActivity',
+          activityId,
+          activityType: definition.name,
+          input: payload,
+          options: resolved,
+        });
+        return promise as Promise<O>;
+      });
+    }
+
+    sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(() => {
+        const ms = toMs(duration);
+        const timerId = options?.timerId ?? `t${++execution.#timerOrdinal}`;
+        return execution.#startTimer(timerId, ms, cancellable);
+      });
+    }
+
+    waitForSignal<T extends JsonValue = JsonValue>(
+      name: string,
+      options?: { readonly timeout?: Duration },
+    ): Promise<T | undefined> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(() => {
+        const buffered = execution.#signalBuffer.get(name);
+        if (buffered && buffered.length > 0) return Promise.resolve(buffered.shift() as T);
+        const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout);
+        return new Promise<T | undefined>((resolve, reject) => {
+          const waiter: SignalWaiter = {
+            resolve: resolve as (value: JsonValue | undefined) => void,
+            reject,
+            cancellable,
+          };
+          const waiters = execution.#signalWaiters.get(name);
+          if (waiters) waiters.push(waiter);
+          else execution.#signalWaiters.set(name, [waiter]);
+          if (timeoutMs !== undefined) {
+            const timerId = `t${++execution.#timerOrdinal}`;
+            waiter.timerId = timerId;
+            execution.#startTimer(timerId, timeoutMs, cancellable).catch(() => undefined);
+            execution.#timerWaits.set(timerId, () => {
+              const list = execution.#signalWaiters.get(name) ?? [];
+              const index = list.indexOf(waiter);
+              if (index >= 0) list.splice(index, 1);
+              resolve(undefined);
+            });
           }
-          execution.#issue({
-            kind: 'SendSignal',
-            targetWorkflowId: asWorkflowId(workflowId),
-            signalName: name,
-            payload: execution.#payload(payload, `signal ${name} payload`),
-          });
         });
-      },
-      startChild<I, O>(
-        definition: WorkflowDefinition<I, O>,
-        input: I,
-        options?: ChildOptions,
-      ): Promise<ChildHandle<O>> {
-        return attempt(async () => {
-          const { childWorkflowId, result } = execution.#startChild(definition, input, options, cancellable);
-          return { workflowId: childWorkflowId, result: () => result as Promise<O> };
-        });
-      },
-      child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O> {
-        return attempt(
-          () => execution.#startChild(definition, input, options, cancellable).result as Promise<O>,
-        );
-      },
-      continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
-        return attempt(async () => {
-          throw new ContinueAsNewRequest(
-            execution.#payload(input, 'continueAsNew input'),
-            options?.workflowType,
+      });
+    }
+
+    signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
+      const execution = this.#execution;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(async () => {
+        if (typeof workflowId !== 'string' || workflowId === '') {
+          throw new InvalidArgumentError(
+            'ctx.signalWorkflow workflowId',
+            `${JSON.stringify(workflowId)} is not an id`,
           );
+        }
+        execution.#issue({
+          kind: 'SendSignal',
+          targetWorkflowId: asWorkflowId(workflowId),
+          signalName: name,
+          payload: execution.#payload(payload, `signal ${name} payload`),
         });
-      },
-      withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T> {
-        return attempt(() => {
-          const ms = toMs(duration);
-          const scopeId = `w${++execution.#timerOrdinal}`;
-          const deadline = execution.#startTimer(scopeId, ms, cancellable);
-          return new Promise<T>((resolve, reject) => {
-            let settled = false;
-            deadline.then(
-              () => {
-                if (settled) return;
-                settled = true;
-                execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: true });
-                reject(new TimeoutError(ms));
-              },
-              (error: unknown) => {
-                if (settled) return;
-                settled = true;
-                reject(error);
-              },
-            );
-            const finish = (settle: () => void) => {
+      });
+    }
+
+    startChild<I, O>(
+      definition: WorkflowDefinition<I, O>,
+      input: I,
+      options?: ChildOptions,
+    ): Promise<ChildHandle<O>> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(async () => {
+        const { childWorkflowId, result } = execution.#startChild(definition, input, options, cancellable);
+        return { workflowId: childWorkflowId, result: () => result as Promise<O> };
+      });
+    }
+
+    child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(
+        () => execution.#startChild(definition, input, options, cancellable).result as Promise<O>,
+      );
+    }
+
+    continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
+      const execution = this.#execution;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(async () => {
+        throw new ContinueAsNewRequest(
+          execution.#payload(input, 'continueAsNew input'),
+          options?.workflowType,
+        );
+      });
+    }
+
+    withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T> {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
+      return attempt(() => {
+        const ms = toMs(duration);
+        const scopeId = `w${++execution.#timerOrdinal}`;
+        const deadline = execution.#startTimer(scopeId, ms, cancellable);
+        return new Promise<T>((resolve, reject) => {
+          let settled = false;
+          deadline.then(
+            () => {
               if (settled) return;
               settled = true;
-              if (execution.#timers.delete(scopeId))
-                execution.#issue({ kind: 'CancelTimer', timerId: scopeId });
-              execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: false });
-              settle();
-            };
-            let inner: Promise<T>;
-            try {
-              inner = Promise.resolve(fn());
-            } catch (error) {
-              inner = Promise.reject(error);
-            }
-            inner.then(
-              (value) => finish(() => resolve(value)),
-              (error: unknown) => finish(() => reject(error)),
-            );
-          });
+              execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: true });
+              reject(new TimeoutError(ms));
+            },
+            (error: unknown) => {
+              if (settled) return;
+              settled = true;
+              reject(error);
+            },
+          );
+          const finish = (settle: () => void) => {
+            if (settled) return;
+            settled = true;
+            if (execution.#timers.delete(scopeId))
+              execution.#issue({ kind: 'CancelTimer', timerId: scopeId });
+            execution.#issue({ kind: 'CompleteWithTimeout', scopeId, timedOut: false });
+            settle();
+          };
+          let inner: Promise<T>;
+          try {
+            inner = Promise.resolve(fn());
+          } catch (error) {
+            inner = Promise.reject(error);
+          }
+          inner.then(
+            (value) => finish(() => resolve(value)),
+            (error: unknown) => finish(() => reject(error)),
+          );
         });
-      },
-      upsertSearchAttributes(attributes: SearchAttributes): void {
-        execution.#guard(cancellable);
-        const checked = execution.#init.checkSearchAttributes
-          ? execution.#init.checkSearchAttributes(attributes)
-          : (execution.#payload(attributes, 'searchAttributes') as SearchAttributes);
-        execution.#issue({ kind: 'UpsertSearchAttributes', searchAttributes: checked });
-      },
-      setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void {
-        if (typeof handler !== 'function')
-          throw new InvalidArgumentError(`query handler ${name}`, 'must be a function');
-        execution.#queryHandlers.set(name, handler);
-      },
-      now: () => execution.#now,
-      random: () => seededRandom(execution.workflowId, execution.runId, execution.#draws++),
-      uuid: () => seededUuid(execution.workflowId, execution.runId, execution.#draws++),
-      nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T> {
-        try {
-          return quiet(Promise.resolve(fn(execution.#context(false))));
-        } catch (error) {
-          return quiet(Promise.reject(error));
-        }
-      },
-    };
-    return context;
-  }
+      });
+    }
+
+    upsertSearchAttributes(attributes: SearchAttributes): void {
+      const execution = this.#execution;
+      const cancellable = this.#cancellable;
+      execution.#guard(cancellable);
+      const checked = execution.#init.checkSearchAttributes
+        ? execution.#init.checkSearchAttributes(attributes)
+        : (execution.#payload(attributes, 'searchAttributes') as SearchAttributes);
+      execution.#issue({ kind: 'UpsertSearchAttributes', searchAttributes: checked });
+    }
+
+    setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void {
+      const execution = this.#execution;
+      if (typeof handler !== 'function')
+        throw new InvalidArgumentError(`query handler ${name}`, 'must be a function');
+      execution.#queryHandlers.set(name, handler);
+    }
+
+    now(): number {
+      return this.#execution.#now;
+    }
+
+    random(): number {
+      const execution = this.#execution;
+      return seededRandom(execution.workflowId, execution.runId, execution.#draws++);
+    }
+
+    uuid(): string {
+      const execution = this.#execution;
+      return seededUuid(execution.workflowId, execution.runId, execution.#draws++);
+    }
+
+    nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T> {
+      const execution = this.#execution;
+      try {
+        return quiet(Promise.resolve(fn(execution.#context(false))));
+      } catch (error) {
+        return quiet(Promise.reject(error));
+      }
+    }
+  };
 
   #startChild(
     definition: WorkflowDefinition<never, unknown>,
