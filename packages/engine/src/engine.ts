@@ -149,7 +149,7 @@ export class Engine implements HandleOperations {
   readonly #resident = new Map<WorkflowId, RunEntry>();
   readonly #maxResident: number;
   #evictionQueued = false;
-  readonly #changes = new Map<WorkflowId, Set<() => void>>();
+  readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #timers: TimerService;
   readonly #activities: ActivityExecutor;
@@ -297,7 +297,7 @@ export class Engine implements HandleOperations {
     this.#timers.stop();
     await this.#supervision.shutdown();
     await this.#drain();
-    for (const waiters of this.#changes.values()) for (const wake of waiters) wake();
+    for (const waiters of this.#changes.values()) for (const wake of waiters) wake(undefined);
     this.#closed = true;
     await this.#store.close();
   }
@@ -308,6 +308,12 @@ export class Engine implements HandleOperations {
   async result(workflowId: WorkflowId): Promise<JsonValue> {
     for (;;) {
       this.#assertOpen();
+      if (this.#entries.has(workflowId)) {
+        // A run this process owns: its outcome arrives in memory, no read needed.
+        const outcome = await this.#nextChange(workflowId);
+        if (outcome && outcome.status !== 'ContinuedAsNew') return settleOutcome(workflowId, outcome);
+        continue;
+      }
       const changed = this.#nextChange(workflowId);
       const history = await this.#store.readHistory(workflowId);
       const current = latestStart(history);
@@ -485,7 +491,7 @@ export class Engine implements HandleOperations {
   readonly #exitContext: ExitContext = {
     now: () => this.#clock.now(),
     notify: (run, outcome) => {
-      this.#changed(run.workflowId);
+      this.#changed(run.workflowId, outcome);
       this.#reportToParent(run, outcome);
       for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
     },
@@ -764,6 +770,10 @@ export class Engine implements HandleOperations {
       },
       armTimer: (key, fireAt, fire) => this.#timers.arm(`s:${key}`, fireAt, fire),
       disarmTimer: (key) => this.#timers.disarm(`s:${key}`),
+      track: (task) => this.#track(task),
+      assertOpen: () => this.#assertOpen(),
+      checkPayload: (value, path) => checkPayload(value, { path, ...this.#payloadLimit() }),
+      checkSearchAttributes: (attributes) => validateSearchAttributes(this.#schema, attributes),
     };
   }
 
@@ -1032,7 +1042,8 @@ export class Engine implements HandleOperations {
     return this.#maxPayloadBytes === undefined ? {} : { maxBytes: this.#maxPayloadBytes };
   }
 
-  #nextChange(workflowId: WorkflowId): Promise<void> {
+  /** Resolves at the next change of the workflow: with the outcome when a run closed. */
+  #nextChange(workflowId: WorkflowId): Promise<TerminalOutcome | undefined> {
     return new Promise((resolve) => {
       let waiters = this.#changes.get(workflowId);
       if (!waiters) {
@@ -1043,11 +1054,11 @@ export class Engine implements HandleOperations {
     });
   }
 
-  #changed(workflowId: WorkflowId): void {
+  #changed(workflowId: WorkflowId, outcome?: TerminalOutcome): void {
     const waiters = this.#changes.get(workflowId);
     if (!waiters) return;
     this.#changes.delete(workflowId);
-    for (const wake of waiters) wake();
+    for (const wake of waiters) wake(outcome);
   }
 
   #track(task: Promise<unknown>): void {

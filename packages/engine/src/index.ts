@@ -12,5 +12,4 @@ export * from './handle.js';
 export * from './options.js';
 export { Recorder } from './recorder.js';
 export { RunEndedError, type RunExit } from './run.js';
-export type { ScheduleHost } from './schedules/host.js';
-export { Schedules } from './schedules/schedules.js';
+export * from './schedules/index.js';

@@ -29,4 +29,15 @@ export interface ScheduleHost {
   /** Arms a one-shot timer on the engine's timer service (`key` unique; re-arming replaces). */
   armTimer(key: string, fireAt: number, fire: () => void): void;
   disarmTimer(key: string): void;
+  /**
+   * Hands the engine work started outside a caller's await (a timer's fire, a drain after a run
+   * closed): `engine.idle()` waits for it and shutdown drains it before the store closes.
+   */
+  track(task: Promise<unknown>): void;
+  /** Throws `EngineClosedError` once the engine is shutting down. */
+  assertOpen(): void;
+  /** Checks a payload against the engine's limits (`PayloadError` naming `path`). */
+  checkPayload(value: unknown, path: string): JsonValue;
+  /** Checks search attributes against the engine's schema (`SearchAttributeError`). */
+  checkSearchAttributes(attributes: SearchAttributes): SearchAttributes;
 }

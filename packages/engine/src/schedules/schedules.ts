@@ -1,15 +1,663 @@
+import {
+  type EventBody,
+  InvalidArgumentError,
+  ScheduleAlreadyExistsError,
+  type ScheduleFireCause,
+  ScheduleNotFoundError,
+  type ScheduleSkipReason,
+  UnknownWorkflowTypeError,
+  type WorkflowEvent,
+  type WorkflowId,
+  type WorkflowStatus,
+} from '@reprise/core';
+import { Recorder } from '../recorder.js';
+import { Catalog } from './catalog.js';
+import { dueSteps } from './catch-up.js';
+import {
+  applyChanges,
+  checkOverlap,
+  checkScheduleId,
+  definitionFromOptions,
+  normalizeChanges,
+  recordedOptions,
+  type ScheduleChanges,
+  type ScheduleOptions,
+} from './definition.js';
 import type { ScheduleHost } from './host.js';
+import { firedWorkflowId, scheduleHistoryId, triggeredWorkflowId } from './ids.js';
+import { LiveSchedule, type WaitingFire } from './live-schedule.js';
+import { admitFire, nextForWaiting, type OverlapPolicy } from './overlap.js';
+import { foldScheduleHistory } from './schedule-record.js';
+import { fireTimes } from './spec.js';
+import type {
+  BackfillResult,
+  ScheduleActionView,
+  ScheduleDescription,
+  ScheduleSummary,
+  TriggerResult,
+} from './views.js';
+
+/** The most fires one `backfill` call may cover. */
+export const MAX_BACKFILL_FIRES = 10_000;
 
 /**
- * `engine.schedules`: cron and interval starts with overlap and catch-up policies.
- * Placeholder while the schedule service is being written (issue 9); no method is usable yet.
+ * On recovery, how many started fires to look back past (newest first) for fires that were
+ * recorded but never started (a crash came between the two).
+ */
+const RESTORE_LOOKBACK = 8;
+
+/** How many next fire times `describe` shows. */
+const NEXT_FIRE_TIMES = 5;
+
+const isOpen = (status: WorkflowStatus | undefined): boolean =>
+  status === 'Running' || status === 'ContinuedAsNew';
+
+type FireOutcome = { outcome: 'started' | 'waiting'; workflowId: WorkflowId } | { outcome: 'skipped' };
+
+/**
+ * `engine.schedules`: cron and interval starts with overlap and catch-up policies. See
+ * `packages/engine/docs/schedules.md` for the contract.
+ *
+ * Each schedule's state is the Schedule* events of its own history (`schedule:<id>`); the
+ * catalog history (`schedules:catalog`) lists the ids. A fire is recorded (`ScheduleTriggered`)
+ * before its workflow starts, and the workflow id is derived from the schedule id and the
+ * nominal fire time, so a fire starts its workflow at most once, crash or not; recovery starts
+ * the fires that were recorded and not started, and applies the catch-up policy to the fires
+ * missed while the engine was down.
  */
 export class Schedules {
-  constructor(readonly host: ScheduleHost) {}
+  readonly #host: ScheduleHost;
+  readonly #catalog: Catalog;
+  readonly #live = new Map<string, LiveSchedule>();
+  readonly #recorders = new Map<string, Recorder>();
+  /** The schedule that started each open workflow. */
+  readonly #byWorkflow = new Map<WorkflowId, LiveSchedule>();
+  readonly #unsubscribe: () => void;
+  #stopped = false;
 
-  /** Resumes every stored schedule (called by Engine.create). */
-  async recover(): Promise<void> {}
+  constructor(host: ScheduleHost) {
+    this.#host = host;
+    this.#catalog = new Catalog(host.store, () => host.clock.now());
+    this.#unsubscribe = host.onWorkflowClosed((workflowId, status) => this.#runClosed(workflowId, status));
+  }
 
-  /** Stops firing (called by engine.shutdown). */
-  stop(): void {}
+  /**
+   * Creates a schedule; its first fire is the spec's first after now. Throws
+   * `InvalidScheduleSpecError` (bad cron, time zone or interval), `UnknownWorkflowTypeError`,
+   * `ScheduleAlreadyExistsError`, `PayloadError`, `SearchAttributeError` or
+   * `InvalidArgumentError` (any other bad option), and records nothing then.
+   */
+  async create(options: ScheduleOptions): Promise<ScheduleDescription> {
+    this.#assertOpen();
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('options', 'expected { scheduleId, spec, workflowType, ... }');
+    }
+    const scheduleId = checkScheduleId(options.scheduleId);
+    const checked = definitionFromOptions(options);
+    if (!this.#host.isWorkflowType(checked.workflowType)) throw new UnknownWorkflowTypeError(checked.workflowType);
+    if (options.paused !== undefined && typeof options.paused !== 'boolean') {
+      throw new InvalidArgumentError('paused', `${JSON.stringify(options.paused)} is not a boolean`);
+    }
+    const note = checkNote(options.note);
+    const definition = {
+      ...checked,
+      input: this.#host.checkPayload(checked.input, 'input'),
+      ...(checked.searchAttributes === undefined
+        ? {}
+        : { searchAttributes: this.#host.checkSearchAttributes(checked.searchAttributes) }),
+    };
+    const recorder = this.#recorder(scheduleId);
+    await recorder.exclusive(async () => {
+      const history = await recorder.read();
+      if (history.some((event) => !event.type.startsWith('Schedule'))) {
+        throw new InvalidArgumentError(
+          'scheduleId',
+          `${JSON.stringify(scheduleId)}: the id ${scheduleHistoryId(scheduleId)} is taken by a workflow`,
+        );
+      }
+      const existing = foldScheduleHistory(history);
+      if (existing && !existing.deleted) throw new ScheduleAlreadyExistsError(scheduleId);
+      await this.#catalog.add(scheduleId);
+      const bodies: EventBody[] = [
+        {
+          type: 'ScheduleCreated',
+          scheduleId,
+          spec: definition.spec,
+          workflowType: definition.workflowType,
+          input: definition.input,
+          options: recordedOptions(definition),
+        },
+      ];
+      if (options.paused) bodies.push({ type: 'SchedulePaused', scheduleId, note });
+      const [created] = await recorder.append(bodies, this.#host.clock.now());
+      const at = (created as WorkflowEvent).recordedAt;
+      const live = new LiveSchedule(scheduleId, recorder, {
+        definition,
+        paused: options.paused === true,
+        note: options.paused ? note : null,
+        createdAt: at,
+        updatedAt: at,
+        cursor: at,
+        recent: [],
+      });
+      this.#live.set(scheduleId, live);
+      this.#arm(live);
+    });
+    return this.describe(scheduleId);
+  }
+
+  /**
+   * Changes a schedule's definition for the fires from now on (a new spec counts from now: its
+   * earlier fires are not caught up). Workflows already started are not touched.
+   */
+  async update(scheduleId: string, changes: ScheduleChanges): Promise<ScheduleDescription> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const normalized = normalizeChanges(changes);
+    if (typeof normalized.workflowType === 'string' && !this.#host.isWorkflowType(normalized.workflowType)) {
+      throw new UnknownWorkflowTypeError(normalized.workflowType);
+    }
+    if (normalized.input !== undefined) normalized.input = this.#host.checkPayload(normalized.input, 'input');
+    if (normalized.searchAttributes !== undefined && normalized.searchAttributes !== null) {
+      normalized.searchAttributes = this.#host.checkSearchAttributes(
+        normalized.searchAttributes as Record<string, never>,
+      );
+    }
+    if (Object.keys(normalized).length > 0) {
+      await this.#exclusive(live, async () => {
+        const [updated] = await this.#append(live, [{ type: 'ScheduleUpdated', scheduleId, changes: normalized }]);
+        const at = (updated as WorkflowEvent).recordedAt;
+        live.definition = applyChanges(live.definition, normalized);
+        live.updatedAt = at;
+        if (normalized.spec !== undefined) {
+          live.times = fireTimes(live.definition.spec);
+          live.cursor = Math.max(live.cursor, at);
+        }
+        this.#arm(live);
+        await this.#drain(live);
+      });
+    }
+    return this.describe(scheduleId);
+  }
+
+  /** Stops the schedule's fires until `resume` (a no-op when paused). Open runs go on. */
+  async pause(scheduleId: string, note?: string): Promise<void> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const checked = checkNote(note);
+    await this.#exclusive(live, async () => {
+      if (live.paused) return;
+      const [paused] = await this.#append(live, [{ type: 'SchedulePaused', scheduleId, note: checked }]);
+      live.paused = true;
+      live.note = checked;
+      live.updatedAt = (paused as WorkflowEvent).recordedAt;
+      this.#arm(live);
+    });
+  }
+
+  /** Fires again from now on (a no-op when not paused); fires due while paused are not caught up. */
+  async resume(scheduleId: string, note?: string): Promise<void> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const checked = checkNote(note);
+    await this.#exclusive(live, async () => {
+      if (!live.paused) return;
+      const [resumed] = await this.#append(live, [{ type: 'ScheduleResumed', scheduleId, note: checked }]);
+      const at = (resumed as WorkflowEvent).recordedAt;
+      live.paused = false;
+      live.note = checked;
+      live.updatedAt = at;
+      live.cursor = Math.max(live.cursor, at);
+      this.#arm(live);
+    });
+  }
+
+  /**
+   * Deletes a schedule: no more fires, and fires waiting for their turn are dropped. The
+   * workflows it started go on. The id may be used again by a later `create`.
+   */
+  async delete(scheduleId: string): Promise<void> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    await this.#exclusive(live, async () => {
+      await this.#flushSkips(live);
+      await this.#append(live, [{ type: 'ScheduleDeleted', scheduleId }]);
+      live.deleted = true;
+      live.waiting.length = 0;
+      this.#host.disarmTimer(scheduleId);
+      this.#live.delete(scheduleId);
+      for (const workflowId of live.open) this.#forget(live, workflowId);
+    });
+    await this.#catalog.remove(scheduleId);
+  }
+
+  /**
+   * Fires once now, outside the spec, under the schedule's overlap policy (or `overlap`). Works
+   * on a paused schedule. The workflow id is `<scheduleId>@<ISO time>#<seq>`.
+   */
+  async trigger(scheduleId: string, options: { readonly overlap?: OverlapPolicy } = {}): Promise<TriggerResult> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const overlap = options.overlap === undefined ? undefined : checkOverlap(options.overlap);
+    return this.#exclusive(live, () =>
+      this.#fire(live, this.#host.clock.now(), 'trigger', overlap ?? live.definition.overlap),
+    );
+  }
+
+  /**
+   * Takes every fire of the spec in [from, to) that is not in the future, oldest first, under the
+   * schedule's overlap policy (or `overlap`; `bufferAll` or `allowAll` take them all). A fire
+   * whose workflow was started before (by the spec or an earlier backfill) is not started again.
+   * At most {@link MAX_BACKFILL_FIRES} fires per call.
+   */
+  async backfill(
+    scheduleId: string,
+    range: { readonly from: number | Date; readonly to: number | Date; readonly overlap?: OverlapPolicy },
+  ): Promise<BackfillResult> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const from = checkTime('from', range?.from);
+    const to = checkTime('to', range?.to);
+    if (!(from < to)) throw new InvalidArgumentError('to', `${to} must be after from (${from})`);
+    const overlap = range.overlap === undefined ? undefined : checkOverlap(range.overlap);
+    return this.#exclusive(live, async () => {
+      const end = Math.min(to - 1, this.#host.clock.now());
+      const fires: number[] = [];
+      for (let at = live.times.after(from - 1); at !== undefined && at <= end; at = live.times.after(at)) {
+        if (fires.length === MAX_BACKFILL_FIRES) {
+          throw new InvalidArgumentError(
+            'backfill',
+            `[${from}, ${to}) holds more than ${MAX_BACKFILL_FIRES} fires; backfill a shorter range at a time`,
+          );
+        }
+        fires.push(at);
+      }
+      const result = { started: 0, waiting: 0, skipped: 0, alreadyStarted: 0 };
+      for (const fireAt of fires) {
+        if (this.#stopped || live.deleted) break;
+        const workflowId = firedWorkflowId(scheduleId, fireAt);
+        if (
+          live.waiting.some((fire) => fire.workflowId === workflowId) ||
+          (await this.#host.workflowStatus(workflowId)) !== undefined
+        ) {
+          result.alreadyStarted++;
+          continue;
+        }
+        const { outcome } = await this.#fire(live, fireAt, 'backfill', overlap ?? live.definition.overlap);
+        result[outcome === 'started' ? 'started' : outcome === 'waiting' ? 'waiting' : 'skipped']++;
+      }
+      return result;
+    });
+  }
+
+  /** Every schedule, by id. */
+  async list(): Promise<ScheduleSummary[]> {
+    this.#assertOpen();
+    return [...this.#live.values()]
+      .sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0))
+      .map((live) => this.#summary(live));
+  }
+
+  /** A schedule's definition, state, next fire times and recent actions. */
+  async describe(scheduleId: string): Promise<ScheduleDescription> {
+    this.#assertOpen();
+    const live = this.#get(scheduleId);
+    const nextFireTimes: number[] = [];
+    if (!live.paused) {
+      for (let at = live.times.after(live.cursor); at !== undefined; at = live.times.after(at)) {
+        nextFireTimes.push(at);
+        if (nextFireTimes.length === NEXT_FIRE_TIMES) break;
+      }
+    }
+    const recentActions: ScheduleActionView[] = [];
+    for (const action of [...live.recent]) {
+      if (action.kind === 'skipped') {
+        recentActions.push(action);
+        continue;
+      }
+      const waiting = live.waiting.some((fire) => fire.workflowId === action.workflowId);
+      const status = waiting ? 'Waiting' : ((await this.#host.workflowStatus(action.workflowId)) ?? 'NotStarted');
+      recentActions.push({ ...action, status });
+    }
+    const { definition } = live;
+    return {
+      ...this.#summary(live),
+      input: definition.input,
+      ...(definition.searchAttributes === undefined ? {} : { searchAttributes: definition.searchAttributes }),
+      overlap: definition.overlap,
+      catchUp: definition.catchUp,
+      catchUpWindow: definition.catchUpWindow,
+      note: live.note,
+      createdAt: live.createdAt,
+      updatedAt: live.updatedAt,
+      nextFireTimes,
+      openWorkflows: [...live.open],
+      waiting: live.waiting.map(({ fireAt, workflowId }) => ({ fireAt, workflowId })),
+      recentActions,
+    };
+  }
+
+  /**
+   * Resumes every stored schedule (called by `Engine.create` after workflow recovery): starts
+   * the fires recorded but never started, then brings each schedule up to now under its
+   * catch-up policy, then arms its next fire.
+   */
+  async recover(): Promise<void> {
+    const ids = [...(await this.#catalog.load())].sort();
+    for (const scheduleId of ids) {
+      if (this.#stopped) return;
+      try {
+        await this.#recoverOne(scheduleId);
+      } catch (error) {
+        this.#host.logger.warn('schedule not recovered', { scheduleId, error: (error as Error).message });
+      }
+    }
+  }
+
+  /** Stops firing (called first by `engine.shutdown`); work under way finishes or stops at its next step. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    for (const scheduleId of this.#live.keys()) this.#host.disarmTimer(scheduleId);
+    this.#unsubscribe();
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  async #recoverOne(scheduleId: string): Promise<void> {
+    const recorder = this.#recorder(scheduleId);
+    const record = await recorder.exclusive(async () => foldScheduleHistory(await recorder.read()));
+    if (!record) return;
+    if (record.deleted) {
+      await this.#catalog.remove(scheduleId);
+      return;
+    }
+    const live = new LiveSchedule(scheduleId, recorder, record);
+    this.#live.set(scheduleId, live);
+    await this.#exclusive(live, async () => {
+      // Fires start in the order they were recorded, so the fires recorded and never started
+      // are among the newest: walk back until a few started ones have been seen.
+      const restored: WaitingFire[] = [];
+      let started = 0;
+      for (let index = record.fired.length - 1; index >= 0 && started < RESTORE_LOOKBACK; index--) {
+        const fired = record.fired[index] as (typeof record.fired)[number];
+        const workflowId = fired.startedWorkflowId;
+        this.#watch(live, workflowId); // before the read, so a close in between is not missed
+        const status = await this.#host.workflowStatus(workflowId);
+        if (!isOpen(status)) this.#forget(live, workflowId);
+        if (status !== undefined) {
+          started++;
+          continue;
+        }
+        restored.unshift({
+          fireAt: fired.fireAt,
+          cause: fired.cause ?? 'spec',
+          workflowId,
+          overlap: live.definition.overlap,
+        });
+      }
+      live.waiting.push(...restored);
+      await this.#drain(live);
+      await this.#catchUp(live);
+      this.#arm(live);
+    });
+  }
+
+  /** Arms the timer of the schedule's next fire, or disarms it (paused, deleted, stopped, no more fires). */
+  #arm(live: LiveSchedule): void {
+    const next = live.paused || live.deleted || this.#stopped ? undefined : live.times.after(live.cursor);
+    if (next === undefined) {
+      this.#host.disarmTimer(live.scheduleId);
+      return;
+    }
+    this.#host.armTimer(live.scheduleId, next, () =>
+      this.#host.track(
+        this.#exclusive(live, async () => {
+          await this.#catchUp(live);
+          this.#arm(live);
+        }).catch((error: unknown) => {
+          if (!(error instanceof ScheduleNotFoundError)) throw error;
+        }),
+      ),
+    );
+  }
+
+  /** Handles every fire of the spec due up to now, under the catch-up policy. */
+  async #catchUp(live: LiveSchedule): Promise<void> {
+    if (live.paused || this.#stopped) return;
+    const now = this.#host.clock.now();
+    try {
+      for (const step of dueSteps(live.times, live.cursor, now, live.definition)) {
+        if (this.#stopped) break;
+        if (step.kind === 'skip') await this.#recordSkip(live, step.from, step.upTo, step.reason);
+        else await this.#fire(live, step.fireAt, 'spec', live.definition.overlap);
+      }
+    } finally {
+      await this.#flushSkips(live);
+    }
+  }
+
+  /**
+   * One fire: passed over, or recorded (`ScheduleTriggered`) and then started now or queued to
+   * start when the overlap policy lets it.
+   */
+  async #fire(
+    live: LiveSchedule,
+    fireAt: number,
+    cause: ScheduleFireCause,
+    overlap: OverlapPolicy,
+  ): Promise<FireOutcome> {
+    if (admitFire(overlap, live.open.size, live.waiting.length) === 'skip') {
+      if (cause === 'spec') {
+        if (live.skips) live.skips.upTo = fireAt;
+        else live.skips = { from: fireAt, upTo: fireAt };
+      }
+      return { outcome: 'skipped' };
+    }
+    await this.#flushSkips(live);
+    const { scheduleId } = live;
+    const workflowId =
+      cause === 'trigger'
+        ? triggeredWorkflowId(scheduleId, fireAt, live.recorder.head + 1)
+        : firedWorkflowId(scheduleId, fireAt);
+    await this.#append(live, [
+      {
+        type: 'ScheduleTriggered',
+        scheduleId,
+        fireAt,
+        startedWorkflowId: workflowId,
+        ...(cause === 'spec' ? {} : { cause }),
+      },
+    ]);
+    if (cause === 'spec') live.cursor = Math.max(live.cursor, fireAt);
+    live.remember({ kind: 'fired', fireAt, cause, workflowId });
+    const fire: WaitingFire = { fireAt, cause, workflowId, overlap };
+    live.waiting.push(fire);
+    await this.#drain(live);
+    return { outcome: live.waiting.includes(fire) ? 'waiting' : 'started', workflowId };
+  }
+
+  /** Starts waiting fires while the overlap policy of the oldest lets it, making room as it says. */
+  async #drain(live: LiveSchedule): Promise<void> {
+    while (!this.#stopped && !live.deleted) {
+      const head = live.waiting[0];
+      if (!head) return;
+      switch (nextForWaiting(head.overlap, live.open.size)) {
+        case 'start':
+          live.waiting.shift();
+          await this.#start(live, head);
+          break;
+        case 'terminate':
+          if (!(await this.#terminateOpen(live))) return;
+          break;
+        case 'cancel':
+          await this.#cancelOpen(live);
+          return;
+        case 'wait':
+          return;
+      }
+    }
+  }
+
+  async #start(live: LiveSchedule, fire: WaitingFire): Promise<void> {
+    const { workflowType, input, searchAttributes } = live.definition;
+    this.#watch(live, fire.workflowId); // before the start: a run may close before start() returns
+    let result: 'started' | 'exists';
+    try {
+      result = await this.#host.startWorkflow(workflowType, input, {
+        workflowId: fire.workflowId,
+        ...(searchAttributes === undefined ? {} : { searchAttributes }),
+      });
+    } catch (error) {
+      this.#forget(live, fire.workflowId);
+      if (!this.#stopped) {
+        this.#host.logger.warn('schedule could not start its workflow', {
+          scheduleId: live.scheduleId,
+          workflowId: fire.workflowId,
+          error: (error as Error).message,
+        });
+      }
+      return;
+    }
+    if (result === 'exists' && !isOpen(await this.#host.workflowStatus(fire.workflowId))) {
+      this.#forget(live, fire.workflowId);
+    }
+  }
+
+  /** terminateOther: ends every open run; false if one could not be ended (the fire keeps waiting). */
+  async #terminateOpen(live: LiveSchedule): Promise<boolean> {
+    for (const workflowId of [...live.open]) {
+      try {
+        await this.#host.terminateWorkflow(workflowId, `schedule ${live.scheduleId}: overlap terminateOther`);
+        if (!isOpen(await this.#host.workflowStatus(workflowId))) this.#forget(live, workflowId);
+      } catch (error) {
+        if (!this.#stopped) {
+          this.#host.logger.warn('schedule could not terminate an open run', {
+            scheduleId: live.scheduleId,
+            workflowId,
+            error: (error as Error).message,
+          });
+        }
+      }
+    }
+    return live.open.size === 0;
+  }
+
+  /** cancelOther: asks every open run to cancel, once each; the fire starts when they have closed. */
+  async #cancelOpen(live: LiveSchedule): Promise<void> {
+    for (const workflowId of [...live.open]) {
+      if (live.cancelRequested.has(workflowId)) continue;
+      live.cancelRequested.add(workflowId);
+      try {
+        await this.#host.cancelWorkflow(workflowId, `schedule ${live.scheduleId}: overlap cancelOther`);
+      } catch (error) {
+        if (!this.#stopped) {
+          this.#host.logger.warn('schedule could not cancel an open run', {
+            scheduleId: live.scheduleId,
+            workflowId,
+            error: (error as Error).message,
+          });
+        }
+      }
+    }
+  }
+
+  /** A run closed: if a schedule started it, the schedule's waiting fires may start now. */
+  #runClosed(workflowId: WorkflowId, status: WorkflowStatus): void {
+    if (status === 'ContinuedAsNew') return; // the workflow goes on in its successor run
+    const live = this.#byWorkflow.get(workflowId);
+    if (!live) return;
+    this.#forget(live, workflowId);
+    if (live.waiting.length > 0 && !this.#stopped) {
+      this.#host.track(this.#exclusive(live, () => this.#drain(live)).catch(() => undefined));
+    }
+  }
+
+  #watch(live: LiveSchedule, workflowId: WorkflowId): void {
+    live.open.add(workflowId);
+    this.#byWorkflow.set(workflowId, live);
+  }
+
+  #forget(live: LiveSchedule, workflowId: WorkflowId): void {
+    live.open.delete(workflowId);
+    live.cancelRequested.delete(workflowId);
+    if (this.#byWorkflow.get(workflowId) === live) this.#byWorkflow.delete(workflowId);
+  }
+
+  async #recordSkip(live: LiveSchedule, from: number, upTo: number, reason: ScheduleSkipReason): Promise<void> {
+    await this.#flushSkips(live);
+    await this.#append(live, [{ type: 'ScheduleFiresSkipped', scheduleId: live.scheduleId, from, upTo, reason }]);
+    live.cursor = Math.max(live.cursor, upTo);
+    live.remember({ kind: 'skipped', from, upTo, reason });
+  }
+
+  /** Records the overlap skips decided since the last record, as one range. */
+  async #flushSkips(live: LiveSchedule): Promise<void> {
+    const skips = live.skips;
+    if (!skips) return;
+    live.skips = undefined;
+    await this.#append(live, [
+      { type: 'ScheduleFiresSkipped', scheduleId: live.scheduleId, from: skips.from, upTo: skips.upTo, reason: 'overlap' },
+    ]);
+    live.cursor = Math.max(live.cursor, skips.upTo);
+    live.remember({ kind: 'skipped', from: skips.from, upTo: skips.upTo, reason: 'overlap' });
+  }
+
+  #append(live: LiveSchedule, bodies: readonly EventBody[]): Promise<WorkflowEvent[]> {
+    return live.recorder.append(bodies, this.#host.clock.now());
+  }
+
+  /** Runs `task` as the schedule's only writer, once the schedule is known to be still there. */
+  #exclusive<T>(live: LiveSchedule, task: () => Promise<T>): Promise<T> {
+    return live.recorder.exclusive(async () => {
+      if (live.deleted || this.#live.get(live.scheduleId) !== live) {
+        throw new ScheduleNotFoundError(live.scheduleId);
+      }
+      return task();
+    });
+  }
+
+  #get(scheduleId: string): LiveSchedule {
+    const live = this.#live.get(checkScheduleId(scheduleId));
+    if (!live) throw new ScheduleNotFoundError(scheduleId);
+    return live;
+  }
+
+  #recorder(scheduleId: string): Recorder {
+    let recorder = this.#recorders.get(scheduleId);
+    if (!recorder) {
+      recorder = new Recorder(scheduleHistoryId(scheduleId), this.#host.store);
+      this.#recorders.set(scheduleId, recorder);
+    }
+    return recorder;
+  }
+
+  #summary(live: LiveSchedule): ScheduleSummary {
+    const nextFireAt = live.paused ? undefined : live.times.after(live.cursor);
+    return {
+      scheduleId: live.scheduleId,
+      spec: live.definition.spec,
+      workflowType: live.definition.workflowType,
+      paused: live.paused,
+      ...(nextFireAt === undefined ? {} : { nextFireAt }),
+    };
+  }
+
+  #assertOpen(): void {
+    this.#host.assertOpen();
+  }
+}
+
+function checkNote(note: unknown): string | null {
+  if (note === undefined || note === null) return null;
+  if (typeof note !== 'string') throw new InvalidArgumentError('note', `${JSON.stringify(note)} is not a string`);
+  return note;
+}
+
+function checkTime(name: string, value: unknown): number {
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new InvalidArgumentError(name, `${String(value)} must be epoch milliseconds or a Date`);
+  }
+  return ms;
 }

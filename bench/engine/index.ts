@@ -1,0 +1,259 @@
+/**
+ * `npm run bench:engine`: the workflow engine on LMDB with default durability (fsync), beside
+ * raw LMDB measured in the same run.
+ *
+ * (a) 10k "hello" workflows started concurrently: runs/s
+ * (b) 10k "order" workflows (3 trivial activities) concurrently: runs/s, events/s
+ * (c) sequential "order" runs: latency p50/p99 and commits per run
+ * (d) raw LMDB: sequential durable commit latency and concurrent durable put rate; the ratios
+ * (e) heap per resident run waiting on a timer
+ * (f) one parent fanning out to 1,000 children: time to all done
+ * (g) signal ping-pong between two workflows: p50/p99
+ * (h) 100k workflows waiting on signals with maxResident 1000: heap, and time to signal each
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineActivity, defineWorkflow, type WorkflowStore } from '@reprise/core';
+import { Engine } from '@reprise/engine';
+import { openLmdbStore } from '@reprise/store-lmdb';
+import { open as openRaw } from 'lmdb';
+
+const quick = process.argv.includes('--quick');
+const N = quick ? 1000 : 10_000;
+const SEQUENTIAL = quick ? 100 : 500;
+const WAITERS = quick ? 5000 : 100_000;
+
+const dirs: string[] = [];
+const tempDir = (label: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `reprise-bench-${label}-`));
+  dirs.push(dir);
+  return dir;
+};
+const ms = () => performance.now();
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+};
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const heapUsed = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const quiet = { warn: () => undefined };
+
+/** Counts appends (= write transactions requested) going through a store. */
+function counting(store: WorkflowStore): { store: WorkflowStore; appends: () => number } {
+  let appends = 0;
+  const wrapped = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return (...args: Parameters<WorkflowStore['append']>) => {
+          appends++;
+          return target.append(...args);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: wrapped, appends: () => appends };
+}
+
+const hello = defineWorkflow('hello', async (_ctx, name: string) => `hello ${name}`);
+const reserve = defineActivity('reserve', async (id: string) => id);
+const charge = defineActivity('charge', async (id: string) => id);
+const ship = defineActivity('ship', async (id: string) => id);
+const order = defineWorkflow('order', async (ctx, id: string) => {
+  await ctx.activity(reserve, id);
+  await ctx.activity(charge, id);
+  return ctx.activity(ship, id);
+});
+const napper = defineWorkflow('napper', async (ctx) => {
+  await ctx.sleep('1h');
+  return 'rested';
+});
+const leaf = defineWorkflow('leaf', async (_ctx, n: number) => n);
+const fanOut = defineWorkflow('fan-out', async (ctx, count: number) => {
+  const results = await Promise.all(Array.from({ length: count }, (_, i) => ctx.child(leaf, i)));
+  return results.length;
+});
+const ponger = defineWorkflow('ponger', async (ctx, rounds: number) => {
+  for (let i = 0; i < rounds; i++) {
+    const from = await ctx.waitForSignal<string>('ping');
+    await ctx.signalWorkflow(from as string, 'pong', i);
+  }
+  return rounds;
+});
+const pinger = defineWorkflow('pinger', async (ctx, rounds: number) => {
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    await ctx.signalWorkflow('ponger', 'ping', ctx.workflowId);
+    await ctx.waitForSignal('pong');
+  }
+  return times.length;
+});
+const waiter = defineWorkflow('waiter', async (ctx) => ctx.waitForSignal('wake'));
+
+const workflows = [hello, order, napper, leaf, fanOut, ponger, pinger, waiter];
+const activities = [reserve, charge, ship];
+
+async function withEngine<T>(
+  label: string,
+  fn: (engine: Engine, appends: () => number) => Promise<T>,
+  options: { maxResident?: number } = {},
+): Promise<T> {
+  const counted = counting(openLmdbStore({ path: tempDir(label) }));
+  const engine = await Engine.create({ store: counted.store, workflows, activities, logger: quiet, ...options });
+  try {
+    return await fn(engine, counted.appends);
+  } finally {
+    await engine.shutdown();
+  }
+}
+
+async function concurrentRuns(workflow: typeof hello | typeof order, label: string) {
+  return withEngine(label, async (engine) => {
+    const started = ms();
+    const handles = await Promise.all(Array.from({ length: N }, (_, i) => engine.start(workflow, `w${i}`, { workflowId: `${label}-${i}` })));
+    await Promise.all(handles.map((handle) => handle.result()));
+    const seconds = (ms() - started) / 1000;
+    const events = (await handles[0]?.history())?.length ?? 0;
+    return { runsPerSecond: N / seconds, eventsPerSecond: (N * events) / seconds, eventsPerRun: events };
+  });
+}
+
+async function sequentialOrders() {
+  return withEngine('sequential', async (engine, appends) => {
+    const latencies: number[] = [];
+    const before = appends();
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const started = ms();
+      const handle = await engine.start(order, `s${i}`, { workflowId: `seq-${i}` });
+      await handle.result();
+      latencies.push(ms() - started);
+    }
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), commitsPerRun: (appends() - before) / SEQUENTIAL };
+  });
+}
+
+async function rawLmdb() {
+  const db = openRaw({ path: tempDir('raw') });
+  const value = JSON.stringify({ type: 'ActivityCompleted', activityId: 'run.1', attempt: 1, result: 'x', seq: 3 });
+  const latencies: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    const started = ms();
+    await db.put(`seq-${i}`, value);
+    latencies.push(ms() - started);
+  }
+  const started = ms();
+  await Promise.all(Array.from({ length: N }, (_, i) => db.put(`con-${i}`, value)));
+  const putsPerSecond = N / ((ms() - started) / 1000);
+  await db.close();
+  return { commitP50: percentile(latencies, 50), putsPerSecond };
+}
+
+async function heapPerWaitingRun() {
+  const count = quick ? 2000 : 10_000;
+  return withEngine('heap', async (engine) => {
+    await engine.idle();
+    const before = heapUsed();
+    for (let i = 0; i < count; i++) await engine.start(napper, null, { workflowId: `nap-${i}` });
+    await engine.idle();
+    const after = heapUsed();
+    return (after - before) / count;
+  });
+}
+
+async function fanOutChildren() {
+  return withEngine('fanout', async (engine) => {
+    const started = ms();
+    const handle = await engine.start(fanOut, 1000, { workflowId: 'parent' });
+    await handle.result();
+    return ms() - started;
+  });
+}
+
+async function pingPong() {
+  const rounds = quick ? 50 : 300;
+  return withEngine('pingpong', async (engine) => {
+    const ponged = await engine.start(ponger, rounds, { workflowId: 'ponger' });
+    const started = ms();
+    const pinged = await engine.start(pinger, rounds, { workflowId: 'pinger' });
+    await pinged.result();
+    await ponged.result();
+    const history = await pinged.history();
+    const sent = history.filter((event) => event.type === 'SignalSent').map((event) => event.recordedAt);
+    const received = history.filter((event) => event.type === 'SignalReceived').map((event) => event.recordedAt);
+    const roundTrips = received.map((at, i) => at - (sent[i] as number));
+    return { total: ms() - started, rounds, p50: percentile(roundTrips, 50), p99: percentile(roundTrips, 99) };
+  });
+}
+
+async function manyWaiters() {
+  return withEngine(
+    'waiters',
+    async (engine) => {
+      await engine.idle();
+      const before = heapUsed();
+      const startedAt = ms();
+      for (let i = 0; i < WAITERS; i += 1000) {
+        await Promise.all(
+          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) => engine.start(waiter, null, { workflowId: `wait-${i + j}` })),
+        );
+      }
+      await engine.idle();
+      const startSeconds = (ms() - startedAt) / 1000;
+      const heap = heapUsed() - before;
+      const signalStarted = ms();
+      for (let i = 0; i < WAITERS; i += 1000) {
+        await Promise.all(
+          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) => engine.getHandle(`wait-${i + j}`).signal('wake', j)),
+        );
+      }
+      await engine.idle();
+      const signalSeconds = (ms() - signalStarted) / 1000;
+      const completed = await engine.store.count({ status: 'Completed', workflowType: 'waiter' });
+      return { heap, startSeconds, signalSeconds, completed };
+    },
+    { maxResident: 1000 },
+  );
+}
+
+async function main() {
+  console.log(`Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`);
+  const raw = await rawLmdb();
+  console.log(`(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`);
+  const a = await concurrentRuns(hello, 'hello');
+  console.log(`(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each)`);
+  const b = await concurrentRuns(order, 'order');
+  console.log(
+    `(b) ${fmt(N)} order workflows concurrently: ${fmt(b.runsPerSecond)} runs/s, ${fmt(b.eventsPerSecond)} events/s (${b.eventsPerRun} events each); target 10,000 runs/s`,
+  );
+  console.log(`    events/s vs raw concurrent puts: ${fmt((b.eventsPerSecond / raw.putsPerSecond) * 100)}%`);
+  const c = await sequentialOrders();
+  const budget = c.commitsPerRun * raw.commitP50;
+  console.log(
+    `(c) sequential order runs: p50 ${fmt(c.p50, 2)} ms, p99 ${fmt(c.p99, 2)} ms, ${fmt(c.commitsPerRun, 2)} commits per run; ` +
+      `commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
+  );
+  const e = await heapPerWaitingRun();
+  console.log(`(e) heap per resident run waiting on a timer: ${fmt(e)} bytes (target ≤ 2,048)`);
+  const f = await fanOutChildren();
+  console.log(`(f) one parent fanning out to 1,000 children: all done in ${fmt(f)} ms`);
+  const g = await pingPong();
+  console.log(`(g) signal ping-pong, ${g.rounds} rounds: round trip p50 ${fmt(g.p50, 1)} ms, p99 ${fmt(g.p99, 1)} ms (total ${fmt(g.total)} ms)`);
+  const h = await manyWaiters();
+  console.log(
+    `(h) ${fmt(WAITERS)} workflows waiting on a signal, maxResident 1000: heap ${fmt(h.heap / 1024 / 1024, 1)} MB (target < 300 MB), ` +
+      `started in ${fmt(h.startSeconds, 1)} s, one signal each delivered in ${fmt(h.signalSeconds, 1)} s, ${fmt(h.completed)} completed`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
