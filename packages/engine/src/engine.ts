@@ -19,6 +19,7 @@ import {
   newWorkflowId,
   projectHistory,
   type RunId,
+  runSegment,
   type SearchAttributeSchema,
   type SearchAttributes,
   type Settle,
@@ -495,15 +496,19 @@ export class Engine implements HandleOperations {
       this.#reportToParent(run, outcome);
       for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
     },
-    reconcile: (run) => {
+    reconcile: (run, history) => {
       const entry = this.#entries.get(run.workflowId);
       if (entry?.runId === run.runId) {
         this.#entries.delete(run.workflowId);
         this.#resident.delete(run.workflowId);
         for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+        // Timers the code still waited on when the run closed (a race it left, a timeout).
+        for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {
+          this.#timers.disarm(`t:${run.workflowId}/${run.runId}/${timerId}`);
+        }
       }
-      this.#timers.disarmPrefix(`t:${run.workflowId}/${run.runId}/`);
       this.#timers.disarm(`x:${run.workflowId}/${run.runId}`);
+      this.#applyParentClosePolicy(run, history);
       const recorder = this.#recorders.get(run.workflowId);
       if (recorder?.idle && !this.#entries.has(run.workflowId)) this.#recorders.delete(run.workflowId);
     },
@@ -929,6 +934,37 @@ export class Engine implements HandleOperations {
     const outcome = terminalOutcomeFromHistory(history, current.runId);
     if (outcome && outcome.status !== 'ContinuedAsNew' && current.parent?.runId === run.runId) {
       this.#reportToParent({ workflowId: childWorkflowId, runId: current.runId }, outcome, current);
+    }
+  }
+
+  /**
+   * When a run closes, each child it started and did not see finish is treated as its
+   * `parentClosePolicy` says: `terminate` ends it, `requestCancel` asks it to cancel, `abandon`
+   * leaves it running. Only a child whose current run is still linked to this run is touched.
+   */
+  #applyParentClosePolicy(
+    run: Pick<ExitingRun, 'workflowId' | 'runId'>,
+    history: readonly WorkflowEvent[],
+  ): void {
+    const segment = runSegment(history, run.runId);
+    const finished = new Set(
+      segment
+        .filter((event) => event.type.startsWith('ChildWorkflow') && event.type !== 'ChildWorkflowStarted')
+        .map((event) => (event as { childId: string }).childId),
+    );
+    for (const event of segment) {
+      if (event.type !== 'ChildWorkflowStarted' || finished.has(event.childId)) continue;
+      if (event.parentClosePolicy === 'abandon') continue;
+      const child = event.childWorkflowId;
+      this.#track(
+        this.#store.readHistory(child).then(async (childHistory) => {
+          const current = latestStart(childHistory);
+          if (current?.parent?.runId !== run.runId || statusFromEvents(childHistory) !== 'Running') return;
+          const reason = `parent ${run.workflowId} closed`;
+          if (event.parentClosePolicy === 'terminate') await this.terminate(child, reason);
+          else await this.cancel(child, reason);
+        }),
+      );
     }
   }
 

@@ -39,11 +39,6 @@ export class TimerService {
     this.#live.delete(key);
   }
 
-  /** Disarms every timer whose key starts with `prefix` (a run's timers). */
-  disarmPrefix(prefix: string): void {
-    for (const key of this.#live.keys()) if (key.startsWith(prefix)) this.#live.delete(key);
-  }
-
   /** Stops for good: nothing fires afterwards and no clock timeout is left behind. */
   stop(): void {
     this.#stopped = true;

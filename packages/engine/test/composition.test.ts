@@ -229,3 +229,42 @@ describe('timeouts', () => {
     await env.close();
   });
 });
+
+describe('parent close policy', () => {
+  const child = defineWorkflow('long-child', async (ctx) => {
+    try {
+      await ctx.sleep('1d');
+      return 'finished';
+    } catch (error) {
+      await ctx.nonCancellable((safe) => safe.sleep('1s'));
+      throw error;
+    }
+  });
+  const parent = defineWorkflow(
+    'short-parent',
+    async (ctx, policy: 'terminate' | 'requestCancel' | 'abandon') => {
+      await ctx.startChild(child, null, { workflowId: `child-${policy}`, parentClosePolicy: policy });
+      await ctx.sleep('1m');
+      return 'parent done';
+    },
+  );
+
+  it.each([
+    ['terminate', 'Cancelled', 'terminated at once'],
+    ['requestCancel', 'Cancelled', 'after its clean-up'],
+    ['abandon', 'Running', 'left running'],
+  ] as const)('%s: the child ends %s (%s) when the parent closes first', async (policy, status) => {
+    const env = await createTestEngine({ workflows: [parent, child] });
+    const handle = await env.engine.start(parent, policy);
+    await env.advance('1m');
+    expect(await handle.result()).toBe('parent done');
+    await env.advance('2s');
+    const described = await env.engine.getHandle(`child-${policy}`).describe();
+    expect(described.status).toBe(status);
+    if (policy === 'requestCancel') {
+      const types = (await env.engine.getHandle(`child-${policy}`).history()).map((event) => event.type);
+      expect(types).toContain('WorkflowCancelRequested');
+    }
+    await env.close();
+  });
+});

@@ -62,7 +62,12 @@ export function* dueSteps(
         break;
       case 'one':
         if (next < lastMissed) {
-          yield { kind: 'skip', from: next, upTo: times.atOrBefore(lastMissed - 1) as number, reason: 'catchUp' };
+          yield {
+            kind: 'skip',
+            from: next,
+            upTo: times.atOrBefore(lastMissed - 1) as number,
+            reason: 'catchUp',
+          };
         }
         yield { kind: 'fire', fireAt: lastMissed };
         next = times.after(lastMissed);

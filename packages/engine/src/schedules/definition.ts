@@ -128,7 +128,8 @@ export function normalizeChanges(changes: ScheduleChanges): Record<string, JsonV
   }
   const known = ['spec', 'workflowType', 'input', 'searchAttributes', 'overlap', 'catchUp', 'catchUpWindow'];
   for (const key of Object.keys(changes)) {
-    if (!known.includes(key)) throw new InvalidArgumentError('changes', `${JSON.stringify(key)} cannot be changed`);
+    if (!known.includes(key))
+      throw new InvalidArgumentError('changes', `${JSON.stringify(key)} cannot be changed`);
   }
   const out: Record<string, JsonValue> = {};
   if (changes.spec !== undefined) out.spec = normalizeSpec(changes.spec) as unknown as JsonObject;
@@ -178,7 +179,8 @@ export function applyChanges(definition: ScheduleDefinition, changes: JsonObject
   if (typeof changes.workflowType === 'string') next.workflowType = changes.workflowType;
   if (changes.input !== undefined) next.input = changes.input;
   if (changes.searchAttributes === null) delete next.searchAttributes;
-  else if (changes.searchAttributes !== undefined) next.searchAttributes = changes.searchAttributes as SearchAttributes;
+  else if (changes.searchAttributes !== undefined)
+    next.searchAttributes = changes.searchAttributes as SearchAttributes;
   if (changes.overlap !== undefined) next.overlap = changes.overlap as OverlapPolicy;
   if (changes.catchUp !== undefined) next.catchUp = changes.catchUp as CatchUpPolicy;
   if (typeof changes.catchUpWindow === 'number') next.catchUpWindow = changes.catchUpWindow;

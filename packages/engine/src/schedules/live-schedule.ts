@@ -2,7 +2,7 @@ import type { ScheduleFireCause, WorkflowId } from '@reprise/core';
 import type { Recorder } from '../recorder.js';
 import type { ScheduleDefinition } from './definition.js';
 import type { OverlapPolicy } from './overlap.js';
-import { type ScheduleAction, type ScheduleRecord, rememberAction } from './schedule-record.js';
+import { rememberAction, type ScheduleAction, type ScheduleRecord } from './schedule-record.js';
 import { type FireTimes, fireTimes } from './spec.js';
 
 /** A fire that was recorded (`ScheduleTriggered`) and waits for its turn to start. */

@@ -11,7 +11,13 @@
  *   and the fire starts.
  * - `allowAll`: the fire starts; any number of runs may be open together.
  */
-export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'cancelOther' | 'terminateOther' | 'allowAll';
+export type OverlapPolicy =
+  | 'skip'
+  | 'bufferOne'
+  | 'bufferAll'
+  | 'cancelOther'
+  | 'terminateOther'
+  | 'allowAll';
 
 /** Every overlap policy, for checking input. */
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
@@ -46,7 +52,10 @@ export function admitFire(policy: OverlapPolicy, open: number, waiting: number):
  * schedule are open: start it, make room first (cancel or terminate the open runs), or wait for
  * a run to close.
  */
-export function nextForWaiting(policy: OverlapPolicy, open: number): 'start' | 'cancel' | 'terminate' | 'wait' {
+export function nextForWaiting(
+  policy: OverlapPolicy,
+  open: number,
+): 'start' | 'cancel' | 'terminate' | 'wait' {
   if (open === 0 || policy === 'allowAll') return 'start';
   if (policy === 'terminateOther') return 'terminate';
   if (policy === 'cancelOther') return 'cancel';

@@ -1,4 +1,10 @@
-import type { EventOf, ScheduleFireCause, ScheduleSkipReason, WorkflowEvent, WorkflowId } from '@reprise/core';
+import type {
+  EventOf,
+  ScheduleFireCause,
+  ScheduleSkipReason,
+  WorkflowEvent,
+  WorkflowId,
+} from '@reprise/core';
 import { applyChanges, definitionFromRecord, type ScheduleDefinition } from './definition.js';
 
 /** How many of a schedule's latest actions it remembers for `describe`. */

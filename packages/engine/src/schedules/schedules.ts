@@ -94,7 +94,8 @@ export class Schedules {
     }
     const scheduleId = checkScheduleId(options.scheduleId);
     const checked = definitionFromOptions(options);
-    if (!this.#host.isWorkflowType(checked.workflowType)) throw new UnknownWorkflowTypeError(checked.workflowType);
+    if (!this.#host.isWorkflowType(checked.workflowType))
+      throw new UnknownWorkflowTypeError(checked.workflowType);
     if (options.paused !== undefined && typeof options.paused !== 'boolean') {
       throw new InvalidArgumentError('paused', `${JSON.stringify(options.paused)} is not a boolean`);
     }
@@ -165,7 +166,9 @@ export class Schedules {
     }
     if (Object.keys(normalized).length > 0) {
       await this.#exclusive(live, async () => {
-        const [updated] = await this.#append(live, [{ type: 'ScheduleUpdated', scheduleId, changes: normalized }]);
+        const [updated] = await this.#append(live, [
+          { type: 'ScheduleUpdated', scheduleId, changes: normalized },
+        ]);
         const at = (updated as WorkflowEvent).recordedAt;
         live.definition = applyChanges(live.definition, normalized);
         live.updatedAt = at;
@@ -235,7 +238,10 @@ export class Schedules {
    * Fires once now, outside the spec, under the schedule's overlap policy (or `overlap`). Works
    * on a paused schedule. The workflow id is `<scheduleId>@<ISO time>#<seq>`.
    */
-  async trigger(scheduleId: string, options: { readonly overlap?: OverlapPolicy } = {}): Promise<TriggerResult> {
+  async trigger(
+    scheduleId: string,
+    options: { readonly overlap?: OverlapPolicy } = {},
+  ): Promise<TriggerResult> {
     this.#assertOpen();
     const live = this.#get(scheduleId);
     const overlap = options.overlap === undefined ? undefined : checkOverlap(options.overlap);
@@ -316,7 +322,9 @@ export class Schedules {
         continue;
       }
       const waiting = live.waiting.some((fire) => fire.workflowId === action.workflowId);
-      const status = waiting ? 'Waiting' : ((await this.#host.workflowStatus(action.workflowId)) ?? 'NotStarted');
+      const status = waiting
+        ? 'Waiting'
+        : ((await this.#host.workflowStatus(action.workflowId)) ?? 'NotStarted');
       recentActions.push({ ...action, status });
     }
     const { definition } = live;
@@ -584,9 +592,16 @@ export class Schedules {
     if (this.#byWorkflow.get(workflowId) === live) this.#byWorkflow.delete(workflowId);
   }
 
-  async #recordSkip(live: LiveSchedule, from: number, upTo: number, reason: ScheduleSkipReason): Promise<void> {
+  async #recordSkip(
+    live: LiveSchedule,
+    from: number,
+    upTo: number,
+    reason: ScheduleSkipReason,
+  ): Promise<void> {
     await this.#flushSkips(live);
-    await this.#append(live, [{ type: 'ScheduleFiresSkipped', scheduleId: live.scheduleId, from, upTo, reason }]);
+    await this.#append(live, [
+      { type: 'ScheduleFiresSkipped', scheduleId: live.scheduleId, from, upTo, reason },
+    ]);
     live.cursor = Math.max(live.cursor, upTo);
     live.remember({ kind: 'skipped', from, upTo, reason });
   }
@@ -597,7 +612,13 @@ export class Schedules {
     if (!skips) return;
     live.skips = undefined;
     await this.#append(live, [
-      { type: 'ScheduleFiresSkipped', scheduleId: live.scheduleId, from: skips.from, upTo: skips.upTo, reason: 'overlap' },
+      {
+        type: 'ScheduleFiresSkipped',
+        scheduleId: live.scheduleId,
+        from: skips.from,
+        upTo: skips.upTo,
+        reason: 'overlap',
+      },
     ]);
     live.cursor = Math.max(live.cursor, skips.upTo);
     live.remember({ kind: 'skipped', from: skips.from, upTo: skips.upTo, reason: 'overlap' });
@@ -650,7 +671,8 @@ export class Schedules {
 
 function checkNote(note: unknown): string | null {
   if (note === undefined || note === null) return null;
-  if (typeof note !== 'string') throw new InvalidArgumentError('note', `${JSON.stringify(note)} is not a string`);
+  if (typeof note !== 'string')
+    throw new InvalidArgumentError('note', `${JSON.stringify(note)} is not a string`);
   return note;
 }
 
