@@ -1,0 +1,94 @@
+// One stored value damaged on disk: reading it fails with StoreCorruption naming its key;
+// other workflows keep working.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, it } from '@jest/globals';
+import { asRunId, asWorkflowId, envelopeEvents, StoreCorruption, type WorkflowId } from '@reprise/core';
+import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { tempDirs } from './temp-dirs.js';
+
+const dirs = tempDirs('corrupted');
+afterAll(() => dirs.removeAll());
+
+async function seed(store: LmdbStore, id: WorkflowId, marker: string): Promise<void> {
+  await store.append(
+    id,
+    envelopeEvents(id, 0, 1, [
+      { type: 'WorkflowStarted', workflowType: 't', input: null, runId: asRunId('r'), parentRunId: null },
+      { type: 'SignalReceived', signalName: 's', payload: marker },
+    ]),
+    { expectedSeq: 0 },
+  );
+}
+
+/**
+ * Flips one byte inside every occurrence of `marker` in the data file. LMDB copies pages on
+ * write, so stale copies of a value may sit in free pages beside the live one.
+ */
+function damage(path: string, marker: string): void {
+  const file = join(path, 'data.mdb');
+  const bytes = readFileSync(file);
+  let hits = 0;
+  for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 1)) {
+    bytes[at + marker.length - 1] = (bytes[at + marker.length - 1] as number) ^ 0x01;
+    hits++;
+  }
+  expect(hits).toBeGreaterThan(0);
+  writeFileSync(file, bytes);
+}
+
+it('names the damaged key and keeps serving the other workflows', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path, noSync: true });
+  const victim = asWorkflowId('victim');
+  const bystander = asWorkflowId('bystander');
+  await seed(store, victim, 'MARKER-victim-payload');
+  await seed(store, bystander, 'MARKER-bystander-payload');
+  await store.close();
+
+  damage(path, 'MARKER-victim-payload');
+
+  const reopened = openLmdbStore({ path, noSync: true });
+  const error = await reopened.readHistory(victim).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(StoreCorruption);
+  expect(error).toMatchObject({ code: 'store_corruption', key: 'history ["victim",2]' });
+  expect((error as Error).message).toMatch(/checksum mismatch/);
+
+  expect(await reopened.readHistory(bystander)).toHaveLength(2);
+  const more = envelopeEvents(bystander, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
+  expect(await reopened.append(bystander, more, { expectedSeq: 2 })).toEqual({ lastSeq: 3 });
+  expect((await reopened.getSummary(bystander))?.status).toBe('Completed');
+  // The victim's record is intact, so its row and appends still work; its history does not read.
+  expect(await reopened.lastSeq(victim)).toBe(2);
+  const { problems } = await reopened.verify();
+  expect(problems[0]).toContain('corrupt record at history ["victim",2]');
+  expect(problems.join('\n')).not.toContain('bystander');
+  await reopened.close();
+});
+
+it('names a damaged workflow record and refuses to append on top of it', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path, noSync: true });
+  const victim = asWorkflowId('record-victim');
+  const other = asWorkflowId('other');
+  await seed(store, victim, 'v');
+  await seed(store, other, 'o');
+  await store.close();
+
+  damage(path, '{"lastSeq":2,"summary":{"workflowId":"record-victim"');
+
+  const reopened = openLmdbStore({ path, noSync: true });
+  const error = await reopened.lastSeq(victim).catch((caught: unknown) => caught);
+  expect(error).toBeInstanceOf(StoreCorruption);
+  expect(error).toMatchObject({ key: 'workflows "record-victim"' });
+  const append = envelopeEvents(victim, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
+  await expect(reopened.append(victim, append, { expectedSeq: 2 })).rejects.toBeInstanceOf(StoreCorruption);
+  await expect(reopened.getSummary(victim)).rejects.toBeInstanceOf(StoreCorruption);
+  // Its history is intact, and the other workflow is untouched.
+  expect(await reopened.readHistory(victim)).toHaveLength(2);
+  expect(await reopened.lastSeq(other)).toBe(2);
+  const more = envelopeEvents(other, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
+  expect(await reopened.append(other, more, { expectedSeq: 2 })).toEqual({ lastSeq: 3 });
+  await reopened.close();
+});

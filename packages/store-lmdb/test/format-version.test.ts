@@ -1,0 +1,70 @@
+// A store written by a newer format, or a foreign LMDB environment, is refused with
+// StoreFormatError and left byte for byte as it was.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { afterAll, expect, it } from '@jest/globals';
+import { StoreFormatError } from '@reprise/core';
+import { open } from 'lmdb';
+import { FORMAT_VERSION, openLmdbStore } from '../src/index.js';
+import { tempDirs } from './temp-dirs.js';
+
+const dirs = tempDirs('format');
+afterAll(() => dirs.removeAll());
+
+const frame = (json: string) => {
+  const body = Buffer.from(json);
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(crc32(body));
+  return Buffer.concat([header, body]);
+};
+
+it('writes the format record on creation and opens it again', async () => {
+  const path = dirs.make();
+  await openLmdbStore({ path, noSync: true }).close();
+  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
+  const meta = raw.openDB('meta', { encoding: 'binary' });
+  const stored = meta.get('format') as Buffer;
+  expect(JSON.parse(stored.subarray(4).toString())).toEqual({
+    format: 'reprise-lmdb-store',
+    version: FORMAT_VERSION,
+  });
+  await raw.close();
+  await openLmdbStore({ path, noSync: true }).close();
+});
+
+it('refuses a newer format and does not rewrite it', async () => {
+  const path = dirs.make();
+  await openLmdbStore({ path, noSync: true }).close();
+  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
+  raw
+    .openDB('meta', { encoding: 'binary' })
+    .putSync('format', frame('{"format":"reprise-lmdb-store","version":99}'));
+  await raw.close();
+  const before = readFileSync(join(path, 'data.mdb'));
+
+  const error = (() => {
+    try {
+      openLmdbStore({ path, noSync: true });
+    } catch (caught) {
+      return caught;
+    }
+  })();
+  expect(error).toBeInstanceOf(StoreFormatError);
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 99, supported: FORMAT_VERSION });
+  expect((error as Error).message).toMatch(/format version 99.*will not rewrite/);
+  expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
+});
+
+it('refuses an LMDB environment that is not a store', async () => {
+  const path = dirs.make();
+  const raw = open({ path, maxDbs: 32 });
+  raw.putSync('someone-else', { data: 1 });
+  await raw.close();
+  expect(() => openLmdbStore({ path, noSync: true })).toThrow(StoreFormatError);
+  const again = open({ path, maxDbs: 32 });
+  expect(again.get('someone-else')).toEqual({ data: 1 });
+  expect([...again.getKeys({})]).toEqual(['someone-else']);
+  await again.close();
+});
