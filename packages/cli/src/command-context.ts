@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { DEFAULT_DATA_PATH } from './data-dir.js';
+
+/** What every command's action reads from the command line and writes to. */
+export interface CommandContext {
+  /** `--data`, as given (relative paths are relative to the working directory). */
+  data(command: Command): string;
+  /** `--verbose`. */
+  verbose(command: Command): boolean;
+  /** A line to stdout (the command's answer). */
+  out(line: string): void;
+  /** A line to stderr (notes and progress). */
+  note(line: string): void;
+  /** Sets the exit status the run ends with (when the action itself finishes normally). */
+  exitWith(code: number): void;
+}
+
+/** A context over the process's own streams. */
+export function processContext(state: { exitCode: number }): CommandContext {
+  return {
+    data: (command) => (command.optsWithGlobals().data as string | undefined) ?? DEFAULT_DATA_PATH,
+    verbose: (command) => Boolean(command.optsWithGlobals().verbose),
+    out: (line) => process.stdout.write(`${line}\n`),
+    note: (line) => process.stderr.write(`${line}\n`),
+    exitWith: (code) => {
+      state.exitCode = code;
+    },
+  };
+}

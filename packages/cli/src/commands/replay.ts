@@ -1,0 +1,99 @@
+import { asWorkflowId, type WorkflowId, WorkflowNotFoundError } from '@reprise/core';
+import type { LmdbStore } from '@reprise/store-lmdb';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { withExistingStore } from '../data-dir.js';
+import { CliError } from '../errors.js';
+import { EXIT } from '../exit-codes.js';
+import { type RunReplayResult, replayHistory } from '../replay-check.js';
+import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
+
+/**
+ * `reprise replay [<id> | --all] --module <m>`: replays recorded histories with the module's
+ * current code and reports every run whose code no longer matches (position, recorded event,
+ * what the code asked for). Read-only, safe beside a running worker. Exit 5 if any diverged.
+ */
+export function registerReplay(program: Command, context: CommandContext): void {
+  program
+    .command('replay')
+    .description("check recorded histories against the module's current code")
+    .argument('[workflowId]', 'the workflow to replay')
+    .option('--all', 'replay every workflow on the data')
+    .option('--module <module>', `the workflow module (default: $${MODULE_ENV})`)
+    .option('--json', 'print every run result as JSON')
+    .action(
+      async (
+        workflowId: string | undefined,
+        options: { all?: boolean; module?: string; json?: boolean },
+        command: Command,
+      ) => {
+        if (Boolean(workflowId) === Boolean(options.all)) {
+          throw new CliError('usage', 'replay needs a workflow id or --all (not both)');
+        }
+        const specifier = moduleSpecifier(options.module);
+        if (!specifier) throw new CliError('usage', `replay needs --module <file> (or ${MODULE_ENV})`);
+        const module = await loadWorkflowModule(specifier);
+        const workflows = new Map(module.workflows.map((workflow) => [workflow.name, workflow]));
+        const results = await withExistingStore(context.data(command), async (store) => {
+          const ids = workflowId ? [asWorkflowId(workflowId)] : await allWorkflowIds(store);
+          const bar = process.stderr.isTTY
+            ? new cliProgress.SingleBar(
+                {
+                  format: 'replay [{bar}] {value}/{total} workflows · {diverged} diverged',
+                  stream: process.stderr,
+                  hideCursor: true,
+                },
+                cliProgress.Presets.shades_classic,
+              )
+            : undefined;
+          bar?.start(ids.length, 0, { diverged: 0 });
+          const all: RunReplayResult[] = [];
+          let diverged = 0;
+          try {
+            for (const id of ids) {
+              const history = await store.readHistory(id);
+              if (history.length === 0) throw new WorkflowNotFoundError(id);
+              const runs = await replayHistory(workflows, history);
+              diverged += runs.filter((run) => run.verdict === 'diverged').length;
+              all.push(...runs);
+              bar?.increment(1, { diverged });
+            }
+          } finally {
+            bar?.stop();
+          }
+          return all;
+        });
+        const diverged = results.filter((run) => run.verdict === 'diverged');
+        if (options.json) {
+          context.out(JSON.stringify(results, null, 2));
+        } else {
+          for (const run of diverged) {
+            if (run.verdict !== 'diverged') continue;
+            const where = `command #${run.position}${run.seq === undefined ? '' : ` (event seq ${run.seq})`}`;
+            context.out(
+              `DIVERGED ${run.workflowId} run ${run.runId} (${run.workflowType}) at ${where}: recorded ${run.recorded ?? 'nothing'}, code asked for ${run.requested ?? 'nothing'}`,
+            );
+          }
+          const count = (verdict: string) => results.filter((run) => run.verdict === verdict).length;
+          const skipped = count('skipped');
+          context.out(
+            `replayed ${results.length - skipped} run(s): ${count('ok')} ok, ${diverged.length} diverged` +
+              (skipped > 0 ? `; ${skipped} skipped (type not in the module)` : ''),
+          );
+        }
+        if (diverged.length > 0) context.exitWith(EXIT.nonDeterminism);
+      },
+    );
+}
+
+async function allWorkflowIds(store: LmdbStore): Promise<WorkflowId[]> {
+  const ids: WorkflowId[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ limit: 1000, ...(cursor ? { cursor } : {}) });
+    ids.push(...page.items.map((item) => item.workflowId));
+    cursor = page.cursor;
+  } while (cursor);
+  return ids;
+}

@@ -1,0 +1,74 @@
+import { Engine } from '@reprise/engine';
+import { openLmdbStore } from '@reprise/store-lmdb';
+import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { claimDataDir, serveEngine } from '../control/serve-control.js';
+import { loadWorkflowModule } from '../workflow-module.js';
+
+/**
+ * `reprise worker <module>`: runs an engine with the module's workflows and activities on the
+ * data directory until SIGINT or SIGTERM, then shuts down gracefully (in-flight appends commit,
+ * runs stop where their history ends). It holds the directory while it runs: other commands hand
+ * it their starts, signals and cancels over the control socket.
+ */
+export function registerWorker(program: Command, context: CommandContext): void {
+  program
+    .command('worker')
+    .description('run the workflows of a module on the data until Ctrl-C')
+    .argument('<module>', 'a module exporting `workflows` and `activities` (and `searchAttributes`)')
+    .action(async (modulePath: string, _options: unknown, command: Command) => {
+      const data = context.data(command);
+      const module = await loadWorkflowModule(modulePath);
+      const server = await claimDataDir(data, 'a reprise worker');
+      let engine: Engine | undefined;
+      try {
+        const store = openLmdbStore({ path: data });
+        let recovered: number;
+        try {
+          recovered = await store.count({ status: 'Running' });
+          engine = await Engine.create({
+            store,
+            workflows: module.workflows,
+            activities: module.activities,
+            ...(module.searchAttributes ? { searchAttributes: module.searchAttributes } : {}),
+            logger: {
+              warn: (message, details) =>
+                context.note(
+                  `warning: ${message}${details ? ` ${JSON.stringify(details, errorFields)}` : ''}`,
+                ),
+            },
+          });
+        } catch (error) {
+          await store.close();
+          throw error;
+        }
+        serveEngine(server, engine, (line) => context.note(`worker: ${line}`));
+        const types = module.workflows.map((workflow) => workflow.name).join(', ');
+        context.out(
+          `worker ready on ${data} (pid ${process.pid}): workflows ${types}; ${module.activities.length} activities; ${recovered} running workflow(s) resumed`,
+        );
+        await untilStopSignal();
+        context.note('worker: stopping (Ctrl-C again to quit at once)');
+        process.once('SIGINT', () => process.exit(130));
+      } finally {
+        await server.close();
+        await engine?.shutdown();
+      }
+      context.out('worker stopped');
+    });
+}
+
+const errorFields = (_key: string, value: unknown) =>
+  value instanceof Error ? { name: value.name, message: value.message } : value;
+
+function untilStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

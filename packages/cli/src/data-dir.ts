@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type LmdbStore, openLmdbStore } from '@reprise/store-lmdb';
+import { CliError } from './errors.js';
+
+/** Where commands keep their data unless `--data` says otherwise. */
+export const DEFAULT_DATA_PATH = './.reprise-data';
+
+/** Whether `path` holds a Reprise LMDB environment. */
+export const hasData = (path: string): boolean => existsSync(join(resolve(path), 'data.mdb'));
+
+/**
+ * Opens an existing store for a command that only reads it (`list`, `show`, `describe`,
+ * `export`, `replay`). A missing directory is an error rather than a new empty store, so a
+ * mistyped `--data` says so. Reading beside a running worker is safe: LMDB readers see whole
+ * commits and never block the writer.
+ */
+export function openExistingStore(path: string): LmdbStore {
+  if (!hasData(path)) {
+    throw new CliError('no_data', `no Reprise data at ${path} (start a workflow or run \`npm start\` first)`);
+  }
+  return openLmdbStore({ path });
+}
+
+/** Runs `task` on an existing store and closes it afterwards. */
+export async function withExistingStore<T>(path: string, task: (store: LmdbStore) => Promise<T>): Promise<T> {
+  const store = openExistingStore(path);
+  try {
+    return await task(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,158 @@
+import {
+  type JsonValue,
+  projectHistory,
+  runSegment,
+  type WorkflowEvent,
+  type WorkflowSummary,
+} from '@reprise/core';
+import { formatDuration, formatTimestamp, preview } from './time.js';
+
+/** What `describe` shows: the stored summary and what the latest run is waiting on. */
+export interface Description {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly workflowType: string;
+  readonly status: string;
+  readonly startedAt: number;
+  readonly closedAt?: number;
+  readonly historyLength: number;
+  readonly searchAttributes: Readonly<Record<string, JsonValue>>;
+  readonly parentRunId: string | null;
+  readonly parent?: { readonly workflowId: string; readonly childId: string };
+  readonly pendingActivities: readonly {
+    readonly activityId: string;
+    readonly activityType: string;
+    readonly attemptsEnded: number;
+    readonly retryAt?: number;
+  }[];
+  readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
+  readonly pendingChildren?: readonly { readonly childId: string; readonly childWorkflowId: string }[];
+  /** `resident`/`suspended` as the worker holding it says; `stored` when read from the store alone. */
+  readonly residency: string;
+  readonly stalled?: { readonly reason: string; readonly position: number };
+}
+
+/**
+ * A description read from the store alone (no worker runs): the summary, and the activities,
+ * timers and children the latest run's history shows as outstanding.
+ */
+export function describeFromHistory(
+  summary: WorkflowSummary,
+  history: readonly WorkflowEvent[],
+): Description {
+  const segment = runSegment(history, summary.runId);
+  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
+  const children = new Map<string, string>();
+  for (const event of segment) {
+    switch (event.type) {
+      case 'ActivityScheduled':
+        activities.set(event.activityId, { activityType: event.activityType, attemptsEnded: 0 });
+        break;
+      case 'ActivityFailed': {
+        const state = activities.get(event.activityId);
+        if (!state) break;
+        if (event.retryAt === undefined) activities.delete(event.activityId);
+        else
+          activities.set(event.activityId, {
+            ...state,
+            attemptsEnded: event.attempt,
+            retryAt: event.retryAt,
+          });
+        break;
+      }
+      case 'ActivityCompleted':
+      case 'ActivityCancelled':
+        activities.delete(event.activityId);
+        break;
+      case 'ChildWorkflowStarted':
+        children.set(event.childId, event.childWorkflowId);
+        break;
+      case 'ChildWorkflowCompleted':
+      case 'ChildWorkflowFailed':
+      case 'ChildWorkflowCancelled':
+        children.delete(event.childId);
+        break;
+    }
+  }
+  const open = summary.status === 'Running';
+  return {
+    workflowId: summary.workflowId,
+    runId: summary.runId,
+    workflowType: summary.workflowType,
+    status: summary.status,
+    startedAt: summary.startedAt,
+    ...(summary.closedAt === undefined ? {} : { closedAt: summary.closedAt }),
+    historyLength: summary.historyLength,
+    searchAttributes: summary.searchAttributes,
+    parentRunId: summary.parentRunId,
+    ...(summary.parent
+      ? { parent: { workflowId: summary.parent.workflowId, childId: summary.parent.childId } }
+      : {}),
+    pendingActivities: open ? [...activities].map(([activityId, state]) => ({ activityId, ...state })) : [],
+    pendingTimers: open
+      ? [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt }))
+      : [],
+    pendingChildren: open
+      ? [...children].map(([childId, childWorkflowId]) => ({ childId, childWorkflowId }))
+      : [],
+    residency: 'stored',
+  };
+}
+
+/** A description as `key  value` lines, then what the run waits on. */
+export function renderDescription(description: Description, now: number, servedBy: string): string {
+  const rows: [string, string][] = [
+    ['workflow', description.workflowId],
+    ['type', description.workflowType],
+    ['status', description.status + (description.stalled ? ' (stalled)' : '')],
+    ['run', description.runId],
+    [
+      'started',
+      `${formatTimestamp(description.startedAt)} (${formatDuration(now - description.startedAt)} ago)`,
+    ],
+  ];
+  if (description.closedAt !== undefined) {
+    rows.push([
+      'closed',
+      `${formatTimestamp(description.closedAt)} (ran ${formatDuration(description.closedAt - description.startedAt)})`,
+    ]);
+  }
+  rows.push(['history', `${description.historyLength} events`]);
+  if (Object.keys(description.searchAttributes).length > 0) {
+    rows.push(['attributes', preview(description.searchAttributes, 100)]);
+  }
+  if (description.parent)
+    rows.push(['parent', `${description.parent.workflowId} (child ${description.parent.childId})`]);
+  if (description.parentRunId) rows.push(['continues', description.parentRunId]);
+  rows.push(['residency', `${description.residency} · ${servedBy}`]);
+  const width = Math.max(...rows.map(([key]) => key.length));
+  const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
+  if (description.stalled) {
+    lines.push(`stalled at command #${description.stalled.position}: ${description.stalled.reason}`);
+  }
+  if (description.pendingActivities.length > 0) {
+    lines.push('pending activities:');
+    for (const activity of description.pendingActivities) {
+      const retry =
+        activity.retryAt === undefined
+          ? ''
+          : `, next attempt ${activity.retryAt > now ? `in ${formatDuration(activity.retryAt - now)}` : 'due'}`;
+      lines.push(
+        `  ${activity.activityId}  ${activity.activityType}  (${activity.attemptsEnded} attempts failed${retry})`,
+      );
+    }
+  }
+  if (description.pendingTimers.length > 0) {
+    lines.push('pending timers:');
+    for (const timer of description.pendingTimers) {
+      const due = timer.fireAt > now ? `due in ${formatDuration(timer.fireAt - now)}` : 'due now';
+      lines.push(`  ${timer.timerId}  ${due} (${formatTimestamp(timer.fireAt)})`);
+    }
+  }
+  if (description.pendingChildren && description.pendingChildren.length > 0) {
+    lines.push('waiting on children:');
+    for (const child of description.pendingChildren)
+      lines.push(`  ${child.childId}  ${child.childWorkflowId}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import { Command, CommanderError } from 'commander';
+import { processContext } from './command-context.js';
+import { registerCancel } from './commands/cancel.js';
+import { registerDescribe } from './commands/describe.js';
+import { registerExport } from './commands/export.js';
+import { registerList } from './commands/list.js';
+import { registerReplay } from './commands/replay.js';
+import { registerShow } from './commands/show.js';
+import { registerSignal } from './commands/signal.js';
+import { registerStart } from './commands/start.js';
+import { registerWorker } from './commands/worker.js';
+import { DEFAULT_DATA_PATH } from './data-dir.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { VERSION } from './version.js';
+
+/**
+ * Runs the `reprise` command line (the arguments after the program name) and resolves with
+ * the exit status. Errors are reported as one line on stderr (`--verbose` adds the stack).
+ */
+export async function runCli(args: readonly string[]): Promise<number> {
+  const state = { exitCode: EXIT.ok as number };
+  const context = processContext(state);
+  const program = new Command('reprise')
+    .description('Run and inspect Reprise workflows stored in an LMDB directory.')
+    .version(VERSION)
+    .option('--data <path>', 'the data directory', DEFAULT_DATA_PATH)
+    .option('--verbose', 'print the stack of an error')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [
+    registerWorker,
+    registerStart,
+    registerList,
+    registerShow,
+    registerDescribe,
+    registerSignal,
+    registerCancel,
+    registerReplay,
+    registerExport,
+  ]) {
+    register(program, context);
+  }
+  for (const command of program.commands) command.exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Exit status: 0 ok · 1 unexpected error · 2 bad usage (arguments, JSON, module, workflow type)
+             3 not found (workflow or data) · 4 refused (already started/closed, data busy)
+             5 replay found non-determinism · 6 store unavailable or unreadable
+Commands that start, signal or cancel hand the request to the worker holding --data when one
+runs; otherwise they record it for the next worker (start then needs --module or $REPRISE_MODULE).`,
+  );
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return state.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its message (or the help, or the version) already.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const verbose = args.includes('--verbose');
+    process.stderr.write(`reprise: ${oneLine(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return exitCodeOf(error);
+  }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const first = message.split('\n')[0] ?? message;
+  return typeof code === 'string' && !['usage', 'module_error', 'no_data', 'data_busy'].includes(code)
+    ? `${first} [${code}]`
+    : first;
+}

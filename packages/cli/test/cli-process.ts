@@ -1,0 +1,92 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** The repository root: commands run from there, as a user of the README would. */
+export const ROOT = resolve(__dirname, '../../..');
+const BIN = join(ROOT, 'packages/cli/src/bin.ts');
+const NODE_ARGS = ['--conditions=source', '--import', 'tsx', BIN];
+export const SHOP = 'packages/cli/test/fixtures/shop.ts';
+export const SHOP_CHANGED = 'packages/cli/test/fixtures/shop-changed.ts';
+
+/** What one run of the `reprise` binary did. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `reprise` binary (its TypeScript source through tsx) and waits for it to exit. */
+export function reprise(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [...NODE_ARGS, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A long-running `reprise` process (a worker): its output lines and a way to wait for one. */
+export interface LiveCli {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  waitFor(test: RegExp): Promise<string>;
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the real binary without waiting for it. */
+export function spawnReprise(args: readonly string[]): LiveCli {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: { test: RegExp; resolve: (line: string) => void }[] = [];
+  const take = (line: string) => {
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.test.test(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  };
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', take);
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', take);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor: (test) => {
+      const seen = lines.find((line) => test.test(line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ test, resolve });
+        void exited.then(() => reject(new Error(`exited before printing ${test}:\n${lines.join('\n')}`)));
+      });
+    },
+  };
+}
+
+/** A fresh temporary data directory, and its removal. */
+export function tempData(): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-cli-'));
+  return { path: join(dir, 'data'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `check` until it returns true (or fails after `timeoutMs`). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
