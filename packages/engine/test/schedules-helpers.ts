@@ -37,3 +37,20 @@ export async function firedAt(store: WorkflowStore, scheduleId: string): Promise
 /** `ms` after the start of the test clock, as the test reads it. */
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
+
+/**
+ * Sleeps as long as its input says; when cancelled, tidies up for 30 s (cancellation does not
+ * reach the clean-up) and then ends Cancelled.
+ */
+export const tidy = defineWorkflow('tidy', async (ctx, ms: number) => {
+  try {
+    await ctx.sleep(ms);
+    return 'slept';
+  } catch (error) {
+    await ctx.nonCancellable((shielded) => shielded.sleep('30s'));
+    throw error;
+  }
+});
+
+/** Minutes and seconds after the test clock's start, as epoch ms. */
+export const at = (start: number, minutes: number, seconds = 0): number => start + minutes * MINUTE + seconds * SECOND;
