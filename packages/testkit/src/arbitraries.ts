@@ -58,13 +58,19 @@ export type AttemptOutcome =
   | { readonly kind: 'failure'; readonly error: ErrorData; readonly latencyMs: number }
   | { readonly kind: 'timeout' };
 
-/** A script of attempt outcomes for one activity, consumed in attempt order; past its end every attempt succeeds. */
-export const activityOutcomeScriptArbitrary = (maxAttempts = 4): fc.Arbitrary<AttemptOutcome[]> =>
+/**
+ * A script of attempt outcomes for one activity, consumed in attempt order; past its end every
+ * attempt succeeds. Successful attempts return values of `result` (small JSON by default).
+ */
+export const activityOutcomeScriptArbitrary = (
+  maxAttempts = 4,
+  result: fc.Arbitrary<JsonValue> = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>,
+): fc.Arbitrary<AttemptOutcome[]> =>
   fc.array(
     fc.oneof(
       fc.record({
         kind: fc.constant('success' as const),
-        result: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>,
+        result,
         latencyMs: fc.integer({ min: 0, max: 5000 }),
       }),
       fc.record({
