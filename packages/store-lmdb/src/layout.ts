@@ -26,7 +26,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
  * | `counts` | `[index, ...value]` | how many entries an index has under that value |
  *
- * Frames are CRC-32 + JSON text (`frame.ts`).
+ * Frames are a CRC-32 in hex + JSON text (`frame.ts`).
  */
 export const FORMAT_VERSION = 1;
 
@@ -59,9 +59,9 @@ export const asKey = (parts: readonly KeyPart[]): Key => parts as unknown as Key
 /** The open databases of one environment. */
 export interface Databases {
   readonly root: RootDatabase<Buffer, Key>;
-  readonly meta: Database<Buffer, Key>;
-  readonly history: Database<Buffer, Key>;
-  readonly workflows: Database<Buffer, Key>;
+  readonly meta: Database<string, Key>;
+  readonly history: Database<string, Key>;
+  readonly workflows: Database<string, Key>;
   readonly active: Database<Buffer, Key>;
   readonly timers: Database<Buffer, Key>;
   readonly counts: Database<number, Key>;
@@ -71,15 +71,16 @@ export interface Databases {
 /** Opens every named database of the layout. */
 export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
   const binary = (name: string) => root.openDB<Buffer, Key>(name, { encoding: 'binary' });
+  const text = (name: string) => root.openDB<string, Key>(name, { encoding: 'string' });
   const indexes = Object.fromEntries(INDEX_NAMES.map((name) => [name, binary(name)])) as Record<
     IndexName,
     Database<Buffer, Key>
   >;
   return {
     root,
-    meta: binary('meta'),
-    history: binary('history'),
-    workflows: binary('workflows'),
+    meta: text('meta'),
+    history: text('history'),
+    workflows: text('workflows'),
     active: binary('active'),
     timers: binary('timers'),
     counts: root.openDB<number, Key>('counts', { encoding: 'msgpack' }),

@@ -24,7 +24,7 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import { type Key, open, type RootDatabase } from 'lmdb';
-import { decodeFrame, encodeFrame } from './frame.js';
+import { decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
@@ -66,6 +66,9 @@ export interface LmdbStore extends WorkflowStore {
 
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
+
+/** How many decoded workflow records the append path keeps (see `#recordForAppend`). */
+const RECORD_CACHE_SIZE = 10_000;
 
 /**
  * Opens (creating if needed) the store in the directory `options.path`. Synchronous: the
@@ -187,6 +190,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly #maxPayloadBytes: number | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Records this process decoded or wrote, by key form id, with the exact frame they came from. */
+  readonly #recordCache = new Map<string, { readonly frame: string; readonly record: WorkflowRecord }>();
 
   constructor(path: string, dbs: Databases, maxPayloadBytes: number | undefined) {
     this.path = path;
@@ -234,10 +239,10 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     tid: string,
     expectedSeq: number,
     events: readonly WorkflowEvent[],
-    frames: readonly Buffer[],
+    frames: readonly string[],
   ): number {
     const { dbs } = this;
-    const before = this.#readRecord(tid);
+    const before = this.#recordForAppend(tid);
     const actualSeq = before?.lastSeq ?? 0;
     if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
     const previous: WorkflowProjection = before
@@ -249,7 +254,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     });
     const lastSeq = expectedSeq + frames.length;
     const record: WorkflowRecord = { lastSeq, summary: next.summary ?? null, timers: [...next.timers] };
-    dbs.workflows.putSync(tid, encodeFrame(JSON.stringify(record)));
+    const frame = encodeFrame(JSON.stringify(record));
+    dbs.workflows.putSync(tid, frame);
+    this.#remember(tid, frame, record);
     this.#updateRow(tid, before?.summary ?? null, record.summary);
     this.#updateTimers(tid, previous.timers, next.timers);
     return lastSeq;
@@ -326,26 +333,50 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw new InvalidArgumentError('fromSeq', `${JSON.stringify(fromSeq)} must be a positive integer`);
     }
     const tid = workflowKey(workflowId);
-    const events: WorkflowEvent[] = [];
+    const bodies: string[] = [];
     let expected = fromSeq;
     for (const { key, value } of this.dbs.history.getRange({
       start: [tid, fromSeq],
       end: [tid, AFTER_ALL],
     })) {
       const seq = (key as KeyPart[])[1] as number;
-      const where = () => describeKey('history', [workflowId, seq]);
       if (seq !== expected) {
         throw new StoreCorruption(
           describeKey('history', [workflowId, expected]),
           `missing; the next event is seq ${seq}`,
         );
       }
-      const event = decodeFrame(value, where) as WorkflowEvent;
-      if (event?.seq !== seq || event.workflowId !== workflowId) {
-        throw new StoreCorruption(where(), `holds ${JSON.stringify([event?.workflowId, event?.seq])}`);
-      }
-      events.push(event);
+      bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
       expected++;
+    }
+    // One parse of the whole range is much faster than one per event; a failure is pinned below.
+    let events: WorkflowEvent[];
+    try {
+      events = JSON.parse(`[${bodies.join(',')}]`) as WorkflowEvent[];
+    } catch {
+      events = bodies.map((body, index) => {
+        try {
+          return JSON.parse(body) as WorkflowEvent;
+        } catch (error) {
+          throw new StoreCorruption(
+            describeKey('history', [workflowId, fromSeq + index]),
+            'value is not JSON',
+            {
+              cause: error,
+            },
+          );
+        }
+      });
+    }
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index];
+      const seq = fromSeq + index;
+      if (event?.seq !== seq || event.workflowId !== workflowId) {
+        throw new StoreCorruption(
+          describeKey('history', [workflowId, seq]),
+          `holds ${JSON.stringify([event?.workflowId, event?.seq])}`,
+        );
+      }
     }
     return events;
   }
@@ -422,9 +453,36 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     return summary;
   }
 
-  #readRecord(tid: string): WorkflowRecord | undefined {
+  /**
+   * The record an append builds on. A cached copy is used only when the stored frame is exactly
+   * the one it was decoded from, so another process's write, or a failed commit, is never missed;
+   * the copy never leaves the store (projectEvents does not mutate its input).
+   */
+  #recordForAppend(tid: string): WorkflowRecord | undefined {
     const frame = this.dbs.workflows.get(tid);
     if (frame === undefined) return undefined;
+    const cached = this.#recordCache.get(tid);
+    if (cached && cached.frame === frame) return cached.record;
+    const record = this.#decodeRecord(tid, frame);
+    this.#remember(tid, frame, record);
+    return record;
+  }
+
+  #remember(tid: string, frame: string, record: WorkflowRecord): void {
+    this.#recordCache.delete(tid);
+    if (this.#recordCache.size >= RECORD_CACHE_SIZE) {
+      const oldest = this.#recordCache.keys().next().value;
+      if (oldest !== undefined) this.#recordCache.delete(oldest);
+    }
+    this.#recordCache.set(tid, { frame, record });
+  }
+
+  #readRecord(tid: string): WorkflowRecord | undefined {
+    const frame = this.dbs.workflows.get(tid);
+    return frame === undefined ? undefined : this.#decodeRecord(tid, frame);
+  }
+
+  #decodeRecord(tid: string, frame: string): WorkflowRecord {
     const where = () => describeKey('workflows', fromKeyText(tid));
     const record = decodeFrame(frame, where) as WorkflowRecord | null;
     if (

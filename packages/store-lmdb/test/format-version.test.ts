@@ -13,20 +13,15 @@ import { tempDirs } from './temp-dirs.js';
 const dirs = tempDirs('format');
 afterAll(() => dirs.removeAll());
 
-const frame = (json: string) => {
-  const body = Buffer.from(json);
-  const header = Buffer.alloc(4);
-  header.writeUInt32LE(crc32(body));
-  return Buffer.concat([header, body]);
-};
+const frame = (json: string) => crc32(json).toString(16).padStart(8, '0') + json;
 
 it('writes the format record on creation and opens it again', async () => {
   const path = dirs.make();
   await openLmdbStore({ path, noSync: true }).close();
-  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
-  const meta = raw.openDB('meta', { encoding: 'binary' });
-  const stored = meta.get('format') as Buffer;
-  expect(JSON.parse(stored.subarray(4).toString())).toEqual({
+  const raw = open({ path, maxDbs: 32 });
+  const meta = raw.openDB('meta', { encoding: 'string' });
+  const stored = meta.get('format') as string;
+  expect(JSON.parse(stored.slice(8))).toEqual({
     format: 'reprise-lmdb-store',
     version: FORMAT_VERSION,
   });

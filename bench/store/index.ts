@@ -1,0 +1,275 @@
+// npm run bench:store — the LMDB store beside raw lmdb-js writes of the same bytes, in one run.
+// Durable figures use the store's own commit mode (fsync at commit, no overlapping sync); the
+// raw puts use the same environment options, so the ratio is the cost of the store itself.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  asRunId,
+  asWorkflowId,
+  type EventBody,
+  envelopeEvents,
+  type VisibilityFilter,
+  type WorkflowEvent,
+} from '@reprise/core';
+import { openLmdbStore } from '@reprise/store-lmdb';
+import { open } from 'lmdb';
+
+const root = mkdtempSync(join(tmpdir(), 'reprise-bench-store-'));
+const dir = (name: string) => join(root, name);
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const rate = (count: number, ms: number) => Math.round((count / ms) * 1000);
+const fmt = (n: number) => n.toLocaleString('en-US');
+const T0 = 1_700_000_000_000;
+
+/** A typical event: an activity scheduled with a small input. */
+function activity(id: string, seq: number): WorkflowEvent {
+  return envelopeEvents(asWorkflowId(id), seq - 1, T0 + seq, [
+    {
+      type: 'ActivityScheduled',
+      activityId: String(seq),
+      activityType: 'chargeCard',
+      input: { orderId: `order-${id}`, amountCents: 1999, currency: 'EUR', attempt: 1 },
+    },
+  ])[0] as WorkflowEvent;
+}
+const started = (id: string, type = 'order', attributes = {}): EventBody => ({
+  type: 'WorkflowStarted',
+  workflowType: type,
+  input: { id },
+  runId: asRunId(`run-${id}`),
+  parentRunId: null,
+  searchAttributes: attributes,
+});
+/** The bytes the store writes for one event (CRC-32 frame of its JSON), for the raw baseline. */
+const eventBytes = (() => {
+  const json = Buffer.from(JSON.stringify(activity('w', 2)));
+  return Buffer.concat([Buffer.alloc(4), json]);
+})();
+
+function rawEnv(name: string) {
+  return open<Buffer, never>({
+    path: dir(name),
+    encoding: 'binary',
+    overlappingSync: false,
+    eventTurnBatching: false,
+    maxDbs: 4,
+  });
+}
+
+async function rawSequential(count: number): Promise<number> {
+  const env = rawEnv('raw-seq');
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await env.put(['w', i] as never, eventBytes);
+  const ms = performance.now() - start;
+  await env.close();
+  return rate(count, ms);
+}
+
+async function rawConcurrent(workflows: number, rounds: number): Promise<number> {
+  const env = rawEnv('raw-concurrent');
+  const start = performance.now();
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      Array.from({ length: workflows }, (_, i) => env.put([`w${i}`, round] as never, eventBytes)),
+    );
+  }
+  const ms = performance.now() - start;
+  await env.close();
+  return rate(workflows * rounds, ms);
+}
+
+async function storeSequential(count: number): Promise<number> {
+  const store = openLmdbStore({ path: dir('seq') });
+  const id = asWorkflowId('seq');
+  await store.append(id, envelopeEvents(id, 0, T0, [started('seq')]), { expectedSeq: 0 });
+  const start = performance.now();
+  for (let seq = 2; seq < count + 2; seq++)
+    await store.append(id, [activity('seq', seq)], { expectedSeq: seq - 1 });
+  const ms = performance.now() - start;
+  await store.close();
+  return rate(count, ms);
+}
+
+async function storeConcurrent(workflows: number, rounds: number): Promise<number> {
+  const store = openLmdbStore({ path: dir('concurrent') });
+  const ids = Array.from({ length: workflows }, (_, i) => `w${i}`);
+  await Promise.all(
+    ids.map((id) =>
+      store.append(asWorkflowId(id), envelopeEvents(asWorkflowId(id), 0, T0, [started(id)]), {
+        expectedSeq: 0,
+      }),
+    ),
+  );
+  const start = performance.now();
+  for (let round = 0; round < rounds; round++) {
+    const seq = round + 2;
+    await Promise.all(
+      ids.map((id) => store.append(asWorkflowId(id), [activity(id, seq)], { expectedSeq: seq - 1 })),
+    );
+  }
+  const ms = performance.now() - start;
+  await store.close();
+  return rate(workflows * rounds, ms);
+}
+
+async function historyReads(histories: number, length: number): Promise<{ store: number; raw: number }> {
+  const path = dir('reads');
+  const store = openLmdbStore({ path, noSync: true });
+  for (let from = 0; from < histories; from += 1000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1000, histories - from) }, (_, k) => {
+        const id = `h${from + k}`;
+        const events = [
+          envelopeEvents(asWorkflowId(id), 0, T0, [started(id)])[0] as WorkflowEvent,
+          ...Array.from({ length: length - 1 }, (_, i) => activity(id, i + 2)),
+        ];
+        return store.append(asWorkflowId(id), events, { expectedSeq: 0 });
+      }),
+    );
+  }
+  gc();
+  let events = 0;
+  let start = performance.now();
+  for (let i = 0; i < histories; i++) events += (await store.readHistory(asWorkflowId(`h${i}`))).length;
+  const storeRate = rate(events, performance.now() - start);
+  await store.close();
+  // Raw: the same keys and values through lmdb-js, values left as bytes.
+  const raw = open<Buffer, never>({ path, encoding: 'binary', maxDbs: 32 });
+  const history = raw.openDB<Buffer, never>('history', { encoding: 'binary' });
+  let bytes = 0;
+  events = 0;
+  start = performance.now();
+  for (let i = 0; i < histories; i++) {
+    for (const { value } of history.getRange({
+      start: [`h${i}`, 1] as never,
+      end: [`h${i}`, Infinity] as never,
+    })) {
+      bytes += value.length;
+      events++;
+    }
+  }
+  const rawRate = rate(events, performance.now() - start);
+  await raw.close();
+  return { store: storeRate, raw: rawRate + (bytes > 0 ? 0 : 0) };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+async function visibility(
+  rows: number,
+): Promise<Record<string, { p50: number; p99: number; items: number }>> {
+  const store = openLmdbStore({ path: dir('visibility'), noSync: true });
+  const types = Array.from({ length: 10 }, (_, i) => `type${i}`);
+  for (let from = 0; from < rows; from += 2000) {
+    await Promise.all(
+      Array.from({ length: Math.min(2000, rows - from) }, (_, k) => {
+        const n = from + k;
+        const id = `v${n}`;
+        const bodies: EventBody[] = [
+          started(id, types[n % 10], {
+            customer: `c${n % 500}`,
+            region: ['eu', 'us', 'ap'][n % 3] as string,
+            amount: n % 1000,
+          }),
+        ];
+        if (n % 4 === 0) bodies.push({ type: 'WorkflowCompleted', result: null });
+        if (n % 4 === 1) bodies.push({ type: 'WorkflowFailed', error: { name: 'E', message: 'x' } });
+        return store.append(
+          asWorkflowId(id),
+          envelopeEvents(asWorkflowId(id), 0, T0 + Math.floor(n / 7), bodies),
+          {
+            expectedSeq: 0,
+          },
+        );
+      }),
+    );
+  }
+  gc();
+  const measure = async (filters: VisibilityFilter[]) => {
+    const times: number[] = [];
+    let items = 0;
+    for (let round = 0; round < 3; round++) {
+      for (const filter of filters) {
+        const start = performance.now();
+        let page = await store.query({ ...filter, limit: 100 });
+        times.push(performance.now() - start);
+        items += page.items.length;
+        // And the next page, through the cursor.
+        if (page.cursor) {
+          const next = performance.now();
+          page = await store.query({ ...filter, limit: 100, cursor: page.cursor });
+          times.push(performance.now() - next);
+          items += page.items.length;
+        }
+      }
+    }
+    times.sort((a, b) => a - b);
+    return {
+      p50: percentile(times, 0.5),
+      p99: percentile(times, 0.99),
+      items: Math.round(items / times.length),
+    };
+  };
+  const statusType = types.flatMap((type) =>
+    (['Running', 'Completed', 'Failed'] as const).map((status) => ({ status, workflowType: type })),
+  );
+  const attribute = Array.from({ length: 60 }, (_, i) => ({
+    searchAttributes: { customer: `c${(i * 37) % 500}` },
+  }));
+  const result = {
+    'status + type': await measure(statusType),
+    'search attribute': await measure(attribute),
+    'status + attribute range': await measure(
+      Array.from({ length: 30 }, (_, i) => ({
+        status: 'Running' as const,
+        searchAttributes: { amount: { gte: i * 30, lt: i * 30 + 5 } },
+      })),
+    ),
+  };
+  await store.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  console.log('# @reprise/store-lmdb benchmark');
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}, data under ${tmpdir()}\n`);
+
+  const rawSeq = await rawSequential(500);
+  const seq = await storeSequential(500);
+  console.log('## durable appends (fsync at commit)');
+  console.log(
+    `sequential, 1 event each:   store ${fmt(seq)}/s   raw puts ${fmt(rawSeq)}/s   ratio ${(seq / rawSeq).toFixed(2)}`,
+  );
+  const rawConc = await rawConcurrent(1000, 10);
+  const conc = await storeConcurrent(1000, 10);
+  console.log(
+    `concurrent, 1,000 workflows: store ${fmt(conc)}/s   raw puts ${fmt(rawConc)}/s   ratio ${(conc / rawConc).toFixed(2)}   (target ≥ 0.50)`,
+  );
+
+  gc();
+  const reads = await historyReads(10_000, 100);
+  console.log('\n## history reads (10,000 histories of 100 events)');
+  console.log(
+    `store ${fmt(reads.store)} events/s (target ≥ 400,000)   raw getRange, undecoded ${fmt(reads.raw)}/s   ratio ${(reads.store / reads.raw).toFixed(2)}`,
+  );
+
+  gc();
+  const queries = await visibility(100_000);
+  console.log('\n## visibility queries over 100,000 workflows (page of 100, first and next page)');
+  for (const [name, { p50, p99, items }] of Object.entries(queries)) {
+    console.log(
+      `${name.padEnd(26)} p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   (${items} rows/page; target p99 < 5 ms)`,
+    );
+  }
+  console.log(`\nran in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
