@@ -651,7 +651,7 @@ export class Engine implements HandleOperations {
   async #sendInput(
     workflowId: WorkflowId,
     body: EventBody,
-    alreadyRecorded: (segment: readonly WorkflowEvent[]) => boolean,
+    alreadyRecorded: (history: readonly WorkflowEvent[], segment: readonly WorkflowEvent[]) => boolean,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const entry = this.#entries.get(workflowId);
@@ -675,8 +675,9 @@ export class Engine implements HandleOperations {
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
         const live = this.#entries.get(workflowId);
         if (live && !live.stalled) return true;
-        const segment = history.slice(history.indexOf(current));
-        if (!alreadyRecorded(segment)) await recorder.append([body], this.#clock.now());
+        if (!alreadyRecorded(history, history.slice(history.indexOf(current)))) {
+          await recorder.append([body], this.#clock.now());
+        }
         return false;
       });
       if (!resident) return;
@@ -796,7 +797,7 @@ export class Engine implements HandleOperations {
           ...(this.#maxPayloadBytes === undefined ? {} : { maxPayloadBytes: this.#maxPayloadBytes }),
         });
       },
-      perform: (run, command) => this.#perform(run, command),
+      perform: (run, command, event) => this.#perform(run, command, event),
       startActivity: (task: ActivityTask) => this.#activities.start(task),
       armTimer: (run, timerId, fireAt) =>
         this.#timers.arm(`t:${run.workflowId}/${run.runId}/${timerId}`, fireAt, () =>
@@ -804,7 +805,7 @@ export class Engine implements HandleOperations {
         ),
       resumeChild: (run, childId, childWorkflowId) =>
         this.#track(this.#resumeChild(run, childId, childWorkflowId)),
-      recorded: () => undefined,
+      sendSignal: (run, event) => this.#sendSignal(run, event),
       handBack: (run, items) => {
         const entry = this.#entries.get(run.workflowId);
         for (const item of items) {
@@ -816,7 +817,7 @@ export class Engine implements HandleOperations {
     };
   }
 
-  #perform(run: Run, command: Command): void {
+  #perform(run: Run, command: Command, event: WorkflowEvent): void {
     switch (command.kind) {
       case 'ScheduleActivity':
         this.#activities.start({
@@ -839,25 +840,44 @@ export class Engine implements HandleOperations {
       case 'CancelTimer':
         this.#timers.disarm(`t:${run.workflowId}/${run.runId}/${command.timerId}`);
         return;
-      case 'SendSignal':
-        this.#track(
-          this.signal(command.targetWorkflowId, command.signalName, command.payload, {
-            requestId: `${run.workflowId}/${run.runId}/${command.signalName}/${run.recorder.head}`,
-          }).catch((error: unknown) =>
-            this.#logger.warn('signal from a workflow was not delivered', {
-              from: run.workflowId,
-              to: command.targetWorkflowId,
-              error: (error as Error).message,
-            }),
-          ),
-        );
-        return;
       case 'StartChild':
-        this.#track(this.#startChild(run.workflowId, run.runId, command));
+        this.#inOrder(run, () => this.#startChild(run.workflowId, run.runId, command));
+        return;
+      case 'SendSignal':
+        if (event.type === 'SignalSent') this.#sendSignal(run, event);
         return;
       default:
         return;
     }
+  }
+
+  /**
+   * Runs a run's outward effects (child starts, signal deliveries) one after another in the
+   * order they were recorded, so a signal to a child just started finds it started.
+   */
+  #inOrder(run: Run, effect: () => Promise<void>): void {
+    const next = run.effects.then(effect, effect);
+    run.effects = next.catch(() => undefined);
+    this.#track(next);
+  }
+
+  /**
+   * Delivers a signal a run recorded as sent. It carries a request id made from the SignalSent's
+   * place in history, so delivering it again after a crash records it only once.
+   */
+  #sendSignal(run: Run, event: EventOf<'SignalSent'>): void {
+    this.#inOrder(run, () =>
+      this.signal(event.targetWorkflowId, event.signalName, event.payload, {
+        requestId: `${event.workflowId}#${event.seq}`,
+      }).catch((error: unknown) => {
+        if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError)) throw error;
+        this.#logger.warn('signal from a workflow found no running target', {
+          from: event.workflowId,
+          to: event.targetWorkflowId,
+          error: (error as Error).message,
+        });
+      }),
+    );
   }
 
   /** Starts a recorded child unless it has started already (a crash may come between the two). */

@@ -46,16 +46,16 @@ export interface RunHost {
   readonly settle: Settle;
   now(): number;
   executionInit(started: Extract<WorkflowEvent, { type: 'WorkflowStarted' }>): ExecutionInit | undefined;
-  /** Carries out a recorded command (run an activity, arm a timer, deliver a signal ...). */
-  perform(run: Run, command: Command): void;
+  /** Carries out a recorded command (run an activity, arm a timer, start a child ...); `event` records it. */
+  perform(run: Run, command: Command, event: WorkflowEvent): void;
+  /** Delivers a signal the run recorded as sent (again after a crash: the target drops duplicates). */
+  sendSignal(run: Run, event: Extract<WorkflowEvent, { type: 'SignalSent' }>): void;
   /** Runs an activity attempt (a first attempt, a retry at its time, or a re-run after recovery). */
   startActivity(task: ActivityTask): void;
   /** Arms a timer that fires `TimerFired` into the run. */
   armTimer(run: Run, timerId: string, fireAt: number): void;
   /** After replay: a child the run still waits on; its outcome may have been missed while down. */
   resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): void;
-  /** Called after each recorded step, with the events appended. */
-  recorded(run: Run, events: readonly WorkflowEvent[]): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
   handBack(run: Run, items: readonly MailboxItem[]): void;
   /** The run has nothing to do until something arrives: a moment to evict others, or it. */
@@ -89,6 +89,8 @@ export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: numb
  */
 export class Run {
   readonly activities = new Map<string, ActivityState>();
+  /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
+  effects: Promise<void> = Promise.resolve();
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
   #ready!: () => void;
@@ -192,6 +194,11 @@ export class Run {
     const execution = replayed.execution;
     this.#execution = execution;
     this.#ready();
+    // A request id is recorded once per workflow id, whichever run received it.
+    for (const event of history) {
+      if (event.type === 'SignalReceived' && event.requestId !== undefined)
+        this.#requestIds.add(event.requestId);
+    }
     this.#resume(segment, replayed.matched);
     if (replayed.unmatched.length > 0) {
       await this.#record([], replayed.unmatched, this.host.now());
@@ -250,8 +257,7 @@ export class Run {
       }
     });
     for (const input of inputs) this.#noteInput(input);
-    this.host.recorded(this, events);
-    for (const command of commands) {
+    for (const [index, command] of commands.entries()) {
       if (command.kind === 'ScheduleActivity') {
         this.activities.set(command.activityId, {
           activityType: command.activityType,
@@ -262,7 +268,7 @@ export class Run {
         });
       }
       if (command.kind === 'RequestCancelActivity') this.activities.delete(command.activityId);
-      this.host.perform(this, command);
+      this.host.perform(this, command, events[inputs.length + index] as WorkflowEvent);
     }
     for (const input of inputs) this.#followUp(input);
   }
@@ -344,5 +350,7 @@ export class Run {
     for (const [childId, childWorkflowId] of execution.pendingChildren()) {
       this.host.resumeChild(this, childId, childWorkflowId);
     }
+    // A delivery may have been lost with the process; targets drop the ones they have.
+    for (const event of segment) if (event.type === 'SignalSent') this.host.sendSignal(this, event);
   }
 }

@@ -53,4 +53,5 @@ export const tidy = defineWorkflow('tidy', async (ctx, ms: number) => {
 });
 
 /** Minutes and seconds after the test clock's start, as epoch ms. */
-export const at = (start: number, minutes: number, seconds = 0): number => start + minutes * MINUTE + seconds * SECOND;
+export const at = (start: number, minutes: number, seconds = 0): number =>
+  start + minutes * MINUTE + seconds * SECOND;

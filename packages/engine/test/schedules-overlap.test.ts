@@ -30,7 +30,7 @@ async function skippedRanges(env: Awaited<ReturnType<typeof createTestEngine>>) 
 describe('overlap policies', () => {
   it('skip (default): fires while a run is open are passed over and recorded as skipped', async () => {
     const env = await scheduleEveryMinute('skip', 'sleeper', 150_000); // runs 2.5 min
-    await env.advance('390s');
+    await env.advance('380s');
     expect(starts(await startedBy(env.engine.store, 's'))).toEqual([
       [idAt(m(1)), m(1), 'Completed'],
       [idAt(m(4)), m(4), 'Running'],
@@ -155,9 +155,14 @@ describe('overlap policies', () => {
     await env.advance('210s');
     expect((await env.engine.schedules.describe('s')).waiting).toHaveLength(2);
     await env.engine.schedules.update('s', { overlap: 'allowAll' });
-    // Waiting fires keep the policy they were taken under; new fires start at once.
+    // The waiting fires start at once under the new policy, and so do new fires.
     await env.advance('1m');
-    expect((await startedBy(env.engine.store, 's')).map((run) => run.startedAt)).toEqual([m(1), m(4)]);
+    expect((await startedBy(env.engine.store, 's')).map((run) => run.startedAt)).toEqual([
+      m(1),
+      m(3, 30),
+      m(3, 30),
+      m(4),
+    ]);
     await env.close();
   });
 });

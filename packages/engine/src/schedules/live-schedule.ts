@@ -10,8 +10,8 @@ export interface WaitingFire {
   readonly fireAt: number;
   readonly cause: ScheduleFireCause;
   readonly workflowId: WorkflowId;
-  /** The overlap policy it was taken under (a trigger or backfill may override the schedule's). */
-  readonly overlap: OverlapPolicy;
+  /** The overlap policy a trigger or backfill gave; absent: the schedule's, as it is now. */
+  readonly overlap?: OverlapPolicy;
 }
 
 /** An overlap skip not yet recorded: consecutive ones are recorded as one range. */

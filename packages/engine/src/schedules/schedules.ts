@@ -245,9 +245,7 @@ export class Schedules {
     this.#assertOpen();
     const live = this.#get(scheduleId);
     const overlap = options.overlap === undefined ? undefined : checkOverlap(options.overlap);
-    return this.#exclusive(live, () =>
-      this.#fire(live, this.#host.clock.now(), 'trigger', overlap ?? live.definition.overlap),
-    );
+    return this.#exclusive(live, () => this.#fire(live, this.#host.clock.now(), 'trigger', overlap));
   }
 
   /**
@@ -289,7 +287,7 @@ export class Schedules {
           result.alreadyStarted++;
           continue;
         }
-        const { outcome } = await this.#fire(live, fireAt, 'backfill', overlap ?? live.definition.overlap);
+        const { outcome } = await this.#fire(live, fireAt, 'backfill', overlap);
         result[outcome === 'started' ? 'started' : outcome === 'waiting' ? 'waiting' : 'skipped']++;
       }
       return result;
@@ -397,12 +395,7 @@ export class Schedules {
           started++;
           continue;
         }
-        restored.unshift({
-          fireAt: fired.fireAt,
-          cause: fired.cause ?? 'spec',
-          workflowId,
-          overlap: live.definition.overlap,
-        });
+        restored.unshift({ fireAt: fired.fireAt, cause: fired.cause ?? 'spec', workflowId });
       }
       live.waiting.push(...restored);
       await this.#drain(live);
@@ -438,7 +431,7 @@ export class Schedules {
       for (const step of dueSteps(live.times, live.cursor, now, live.definition)) {
         if (this.#stopped) break;
         if (step.kind === 'skip') await this.#recordSkip(live, step.from, step.upTo, step.reason);
-        else await this.#fire(live, step.fireAt, 'spec', live.definition.overlap);
+        else await this.#fire(live, step.fireAt, 'spec');
       }
     } finally {
       await this.#flushSkips(live);
@@ -447,15 +440,17 @@ export class Schedules {
 
   /**
    * One fire: passed over, or recorded (`ScheduleTriggered`) and then started now or queued to
-   * start when the overlap policy lets it.
+   * start when the overlap policy (the schedule's, or `overlap` given to a trigger or backfill)
+   * lets it.
    */
   async #fire(
     live: LiveSchedule,
     fireAt: number,
     cause: ScheduleFireCause,
-    overlap: OverlapPolicy,
+    overlap?: OverlapPolicy,
   ): Promise<FireOutcome> {
-    if (admitFire(overlap, live.open.size, live.waiting.length) === 'skip') {
+    const policy = overlap ?? live.definition.overlap;
+    if (admitFire(policy, live.open.size, live.waiting.length) === 'skip') {
       if (cause === 'spec') {
         if (live.skips) live.skips.upTo = fireAt;
         else live.skips = { from: fireAt, upTo: fireAt };
@@ -479,7 +474,9 @@ export class Schedules {
     ]);
     if (cause === 'spec') live.cursor = Math.max(live.cursor, fireAt);
     live.remember({ kind: 'fired', fireAt, cause, workflowId });
-    const fire: WaitingFire = { fireAt, cause, workflowId, overlap };
+    const fire: WaitingFire = overlap
+      ? { fireAt, cause, workflowId, overlap }
+      : { fireAt, cause, workflowId };
     live.waiting.push(fire);
     await this.#drain(live);
     return { outcome: live.waiting.includes(fire) ? 'waiting' : 'started', workflowId };
@@ -490,7 +487,7 @@ export class Schedules {
     while (!this.#stopped && !live.deleted) {
       const head = live.waiting[0];
       if (!head) return;
-      switch (nextForWaiting(head.overlap, live.open.size)) {
+      switch (nextForWaiting(head.overlap ?? live.definition.overlap, live.open.size)) {
         case 'start':
           live.waiting.shift();
           await this.#start(live, head);
