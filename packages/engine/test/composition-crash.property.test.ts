@@ -113,6 +113,7 @@ async function run(plan: Plan, crashAt: ReadonlySet<number>) {
     activities: [work],
     store: incarnation.store,
     startAt: START,
+    logger: quiet,
   });
   await env.engine.start(parent, plan as unknown as JsonValue, { workflowId: 'parent' });
   for (let step = 1; step <= LAST_STEP; step++) {
@@ -133,6 +134,7 @@ async function run(plan: Plan, crashAt: ReadonlySet<number>) {
         activities: [work],
         store: incarnation.store,
         startAt: now,
+        logger: quiet,
       });
       await env.idle();
     }
