@@ -41,11 +41,8 @@ const started = (id: string, type = 'order', attributes = {}): EventBody => ({
   parentRunId: null,
   searchAttributes: attributes,
 });
-/** The bytes the store writes for one event (CRC-32 frame of its JSON), for the raw baseline. */
-const eventBytes = (() => {
-  const json = Buffer.from(JSON.stringify(activity('w', 2)));
-  return Buffer.concat([Buffer.alloc(4), json]);
-})();
+/** The bytes the store writes for one event (8 hex digits of CRC-32, then its JSON). */
+const eventBytes = Buffer.from(`00000000${JSON.stringify(activity('w', 2))}`);
 
 function rawEnv(name: string) {
   return open<Buffer, never>({
@@ -134,9 +131,9 @@ async function historyReads(histories: number, length: number): Promise<{ store:
   for (let i = 0; i < histories; i++) events += (await store.readHistory(asWorkflowId(`h${i}`))).length;
   const storeRate = rate(events, performance.now() - start);
   await store.close();
-  // Raw: the same keys and values through lmdb-js, values left as bytes.
-  const raw = open<Buffer, never>({ path, encoding: 'binary', maxDbs: 32 });
-  const history = raw.openDB<Buffer, never>('history', { encoding: 'binary' });
+  // Raw: the same keys and values through lmdb-js (strings, as the store reads them), not decoded.
+  const raw = open<string, never>({ path, maxDbs: 32 });
+  const history = raw.openDB<string, never>('history', { encoding: 'string' });
   let bytes = 0;
   events = 0;
   start = performance.now();
@@ -151,7 +148,7 @@ async function historyReads(histories: number, length: number): Promise<{ store:
   }
   const rawRate = rate(events, performance.now() - start);
   await raw.close();
-  return { store: storeRate, raw: rawRate + (bytes > 0 ? 0 : 0) };
+  return { store: storeRate, raw: bytes > 0 ? rawRate : 0 };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -254,7 +251,7 @@ async function main(): Promise<void> {
   const reads = await historyReads(10_000, 100);
   console.log('\n## history reads (10,000 histories of 100 events)');
   console.log(
-    `store ${fmt(reads.store)} events/s (target ≥ 400,000)   raw getRange, undecoded ${fmt(reads.raw)}/s   ratio ${(reads.store / reads.raw).toFixed(2)}`,
+    `store ${fmt(reads.store)} events/s (target ≥ 400,000)   raw getRange of the same values, not decoded ${fmt(reads.raw)}/s   ratio ${(reads.store / reads.raw).toFixed(2)}`,
   );
 
   gc();

@@ -28,6 +28,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`).
  */
+
+/** The on-disk format this version reads and writes; a store with another one is refused. */
 export const FORMAT_VERSION = 1;
 
 /** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
