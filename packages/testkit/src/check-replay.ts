@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { mirroredStream, withAmbient } from './ambient.js';
 import { CaseFailure, runCheck } from './check-error.js';
 import { replayWorkflowHistory } from './history-replay.js';
+import { describeDuplicate, findDuplicateEffect } from './recorded-effects.js';
 import {
   CHECKED_WORKFLOW_ID,
   describeScenario,
@@ -139,6 +140,21 @@ async function checkOneReplay<I>(
       ].join('\n');
       throw new CaseFailure(renameRuns(report, history));
     }
+  }
+  const duplicate = findDuplicateEffect(histories);
+  if (duplicate) {
+    const history = histories.get(duplicate.workflowId) ?? [];
+    const report = [
+      `the engine recorded an effect twice: ${describeDuplicate(duplicate)}`,
+      '',
+      formatTimeline(history, {
+        seq: duplicate.second.seq,
+        note: `recorded again (first at #${duplicate.first.seq})`,
+      }),
+      '',
+      describeScenario(scenario, world.scripted),
+    ].join('\n');
+    throw new CaseFailure(renameRuns(report, history));
   }
   if (!mayComplete) {
     const swallowed = swallowedCancellation(histories.get(CHECKED_WORKFLOW_ID) ?? []);
