@@ -1,0 +1,59 @@
+// Runs `npm start`'s script twice on a temporary directory: interrupted with SIGINT while
+// orders run, then again, resuming them to the end.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+jest.setTimeout(40_000);
+
+const ROOT = resolve(__dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'reprise-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function demo(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/demo/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, REPRISE_DATA: join(dir, 'data'), DEMO_ORDERS: '8' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return { child, output: () => text, exited: new Promise((done) => child.on('exit', (code) => done(code))) };
+}
+
+it('is interrupted with runs in flight, and the next run resumes them to the end', async () => {
+  const first = demo();
+  const deadline = Date.now() + 15_000;
+  while (!/^orders \d+\/8 \| running [1-9]/m.test(first.output())) {
+    if (Date.now() > deadline) throw new Error(`no progress:\n${first.output()}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  first.child.kill('SIGINT');
+  expect(await first.exited).toBe(0);
+  expect(first.output()).toMatch(/^Batch 1: 8 orders into /m);
+  const interrupted = /^Interrupted: (\d+) order\(s\) still running/m.exec(first.output());
+  expect(Number(interrupted?.[1])).toBeGreaterThan(0);
+
+  const second = demo();
+  expect(await second.exited).toBe(0);
+  const text = second.output();
+  expect(text).toMatch(
+    new RegExp(
+      `^Resumed ${interrupted?.[1]} unfinished order\\(s\\) and \\d+ shipment\\(s\\) of batch 1`,
+      'm',
+    ),
+  );
+  // Order 3 has a declined card and order 5 is cancelled by its customer; the rest complete.
+  expect(text).toMatch(
+    /^Batch 1 finished in [\d.]+s: 8 orders — 6 completed, 1 failed \(card declined\), 1 cancelled\.$/m,
+  );
+  expect(text).toMatch(
+    /^ {2}1[1-4] shipments ran as child workflows · \d+ activity retries · \d+ timers fired/m,
+  );
+});

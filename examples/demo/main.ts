@@ -1,0 +1,16 @@
+// `npm start`: node --conditions=source --import tsx examples/demo/main.ts
+import { runDemo } from './run.js';
+
+const stop = new AbortController();
+process.once('SIGINT', () => {
+  stop.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+process.once('SIGTERM', () => stop.abort());
+
+await runDemo({
+  dataPath: process.env.REPRISE_DATA ?? './.reprise-data',
+  orders: Number(process.env.DEMO_ORDERS ?? 20),
+  signal: stop.signal,
+  out: process.stdout,
+});

@@ -1,0 +1,14 @@
+import { runOrderCheckout } from './run.js';
+
+jest.setTimeout(20_000);
+
+it('retries a flaky charge, fails a declined card and cancels on request, releasing stock', async () => {
+  const lines: string[] = [];
+  const outcomes = await runOrderCheckout((line) => lines.push(line));
+  expect(outcomes).toEqual([
+    { orderId: 'A-1', status: 'Completed', detail: 'charged 21 after 3 attempts' },
+    { orderId: 'B-2', status: 'Failed', detail: expect.stringContaining('card of order B-2 declined') },
+    { orderId: 'C-3', status: 'Cancelled', detail: expect.stringContaining('customer changed their mind') },
+  ]);
+  expect(lines).toContain('stock released for: B-2, C-3');
+});
