@@ -65,9 +65,13 @@ export class ActivityExecutor {
     private readonly report: ActivityReport,
   ) {}
 
-  /** Runs the task's attempt now, or at `notBefore`. */
+  /**
+   * Runs the task's attempt now, or at `notBefore`. An attempt of the activity still running
+   * (its run was evicted and rebuilt meanwhile) is left to finish and report: it is not run twice.
+   */
   start(task: ActivityTask): void {
     const key = taskKey(task);
+    if (this.#inflight.has(key)) return;
     if (task.notBefore !== undefined && task.notBefore > this.clock.now()) {
       this.timers.arm(key, task.notBefore, () => void this.#attempt(task));
       return;

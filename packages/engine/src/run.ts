@@ -276,6 +276,10 @@ export class Run {
   /** A signal whose request id this run has recorded, or a second cancel request: nothing to record. */
   #duplicate(input: EventBody): boolean {
     if (input.type === 'WorkflowCancelRequested') return this.#execution?.cancelRequested === true;
+    if (input.type === 'ActivityFailed' || input.type === 'ActivityCompleted') {
+      const state = this.activities.get(input.activityId);
+      return state === undefined || input.attempt <= state.attemptsEnded;
+    }
     if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
     return this.#requestIds.has(input.requestId);
   }

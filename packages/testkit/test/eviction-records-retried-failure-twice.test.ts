@@ -30,7 +30,7 @@ const fanout = defineWorkflow('fanout', async (ctx, n: number) => {
   return { charged, results: await Promise.all(children.map((child) => child.result())) };
 });
 
-it.failing('with maxResident 1, no activity attempt is recorded twice', async () => {
+it('with maxResident 1, no activity attempt is recorded twice', async () => {
   await checkReplay(fanout, {
     activities: [charge, ship],
     workflows: [worker],
