@@ -560,6 +560,8 @@ export class Engine implements HandleOperations {
   /** Starts the run actor of the latest run in `history` (just started, or recovered). */
   async #spawn(history: WorkflowEvent[]): Promise<void> {
     const started = latestStart(history) as EventOf<'WorkflowStarted'>;
+    // One entry, and so one actor, per run: recovery may meet a run another path started.
+    if (this.#entries.get(started.workflowId)?.runId === started.runId) return;
     const definition = this.#workflows.get(started.workflowType) as AnyWorkflow;
     const recorder = this.#recorder(started.workflowId);
     const entry = new RunEntry(
@@ -583,8 +585,7 @@ export class Engine implements HandleOperations {
       );
     }
     this.#changed(started.workflowId);
-    this.#touch(entry);
-    await this.#supervision.startRun(entry);
+    await this.#startActor(entry);
   }
 
   /**
@@ -693,7 +694,7 @@ export class Engine implements HandleOperations {
   /** Posts input to the entry's run, bringing a suspended run back into memory first. */
   #post(entry: RunEntry, body: EventBody, ack?: Ack): void {
     const run = entry.run;
-    if (run?.open && !run.stopping && this.#supervision.has(entry)) {
+    if (run?.open && !run.stopping) {
       run.post(body, ack);
       this.#touch(entry);
       return;
@@ -702,17 +703,25 @@ export class Engine implements HandleOperations {
     this.#rehydrate(entry);
   }
 
-  /** Starts the actor of a suspended run again; replay rebuilds it, then it takes its pending input. */
+  /**
+   * Starts the actor of a suspended run again; replay rebuilds it, then it takes its pending
+   * input. Nothing to do while an actor is alive or starting (a crashed one is being restarted
+   * by its supervisor, and its next run takes the pending input too).
+   */
   #rehydrate(entry: RunEntry): void {
-    if (entry.starting || this.#closing) return;
-    if (entry.run?.open && !entry.run.stopping && this.#supervision.has(entry)) return;
+    if (entry.starting || this.#closing || this.#supervision.has(entry)) return;
+    this.#track(this.#startActor(entry));
+  }
+
+  /** Starts the run actor of an entry; `starting` keeps a second start from racing it. */
+  async #startActor(entry: RunEntry): Promise<void> {
     entry.starting = true;
     this.#touch(entry);
-    this.#track(
-      this.#supervision.startRun(entry).finally(() => {
-        entry.starting = false;
-      }),
-    );
+    try {
+      await this.#supervision.startRun(entry);
+    } finally {
+      entry.starting = false;
+    }
   }
 
   #touch(entry: RunEntry): void {

@@ -57,12 +57,18 @@ export class Recorder {
     return history;
   }
 
-  /** Appends bodies as the next events, all recorded at `recordedAt`. Call it inside `exclusive`. */
-  async append(bodies: readonly EventBody[], recordedAt: number): Promise<WorkflowEvent[]> {
-    const events = envelopeEvents(this.workflowId, this.#head, recordedAt, bodies);
-    const result: AppendResult = await this.store.append(this.workflowId, events, {
-      expectedSeq: this.#head,
-    });
+  /**
+   * Appends bodies as the next events, all recorded at `recordedAt`. Call it inside `exclusive`.
+   * `afterSeq` is the last event the caller has seen (the head by default): an append on top of
+   * anything it has not seen fails with `ConcurrencyConflict`.
+   */
+  async append(
+    bodies: readonly EventBody[],
+    recordedAt: number,
+    afterSeq = this.#head,
+  ): Promise<WorkflowEvent[]> {
+    const events = envelopeEvents(this.workflowId, afterSeq, recordedAt, bodies);
+    const result: AppendResult = await this.store.append(this.workflowId, events, { expectedSeq: afterSeq });
     this.#head = result.lastSeq;
     return events;
   }

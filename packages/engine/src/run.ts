@@ -101,6 +101,8 @@ export class Run {
   #wake: (() => void) | undefined;
   #stopRequested = false;
   #open = true;
+  /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
+  #seenSeq = 0;
   readonly #requestIds = new Set<string>();
 
   constructor(
@@ -176,6 +178,7 @@ export class Run {
   async #loop(): Promise<RunExit> {
     const history = this.preloaded ?? (await this.recorder.exclusive(() => this.recorder.read()));
     this.preloaded = undefined;
+    this.#seenSeq = history.at(-1)?.seq ?? 0;
     const segment = runSegment(history, this.runId);
     const recordedOutcome = terminalOutcomeFromHistory(history, this.runId);
     if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
@@ -250,12 +253,13 @@ export class Run {
     if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
-        return await this.recorder.append(bodies, recordedAt);
+        return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
       } catch (error) {
         if (error instanceof ConcurrencyConflict) await this.recorder.read();
         throw error;
       }
     });
+    this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {
       if (command.kind === 'ScheduleActivity') {

@@ -50,7 +50,7 @@ export function* dueSteps(
     yield { kind: 'skip', from: next, upTo: lastExpired, reason: 'catchUpWindow' };
     next = times.after(lastExpired);
   }
-  const missedUpTo = now - MISSED_AFTER_MS;
+  const missedUpTo = now - MISSED_AFTER_MS - 1; // more than MISSED_AFTER_MS late
   if (next !== undefined && next <= missedUpTo) {
     const lastMissed = times.atOrBefore(missedUpTo) as number;
     switch (settings.catchUp) {

@@ -166,10 +166,10 @@ export class Schedules {
     }
     if (Object.keys(normalized).length > 0) {
       await this.#exclusive(live, async () => {
-        const [updated] = await this.#append(live, [
-          { type: 'ScheduleUpdated', scheduleId, changes: normalized },
-        ]);
-        const at = (updated as WorkflowEvent).recordedAt;
+        // Fires due before the update are taken as the schedule was; the changes apply after it.
+        const at = this.#host.clock.now();
+        await this.#catchUp(live, at);
+        await this.#append(live, [{ type: 'ScheduleUpdated', scheduleId, changes: normalized }], at);
         live.definition = applyChanges(live.definition, normalized);
         live.updatedAt = at;
         if (normalized.spec !== undefined) {
@@ -190,10 +190,13 @@ export class Schedules {
     const checked = checkNote(note);
     await this.#exclusive(live, async () => {
       if (live.paused) return;
-      const [paused] = await this.#append(live, [{ type: 'SchedulePaused', scheduleId, note: checked }]);
+      // Fires due before the pause are taken: the pause stops the fires after it.
+      const now = this.#host.clock.now();
+      await this.#catchUp(live, now);
+      await this.#append(live, [{ type: 'SchedulePaused', scheduleId, note: checked }], now);
       live.paused = true;
       live.note = checked;
-      live.updatedAt = (paused as WorkflowEvent).recordedAt;
+      live.updatedAt = now;
       this.#arm(live);
     });
   }
@@ -423,10 +426,9 @@ export class Schedules {
     );
   }
 
-  /** Handles every fire of the spec due up to now, under the catch-up policy. */
-  async #catchUp(live: LiveSchedule): Promise<void> {
+  /** Handles every fire of the spec due up to `now`, under the catch-up policy. */
+  async #catchUp(live: LiveSchedule, now = this.#host.clock.now()): Promise<void> {
     if (live.paused || this.#stopped) return;
-    const now = this.#host.clock.now();
     try {
       for (const step of dueSteps(live.times, live.cursor, now, live.definition)) {
         if (this.#stopped) break;
@@ -621,8 +623,12 @@ export class Schedules {
     live.remember({ kind: 'skipped', from: skips.from, upTo: skips.upTo, reason: 'overlap' });
   }
 
-  #append(live: LiveSchedule, bodies: readonly EventBody[]): Promise<WorkflowEvent[]> {
-    return live.recorder.append(bodies, this.#host.clock.now());
+  #append(
+    live: LiveSchedule,
+    bodies: readonly EventBody[],
+    at = this.#host.clock.now(),
+  ): Promise<WorkflowEvent[]> {
+    return live.recorder.append(bodies, at);
   }
 
   /** Runs `task` as the schedule's only writer, once the schedule is known to be still there. */

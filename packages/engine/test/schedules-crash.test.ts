@@ -1,0 +1,15 @@
+// Window: the process is SIGKILLed around fire times (between a fire's record and its start,
+// and during recovery's catch-up); afterwards no fire of the spec is lost and none is doubled.
+import { tempDirs } from '@reprise/testkit';
+import { runScheduleCrashScenario } from './schedules-crash.js';
+
+const dirs = tempDirs('schedule-crash');
+afterAll(() => dirs.removeAll());
+
+it('after SIGKILLs around fire times, every fire is recorded once and starts its workflow once', async () => {
+  const outcome = await runScheduleCrashScenario(dirs.make(), 4, 50);
+  expect(outcome.skipped).toBe(0);
+  expect(outcome.recorded).toEqual(outcome.expected);
+  expect(outcome.expected.length).toBeGreaterThan(20);
+  for (const start of outcome.starts) expect(start).toEqual({ ...start, started: 1, status: 'Completed' });
+}, 60_000);
