@@ -76,6 +76,7 @@ export function commandEvent(command: Command): EventBody {
         workflowType: command.workflowType,
         input: command.input,
         parentClosePolicy: command.parentClosePolicy,
+        ...(command.searchAttributes ? { searchAttributes: command.searchAttributes } : {}),
       };
     case 'CompleteWithTimeout':
       return { type: 'WithTimeoutCompleted', scopeId: command.scopeId, timedOut: command.timedOut };

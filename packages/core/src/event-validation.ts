@@ -40,6 +40,7 @@ const eventFields = {
     workflowType: 'string',
     input: 'json',
     parentClosePolicy: 'string',
+    searchAttributes: 'object?',
   },
   ChildWorkflowCompleted: { childId: 'string', childWorkflowId: 'string', result: 'json' },
   ChildWorkflowFailed: { childId: 'string', childWorkflowId: 'string', error: 'error' },

@@ -127,6 +127,8 @@ export type EventBody =
       readonly workflowType: string;
       readonly input: JsonValue;
       readonly parentClosePolicy: ParentClosePolicy;
+      /** The child's search attributes, set on its WorkflowStarted. */
+      readonly searchAttributes?: SearchAttributes;
     }
   | {
       readonly type: 'ChildWorkflowCompleted';

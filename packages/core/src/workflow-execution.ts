@@ -346,6 +346,12 @@ export class WorkflowExecution {
     return { status: 'Failed', error: toErrorData(thrown) };
   }
 
+  #checkAttributes(attributes: SearchAttributes): SearchAttributes {
+    return this.#init.checkSearchAttributes
+      ? this.#init.checkSearchAttributes(attributes)
+      : (this.#payload(attributes, 'searchAttributes') as SearchAttributes);
+  }
+
   #issue(command: Command): void {
     this.#commands.push(command);
     this.#commandCount++;
@@ -666,9 +672,7 @@ export class WorkflowExecution {
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       execution.#guard(cancellable);
-      const checked = execution.#init.checkSearchAttributes
-        ? execution.#init.checkSearchAttributes(attributes)
-        : (execution.#payload(attributes, 'searchAttributes') as SearchAttributes);
+      const checked = execution.#checkAttributes(attributes);
       execution.#issue({ kind: 'UpsertSearchAttributes', searchAttributes: checked });
     }
 
@@ -729,7 +733,9 @@ export class WorkflowExecution {
       workflowType: definition.name,
       input: payload,
       parentClosePolicy: options?.parentClosePolicy ?? 'terminate',
-      ...(options?.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+      ...(options?.searchAttributes
+        ? { searchAttributes: this.#checkAttributes(options.searchAttributes) }
+        : {}),
     };
     this.#issue(command);
     return { childWorkflowId, result };

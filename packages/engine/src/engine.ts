@@ -934,6 +934,7 @@ export class Engine implements HandleOperations {
           childId: command.childId,
           parentClosePolicy: command.parentClosePolicy,
         },
+        ...(command.searchAttributes ? { searchAttributes: command.searchAttributes } : {}),
       };
       return [...current, ...(await recorder.append([body], this.#clock.now()))];
     });

@@ -268,3 +268,26 @@ describe('parent close policy', () => {
     await env.close();
   });
 });
+
+describe('child search attributes', () => {
+  it('a child started with search attributes has them, checked against the schema', async () => {
+    const kid = defineWorkflow('kid', async () => 'ok');
+    const mom = defineWorkflow('mom', async (ctx, region: unknown) => {
+      try {
+        return await ctx.child(kid, null, {
+          workflowId: `kid-${String(region)}`,
+          searchAttributes: { region } as never,
+        });
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    });
+    const env = await createTestEngine({ workflows: [mom, kid], searchAttributes: { region: 'keyword' } });
+    expect(await (await env.engine.start(mom, 'eu')).result()).toBe('ok');
+    expect(
+      (await env.engine.list({ searchAttributes: { region: 'eu' } })).items.map((row) => row.workflowId),
+    ).toEqual(['kid-eu']);
+    expect(await (await env.engine.start(mom, 7)).result()).toBe('invalid_search_attribute');
+    await env.close();
+  });
+});
