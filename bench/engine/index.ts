@@ -31,7 +31,8 @@ const tempDir = (label: string) => {
   return dir;
 };
 const ms = () => performance.now();
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -106,7 +107,13 @@ async function withEngine<T>(
   options: { maxResident?: number } = {},
 ): Promise<T> {
   const counted = counting(openLmdbStore({ path: tempDir(label) }));
-  const engine = await Engine.create({ store: counted.store, workflows, activities, logger: quiet, ...options });
+  const engine = await Engine.create({
+    store: counted.store,
+    workflows,
+    activities,
+    logger: quiet,
+    ...options,
+  });
   try {
     return await fn(engine, counted.appends);
   } finally {
@@ -117,7 +124,9 @@ async function withEngine<T>(
 async function concurrentRuns(workflow: typeof hello | typeof order, label: string) {
   return withEngine(label, async (engine) => {
     const started = ms();
-    const handles = await Promise.all(Array.from({ length: N }, (_, i) => engine.start(workflow, `w${i}`, { workflowId: `${label}-${i}` })));
+    const handles = await Promise.all(
+      Array.from({ length: N }, (_, i) => engine.start(workflow, `w${i}`, { workflowId: `${label}-${i}` })),
+    );
     await Promise.all(handles.map((handle) => handle.result()));
     const seconds = (ms() - started) / 1000;
     const events = (await handles[0]?.history())?.length ?? 0;
@@ -135,13 +144,23 @@ async function sequentialOrders() {
       await handle.result();
       latencies.push(ms() - started);
     }
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), commitsPerRun: (appends() - before) / SEQUENTIAL };
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      commitsPerRun: (appends() - before) / SEQUENTIAL,
+    };
   });
 }
 
 async function rawLmdb() {
   const db = openRaw({ path: tempDir('raw') });
-  const value = JSON.stringify({ type: 'ActivityCompleted', activityId: 'run.1', attempt: 1, result: 'x', seq: 3 });
+  const value = JSON.stringify({
+    type: 'ActivityCompleted',
+    activityId: 'run.1',
+    attempt: 1,
+    result: 'x',
+    seq: 3,
+  });
   const latencies: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const started = ms();
@@ -186,9 +205,16 @@ async function pingPong() {
     await ponged.result();
     const history = await pinged.history();
     const sent = history.filter((event) => event.type === 'SignalSent').map((event) => event.recordedAt);
-    const received = history.filter((event) => event.type === 'SignalReceived').map((event) => event.recordedAt);
+    const received = history
+      .filter((event) => event.type === 'SignalReceived')
+      .map((event) => event.recordedAt);
     const roundTrips = received.map((at, i) => at - (sent[i] as number));
-    return { total: ms() - started, rounds, p50: percentile(roundTrips, 50), p99: percentile(roundTrips, 99) };
+    return {
+      total: ms() - started,
+      rounds,
+      p50: percentile(roundTrips, 50),
+      p99: percentile(roundTrips, 99),
+    };
   });
 }
 
@@ -201,7 +227,9 @@ async function manyWaiters() {
       const startedAt = ms();
       for (let i = 0; i < WAITERS; i += 1000) {
         await Promise.all(
-          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) => engine.start(waiter, null, { workflowId: `wait-${i + j}` })),
+          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) =>
+            engine.start(waiter, null, { workflowId: `wait-${i + j}` }),
+          ),
         );
       }
       await engine.idle();
@@ -210,7 +238,9 @@ async function manyWaiters() {
       const signalStarted = ms();
       for (let i = 0; i < WAITERS; i += 1000) {
         await Promise.all(
-          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) => engine.getHandle(`wait-${i + j}`).signal('wake', j)),
+          Array.from({ length: Math.min(1000, WAITERS - i) }, (_, j) =>
+            engine.getHandle(`wait-${i + j}`).signal('wake', j),
+          ),
         );
       }
       await engine.idle();
@@ -223,11 +253,17 @@ async function manyWaiters() {
 }
 
 async function main() {
-  console.log(`Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`);
+  console.log(
+    `Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`,
+  );
   const raw = await rawLmdb();
-  console.log(`(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`);
+  console.log(
+    `(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`,
+  );
   const a = await concurrentRuns(hello, 'hello');
-  console.log(`(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each)`);
+  console.log(
+    `(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each)`,
+  );
   const b = await concurrentRuns(order, 'order');
   console.log(
     `(b) ${fmt(N)} order workflows concurrently: ${fmt(b.runsPerSecond)} runs/s, ${fmt(b.eventsPerSecond)} events/s (${b.eventsPerRun} events each); target 10,000 runs/s`,
@@ -244,7 +280,9 @@ async function main() {
   const f = await fanOutChildren();
   console.log(`(f) one parent fanning out to 1,000 children: all done in ${fmt(f)} ms`);
   const g = await pingPong();
-  console.log(`(g) signal ping-pong, ${g.rounds} rounds: round trip p50 ${fmt(g.p50, 1)} ms, p99 ${fmt(g.p99, 1)} ms (total ${fmt(g.total)} ms)`);
+  console.log(
+    `(g) signal ping-pong, ${g.rounds} rounds: round trip p50 ${fmt(g.p50, 1)} ms, p99 ${fmt(g.p99, 1)} ms (total ${fmt(g.total)} ms)`,
+  );
   const h = await manyWaiters();
   console.log(
     `(h) ${fmt(WAITERS)} workflows waiting on a signal, maxResident 1000: heap ${fmt(h.heap / 1024 / 1024, 1)} MB (target < 300 MB), ` +

@@ -70,11 +70,13 @@ it('restarts a flaky job inside the pool, and both db and pool when the connecti
   });
 
   const replies: string[] = [];
-  app
-    .getChild('db')
-    ?.send({ type: 'query', sql: 'select 1', reply: (rows: string) => replies.push(rows) } as {
-      type: string;
-    });
+  app.getChild('db')?.send({
+    type: 'query',
+    sql: 'select 1',
+    reply: (rows: string) => replies.push(rows),
+  } as {
+    type: string;
+  });
   expect(replies).toEqual(['rows for select 1']);
 
   const pool = app.getChild('pool') as Supervisor;

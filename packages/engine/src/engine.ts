@@ -466,7 +466,7 @@ export class Engine implements HandleOperations {
     for (const entry of this.#entries.values()) {
       if (entry.stalled) continue;
       if (entry.starting || entry.pending.length > 0) return 'busy';
-      if (this.#supervision.has(entry) && (!entry.run || !entry.run.quiet)) return 'busy';
+      if (this.#supervision.has(entry) && !entry.run?.quiet) return 'busy';
     }
     return this.#activities.running > 0 ? 'activities' : 'quiet';
   }

@@ -6,7 +6,6 @@ import {
   type EventBody,
   type ExecutionInit,
   type ExecutionOutcome,
-  executionInitFromStart,
   NonDeterminismError,
   type RunId,
   replayRun,

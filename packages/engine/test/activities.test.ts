@@ -1,10 +1,4 @@
-import {
-  type ActivityContext,
-  ActivityFailure,
-  defineActivity,
-  defineWorkflow,
-  InMemoryStore,
-} from '@reprise/core';
+import { type ActivityContext, ActivityFailure, defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
 

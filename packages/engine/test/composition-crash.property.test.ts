@@ -115,7 +115,7 @@ async function run(plan: Plan, crashAt: ReadonlySet<number>) {
     startAt: START,
     logger: quiet,
   });
-  await env.engine.start(parent, plan as unknown as JsonValue, { workflowId: 'parent' });
+  await env.engine.start(parent, plan, { workflowId: 'parent' });
   for (let step = 1; step <= LAST_STEP; step++) {
     await env.advance(STEP);
     if (step === CANCEL_AT_STEP && plan.cancelChild !== null) {

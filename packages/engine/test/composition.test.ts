@@ -249,11 +249,12 @@ describe('parent close policy', () => {
     },
   );
 
-  it.each([
+  const cases: ['terminate' | 'requestCancel' | 'abandon', string, string][] = [
     ['terminate', 'Cancelled', 'terminated at once'],
     ['requestCancel', 'Cancelled', 'after its clean-up'],
     ['abandon', 'Running', 'left running'],
-  ] as const)('%s: the child ends %s (%s) when the parent closes first', async (policy, status) => {
+  ];
+  it.each(cases)('%s: the child ends %s (%s) when the parent closes first', async (policy, status) => {
     const env = await createTestEngine({ workflows: [parent, child] });
     const handle = await env.engine.start(parent, policy);
     await env.advance('1m');

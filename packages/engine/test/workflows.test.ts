@@ -1,10 +1,4 @@
-import {
-  defineActivity,
-  defineWorkflow,
-  InMemoryStore,
-  NonDeterminismError,
-  type WorkflowEvent,
-} from '@reprise/core';
+import { defineActivity, defineWorkflow, type WorkflowEvent } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { createTestEngine } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
