@@ -40,7 +40,24 @@ it(`a mixed workload survives ${KILLS} SIGKILLs: one terminal per run, each sign
   }
   expect(lastLines.some((line) => line !== 'done')).toBe(true);
   const last = startWorkerProcess(WORKER, [dataDir, String(FAMILIES)]);
-  await last.waitFor((line) => line === 'done');
+  try {
+    await Promise.race([
+      last.waitFor((line) => line === 'done'),
+      pause(60_000).then(() => Promise.reject(new Error(`no progress: ${last.lines.slice(-3).join(' | ')}`))),
+    ]);
+  } catch (error) {
+    await last.kill();
+    const store = openLmdbStore({ path: dataDir });
+    const stuck = await store.query({ status: 'Running', limit: 5 });
+    const details = await Promise.all(
+      stuck.items.map(
+        async (row) =>
+          `${row.workflowId}: ${(await store.readHistory(row.workflowId)).map((event) => event.type).join(' ')}`,
+      ),
+    );
+    await store.close();
+    throw new Error(`${(error as Error).message}\n${details.join('\n')}\n${last.stderr()}`);
+  }
   expect((await last.exited).code).toBe(0);
 
   const store = openLmdbStore({ path: dataDir });
