@@ -17,6 +17,7 @@ import {
   type NonDeterminismError,
   newRunId,
   newWorkflowId,
+  type ParentLink,
   projectHistory,
   type RunId,
   runSegment,
@@ -586,6 +587,23 @@ export class Engine implements HandleOperations {
     }
     this.#changed(started.workflowId);
     await this.#startActor(entry);
+    if (started.parent && started.parent.parentClosePolicy !== 'abandon') {
+      this.#track(this.#enforceParentClose(started.workflowId, started.parent));
+    }
+  }
+
+  /**
+   * A child whose parent run has already closed gets the parent's close policy now. The parent
+   * applies it to the children it can see when it closes; a child started (or recovered) after
+   * that check looks at its parent itself, so one of the two always sees the other.
+   */
+  async #enforceParentClose(workflowId: WorkflowId, parent: ParentLink): Promise<void> {
+    const summary = await this.#store.getSummary(parent.workflowId);
+    const parentRunOpen = summary?.runId === parent.runId && summary.status === 'Running';
+    if (parentRunOpen || !this.#entries.has(workflowId)) return;
+    const reason = `parent ${parent.workflowId} closed`;
+    if (parent.parentClosePolicy === 'terminate') await this.terminate(workflowId, reason);
+    else await this.cancel(workflowId, reason);
   }
 
   /**
