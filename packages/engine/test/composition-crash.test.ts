@@ -10,14 +10,17 @@ import {
   type WorkflowEvent,
 } from '@reprise/core';
 import { openLmdbStore } from '@reprise/store-lmdb';
-import { startWorkerProcess, tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, startWorkerProcess, tempDirs } from '@reprise/testkit';
 import { familyWorkflows } from './fixtures/family-workflows.js';
 
 const WORKER = join(__dirname, 'fixtures', 'family-worker.ts');
 const FAMILIES = 40;
 const KILLS = 3;
 const dirs = tempDirs('engine-family');
-afterAll(() => dirs.removeAll());
+afterAll(() => {
+  killWorkerProcesses();
+  dirs.removeAll();
+});
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const definitions = new Map(familyWorkflows.map((definition) => [definition.name, definition]));
 const TERMINALS = [
@@ -41,9 +44,15 @@ it(`a mixed workload survives ${KILLS} SIGKILLs: one terminal per run, each sign
   expect(lastLines.some((line) => line !== 'done')).toBe(true);
   const last = startWorkerProcess(WORKER, [dataDir, String(FAMILIES)]);
   try {
+    let deadline: NodeJS.Timeout | undefined;
     await Promise.race([
-      last.waitFor((line) => line === 'done'),
-      pause(60_000).then(() => Promise.reject(new Error(`no progress: ${last.lines.slice(-3).join(' | ')}`))),
+      last.waitFor((line) => line === 'done').finally(() => clearTimeout(deadline)),
+      new Promise((_, reject) => {
+        deadline = setTimeout(
+          () => reject(new Error(`no progress: ${last.lines.slice(-3).join(' | ')}`)),
+          60_000,
+        );
+      }),
     ]);
   } catch (error) {
     await last.kill();

@@ -1,10 +1,13 @@
 // The long version of crash-recovery.test.ts (npm run soak): 25 SIGKILLs while orders keep
 // arriving (200 more per restart), repeated twice.
-import { tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
 import { runCrashScenario } from './fixtures/crash-scenario.js';
 
 const dirs = tempDirs('engine-crash-soak');
-afterAll(() => dirs.removeAll());
+afterAll(() => {
+  killWorkerProcesses();
+  dirs.removeAll();
+});
 
 it.each([1, 2])(
   'round %i: every order completes exactly once after 25 SIGKILLs',

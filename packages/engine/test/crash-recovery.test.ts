@@ -1,11 +1,14 @@
 // Window: the engine process is SIGKILLed at random moments while 200 orders run (3 activities,
 // one flaky, one sleep); after the last restart every order completes exactly once, each run has
 // one terminal, each activity completion is recorded once, and every history replays.
-import { tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
 import { runCrashScenario } from './fixtures/crash-scenario.js';
 
 const dirs = tempDirs('engine-crash');
-afterAll(() => dirs.removeAll());
+afterAll(() => {
+  killWorkerProcesses();
+  dirs.removeAll();
+});
 
 it('every order completes exactly once after 3 SIGKILLs, and every history replays', async () => {
   await runCrashScenario(dirs.make(), 3);

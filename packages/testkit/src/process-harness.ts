@@ -18,6 +18,15 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every worker process still running (call it in afterAll, so no test leaves one behind). */
+export function killWorkerProcesses(): void {
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  running.clear();
+}
+
 /**
  * Runs a TypeScript script in a real child process through tsx, with the `source` export
  * condition so `@reprise/*` resolve to their sources (no build needed). For crash tests that
@@ -32,6 +41,8 @@ export function startWorkerProcess(
     stdio: ['pipe', 'pipe', 'pipe'],
     ...options,
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   const lines: string[] = [];
   const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   let stderr = '';
