@@ -5,7 +5,7 @@ import {
   type WorkflowDefinition,
   type WorkflowStore,
 } from '@reprise/core';
-import { Engine } from '@reprise/engine';
+import { Engine, systemClock } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { sendControlRequest } from './control/control-client.js';
 import { ControlServer, type Holder } from './control/control-server.js';
@@ -40,7 +40,7 @@ export async function reachEngine(
   setup: () => Promise<LocalSetup>,
   logger: (message: string) => void,
 ): Promise<EngineAccess> {
-  const deadline = Date.now() + CLAIM_WAIT_MS;
+  const deadline = systemClock.now() + CLAIM_WAIT_MS;
   for (;;) {
     const claim = await ControlServer.claim(dataPath, 'command', 'a reprise command');
     if (claim.kind === 'claimed') {
@@ -67,7 +67,7 @@ export async function reachEngine(
     if (holder.role === 'worker') {
       return { kind: 'worker', holder, request: (request) => askWorker(dataPath, request, deadline) };
     }
-    if (Date.now() > deadline) {
+    if (systemClock.now() > deadline) {
       throw new CliError('data_busy', `${dataPath} stayed busy (held by pid ${holder.pid}); try again`);
     }
     await pause(RETRY_MS);
@@ -82,7 +82,7 @@ async function askWorker(dataPath: string, request: ControlRequest, deadline: nu
       const { name, code, message, fields } = reply.error;
       throw new RemoteError(code, name, message, fields ?? {});
     }
-    if (Date.now() > deadline)
+    if (systemClock.now() > deadline)
       throw new CliError('data_busy', `the worker on ${dataPath} is not ready; try again`);
     await pause(RETRY_MS);
   }

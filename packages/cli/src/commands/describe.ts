@@ -1,4 +1,5 @@
 import { asWorkflowId, WorkflowNotFoundError } from '@reprise/core';
+import { systemClock } from '@reprise/engine';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { sendControlRequest } from '../control/control-client.js';
@@ -45,7 +46,7 @@ export function registerDescribe(program: Command, context: CommandContext): voi
       context.out(
         options.json
           ? JSON.stringify(description, null, 2)
-          : renderDescription(description, Date.now(), servedBy),
+          : renderDescription(description, systemClock.now(), servedBy),
       );
     });
 }

@@ -1,4 +1,5 @@
 import { type VisibilityFilter, WORKFLOW_STATUSES, type WorkflowStatus } from '@reprise/core';
+import { systemClock } from '@reprise/engine';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
@@ -49,7 +50,7 @@ export function registerList(program: Command, context: CommandContext): void {
             context.out('no workflows match');
             return;
           }
-          const now = Date.now();
+          const now = systemClock.now();
           const rows = page.items.map((item) => [
             item.workflowId,
             item.workflowType,

@@ -1,4 +1,5 @@
 import type { Engine } from '@reprise/engine';
+import { systemClock } from '@reprise/engine';
 import { CliError } from '../errors.js';
 import { type ControlServer, ControlServer as Server } from './control-server.js';
 import { engineControlHandler } from './engine-handler.js';
@@ -16,12 +17,12 @@ export const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * short-lived command holds the directory; refuses (`data_busy`) when another worker does.
  */
 export async function claimDataDir(dataPath: string, name: string): Promise<ControlServer> {
-  const deadline = Date.now() + CLAIM_WAIT_MS;
+  const deadline = systemClock.now() + CLAIM_WAIT_MS;
   for (;;) {
     const result = await Server.claim(dataPath, 'worker', name);
     if (result.kind === 'claimed') return result.server;
     const { holder } = result;
-    if (holder.role === 'worker' || Date.now() > deadline) {
+    if (holder.role === 'worker' || systemClock.now() > deadline) {
       throw new CliError(
         'data_busy',
         `${dataPath} is in use by ${holder.name} (pid ${holder.pid}); one engine at a time writes to a data directory`,
