@@ -119,6 +119,8 @@ class RunEntry implements SupervisedRun, ExitingRun {
     try {
       const exit = await run.loop(abort);
       this.#crashes = 0;
+      // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
+      if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
       return exit;
     } catch (error) {
       this.#crashes++;
