@@ -1,4 +1,4 @@
-import { InvalidEventError } from './errors.js';
+import { InvalidArgumentError, InvalidEventError } from './errors.js';
 import type { EventType, WorkflowEvent } from './events.js';
 import { encodePayload, type PayloadCheckOptions } from './payload.js';
 
@@ -113,6 +113,12 @@ export interface EventBatchCheck {
  * `InvalidEventError` or `PayloadError`; nothing is written by a caller that checks first.
  */
 export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventBatchCheck): string[] {
+  if (!Number.isInteger(check.expectedSeq) || check.expectedSeq < 0) {
+    throw new InvalidArgumentError(
+      'expectedSeq',
+      `${JSON.stringify(check.expectedSeq)} must be a non-negative integer`,
+    );
+  }
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventError(0, 'an append needs a non-empty array of events');
   }

@@ -53,12 +53,6 @@ export class InMemoryStore implements EventStore, VisibilityStore {
   ): Promise<AppendResult> {
     this.#assertOpen('append');
     const expectedSeq = options?.expectedSeq;
-    if (!Number.isInteger(expectedSeq) || expectedSeq < 0) {
-      throw new InvalidArgumentError(
-        'expectedSeq',
-        `${JSON.stringify(expectedSeq)} must be a non-negative integer`,
-      );
-    }
     const encoded = encodeEventBatch(events, {
       workflowId,
       expectedSeq,

@@ -206,12 +206,6 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   ): Promise<AppendResult> {
     this.#assertOpen('append');
     const expectedSeq = options?.expectedSeq;
-    if (!Number.isInteger(expectedSeq) || expectedSeq < 0) {
-      throw new InvalidArgumentError(
-        'expectedSeq',
-        `${JSON.stringify(expectedSeq)} must be a non-negative integer`,
-      );
-    }
     const tid = workflowKey(workflowId);
     const texts = encodeEventBatch(events, {
       workflowId,
