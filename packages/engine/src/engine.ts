@@ -2,8 +2,6 @@ import { type Clock, systemClock } from '@reprise/actors';
 import {
   type ActivityDefinition,
   asWorkflowId,
-  CancelledError,
-  ChildWorkflowFailure,
   type Command,
   checkPayload,
   checkSearchAttributeSchema,
@@ -1220,4 +1218,3 @@ function indexDefinitions<D extends { kind: string; name: string }>(
   return index;
 }
 
-export { CancelledError, ChildWorkflowFailure };
