@@ -1217,4 +1217,3 @@ function indexDefinitions<D extends { kind: string; name: string }>(
   }
   return index;
 }
-
