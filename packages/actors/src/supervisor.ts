@@ -674,6 +674,11 @@ export class Supervisor extends Process {
       record = newRecord(spec, EMPTY_ARGS);
       key = spec.id;
     }
+    return this.startAndAdd(record, key);
+  }
+
+  /** Starts the record's process and, once it runs, adds it under `key`; a failure is `start_failed`. */
+  private startAndAdd(record: ChildRecord, key: unknown): Process | Promise<Process> {
     let started: Process | Promise<Process>;
     try {
       started = this.startProcess(record);
@@ -727,21 +732,7 @@ export class Supervisor extends Process {
     if (record === undefined) throw new SupervisorError('not_found', { childId: id });
     if (record.restarting) throw new SupervisorError('restarting', { childId: id });
     if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
-    let started: Process | Promise<Process>;
-    try {
-      started = this.startProcess(record);
-    } catch (err) {
-      throw this.startFailed(record, err);
-    }
-    if (started instanceof Promise) {
-      return started.then(
-        (proc) => this.added(record, id, proc),
-        (err: unknown) => {
-          throw this.startFailed(record, err);
-        },
-      );
-    }
-    return this.added(record, id, started);
+    return this.startAndAdd(record, id);
   }
 
   private doDeleteChild(id: ChildId): void {
