@@ -86,6 +86,11 @@ class RunEntry implements SupervisedRun, ExitingRun {
   readonly pending: MailboxItem[] = [];
   /** A start of the run actor is under way. */
   starting = false;
+  /**
+   * Set for a run recovered after a restart of the process: its first replay delivers the
+   * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
+   */
+  resendSignals = false;
   #crashes = 0;
 
   constructor(
@@ -111,9 +116,13 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.engine._host,
       this.preloaded,
       this.pending.splice(0),
+      this.resendSignals,
     );
     this.preloaded = undefined;
     this.run = run;
+    void run.ready.then(() => {
+      if (run.execution) this.resendSignals = false;
+    });
     try {
       const exit = await run.loop(abort);
       this.#crashes = 0;
@@ -559,7 +568,7 @@ export class Engine implements HandleOperations {
   };
 
   /** Starts the run actor of the latest run in `history` (just started, or recovered). */
-  async #spawn(history: WorkflowEvent[]): Promise<void> {
+  async #spawn(history: WorkflowEvent[], recovered = false): Promise<void> {
     const started = latestStart(history) as EventOf<'WorkflowStarted'>;
     // One entry, and so one actor, per run: recovery may meet a run another path started.
     if (this.#entries.get(started.workflowId)?.runId === started.runId) return;
@@ -574,6 +583,7 @@ export class Engine implements HandleOperations {
       this,
       history,
     );
+    entry.resendSignals = recovered;
     this.#entries.set(started.workflowId, entry);
     if (started.executionTimeout !== undefined) {
       this.#timers.arm(`x:${entry.key}`, started.recordedAt + started.executionTimeout, () =>
@@ -1076,7 +1086,7 @@ export class Engine implements HandleOperations {
         continue;
       }
       this.#recorder(workflowId).sync(history);
-      await this.#spawn(history);
+      await this.#spawn(history, true);
     }
     let cursor: string | undefined;
     do {

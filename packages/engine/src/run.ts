@@ -115,6 +115,8 @@ export class Run {
     private preloaded: WorkflowEvent[] | undefined,
     /** Input that arrived while the run was not in memory. */
     initialMailbox: MailboxItem[] = [],
+    /** Deliver the signals its history records as sent again: they may have died with a process. */
+    private readonly resendSignals = false,
   ) {
     this.#mailbox = initialMailbox;
   }
@@ -358,6 +360,8 @@ export class Run {
       this.host.resumeChild(this, childId, childWorkflowId);
     }
     // A delivery may have been lost with the process; targets drop the ones they have.
-    for (const event of segment) if (event.type === 'SignalSent') this.host.sendSignal(this, event);
+    if (this.resendSignals) {
+      for (const event of segment) if (event.type === 'SignalSent') this.host.sendSignal(this, event);
+    }
   }
 }
