@@ -1,38 +1,59 @@
 // A directory the process may not write is refused at open with StoreUnavailableError, for a
-// new store and for an existing one. Tests run as root, who may write anywhere, so the store
-// is opened by a child process running as an unprivileged user.
+// new store and for an existing one. Root may write anywhere regardless of mode bits, so as
+// root the files are made immutable (chattr +i, which binds root too); otherwise mode bits do.
 
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, asWorkflowId, envelopeEvents } from '@reprise/core';
 import { openLmdbStore } from '../src/index.js';
-import { killWorkers, startWorker } from './child-process.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('not-writable');
+const asRoot = process.getuid?.() === 0;
+const locked: string[] = [];
+
+/** Takes write access away from `paths`, for this process whoever it runs as. */
+function makeUnwritable(...paths: string[]): void {
+  if (asRoot) {
+    execFileSync('chattr', ['+i', ...paths]);
+    locked.push(...paths);
+  } else {
+    for (const path of paths) chmodSync(path, 0o555);
+  }
+}
+
+/** Gives write access back (so the owner can use, and the test remove, what was locked). */
+function makeWritable(...paths: string[]): void {
+  if (asRoot) execFileSync('chattr', ['-i', ...paths]);
+  else for (const path of paths) chmodSync(path, 0o755);
+}
+
 afterAll(() => {
-  killWorkers();
+  if (locked.length > 0) execFileSync('chattr', ['-i', ...locked]);
   dirs.removeAll();
 });
 
-const asRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
-
-async function openAsUnprivileged(path: string): Promise<string> {
-  const worker = startWorker('open', path, [], asRoot ? { uid: NOBODY, gid: NOBODY } : {});
-  const line = await worker.waitFor((text) => text === 'opened' || text.startsWith('failed '));
-  await worker.exited;
-  return line;
+/** What opening the store at `path` gives: `opened`, or `failed <name> <code>`. */
+async function tryOpen(path: string): Promise<string> {
+  try {
+    const store = openLmdbStore({ path, noSync: true });
+    await store.close();
+    return 'opened';
+  } catch (error) {
+    const { name, code, message } = error as { name: string; code?: string; message: string };
+    return `failed ${name} ${code} ${message}`;
+  }
 }
 
 it('refuses to create a store in a directory it cannot write', async () => {
   const parent = dirs.make();
   const path = join(parent, 'store');
   mkdirSync(path);
-  chmodSync(path, 0o555);
-  chmodSync(parent, 0o555);
-  expect(await openAsUnprivileged(path)).toMatch(/^failed StoreUnavailableError store_unavailable /);
+  makeUnwritable(path, parent);
+  expect(await tryOpen(path)).toMatch(/^failed StoreUnavailableError store_unavailable /);
+  makeWritable(path, parent);
 }, 20_000);
 
 it('refuses to open an existing store it cannot write', async () => {
@@ -47,9 +68,10 @@ it('refuses to open an existing store it cannot write', async () => {
     { expectedSeq: 0 },
   );
   await store.close();
-  chmodSync(path, 0o555);
-  for (const file of ['data.mdb', 'lock.mdb']) chmodSync(join(path, file), 0o444);
-  expect(await openAsUnprivileged(path)).toMatch(/^failed StoreUnavailableError store_unavailable /);
+  const files = ['data.mdb', 'lock.mdb'].map((file) => join(path, file));
+  makeUnwritable(path, ...files);
+  expect(await tryOpen(path)).toMatch(/^failed StoreUnavailableError store_unavailable /);
+  makeWritable(path, ...files);
   // Nothing was harmed: the owner still reads and writes it.
   const again = openLmdbStore({ path, noSync: true });
   expect(await again.lastSeq(id)).toBe(1);
