@@ -840,8 +840,9 @@ export class Engine implements HandleOperations {
         this.#timers.arm(`t:${run.workflowId}/${run.runId}/${timerId}`, fireAt, () =>
           this.#deliver(run.workflowId, run.runId, { type: 'TimerFired', timerId }),
         ),
+      // In the run's effect order: a recorded child must be started before a signal to it.
       resumeChild: (run, childId, childWorkflowId) =>
-        this.#track(this.#resumeChild(run, childId, childWorkflowId)),
+        this.#inOrder(run, () => this.#resumeChild(run, childId, childWorkflowId)),
       sendSignal: (run, event) => this.#sendSignal(run, event),
       handBack: (run, items) => {
         const entry = this.#entries.get(run.workflowId);
