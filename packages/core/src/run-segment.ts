@@ -99,6 +99,16 @@ export function terminalOutcomeFromHistory(
   return undefined;
 }
 
+/** The WorkflowStarted of `runId`, if the history holds it. */
+export function runStart(
+  history: readonly WorkflowEvent[],
+  runId: RunId,
+): EventOf<'WorkflowStarted'> | undefined {
+  return history.find(
+    (event): event is EventOf<'WorkflowStarted'> => event.type === 'WorkflowStarted' && event.runId === runId,
+  );
+}
+
 /** The WorkflowStarted of the latest run in a history, if any. */
 export function latestStart(history: readonly WorkflowEvent[]): EventOf<'WorkflowStarted'> | undefined {
   for (let index = history.length - 1; index >= 0; index--) {

@@ -19,6 +19,7 @@ import {
   projectHistory,
   type RunId,
   runSegment,
+  runStart,
   type SearchAttributeSchema,
   type SearchAttributes,
   type Settle,
@@ -501,9 +502,9 @@ export class Engine implements HandleOperations {
 
   readonly #exitContext: ExitContext = {
     now: () => this.#clock.now(),
-    notify: (run, outcome) => {
+    notify: (run, outcome, history) => {
       this.#changed(run.workflowId, outcome);
-      this.#reportToParent(run, outcome);
+      this.#reportToParent(run, outcome, runStart(history, run.runId));
       for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
     },
     reconcile: (run, history) => {
@@ -545,10 +546,7 @@ export class Engine implements HandleOperations {
         const current = await run.recorder.read();
         if (successorStarted(current, run.runId)) return undefined;
         const carried = projectHistory(current).summary?.searchAttributes ?? {};
-        const previous = current.find(
-          (event): event is EventOf<'WorkflowStarted'> =>
-            event.type === 'WorkflowStarted' && event.runId === run.runId,
-        );
+        const previous = runStart(current, run.runId);
         const body: EventBody = {
           type: 'WorkflowStarted',
           workflowType,
@@ -632,7 +630,11 @@ export class Engine implements HandleOperations {
       resident.run?.requestStop();
       await this.#supervision.stopRun(resident);
     }
-    this.#exitContext.notify(entry, terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome);
+    this.#exitContext.notify(
+      entry,
+      terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome,
+      history,
+    );
     this.#exitContext.reconcile(entry, history);
   }
 
@@ -1031,44 +1033,25 @@ export class Engine implements HandleOperations {
   #reportToParent(
     run: Pick<ExitingRun, 'workflowId' | 'runId'>,
     outcome: TerminalOutcome,
-    knownStart?: EventOf<'WorkflowStarted'>,
+    started: EventOf<'WorkflowStarted'> | undefined,
   ): void {
-    if (outcome.status === 'ContinuedAsNew') return;
-    const deliver = (started: EventOf<'WorkflowStarted'> | undefined) => {
-      const parent = started?.parent;
-      if (!parent) return;
-      const base = { childId: parent.childId, childWorkflowId: run.workflowId };
-      const body: EventBody =
-        outcome.status === 'Completed'
-          ? { type: 'ChildWorkflowCompleted', ...base, result: outcome.result }
-          : outcome.status === 'Cancelled'
-            ? { type: 'ChildWorkflowCancelled', ...base, reason: outcome.reason }
-            : {
-                type: 'ChildWorkflowFailed',
-                ...base,
-                error:
-                  outcome.status === 'Failed'
-                    ? outcome.error
-                    : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
-              };
-      this.#deliver(parent.workflowId, parent.runId, body);
-    };
-    if (knownStart) {
-      deliver(knownStart);
-      return;
-    }
-    this.#track(
-      this.#store
-        .readHistory(run.workflowId)
-        .then((history) =>
-          deliver(
-            history.find(
-              (event): event is EventOf<'WorkflowStarted'> =>
-                event.type === 'WorkflowStarted' && event.runId === run.runId,
-            ),
-          ),
-        ),
-    );
+    const parent = started?.parent;
+    if (outcome.status === 'ContinuedAsNew' || !parent) return;
+    const base = { childId: parent.childId, childWorkflowId: run.workflowId };
+    const body: EventBody =
+      outcome.status === 'Completed'
+        ? { type: 'ChildWorkflowCompleted', ...base, result: outcome.result }
+        : outcome.status === 'Cancelled'
+          ? { type: 'ChildWorkflowCancelled', ...base, reason: outcome.reason }
+          : {
+              type: 'ChildWorkflowFailed',
+              ...base,
+              error:
+                outcome.status === 'Failed'
+                  ? outcome.error
+                  : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
+            };
+    this.#deliver(parent.workflowId, parent.runId, body);
   }
 
   async #recover(): Promise<void> {

@@ -21,8 +21,8 @@ export interface ExitingRun {
 /** What the exit handler acts through. */
 export interface ExitContext {
   now(): number;
-  /** Hands every waiter of the run its outcome. */
-  notify(run: ExitingRun, outcome: TerminalOutcome): void;
+  /** Hands every waiter of the run (its parent among them) its outcome; `history` holds the terminal. */
+  notify(run: ExitingRun, outcome: TerminalOutcome, history: readonly WorkflowEvent[]): void;
   /** Brings the registry in line with the history: the run is closed and no longer resident. */
   reconcile(run: ExitingRun, history: readonly WorkflowEvent[]): void;
   /** Marks a run stalled by a NonDeterminismError (not closed, nothing recorded). */
@@ -87,7 +87,7 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     const updated = [...history, ...events];
     return { outcome: terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome, history: updated };
   });
-  context.notify(run, outcome);
+  context.notify(run, outcome, history);
   context.reconcile(run, history);
   if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
     await context.startSuccessor(run, outcome, history);

@@ -19,6 +19,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import type { ActivityTask } from './activity-executor.js';
+import { terminalEventBody } from './exit-handler.js';
 import type { Recorder } from './recorder.js';
 
 /** The run's loop ended before an input posted to it was recorded; the caller may retry. */
@@ -244,13 +245,23 @@ export class Run {
     }
   }
 
-  /** Records an input and the commands it led to in one append, then carries the commands out. */
+  /**
+   * Records an input and the commands it led to in one append, then carries the commands out.
+   * When the code has ended, its terminal event goes in the same append: the exit handling then
+   * finds it recorded (as after a crash) and records nothing, so the last step costs no second
+   * commit.
+   */
   async #record(
     inputs: readonly EventBody[],
     commands: readonly Command[],
     recordedAt: number,
   ): Promise<void> {
-    const bodies = [...inputs, ...commands.map(commandEvent)];
+    const outcome = this.#execution?.outcome;
+    const bodies = [
+      ...inputs,
+      ...commands.map(commandEvent),
+      ...(outcome ? [terminalEventBody(outcome, this.runId)] : []),
+    ];
     if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
