@@ -7,6 +7,7 @@ import {
   checkSearchAttributeSchema,
   type EventBody,
   type EventOf,
+  envelopeEvents,
   executionInitFromStart,
   InMemoryStore,
   InvalidArgumentError,
@@ -56,7 +57,15 @@ import {
 } from './handle.js';
 import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
 import { Recorder } from './recorder.js';
-import { type Ack, type MailboxItem, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
+import {
+  type Ack,
+  type MailboxItem,
+  type Opening,
+  Run,
+  RunEndedError,
+  type RunExit,
+  type RunHost,
+} from './run.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { RunSupervision, type SupervisedRun } from './supervision.js';
@@ -92,6 +101,10 @@ class RunEntry implements SupervisedRun, ExitingRun {
    * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
    */
   resendSignals = false;
+  /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
+  readonly startRecorded: Promise<void>;
+  /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
+  #opening: (Opening & { reject(error: unknown): void }) | undefined;
   #crashes = 0;
 
   constructor(
@@ -102,8 +115,26 @@ class RunEntry implements SupervisedRun, ExitingRun {
     readonly recorder: Recorder,
     private readonly engine: Engine,
     private preloaded: WorkflowEvent[] | undefined,
+    opening?: Pick<Opening, 'body' | 'recordedAt'>,
   ) {
     this.key = `${workflowId}/${runId}`;
+    if (!opening) {
+      this.startRecorded = Promise.resolve();
+      return;
+    }
+    this.startRecorded = new Promise<void>((resolve, reject) => {
+      this.#opening = {
+        ...opening,
+        recorded: () => {
+          this.#opening = undefined;
+          resolve();
+        },
+        reject: (error) => {
+          this.#opening = undefined;
+          reject(error);
+        },
+      };
+    });
   }
 
   async body(abort: AbortSignal): Promise<RunExit> {
@@ -118,6 +149,7 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.preloaded,
       this.pending.splice(0),
       this.resendSignals,
+      this.#opening,
     );
     this.preloaded = undefined;
     this.run = run;
@@ -129,11 +161,20 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.#crashes = 0;
       // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
       if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
-      return exit;
+      return this.#abandonUnrecordedStart(new RunEndedError(this.workflowId)) ?? exit;
     } catch (error) {
+      // A start that never got recorded is not restarted: its starter gets the error.
+      const abandoned = this.#abandonUnrecordedStart(error);
+      if (abandoned) return abandoned;
       this.#crashes++;
       throw error;
     }
+  }
+
+  #abandonUnrecordedStart(error: unknown): RunExit | undefined {
+    if (!this.#opening) return undefined;
+    this.#opening.reject(error);
+    return { kind: 'stopped' };
   }
 
   exited(exit: RunExit): void {
@@ -250,19 +291,26 @@ export class Engine implements HandleOperations {
       throw new InvalidArgumentError('idReusePolicy', `${JSON.stringify(policy)} is not a policy`);
     }
     const recorder = this.#recorder(workflowId);
-    const started = await recorder.exclusive(async () => {
+    type Opened = { existing: RunEntry | undefined } | { opening: RunEntry };
+    const started = await recorder.exclusive(async (): Promise<Opened> => {
       const history = await recorder.read();
-      const status = statusFromEvents(history);
+      // A run of this process is open, recorded or not yet (its start is being recorded).
+      const live = this.#entries.get(workflowId);
+      const status = live ? 'Running' : statusFromEvents(history);
       const current = latestStart(history);
-      if (status && current) {
+      if (status) {
         const open =
-          status === 'Running' || (status === 'ContinuedAsNew' && !successorStarted(history, current.runId));
+          status === 'Running' ||
+          (status === 'ContinuedAsNew' &&
+            !successorStarted(history, (current as EventOf<'WorkflowStarted'>).runId));
         const reusable =
           !open &&
           (policy === 'allowDuplicate' ||
             (policy === 'allowDuplicateFailedOnly' && ['Failed', 'Cancelled', 'TimedOut'].includes(status)));
-        if (open && options.onConflict === 'useExisting') return undefined;
-        if (!reusable) throw new WorkflowAlreadyStartedError(workflowId, current.runId, status);
+        if (open && options.onConflict === 'useExisting') return { existing: live };
+        if (!reusable) {
+          throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
+        }
       }
       const body: EventBody = {
         type: 'WorkflowStarted',
@@ -273,10 +321,23 @@ export class Engine implements HandleOperations {
         ...(searchAttributes ? { searchAttributes } : {}),
         ...(executionTimeout === undefined ? {} : { executionTimeout }),
       };
-      const events = await recorder.append([body], this.#clock.now());
-      return [...history, ...events];
+      // The run records it itself, with the commands of the code's first step: one commit.
+      const recordedAt = this.#clock.now();
+      const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
+      return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
     });
-    if (started) await this.#spawn(started);
+    if ('existing' in started) {
+      // The handle is handed out once the run it names is recorded.
+      await started.existing?.startRecorded;
+      return this.getHandle<O>(workflowId);
+    }
+    await this.#startRegistered(started.opening);
+    try {
+      await started.opening.startRecorded;
+    } catch (error) {
+      this.#forgetUnrecordedStart(started.opening);
+      throw error;
+    }
     return this.getHandle<O>(workflowId);
   }
 
@@ -570,18 +631,26 @@ export class Engine implements HandleOperations {
     const started = latestStart(history) as EventOf<'WorkflowStarted'>;
     // One entry, and so one actor, per run: recovery may meet a run another path started.
     if (this.#entries.get(started.workflowId)?.runId === started.runId) return;
-    const definition = this.#workflows.get(started.workflowType) as AnyWorkflow;
-    const recorder = this.#recorder(started.workflowId);
+    await this.#startRegistered(this.#register(history, { recovered }), started.parent);
+  }
+
+  /** Enters the latest run of `history` in the registry, not started yet. */
+  #register(
+    history: WorkflowEvent[],
+    options: { recovered?: boolean; opening?: Pick<Opening, 'body' | 'recordedAt'> },
+  ): RunEntry {
+    const started = latestStart(history) as EventOf<'WorkflowStarted'>;
     const entry = new RunEntry(
       started.workflowId,
       started.runId,
       started.workflowType,
-      definition,
-      recorder,
+      this.#workflows.get(started.workflowType) as AnyWorkflow,
+      this.#recorder(started.workflowId),
       this,
       history,
+      options.opening,
     );
-    entry.resendSignals = recovered;
+    entry.resendSignals = options.recovered === true;
     this.#entries.set(started.workflowId, entry);
     if (started.executionTimeout !== undefined) {
       this.#timers.arm(`x:${entry.key}`, started.recordedAt + started.executionTimeout, () =>
@@ -594,10 +663,25 @@ export class Engine implements HandleOperations {
       );
     }
     this.#changed(started.workflowId);
+    return entry;
+  }
+
+  /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
+  async #startRegistered(entry: RunEntry, parent?: ParentLink): Promise<void> {
     await this.#startActor(entry);
-    if (started.parent && started.parent.parentClosePolicy !== 'abandon') {
-      this.#track(this.#enforceParentClose(started.workflowId, started.parent));
+    if (parent && parent.parentClosePolicy !== 'abandon') {
+      this.#track(this.#enforceParentClose(entry.workflowId, parent));
     }
+  }
+
+  /** Takes out of the registry a start whose WorkflowStarted could not be recorded. */
+  #forgetUnrecordedStart(entry: RunEntry): void {
+    if (this.#entries.get(entry.workflowId) === entry) {
+      this.#entries.delete(entry.workflowId);
+      this.#resident.delete(entry.workflowId);
+    }
+    this.#timers.disarm(`x:${entry.key}`);
+    for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 
   /**
@@ -619,6 +703,14 @@ export class Engine implements HandleOperations {
    * event unless the run closed first, then stops the run actor. Its code runs no further.
    */
   async #closeFromOutside(entry: ExitingRun, terminal: EventBody): Promise<void> {
+    const live = this.#entries.get(entry.workflowId);
+    if (live?.runId === entry.runId) {
+      try {
+        await live.startRecorded;
+      } catch {
+        return; // never started: nothing to close
+      }
+    }
     const history = await entry.recorder.exclusive(async () => {
       const current = await entry.recorder.read();
       if (terminalOutcomeFromHistory(current, entry.runId)) return undefined;

@@ -79,6 +79,17 @@ export interface Ack {
   readonly reject: (error: unknown) => void;
 }
 
+/**
+ * A run whose WorkflowStarted is not recorded yet (the last event of its preloaded history): it
+ * goes in the run's first append, together with the commands of the code's first step.
+ */
+export interface Opening {
+  readonly body: EventBody;
+  readonly recordedAt: number;
+  /** Called once that append is durable. */
+  recorded(): void;
+}
+
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
@@ -118,6 +129,7 @@ export class Run {
     initialMailbox: MailboxItem[] = [],
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
+    private opening: Opening | undefined = undefined,
   ) {
     this.#mailbox = initialMailbox;
   }
@@ -180,7 +192,7 @@ export class Run {
   async #loop(): Promise<RunExit> {
     const history = this.preloaded ?? (await this.recorder.exclusive(() => this.recorder.read()));
     this.preloaded = undefined;
-    this.#seenSeq = history.at(-1)?.seq ?? 0;
+    this.#seenSeq = (history.at(-1)?.seq ?? 0) - (this.opening ? 1 : 0);
     const segment = runSegment(history, this.runId);
     const recordedOutcome = terminalOutcomeFromHistory(history, this.runId);
     if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
@@ -205,7 +217,12 @@ export class Run {
         this.#requestIds.add(event.requestId);
     }
     this.#resume(segment, replayed.matched);
-    if (replayed.unmatched.length > 0) {
+    const opening = this.opening;
+    if (opening) {
+      await this.#record([opening.body], replayed.unmatched, opening.recordedAt);
+      this.opening = undefined;
+      opening.recorded();
+    } else if (replayed.unmatched.length > 0) {
       await this.#record([], replayed.unmatched, this.host.now());
     }
     for (;;) {
