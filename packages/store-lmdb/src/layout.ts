@@ -11,7 +11,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
  * | `history` | `[tid, seq]` | one event (frame) |
- * | `workflows` | `tid` | the workflow record: last seq, summary, pending timers (frame) |
+ * | `workflows` | `tid` | the workflow record: last seq, summary, pending timers (frame), versioned by its last seq |
  * | `active` | `tid` | empty: the workflow's status is Running |
  * | `timers` | `[fireAt, tid, timerId]` | empty: a pending timer of an open run |
  * | `list` | `[negCreatedAt, tid]` | empty: one entry per visibility row |
@@ -26,11 +26,17 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
  * | `counts` | `[index, ...value]` | how many entries an index has under that value |
  *
- * Frames are a CRC-32 in hex + JSON text (`frame.ts`).
+ * Frames are a CRC-32 in hex + JSON text (`frame.ts`). `workflows` is opened with lmdb-js's
+ * `useVersions`: each value starts with its version (8 bytes), and a record's version is its
+ * `lastSeq`. A workflow's seqs only grow and records are never deleted, so a version names one
+ * record for all time; appends are conditional writes on it (`append-plan.ts`).
  */
 
-/** The on-disk format this version reads and writes; a store with another one is refused. */
-export const FORMAT_VERSION = 1;
+/**
+ * The on-disk format this version reads and writes; a store with another one is refused.
+ * 2: workflow records carry a version (format 1 had none, and is refused rather than misread).
+ */
+export const FORMAT_VERSION = 2;
 
 /** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
 export const FORMAT_NAME = 'reprise-lmdb-store';
@@ -82,7 +88,7 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     root,
     meta: text('meta'),
     history: text('history'),
-    workflows: text('workflows'),
+    workflows: root.openDB<string, Key>('workflows', { encoding: 'string', useVersions: true }),
     active: binary('active'),
     timers: binary('timers'),
     counts: root.openDB<number, Key>('counts', { encoding: 'msgpack' }),

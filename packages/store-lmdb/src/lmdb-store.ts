@@ -5,10 +5,8 @@ import {
   type AppendResult,
   ConcurrencyConflict,
   type DueTimer,
-  EMPTY_PROJECTION,
   encodeEventBatch,
   InvalidArgumentError,
-  projectEvents,
   type ReadHistoryOptions,
   RepriseError,
   StoreClosedError,
@@ -19,11 +17,11 @@ import {
   type VisibilityPage,
   type WorkflowEvent,
   type WorkflowId,
-  type WorkflowProjection,
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
 import { type Key, open, type RootDatabase } from 'lmdb';
+import { type AppendPlan, type KnownRecord, knownRecord, planAppend, writePlan } from './append-plan.js';
 import { decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
@@ -31,7 +29,6 @@ import {
   AFTER_ALL,
   type Databases,
   describeKey,
-  EMPTY,
   FORMAT_NAME,
   FORMAT_VERSION,
   INDEX_NAMES,
@@ -39,12 +36,10 @@ import {
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
-  negated,
   openDatabases,
   type WorkflowRecord,
 } from './layout.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
-import { countKey, diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
 
 /**
@@ -64,10 +59,13 @@ export interface LmdbStore extends WorkflowStore {
   close(): Promise<void>;
 }
 
+/** `#knownRecord`: this process does not know the record an append builds on. */
+const UNKNOWN = Symbol('unknown record');
+
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
 
-/** How many decoded workflow records the append path keeps (see `#recordForAppend`). */
+/** How many decoded workflow records the append path keeps (see `#knownRecord`). */
 const RECORD_CACHE_SIZE = 10_000;
 
 /**
@@ -190,8 +188,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly #maxPayloadBytes: number | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** Records this process decoded or wrote, by key form id, with the exact frame they came from. */
-  readonly #recordCache = new Map<string, { readonly frame: string; readonly record: WorkflowRecord }>();
+  /** Committed records this process decoded or wrote, by key form id (never handed out). */
+  readonly #recordCache = new Map<string, KnownRecord>();
+  /** Per workflow, this process's latest append, settled or not: the next one waits for it. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Every append not settled yet; `close` waits for them. */
+  readonly #settling = new Set<Promise<void>>();
 
   constructor(path: string, dbs: Databases, maxPayloadBytes: number | undefined) {
     this.path = path;
@@ -199,102 +201,112 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     this.#maxPayloadBytes = maxPayloadBytes;
   }
 
-  async append(
+  append(
     workflowId: WorkflowId,
     events: readonly WorkflowEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    this.#assertOpen('append');
-    const expectedSeq = options?.expectedSeq;
-    const tid = workflowKey(workflowId);
-    const texts = encodeEventBatch(events, {
-      workflowId,
-      expectedSeq,
-      ...(this.#maxPayloadBytes === undefined ? {} : { payload: { maxBytes: this.#maxPayloadBytes } }),
-    });
-    // Copies taken now: the caller may change its events while the append waits for its turn.
-    const copies = texts.map((text) => JSON.parse(text) as WorkflowEvent);
-    checkTimerIds(copies);
-    const frames = texts.map(encodeFrame);
-    let lastSeq: number;
     try {
-      lastSeq = await this.dbs.root.childTransaction(() =>
-        this.#applyAppend(workflowId, tid, expectedSeq, copies, frames),
+      this.#assertOpen('append');
+      const expectedSeq = options?.expectedSeq;
+      const tid = workflowKey(workflowId);
+      const texts = encodeEventBatch(events, {
+        workflowId,
+        expectedSeq,
+        ...(this.#maxPayloadBytes === undefined ? {} : { payload: { maxBytes: this.#maxPayloadBytes } }),
+      });
+      checkTimerIds(events);
+      const batch: Batch = { workflowId, tid, expectedSeq, events, texts, frames: texts.map(encodeFrame) };
+      // An append builds on the committed record, so it waits for this process's previous append
+      // to the same workflow; appends to different workflows are issued at once, in call order.
+      const previous = this.#inFlight.get(tid);
+      let done: Promise<AppendResult>;
+      if (previous === undefined) {
+        done = this.#write(batch, this.#conditionalWrite(batch));
+      } else {
+        // The events are read later: from the texts, which the caller cannot change.
+        batch.events = undefined;
+        done = previous.then(() => this.#write(batch, this.#conditionalWrite(batch)));
+      }
+      const settled: Promise<void> = done.then(
+        () => this.#settled(tid, settled),
+        () => this.#settled(tid, settled),
       );
+      this.#inFlight.set(tid, settled);
+      this.#settling.add(settled);
+      return done;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #settled(tid: string, settled: Promise<void>): void {
+    this.#settling.delete(settled);
+    if (this.#inFlight.get(tid) === settled) this.#inFlight.delete(tid);
+  }
+
+  /**
+   * Issues an append as a conditional write, when this process knows the record at
+   * `expectedSeq` and the row's indexed fields stay as they are: lmdb-js's writer thread checks
+   * the record's version and applies every write of the append, or none, inside its commit.
+   * `undefined` when the append must run in the write transaction instead.
+   */
+  #conditionalWrite(batch: Batch): { plan: AppendPlan; written: Promise<boolean> } | undefined {
+    const { tid, expectedSeq } = batch;
+    const known = this.#knownRecord(tid, expectedSeq);
+    if (known === UNKNOWN) return undefined;
+    let plan = planAppend(tid, known, expectedSeq, eventsOf(batch), batch.frames);
+    if (plan.changesRow) return undefined;
+    // The cache keeps the next record: it must hold no object the caller may still change.
+    if (!plan.ownsObjects) plan = planAppend(tid, known, expectedSeq, copiesOf(batch), batch.frames);
+    const write = () => writePlan(this.dbs, plan);
+    const written =
+      known === undefined
+        ? this.dbs.workflows.ifNoExists(tid, write)
+        : this.dbs.workflows.ifVersion(tid, expectedSeq, write);
+    return { plan, written };
+  }
+
+  /**
+   * Waits for the conditional write, if any. When there was none, or its condition failed
+   * (another writer moved the workflow on, and nothing was written), the append runs inside the
+   * write transaction, which reads the record, checks the seq (`ConcurrencyConflict` with the
+   * actual one) and writes everything, counts included.
+   */
+  async #write(
+    batch: Batch,
+    conditional: { plan: AppendPlan; written: Promise<boolean> } | undefined,
+  ): Promise<AppendResult> {
+    const { workflowId, tid, expectedSeq } = batch;
+    if (conditional) {
+      let written: boolean;
+      try {
+        written = await conditional.written;
+      } catch (error) {
+        throw await this.#writeFailure(error, 'append');
+      }
+      if (written) {
+        this.#remember(tid, conditional.plan.after);
+        return { lastSeq: conditional.plan.after.record.lastSeq };
+      }
+      this.#recordCache.delete(tid);
+    }
+    const events = copiesOf(batch);
+    let plan: AppendPlan;
+    try {
+      plan = await this.dbs.root.childTransaction(() => {
+        const before = this.#committedRecord(tid);
+        const actualSeq = before?.record.lastSeq ?? 0;
+        if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
+        const inTransaction = planAppend(tid, before, expectedSeq, events, batch.frames);
+        writePlan(this.dbs, inTransaction);
+        return inTransaction;
+      });
     } catch (error) {
       throw await this.#writeFailure(error, 'append');
     }
-    return { lastSeq };
-  }
-
-  /** Runs inside the write transaction (a child transaction, so a throw undoes it all). */
-  #applyAppend(
-    workflowId: WorkflowId,
-    tid: string,
-    expectedSeq: number,
-    events: readonly WorkflowEvent[],
-    frames: readonly string[],
-  ): number {
-    const { dbs } = this;
-    const before = this.#recordForAppend(tid);
-    const actualSeq = before?.lastSeq ?? 0;
-    if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
-    const previous: WorkflowProjection = before
-      ? { summary: before.summary ?? undefined, timers: new Map(before.timers) }
-      : EMPTY_PROJECTION;
-    const next = projectEvents(previous, events);
-    frames.forEach((frame, index) => {
-      dbs.history.putSync([tid, expectedSeq + index + 1], frame);
-    });
-    const lastSeq = expectedSeq + frames.length;
-    const record: WorkflowRecord = { lastSeq, summary: next.summary ?? null, timers: [...next.timers] };
-    const frame = encodeFrame(JSON.stringify(record));
-    dbs.workflows.putSync(tid, frame);
-    this.#remember(tid, frame, record);
-    this.#updateRow(tid, before?.summary ?? null, record.summary);
-    this.#updateTimers(tid, previous.timers, next.timers);
-    return lastSeq;
-  }
-
-  #updateRow(tid: string, before: WorkflowSummary | null, after: WorkflowSummary | null): void {
-    if (!before && !after) return;
-    if (before && after && sameIndexedFields(before, after)) return;
-    const { dbs } = this;
-    const { removed, added } = diffEntries(before, after);
-    for (const entry of removed) {
-      dbs.indexes[entry.index].removeSync(
-        entryKey(entry, negated((before as WorkflowSummary).createdAt), tid),
-      );
-      this.#bumpCount(countKey(entry.index, entry.value), -1);
-    }
-    for (const entry of added) {
-      dbs.indexes[entry.index].putSync(
-        entryKey(entry, negated((after as WorkflowSummary).createdAt), tid),
-        EMPTY,
-      );
-      this.#bumpCount(countKey(entry.index, entry.value), 1);
-    }
-    const wasActive = before?.status === 'Running';
-    const isActive = after?.status === 'Running';
-    if (isActive && !wasActive) dbs.active.putSync(tid, EMPTY);
-    if (wasActive && !isActive) dbs.active.removeSync(tid);
-  }
-
-  #bumpCount(key: Key, delta: number): void {
-    const count = (this.dbs.counts.get(key) ?? 0) + delta;
-    if (count > 0) this.dbs.counts.putSync(key, count);
-    else this.dbs.counts.removeSync(key);
-  }
-
-  #updateTimers(tid: string, before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): void {
-    if (before === after) return;
-    const { timers } = this.dbs;
-    for (const [timerId, fireAt] of before) {
-      if (after.get(timerId) !== fireAt) timers.removeSync([fireAt, tid, toKeyText(timerId)]);
-    }
-    for (const [timerId, fireAt] of after) {
-      if (before.get(timerId) !== fireAt) timers.putSync([fireAt, tid, toKeyText(timerId)], EMPTY);
-    }
+    this.#remember(tid, plan.after);
+    return { lastSeq: plan.after.record.lastSeq };
   }
 
   async #writeFailure(error: unknown, operation: string): Promise<Error> {
@@ -433,7 +445,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   close(): Promise<void> {
     this.#closed = true;
-    this.#closing ??= this.dbs.root.close();
+    this.#closing ??= Promise.all([...this.#settling]).then(() => this.dbs.root.close());
     return this.#closing;
   }
 
@@ -448,27 +460,38 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   /**
-   * The record an append builds on. A cached copy is used only when the stored frame is exactly
-   * the one it was decoded from, so another process's write, or a failed commit, is never missed;
-   * the copy never leaves the store (projectEvents does not mutate its input).
+   * The record an append at `expectedSeq` builds on, without a write transaction: the cached
+   * copy when it is at that seq, else the stored record when it is; `UNKNOWN` when neither is
+   * (the transaction then decides). A record's version is its last seq and names it for all
+   * time, so a copy at `expectedSeq` is exactly what the conditional write will find, or the
+   * write does nothing.
    */
-  #recordForAppend(tid: string): WorkflowRecord | undefined {
-    const frame = this.dbs.workflows.get(tid);
-    if (frame === undefined) return undefined;
+  #knownRecord(tid: string, expectedSeq: number): KnownRecord | undefined | typeof UNKNOWN {
     const cached = this.#recordCache.get(tid);
-    if (cached && cached.frame === frame) return cached.record;
-    const record = this.#decodeRecord(tid, frame);
-    this.#remember(tid, frame, record);
-    return record;
+    if (cached?.record.lastSeq === expectedSeq) return cached;
+    const stored = this.#readRecord(tid);
+    if (!stored) return expectedSeq === 0 ? undefined : UNKNOWN;
+    const known = knownRecord(stored);
+    this.#remember(tid, known);
+    return stored.lastSeq === expectedSeq ? known : UNKNOWN;
   }
 
-  #remember(tid: string, frame: string, record: WorkflowRecord): void {
+  /** The record as the write transaction sees it; the cached copy if it is that version. */
+  #committedRecord(tid: string): KnownRecord | undefined {
+    const cached = this.#recordCache.get(tid);
+    if (cached && this.dbs.workflows.doesExist(tid, cached.record.lastSeq)) return cached;
+    const stored = this.#readRecord(tid);
+    return stored && knownRecord(stored);
+  }
+
+  /** Keeps a committed record (never one whose commit is still pending: it may fail). */
+  #remember(tid: string, known: KnownRecord): void {
     this.#recordCache.delete(tid);
     if (this.#recordCache.size >= RECORD_CACHE_SIZE) {
       const oldest = this.#recordCache.keys().next().value;
       if (oldest !== undefined) this.#recordCache.delete(oldest);
     }
-    this.#recordCache.set(tid, { frame, record });
+    this.#recordCache.set(tid, known);
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
@@ -495,6 +518,23 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (this.#closed) throw new StoreClosedError(operation);
   }
 }
+
+/** One append's checked batch: its events (or, once it had to wait, only their texts) and frames. */
+interface Batch {
+  readonly workflowId: WorkflowId;
+  readonly tid: string;
+  readonly expectedSeq: number;
+  /** The caller's events, usable only while the append has not yet returned. */
+  events: readonly WorkflowEvent[] | undefined;
+  readonly texts: readonly string[];
+  readonly frames: readonly string[];
+}
+
+const eventsOf = (batch: Batch): readonly WorkflowEvent[] => batch.events ?? copiesOf(batch);
+
+/** Copies of the events, as the store writes them. */
+const copiesOf = (batch: Batch): WorkflowEvent[] =>
+  batch.texts.map((text) => JSON.parse(text) as WorkflowEvent);
 
 /** The key form of a workflow id, refusing what LMDB keys cannot hold. */
 function workflowKey(workflowId: string): string {

@@ -1,5 +1,5 @@
-// A store written by a newer format, or a foreign LMDB environment, is refused with
-// StoreFormatError and left byte for byte as it was.
+// A store written by another format (a newer one, or format 1), or a foreign LMDB environment,
+// is refused with StoreFormatError and left byte for byte as it was.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +49,21 @@ it('refuses a newer format and does not rewrite it', async () => {
   expect(error).toBeInstanceOf(StoreFormatError);
   expect(error).toMatchObject({ code: 'store_format_unsupported', found: 99, supported: FORMAT_VERSION });
   expect((error as Error).message).toMatch(/format version 99.*will not rewrite/);
+  expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
+});
+
+it('refuses format 1 (workflow records without versions) instead of misreading it', async () => {
+  const path = dirs.make();
+  await openLmdbStore({ path, noSync: true }).close();
+  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
+  raw
+    .openDB('meta', { encoding: 'binary' })
+    .putSync('format', frame('{"format":"reprise-lmdb-store","version":1}'));
+  await raw.close();
+  const before = readFileSync(join(path, 'data.mdb'));
+  expect(() => openLmdbStore({ path, noSync: true })).toThrow(
+    expect.objectContaining({ code: 'store_format_unsupported', found: 1, supported: 2 }),
+  );
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
 

@@ -1,0 +1,65 @@
+// Another process appends on top of a record this process has cached: an append built on the
+// cached record gets ConcurrencyConflict and writes nothing; the next one builds on the other
+// process's record.
+import { afterAll, expect, it } from '@jest/globals';
+import { asRunId, asWorkflowId, ConcurrencyConflict, envelopeEvents } from '@reprise/core';
+import { openLmdbStore } from '../src/index.js';
+import { killWorkers, startWorker } from './child-process.js';
+import { tempDirs } from './temp-dirs.js';
+
+const dirs = tempDirs('cached-record');
+afterAll(() => {
+  killWorkers();
+  dirs.removeAll();
+});
+
+it('refuses an append on a cached record another process moved on, and leaves no trace of it', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path });
+  const id = asWorkflowId('shared');
+  await store.append(
+    id,
+    envelopeEvents(id, 0, 1, [
+      { type: 'WorkflowStarted', workflowType: 't', input: null, runId: asRunId('r'), parentRunId: null },
+    ]),
+    { expectedSeq: 0 },
+  );
+  // This process now knows the record at seq 2 (it wrote it).
+  await store.append(
+    id,
+    envelopeEvents(id, 1, 2, [{ type: 'SignalReceived', signalName: 's', payload: 1 }]),
+    {
+      expectedSeq: 1,
+    },
+  );
+
+  const other = startWorker('timer', path, [id, '2', 'theirs', '40']);
+  await other.waitFor((line) => line === 'appended 3');
+  await other.exited;
+
+  const mine = envelopeEvents(id, 2, 3, [{ type: 'TimerStarted', timerId: 'mine', fireAt: 30 }]);
+  const conflict = await store.append(id, mine, { expectedSeq: 2 }).catch((error: unknown) => error);
+  expect(conflict).toBeInstanceOf(ConcurrencyConflict);
+  expect(conflict).toMatchObject({ expectedSeq: 2, actualSeq: 3 });
+  const history = await store.readHistory(id);
+  expect(history).toHaveLength(3);
+  expect(history[2]).toMatchObject({ type: 'TimerStarted', timerId: 'theirs' });
+  expect(await store.dueTimers(100)).toEqual([{ workflowId: id, timerId: 'theirs', fireAt: 40 }]);
+
+  // Issued back to back: a stale one again, then one at the actual seq, which keeps their timer.
+  const stale = store.append(id, mine, { expectedSeq: 2 });
+  const next = store.append(
+    id,
+    envelopeEvents(id, 3, 4, [{ type: 'TimerStarted', timerId: 'mine', fireAt: 30 }]),
+    { expectedSeq: 3 },
+  );
+  await expect(stale).rejects.toBeInstanceOf(ConcurrencyConflict);
+  expect(await next).toEqual({ lastSeq: 4 });
+  expect(await store.dueTimers(100)).toEqual([
+    { workflowId: id, timerId: 'mine', fireAt: 30 },
+    { workflowId: id, timerId: 'theirs', fireAt: 40 },
+  ]);
+  expect((await store.getSummary(id))?.historyLength).toBe(4);
+  expect((await store.verify()).problems).toEqual([]);
+  await store.close();
+}, 30_000);
