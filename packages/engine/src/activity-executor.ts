@@ -1,5 +1,6 @@
 import type { Clock } from '@reprise/actors';
 import {
+  type ActivityContext,
   type ActivityDefinition,
   type ActivityExecutionOptions,
   checkPayload,
@@ -45,6 +46,56 @@ class AttemptTimeout extends Error {
 
 class AttemptCancelled extends Error {}
 
+/**
+ * One running attempt: what its code sees as `actx`, and how it is aborted. The AbortSignal is
+ * made when the code first reads it (most activities never do, and each costs an EventTarget).
+ */
+class Attempt implements ActivityContext {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
+  #reject: ((reason: unknown) => void) | undefined;
+  readonly idempotencyKey: string;
+
+  constructor(
+    readonly workflowId: WorkflowId,
+    readonly activityId: string,
+    readonly activityType: string,
+    readonly attempt: number,
+  ) {
+    this.idempotencyKey = `${workflowId}/${activityId}`;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Runs the attempt's code; an abort settles the attempt at once, whatever the code does. */
+  run(code: () => unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#reject = reject;
+      if (this.#aborted) reject(this.#reason);
+      else Promise.resolve().then(code).then(resolve, reject);
+    });
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.#reject?.(reason);
+  }
+}
+
 const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
   `a:${task.workflowId}/${task.activityId}`;
 
@@ -55,7 +106,7 @@ const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
  * the report first, then asks for the next attempt, so a pending retry survives a crash.
  */
 export class ActivityExecutor {
-  readonly #inflight = new Map<string, AbortController>();
+  readonly #inflight = new Map<string, Attempt>();
   #progress = 0;
 
   constructor(
@@ -89,8 +140,7 @@ export class ActivityExecutor {
 
   /** Aborts every attempt and pending retry (engine shutdown). */
   stop(): void {
-    for (const controller of this.#inflight.values())
-      controller.abort(new AttemptCancelled('engine shut down'));
+    for (const attempt of this.#inflight.values()) attempt.abort(new AttemptCancelled('engine shut down'));
     this.#inflight.clear();
   }
 
@@ -106,48 +156,36 @@ export class ActivityExecutor {
 
   async #attempt(task: ActivityTask): Promise<void> {
     const key = taskKey(task);
-    const controller = new AbortController();
-    this.#inflight.set(key, controller);
+    const attempt = new Attempt(task.workflowId, task.activityId, task.activityType, task.attempt);
+    this.#inflight.set(key, attempt);
     this.#progress++;
-    const startedAt = this.clock.now();
     const { startToCloseTimeout, scheduleToCloseTimeout } = task.options;
     const deadline =
       scheduleToCloseTimeout === undefined ? undefined : task.scheduledAt + scheduleToCloseTimeout;
+    const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
     let timeoutHandle: unknown;
-    const limits: [number, AttemptTimeout][] = [];
-    if (startToCloseTimeout !== undefined) {
-      limits.push([startToCloseTimeout, new AttemptTimeout('StartToClose', startToCloseTimeout)]);
-    }
-    if (deadline !== undefined) {
-      limits.push([
-        Math.max(0, deadline - startedAt),
-        new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number),
-      ]);
-    }
-    const nearest = limits.sort((a, b) => a[0] - b[0])[0];
     let outcome: EventBody;
     try {
       const definition = this.definitions.get(task.activityType);
       if (!definition)
         throw Object.assign(new UnknownActivityError(task.activityType), { nonRetryable: true });
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
-      if (nearest) timeoutHandle = this.clock.setTimeout(() => controller.abort(nearest[1]), nearest[0]);
-      const result = await Promise.race([
-        Promise.resolve().then(() =>
-          (definition.run as (input: JsonValue, context: unknown) => unknown)(task.input, {
-            workflowId: task.workflowId,
-            activityId: task.activityId,
-            activityType: task.activityType,
-            attempt: task.attempt,
-            idempotencyKey: `${task.workflowId}/${task.activityId}`,
-            signal: controller.signal,
-          }),
-        ),
-        aborted,
-      ]);
+      // The nearer of the two limits ends the attempt (the attempt's own wins a tie).
+      if (
+        startToCloseTimeout !== undefined &&
+        !(untilDeadline !== undefined && untilDeadline < startToCloseTimeout)
+      ) {
+        timeoutHandle = this.clock.setTimeout(
+          () => attempt.abort(new AttemptTimeout('StartToClose', startToCloseTimeout)),
+          startToCloseTimeout,
+        );
+      } else if (untilDeadline !== undefined) {
+        timeoutHandle = this.clock.setTimeout(
+          () => attempt.abort(new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number)),
+          untilDeadline,
+        );
+      }
+      const run = definition.run as (input: JsonValue, context: unknown) => unknown;
+      const result = await attempt.run(() => run(task.input, attempt));
       let checked: JsonValue;
       try {
         checked = checkPayload(result, { path: `activity ${task.activityType} result` });
@@ -161,11 +199,11 @@ export class ActivityExecutor {
         result: checked,
       };
     } catch (thrown) {
-      if (thrown instanceof AttemptCancelled || controller.signal.reason instanceof AttemptCancelled) return;
+      if (thrown instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled) return;
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
     } finally {
       if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
-      if (this.#inflight.get(key) === controller) this.#inflight.delete(key);
+      if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }
     this.report(task, outcome);

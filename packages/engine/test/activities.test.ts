@@ -154,6 +154,35 @@ describe('activities', () => {
     await env.close();
   });
 
+  it('an attempt that first reads its signal after a timeout finds it aborted with the timeout', async () => {
+    const seen: { aborted: boolean; reason: unknown }[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const late = defineActivity(
+      'late',
+      async (_: null, actx) => {
+        if (actx.attempt > 1) return 'done';
+        await gate;
+        seen.push({ aborted: actx.signal.aborted, reason: actx.signal.reason });
+        return 'too late';
+      },
+      { startToCloseTimeout: '5s', retry: { initialInterval: '1s' } },
+    );
+    const workflow = defineWorkflow('wf', async (ctx) => ctx.activity(late, null));
+    const env = await createTestEngine({ workflows: [workflow], activities: [late] });
+    const handle = await env.engine.start(workflow, null);
+    await env.advance('5s');
+    release();
+    await env.advance('1s');
+    expect(await handle.result()).toBe('done');
+    expect(seen).toEqual([{ aborted: true, reason: expect.objectContaining({ name: 'StartToCloseTimeout' }) }]);
+    const failed = (await handle.history()).filter((event) => event.type === 'ActivityFailed');
+    expect(failed).toEqual([expect.objectContaining({ attempt: 1 })]);
+    await env.close();
+  });
+
   it('a scheduleToCloseTimeout ends the retries for good', async () => {
     const never = defineActivity(
       'never',
