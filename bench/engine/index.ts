@@ -18,6 +18,7 @@ import { defineActivity, defineWorkflow, type WorkflowStore } from '@reprise/cor
 import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { open as openRaw } from 'lmdb';
+import { createActor, fromPromise } from 'xstate';
 
 const quick = process.argv.includes('--quick');
 const N = quick ? 1000 : 10_000;
@@ -186,6 +187,17 @@ async function heapPerWaitingRun() {
   });
 }
 
+/** The floor under (e): a bare XState actor waiting on a promise that never settles. */
+function heapPerRawActor() {
+  const count = quick ? 2000 : 10_000;
+  const logic = fromPromise(() => new Promise<never>(() => undefined));
+  const before = heapUsed();
+  const actors = Array.from({ length: count }, () => createActor(logic).start());
+  const after = heapUsed();
+  for (const actor of actors) actor.stop();
+  return (after - before) / count;
+}
+
 async function fanOutChildren() {
   return withEngine('fanout', async (engine) => {
     const started = ms();
@@ -276,7 +288,11 @@ async function main() {
       `commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
   );
   const e = await heapPerWaitingRun();
-  console.log(`(e) heap per resident run waiting on a timer: ${fmt(e)} bytes (target ≤ 2,048)`);
+  const rawActor = heapPerRawActor();
+  console.log(
+    `(e) heap per resident run waiting on a timer: ${fmt(e)} bytes (target ≤ 2,048); ` +
+      `a bare XState actor waiting on a promise: ${fmt(rawActor)} bytes, ratio ${fmt(e / rawActor, 2)}×`,
+  );
   const f = await fanOutChildren();
   console.log(`(f) one parent fanning out to 1,000 children: all done in ${fmt(f)} ms`);
   const g = await pingPong();
