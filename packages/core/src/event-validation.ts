@@ -73,6 +73,17 @@ export const EVENT_TYPES = Object.keys(eventFields) as readonly EventType[];
 const isEventType = (type: unknown): type is EventType =>
   typeof type === 'string' && Object.hasOwn(eventFields, type);
 
+/** Each variant's field specs, parsed once: [field, kind, optional]. */
+const fieldChecks = new Map(
+  Object.entries(eventFields).map(([type, fields]) => [
+    type,
+    Object.entries(fields as Record<string, FieldSpec>).map(([field, spec]) => {
+      const optional = spec.endsWith('?');
+      return [field, (optional ? spec.slice(0, -1) : spec) as FieldKind, optional] as const;
+    }),
+  ]),
+);
+
 function fieldMatches(kind: FieldKind, value: unknown): boolean {
   switch (kind) {
     case 'string':
@@ -146,12 +157,9 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
         `${type} has recordedAt ${JSON.stringify(candidate.recordedAt)}, expected epoch ms`,
       );
     }
-    const fields: Record<string, FieldSpec> = eventFields[type];
-    for (const [field, spec] of Object.entries(fields)) {
-      const optional = spec.endsWith('?');
+    for (const [field, kind, optional] of fieldChecks.get(type) ?? []) {
       const value = candidate[field];
       if (optional && value === undefined) continue;
-      const kind = (optional ? spec.slice(0, -1) : spec) as FieldKind;
       if (!fieldMatches(kind, value)) {
         throw new InvalidEventError(
           index,
@@ -159,6 +167,9 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
         );
       }
     }
-    return encodePayload(event, { ...check.payload, path: check.payload?.path ?? `events[${index}]` });
+    return encodePayload(event, {
+      path: check.payload?.path ?? `events[${index}]`,
+      ...(check.payload?.maxBytes === undefined ? {} : { maxBytes: check.payload.maxBytes }),
+    });
   });
 }

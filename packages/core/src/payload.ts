@@ -22,8 +22,18 @@ export interface PayloadCheckOptions {
 }
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const childPath = (path: string, key: string): string =>
-  identifier.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+
+/** The keys and indexes from a payload's root down to a value; made into a path only for an error. */
+type Segments = (string | number)[];
+
+function pathOf(base: string, segments: Segments): string {
+  let path = base;
+  for (const segment of segments) {
+    if (typeof segment === 'number') path = `${path}[${segment}]`;
+    else path = identifier.test(segment) ? `${path}.${segment}` : `${path}[${JSON.stringify(segment)}]`;
+  }
+  return path;
+}
 
 /**
  * Checks that `value` is plain JSON and returns a deep copy of it that shares nothing with the
@@ -39,7 +49,7 @@ export function checkPayload(value: unknown, options: PayloadCheckOptions = {}):
 /** `checkPayload`, returning the JSON text instead of the copy (what stores write). */
 export function encodePayload(value: unknown, options: PayloadCheckOptions = {}): string {
   const path = options.path ?? 'payload';
-  assertJson(value, path, new Set());
+  assertJson(value, path, [], []);
   const text = JSON.stringify(value);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   // Byte length is at most 3 × UTF-16 length; measure exactly only near the limit.
@@ -56,44 +66,53 @@ export function decodePayload(text: string): JsonValue {
   return JSON.parse(text) as JsonValue;
 }
 
-function assertJson(value: unknown, path: string, ancestors: Set<object>): void {
+function assertJson(value: unknown, base: string, segments: Segments, ancestors: object[]): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new PayloadError(path, `${value} is not a finite number`);
+      if (!Number.isFinite(value))
+        throw new PayloadError(pathOf(base, segments), `${value} is not a finite number`);
       return;
     case 'undefined':
-      throw new PayloadError(path, 'undefined is not JSON (use null)');
+      throw new PayloadError(pathOf(base, segments), 'undefined is not JSON (use null)');
     case 'bigint':
-      throw new PayloadError(path, 'a BigInt is not JSON (encode it as a string)');
+      throw new PayloadError(pathOf(base, segments), 'a BigInt is not JSON (encode it as a string)');
     case 'function':
-      throw new PayloadError(path, 'a function is not JSON');
+      throw new PayloadError(pathOf(base, segments), 'a function is not JSON');
     case 'symbol':
-      throw new PayloadError(path, 'a symbol is not JSON');
+      throw new PayloadError(pathOf(base, segments), 'a symbol is not JSON');
   }
   if (value === null) return;
   const object = value as object;
-  if (ancestors.has(object)) throw new PayloadError(path, 'is a cycle (refers back to an enclosing value)');
-  ancestors.add(object);
+  if (ancestors.includes(object)) {
+    throw new PayloadError(pathOf(base, segments), 'is a cycle (refers back to an enclosing value)');
+  }
+  ancestors.push(object);
   if (Array.isArray(object)) {
     for (let index = 0; index < object.length; index++) {
-      if (!(index in object)) throw new PayloadError(`${path}[${index}]`, 'is a hole in a sparse array');
-      assertJson(object[index], `${path}[${index}]`, ancestors);
+      segments.push(index);
+      if (!(index in object)) throw new PayloadError(pathOf(base, segments), 'is a hole in a sparse array');
+      assertJson(object[index], base, segments, ancestors);
+      segments.pop();
     }
   } else {
     const proto = Object.getPrototypeOf(object);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (proto as { constructor?: { name?: string } }).constructor?.name ?? 'unknown';
-      throw new PayloadError(path, `a ${kind} is not a plain JSON object`);
+      throw new PayloadError(pathOf(base, segments), `a ${kind} is not a plain JSON object`);
     }
-    if (Object.getOwnPropertySymbols(object).length > 0) throw new PayloadError(path, 'has symbol keys');
+    if (Object.getOwnPropertySymbols(object).length > 0) {
+      throw new PayloadError(pathOf(base, segments), 'has symbol keys');
+    }
     for (const key of Object.keys(object)) {
-      assertJson((object as Record<string, unknown>)[key], childPath(path, key), ancestors);
+      segments.push(key);
+      assertJson((object as Record<string, unknown>)[key], base, segments, ancestors);
+      segments.pop();
     }
   }
-  ancestors.delete(object);
+  ancestors.pop();
 }
 
 /** Structural equality of two JSON values (object key order ignored). */
