@@ -92,9 +92,11 @@ interface SignalWaiter {
   timerId?: string;
 }
 
+const ignore = (): undefined => undefined;
+
 const quiet = <T>(promise: Promise<T>): Promise<T> => {
   // Workflow code may never await a promise it started; its rejection must not crash the process.
-  promise.catch(() => undefined);
+  promise.catch(ignore);
   return promise;
 };
 
@@ -234,17 +236,17 @@ export class WorkflowExecution {
 
   /** The activity ids awaiting an outcome. */
   pendingActivityIds(): string[] {
-    return [...this.#activities.keys()];
+    return this.#activityMap ? [...this.#activityMap.keys()] : [];
   }
 
   /** The timers awaiting TimerFired: id → fireAt. */
   pendingTimers(): Map<string, number> {
-    return new Map([...this.#timers].map(([timerId, timer]) => [timerId, timer.fireAt]));
+    return new Map([...(this.#timerMap ?? [])].map(([timerId, timer]) => [timerId, timer.fireAt]));
   }
 
   /** The children awaiting an outcome: childId → child workflow id. */
   pendingChildren(): Map<string, WorkflowId> {
-    return new Map([...this.#children].map(([childId, child]) => [childId, child.childWorkflowId]));
+    return new Map([...(this.#childMap ?? [])].map(([childId, child]) => [childId, child.childWorkflowId]));
   }
 
   /** Answers a query from live state; throws if no handler of that name is set. */
@@ -437,7 +439,7 @@ export class WorkflowExecution {
       this.#timers.set(timerId, { resolve, reject, cancellable, fireAt });
     });
     this.#issue({ kind: 'StartTimer', timerId, fireAt });
-    return quiet(promise);
+    return promise; // its callers make it quiet, or catch it themselves
   }
 
   #guard(cancellable: boolean): void {
@@ -558,7 +560,7 @@ export class WorkflowExecution {
           if (timeoutMs !== undefined) {
             const timerId = `t${++execution.#timerOrdinal}`;
             waiter.timerId = timerId;
-            execution.#startTimer(timerId, timeoutMs, cancellable).catch(() => undefined);
+            execution.#startTimer(timerId, timeoutMs, cancellable).catch(ignore);
             execution.#timerWaits.set(timerId, () => {
               const list = execution.#signalWaiters.get(name) ?? [];
               const index = list.indexOf(waiter);

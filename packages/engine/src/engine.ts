@@ -81,6 +81,8 @@ const consoleLogger: EngineLogger = {
 /** How many event-loop turns without progress make running activities count as waiting. */
 const IDLE_ACTIVITY_TURNS = 20;
 
+const STOPPED: RunExit = { kind: 'stopped' };
+
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
 
@@ -161,7 +163,8 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.#crashes = 0;
       // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
       if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
-      return this.#abandonUnrecordedStart(new RunEndedError(this.workflowId)) ?? exit;
+      // A loop that ended before its first append (stopped at once) leaves the start unrecorded.
+      return (this.#opening && this.#abandonUnrecordedStart(new RunEndedError(this.workflowId))) || exit;
     } catch (error) {
       // A start that never got recorded is not restarted: its starter gets the error.
       const abandoned = this.#abandonUnrecordedStart(error);
@@ -174,7 +177,7 @@ class RunEntry implements SupervisedRun, ExitingRun {
   #abandonUnrecordedStart(error: unknown): RunExit | undefined {
     if (!this.#opening) return undefined;
     this.#opening.reject(error);
-    return { kind: 'stopped' };
+    return STOPPED;
   }
 
   exited(exit: RunExit): void {
@@ -915,18 +918,19 @@ export class Engine implements HandleOperations {
   }
 
   #makeHost(): RunHost {
+    // One set of checks for every run's interpreter (a run keeps its init while it lives).
+    const executionChecks = {
+      checkSearchAttributes: (attributes: SearchAttributes) =>
+        validateSearchAttributes(this.#schema, attributes),
+      isActivityRegistered: (activityType: string) => this.#activityDefinitions.has(activityType),
+      ...(this.#maxPayloadBytes === undefined ? {} : { maxPayloadBytes: this.#maxPayloadBytes }),
+    };
     return {
       settle: this.#settle,
       now: () => this.#clock.now(),
       executionInit: (started) => {
         const definition = this.#workflows.get(started.workflowType);
-        if (!definition) return undefined;
-        return executionInitFromStart(started, definition, {
-          checkSearchAttributes: (attributes: SearchAttributes) =>
-            validateSearchAttributes(this.#schema, attributes),
-          isActivityRegistered: (activityType: string) => this.#activityDefinitions.has(activityType),
-          ...(this.#maxPayloadBytes === undefined ? {} : { maxPayloadBytes: this.#maxPayloadBytes }),
-        });
+        return definition && executionInitFromStart(started, definition, executionChecks);
       },
       perform: (run, command, event) => this.#perform(run, command, event),
       startActivity: (task: ActivityTask) => this.#activities.start(task),

@@ -22,6 +22,8 @@ import type { ActivityTask } from './activity-executor.js';
 import { terminalEventBody } from './exit-handler.js';
 import type { Recorder } from './recorder.js';
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** The run's loop ended before an input posted to it was recorded; the caller may retry. */
 export class RunEndedError extends Error {
   readonly code = 'run_ended';
@@ -101,7 +103,7 @@ export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: numb
 export class Run {
   readonly activities = new Map<string, ActivityState>();
   /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
-  effects: Promise<void> = Promise.resolve();
+  effects: Promise<void> = SETTLED;
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
   #ready!: () => void;
@@ -189,7 +191,8 @@ export class Run {
     }
   }
 
-  async #loop(): Promise<RunExit> {
+  /** Rebuilds the execution from the history, then records what the code asked for beyond it. */
+  async #replay(): Promise<RunExit | undefined> {
     const history = this.preloaded ?? (await this.recorder.exclusive(() => this.recorder.read()));
     this.preloaded = undefined;
     this.#seenSeq = (history.at(-1)?.seq ?? 0) - (this.opening ? 1 : 0);
@@ -208,15 +211,14 @@ export class Run {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;
     }
-    const execution = replayed.execution;
-    this.#execution = execution;
+    this.#execution = replayed.execution;
     this.#ready();
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
         this.#requestIds.add(event.requestId);
     }
-    this.#resume(segment, replayed.matched);
+    this.#resume(segment, replayed.matched, replayed.unmatched);
     const opening = this.opening;
     if (opening) {
       await this.#record([opening.body], replayed.unmatched, opening.recordedAt);
@@ -225,6 +227,15 @@ export class Run {
     } else if (replayed.unmatched.length > 0) {
       await this.#record([], replayed.unmatched, this.host.now());
     }
+    return undefined;
+  }
+
+  async #loop(): Promise<RunExit> {
+    // Replay lives in its own frame, so that the loop, suspended while the run waits, holds only
+    // the execution and not the history it was rebuilt from.
+    const ended = await this.#replay();
+    if (ended) return ended;
+    const execution = this.#execution as WorkflowExecution;
     for (;;) {
       if (execution.outcome) return { kind: 'finished', outcome: execution.outcome };
       if (this.#stopRequested) return { kind: 'stopped' };
@@ -355,7 +366,11 @@ export class Run {
   }
 
   /** After replay: re-run activities that have no outcome yet, re-arm timers that have not fired. */
-  #resume(segment: readonly WorkflowEvent[], matched: readonly Command[]): void {
+  #resume(
+    segment: readonly WorkflowEvent[],
+    matched: readonly Command[],
+    unmatched: readonly Command[],
+  ): void {
     const execution = this.#execution as WorkflowExecution;
     const pendingActivities = new Set(execution.pendingActivityIds());
     const options = new Map<string, ActivityExecutionOptions>();
@@ -383,7 +398,13 @@ export class Run {
       }
     }
     for (const [activityId, state] of this.activities) this.host.startActivity(this.#task(activityId, state));
-    for (const [timerId, fireAt] of execution.pendingTimers()) this.host.armTimer(this, timerId, fireAt);
+    // Timers the code started beyond its history are armed once recorded, like any new command.
+    const unrecorded = new Set(
+      unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
+    );
+    for (const [timerId, fireAt] of execution.pendingTimers()) {
+      if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
+    }
     for (const [childId, childWorkflowId] of execution.pendingChildren()) {
       this.host.resumeChild(this, childId, childWorkflowId);
     }
