@@ -1,41 +1,37 @@
-import {
-  EMPTY_PROJECTION,
-  projectEvents,
-  type WorkflowEvent,
-  type WorkflowProjection,
-  type WorkflowSummary,
-} from '@reprise/core';
+import { EMPTY_PROJECTION, projectEvents, type WorkflowEvent, type WorkflowSummary } from '@reprise/core';
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
-import { type Databases, EMPTY, negated, type WorkflowRecord } from './layout.js';
+import { type Databases, EMPTY, negated, type StoredSummary, type WorkflowRecord } from './layout.js';
 import { countKey, diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
 
 /**
- * A committed workflow record as the append path keeps it: the record, its timers as a map, and
- * the JSON of the parts that most appends leave as they are, so the next record's frame is
- * mostly concatenation.
+ * A committed workflow record as the append path keeps it: its summary as a projection holds
+ * it, and its timers as a map. The summary carries a `historyLength` (of whichever seq it was
+ * known at) only because core's `projectEvents` copies such a summary much faster than one
+ * without; the record never stores it.
  */
 export interface KnownRecord {
-  readonly record: WorkflowRecord;
+  readonly summary: WorkflowSummary | null;
   readonly timers: ReadonlyMap<string, number>;
-  /** The summary's JSON without `historyLength` and without its closing brace. */
-  readonly summaryHead: string | undefined;
-  readonly timersJson: string;
 }
 
-/** The known form of a record read from the store. */
-export const knownRecord = (record: WorkflowRecord): KnownRecord => ({
-  record,
+/** The known form of a record read from the store when the workflow's last seq was `head`. */
+export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord => ({
+  summary: record.summary && { ...record.summary, historyLength: head },
   timers: new Map(record.timers),
-  summaryHead: undefined,
-  timersJson: JSON.stringify(record.timers),
+});
+
+/** The record as `workflows` stores it. */
+export const storedRecord = (known: KnownRecord): WorkflowRecord => ({
+  summary: known.summary && withoutLength(known.summary),
+  timers: [...known.timers],
 });
 
 /**
- * What one append writes, computed from the record it builds on: the events' frames, the next
- * record, and the changes to the timer index and (when the row's indexed fields change) to the
- * visibility indexes, their counts and the active set.
+ * What one append writes, computed from the record it builds on: the events' frames, and, when
+ * the record's content changes, the next record and the changes to the timer index and (when the
+ * row's indexed fields change) to the visibility indexes, their counts and the active set.
  */
 export interface AppendPlan {
   readonly tid: string;
@@ -43,12 +39,14 @@ export interface AppendPlan {
   readonly before: KnownRecord | undefined;
   readonly expectedSeq: number;
   readonly frames: readonly string[];
+  /** The record after the append: `before` itself when its content stays as it was. */
   readonly after: KnownRecord;
-  readonly recordFrame: string;
+  /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
+  readonly recordFrame: string | undefined;
   /**
    * Whether the visibility row gains, loses or changes an index entry. Such an append also
    * changes `counts` (read, then written), so it must run inside the write transaction; any
-   * other append is a conditional write on the record's version alone.
+   * other append is a conditional write on the history's next key alone.
    */
   readonly changesRow: boolean;
   /**
@@ -66,38 +64,45 @@ export function planAppend(
   events: readonly WorkflowEvent[],
   frames: readonly string[],
 ): AppendPlan {
-  const previous: WorkflowProjection = before
-    ? { summary: before.record.summary ?? undefined, timers: before.timers }
-    : EMPTY_PROJECTION;
-  const next = projectEvents(previous, events);
-  const lastSeq = expectedSeq + frames.length;
-  const summary = next.summary ?? null;
-  const summaryBefore = before?.record.summary ?? null;
-  const summaryHead =
-    summary === null
-      ? undefined
-      : before?.summaryHead !== undefined && summaryBefore && sameButLength(summaryBefore, summary)
-        ? before.summaryHead
-        : JSON.stringify({ ...summary, historyLength: undefined }).slice(0, -1);
-  const timersJson =
-    before && next.timers === before.timers ? before.timersJson : JSON.stringify([...next.timers]);
-  const summaryJson = summaryHead === undefined ? 'null' : `${summaryHead},"historyLength":${lastSeq}}`;
-  const after: KnownRecord = {
-    record: { lastSeq, summary, timers: [...next.timers] },
-    timers: next.timers,
-    summaryHead,
-    timersJson,
-  };
+  const summaryBefore = before?.summary ?? null;
+  // projectEvents copies the summary it is given: `before` stays as it was.
+  const next = projectEvents(
+    before ? { summary: summaryBefore ?? undefined, timers: before.timers } : EMPTY_PROJECTION,
+    events,
+  );
+  const projected = next.summary ?? null;
+  const sameSummary =
+    projected === null
+      ? summaryBefore === null
+      : summaryBefore !== null && sameButLength(summaryBefore, projected);
+  if (before && sameSummary && next.timers === before.timers) {
+    return {
+      tid,
+      before,
+      expectedSeq,
+      frames,
+      after: before,
+      recordFrame: undefined,
+      changesRow: false,
+      ownsObjects: true,
+    };
+  }
+  const after: KnownRecord = { summary: sameSummary ? summaryBefore : projected, timers: next.timers };
   return {
     tid,
     before,
     expectedSeq,
     frames,
     after,
-    recordFrame: encodeFrame(`{"lastSeq":${lastSeq},"summary":${summaryJson},"timers":${timersJson}}`),
-    changesRow: !sameRow(summaryBefore, summary),
-    ownsObjects: ownsObjects(summaryBefore, summary),
+    recordFrame: encodeFrame(JSON.stringify(storedRecord(after))),
+    changesRow: !sameRow(summaryBefore, after.summary),
+    ownsObjects: ownsObjects(summaryBefore, after.summary),
   };
+}
+
+function withoutLength(summary: WorkflowSummary): StoredSummary {
+  const { historyLength: _, ...stored } = summary;
+  return stored;
 }
 
 function sameRow(before: WorkflowSummary | null, after: WorkflowSummary | null): boolean {
@@ -105,7 +110,7 @@ function sameRow(before: WorkflowSummary | null, after: WorkflowSummary | null):
   return sameIndexedFields(before, after);
 }
 
-/** Whether two summaries differ in `historyLength` at most (same keys, same values). */
+/** Whether `after` differs from `before` in `historyLength` at most (same keys, same values). */
 function sameButLength(before: WorkflowSummary, after: WorkflowSummary): boolean {
   const a = before as unknown as Record<string, unknown>;
   const b = after as unknown as Record<string, unknown>;
@@ -131,7 +136,7 @@ function ownsObjects(before: WorkflowSummary | null, after: WorkflowSummary | nu
 
 /**
  * Issues every write of a plan. Inside a write transaction they apply at once; inside an
- * `ifVersion` block they are queued and applied, all or none, by lmdb-js's writer thread.
+ * `ifNoExists` block they are queued and applied, all or none, by lmdb-js's writer thread.
  * Counts are read here, so a plan that `changesRow` must only be written in a transaction.
  */
 export function writePlan(dbs: Databases, plan: AppendPlan): void {
@@ -139,24 +144,20 @@ export function writePlan(dbs: Databases, plan: AppendPlan): void {
   for (let index = 0; index < frames.length; index++) {
     dbs.history.put([tid, expectedSeq + index + 1], frames[index] as string);
   }
-  dbs.workflows.put(tid, plan.recordFrame, after.record.lastSeq);
-  if (plan.changesRow) writeRow(dbs, tid, before?.record.summary ?? null, after.record.summary);
+  if (plan.recordFrame === undefined) return;
+  dbs.workflows.put(tid, plan.recordFrame);
+  if (plan.changesRow) writeRow(dbs, tid, before?.summary ?? null, after.summary);
   writeTimers(dbs, tid, before?.timers ?? EMPTY_PROJECTION.timers, after.timers);
 }
 
-function writeRow(
-  dbs: Databases,
-  tid: string,
-  before: WorkflowSummary | null,
-  after: WorkflowSummary | null,
-) {
+function writeRow(dbs: Databases, tid: string, before: StoredSummary | null, after: StoredSummary | null) {
   const { removed, added } = diffEntries(before, after);
   for (const entry of removed) {
-    dbs.indexes[entry.index].remove(entryKey(entry, negated((before as WorkflowSummary).createdAt), tid));
+    dbs.indexes[entry.index].remove(entryKey(entry, negated((before as StoredSummary).createdAt), tid));
     bumpCount(dbs, countKey(entry.index, entry.value), -1);
   }
   for (const entry of added) {
-    dbs.indexes[entry.index].put(entryKey(entry, negated((after as WorkflowSummary).createdAt), tid), EMPTY);
+    dbs.indexes[entry.index].put(entryKey(entry, negated((after as StoredSummary).createdAt), tid), EMPTY);
     bumpCount(dbs, countKey(entry.index, entry.value), 1);
   }
   const wasActive = before?.status === 'Running';

@@ -11,7 +11,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
  * | `history` | `[tid, seq]` | one event (frame) |
- * | `workflows` | `tid` | the workflow record: last seq, summary, pending timers (frame), versioned by its last seq |
+ * | `workflows` | `tid` | the workflow record: summary without `historyLength`, pending timers (frame) |
  * | `active` | `tid` | empty: the workflow's status is Running |
  * | `timers` | `[fireAt, tid, timerId]` | empty: a pending timer of an open run |
  * | `list` | `[negCreatedAt, tid]` | empty: one entry per visibility row |
@@ -26,17 +26,20 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
  * | `counts` | `[index, ...value]` | how many entries an index has under that value |
  *
- * Frames are a CRC-32 in hex + JSON text (`frame.ts`). `workflows` is opened with lmdb-js's
- * `useVersions`: each value starts with its version (8 bytes), and a record's version is its
- * `lastSeq`. A workflow's seqs only grow and records are never deleted, so a version names one
- * record for all time; appends are conditional writes on it (`append-plan.ts`).
+ * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
+ * anywhere but in its history: it is the seq of the last key of `[tid, *]` (`historyLength`
+ * of its row included). The record holds only what changes rarely, so most appends write their
+ * events and nothing else. A workflow's seqs only grow and histories are never deleted, so
+ * `[tid, n + 1]` being absent while `[tid, n]` was committed means the workflow is still at `n`:
+ * appends are conditional writes on that (`append-plan.ts`).
  */
 
 /**
- * The on-disk format this version reads and writes; a store with another one is refused.
- * 2: workflow records carry a version (format 1 had none, and is refused rather than misread).
+ * The on-disk format this version reads and writes; a store with another one is refused rather
+ * than misread. 3: workflow records hold no last seq (the history's last key is the last seq);
+ * format 2 kept it in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 /** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
 export const FORMAT_NAME = 'reprise-lmdb-store';
@@ -88,7 +91,7 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     root,
     meta: text('meta'),
     history: text('history'),
-    workflows: root.openDB<string, Key>('workflows', { encoding: 'string', useVersions: true }),
+    workflows: text('workflows'),
     active: binary('active'),
     timers: binary('timers'),
     counts: root.openDB<number, Key>('counts', { encoding: 'msgpack' }),
@@ -113,10 +116,13 @@ export const INDEXED_VALUE_UNITS = 128;
 /** A list or text attribute with more elements or words than this goes to `by-unindexed`. */
 export const MAX_INDEXED_ELEMENTS = 64;
 
+/** A visibility row as the workflow record keeps it: `historyLength` comes from the history. */
+export type StoredSummary = Omit<WorkflowSummary, 'historyLength'>;
+
 /** What `workflows` holds per workflow id. */
 export interface WorkflowRecord {
-  readonly lastSeq: number;
-  readonly summary: WorkflowSummary | null;
+  /** `null` until the history has a WorkflowStarted (a schedule's history never does). */
+  readonly summary: StoredSummary | null;
   /** Pending timers of the open run: `[timerId, fireAt]`. */
   readonly timers: readonly (readonly [string, number])[];
 }
@@ -132,3 +138,14 @@ export const AFTER_ALL = Number.POSITIVE_INFINITY;
 
 /** How a key is named in errors: the database, then the key as JSON. */
 export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;
+
+/**
+ * The last seq of the workflow with key form `tid`: the seq of its history's last key, 0 when it
+ * has none. Inside a write transaction, what that transaction sees.
+ */
+export function headSeq(history: Database<string, Key>, tid: string): number {
+  for (const key of history.getKeys({ start: [tid, AFTER_ALL], end: [tid, 0], reverse: true, limit: 1 })) {
+    return (key as KeyPart[])[1] as number;
+  }
+  return 0;
+}

@@ -31,12 +31,14 @@ import {
   describeKey,
   FORMAT_NAME,
   FORMAT_VERSION,
+  headSeq,
   INDEX_NAMES,
   type KeyPart,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
   openDatabases,
+  type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
@@ -59,14 +61,11 @@ export interface LmdbStore extends WorkflowStore {
   close(): Promise<void>;
 }
 
-/** `#knownRecord`: this process does not know the record an append builds on. */
-const UNKNOWN = Symbol('unknown record');
-
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
 
-/** How many decoded workflow records the append path keeps (see `#knownRecord`). */
-const RECORD_CACHE_SIZE = 10_000;
+/** How many workflows' committed states the append path keeps (see `#committed`). */
+const COMMITTED_CACHE_SIZE = 10_000;
 
 /**
  * Opens (creating if needed) the store in the directory `options.path`. Synchronous: the
@@ -188,12 +187,17 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly #maxPayloadBytes: number | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
-  /** Committed records this process decoded or wrote, by key form id (never handed out). */
-  readonly #recordCache = new Map<string, KnownRecord>();
+  /**
+   * Committed state this process wrote or read in a write transaction, by key form id: a
+   * workflow's last seq and its record at that seq (never handed out). Never a state whose
+   * commit is pending: it may fail.
+   */
+  readonly #committed = new Map<string, Committed>();
   /** Per workflow, this process's latest append, settled or not: the next one waits for it. */
-  readonly #inFlight = new Map<string, Promise<void>>();
-  /** Every append not settled yet; `close` waits for them. */
-  readonly #settling = new Set<Promise<void>>();
+  readonly #inFlight = new Map<string, Promise<AppendResult>>();
+  /** How many appends have not settled yet; `close` waits for none to be left. */
+  #pending = 0;
+  #drained: (() => void) | undefined;
 
   constructor(path: string, dbs: Databases, maxPayloadBytes: number | undefined) {
     this.path = path;
@@ -217,96 +221,112 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       });
       checkTimerIds(events);
       const batch: Batch = { workflowId, tid, expectedSeq, events, texts, frames: texts.map(encodeFrame) };
-      // An append builds on the committed record, so it waits for this process's previous append
+      // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
       const previous = this.#inFlight.get(tid);
-      let done: Promise<AppendResult>;
+      let issued: Promise<AppendResult>;
       if (previous === undefined) {
-        done = this.#write(batch, this.#conditionalWrite(batch));
+        issued = this.#issue(batch);
       } else {
         // The events are read later: from the texts, which the caller cannot change.
         batch.events = undefined;
-        done = previous.then(() => this.#write(batch, this.#conditionalWrite(batch)));
+        const issue = () => this.#issue(batch);
+        issued = previous.then(issue, issue);
       }
-      const settled: Promise<void> = done.then(
-        () => this.#settled(tid, settled),
-        () => this.#settled(tid, settled),
+      this.#pending++;
+      const done: Promise<AppendResult> = issued.then(
+        (result) => {
+          this.#settled(tid, done);
+          return result;
+        },
+        (error: unknown) => {
+          this.#settled(tid, done);
+          throw error;
+        },
       );
-      this.#inFlight.set(tid, settled);
-      this.#settling.add(settled);
+      this.#inFlight.set(tid, done);
       return done;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #settled(tid: string, settled: Promise<void>): void {
-    this.#settling.delete(settled);
-    if (this.#inFlight.get(tid) === settled) this.#inFlight.delete(tid);
+  #settled(tid: string, done: Promise<AppendResult>): void {
+    if (this.#inFlight.get(tid) === done) this.#inFlight.delete(tid);
+    if (--this.#pending === 0) this.#drained?.();
   }
 
   /**
-   * Issues an append as a conditional write, when this process knows the record at
-   * `expectedSeq` and the row's indexed fields stay as they are: lmdb-js's writer thread checks
-   * the record's version and applies every write of the append, or none, inside its commit.
-   * `undefined` when the append must run in the write transaction instead.
+   * Writes an append: as a conditional write when this process knows the committed state at
+   * `expectedSeq` and the row's indexed fields stay as they are, else (or when the condition
+   * failed: another writer moved the workflow on, and nothing was written) inside the write
+   * transaction, which reads the last seq, checks it (`ConcurrencyConflict` with the actual one)
+   * and writes everything, counts included.
+   */
+  #issue(batch: Batch): Promise<AppendResult> {
+    const conditional = this.#conditionalWrite(batch);
+    if (conditional === undefined) return this.#transactionWrite(batch);
+    const { tid } = batch;
+    return conditional.written.then(
+      (written) => {
+        if (!written) {
+          this.#committed.delete(tid);
+          return this.#transactionWrite(batch);
+        }
+        const lastSeq = batch.expectedSeq + batch.frames.length;
+        this.#remember(tid, lastSeq, conditional.plan.after);
+        return { lastSeq };
+      },
+      async (error: unknown) => {
+        this.#committed.delete(tid);
+        throw await this.#writeFailure(error, 'append');
+      },
+    );
+  }
+
+  /**
+   * Issues an append as one conditional block, when this process knows the committed last seq
+   * is `expectedSeq` (and the record there) and the row's indexed fields stay as they are:
+   * lmdb-js's writer thread checks, inside its commit, that the history has no key
+   * `[tid, expectedSeq + 1]`, and applies every write of the append, or none. The known last
+   * seq was committed, so `[tid, expectedSeq]` exists; seqs only grow, so the next key being
+   * absent means nobody appended since. `undefined` when the append must run in the write
+   * transaction instead.
    */
   #conditionalWrite(batch: Batch): { plan: AppendPlan; written: Promise<boolean> } | undefined {
     const { tid, expectedSeq } = batch;
-    const known = this.#knownRecord(tid, expectedSeq);
-    if (known === UNKNOWN) return undefined;
-    let plan = planAppend(tid, known, expectedSeq, eventsOf(batch), batch.frames);
+    const committed = this.#committed.get(tid);
+    if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
+    const before = committed?.known;
+    let plan = planAppend(tid, before, expectedSeq, eventsOf(batch), batch.frames);
     if (plan.changesRow) return undefined;
     // The cache keeps the next record: it must hold no object the caller may still change.
-    if (!plan.ownsObjects) plan = planAppend(tid, known, expectedSeq, copiesOf(batch), batch.frames);
-    const write = () => writePlan(this.dbs, plan);
-    const written =
-      known === undefined
-        ? this.dbs.workflows.ifNoExists(tid, write)
-        : this.dbs.workflows.ifVersion(tid, expectedSeq, write);
+    if (!plan.ownsObjects) plan = planAppend(tid, before, expectedSeq, copiesOf(batch), batch.frames);
+    const written = this.dbs.history.ifNoExists([tid, expectedSeq + 1], () => writePlan(this.dbs, plan));
     return { plan, written };
   }
 
-  /**
-   * Waits for the conditional write, if any. When there was none, or its condition failed
-   * (another writer moved the workflow on, and nothing was written), the append runs inside the
-   * write transaction, which reads the record, checks the seq (`ConcurrencyConflict` with the
-   * actual one) and writes everything, counts included.
-   */
-  async #write(
-    batch: Batch,
-    conditional: { plan: AppendPlan; written: Promise<boolean> } | undefined,
-  ): Promise<AppendResult> {
+  /** Runs an append inside the write transaction (see `#issue`). */
+  async #transactionWrite(batch: Batch): Promise<AppendResult> {
     const { workflowId, tid, expectedSeq } = batch;
-    if (conditional) {
-      let written: boolean;
-      try {
-        written = await conditional.written;
-      } catch (error) {
-        throw await this.#writeFailure(error, 'append');
-      }
-      if (written) {
-        this.#remember(tid, conditional.plan.after);
-        return { lastSeq: conditional.plan.after.record.lastSeq };
-      }
-      this.#recordCache.delete(tid);
-    }
     const events = copiesOf(batch);
     let plan: AppendPlan;
     try {
       plan = await this.dbs.root.childTransaction(() => {
-        const before = this.#committedRecord(tid);
-        const actualSeq = before?.record.lastSeq ?? 0;
+        const actualSeq = headSeq(this.dbs.history, tid);
         if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
+        const before = this.#recordAt(tid, actualSeq);
         const inTransaction = planAppend(tid, before, expectedSeq, events, batch.frames);
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
     } catch (error) {
+      this.#committed.delete(tid);
       throw await this.#writeFailure(error, 'append');
     }
-    this.#remember(tid, plan.after);
-    return { lastSeq: plan.after.record.lastSeq };
+    const lastSeq = expectedSeq + batch.frames.length;
+    this.#remember(tid, lastSeq, plan.after);
+    return { lastSeq };
   }
 
   async #writeFailure(error: unknown, operation: string): Promise<Error> {
@@ -389,7 +409,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   async lastSeq(workflowId: WorkflowId): Promise<number> {
     this.#assertOpen('lastSeq');
-    return this.#readRecord(workflowKey(workflowId))?.lastSeq ?? 0;
+    return headSeq(this.dbs.history, workflowKey(workflowId));
   }
 
   async *listActive(): AsyncIterable<WorkflowId> {
@@ -425,7 +445,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
     this.#assertOpen('getSummary');
-    return this.#readRecord(workflowKey(workflowId))?.summary ?? undefined;
+    const tid = workflowKey(workflowId);
+    const summary = this.#readRecord(tid)?.summary;
+    return summary ? withLength(summary, headSeq(this.dbs.history, tid)) : undefined;
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
@@ -445,7 +467,13 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   close(): Promise<void> {
     this.#closed = true;
-    this.#closing ??= Promise.all([...this.#settling]).then(() => this.dbs.root.close());
+    this.#closing ??= (
+      this.#pending === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#drained = resolve;
+          })
+    ).then(() => this.dbs.root.close());
     return this.#closing;
   }
 
@@ -456,42 +484,41 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         via(),
         `points at workflow ${JSON.stringify(fromKeyText(tid))}, which has no row`,
       );
-    return summary;
+    return withLength(summary, headSeq(this.dbs.history, tid));
   }
 
   /**
-   * The record an append at `expectedSeq` builds on, without a write transaction: the cached
-   * copy when it is at that seq, else the stored record when it is; `UNKNOWN` when neither is
-   * (the transaction then decides). A record's version is its last seq and names it for all
-   * time, so a copy at `expectedSeq` is exactly what the conditional write will find, or the
-   * write does nothing.
+   * The record at last seq `head`, read in the write transaction: the cached one when it is at
+   * that seq (seqs only grow, so a record known at `head` is the record while the last seq is
+   * `head`), else the stored one. A workflow with events and no record is damaged.
    */
-  #knownRecord(tid: string, expectedSeq: number): KnownRecord | undefined | typeof UNKNOWN {
-    const cached = this.#recordCache.get(tid);
-    if (cached?.record.lastSeq === expectedSeq) return cached;
+  #recordAt(tid: string, head: number): KnownRecord | undefined {
+    if (head === 0) return undefined;
+    const committed = this.#committed.get(tid);
+    if (committed?.head === head) return committed.known;
     const stored = this.#readRecord(tid);
-    if (!stored) return expectedSeq === 0 ? undefined : UNKNOWN;
-    const known = knownRecord(stored);
-    this.#remember(tid, known);
-    return stored.lastSeq === expectedSeq ? known : UNKNOWN;
-  }
-
-  /** The record as the write transaction sees it; the cached copy if it is that version. */
-  #committedRecord(tid: string): KnownRecord | undefined {
-    const cached = this.#recordCache.get(tid);
-    if (cached && this.dbs.workflows.doesExist(tid, cached.record.lastSeq)) return cached;
-    const stored = this.#readRecord(tid);
-    return stored && knownRecord(stored);
-  }
-
-  /** Keeps a committed record (never one whose commit is still pending: it may fail). */
-  #remember(tid: string, known: KnownRecord): void {
-    this.#recordCache.delete(tid);
-    if (this.#recordCache.size >= RECORD_CACHE_SIZE) {
-      const oldest = this.#recordCache.keys().next().value;
-      if (oldest !== undefined) this.#recordCache.delete(oldest);
+    if (!stored) {
+      throw new StoreCorruption(
+        describeKey('workflows', fromKeyText(tid)),
+        `is missing; its history has ${head} events`,
+      );
     }
-    this.#recordCache.set(tid, known);
+    return knownRecord(stored, head);
+  }
+
+  /** Keeps a committed state (never one whose commit is still pending: it may fail). */
+  #remember(tid: string, head: number, known: KnownRecord): void {
+    const committed = this.#committed.get(tid);
+    if (committed !== undefined) {
+      committed.head = head;
+      committed.known = known;
+      return;
+    }
+    if (this.#committed.size >= COMMITTED_CACHE_SIZE) {
+      const oldest = this.#committed.keys().next().value;
+      if (oldest !== undefined) this.#committed.delete(oldest);
+    }
+    this.#committed.set(tid, { head, known });
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
@@ -505,7 +532,6 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (
       typeof record !== 'object' ||
       record === null ||
-      !Number.isInteger(record.lastSeq) ||
       typeof record.summary !== 'object' ||
       !Array.isArray(record.timers)
     ) {
@@ -517,6 +543,18 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   #assertOpen(operation: string): void {
     if (this.#closed) throw new StoreClosedError(operation);
   }
+}
+
+/** A workflow's committed state as this process knows it: its last seq and its record there. */
+interface Committed {
+  head: number;
+  known: KnownRecord;
+}
+
+/** A stored summary as a visibility row, with `historyLength` from the history's last key. */
+function withLength(summary: StoredSummary, head: number): WorkflowSummary {
+  // The summary was just parsed, so it is this caller's to complete.
+  return Object.assign(summary, { historyLength: head });
 }
 
 /** One append's checked batch: its events (or, once it had to wait, only their texts) and frames. */

@@ -1,4 +1,4 @@
-import { type JsonValue, jsonEqual, textTokens, type WorkflowSummary } from '@reprise/core';
+import { type JsonValue, jsonEqual, textTokens } from '@reprise/core';
 import type { Key } from 'lmdb';
 import { toKeyText, toKeyTextCut } from './key-text.js';
 import {
@@ -8,6 +8,7 @@ import {
   type IndexName,
   type KeyPart,
   MAX_INDEXED_ELEMENTS,
+  type StoredSummary,
 } from './layout.js';
 
 /** One entry a visibility row puts in an index: `[...value, negCreatedAt, tid]`. */
@@ -43,7 +44,7 @@ export function indexedScalar(value: JsonValue): KeyPart | undefined {
 export const workflowKey = (workflowId: string): string => toKeyText(workflowId);
 
 /** Every index entry of a visibility row (the `list` entry included). */
-export function indexEntriesOf(summary: WorkflowSummary): IndexEntry[] {
+export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {
   const type = indexedString(summary.workflowType);
   const entries: IndexEntry[] = [
     { index: 'list', value: [] },
@@ -90,7 +91,7 @@ function dedupe(entries: IndexEntry[]): IndexEntry[] {
 }
 
 /** Whether two rows have the same index entries (everything but `historyLength` and the like). */
-export function sameIndexedFields(a: WorkflowSummary, b: WorkflowSummary): boolean {
+export function sameIndexedFields(a: StoredSummary, b: StoredSummary): boolean {
   return (
     a.createdAt === b.createdAt &&
     a.status === b.status &&
@@ -103,8 +104,8 @@ export function sameIndexedFields(a: WorkflowSummary, b: WorkflowSummary): boole
 
 /** The entries to remove and to add when a row changes from `before` to `after`. */
 export function diffEntries(
-  before: WorkflowSummary | null,
-  after: WorkflowSummary | null,
+  before: StoredSummary | null,
+  after: StoredSummary | null,
 ): { removed: IndexEntry[]; added: IndexEntry[] } {
   const old = new Map((before ? indexEntriesOf(before) : []).map((entry) => [entryId(entry), entry]));
   const next = new Map((after ? indexEntriesOf(after) : []).map((entry) => [entryId(entry), entry]));

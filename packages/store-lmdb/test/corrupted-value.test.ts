@@ -76,17 +76,25 @@ it('names a damaged workflow record and refuses to append on top of it', async (
   await seed(store, other, 'o');
   await store.close();
 
-  damage(path, '{"lastSeq":2,"summary":{"workflowId":"record-victim"');
+  damage(path, '{"summary":{"workflowId":"record-victim"');
 
   const reopened = openLmdbStore({ path, noSync: true });
-  const error = await reopened.lastSeq(victim).catch((caught: unknown) => caught);
+  const error = await reopened.getSummary(victim).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(StoreCorruption);
   expect(error).toMatchObject({ key: 'workflows "record-victim"' });
-  const append = envelopeEvents(victim, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
-  await expect(reopened.append(victim, append, { expectedSeq: 2 })).rejects.toBeInstanceOf(StoreCorruption);
-  await expect(reopened.getSummary(victim)).rejects.toBeInstanceOf(StoreCorruption);
-  // Its history is intact, and the other workflow is untouched.
+  for (const body of [
+    { type: 'WorkflowCompleted', result: 1 },
+    { type: 'SignalReceived', signalName: 's', payload: 'row unchanged' },
+  ] as const) {
+    const append = envelopeEvents(victim, 2, 2, [body]);
+    await expect(reopened.append(victim, append, { expectedSeq: 2 })).rejects.toMatchObject({
+      code: 'store_corruption',
+      key: 'workflows "record-victim"',
+    });
+  }
+  // Its history is intact (the last seq is its last key), and the other workflow is untouched.
   expect(await reopened.readHistory(victim)).toHaveLength(2);
+  expect(await reopened.lastSeq(victim)).toBe(2);
   expect(await reopened.lastSeq(other)).toBe(2);
   const more = envelopeEvents(other, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
   expect(await reopened.append(other, more, { expectedSeq: 2 })).toEqual({ lastSeq: 3 });

@@ -1,4 +1,4 @@
-// A store written by another format (a newer one, or format 1), or a foreign LMDB environment,
+// A store written by another format (a newer one, or format 1 or 2), or a foreign LMDB environment,
 // is refused with StoreFormatError and left byte for byte as it was.
 
 import { readFileSync } from 'node:fs';
@@ -52,17 +52,29 @@ it('refuses a newer format and does not rewrite it', async () => {
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
 
-it('refuses format 1 (workflow records without versions) instead of misreading it', async () => {
+it.each([
+  [1, 'workflow records without versions'],
+  [2, 'workflow records holding the last seq, versioned by it'],
+])('refuses format %i (%s) instead of misreading it', async (version) => {
   const path = dirs.make();
   await openLmdbStore({ path, noSync: true }).close();
   const raw = open({ path, encoding: 'binary', maxDbs: 32 });
   raw
     .openDB('meta', { encoding: 'binary' })
-    .putSync('format', frame('{"format":"reprise-lmdb-store","version":1}'));
+    .putSync('format', frame(`{"format":"reprise-lmdb-store","version":${version}}`));
   await raw.close();
   const before = readFileSync(join(path, 'data.mdb'));
-  expect(() => openLmdbStore({ path, noSync: true })).toThrow(
-    expect.objectContaining({ code: 'store_format_unsupported', found: 1, supported: 2 }),
+  const error = (() => {
+    try {
+      openLmdbStore({ path, noSync: true });
+    } catch (caught) {
+      return caught;
+    }
+  })();
+  expect(error).toBeInstanceOf(StoreFormatError);
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 3 });
+  expect((error as Error).message).toMatch(
+    new RegExp(`format version ${version};.* reads format 3 only and will not rewrite it`),
   );
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
