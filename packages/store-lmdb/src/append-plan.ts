@@ -1,4 +1,10 @@
-import { EMPTY_PROJECTION, projectEvents, type WorkflowEvent, type WorkflowSummary } from '@reprise/core';
+import {
+  EMPTY_PROJECTION,
+  projectEvents,
+  type WorkflowEvent,
+  type WorkflowProjection,
+  type WorkflowSummary,
+} from '@reprise/core';
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
@@ -11,20 +17,17 @@ import { countKey, diffEntries, entryKey, sameIndexedFields } from './visibility
  * known at) only because core's `projectEvents` copies such a summary much faster than one
  * without; the record never stores it.
  */
-export interface KnownRecord {
-  readonly summary: WorkflowSummary | null;
-  readonly timers: ReadonlyMap<string, number>;
-}
+export type KnownRecord = WorkflowProjection;
 
 /** The known form of a record read from the store when the workflow's last seq was `head`. */
 export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord => ({
-  summary: record.summary && { ...record.summary, historyLength: head },
+  summary: record.summary ? { ...record.summary, historyLength: head } : undefined,
   timers: new Map(record.timers),
 });
 
 /** The record as `workflows` stores it. */
 export const storedRecord = (known: KnownRecord): WorkflowRecord => ({
-  summary: known.summary && withoutLength(known.summary),
+  summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
 });
 
@@ -64,17 +67,13 @@ export function planAppend(
   events: readonly WorkflowEvent[],
   frames: readonly string[],
 ): AppendPlan {
-  const summaryBefore = before?.summary ?? null;
-  // projectEvents copies the summary it is given: `before` stays as it was.
-  const next = projectEvents(
-    before ? { summary: summaryBefore ?? undefined, timers: before.timers } : EMPTY_PROJECTION,
-    events,
-  );
-  const projected = next.summary ?? null;
+  // projectEvents copies what it changes: `before` stays as it was.
+  const next = projectEvents(before ?? EMPTY_PROJECTION, events);
+  const summaryBefore = before?.summary;
   const sameSummary =
-    projected === null
-      ? summaryBefore === null
-      : summaryBefore !== null && sameButLength(summaryBefore, projected);
+    next.summary === undefined
+      ? summaryBefore === undefined
+      : summaryBefore !== undefined && sameButLength(summaryBefore, next.summary);
   if (before && sameSummary && next.timers === before.timers) {
     return {
       tid,
@@ -87,7 +86,7 @@ export function planAppend(
       ownsObjects: true,
     };
   }
-  const after: KnownRecord = { summary: sameSummary ? summaryBefore : projected, timers: next.timers };
+  const after: KnownRecord = before && sameSummary ? { summary: summaryBefore, timers: next.timers } : next;
   return {
     tid,
     before,
@@ -105,7 +104,7 @@ function withoutLength(summary: WorkflowSummary): StoredSummary {
   return stored;
 }
 
-function sameRow(before: WorkflowSummary | null, after: WorkflowSummary | null): boolean {
+function sameRow(before: WorkflowSummary | undefined, after: WorkflowSummary | undefined): boolean {
   if (!before || !after) return before === after;
   return sameIndexedFields(before, after);
 }
@@ -123,15 +122,34 @@ function sameButLength(before: WorkflowSummary, after: WorkflowSummary): boolean
   return keys === 0;
 }
 
-function ownsObjects(before: WorkflowSummary | null, after: WorkflowSummary | null): boolean {
+function ownsObjects(before: WorkflowSummary | undefined, after: WorkflowSummary | undefined): boolean {
   if (!after) return true;
-  const a = before as unknown as Record<string, unknown> | null;
+  const a = before as unknown as Record<string, unknown> | undefined;
   const b = after as unknown as Record<string, unknown>;
   for (const key in b) {
     const value = b[key];
     if (typeof value === 'object' && value !== null && a?.[key] !== value) return false;
   }
   return true;
+}
+
+/** `put` with lmdb-js's `noOverwrite` (MDB_NOOVERWRITE), which its typings leave out. */
+type PutIfAbsent = (key: Key, value: string, options: { readonly noOverwrite: true }) => Promise<boolean>;
+const NO_OVERWRITE = { noOverwrite: true } as const;
+
+/**
+ * Issues a plan as one conditional write: lmdb-js's writer thread applies all of its writes, or
+ * none when the history already has the key `[tid, expectedSeq + 1]`, inside its commit, and
+ * resolves whether it did. A single event and an unchanged record is one `put` that fails on an
+ * existing key; anything more is an `ifNoExists` block. Counts are not conditional writes: a plan
+ * that `changesRow` must be written in a transaction instead.
+ */
+export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boolean> {
+  const key = [plan.tid, plan.expectedSeq + 1];
+  if (plan.frames.length === 1 && plan.recordFrame === undefined) {
+    return (dbs.history.put as unknown as PutIfAbsent)(key, plan.frames[0] as string, NO_OVERWRITE);
+  }
+  return dbs.history.ifNoExists(key, () => writePlan(dbs, plan));
 }
 
 /**
@@ -146,12 +164,17 @@ export function writePlan(dbs: Databases, plan: AppendPlan): void {
   }
   if (plan.recordFrame === undefined) return;
   dbs.workflows.put(tid, plan.recordFrame);
-  if (plan.changesRow) writeRow(dbs, tid, before?.summary ?? null, after.summary);
+  if (plan.changesRow) writeRow(dbs, tid, before?.summary, after.summary);
   writeTimers(dbs, tid, before?.timers ?? EMPTY_PROJECTION.timers, after.timers);
 }
 
-function writeRow(dbs: Databases, tid: string, before: StoredSummary | null, after: StoredSummary | null) {
-  const { removed, added } = diffEntries(before, after);
+function writeRow(
+  dbs: Databases,
+  tid: string,
+  before: StoredSummary | undefined,
+  after: StoredSummary | undefined,
+) {
+  const { removed, added } = diffEntries(before ?? null, after ?? null);
   for (const entry of removed) {
     dbs.indexes[entry.index].remove(entryKey(entry, negated((before as StoredSummary).createdAt), tid));
     bumpCount(dbs, countKey(entry.index, entry.value), -1);

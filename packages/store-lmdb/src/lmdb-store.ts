@@ -21,7 +21,14 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import { type Key, open, type RootDatabase } from 'lmdb';
-import { type AppendPlan, type KnownRecord, knownRecord, planAppend, writePlan } from './append-plan.js';
+import {
+  type AppendPlan,
+  type KnownRecord,
+  knownRecord,
+  planAppend,
+  writePlan,
+  writePlanIfNext,
+} from './append-plan.js';
 import { decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
@@ -193,8 +200,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
    * commit is pending: it may fail.
    */
   readonly #committed = new Map<string, Committed>();
-  /** Per workflow, this process's latest append, settled or not: the next one waits for it. */
-  readonly #inFlight = new Map<string, Promise<AppendResult>>();
+  /** Per workflow, this process's latest append not settled yet: the next one waits for it. */
+  readonly #inFlight = new Map<string, Batch>();
   /** How many appends have not settled yet; `close` waits for none to be left. */
   #pending = 0;
   #drained: (() => void) | undefined;
@@ -220,113 +227,127 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         ...(this.#maxPayloadBytes === undefined ? {} : { payload: { maxBytes: this.#maxPayloadBytes } }),
       });
       checkTimerIds(events);
-      const batch: Batch = { workflowId, tid, expectedSeq, events, texts, frames: texts.map(encodeFrame) };
+      const input: BatchInput = { events, texts, frames: texts.map(encodeFrame) };
+      const lastSeq = expectedSeq + texts.length;
+      const batch: Batch = { workflowId, tid, expectedSeq, lastSeq, input, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
       const previous = this.#inFlight.get(tid);
-      let issued: Promise<AppendResult>;
-      if (previous === undefined) {
-        issued = this.#issue(batch);
+      this.#inFlight.set(tid, batch);
+      this.#pending++;
+      if (previous?.done === undefined) {
+        batch.done = this.#issue(batch);
       } else {
         // The events are read later: from the texts, which the caller cannot change.
-        batch.events = undefined;
+        input.events = undefined;
         const issue = () => this.#issue(batch);
-        issued = previous.then(issue, issue);
+        batch.done = previous.done.then(issue, issue);
       }
-      this.#pending++;
-      const done: Promise<AppendResult> = issued.then(
-        (result) => {
-          this.#settled(tid, done);
-          return result;
-        },
-        (error: unknown) => {
-          this.#settled(tid, done);
-          throw error;
-        },
-      );
-      this.#inFlight.set(tid, done);
-      return done;
+      return batch.done;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  #settled(tid: string, done: Promise<AppendResult>): void {
-    if (this.#inFlight.get(tid) === done) this.#inFlight.delete(tid);
-    if (--this.#pending === 0) this.#drained?.();
-  }
-
   /**
    * Writes an append: as a conditional write when this process knows the committed state at
-   * `expectedSeq` and the row's indexed fields stay as they are, else (or when the condition
-   * failed: another writer moved the workflow on, and nothing was written) inside the write
-   * transaction, which reads the last seq, checks it (`ConcurrencyConflict` with the actual one)
-   * and writes everything, counts included.
+   * `expectedSeq` and the row's indexed fields stay as they are (when its condition fails,
+   * another writer moved the workflow on, nothing was written, and the append gets
+   * `ConcurrencyConflict`); else inside the write transaction, which reads the last seq, checks
+   * it (`ConcurrencyConflict` with the actual one) and writes everything, counts included.
+   * Settles the batch once its outcome is known.
    */
   #issue(batch: Batch): Promise<AppendResult> {
-    const conditional = this.#conditionalWrite(batch);
-    if (conditional === undefined) return this.#transactionWrite(batch);
-    const { tid } = batch;
-    return conditional.written.then(
-      (written) => {
-        if (!written) {
-          this.#committed.delete(tid);
-          return this.#transactionWrite(batch);
-        }
-        const lastSeq = batch.expectedSeq + batch.frames.length;
-        this.#remember(tid, lastSeq, conditional.plan.after);
-        return { lastSeq };
-      },
-      async (error: unknown) => {
-        this.#committed.delete(tid);
-        throw await this.#writeFailure(error, 'append');
-      },
+    const input = batch.input as BatchInput;
+    let after: KnownRecord;
+    let written: Promise<boolean>;
+    try {
+      const plan = this.#conditionalPlan(batch, input);
+      if (plan === undefined) return this.#transactionWrite(batch, input);
+      written = writePlanIfNext(this.dbs, plan);
+      after = plan.after;
+    } catch (error) {
+      this.#settled(batch);
+      return Promise.reject(error);
+    }
+    batch.input = undefined;
+    return written.then(
+      (applied) => (applied ? this.#written(batch, after) : this.#conflict(batch)),
+      (error: unknown) => this.#failed(batch, error),
     );
   }
 
   /**
-   * Issues an append as one conditional block, when this process knows the committed last seq
-   * is `expectedSeq` (and the record there) and the row's indexed fields stay as they are:
-   * lmdb-js's writer thread checks, inside its commit, that the history has no key
-   * `[tid, expectedSeq + 1]`, and applies every write of the append, or none. The known last
-   * seq was committed, so `[tid, expectedSeq]` exists; seqs only grow, so the next key being
-   * absent means nobody appended since. `undefined` when the append must run in the write
-   * transaction instead.
+   * The plan of an append that can be one conditional write (see `writePlanIfNext`): this
+   * process knows the committed last seq is `expectedSeq` (and the record there), and the row's
+   * indexed fields stay as they are. The known last seq was committed, so `[tid, expectedSeq]`
+   * exists; seqs only grow, so `[tid, expectedSeq + 1]` being absent when the writer checks
+   * means nobody appended since. `undefined` when the append must run in the write transaction.
    */
-  #conditionalWrite(batch: Batch): { plan: AppendPlan; written: Promise<boolean> } | undefined {
+  #conditionalPlan(batch: Batch, input: BatchInput): AppendPlan | undefined {
     const { tid, expectedSeq } = batch;
     const committed = this.#committed.get(tid);
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
-    let plan = planAppend(tid, before, expectedSeq, eventsOf(batch), batch.frames);
+    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.frames);
     if (plan.changesRow) return undefined;
     // The cache keeps the next record: it must hold no object the caller may still change.
-    if (!plan.ownsObjects) plan = planAppend(tid, before, expectedSeq, copiesOf(batch), batch.frames);
-    const written = this.dbs.history.ifNoExists([tid, expectedSeq + 1], () => writePlan(this.dbs, plan));
-    return { plan, written };
+    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.frames);
+  }
+
+  /**
+   * A conditional write found `[tid, expectedSeq + 1]` and wrote nothing: another writer
+   * appended since. The last seq is read after that commit, so it is at least `expectedSeq + 1`.
+   */
+  #conflict(batch: Batch): Promise<never> {
+    const { workflowId, tid, expectedSeq } = batch;
+    let error: unknown;
+    try {
+      error = new ConcurrencyConflict(workflowId, expectedSeq, headSeq(this.dbs.history, tid));
+    } catch (caught) {
+      error = caught;
+    }
+    return this.#failed(batch, error);
   }
 
   /** Runs an append inside the write transaction (see `#issue`). */
-  async #transactionWrite(batch: Batch): Promise<AppendResult> {
+  async #transactionWrite(batch: Batch, input: BatchInput): Promise<AppendResult> {
     const { workflowId, tid, expectedSeq } = batch;
-    const events = copiesOf(batch);
     let plan: AppendPlan;
     try {
+      const events = copiesOf(input);
       plan = await this.dbs.root.childTransaction(() => {
         const actualSeq = headSeq(this.dbs.history, tid);
         if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
         const before = this.#recordAt(tid, actualSeq);
-        const inTransaction = planAppend(tid, before, expectedSeq, events, batch.frames);
+        const inTransaction = planAppend(tid, before, expectedSeq, events, input.frames);
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
     } catch (error) {
-      this.#committed.delete(tid);
-      throw await this.#writeFailure(error, 'append');
+      return this.#failed(batch, error);
     }
-    const lastSeq = expectedSeq + batch.frames.length;
-    this.#remember(tid, lastSeq, plan.after);
-    return { lastSeq };
+    return this.#written(batch, plan.after);
+  }
+
+  /** An append committed: remembers the state it left, settles it, and says its last seq. */
+  #written(batch: Batch, after: KnownRecord): AppendResult {
+    this.#remember(batch.tid, batch.lastSeq, after);
+    this.#settled(batch);
+    return { lastSeq: batch.lastSeq };
+  }
+
+  /** An append failed and wrote nothing: settles it and throws the typed error. */
+  async #failed(batch: Batch, error: unknown): Promise<never> {
+    this.#committed.delete(batch.tid);
+    const failure = await this.#writeFailure(error, 'append');
+    this.#settled(batch);
+    throw failure;
+  }
+
+  #settled(batch: Batch): void {
+    if (this.#inFlight.get(batch.tid) === batch) this.#inFlight.delete(batch.tid);
+    if (--this.#pending === 0) this.#drained?.();
   }
 
   async #writeFailure(error: unknown, operation: string): Promise<Error> {
@@ -562,17 +583,30 @@ interface Batch {
   readonly workflowId: WorkflowId;
   readonly tid: string;
   readonly expectedSeq: number;
+  /** The seq of its last event. */
+  readonly lastSeq: number;
+  /**
+   * What it writes, until it is issued as a conditional write: then dropped, so the appends
+   * waiting for a commit hold little (their events die young instead of being copied by GC).
+   */
+  input: BatchInput | undefined;
+  /** The append's outcome, once it is issued. */
+  done: Promise<AppendResult> | undefined;
+}
+
+/** An append's events: the caller's (or, once it had to wait, only their texts) and frames. */
+interface BatchInput {
   /** The caller's events, usable only while the append has not yet returned. */
   events: readonly WorkflowEvent[] | undefined;
   readonly texts: readonly string[];
   readonly frames: readonly string[];
 }
 
-const eventsOf = (batch: Batch): readonly WorkflowEvent[] => batch.events ?? copiesOf(batch);
+const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);
 
 /** Copies of the events, as the store writes them. */
-const copiesOf = (batch: Batch): WorkflowEvent[] =>
-  batch.texts.map((text) => JSON.parse(text) as WorkflowEvent);
+const copiesOf = (input: BatchInput): WorkflowEvent[] =>
+  input.texts.map((text) => JSON.parse(text) as WorkflowEvent);
 
 /** The key form of a workflow id, refusing what LMDB keys cannot hold. */
 function workflowKey(workflowId: string): string {

@@ -1,6 +1,6 @@
-// Another process appends on top of a record this process has cached: an append built on the
-// cached record gets ConcurrencyConflict and writes nothing; the next one builds on the other
-// process's record.
+// Another process appends on top of a last seq this process has cached: an append built on it
+// (a conditional block, or a single conditional put) gets ConcurrencyConflict and writes
+// nothing; the next one builds on the other process's record.
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, asWorkflowId, ConcurrencyConflict, envelopeEvents } from '@reprise/core';
 import { openLmdbStore } from '../src/index.js';
@@ -60,6 +60,52 @@ it('refuses an append on a cached record another process moved on, and leaves no
     { workflowId: id, timerId: 'theirs', fireAt: 40 },
   ]);
   expect((await store.getSummary(id))?.historyLength).toBe(4);
+  expect((await store.verify()).problems).toEqual([]);
+  await store.close();
+}, 30_000);
+
+it('refuses a one-event append on a cached last seq another process moved on, writing nothing', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path });
+  const id = asWorkflowId('shared-plain');
+  await store.append(
+    id,
+    envelopeEvents(id, 0, 1, [
+      { type: 'WorkflowStarted', workflowType: 't', input: null, runId: asRunId('r'), parentRunId: null },
+    ]),
+    { expectedSeq: 0 },
+  );
+  // Known at seq 2, and the record did not change: the next append is a single conditional put.
+  await store.append(
+    id,
+    envelopeEvents(id, 1, 2, [{ type: 'SignalReceived', signalName: 's', payload: 1 }]),
+    {
+      expectedSeq: 1,
+    },
+  );
+
+  const other = startWorker('timer', path, [id, '2', 'theirs', '40']);
+  await other.waitFor((line) => line === 'appended 3');
+  await other.exited;
+
+  const mine = envelopeEvents(id, 2, 3, [{ type: 'SignalReceived', signalName: 's', payload: 'mine' }]);
+  const conflict = await store.append(id, mine, { expectedSeq: 2 }).catch((error: unknown) => error);
+  expect(conflict).toBeInstanceOf(ConcurrencyConflict);
+  expect(conflict).toMatchObject({ expectedSeq: 2, actualSeq: 3 });
+  const history = await store.readHistory(id);
+  expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'SignalReceived', 'TimerStarted']);
+  expect((await store.getSummary(id))?.historyLength).toBe(3);
+
+  // The next append, at the actual seq, builds on their record (their timer stays).
+  const next = envelopeEvents(id, 3, 4, [{ type: 'SignalReceived', signalName: 's', payload: 'mine' }]);
+  expect(await store.append(id, next, { expectedSeq: 3 })).toEqual({ lastSeq: 4 });
+  expect(
+    await store.append(id, envelopeEvents(id, 4, 5, [{ type: 'WorkflowCompleted', result: null }]), {
+      expectedSeq: 4,
+    }),
+  ).toEqual({ lastSeq: 5 });
+  expect(await store.dueTimers(100)).toEqual([]);
+  expect(await store.getSummary(id)).toMatchObject({ status: 'Completed', historyLength: 5 });
   expect((await store.verify()).problems).toEqual([]);
   await store.close();
 }, 30_000);
