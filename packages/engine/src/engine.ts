@@ -108,6 +108,8 @@ class RunEntry implements SupervisedRun, ExitingRun {
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
   #opening: (Opening & { reject(error: unknown): void }) | undefined;
   #crashes = 0;
+  /** The actor of the current start was told to stop. */
+  #stopRequested = false;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -139,8 +141,12 @@ class RunEntry implements SupervisedRun, ExitingRun {
     });
   }
 
-  async body(abort: AbortSignal): Promise<RunExit> {
-    if (this.#crashes > 0) await this.engine._backoff(this.#crashes);
+  async body(): Promise<RunExit> {
+    this.#stopRequested = false;
+    if (this.#crashes > 0) {
+      await this.engine._backoff(this.#crashes);
+      if (this.#stopRequested) return STOPPED;
+    }
     const run = new Run(
       this.workflowId,
       this.runId,
@@ -159,7 +165,7 @@ class RunEntry implements SupervisedRun, ExitingRun {
       if (run.execution) this.resendSignals = false;
     });
     try {
-      const exit = await run.loop(abort);
+      const exit = await run.loop();
       this.#crashes = 0;
       // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
       if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
@@ -172,6 +178,11 @@ class RunEntry implements SupervisedRun, ExitingRun {
       this.#crashes++;
       throw error;
     }
+  }
+
+  stop(): void {
+    this.#stopRequested = true;
+    this.run?.requestStop();
   }
 
   #abandonUnrecordedStart(error: unknown): RunExit | undefined {

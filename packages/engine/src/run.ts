@@ -171,15 +171,12 @@ export class Run {
   }
 
   /** The run actor's body: replay, then record and apply what arrives until the code ends. */
-  async loop(abort: AbortSignal): Promise<RunExit> {
-    const onAbort = () => this.requestStop();
-    abort.addEventListener('abort', onAbort, { once: true });
+  async loop(): Promise<RunExit> {
     let exit: RunExit | undefined;
     try {
       exit = await this.#loop();
       return exit;
     } finally {
-      abort.removeEventListener('abort', onAbort);
       this.#open = false;
       this.#ready();
       const unrecorded = this.#mailbox.splice(0);

@@ -7,7 +7,7 @@ import {
   supervisor,
   type TraceEvent,
 } from '@reprise/actors';
-import { fromPromise } from 'xstate';
+import type { ActorLogic, EventObject, Snapshot } from 'xstate';
 import type { RunExit } from './run.js';
 
 /** A run as the supervision tree starts it: its loop is built afresh at every (re)start. */
@@ -15,10 +15,64 @@ export interface SupervisedRun {
   readonly key: string;
   readonly workflowType: string;
   /** The loop of this start of the run actor (a restart replays from the history). */
-  body(abort: AbortSignal): Promise<RunExit>;
+  body(): Promise<RunExit>;
+  /** The actor is being stopped (eviction, shutdown, brutal kill): the loop ends after its step. */
+  stop(): void;
   /** The run actor exited normally: the type supervisor's exit message, with the loop's result. */
   exited(exit: RunExit): void;
 }
+
+type RunSnapshot = Snapshot<RunExit> & { readonly input: SupervisedRun | undefined };
+const RUN_ENDED = 'reprise.run.ended';
+const RUN_CRASHED = 'reprise.run.crashed';
+type RunEvent =
+  | { readonly type: typeof RUN_ENDED; readonly exit: RunExit }
+  | { readonly type: typeof RUN_CRASHED; readonly error: unknown }
+  | EventObject;
+
+/**
+ * A run actor's XState logic: XState's promise logic, without the AbortController it makes for
+ * every actor (a run is stopped through {@link SupervisedRun.stop}, and thousands wait at once).
+ */
+const runLogic: ActorLogic<RunSnapshot, RunEvent, SupervisedRun> = {
+  getInitialSnapshot: (_scope, input) => ({ status: 'active', output: undefined, error: undefined, input }),
+  start: (snapshot, { self }) => {
+    if (snapshot.status !== 'active' || !snapshot.input) return;
+    snapshot.input.body().then(
+      (exit) => {
+        if (self.getSnapshot().status === 'active') self.send({ type: RUN_ENDED, exit });
+      },
+      (error: unknown) => {
+        if (self.getSnapshot().status === 'active') self.send({ type: RUN_CRASHED, error });
+      },
+    );
+  },
+  transition: (snapshot, event) => {
+    if (snapshot.status !== 'active') return snapshot;
+    switch (event.type) {
+      case RUN_ENDED:
+        return {
+          status: 'done',
+          output: (event as { exit: RunExit }).exit,
+          error: undefined,
+          input: undefined,
+        };
+      case RUN_CRASHED:
+        return {
+          status: 'error',
+          output: undefined,
+          error: (event as { error: unknown }).error,
+          input: undefined,
+        };
+      case 'xstate.stop':
+        snapshot.input?.stop();
+        return { status: 'stopped', output: undefined, error: undefined, input: undefined };
+      default:
+        return snapshot;
+    }
+  },
+  getPersistedSnapshot: (snapshot) => snapshot,
+};
 
 /** Restart intensity of each workflow type's supervisor: how often engine faults are retried by replay. */
 const RUN_RESTARTS = { intensity: 20, period: 10_000 };
@@ -26,8 +80,8 @@ const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
 
 /**
  * The engine's supervision tree: a root `one_for_one` supervisor with one `simple_one_for_one`
- * supervisor per workflow type, whose dynamic children are the run actors. A run actor is a
- * `fromPromise` actor running the run's loop, `transient`: a normal exit is final and reaches
+ * supervisor per workflow type, whose dynamic children are the run actors. A run actor runs the
+ * run's loop as a promise actor (`runLogic`), `transient`: a normal exit is final and reaches
  * the type supervisor's exit handling; a crash (an engine fault such as a store error) restarts
  * the actor, which replays the run. If a type supervisor exceeds its intensity, the root
  * restarts it empty and `onTypeRestarted` lets the engine bring that type's runs back.
@@ -37,7 +91,6 @@ export class RunSupervision {
   readonly #types = new Map<string, Supervisor>();
   readonly #runs = new Map<Pid, SupervisedRun>();
   readonly #pids = new Map<string, Pid>();
-  readonly #logic = fromPromise<RunExit, SupervisedRun>(({ input, signal }) => input.body(signal));
   #root: Supervisor | undefined;
 
   constructor(
@@ -67,7 +120,7 @@ export class RunSupervision {
                 id: 'run',
                 restart: 'transient',
                 shutdown: 'brutal_kill',
-                start: (run: SupervisedRun) => ({ logic: this.#logic, input: run }),
+                start: (run: SupervisedRun) => ({ logic: runLogic, input: run }),
               },
             ],
             onTrace: (event) => this.#onRunTrace(event),
