@@ -141,12 +141,14 @@ class RunEntry implements SupervisedRun, ExitingRun {
     });
   }
 
-  async body(): Promise<RunExit> {
+  // Written with `then` rather than `await`: a waiting run keeps no suspended frame for it.
+  body(): Promise<RunExit> {
     this.#stopRequested = false;
-    if (this.#crashes > 0) {
-      await this.engine._backoff(this.#crashes);
-      if (this.#stopRequested) return STOPPED;
-    }
+    if (this.#crashes === 0) return this.#startRun();
+    return this.engine._backoff(this.#crashes).then(() => (this.#stopRequested ? STOPPED : this.#startRun()));
+  }
+
+  #startRun(): Promise<RunExit> {
     const run = new Run(
       this.workflowId,
       this.runId,
@@ -164,20 +166,26 @@ class RunEntry implements SupervisedRun, ExitingRun {
     void run.ready.then(() => {
       if (run.execution) this.resendSignals = false;
     });
-    try {
-      const exit = await run.loop();
-      this.#crashes = 0;
-      // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
-      if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
-      // A loop that ended before its first append (stopped at once) leaves the start unrecorded.
-      return (this.#opening && this.#abandonUnrecordedStart(new RunEndedError(this.workflowId))) || exit;
-    } catch (error) {
-      // A start that never got recorded is not restarted: its starter gets the error.
-      const abandoned = this.#abandonUnrecordedStart(error);
-      if (abandoned) return abandoned;
-      this.#crashes++;
-      throw error;
-    }
+    return run.loop().then(
+      (exit) => this.#loopEnded(run, exit),
+      (error: unknown) => this.#loopCrashed(error),
+    );
+  }
+
+  #loopEnded(run: Run, exit: RunExit): RunExit {
+    this.#crashes = 0;
+    // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
+    if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
+    // A loop that ended before its first append (stopped at once) leaves the start unrecorded.
+    return (this.#opening && this.#abandonUnrecordedStart(new RunEndedError(this.workflowId))) || exit;
+  }
+
+  #loopCrashed(error: unknown): RunExit {
+    // A start that never got recorded is not restarted: its starter gets the error.
+    const abandoned = this.#abandonUnrecordedStart(error);
+    if (abandoned) return abandoned;
+    this.#crashes++;
+    throw error;
   }
 
   stop(): void {

@@ -23,6 +23,7 @@ import { terminalEventBody } from './exit-handler.js';
 import type { Recorder } from './recorder.js';
 
 const SETTLED: Promise<void> = Promise.resolve();
+const NO_ACTIVITIES: ReadonlyMap<string, ActivityState> = new Map();
 
 /** The run's loop ended before an input posted to it was recorded; the caller may retry. */
 export class RunEndedError extends Error {
@@ -101,7 +102,8 @@ export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: numb
  * through `post()` and is recorded, in arrival order, before the code sees it.
  */
 export class Run {
-  readonly activities = new Map<string, ActivityState>();
+  /** Activities scheduled and not yet seen to end (made at the first one: many runs have none). */
+  #activityStates: Map<string, ActivityState> | undefined;
   /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
   effects: Promise<void> = SETTLED;
   #execution: WorkflowExecution | undefined;
@@ -116,7 +118,7 @@ export class Run {
   #open = true;
   /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
   #seenSeq = 0;
-  readonly #requestIds = new Set<string>();
+  #requestIds: Set<string> | undefined;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -134,6 +136,21 @@ export class Run {
     private opening: Opening | undefined = undefined,
   ) {
     this.#mailbox = initialMailbox;
+  }
+
+  /** Activities scheduled and not yet seen to end. */
+  get activities(): ReadonlyMap<string, ActivityState> {
+    return this.#activityStates ?? NO_ACTIVITIES;
+  }
+
+  #trackActivity(activityId: string, state: ActivityState): void {
+    this.#activityStates ??= new Map();
+    this.#activityStates.set(activityId, state);
+  }
+
+  #noteRequestId(requestId: string): void {
+    this.#requestIds ??= new Set();
+    this.#requestIds.add(requestId);
   }
 
   /** The live interpreter, once replay has finished. */
@@ -171,20 +188,29 @@ export class Run {
   }
 
   /** The run actor's body: replay, then record and apply what arrives until the code ends. */
-  async loop(): Promise<RunExit> {
-    let exit: RunExit | undefined;
-    try {
-      exit = await this.#loop();
-      return exit;
-    } finally {
-      this.#open = false;
-      this.#ready();
-      const unrecorded = this.#mailbox.splice(0);
-      if (exit?.kind === 'stopped' || exit === undefined) {
-        if (unrecorded.length > 0) this.host.handBack(this, unrecorded);
-      } else {
-        for (const item of unrecorded) item.ack?.reject(new RunEndedError(this.workflowId));
-      }
+  loop(): Promise<RunExit> {
+    // `then` rather than an async frame around `#loop`: a waiting run keeps one frame, not two.
+    return this.#loop().then(
+      (exit) => {
+        this.#close(exit);
+        return exit;
+      },
+      (error: unknown) => {
+        this.#close(undefined);
+        throw error;
+      },
+    );
+  }
+
+  /** After the loop: input not recorded goes back to the workflow, or is refused if the run ended. */
+  #close(exit: RunExit | undefined): void {
+    this.#open = false;
+    this.#ready();
+    const unrecorded = this.#mailbox.splice(0);
+    if (exit?.kind === 'stopped' || exit === undefined) {
+      if (unrecorded.length > 0) this.host.handBack(this, unrecorded);
+    } else {
+      for (const item of unrecorded) item.ack?.reject(new RunEndedError(this.workflowId));
     }
   }
 
@@ -213,7 +239,7 @@ export class Run {
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
-        this.#requestIds.add(event.requestId);
+        this.#noteRequestId(event.requestId);
     }
     this.#resume(segment, replayed.matched, replayed.unmatched);
     const opening = this.opening;
@@ -300,7 +326,7 @@ export class Run {
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {
       if (command.kind === 'ScheduleActivity') {
-        this.activities.set(command.activityId, {
+        this.#trackActivity(command.activityId, {
           activityType: command.activityType,
           options: command.options,
           input: command.input,
@@ -308,7 +334,7 @@ export class Run {
           attemptsEnded: 0,
         });
       }
-      if (command.kind === 'RequestCancelActivity') this.activities.delete(command.activityId);
+      if (command.kind === 'RequestCancelActivity') this.#activityStates?.delete(command.activityId);
       this.host.perform(this, command, events[inputs.length + index] as WorkflowEvent);
     }
     for (const input of inputs) this.#followUp(input);
@@ -322,18 +348,18 @@ export class Run {
       return state === undefined || input.attempt <= state.attemptsEnded;
     }
     if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
-    return this.#requestIds.has(input.requestId);
+    return this.#requestIds?.has(input.requestId) === true;
   }
 
   #noteInput(input: EventBody): void {
     if (input.type === 'SignalReceived' && input.requestId !== undefined)
-      this.#requestIds.add(input.requestId);
-    if (input.type === 'ActivityCompleted') this.activities.delete(input.activityId);
+      this.#noteRequestId(input.requestId);
+    if (input.type === 'ActivityCompleted') this.#activityStates?.delete(input.activityId);
     if (input.type === 'ActivityFailed') {
       const state = this.activities.get(input.activityId);
       if (!state) return;
       if (input.retryAt === undefined) {
-        this.activities.delete(input.activityId);
+        this.#activityStates?.delete(input.activityId);
       } else {
         state.attemptsEnded = input.attempt;
         state.retryAt = input.retryAt;
@@ -376,9 +402,9 @@ export class Run {
     }
     for (const event of segment) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
-        this.#requestIds.add(event.requestId);
+        this.#noteRequestId(event.requestId);
       if (event.type === 'ActivityScheduled' && pendingActivities.has(event.activityId)) {
-        this.activities.set(event.activityId, {
+        this.#trackActivity(event.activityId, {
           activityType: event.activityType,
           input: event.input,
           options: options.get(event.activityId) as ActivityExecutionOptions,
