@@ -26,10 +26,6 @@ export function projectEvents(
   // One copy per batch, edited in place: the previous projection is never changed.
   let summary: Mutable<WorkflowSummary> | undefined = previous.summary ? { ...previous.summary } : undefined;
   let timers: Map<string, number> | undefined;
-  const editTimers = () => {
-    timers ??= new Map(previous.timers);
-    return timers;
-  };
   for (const event of events) {
     if (event.type === 'WorkflowStarted') {
       const started: Mutable<WorkflowSummary> = {
@@ -45,7 +41,7 @@ export function projectEvents(
       };
       if (event.parent) started.parent = event.parent;
       summary = started;
-      editTimers().clear();
+      (timers ??= new Map(previous.timers)).clear();
       continue;
     }
     if (!summary) continue;
@@ -55,7 +51,7 @@ export function projectEvents(
     if (outcome) {
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
-      editTimers().clear();
+      (timers ??= new Map(previous.timers)).clear();
       continue;
     }
     switch (event.type) {
@@ -63,11 +59,11 @@ export function projectEvents(
         summary.searchAttributes = mergeAttributes(summary.searchAttributes, event.searchAttributes);
         break;
       case 'TimerStarted':
-        editTimers().set(event.timerId, event.fireAt);
+        (timers ??= new Map(previous.timers)).set(event.timerId, event.fireAt);
         break;
       case 'TimerFired':
       case 'TimerCancelled':
-        editTimers().delete(event.timerId);
+        (timers ??= new Map(previous.timers)).delete(event.timerId);
         break;
     }
   }
