@@ -18,6 +18,12 @@ export interface WorkflowProjection {
 /** The projection of an empty history. */
 export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
 
+/** The batch's own copy of the timers, made at the first change. */
+const editable = (
+  timers: Map<string, number> | undefined,
+  previous: WorkflowProjection,
+): Map<string, number> => timers ?? new Map(previous.timers);
+
 /** The projection after `events`, which follow whatever `previous` was projected from. */
 export function projectEvents(
   previous: WorkflowProjection,
@@ -41,7 +47,8 @@ export function projectEvents(
       };
       if (event.parent) started.parent = event.parent;
       summary = started;
-      (timers ??= new Map(previous.timers)).clear();
+      timers = editable(timers, previous);
+      timers.clear();
       continue;
     }
     if (!summary) continue;
@@ -51,7 +58,8 @@ export function projectEvents(
     if (outcome) {
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
-      (timers ??= new Map(previous.timers)).clear();
+      timers = editable(timers, previous);
+      timers.clear();
       continue;
     }
     switch (event.type) {
@@ -59,11 +67,13 @@ export function projectEvents(
         summary.searchAttributes = mergeAttributes(summary.searchAttributes, event.searchAttributes);
         break;
       case 'TimerStarted':
-        (timers ??= new Map(previous.timers)).set(event.timerId, event.fireAt);
+        timers = editable(timers, previous);
+        timers.set(event.timerId, event.fireAt);
         break;
       case 'TimerFired':
       case 'TimerCancelled':
-        (timers ??= new Map(previous.timers)).delete(event.timerId);
+        timers = editable(timers, previous);
+        timers.delete(event.timerId);
         break;
     }
   }
