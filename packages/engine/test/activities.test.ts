@@ -177,7 +177,9 @@ describe('activities', () => {
     release();
     await env.advance('1s');
     expect(await handle.result()).toBe('done');
-    expect(seen).toEqual([{ aborted: true, reason: expect.objectContaining({ name: 'StartToCloseTimeout' }) }]);
+    expect(seen).toEqual([
+      { aborted: true, reason: expect.objectContaining({ name: 'StartToCloseTimeout' }) },
+    ]);
     const failed = (await handle.history()).filter((event) => event.type === 'ActivityFailed');
     expect(failed).toEqual([expect.objectContaining({ attempt: 1 })]);
     await env.close();
