@@ -9,7 +9,7 @@ import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
 import { type Databases, EMPTY, negated, type StoredSummary, type WorkflowRecord } from './layout.js';
-import { countKey, diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
+import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
 
 /**
  * A committed workflow record as the append path keeps it: its summary as a projection holds
@@ -34,7 +34,9 @@ export const storedRecord = (known: KnownRecord): WorkflowRecord => ({
 /**
  * What one append writes, computed from the record it builds on: the events' frames, and, when
  * the record's content changes, the next record and the changes to the timer index and (when the
- * row's indexed fields change) to the visibility indexes, their counts and the active set.
+ * row's indexed fields change) to the visibility indexes and the active set. Every write is a
+ * put or a remove of a key the plan names: nothing is read to write it, so any plan can be
+ * issued as one conditional write (`writePlanIfNext`).
  */
 export interface AppendPlan {
   readonly tid: string;
@@ -46,11 +48,7 @@ export interface AppendPlan {
   readonly after: KnownRecord;
   /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
   readonly recordFrame: string | undefined;
-  /**
-   * Whether the visibility row gains, loses or changes an index entry. Such an append also
-   * changes `counts` (read, then written), so it must run inside the write transaction; any
-   * other append is a conditional write on the history's next key alone.
-   */
+  /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
   readonly changesRow: boolean;
   /**
    * Whether the next record holds no object of `events` (every object in its summary was
@@ -141,8 +139,8 @@ const NO_OVERWRITE = { noOverwrite: true } as const;
  * Issues a plan as one conditional write: lmdb-js's writer thread applies all of its writes, or
  * none when the history already has the key `[tid, expectedSeq + 1]`, inside its commit, and
  * resolves whether it did. A single event and an unchanged record is one `put` that fails on an
- * existing key; anything more is an `ifNoExists` block. Counts are not conditional writes: a plan
- * that `changesRow` must be written in a transaction instead.
+ * existing key; anything more (events, record, index entries, active set, timers) is an
+ * `ifNoExists` block.
  */
 export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boolean> {
   const key = [plan.tid, plan.expectedSeq + 1];
@@ -155,7 +153,6 @@ export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boole
 /**
  * Issues every write of a plan. Inside a write transaction they apply at once; inside an
  * `ifNoExists` block they are queued and applied, all or none, by lmdb-js's writer thread.
- * Counts are read here, so a plan that `changesRow` must only be written in a transaction.
  */
 export function writePlan(dbs: Databases, plan: AppendPlan): void {
   const { tid, expectedSeq, frames, before, after } = plan;
@@ -177,22 +174,14 @@ function writeRow(
   const { removed, added } = diffEntries(before ?? null, after ?? null);
   for (const entry of removed) {
     dbs.indexes[entry.index].remove(entryKey(entry, negated((before as StoredSummary).createdAt), tid));
-    bumpCount(dbs, countKey(entry.index, entry.value), -1);
   }
   for (const entry of added) {
     dbs.indexes[entry.index].put(entryKey(entry, negated((after as StoredSummary).createdAt), tid), EMPTY);
-    bumpCount(dbs, countKey(entry.index, entry.value), 1);
   }
   const wasActive = before?.status === 'Running';
   const isActive = after?.status === 'Running';
   if (isActive && !wasActive) dbs.active.put(tid, EMPTY);
   if (wasActive && !isActive) dbs.active.remove(tid);
-}
-
-function bumpCount(dbs: Databases, key: Key, delta: number): void {
-  const count = (dbs.counts.get(key) ?? 0) + delta;
-  if (count > 0) dbs.counts.put(key, count);
-  else dbs.counts.remove(key);
 }
 
 function writeTimers(

@@ -9,7 +9,7 @@ import {
 import { decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
-import { countKey, entryKey, indexEntriesOf } from './visibility-index.js';
+import { entryKey, indexEntriesOf } from './visibility-index.js';
 
 /** What `verify()` found. */
 export interface IntegrityReport {
@@ -36,7 +36,6 @@ export function checkIntegrity(
     if (problems.length < MAX_PROBLEMS) problems.push(text);
   };
   const wantIndexes = new Map<string, Set<string>>(INDEX_NAMES.map((name) => [name, new Set()]));
-  const wantCounts = new Map<string, number>();
   const wantActive = new Set<string>();
   const wantTimers = new Set<string>();
   let workflows = 0;
@@ -74,8 +73,6 @@ export function checkIntegrity(
     if (summary) {
       for (const entry of indexEntriesOf(summary)) {
         wantIndexes.get(entry.index)?.add(JSON.stringify(entryKey(entry, negated(summary.createdAt), tid)));
-        const counted = JSON.stringify(countKey(entry.index, entry.value));
-        wantCounts.set(counted, (wantCounts.get(counted) ?? 0) + 1);
       }
       if (summary.status === 'Running') wantActive.add(tid);
     }
@@ -121,15 +118,6 @@ export function checkIntegrity(
   compare('timers', wantTimers, dbs.timers.getKeys({}));
   for (const name of INDEX_NAMES)
     compare(name, wantIndexes.get(name) ?? new Set(), dbs.indexes[name].getKeys({}));
-  const seenCounts = new Set<string>();
-  for (const { key, value } of dbs.counts.getRange({})) {
-    // lmdb-js reads a one-part array key back as the part itself.
-    const id = JSON.stringify(Array.isArray(key) ? key : [key]);
-    seenCounts.add(id);
-    if (wantCounts.get(id) !== value)
-      problem(`counts ${id} is ${value}, the indexes hold ${wantCounts.get(id) ?? 0}`);
-  }
-  for (const [id, count] of wantCounts) if (!seenCounts.has(id)) problem(`counts lacks ${id} (${count})`);
   return { workflows, events, problems };
 }
 

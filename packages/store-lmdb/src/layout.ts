@@ -24,22 +24,27 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-word` | `[name, word, negCreatedAt, tid]` | empty: a word of a string attribute |
  * | `by-presence` | `[name, negCreatedAt, tid]` | empty: the attribute is set and not null |
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
- * | `counts` | `[index, ...value]` | how many entries an index has under that value |
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
  * anywhere but in its history: it is the seq of the last key of `[tid, *]` (`historyLength`
  * of its row included). The record holds only what changes rarely, so most appends write their
  * events and nothing else. A workflow's seqs only grow and histories are never deleted, so
  * `[tid, n + 1]` being absent while `[tid, n]` was committed means the workflow is still at `n`:
- * appends are conditional writes on that (`append-plan.ts`).
+ * appends are conditional writes on that (`append-plan.ts`). Nothing is kept beside the indexes:
+ * how many rows an index value has is a count of its key range (`visibility-query.ts`), so no
+ * append reads anything to write.
  */
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 3: workflow records hold no last seq (the history's last key is the last seq);
- * format 2 kept it in the record and versioned the record by it; format 1 had no versions.
+ * than misread. 4: no `counts` database (counts are key ranges of the indexes); format 3 kept a
+ * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
+ * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
+
+/** Databases that earlier formats had and this one has not (format 3's `counts`). */
+export const EARLIER_FORMAT_NAMES = ['counts'] as const;
 
 /** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
 export const FORMAT_NAME = 'reprise-lmdb-store';
@@ -75,7 +80,6 @@ export interface Databases {
   readonly workflows: Database<string, Key>;
   readonly active: Database<Buffer, Key>;
   readonly timers: Database<Buffer, Key>;
-  readonly counts: Database<number, Key>;
   readonly indexes: Readonly<Record<IndexName, Database<Buffer, Key>>>;
 }
 
@@ -94,7 +98,6 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     workflows: text('workflows'),
     active: binary('active'),
     timers: binary('timers'),
-    counts: root.openDB<number, Key>('counts', { encoding: 'msgpack' }),
     indexes,
   };
 }

@@ -36,6 +36,7 @@ import {
   AFTER_ALL,
   type Databases,
   describeKey,
+  EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
   headSeq,
@@ -60,7 +61,7 @@ export interface LmdbStore extends WorkflowStore {
   readonly path: string;
   /**
    * Recomputes every workflow's projection from its history and compares it with what the store
-   * keeps beside it (records, active set, timers, every visibility index and count). Reads the
+   * keeps beside it (records, active set, timers, every visibility index). Reads the
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
@@ -140,7 +141,10 @@ function openFailure(path: string, error: unknown): Error {
   return new StoreUnavailableError(path, 'open', message, { cause: error });
 }
 
-/** An environment whose root holds anything but our named databases is not ours. */
+/**
+ * An environment whose root holds anything but our named databases is not ours. Those of earlier
+ * formats pass here, so that the format record says which version it is (`checkFormat`).
+ */
 function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
   const ours = new Set<unknown>([
     'meta',
@@ -148,8 +152,8 @@ function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
     'workflows',
     'active',
     'timers',
-    'counts',
     ...INDEX_NAMES,
+    ...EARLIER_FORMAT_NAMES,
   ]);
   for (const key of root.getKeys({})) {
     if (!ours.has(key)) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
@@ -251,11 +255,10 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   /**
    * Writes an append: as a conditional write when this process knows the committed state at
-   * `expectedSeq` and the row's indexed fields stay as they are (when its condition fails,
-   * another writer moved the workflow on, nothing was written, and the append gets
-   * `ConcurrencyConflict`); else inside the write transaction, which reads the last seq, checks
-   * it (`ConcurrencyConflict` with the actual one) and writes everything, counts included.
-   * Settles the batch once its outcome is known.
+   * `expectedSeq` (when its condition fails, another writer moved the workflow on, nothing was
+   * written, and the append gets `ConcurrencyConflict`); else inside the write transaction, which
+   * reads the last seq and the record, checks the seq (`ConcurrencyConflict` with the actual one)
+   * and writes everything. Settles the batch once its outcome is known.
    */
   #issue(batch: Batch): Promise<AppendResult> {
     const input = batch.input as BatchInput;
@@ -279,10 +282,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   /**
    * The plan of an append that can be one conditional write (see `writePlanIfNext`): this
-   * process knows the committed last seq is `expectedSeq` (and the record there), and the row's
-   * indexed fields stay as they are. The known last seq was committed, so `[tid, expectedSeq]`
-   * exists; seqs only grow, so `[tid, expectedSeq + 1]` being absent when the writer checks
-   * means nobody appended since. `undefined` when the append must run in the write transaction.
+   * process knows the committed last seq is `expectedSeq` and the record there, or `expectedSeq`
+   * is 0 (a first append: no history, no record). The known last seq was committed, so
+   * `[tid, expectedSeq]` exists; seqs only grow, so `[tid, expectedSeq + 1]` being absent when
+   * the writer checks means nobody appended since, and the record is still the known one (for
+   * a first append: `[tid, 1]` absent means no history, so no record). `undefined` when this
+   * process does not know the state at `expectedSeq`: the append runs in the write transaction.
    */
   #conditionalPlan(batch: Batch, input: BatchInput): AppendPlan | undefined {
     const { tid, expectedSeq } = batch;
@@ -290,7 +295,6 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
     const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.frames);
-    if (plan.changesRow) return undefined;
     // The cache keeps the next record: it must hold no object the caller may still change.
     return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.frames);
   }

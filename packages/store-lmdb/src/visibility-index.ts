@@ -14,16 +14,13 @@ import {
 /** One entry a visibility row puts in an index: `[...value, negCreatedAt, tid]`. */
 export interface IndexEntry {
   readonly index: IndexName;
-  /** The parts before the list position: what the entry is counted under in `counts`. */
+  /** The parts before the list position: the key range of the rows with this value. */
   readonly value: readonly KeyPart[];
 }
 
 /** The key of an index entry. */
 export const entryKey = (entry: IndexEntry, negCreatedAt: number, tid: string): Key =>
   asKey([...entry.value, negCreatedAt, tid]);
-
-/** The `counts` key of an index value. */
-export const countKey = (index: IndexName, value: readonly KeyPart[]): Key => asKey([index, ...value]);
 
 /** An attribute name as index keys hold it. */
 export const indexedName = (name: string): string => toKeyTextCut(name, INDEXED_NAME_UNITS);

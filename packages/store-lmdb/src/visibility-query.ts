@@ -12,7 +12,6 @@ import {
   type VisibilityPage,
   type WorkflowSummary,
 } from '@reprise/core';
-import type { Key } from 'lmdb';
 import { fromKeyText, toKeyText } from './key-text.js';
 import {
   AFTER_ALL,
@@ -23,7 +22,7 @@ import {
   type KeyPart,
   negated,
 } from './layout.js';
-import { countKey, indexedName, indexedScalar, indexedString } from './visibility-index.js';
+import { indexedName, indexedScalar, indexedString } from './visibility-index.js';
 
 /**
  * Visibility queries over the indexes of `layout.ts`, returning exactly what `pageOf` returns
@@ -34,7 +33,10 @@ import { countKey, indexedName, indexedScalar, indexedString } from './visibilit
  * - a *stream* is a union of index ranges whose keys end in the list position, so it yields rows
  *   in list order, from the cursor on, and a page stops as soon as it is full. Status and type
  *   (and both together), attribute equality, `in`, `contains` and `exists: true` are streams;
- *   `counts` says how many rows each would yield, and the smallest one drives the page;
+ *   the one with the fewest keys drives the page. Keys are counted in lmdb-js's native code, and
+ *   only up to a cap (`PLAN_COUNT_CAP`, once more up to `PLAN_COUNT_CAP_MAX` when every stream
+ *   has more), so planning stays cheap on large indexes; of streams all over the cap, the first
+ *   drives;
  * - a *range scan* (start or close time, attribute `gt`/`gte`/`lt`/`lte`/`prefix`) yields rows in
  *   value order; it is used only when it turns out small (within a budget of keys), then sorted;
  * - with neither, the `list` index is the stream: every row, in list order.
@@ -70,6 +72,11 @@ interface Candidate {
 /** The most keys a range scan reads before it gives up in favour of a stream. */
 const RANGE_BUDGET = 20_000;
 
+/** Planning counts a stream's keys up to this many (about 0.1 ms in native code)... */
+const PLAN_COUNT_CAP = 4_096;
+/** ...and, when every stream has more, up to this many (about 1 ms). */
+const PLAN_COUNT_CAP_MAX = 32_768;
+
 /** One page of rows matching `filter`, newest workflow first. */
 export function queryPage(source: RowSource, filter?: VisibilityFilter): VisibilityPage {
   const normalized = normalizeFilter(filter);
@@ -83,7 +90,7 @@ export function queryPage(source: RowSource, filter?: VisibilityFilter): Visibil
 /** How many rows match `filter` (its limit ignored). */
 export function countRows(source: RowSource, filter?: VisibilityFilter): number {
   const normalized = normalizeFilter(filter);
-  const counted = countFromCounts(source, normalized);
+  const counted = countFromIndexes(source, normalized);
   if (counted !== undefined) return counted;
   let count = 0;
   visitMatches(source, normalized, Number.POSITIVE_INFINITY, () => count++);
@@ -133,20 +140,23 @@ function candidateOf(index: IndexName, key: readonly KeyPart[]): Candidate {
 /** The candidates of the cheapest plan (see the module comment). */
 function candidatesOf(source: RowSource, filter: NormalizedFilter, want: number): Iterable<Candidate> {
   const { dbs } = source;
-  const count = (part: Part) => dbs.counts.get(countKey(part.index, part.prefix)) ?? 0;
-  const streams: Stream[] = streamsOf(filter).map((parts) => ({
-    parts,
-    estimate: parts.reduce((sum, part) => sum + count(part), 0),
-  }));
-  const all: Stream = {
-    parts: [{ index: 'list', prefix: [] }],
-    estimate: count({ index: 'list', prefix: [] }),
-  };
-  const best = streams.reduce((a, b) => (b.estimate < a.estimate ? b : a), all);
-  if (best.estimate === 0) return [];
   const scans = rangeScansOf(filter);
-  if (scans.length > 0 && best.estimate > want * 4 + 64) {
-    const budget = Math.min(best.estimate, RANGE_BUDGET);
+  // A stream of at most this many rows is read rather than a range scan tried.
+  const small = want * 4 + 64;
+  const cap =
+    scans.length > 0 && Number.isFinite(small) ? Math.max(PLAN_COUNT_CAP, small + 1) : PLAN_COUNT_CAP;
+  const parts = streamsOf(filter);
+  let streams = estimateStreams(dbs, parts, cap);
+  if (streams.length > 1 && streams.every((stream) => stream.estimate >= cap) && cap < PLAN_COUNT_CAP_MAX) {
+    streams = estimateStreams(dbs, parts, PLAN_COUNT_CAP_MAX);
+  }
+  const all: Stream = { parts: [LIST], estimate: entryCount(dbs, 'list') };
+  // The first of the smallest; the whole list only when it is smaller than every stream.
+  const best = [...streams, all].reduce((a, b) => (b.estimate < a.estimate ? b : a));
+  if (best.estimate === 0) return [];
+  if (scans.length > 0 && best.estimate > small) {
+    // A capped estimate says only "more than the cap": the scan may read its whole budget.
+    const budget = best === all || best.estimate < cap ? Math.min(best.estimate, RANGE_BUDGET) : RANGE_BUDGET;
     for (const scan of scans) {
       const found = scan(dbs, budget);
       if (found) return found.sort((a, b) => compareListPosition(positionOf(a), positionOf(b)));
@@ -358,8 +368,42 @@ function dedupeCandidates(candidates: Candidate[]): Candidate[] {
   });
 }
 
-/** `count` answered from `counts` alone, when the filter is only statuses and types. */
-function countFromCounts(source: RowSource, filter: NormalizedFilter): number | undefined {
+const LIST: Part = { index: 'list', prefix: [] };
+
+/** Each stream with its keys counted up to `cap` (an estimate of `cap` means at least `cap`). */
+function estimateStreams(dbs: Databases, streams: readonly (readonly Part[])[], cap: number): Stream[] {
+  return streams.map((parts) => {
+    let estimate = 0;
+    for (const part of parts) {
+      estimate += rangeCount(dbs, part, cap - estimate);
+      if (estimate >= cap) break;
+    }
+    return { parts, estimate };
+  });
+}
+
+/** How many entries a whole index holds: LMDB keeps the number, so this costs no walk. */
+const entryCount = (dbs: Databases, index: IndexName): number =>
+  (dbs.indexes[index].getStats() as { entryCount: number }).entryCount;
+
+/**
+ * How many keys an index has under `part.prefix`, counted by lmdb-js in native code (about 25 ns
+ * a key), exactly or, given a `cap`, up to it: `cap` then means at least `cap`. lmdb-js counts
+ * a whole range whatever its `limit`; its `offset` is walked natively though, so the key `cap`
+ * places after the start, when it is still in the range, says there are at least `cap`.
+ */
+function rangeCount(dbs: Databases, part: Part, cap = Number.POSITIVE_INFINITY): number {
+  if (part.prefix.length === 0) return Math.min(entryCount(dbs, part.index), cap);
+  const db = dbs.indexes[part.index];
+  const range = { start: asKey(part.prefix), end: asKey([...part.prefix, AFTER_ALL]) };
+  if (Number.isFinite(cap)) {
+    for (const _ of db.getKeys({ ...range, offset: cap - 1, limit: 1 })) return cap;
+  }
+  return db.getKeysCount(range);
+}
+
+/** `count` answered by counting index keys alone, when the filter is only statuses and types. */
+function countFromIndexes(source: RowSource, filter: NormalizedFilter): number | undefined {
   if (
     filter.after ||
     filter.searchAttributes.length > 0 ||
@@ -373,16 +417,15 @@ function countFromCounts(source: RowSource, filter: NormalizedFilter): number | 
   const types = filter.workflowTypes && [...filter.workflowTypes];
   if (types?.some((type) => type.length > INDEXED_VALUE_UNITS)) return undefined;
   const statuses = filter.statuses && [...filter.statuses];
-  const get = (key: Key) => source.dbs.counts.get(key) ?? 0;
-  const sum = (keys: Key[]) => keys.reduce<number>((total, key) => total + get(key), 0);
+  const sum = (parts: Part[]) => parts.reduce((total, part) => total + rangeCount(source.dbs, part), 0);
   if (statuses && types) {
     return sum(
       statuses.flatMap((status) =>
-        types.map((type) => countKey('by-status-type', [status, toKeyText(type)])),
+        types.map((type) => ({ index: 'by-status-type' as const, prefix: [status, toKeyText(type)] })),
       ),
     );
   }
-  if (statuses) return sum(statuses.map((status) => countKey('by-status', [status])));
-  if (types) return sum(types.map((type) => countKey('by-type', [toKeyText(type)])));
-  return get(countKey('list', []));
+  if (statuses) return sum(statuses.map((status) => ({ index: 'by-status' as const, prefix: [status] })));
+  if (types) return sum(types.map((type) => ({ index: 'by-type' as const, prefix: [toKeyText(type)] })));
+  return entryCount(source.dbs, 'list');
 }

@@ -1,5 +1,5 @@
-// A store written by another format (a newer one, or format 1 or 2), or a foreign LMDB environment,
-// is refused with StoreFormatError and left byte for byte as it was.
+// A store written by another format (a newer one, or format 1, 2 or 3), or a foreign LMDB
+// environment, is refused with StoreFormatError and left byte for byte as it was.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +55,7 @@ it('refuses a newer format and does not rewrite it', async () => {
 it.each([
   [1, 'workflow records without versions'],
   [2, 'workflow records holding the last seq, versioned by it'],
+  [3, 'a counts database beside the indexes'],
 ])('refuses format %i (%s) instead of misreading it', async (version) => {
   const path = dirs.make();
   await openLmdbStore({ path, noSync: true }).close();
@@ -62,6 +63,8 @@ it.each([
   raw
     .openDB('meta', { encoding: 'binary' })
     .putSync('format', frame(`{"format":"reprise-lmdb-store","version":${version}}`));
+  // Formats 1 to 3 kept a count per index value in a database of their own.
+  raw.openDB('counts', { encoding: 'msgpack' }).putSync(['list'], 1);
   await raw.close();
   const before = readFileSync(join(path, 'data.mdb'));
   const error = (() => {
@@ -72,9 +75,10 @@ it.each([
     }
   })();
   expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 3 });
+  expect(FORMAT_VERSION).toBe(4);
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 4 });
   expect((error as Error).message).toMatch(
-    new RegExp(`format version ${version};.* reads format 3 only and will not rewrite it`),
+    new RegExp(`format version ${version};.* reads format 4 only and will not rewrite it`),
   );
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
