@@ -33,10 +33,10 @@ import { indexedName, indexedScalar, indexedString } from './visibility-index.js
  * - a *stream* is a union of index ranges whose keys end in the list position, so it yields rows
  *   in list order, from the cursor on, and a page stops as soon as it is full. Status and type
  *   (and both together), attribute equality, `in`, `contains` and `exists: true` are streams;
- *   the one with the fewest keys drives the page. Keys are counted in lmdb-js's native code, and
- *   only up to a cap (`PLAN_COUNT_CAP`, once more up to `PLAN_COUNT_CAP_MAX` when every stream
- *   has more), so planning stays cheap on large indexes; of streams all over the cap, the first
- *   drives;
+ *   the one with the fewest keys drives the page (a lone stream drives without being counted).
+ *   Keys are counted in lmdb-js's native code, and only up to a cap (`PLAN_COUNT_CAP`, once more
+ *   up to `PLAN_COUNT_CAP_MAX` when every stream has more), so planning stays cheap on large
+ *   indexes; of streams all over the cap, the first drives;
  * - a *range scan* (start or close time, attribute `gt`/`gte`/`lt`/`lte`/`prefix`) yields rows in
  *   value order; it is used only when it turns out small (within a budget of keys), then sorted;
  * - with neither, the `list` index is the stream: every row, in list order.
@@ -72,7 +72,9 @@ interface Candidate {
 /** The most keys a range scan reads before it gives up in favour of a stream. */
 const RANGE_BUDGET = 20_000;
 
-/** Planning counts a stream's keys up to this many (about 0.1 ms in native code)... */
+/** Planning first looks whether a range has this many keys (a few µs)... */
+const PLAN_COUNT_PROBE = 256;
+/** ...then counts a stream's keys up to this many (about 0.1 ms in native code)... */
 const PLAN_COUNT_CAP = 4_096;
 /** ...and, when every stream has more, up to this many (about 1 ms). */
 const PLAN_COUNT_CAP_MAX = 32_768;
@@ -146,6 +148,9 @@ function candidatesOf(source: RowSource, filter: NormalizedFilter, want: number)
   const cap =
     scans.length > 0 && Number.isFinite(small) ? Math.max(PLAN_COUNT_CAP, small + 1) : PLAN_COUNT_CAP;
   const parts = streamsOf(filter);
+  // One stream and nothing to weigh it against: it drives, whatever its size.
+  if (parts.length === 1 && scans.length === 0) return mergeStream(dbs, parts[0] as Part[], filter.after);
+  if (parts.length === 0 && scans.length === 0) return mergeStream(dbs, [LIST], filter.after);
   let streams = estimateStreams(dbs, parts, cap);
   if (streams.length > 1 && streams.every((stream) => stream.estimate >= cap) && cap < PLAN_COUNT_CAP_MAX) {
     streams = estimateStreams(dbs, parts, PLAN_COUNT_CAP_MAX);
@@ -389,15 +394,20 @@ const entryCount = (dbs: Databases, index: IndexName): number =>
 /**
  * How many keys an index has under `part.prefix`, counted by lmdb-js in native code (about 25 ns
  * a key), exactly or, given a `cap`, up to it: `cap` then means at least `cap`. lmdb-js counts
- * a whole range whatever its `limit`; its `offset` is walked natively though, so the key `cap`
- * places after the start, when it is still in the range, says there are at least `cap`.
+ * a whole range whatever its `limit`; its `offset` is walked natively though (past the range's
+ * end too), so whether the range has an `n`th key costs `n` steps: a small range is found small
+ * by a short probe, and only a larger one is probed at `cap`.
  */
 function rangeCount(dbs: Databases, part: Part, cap = Number.POSITIVE_INFINITY): number {
   if (part.prefix.length === 0) return Math.min(entryCount(dbs, part.index), cap);
   const db = dbs.indexes[part.index];
   const range = { start: asKey(part.prefix), end: asKey([...part.prefix, AFTER_ALL]) };
-  if (Number.isFinite(cap)) {
-    for (const _ of db.getKeys({ ...range, offset: cap - 1, limit: 1 })) return cap;
+  const hasAtLeast = (keys: number) => {
+    for (const _ of db.getKeys({ ...range, offset: keys - 1, limit: 1 })) return true;
+    return false;
+  };
+  if (Number.isFinite(cap) && (cap <= PLAN_COUNT_PROBE || hasAtLeast(PLAN_COUNT_PROBE))) {
+    if (hasAtLeast(cap)) return cap;
   }
   return db.getKeysCount(range);
 }
