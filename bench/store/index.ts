@@ -220,7 +220,7 @@ async function visibility(
   const attribute = Array.from({ length: 60 }, (_, i) => ({
     searchAttributes: { customer: `c${(i * 37) % 500}` },
   }));
-  const result = {
+  const result: Record<string, { p50: number; p99: number; items: number }> = {
     'status + type': await measure(statusType),
     'search attribute': await measure(attribute),
     'status + attribute range': await measure(
@@ -230,8 +230,64 @@ async function visibility(
       })),
     ),
   };
+  // Added with format 4 (counts from the index keys): measured after the lines above.
+  const countTimes = async (name: string, filters: VisibilityFilter[]) => {
+    const times: number[] = [];
+    let total = 0;
+    for (let round = 0; round < 5; round++) {
+      for (const filter of filters) {
+        const start = performance.now();
+        total += await store.count(filter);
+        times.push(performance.now() - start);
+      }
+    }
+    times.sort((a, b) => a - b);
+    result[name] = {
+      p50: percentile(times, 0.5),
+      p99: percentile(times, 0.99),
+      items: Math.round(total / times.length),
+    };
+  };
+  await countTimes('count, all rows', [{}]);
+  await countTimes('count, status', [{ status: 'Running' }, { status: 'Completed' }, { status: 'Failed' }]);
+  await countTimes('count, status + type', statusType);
   await store.close();
   return result;
+}
+
+/** Sequential lifecycles: p50 of a start, an ordinary append and a close, beside a raw put. */
+async function lifecycles(count: number): Promise<Record<string, number>> {
+  const store = openLmdbStore({ path: dir('lifecycles') });
+  const env = rawEnv('raw-lifecycles');
+  const times: Record<string, number[]> = { start: [], activity: [], close: [], 'raw put': [] };
+  const timed = async (name: string, write: () => Promise<unknown>) => {
+    const start = performance.now();
+    await write();
+    times[name]?.push(performance.now() - start);
+  };
+  for (let i = 0; i < count; i++) {
+    const id = asWorkflowId(`life${i}`);
+    const [first, second, third] = [
+      envelopeEvents(id, 0, T0, [started(`life${i}`, 'order', { customer: `c${i % 50}` })]),
+      [activity(`life${i}`, 2)],
+      envelopeEvents(id, 2, T0 + 3, [{ type: 'WorkflowCompleted', result: null }]),
+    ];
+    await timed('start', () => store.append(id, first, { expectedSeq: 0 }));
+    await timed('activity', () => store.append(id, second, { expectedSeq: 1 }));
+    await timed('close', () => store.append(id, third, { expectedSeq: 2 }));
+    await timed('raw put', () => env.put([`life${i}`, 1] as never, eventBytes));
+  }
+  await store.close();
+  await env.close();
+  return Object.fromEntries(
+    Object.entries(times).map(([name, values]) => [
+      name,
+      percentile(
+        [...values].sort((a, b) => a - b),
+        0.5,
+      ),
+    ]),
+  );
 }
 
 async function main(): Promise<void> {
@@ -262,10 +318,24 @@ async function main(): Promise<void> {
   const queries = await visibility(100_000);
   console.log('\n## visibility queries over 100,000 workflows (page of 100, first and next page)');
   for (const [name, { p50, p99, items }] of Object.entries(queries)) {
+    if (name.startsWith('count')) {
+      console.log(
+        `${name.padEnd(26)} p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   (about ${fmt(items)} rows counted, exact)`,
+      );
+      continue;
+    }
     console.log(
       `${name.padEnd(26)} p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   (${items} rows/page; target p99 < 5 ms)`,
     );
   }
+
+  const life = await lifecycles(300);
+  console.log('\n## sequential lifecycles, durable (p50 per append; raw: one put of an event)');
+  console.log(
+    Object.entries(life)
+      .map(([name, ms]) => `${name} ${ms.toFixed(3)} ms`)
+      .join('   '),
+  );
   console.log(`\nran in ${((performance.now() - began) / 1000).toFixed(1)} s`);
 }
 
