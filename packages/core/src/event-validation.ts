@@ -1,8 +1,18 @@
 import { InvalidArgumentError, InvalidEventError } from './errors.js';
-import type { EventType, WorkflowEvent } from './events.js';
+import type { EventType, ParentLink, WorkflowEvent } from './events.js';
 import { encodePayload, type PayloadCheckOptions } from './payload.js';
 
-type FieldKind = 'string' | 'number' | 'boolean' | 'json' | 'object' | 'error' | 'stringOrNull';
+type FieldKind =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'json'
+  | 'object'
+  | 'error'
+  | 'stringOrNull'
+  | 'timeout'
+  | 'parentLink'
+  | 'parentClosePolicy';
 type FieldSpec = FieldKind | `${FieldKind}?`;
 
 /** The fields each variant requires (`?`: may be absent), beyond the envelope and `type`. */
@@ -12,7 +22,7 @@ const eventFields = {
     input: 'json',
     runId: 'string',
     parentRunId: 'stringOrNull',
-    parent: 'object?',
+    parent: 'parentLink?',
     searchAttributes: 'object?',
     executionTimeout: 'number?',
   },
@@ -20,7 +30,7 @@ const eventFields = {
   WorkflowFailed: { error: 'error' },
   WorkflowCancelled: { reason: 'stringOrNull' },
   WorkflowCancelRequested: { reason: 'stringOrNull' },
-  WorkflowTimedOut: { timeout: 'object' },
+  WorkflowTimedOut: { timeout: 'timeout' },
   WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },
   SearchAttributesUpdated: { searchAttributes: 'object' },
   ActivityScheduled: { activityId: 'string', activityType: 'string', input: 'json' },
@@ -39,7 +49,7 @@ const eventFields = {
     childWorkflowId: 'string',
     workflowType: 'string',
     input: 'json',
-    parentClosePolicy: 'string',
+    parentClosePolicy: 'parentClosePolicy',
     searchAttributes: 'object?',
   },
   ChildWorkflowCompleted: { childId: 'string', childWorkflowId: 'string', result: 'json' },
@@ -66,6 +76,16 @@ const eventFields = {
   ScheduleListed: { scheduleId: 'string' },
   ScheduleUnlisted: { scheduleId: 'string' },
 } as const satisfies Record<EventType, Record<string, FieldSpec>>;
+
+const PARENT_CLOSE_POLICIES: ReadonlySet<string> = new Set(['terminate', 'requestCancel', 'abandon']);
+
+/** How an error message names the nested shapes. */
+const KIND_NAMES: Partial<Record<FieldKind, string>> = {
+  timeout: "{ kind: 'execution', afterMs: number }",
+  parentLink: '{ workflowId, runId, childId: string, parentClosePolicy }',
+  parentClosePolicy: "'terminate' | 'requestCancel' | 'abandon'",
+  error: '{ name: string, message: string }',
+};
 
 /** Every event variant's tag. */
 export const EVENT_TYPES = Object.keys(eventFields) as readonly EventType[];
@@ -98,6 +118,28 @@ function fieldMatches(kind: FieldKind, value: unknown): boolean {
       return typeof value === 'object' && value !== null && !Array.isArray(value);
     case 'stringOrNull':
       return value === null || typeof value === 'string';
+    case 'timeout': {
+      const timeout = value as { kind?: unknown; afterMs?: unknown } | null;
+      return (
+        typeof timeout === 'object' &&
+        timeout !== null &&
+        timeout.kind === 'execution' &&
+        fieldMatches('number', timeout.afterMs)
+      );
+    }
+    case 'parentLink': {
+      const link = value as Partial<Record<keyof ParentLink, unknown>> | null;
+      return (
+        typeof link === 'object' &&
+        link !== null &&
+        typeof link.workflowId === 'string' &&
+        typeof link.runId === 'string' &&
+        typeof link.childId === 'string' &&
+        fieldMatches('parentClosePolicy', link.parentClosePolicy)
+      );
+    }
+    case 'parentClosePolicy':
+      return typeof value === 'string' && PARENT_CLOSE_POLICIES.has(value);
     case 'error': {
       const error = value as { name?: unknown; message?: unknown } | null;
       return (
@@ -163,7 +205,7 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
       if (!fieldMatches(kind, value)) {
         throw new InvalidEventError(
           index,
-          `${type}.${field} is ${JSON.stringify(value) ?? 'undefined'}, expected ${kind}`,
+          `${type}.${field} is ${JSON.stringify(value) ?? 'undefined'}, expected ${KIND_NAMES[kind] ?? kind}`,
         );
       }
     }

@@ -269,6 +269,29 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
           () => envelopeEvents(asWorkflowId('other'), 1, T0, [completed()]),
           InvalidEventError,
         ],
+        [
+          'a timeout of the wrong shape',
+          (id) =>
+            envelopeEvents(id, 1, T0, [
+              { type: 'WorkflowTimedOut', timeout: { kind: 'execution', after: 5 } as never },
+            ]),
+          InvalidEventError,
+        ],
+        [
+          'an unknown parent close policy',
+          (id) =>
+            envelopeEvents(id, 1, T0, [
+              {
+                type: 'ChildWorkflowStarted',
+                childId: 'c1',
+                childWorkflowId: asWorkflowId('kid'),
+                workflowType: 'kid',
+                input: null,
+                parentClosePolicy: 'ignore' as never,
+              },
+            ]),
+          InvalidEventError,
+        ],
         ['an empty batch', () => [], InvalidEventError],
         [
           'undefined in a payload',
