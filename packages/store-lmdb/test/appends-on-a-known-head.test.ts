@@ -2,28 +2,14 @@
 // and timer index change only with their content, historyLength is the history's last key, and
 // a reopened store, which knows no last seq, continues where the histories end.
 import { afterAll, expect, it } from '@jest/globals';
-import {
-  asRunId,
-  asWorkflowId,
-  type EventBody,
-  envelopeEvents,
-  projectHistory,
-  type WorkflowId,
-} from '@reprise/core';
+import { asWorkflowId, type EventBody, envelopeEvents, projectHistory, type WorkflowId } from '@reprise/core';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { appendOnLastSeq, started } from './fixtures/last-seq-appends.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('known-head');
 afterAll(() => dirs.removeAll());
 
-const started = (attributes = {}): EventBody => ({
-  type: 'WorkflowStarted',
-  workflowType: 'order',
-  input: null,
-  runId: asRunId('r'),
-  parentRunId: null,
-  searchAttributes: attributes,
-});
 const activity = (n: number): EventBody => ({
   type: 'ActivityScheduled',
   activityId: `a${n}`,
@@ -34,10 +20,7 @@ const activity = (n: number): EventBody => ({
 /** Appends `bodies` one append each (or all in one when `together`), on the store's last seq. */
 async function appendEach(store: LmdbStore, id: WorkflowId, bodies: EventBody[], together = false) {
   const batches = together ? [bodies] : bodies.map((body) => [body]);
-  for (const batch of batches) {
-    const seq = await store.lastSeq(id);
-    await store.append(id, envelopeEvents(id, seq, 1000 + seq, batch), { expectedSeq: seq });
-  }
+  for (const batch of batches) await appendOnLastSeq(store, id, batch, (seq) => 1000 + seq);
 }
 
 async function expectConsistent(store: LmdbStore, id: WorkflowId, length: number): Promise<void> {

@@ -2,8 +2,8 @@
 // (a conditional block, or a single conditional put) gets ConcurrencyConflict and writes
 // nothing; the next one builds on the other process's record.
 import { afterAll, expect, it } from '@jest/globals';
-import { asRunId, asWorkflowId, ConcurrencyConflict, envelopeEvents } from '@reprise/core';
-import { openLmdbStore } from '../src/index.js';
+import { asRunId, asWorkflowId, ConcurrencyConflict, envelopeEvents, type WorkflowId } from '@reprise/core';
+import { type LmdbStore, openLmdbStore } from '../src/index.js';
 import { killWorkers, startWorker } from './child-process.js';
 import { tempDirs } from './temp-dirs.js';
 
@@ -13,10 +13,14 @@ afterAll(() => {
   dirs.removeAll();
 });
 
-it('refuses an append on a cached record another process moved on, and leaves no trace of it', async () => {
+/**
+ * Opens a store on a new directory and writes `id`'s first two events through it, so this
+ * process knows the record at seq 2 (it wrote it); then another process appends a timer
+ * 'theirs' (fireAt 40) at seq 3. Returns the store, whose cached last seq is now stale.
+ */
+async function movedOnByAnotherProcess(id: WorkflowId): Promise<LmdbStore> {
   const path = dirs.make();
   const store = openLmdbStore({ path });
-  const id = asWorkflowId('shared');
   await store.append(
     id,
     envelopeEvents(id, 0, 1, [
@@ -24,18 +28,21 @@ it('refuses an append on a cached record another process moved on, and leaves no
     ]),
     { expectedSeq: 0 },
   );
-  // This process now knows the record at seq 2 (it wrote it).
   await store.append(
     id,
     envelopeEvents(id, 1, 2, [{ type: 'SignalReceived', signalName: 's', payload: 1 }]),
-    {
-      expectedSeq: 1,
-    },
+    { expectedSeq: 1 },
   );
 
   const other = startWorker('timer', path, [id, '2', 'theirs', '40']);
   await other.waitFor((line) => line === 'appended 3');
   await other.exited;
+  return store;
+}
+
+it('refuses an append on a cached record another process moved on, and leaves no trace of it', async () => {
+  const id = asWorkflowId('shared');
+  const store = await movedOnByAnotherProcess(id);
 
   const mine = envelopeEvents(id, 2, 3, [{ type: 'TimerStarted', timerId: 'mine', fireAt: 30 }]);
   const conflict = await store.append(id, mine, { expectedSeq: 2 }).catch((error: unknown) => error);
@@ -65,29 +72,10 @@ it('refuses an append on a cached record another process moved on, and leaves no
 }, 30_000);
 
 it('refuses a one-event append on a cached last seq another process moved on, writing nothing', async () => {
-  const path = dirs.make();
-  const store = openLmdbStore({ path });
   const id = asWorkflowId('shared-plain');
-  await store.append(
-    id,
-    envelopeEvents(id, 0, 1, [
-      { type: 'WorkflowStarted', workflowType: 't', input: null, runId: asRunId('r'), parentRunId: null },
-    ]),
-    { expectedSeq: 0 },
-  );
+  const store = await movedOnByAnotherProcess(id);
+
   // Known at seq 2, and the record did not change: the next append is a single conditional put.
-  await store.append(
-    id,
-    envelopeEvents(id, 1, 2, [{ type: 'SignalReceived', signalName: 's', payload: 1 }]),
-    {
-      expectedSeq: 1,
-    },
-  );
-
-  const other = startWorker('timer', path, [id, '2', 'theirs', '40']);
-  await other.waitFor((line) => line === 'appended 3');
-  await other.exited;
-
   const mine = envelopeEvents(id, 2, 3, [{ type: 'SignalReceived', signalName: 's', payload: 'mine' }]);
   const conflict = await store.append(id, mine, { expectedSeq: 2 }).catch((error: unknown) => error);
   expect(conflict).toBeInstanceOf(ConcurrencyConflict);

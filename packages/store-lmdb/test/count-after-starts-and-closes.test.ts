@@ -16,21 +16,11 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { random } from './fixtures/random.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('count');
 afterAll(() => dirs.removeAll());
-
-/** A small deterministic generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 const T0 = 1_700_000_000_000;
 const TYPES = ['order', 'invoice', 'ship'];

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, expect, it } from '@jest/globals';
 import { StoreFormatError } from '@reprise/core';
-import { open } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
 import { FORMAT_VERSION, openLmdbStore } from '../src/index.js';
 import { tempDirs } from './temp-dirs.js';
 
@@ -14,6 +14,28 @@ const dirs = tempDirs('format');
 afterAll(() => dirs.removeAll());
 
 const frame = (json: string) => crc32(json).toString(16).padStart(8, '0') + json;
+
+/**
+ * Creates a store at `path`, then, through a raw environment, replaces its format record with
+ * `json` and lets `alsoWrite` write what else that format kept.
+ */
+async function storeWithFormat(path: string, json: string, alsoWrite?: (raw: RootDatabase) => void) {
+  await openLmdbStore({ path, noSync: true }).close();
+  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
+  raw.openDB('meta', { encoding: 'binary' }).putSync('format', frame(json));
+  alsoWrite?.(raw);
+  await raw.close();
+}
+
+/** What opening the store at `path` throws (undefined if it opens). */
+function openingError(path: string): unknown {
+  try {
+    openLmdbStore({ path, noSync: true });
+  } catch (caught) {
+    return caught;
+  }
+  return undefined;
+}
 
 it('writes the format record on creation and opens it again', async () => {
   const path = dirs.make();
@@ -31,21 +53,10 @@ it('writes the format record on creation and opens it again', async () => {
 
 it('refuses a newer format and does not rewrite it', async () => {
   const path = dirs.make();
-  await openLmdbStore({ path, noSync: true }).close();
-  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
-  raw
-    .openDB('meta', { encoding: 'binary' })
-    .putSync('format', frame('{"format":"reprise-lmdb-store","version":99}'));
-  await raw.close();
+  await storeWithFormat(path, '{"format":"reprise-lmdb-store","version":99}');
   const before = readFileSync(join(path, 'data.mdb'));
 
-  const error = (() => {
-    try {
-      openLmdbStore({ path, noSync: true });
-    } catch (caught) {
-      return caught;
-    }
-  })();
+  const error = openingError(path);
   expect(error).toBeInstanceOf(StoreFormatError);
   expect(error).toMatchObject({ code: 'store_format_unsupported', found: 99, supported: FORMAT_VERSION });
   expect((error as Error).message).toMatch(/format version 99.*will not rewrite/);
@@ -58,22 +69,12 @@ it.each([
   [3, 'a counts database beside the indexes'],
 ])('refuses format %i (%s) instead of misreading it', async (version) => {
   const path = dirs.make();
-  await openLmdbStore({ path, noSync: true }).close();
-  const raw = open({ path, encoding: 'binary', maxDbs: 32 });
-  raw
-    .openDB('meta', { encoding: 'binary' })
-    .putSync('format', frame(`{"format":"reprise-lmdb-store","version":${version}}`));
-  // Formats 1 to 3 kept a count per index value in a database of their own.
-  raw.openDB('counts', { encoding: 'msgpack' }).putSync(['list'], 1);
-  await raw.close();
+  await storeWithFormat(path, `{"format":"reprise-lmdb-store","version":${version}}`, (raw) => {
+    // Formats 1 to 3 kept a count per index value in a database of their own.
+    raw.openDB('counts', { encoding: 'msgpack' }).putSync(['list'], 1);
+  });
   const before = readFileSync(join(path, 'data.mdb'));
-  const error = (() => {
-    try {
-      openLmdbStore({ path, noSync: true });
-    } catch (caught) {
-      return caught;
-    }
-  })();
+  const error = openingError(path);
   expect(error).toBeInstanceOf(StoreFormatError);
   expect(FORMAT_VERSION).toBe(4);
   expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 4 });

@@ -3,38 +3,18 @@
 // workflow whose last seq this process does not know (after a reopen) goes through the
 // transaction once, then its appends are conditional again.
 import { afterAll, expect, it, jest } from '@jest/globals';
-import {
-  asRunId,
-  asWorkflowId,
-  type EventBody,
-  envelopeEvents,
-  projectHistory,
-  type WorkflowId,
-} from '@reprise/core';
+import { asWorkflowId, envelopeEvents, projectHistory, type WorkflowId } from '@reprise/core';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { appendOnLastSeq, started } from './fixtures/last-seq-appends.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('no-transaction');
 afterAll(() => dirs.removeAll());
 
-const started = (customer: string): EventBody => ({
-  type: 'WorkflowStarted',
-  workflowType: 'order',
-  input: null,
-  runId: asRunId('r'),
-  parentRunId: null,
-  searchAttributes: { customer },
-});
-
 /** Counts the nested transactions the store opens (the path of appends it cannot plan). */
 function countTransactions(store: LmdbStore) {
   const { root } = (store as unknown as { dbs: { root: { childTransaction: () => unknown } } }).dbs;
   return jest.spyOn(root, 'childTransaction');
-}
-
-async function append(store: LmdbStore, id: WorkflowId, bodies: EventBody[], at: number) {
-  const seq = await store.lastSeq(id);
-  return store.append(id, envelopeEvents(id, seq, at, bodies), { expectedSeq: seq });
 }
 
 async function activeIds(store: LmdbStore): Promise<string[]> {
@@ -51,7 +31,12 @@ it('writes starts and closes as conditional writes that change indexes, active s
   // First appends, issued together: a start, with a timer in the same batch.
   await Promise.all(
     ids.map((id, index) =>
-      append(store, id, [started('ada'), { type: 'TimerStarted', timerId: 't', fireAt: 10 + index }], 1),
+      appendOnLastSeq(
+        store,
+        id,
+        [started({ customer: 'ada' }), { type: 'TimerStarted', timerId: 't', fireAt: 10 + index }],
+        1,
+      ),
     ),
   );
   expect(await store.count({ status: 'Running' })).toBe(3);
@@ -60,14 +45,14 @@ it('writes starts and closes as conditional writes that change indexes, active s
   expect((await store.dueTimers(100)).map((timer) => timer.workflowId)).toEqual(ids);
 
   // A search attribute change, then closes of two of them (one with its timer pending).
-  await append(
+  await appendOnLastSeq(
     store,
     ids[0] as WorkflowId,
     [{ type: 'SearchAttributesUpdated', searchAttributes: { customer: 'bob' } }],
     2,
   );
-  await append(store, ids[0] as WorkflowId, [{ type: 'WorkflowCompleted', result: 1 }], 3);
-  await append(
+  await appendOnLastSeq(store, ids[0] as WorkflowId, [{ type: 'WorkflowCompleted', result: 1 }], 3);
+  await appendOnLastSeq(
     store,
     ids[1] as WorkflowId,
     [
@@ -100,17 +85,17 @@ it('takes the transaction for a last seq it does not know (after a reopen), once
   const path = dirs.make();
   const id = asWorkflowId('reopened');
   let store = openLmdbStore({ path, noSync: true });
-  await append(store, id, [started('ada')], 1);
-  await append(store, id, [{ type: 'TimerStarted', timerId: 't', fireAt: 5 }], 2);
+  await appendOnLastSeq(store, id, [started({ customer: 'ada' })], 1);
+  await appendOnLastSeq(store, id, [{ type: 'TimerStarted', timerId: 't', fireAt: 5 }], 2);
   await store.close();
 
   store = openLmdbStore({ path, noSync: true });
   const transactions = countTransactions(store);
   // Unknown here: the transaction reads the last seq and the record, and checks them.
-  await append(store, id, [{ type: 'SignalReceived', signalName: 's', payload: 1 }], 3);
+  await appendOnLastSeq(store, id, [{ type: 'SignalReceived', signalName: 's', payload: 1 }], 3);
   expect(transactions).toHaveBeenCalledTimes(1);
   // Known from then on: the close is a conditional write.
-  await append(store, id, [{ type: 'WorkflowCancelled', reason: null }], 4);
+  await appendOnLastSeq(store, id, [{ type: 'WorkflowCancelled', reason: null }], 4);
   expect(transactions).toHaveBeenCalledTimes(1);
   expect(await store.count({ status: 'Cancelled' })).toBe(1);
   expect(await store.count({ status: 'Running' })).toBe(0);
@@ -124,7 +109,7 @@ it('takes the transaction for a last seq it does not know (after a reopen), once
     code: 'concurrency_conflict',
     actualSeq: 4,
   });
-  await append(store, id, [{ type: 'SignalReceived', signalName: 's', payload: 3 }], 6);
+  await appendOnLastSeq(store, id, [{ type: 'SignalReceived', signalName: 's', payload: 3 }], 6);
   expect(transactions).toHaveBeenCalledTimes(3);
   expect(await store.lastSeq(id)).toBe(5);
   expect((await store.verify()).problems).toEqual([]);
