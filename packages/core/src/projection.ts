@@ -18,6 +18,24 @@ export interface WorkflowProjection {
 /** The projection of an empty history. */
 export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
 
+/** The event types `projectEvents` reads beyond their seq; every other event moves only `historyLength`. */
+const PROJECTED_TYPES: ReadonlySet<string> = new Set([
+  'WorkflowStarted',
+  'WorkflowCompleted',
+  'WorkflowFailed',
+  'WorkflowCancelled',
+  'WorkflowTimedOut',
+  'WorkflowContinuedAsNew',
+  'SearchAttributesUpdated',
+  'TimerStarted',
+  'TimerFired',
+  'TimerCancelled',
+]);
+
+/** Whether `events` change a projection in nothing but its summary's `historyLength`. */
+export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
+  events.every((event) => !PROJECTED_TYPES.has(event.type));
+
 /** The batch's own copy of the timers, made at the first change. */
 const editable = (
   timers: Map<string, number> | undefined,

@@ -1,5 +1,6 @@
 import {
   EMPTY_PROJECTION,
+  movesOnlyHistoryLength,
   projectEvents,
   type WorkflowEvent,
   type WorkflowProjection,
@@ -65,6 +66,7 @@ export function planAppend(
   events: readonly WorkflowEvent[],
   frames: readonly string[],
 ): AppendPlan {
+  if (before && movesOnlyHistoryLength(events)) return unchangedRecord(tid, before, expectedSeq, frames);
   // projectEvents copies what it changes: `before` stays as it was.
   const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;
@@ -73,16 +75,7 @@ export function planAppend(
       ? summaryBefore === undefined
       : summaryBefore !== undefined && sameButLength(summaryBefore, next.summary);
   if (before && sameSummary && next.timers === before.timers) {
-    return {
-      tid,
-      before,
-      expectedSeq,
-      frames,
-      after: before,
-      recordFrame: undefined,
-      changesRow: false,
-      ownsObjects: true,
-    };
+    return unchangedRecord(tid, before, expectedSeq, frames);
   }
   const after: KnownRecord = before && sameSummary ? { summary: summaryBefore, timers: next.timers } : next;
   return {
@@ -94,6 +87,25 @@ export function planAppend(
     recordFrame: encodeFrame(JSON.stringify(storedRecord(after))),
     changesRow: !sameRow(summaryBefore, after.summary),
     ownsObjects: ownsObjects(summaryBefore, after.summary),
+  };
+}
+
+/** The plan of an append that leaves the record as it is: its events' frames alone. */
+function unchangedRecord(
+  tid: string,
+  before: KnownRecord,
+  expectedSeq: number,
+  frames: readonly string[],
+): AppendPlan {
+  return {
+    tid,
+    before,
+    expectedSeq,
+    frames,
+    after: before,
+    recordFrame: undefined,
+    changesRow: false,
+    ownsObjects: true,
   };
 }
 

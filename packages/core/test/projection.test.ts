@@ -1,0 +1,48 @@
+import { movesOnlyHistoryLength, projectEvents, projectHistory } from '@reprise/core';
+import { historyArbitrary } from '@reprise/testkit';
+import fc from 'fast-check';
+
+describe('movesOnlyHistoryLength', () => {
+  it('a batch it passes changes a projection in nothing but historyLength', () => {
+    fc.assert(
+      fc.property(
+        historyArbitrary({ maxRuns: 3, maxSteps: 8 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 4 }),
+        (generated, cut, size) => {
+          const history = generated.events;
+          const from = cut % history.length;
+          const batch = history.slice(from, from + size);
+          const before = projectHistory(history.slice(0, from));
+          const after = projectEvents(before, batch);
+          const lastSeq = (batch.at(-1) as (typeof batch)[number]).seq;
+          const unchanged =
+            after.timers.size === before.timers.size &&
+            [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt) &&
+            JSON.stringify(after.summary) ===
+              JSON.stringify(before.summary && { ...before.summary, historyLength: lastSeq });
+          // A batch the predicate stops may change the projection or not; one it passes must not.
+          return !movesOnlyHistoryLength(batch) || unchanged;
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('stops every batch that starts, closes, upserts attributes or touches a timer', () => {
+    const at = { workflowId: 'w' as never, seq: 2, recordedAt: 1 };
+    expect(
+      movesOnlyHistoryLength([
+        { ...at, type: 'ActivityScheduled', activityId: '1', activityType: 'a', input: null },
+      ]),
+    ).toBe(true);
+    for (const event of [
+      { ...at, type: 'TimerStarted', timerId: 't', fireAt: 5 },
+      { ...at, type: 'TimerFired', timerId: 't' },
+      { ...at, type: 'WorkflowCompleted', result: null },
+      { ...at, type: 'SearchAttributesUpdated', searchAttributes: {} },
+    ] as const) {
+      expect(movesOnlyHistoryLength([event as never])).toBe(false);
+    }
+  });
+});
