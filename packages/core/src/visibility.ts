@@ -205,7 +205,10 @@ const isOperatorObject = (predicate: SearchAttributePredicate): predicate is Pre
   typeof predicate === 'object' && predicate !== null && !Array.isArray(predicate);
 
 /** Whether a summary satisfies every condition of a filter (the cursor and limit aside). */
-export function matchesFilter(summary: WorkflowSummary, filter: NormalizedFilter): boolean {
+export function matchesFilter(
+  summary: Omit<WorkflowSummary, 'historyLength'>,
+  filter: NormalizedFilter,
+): boolean {
   if (filter.statuses && !filter.statuses.has(summary.status)) return false;
   if (filter.workflowTypes && !filter.workflowTypes.has(summary.workflowType)) return false;
   if (filter.startedAfter !== undefined && !(summary.startedAt > filter.startedAfter)) return false;

@@ -502,13 +502,17 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     return this.#closing;
   }
 
-  summaryOf(tid: string, via: () => string): WorkflowSummary {
+  summaryOf(tid: string, via: () => string): StoredSummary {
     const summary = this.#readRecord(tid)?.summary;
     if (!summary)
       throw new StoreCorruption(
         via(),
         `points at workflow ${JSON.stringify(fromKeyText(tid))}, which has no row`,
       );
+    return summary;
+  }
+
+  rowOf(tid: string, summary: StoredSummary): WorkflowSummary {
     return withLength(summary, headSeq(this.dbs.history, tid));
   }
 

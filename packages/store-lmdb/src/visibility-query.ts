@@ -21,6 +21,7 @@ import {
   type IndexName,
   type KeyPart,
   negated,
+  type StoredSummary,
 } from './layout.js';
 import { indexedName, indexedScalar, indexedString } from './visibility-index.js';
 
@@ -47,8 +48,13 @@ import { indexedName, indexedScalar, indexedString } from './visibility-index.js
 /** Where rows come from: the databases and a reader of summaries that reports corruption. */
 export interface RowSource {
   readonly dbs: Databases;
-  /** The summary of the workflow with key form `tid`; `via` names the index entry that led there. */
-  summaryOf(tid: string, via: () => string): WorkflowSummary;
+  /**
+   * The stored summary of the workflow with key form `tid` (all but `historyLength`); `via` names
+   * the index entry that led there.
+   */
+  summaryOf(tid: string, via: () => string): StoredSummary;
+  /** The summary as a row: with `historyLength`, read for the rows a page returns only. */
+  rowOf(tid: string, summary: StoredSummary): WorkflowSummary;
 }
 
 interface Part {
@@ -82,9 +88,9 @@ const PLAN_COUNT_CAP_MAX = 32_768;
 /** One page of rows matching `filter`, newest workflow first. */
 export function queryPage(source: RowSource, filter?: VisibilityFilter): VisibilityPage {
   const normalized = normalizeFilter(filter);
-  const matching: WorkflowSummary[] = [];
-  visitMatches(source, normalized, normalized.limit + 1, (row) => matching.push(row));
-  const items = matching.slice(0, normalized.limit);
+  const matching: [string, StoredSummary][] = [];
+  visitMatches(source, normalized, normalized.limit + 1, (tid, row) => matching.push([tid, row]));
+  const items = matching.slice(0, normalized.limit).map(([tid, row]) => source.rowOf(tid, row));
   const last = items[items.length - 1];
   return matching.length > normalized.limit && last ? { items, cursor: encodeCursor(last) } : { items };
 }
@@ -103,7 +109,7 @@ function visitMatches(
   source: RowSource,
   filter: NormalizedFilter,
   want: number,
-  onMatch: (row: WorkflowSummary) => void,
+  onMatch: (tid: string, row: StoredSummary) => void,
 ): void {
   let found = 0;
   const after = filter.after;
@@ -118,7 +124,7 @@ function visitMatches(
       );
     }
     if (!matchesFilter(row, filter)) continue;
-    onMatch(row);
+    onMatch(candidate.tid, row);
     if (++found >= want) return;
   }
 }
