@@ -139,6 +139,9 @@ export const negated = (createdAt: number): number => 0 - createdAt;
 /** The end of every key range that starts with `prefix` (numbers sort before strings). */
 export const AFTER_ALL = Number.POSITIVE_INFINITY;
 
+/** Above every seq (seqs are safe integers from 1). */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
 /** How a key is named in errors: the database, then the key as JSON. */
 export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;
 
@@ -147,7 +150,9 @@ export const describeKey = (database: string, key: Key): string => `${database} 
  * has none. Inside a write transaction, what that transaction sees.
  */
 export function headSeq(history: Database<string, Key>, tid: string): number {
-  for (const key of history.getKeys({ start: [tid, AFTER_ALL], end: [tid, 0], reverse: true, limit: 1 })) {
+  // A finite bound: with `Infinity` in the start key, a loop of these reads left garbage that
+  // survived young-generation collections (scavenges of about 11 ms instead of 2, measured).
+  for (const key of history.getKeys({ start: [tid, MAX_SEQ], end: [tid, 0], reverse: true, limit: 1 })) {
     return (key as KeyPart[])[1] as number;
   }
   return 0;
