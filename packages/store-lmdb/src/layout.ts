@@ -146,6 +146,27 @@ const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;
 
 /**
+ * The length of a workflow's history, found by probing keys: a history holds every seq from 1 to
+ * its last (appends check it; `verify()` reports a store where it does not hold), so the length
+ * is the largest `n` with `[tid, n]` present: doubling, then halving, about 2 log2(n) lookups.
+ * For rows read in bulk (queries, summaries): unlike a range read, a lookup leaves no garbage
+ * that survives young-generation collections, which made query p99 5 to 9 ms instead of about 1.
+ * Writes use {@link headSeq}, which reads the last key itself.
+ */
+export function historyLength(history: Database<string, Key>, tid: string): number {
+  if (!history.doesExist([tid, 1])) return 0;
+  let present = 1;
+  while (history.doesExist([tid, present * 2])) present *= 2;
+  let absent = present * 2;
+  while (absent - present > 1) {
+    const middle = Math.floor((present + absent) / 2);
+    if (history.doesExist([tid, middle])) present = middle;
+    else absent = middle;
+  }
+  return present;
+}
+
+/**
  * The last seq of the workflow with key form `tid`: the seq of its history's last key, 0 when it
  * has none. Inside a write transaction, what that transaction sees.
  */

@@ -40,6 +40,7 @@ import {
   FORMAT_NAME,
   FORMAT_VERSION,
   headSeq,
+  historyLength,
   INDEX_NAMES,
   type KeyPart,
   MAX_DBS,
@@ -472,7 +473,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     this.#assertOpen('getSummary');
     const tid = workflowKey(workflowId);
     const summary = this.#readRecord(tid)?.summary;
-    return summary ? withLength(summary, headSeq(this.dbs.history, tid)) : undefined;
+    return summary ? withLength(summary, historyLength(this.dbs.history, tid)) : undefined;
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
@@ -513,7 +514,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   rowOf(tid: string, summary: StoredSummary): WorkflowSummary {
-    return withLength(summary, headSeq(this.dbs.history, tid));
+    return withLength(summary, historyLength(this.dbs.history, tid));
   }
 
   /**
