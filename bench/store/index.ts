@@ -324,8 +324,10 @@ async function main(): Promise<void> {
       );
       continue;
     }
+    // The issue's targets are the status + type and the search-attribute pages.
+    const target = name === 'status + type' || name === 'search attribute' ? '; target p99 < 5 ms' : '';
     console.log(
-      `${name.padEnd(26)} p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   (${items} rows/page; target p99 < 5 ms)`,
+      `${name.padEnd(26)} p50 ${p50.toFixed(2)} ms   p99 ${p99.toFixed(2)} ms   (${items} rows/page${target})`,
     );
   }
 
