@@ -385,6 +385,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw new InvalidArgumentError('fromSeq', `${JSON.stringify(fromSeq)} must be a positive integer`);
     }
     const tid = workflowKey(workflowId);
+    // A workflow never written (what every start asks first) has neither a first event nor a
+    // record: two lookups instead of a range read, which leaves garbage that outlives scavenges.
+    if (fromSeq === 1 && !this.dbs.history.doesExist([tid, 1]) && !this.dbs.workflows.doesExist(tid)) {
+      return [];
+    }
     const bodies: string[] = [];
     let expected = fromSeq;
     for (const { key, value } of this.dbs.history.getRange({

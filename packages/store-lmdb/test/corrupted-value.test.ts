@@ -5,7 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, asWorkflowId, envelopeEvents, StoreCorruption, type WorkflowId } from '@reprise/core';
+import { type Key, open } from 'lmdb';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { toKeyText } from '../src/key-text.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('corrupted');
@@ -98,5 +100,25 @@ it('names a damaged workflow record and refuses to append on top of it', async (
   expect(await reopened.lastSeq(other)).toBe(2);
   const more = envelopeEvents(other, 2, 2, [{ type: 'WorkflowCompleted', result: 1 }]);
   expect(await reopened.append(other, more, { expectedSeq: 2 })).toEqual({ lastSeq: 3 });
+  await reopened.close();
+});
+
+it('names a history whose first event is gone, though its record is there', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path, noSync: true });
+  const victim = asWorkflowId('first-gone');
+  await seed(store, victim, 'MARKER-first-gone');
+  await store.close();
+
+  // The first event removed behind the store's back, through lmdb-js itself.
+  const raw = open({ path });
+  await raw.openDB<string, Key>('history', { encoding: 'string' }).remove([toKeyText(victim), 1]);
+  await raw.close();
+
+  const reopened = openLmdbStore({ path, noSync: true });
+  const error = await reopened.readHistory(victim).catch((caught: unknown) => caught);
+  expect(error).toMatchObject({ code: 'store_corruption', key: 'history ["first-gone",1]' });
+  // A workflow never written is no corruption: its history is empty.
+  expect(await reopened.readHistory(asWorkflowId('never-written'))).toEqual([]);
   await reopened.close();
 });
