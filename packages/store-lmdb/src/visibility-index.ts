@@ -51,9 +51,10 @@ export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {
     { index: 'by-start', value: [summary.startedAt] },
   ];
   if (summary.closedAt !== undefined) entries.push({ index: 'by-close', value: [summary.closedAt] });
-  for (const [name, value] of Object.entries(summary.searchAttributes)) {
-    attributeEntries(indexedName(name), value, entries);
-  }
+  const attributes = Object.entries(summary.searchAttributes);
+  // The entries above are distinct by construction; only attributes can repeat one.
+  if (attributes.length === 0) return entries;
+  for (const [name, value] of attributes) attributeEntries(indexedName(name), value, entries);
   return dedupe(entries);
 }
 
