@@ -49,6 +49,7 @@ import { ActivityExecutor, type ActivityTask } from './activity-executor.js';
 import { type ExitContext, type ExitingRun, handleRunExit, successorStarted } from './exit-handler.js';
 import {
   type CancelResult,
+  describeSummary,
   type HandleOperations,
   type SignalOptions,
   type WorkflowDescription,
@@ -475,15 +476,7 @@ export class Engine implements HandleOperations {
     const execution =
       run?.open && !run.stopping && entry && this.#supervision.has(entry) ? run.execution : undefined;
     const description: WorkflowDescription = {
-      workflowId,
-      runId: summary.runId,
-      workflowType: summary.workflowType,
-      status: summary.status,
-      startedAt: summary.startedAt,
-      ...(summary.closedAt === undefined ? {} : { closedAt: summary.closedAt }),
-      historyLength: summary.historyLength,
-      searchAttributes: summary.searchAttributes,
-      parentRunId: summary.parentRunId,
+      ...describeSummary(summary),
       pendingActivities: run
         ? [...run.activities].map(([activityId, state]) => ({
             activityId,
@@ -958,8 +951,7 @@ export class Engine implements HandleOperations {
           this.#deliver(run.workflowId, run.runId, { type: 'TimerFired', timerId }),
         ),
       // In the run's effect order: a recorded child must be started before a signal to it.
-      resumeChild: (run, childId, childWorkflowId) =>
-        this.#inOrder(run, () => this.#resumeChild(run, childId, childWorkflowId)),
+      resumeChild: (run, started) => this.#inOrder(run, () => this.#resumeChild(run, started)),
       sendSignal: (run, event) => this.#sendSignal(run, event),
       handBack: (run, items) => {
         const entry = this.#entries.get(run.workflowId);
@@ -1088,7 +1080,8 @@ export class Engine implements HandleOperations {
   }
 
   /** After a parent's replay: start a child that never started, or hand over an outcome it missed. */
-  async #resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): Promise<void> {
+  async #resumeChild(run: Run, recorded: EventOf<'ChildWorkflowStarted'>): Promise<void> {
+    const { childId, childWorkflowId } = recorded;
     const history = await this.#store.readHistory(childWorkflowId);
     const childStart = history.find(
       (event): event is EventOf<'WorkflowStarted'> =>
@@ -1097,13 +1090,7 @@ export class Engine implements HandleOperations {
         event.parent.childId === childId,
     );
     if (!childStart) {
-      const recorded = (await this.#store.readHistory(run.workflowId)).find(
-        (event): event is EventOf<'ChildWorkflowStarted'> =>
-          event.type === 'ChildWorkflowStarted' &&
-          event.childId === childId &&
-          event.childWorkflowId === childWorkflowId,
-      );
-      if (recorded) await this.#startChild(run.workflowId, run.runId, recorded);
+      await this.#startChild(run.workflowId, run.runId, recorded);
       return;
     }
     const current = latestStart(history) as EventOf<'WorkflowStarted'>;

@@ -35,6 +35,35 @@ export interface WorkflowDescription {
   readonly stalled?: { readonly reason: string; readonly position: number };
 }
 
+/** The part of a description that the stored summary gives (the rest is the live run's). */
+export type SummaryDescription = Pick<
+  WorkflowDescription,
+  | 'workflowId'
+  | 'runId'
+  | 'workflowType'
+  | 'status'
+  | 'startedAt'
+  | 'closedAt'
+  | 'historyLength'
+  | 'searchAttributes'
+  | 'parentRunId'
+>;
+
+/** The fields of a description read from a stored summary. */
+export function describeSummary(summary: WorkflowSummary): SummaryDescription {
+  return {
+    workflowId: summary.workflowId,
+    runId: summary.runId,
+    workflowType: summary.workflowType,
+    status: summary.status,
+    startedAt: summary.startedAt,
+    ...(summary.closedAt === undefined ? {} : { closedAt: summary.closedAt }),
+    historyLength: summary.historyLength,
+    searchAttributes: summary.searchAttributes,
+    parentRunId: summary.parentRunId,
+  };
+}
+
 /** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
 export type WorkflowListItem = WorkflowSummary & { readonly stalled?: { readonly reason: string } };
 

@@ -57,8 +57,8 @@ export interface RunHost {
   startActivity(task: ActivityTask): void;
   /** Arms a timer that fires `TimerFired` into the run. */
   armTimer(run: Run, timerId: string, fireAt: number): void;
-  /** After replay: a child the run still waits on; its outcome may have been missed while down. */
-  resumeChild(run: Run, childId: string, childWorkflowId: WorkflowId): void;
+  /** After replay: a recorded child the run still waits on; its outcome may have been missed while down. */
+  resumeChild(run: Run, started: Extract<WorkflowEvent, { type: 'ChildWorkflowStarted' }>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
   handBack(run: Run, items: readonly MailboxItem[]): void;
   /** The run has nothing to do until something arrives: a moment to evict others, or it. */
@@ -428,8 +428,12 @@ export class Run {
     for (const [timerId, fireAt] of execution.pendingTimers()) {
       if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
     }
-    for (const [childId, childWorkflowId] of execution.pendingChildren()) {
-      this.host.resumeChild(this, childId, childWorkflowId);
+    // Children started beyond the history start when recorded, like any new command.
+    const waitedOn = execution.pendingChildren();
+    for (const event of segment) {
+      if (event.type === 'ChildWorkflowStarted' && waitedOn.get(event.childId) === event.childWorkflowId) {
+        this.host.resumeChild(this, event);
+      }
     }
     // A delivery may have been lost with the process; targets drop the ones they have.
     if (this.resendSignals) {

@@ -11,6 +11,7 @@ import {
   type RunId,
   replayRun,
   type TerminalOutcome,
+  terminalOutcomeOfEvent,
   UnknownWorkflowTypeError,
   type WorkflowDefinition,
   type WorkflowEvent,
@@ -85,7 +86,9 @@ export async function replayWorkflowHistory(
       recordedOutcome: replayed.recordedOutcome,
       replayedOutcome,
     };
-    const end = segment.find((event) => event.seq > started.seq && isTerminal(event, started.runId));
+    const end = segment.find(
+      (event) => event.seq > started.seq && terminalOutcomeOfEvent(event, started.runId) !== undefined,
+    );
     const extra = replayed.unmatched[0];
     if (extra && (end !== undefined || segment.length > 1)) {
       const error = new NonDeterminismError(
@@ -109,19 +112,6 @@ export async function replayWorkflowHistory(
     runs.push(run);
   }
   return { runs };
-}
-
-const TERMINAL_TYPES = new Set([
-  'WorkflowCompleted',
-  'WorkflowFailed',
-  'WorkflowCancelled',
-  'WorkflowTimedOut',
-  'WorkflowContinuedAsNew',
-]);
-
-function isTerminal(event: WorkflowEvent, runId: RunId): boolean {
-  if (event.type === 'WorkflowContinuedAsNew') return event.parentRunId === runId;
-  return TERMINAL_TYPES.has(event.type);
 }
 
 const describeCommand = (command: Command): string => describeCommandEvent(commandEvent(command));

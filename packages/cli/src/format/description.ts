@@ -5,32 +5,18 @@ import {
   type WorkflowEvent,
   type WorkflowSummary,
 } from '@reprise/core';
+import { describeSummary, type Residency, type WorkflowDescription } from '@reprise/engine';
 import { formatDuration, formatTimestamp, preview } from './time.js';
 
-/** What `describe` shows: the stored summary and what the latest run is waiting on. */
-export interface Description {
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly workflowType: string;
-  readonly status: string;
-  readonly startedAt: number;
-  readonly closedAt?: number;
-  readonly historyLength: number;
-  readonly searchAttributes: Readonly<Record<string, JsonValue>>;
-  readonly parentRunId: string | null;
+/**
+ * What `describe` shows: the engine's description, with the latest run's parent and children
+ * as its history shows them, and `stored` residency when no worker holds the run.
+ */
+export type Description = Omit<WorkflowDescription, 'residency'> & {
   readonly parent?: { readonly workflowId: string; readonly childId: string };
-  readonly pendingActivities: readonly {
-    readonly activityId: string;
-    readonly activityType: string;
-    readonly attemptsEnded: number;
-    readonly retryAt?: number;
-  }[];
-  readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
   readonly pendingChildren?: readonly { readonly childId: string; readonly childWorkflowId: string }[];
-  /** `resident`/`suspended` as the worker holding it says; `stored` when read from the store alone. */
-  readonly residency: string;
-  readonly stalled?: { readonly reason: string; readonly position: number };
-}
+  readonly residency: Residency | 'stored';
+};
 
 /**
  * A description read from the store alone (no worker runs): the summary, and the activities,
@@ -76,15 +62,7 @@ export function describeFromHistory(
   }
   const open = summary.status === 'Running';
   return {
-    workflowId: summary.workflowId,
-    runId: summary.runId,
-    workflowType: summary.workflowType,
-    status: summary.status,
-    startedAt: summary.startedAt,
-    ...(summary.closedAt === undefined ? {} : { closedAt: summary.closedAt }),
-    historyLength: summary.historyLength,
-    searchAttributes: summary.searchAttributes,
-    parentRunId: summary.parentRunId,
+    ...describeSummary(summary),
     ...(summary.parent
       ? { parent: { workflowId: summary.parent.workflowId, childId: summary.parent.childId } }
       : {}),
