@@ -178,12 +178,12 @@ class RunEntry implements SupervisedRun, ExitingRun {
     // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
     if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
     // A loop that ended before its first append (stopped at once) leaves the start unrecorded.
-    return (this.#opening && this.#abandonUnrecordedStart(new RunEndedError(this.workflowId))) || exit;
+    return this.#abandonUnrecordedStart(() => new RunEndedError(this.workflowId)) ?? exit;
   }
 
   #loopCrashed(error: unknown): RunExit {
     // A start that never got recorded is not restarted: its starter gets the error.
-    const abandoned = this.#abandonUnrecordedStart(error);
+    const abandoned = this.#abandonUnrecordedStart(() => error);
     if (abandoned) return abandoned;
     this.#crashes++;
     throw error;
@@ -194,9 +194,9 @@ class RunEntry implements SupervisedRun, ExitingRun {
     this.run?.requestStop();
   }
 
-  #abandonUnrecordedStart(error: unknown): RunExit | undefined {
+  #abandonUnrecordedStart(error: () => unknown): RunExit | undefined {
     if (!this.#opening) return undefined;
-    this.#opening.reject(error);
+    this.#opening.reject(error());
     return STOPPED;
   }
 
