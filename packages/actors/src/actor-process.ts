@@ -4,23 +4,33 @@
  * to an exit reason: status `done` is `'normal'`, status `error` is the error.
  */
 
-import { type Actor, type AnyActorLogic, createActor, type OutputFrom, type SnapshotFrom } from 'xstate';
+import {
+  type Actor,
+  type AnyActorLogic,
+  createActor,
+  type OutputFrom,
+  type Snapshot,
+  type SnapshotFrom,
+} from 'xstate';
 import { type Kernel, Process } from './process.js';
 import type { DownMessage, ExitMessage, ExitReason } from './types.js';
 import { toExitError } from './types.js';
 
-/** Watches the XState actor; one small object per process. */
+/** Watches one XState actor of the process; one small object per (re)created actor. */
 class ExitObserver {
-  constructor(private readonly process: ActorProcess) {}
+  constructor(
+    private readonly process: ActorProcess,
+    private readonly actor: Actor<AnyActorLogic>,
+  ) {}
 
   error(err: unknown): void {
-    this.process._actorEnded(toExitError(err));
+    this.process._actorEnded(this.actor, toExitError(err));
   }
 
   complete(): void {
     // `complete` follows both a `done` snapshot and `actor.stop()`; a stop we asked for is
     // already accounted for, and one made by someone else is a shutdown.
-    this.process._actorEnded(this.process.actor.getSnapshot().status === 'done' ? 'normal' : 'shutdown');
+    this.process._actorEnded(this.actor, this.actor.getSnapshot().status === 'done' ? 'normal' : 'shutdown');
   }
 }
 
@@ -31,15 +41,69 @@ class ExitObserver {
  * {@link DownMessage} events.
  */
 export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends Process {
-  /** The underlying XState actor. Do not `stop()` it directly: use {@link Process.exit}. */
-  readonly actor: Actor<TLogic>;
+  readonly #logic: TLogic;
+  /** The XState actor; `undefined` while the process hibernates. */
+  #actor: Actor<TLogic> | undefined;
+  /** While hibernating: what the XState actor is rebuilt from. */
+  #persisted: Snapshot<unknown> | undefined;
 
   /** @internal */
   constructor(kernel: Kernel, logic: TLogic, input: unknown, trapExit: boolean) {
     super(kernel);
     this._trap = trapExit;
-    this.actor = createActor(logic, { clock: kernel.clock, input } as never) as Actor<TLogic>;
-    this.actor.subscribe(new ExitObserver(this as ActorProcess));
+    this.#logic = logic;
+    this.#actor = this.#watch(createActor(logic, { clock: kernel.clock, input } as never) as Actor<TLogic>);
+  }
+
+  /**
+   * The underlying XState actor. Do not `stop()` it directly: use {@link Process.exit}. Reading
+   * it wakes a hibernating process.
+   */
+  get actor(): Actor<TLogic> {
+    return this.#actor ?? this.#wake();
+  }
+
+  /** Whether the process hibernates: alive, with no XState actor in memory until a message arrives. */
+  get hibernating(): boolean {
+    return this.#actor === undefined && this._reason === undefined;
+  }
+
+  /**
+   * Hibernates the process, as `erlang:hibernate/3` does: it keeps its pid, links, monitors,
+   * trap flag and place under its supervisor, and lets go of its XState actor, keeping only the
+   * actor's persisted snapshot (`getPersistedSnapshot`). The actor is stopped the XState way
+   * (its logic sees `xstate.stop`; no exit follows). The next event, `EXIT` or `DOWN` (or a read
+   * of `actor` or the snapshot) rebuilds the actor from that snapshot, starts it, then delivers
+   * the message. What a snapshot does not hold is gone: a `fromPromise` restarts its promise, a
+   * `fromCallback` runs its callback again, as a hibernating Erlang process loses its stack.
+   * Returns whether the process went into hibernation (not if it has exited or already hibernates).
+   */
+  hibernate(): boolean {
+    const actor = this.#actor;
+    if (actor === undefined || this._reason !== undefined) return false;
+    this.#persisted = actor.getPersistedSnapshot() as Snapshot<unknown>;
+    this.#actor = undefined;
+    actor.stop();
+    return true;
+  }
+
+  #wake(): Actor<TLogic> {
+    const actor = this.#watch(
+      createActor(this.#logic, {
+        clock: this._kernel.clock,
+        snapshot: this.#persisted,
+      } as never) as Actor<TLogic>,
+    );
+    this.#actor = actor;
+    this.#persisted = undefined;
+    // An exited process is only read, never run again.
+    if (this._reason === undefined) actor.start();
+    return actor;
+  }
+
+  #watch(actor: Actor<TLogic>): Actor<TLogic> {
+    actor.subscribe(new ExitObserver(this as ActorProcess, actor as Actor<AnyActorLogic>));
+    return actor;
   }
 
   /** Always `'actor'`. */
@@ -69,9 +133,9 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
     this.actor.start();
   }
 
-  /** @internal The XState actor finished or failed on its own. */
-  _actorEnded(reason: ExitReason): void {
-    this._exitWith(reason);
+  /** @internal The XState actor finished or failed on its own (an actor left in hibernation does not count). */
+  _actorEnded(actor: Actor<AnyActorLogic>, reason: ExitReason): void {
+    if ((actor as unknown) === this.#actor) this._exitWith(reason);
   }
 
   /** @internal */
@@ -79,7 +143,8 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
     if (this._reason !== undefined) return;
     // Mark the exit before stopping, so the `complete` that `stop()` triggers is ignored.
     this._exitWith(reason);
-    this.actor.stop();
+    // A hibernating process has no actor running to stop.
+    this.#actor?.stop();
   }
 
   /** @internal */
