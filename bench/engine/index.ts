@@ -105,7 +105,7 @@ const activities = [reserve, charge, ship];
 async function withEngine<T>(
   label: string,
   fn: (engine: Engine, appends: () => number) => Promise<T>,
-  options: { maxResident?: number } = {},
+  options: { maxResident?: number; hibernateAfter?: number } = {},
 ): Promise<T> {
   const counted = counting(openLmdbStore({ path: tempDir(label) }));
   const engine = await Engine.create({
@@ -175,16 +175,20 @@ async function rawLmdb() {
   return { commitP50: percentile(latencies, 50), putsPerSecond };
 }
 
-async function heapPerWaitingRun() {
+async function heapPerWaitingRun(options: { hibernateAfter?: number } = {}) {
   const count = quick ? 2000 : 10_000;
-  return withEngine('heap', async (engine) => {
-    await engine.idle();
-    const before = heapUsed();
-    for (let i = 0; i < count; i++) await engine.start(napper, null, { workflowId: `nap-${i}` });
-    await engine.idle();
-    const after = heapUsed();
-    return (after - before) / count;
-  });
+  return withEngine(
+    'heap',
+    async (engine) => {
+      await engine.idle();
+      const before = heapUsed();
+      for (let i = 0; i < count; i++) await engine.start(napper, null, { workflowId: `nap-${i}` });
+      await engine.idle();
+      const after = heapUsed();
+      return (after - before) / count;
+    },
+    options,
+  );
 }
 
 /** The floor under (e): a bare XState actor waiting on a promise that never settles. */
@@ -287,11 +291,12 @@ async function main() {
     `(c) sequential order runs: p50 ${fmt(c.p50, 2)} ms, p99 ${fmt(c.p99, 2)} ms, ${fmt(c.commitsPerRun, 2)} commits per run; ` +
       `commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
   );
-  const e = await heapPerWaitingRun();
+  const e = await heapPerWaitingRun({ hibernateAfter: 0 });
+  const awake = await heapPerWaitingRun();
   const rawActor = heapPerRawActor();
   console.log(
-    `(e) heap per resident run waiting on a timer: ${fmt(e)} bytes (target ≤ 2,048); ` +
-      `a bare XState actor waiting on a promise: ${fmt(rawActor)} bytes, ratio ${fmt(e / rawActor, 2)}×`,
+    `(e) heap per resident run waiting on a timer, hibernated (hibernateAfter: 0): ${fmt(e)} bytes (target ≤ 2,048); ` +
+      `awake (the default): ${fmt(awake)} bytes; a bare XState actor waiting on a promise: ${fmt(rawActor)} bytes`,
   );
   const f = await fanOutChildren();
   console.log(`(f) one parent fanning out to 1,000 children: all done in ${fmt(f)} ms`);

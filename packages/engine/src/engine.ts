@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '@reprise/actors';
+import { type Clock, type Pid, systemClock } from '@reprise/actors';
 import {
   type ActivityDefinition,
   asWorkflowId,
@@ -70,7 +70,7 @@ import {
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { RunSupervision, type SupervisedRun } from './supervision.js';
-import { TimerService } from './timer-service.js';
+import { TimerService, timerKey } from './timer-service.js';
 
 type AnyWorkflow = WorkflowDefinition<never, unknown>;
 type AnyActivity = ActivityDefinition<never, unknown>;
@@ -83,6 +83,7 @@ const consoleLogger: EngineLogger = {
 const IDLE_ACTIVITY_TURNS = 20;
 
 const STOPPED: RunExit = { kind: 'stopped' };
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
@@ -92,7 +93,7 @@ const MAX_RESTART_BACKOFF_MS = 5000;
  * is alive), suspended (evicted: rebuilt by replay when something arrives) or stalled.
  */
 class RunEntry implements SupervisedRun, ExitingRun {
-  readonly key: string;
+  pid: Pid | undefined = undefined;
   run: Run | undefined;
   stalled: NonDeterminismError | undefined;
   /** Input that arrived while no run was in memory; the next run takes it. */
@@ -104,8 +105,10 @@ class RunEntry implements SupervisedRun, ExitingRun {
    * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
    */
   resendSignals = false;
+  /** Engine clock time at which the run last began to wait with nothing to do. */
+  quietSince = 0;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
-  readonly startRecorded: Promise<void>;
+  startRecorded: Promise<void> = SETTLED;
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
   #opening: (Opening & { reject(error: unknown): void }) | undefined;
   #crashes = 0;
@@ -122,16 +125,14 @@ class RunEntry implements SupervisedRun, ExitingRun {
     private preloaded: WorkflowEvent[] | undefined,
     opening?: Pick<Opening, 'body' | 'recordedAt'>,
   ) {
-    this.key = `${workflowId}/${runId}`;
-    if (!opening) {
-      this.startRecorded = Promise.resolve();
-      return;
-    }
+    if (!opening) return;
     this.startRecorded = new Promise<void>((resolve, reject) => {
       this.#opening = {
         ...opening,
         recorded: () => {
           this.#opening = undefined;
+          // Waiters hold the promise; a recorded start needs none of its own.
+          this.startRecorded = SETTLED;
           resolve();
         },
         reject: (error) => {
@@ -224,7 +225,10 @@ export class Engine implements HandleOperations {
   /** Entries whose run actor is alive, least recently used first. */
   readonly #resident = new Map<WorkflowId, RunEntry>();
   readonly #maxResident: number;
+  /** See `EngineOptions.hibernateAfter`; infinite when off. */
+  readonly #hibernateAfter: number;
   #evictionQueued = false;
+  #hibernationSweepArmed = false;
   readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
   readonly #background = new Set<Promise<unknown>>();
   readonly #timers: TimerService;
@@ -249,6 +253,8 @@ export class Engine implements HandleOperations {
     if (!(maxResident >= 1))
       throw new InvalidArgumentError('maxResident', `${maxResident} must be at least 1`);
     this.#maxResident = maxResident;
+    this.#hibernateAfter =
+      options.hibernateAfter === undefined ? Number.POSITIVE_INFINITY : toMs(options.hibernateAfter);
     this.#logger = options.logger ?? consoleLogger;
     this.#workflows = indexDefinitions('workflow', options.workflows as readonly AnyWorkflow[]);
     this.#activityDefinitions = indexDefinitions(
@@ -488,7 +494,11 @@ export class Engine implements HandleOperations {
       pendingTimers: execution
         ? [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt }))
         : [],
-      residency: execution ? 'resident' : 'suspended',
+      residency: execution
+        ? 'resident'
+        : entry && this.#supervision.hibernating(entry)
+          ? 'hibernated'
+          : 'suspended',
       ...(entry?.stalled && entry.runId === summary.runId
         ? { stalled: { reason: entry.stalled.message, position: entry.stalled.position } }
         : {}),
@@ -553,7 +563,8 @@ export class Engine implements HandleOperations {
     for (const entry of this.#entries.values()) {
       if (entry.stalled) continue;
       if (entry.starting || entry.pending.length > 0) return 'busy';
-      if (this.#supervision.has(entry) && !entry.run?.quiet) return 'busy';
+      if (this.#supervision.has(entry) && !this.#supervision.hibernating(entry) && !entry.run?.quiet)
+        return 'busy';
     }
     return this.#activities.running > 0 ? 'activities' : 'quiet';
   }
@@ -591,10 +602,10 @@ export class Engine implements HandleOperations {
         for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
         // Timers the code still waited on when the run closed (a race it left, a timeout).
         for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {
-          this.#timers.disarm(`t:${run.workflowId}/${run.runId}/${timerId}`);
+          this.#timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
         }
       }
-      this.#timers.disarm(`x:${run.workflowId}/${run.runId}`);
+      this.#timers.disarm(timerKey('x', run.workflowId, run.runId));
       this.#applyParentClosePolicy(run, history);
       const recorder = this.#recorders.get(run.workflowId);
       if (recorder?.idle && !this.#entries.has(run.workflowId)) this.#recorders.delete(run.workflowId);
@@ -668,13 +679,16 @@ export class Engine implements HandleOperations {
     entry.resendSignals = options.recovered === true;
     this.#entries.set(started.workflowId, entry);
     if (started.executionTimeout !== undefined) {
-      this.#timers.arm(`x:${entry.key}`, started.recordedAt + started.executionTimeout, () =>
-        this.#track(
-          this.#closeFromOutside(entry, {
-            type: 'WorkflowTimedOut',
-            timeout: { kind: 'execution', afterMs: started.executionTimeout as number },
-          }),
-        ),
+      this.#timers.arm(
+        timerKey('x', entry.workflowId, entry.runId),
+        started.recordedAt + started.executionTimeout,
+        () =>
+          this.#track(
+            this.#closeFromOutside(entry, {
+              type: 'WorkflowTimedOut',
+              timeout: { kind: 'execution', afterMs: started.executionTimeout as number },
+            }),
+          ),
       );
     }
     this.#changed(started.workflowId);
@@ -695,7 +709,7 @@ export class Engine implements HandleOperations {
       this.#entries.delete(entry.workflowId);
       this.#resident.delete(entry.workflowId);
     }
-    this.#timers.disarm(`x:${entry.key}`);
+    this.#timers.disarm(timerKey('x', entry.workflowId, entry.runId));
     for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 
@@ -846,7 +860,13 @@ export class Engine implements HandleOperations {
    * by its supervisor, and its next run takes the pending input too).
    */
   #rehydrate(entry: RunEntry): void {
-    if (entry.starting || this.#closing || this.#supervision.has(entry)) return;
+    if (entry.starting || this.#closing) return;
+    if (this.#supervision.hibernating(entry)) {
+      this.#touch(entry);
+      this.#supervision.wakeRun(entry);
+      return;
+    }
+    if (this.#supervision.has(entry)) return;
     this.#track(this.#startActor(entry));
   }
 
@@ -876,6 +896,47 @@ export class Engine implements HandleOperations {
     });
   }
 
+  /** A run began to wait: a moment to evict others, and the start of its wait for hibernation. */
+  #waiting(run: Run): void {
+    this.#scheduleEviction();
+    if (this.#hibernateAfter === Number.POSITIVE_INFINITY) return;
+    const entry = this.#entries.get(run.workflowId);
+    if (entry?.run !== run) return;
+    entry.quietSince = this.#clock.now();
+    if (this.#hibernationSweepArmed) return;
+    this.#hibernationSweepArmed = true;
+    if (this.#hibernateAfter === 0) queueMicrotask(() => this.#hibernateQuiet());
+    else
+      this.#timers.arm('hibernation', entry.quietSince + this.#hibernateAfter, () => this.#hibernateQuiet());
+  }
+
+  /**
+   * Hibernates the resident runs that have waited `hibernateAfter` with no activity attempt
+   * running; the next round comes when the earliest of the others is due, at least a quarter
+   * of `hibernateAfter` later, so a round's cost is shared by many runs.
+   */
+  #hibernateQuiet(): void {
+    this.#hibernationSweepArmed = false;
+    if (this.#closing) return;
+    const now = this.#clock.now();
+    let nextDue = Number.POSITIVE_INFINITY;
+    for (const entry of this.#resident.values()) {
+      const run = entry.run;
+      if (entry.starting || entry.stalled || entry.pending.length > 0 || !run?.quiet || !run.open) continue;
+      if (run.stopping || run.attemptRunning) continue;
+      const due = entry.quietSince + this.#hibernateAfter;
+      if (due > now) {
+        nextDue = Math.min(nextDue, due);
+        continue;
+      }
+      if (this.#supervision.hibernateRun(entry)) this.#resident.delete(entry.workflowId);
+    }
+    if (nextDue === Number.POSITIVE_INFINITY) return;
+    this.#hibernationSweepArmed = true;
+    const round = Math.max(nextDue, now + this.#hibernateAfter / 4);
+    this.#timers.arm('hibernation', round, () => this.#hibernateQuiet());
+  }
+
   /** Evicts the least recently used runs that wait on something, down to `maxResident`. */
   #evict(): void {
     let excess = this.#resident.size - this.#maxResident;
@@ -889,6 +950,18 @@ export class Engine implements HandleOperations {
       this.#track(this.#supervision.stopRun(entry));
     }
   }
+
+  /** The timer's callback holds the run's ids only: an evicted run's frames must not stay reachable. */
+  #armRunTimer(workflowId: WorkflowId, runId: RunId, timerId: string, fireAt: number): void {
+    this.#timers.arm(timerKey('t', workflowId, runId, timerId), fireAt, this.#fireRunTimer, {
+      workflowId,
+      runId,
+      timerId,
+    });
+  }
+
+  readonly #fireRunTimer = (timer: { workflowId: WorkflowId; runId: RunId; timerId: string }) =>
+    this.#deliver(timer.workflowId, timer.runId, { type: 'TimerFired', timerId: timer.timerId });
 
   #makeScheduleHost(): ScheduleHost {
     return {
@@ -920,8 +993,8 @@ export class Engine implements HandleOperations {
         this.#closeListeners.add(listener);
         return () => this.#closeListeners.delete(listener);
       },
-      armTimer: (key, fireAt, fire) => this.#timers.arm(`s:${key}`, fireAt, fire),
-      disarmTimer: (key) => this.#timers.disarm(`s:${key}`),
+      armTimer: (key, fireAt, fire) => this.#timers.arm(timerKey('s', key), fireAt, fire),
+      disarmTimer: (key) => this.#timers.disarm(timerKey('s', key)),
       track: (task) => this.#track(task),
       assertOpen: () => this.#assertOpen(),
       checkPayload: (value, path) => checkPayload(value, { path, ...this.#payloadLimit() }),
@@ -946,10 +1019,7 @@ export class Engine implements HandleOperations {
       },
       perform: (run, command, event) => this.#perform(run, command, event),
       startActivity: (task: ActivityTask) => this.#activities.start(task),
-      armTimer: (run, timerId, fireAt) =>
-        this.#timers.arm(`t:${run.workflowId}/${run.runId}/${timerId}`, fireAt, () =>
-          this.#deliver(run.workflowId, run.runId, { type: 'TimerFired', timerId }),
-        ),
+      armTimer: (run, timerId, fireAt) => this.#armRunTimer(run.workflowId, run.runId, timerId, fireAt),
       // In the run's effect order: a recorded child must be started before a signal to it.
       resumeChild: (run, started) => this.#inOrder(run, () => this.#resumeChild(run, started)),
       sendSignal: (run, event) => this.#sendSignal(run, event),
@@ -960,7 +1030,7 @@ export class Engine implements HandleOperations {
           else item.ack?.reject(new RunEndedError(run.workflowId));
         }
       },
-      waiting: () => this.#scheduleEviction(),
+      waiting: (run) => this.#waiting(run),
     };
   }
 
@@ -985,7 +1055,7 @@ export class Engine implements HandleOperations {
         this._host.armTimer(run, command.timerId, command.fireAt);
         return;
       case 'CancelTimer':
-        this.#timers.disarm(`t:${run.workflowId}/${run.runId}/${command.timerId}`);
+        this.#timers.disarm(timerKey('t', run.workflowId, run.runId, command.timerId));
         return;
       case 'StartChild':
         this.#inOrder(run, () => this.#startChild(run.workflowId, run.runId, command));

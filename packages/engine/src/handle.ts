@@ -8,8 +8,12 @@ import type {
   WorkflowSummary,
 } from '@reprise/core';
 
-/** Where a run lives right now. */
-export type Residency = 'resident' | 'suspended';
+/**
+ * Where a run lives right now: `resident` (its actor and interpreter in memory), `hibernated`
+ * (its actor alive, its interpreter let go until input wakes it: `hibernateAfter`) or
+ * `suspended` (evicted, no actor: `maxResident`). Both of the latter come back by replay.
+ */
+export type Residency = 'resident' | 'hibernated' | 'suspended';
 
 /** What `handle.describe()` tells about a workflow's latest run. */
 export interface WorkflowDescription {

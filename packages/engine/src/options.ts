@@ -27,6 +27,14 @@ export interface EngineOptions {
   readonly searchAttributes?: SearchAttributeSchema;
   /** The most runs kept in memory; runs waiting on something are evicted beyond it. Unlimited by default. */
   readonly maxResident?: number;
+  /**
+   * A run that has waited this long with nothing to do (no activity attempt running)
+   * hibernates, as with `gen_server`'s `hibernate_after`: its actor keeps its place under its
+   * type supervisor, its interpreter and the code's frames are let go, and the next input wakes
+   * it by replaying its history. Checked in rounds of a quarter of the time; `0` hibernates a run
+   * as soon as it waits. Never by default.
+   */
+  readonly hibernateAfter?: Duration;
   /** The largest payload, in bytes of JSON (2 MiB by default). */
   readonly maxPayloadBytes?: number;
   readonly logger?: EngineLogger;

@@ -14,9 +14,11 @@ import {
  * with another writer in this process. A writer in another process shows up as a
  * `ConcurrencyConflict`, after which the caller re-reads (`sync`).
  */
+const SETTLED: Promise<unknown> = Promise.resolve();
+
 export class Recorder {
   #head = 0;
-  #tail: Promise<unknown> = Promise.resolve();
+  #tail: Promise<unknown> = SETTLED;
   #busy = 0;
 
   constructor(
@@ -39,10 +41,15 @@ export class Recorder {
     this.#busy++;
     const run = this.#tail.then(task);
     this.#tail = run.then(
-      () => this.#busy--,
-      () => this.#busy--,
+      () => this.#settled(),
+      () => this.#settled(),
     );
     return run;
+  }
+
+  #settled(): void {
+    // An idle writer holds no promise of its own: thousands of waiting runs each have one.
+    if (--this.#busy === 0) this.#tail = SETTLED;
   }
 
   /** Takes the head from a history just read. */

@@ -171,6 +171,12 @@ export class Run {
     );
   }
 
+  /** Whether an activity attempt is running (not just waiting for its retry). */
+  get attemptRunning(): boolean {
+    for (const state of this.activities.values()) if (state.retryAt === undefined) return true;
+    return false;
+  }
+
   /** Whether the loop is still taking input. */
   get open(): boolean {
     return this.#open;

@@ -1,4 +1,5 @@
 import {
+  type ActorProcess,
   type ActorSystem,
   type Clock,
   createActorSystem,
@@ -12,8 +13,9 @@ import type { RunExit } from './run.js';
 
 /** A run as the supervision tree starts it: its loop is built afresh at every (re)start. */
 export interface SupervisedRun {
-  readonly key: string;
   readonly workflowType: string;
+  /** The pid of the run's live actor; kept by {@link RunSupervision}. */
+  pid: Pid | undefined;
   /** The loop of this start of the run actor (a restart replays from the history). */
   body(): Promise<RunExit>;
   /** The actor is being stopped (eviction, shutdown, brutal kill): the loop ends after its step. */
@@ -25,6 +27,8 @@ export interface SupervisedRun {
 type RunSnapshot = Snapshot<RunExit> & { readonly input: SupervisedRun | undefined };
 const RUN_ENDED = 'reprise.run.ended';
 const RUN_CRASHED = 'reprise.run.crashed';
+/** Wakes a hibernating run actor; its logic starts the run's loop again, which replays. */
+const RUN_WAKE = 'reprise.run.wake';
 type RunEvent =
   | { readonly type: typeof RUN_ENDED; readonly exit: RunExit }
   | { readonly type: typeof RUN_CRASHED; readonly error: unknown }
@@ -90,7 +94,6 @@ export class RunSupervision {
   readonly #system: ActorSystem;
   readonly #types = new Map<string, Supervisor>();
   readonly #runs = new Map<Pid, SupervisedRun>();
-  readonly #pids = new Map<string, Pid>();
   #root: Supervisor | undefined;
 
   constructor(
@@ -141,26 +144,49 @@ export class RunSupervision {
 
   /** Stops a run actor (eviction, shutdown of one run); no exit reaches the exit handling. */
   async stopRun(run: SupervisedRun): Promise<void> {
-    const pid = this.#pids.get(run.key);
+    const pid = run.pid;
     if (pid === undefined) return;
     this.#untrack(pid);
     await this.#types.get(run.workflowType)?.terminateChild(pid);
   }
 
+  /**
+   * Hibernates a run actor (see `ActorProcess.hibernate`): it stays under its type supervisor;
+   * stopping its XState actor stops the run's loop. Returns whether it went into hibernation.
+   */
+  hibernateRun(run: SupervisedRun): boolean {
+    return this.#process(run)?.hibernate() ?? false;
+  }
+
+  /** Whether the run's actor hibernates. */
+  hibernating(run: SupervisedRun): boolean {
+    return this.#process(run)?.hibernating ?? false;
+  }
+
+  /** Wakes a hibernating run actor: its loop starts again, from a replay. */
+  wakeRun(run: SupervisedRun): void {
+    this.#process(run)?.send({ type: RUN_WAKE });
+  }
+
+  #process(run: SupervisedRun): ActorProcess | undefined {
+    const pid = run.pid;
+    return pid === undefined ? undefined : (this.#system.lookup(pid) as ActorProcess | undefined);
+  }
+
   /** How many run actors are alive. */
   get size(): number {
-    return this.#pids.size;
+    return this.#runs.size;
   }
 
   /** Whether the run has a live actor. */
   has(run: SupervisedRun): boolean {
-    return this.#pids.has(run.key);
+    return run.pid !== undefined;
   }
 
   /** Stops every actor of the tree. */
   async shutdown(): Promise<void> {
+    for (const run of this.#runs.values()) run.pid = undefined;
     this.#runs.clear();
-    this.#pids.clear();
     await this.#system.shutdown();
   }
 
@@ -171,13 +197,13 @@ export class RunSupervision {
 
   #track(pid: Pid, run: SupervisedRun): void {
     this.#runs.set(pid, run);
-    this.#pids.set(run.key, pid);
+    run.pid = pid;
   }
 
   #untrack(pid: Pid): SupervisedRun | undefined {
     const run = this.#runs.get(pid);
     this.#runs.delete(pid);
-    if (run && this.#pids.get(run.key) === pid) this.#pids.delete(run.key);
+    if (run?.pid === pid) run.pid = undefined;
     return run;
   }
 

@@ -1,0 +1,153 @@
+import { defineActivity, defineWorkflow, DurationError, type WorkflowEvent } from '@reprise/core';
+import { Engine } from '@reprise/engine';
+import { createTestEngine, type TestEngine } from '@reprise/testkit';
+import fc from 'fast-check';
+
+const inbox = defineWorkflow('inbox', async (ctx) => {
+  const received: unknown[] = [];
+  ctx.setQueryHandler('received', () => received as never);
+  for (;;) {
+    const message = await ctx.waitForSignal('message');
+    if (message === 'stop') return received;
+    received.push(message);
+  }
+});
+
+const napper = defineWorkflow('napper', async (ctx, naps: number) => {
+  const woke: number[] = [];
+  for (let i = 0; i < naps; i++) {
+    await ctx.sleep('1h');
+    woke.push(ctx.now());
+  }
+  return woke;
+});
+
+/** Sleeps, waits for signals, runs an activity: a step script drawn by the property below. */
+type Step = { kind: 'sleep'; minutes: number } | { kind: 'signal' } | { kind: 'activity'; value: number };
+const echo = defineActivity('echo', async (value: number) => value * 2);
+const scripted = defineWorkflow('scripted', async (ctx, steps: Step[]) => {
+  const seen: unknown[] = [];
+  for (const step of steps) {
+    if (step.kind === 'sleep') await ctx.sleep(step.minutes * 60_000);
+    else if (step.kind === 'signal') seen.push(await ctx.waitForSignal('go'));
+    else seen.push(await ctx.activity(echo, step.value));
+  }
+  return seen;
+});
+
+const residencyOf = async (env: TestEngine, id: string) => (await env.engine.getHandle(id).describe()).residency;
+
+describe('hibernation (hibernateAfter)', () => {
+  it('a run waiting on a timer hibernates at once with 0, and its timer wakes it by replay', async () => {
+    const env = await createTestEngine({ workflows: [napper], hibernateAfter: 0 });
+    const handle = await env.engine.start(napper, 2, { workflowId: 'nap' });
+    await env.idle();
+    expect(await residencyOf(env, 'nap')).toBe('hibernated');
+    const started = env.clock.now();
+    await env.advance('1h');
+    expect(await residencyOf(env, 'nap')).toBe('hibernated');
+    await env.advance('1h');
+    expect(await handle.result()).toEqual([started + 3_600_000, started + 7_200_000]);
+    const history = await handle.history();
+    expect(history.filter((event) => event.type === 'TimerFired')).toHaveLength(2);
+    expect(history.filter((event) => event.type === 'WorkflowCompleted')).toHaveLength(1);
+    await env.close();
+  });
+
+  it('hibernates only after the run has waited hibernateAfter, on the engine clock', async () => {
+    const env = await createTestEngine({ workflows: [inbox], hibernateAfter: '1m' });
+    await env.engine.start(inbox, null, { workflowId: 'box' });
+    await env.idle();
+    await env.advance('50s');
+    expect(await residencyOf(env, 'box')).toBe('resident');
+    await env.engine.getHandle('box').signal('message', 'one');
+    await env.advance('50s');
+    // The signal restarted the wait: 50 s after it, still awake.
+    expect(await residencyOf(env, 'box')).toBe('resident');
+    await env.advance('1m');
+    expect(await residencyOf(env, 'box')).toBe('hibernated');
+    await env.close();
+  });
+
+  it('a signal and a query wake a hibernated run; it answers from replayed state', async () => {
+    const env = await createTestEngine({ workflows: [inbox], hibernateAfter: 0 });
+    const handle = await env.engine.start(inbox, null, { workflowId: 'box' });
+    await handle.signal('message', 'a');
+    await env.idle();
+    expect(await residencyOf(env, 'box')).toBe('hibernated');
+    expect(await handle.query('received')).toEqual(['a']);
+    await handle.signal('message', 'b');
+    await env.idle();
+    expect(await residencyOf(env, 'box')).toBe('hibernated');
+    await handle.signal('message', 'stop');
+    expect(await handle.result()).toEqual(['a', 'b']);
+    const received = (await handle.history()).filter((event) => event.type === 'SignalReceived');
+    expect(received).toHaveLength(3);
+    await env.close();
+  });
+
+  it('a run with an activity attempt running does not hibernate', async () => {
+    let release: (() => void) | undefined;
+    const gate = defineActivity(
+      'gate',
+      () =>
+        new Promise<string>((resolve) => {
+          release = () => resolve('opened');
+        }),
+    );
+    const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
+    const env = await createTestEngine({ workflows: [gated], activities: [gate], hibernateAfter: '1s' });
+    const handle = await env.engine.start(gated, null, { workflowId: 'g' });
+    await env.clock.advance(10_000);
+    expect(await residencyOf(env, 'g')).toBe('resident');
+    release?.();
+    expect(await handle.result()).toBe('opened');
+    await env.close();
+  });
+
+  it('refuses a hibernateAfter that is not a duration, naming it', async () => {
+    await expect(Engine.create({ workflows: [inbox], hibernateAfter: '5 parsecs' as never })).rejects.toThrow(
+      DurationError,
+    );
+    await expect(Engine.create({ workflows: [inbox], hibernateAfter: -1 })).rejects.toThrow(/-1/);
+  });
+
+  it('hibernating at every wait records the same history and result as never hibernating', async () => {
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant('sleep' as const), minutes: fc.integer({ min: 1, max: 90 }) }),
+      fc.record({ kind: fc.constant('signal' as const) }),
+      fc.record({ kind: fc.constant('activity' as const), value: fc.integer({ min: -5, max: 5 }) }),
+    );
+    // Run ids are random, and activity ids are made from them.
+    const shape = (history: WorkflowEvent[]) => {
+      const start = history[0];
+      const runId = start?.type === 'WorkflowStarted' ? start.runId : 'none';
+      return JSON.parse(JSON.stringify(history).replaceAll(runId, 'RUN')) as unknown;
+    };
+    const runScript = async (steps: Step[], hibernateAfter: number | undefined) => {
+      const env = await createTestEngine({
+        workflows: [scripted],
+        activities: [echo],
+        ...(hibernateAfter === undefined ? {} : { hibernateAfter }),
+      });
+      const handle = await env.engine.start(scripted, steps, { workflowId: 'script' });
+      for (const [i, current] of steps.entries()) {
+        await env.idle();
+        if (current.kind === 'signal') await handle.signal('go', i);
+        else if (current.kind === 'sleep') await env.advance(current.minutes * 60_000);
+      }
+      const result = await handle.result();
+      const history = shape(await handle.history());
+      await env.close();
+      return { result, history };
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 8 }), async (steps) => {
+        const awake = await runScript(steps, undefined);
+        const hibernating = await runScript(steps, 0);
+        expect(hibernating).toEqual(awake);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
