@@ -1,4 +1,4 @@
-import { defineActivity, defineWorkflow, DurationError, type WorkflowEvent } from '@reprise/core';
+import { DurationError, defineActivity, defineWorkflow, type WorkflowEvent } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import fc from 'fast-check';
@@ -35,7 +35,8 @@ const scripted = defineWorkflow('scripted', async (ctx, steps: Step[]) => {
   return seen;
 });
 
-const residencyOf = async (env: TestEngine, id: string) => (await env.engine.getHandle(id).describe()).residency;
+const residencyOf = async (env: TestEngine, id: string) =>
+  (await env.engine.getHandle(id).describe()).residency;
 
 describe('hibernation (hibernateAfter)', () => {
   it('a run waiting on a timer hibernates at once with 0, and its timer wakes it by replay', async () => {

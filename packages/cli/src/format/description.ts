@@ -1,10 +1,4 @@
-import {
-  type JsonValue,
-  projectHistory,
-  runSegment,
-  type WorkflowEvent,
-  type WorkflowSummary,
-} from '@reprise/core';
+import { projectHistory, runSegment, type WorkflowEvent, type WorkflowSummary } from '@reprise/core';
 import { describeSummary, type Residency, type WorkflowDescription } from '@reprise/engine';
 import { formatDuration, formatTimestamp, preview } from './time.js';
 
