@@ -1,6 +1,6 @@
 import { InvalidArgumentError, InvalidEventError } from './errors.js';
 import type { EventType, ParentLink, WorkflowEvent } from './events.js';
-import { encodePayload, type PayloadCheckOptions } from './payload.js';
+import { encodePayload, encodePayloadAt, type PayloadCheckOptions } from './payload.js';
 
 type FieldKind =
   | 'string'
@@ -209,9 +209,9 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
         );
       }
     }
-    return encodePayload(event, {
-      path: check.payload?.path ?? `events[${index}]`,
-      ...(check.payload?.maxBytes === undefined ? {} : { maxBytes: check.payload.maxBytes }),
-    });
+    const payload = check.payload;
+    return payload?.path === undefined
+      ? encodePayloadAt(event, 'events', index, payload?.maxBytes)
+      : encodePayload(event, payload);
   });
 }

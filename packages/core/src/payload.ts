@@ -48,15 +48,33 @@ export function checkPayload(value: unknown, options: PayloadCheckOptions = {}):
 
 /** `checkPayload`, returning the JSON text instead of the copy (what stores write). */
 export function encodePayload(value: unknown, options: PayloadCheckOptions = {}): string {
-  const path = options.path ?? 'payload';
-  assertJson(value, path, [], []);
+  return encodeChecked(value, options.path ?? 'payload', [], options.maxBytes);
+}
+
+/**
+ * @internal `encodePayload` for element `index` of a list named `base` (`events[3]`): the path
+ * is made only for an error, as a store checks every event it appends.
+ */
+export function encodePayloadAt(value: unknown, base: string, index: number, maxBytes?: number): string {
+  return encodeChecked(value, base, [index], maxBytes);
+}
+
+function encodeChecked(
+  value: unknown,
+  base: string,
+  segments: Segments,
+  maxBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+) {
+  assertJson(value, base, segments, []);
   const text = JSON.stringify(value);
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   // Byte length is at most 3 × UTF-16 length; measure exactly only near the limit.
   if (text.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes)
-      throw new PayloadError(path, `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`);
+      throw new PayloadError(
+        pathOf(base, segments),
+        `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`,
+      );
   }
   return text;
 }
@@ -106,7 +124,10 @@ function assertJson(value: unknown, base: string, segments: Segments, ancestors:
     if (Object.getOwnPropertySymbols(object).length > 0) {
       throw new PayloadError(pathOf(base, segments), 'has symbol keys');
     }
-    for (const key of Object.keys(object)) {
+    // `for in` walks the object's enumerable keys without making an array of them; the
+    // prototype is Object.prototype or null, so own keys are checked for.
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
       segments.push(key);
       assertJson((object as Record<string, unknown>)[key], base, segments, ancestors);
       segments.pop();

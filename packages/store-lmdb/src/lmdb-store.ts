@@ -196,7 +196,7 @@ function checkFormat(dbs: Databases, path: string): void {
 class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly path: string;
   readonly dbs: Databases;
-  readonly #maxPayloadBytes: number | undefined;
+  readonly #payloadLimit: { readonly maxBytes: number } | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   /**
@@ -214,7 +214,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   constructor(path: string, dbs: Databases, maxPayloadBytes: number | undefined) {
     this.path = path;
     this.dbs = dbs;
-    this.#maxPayloadBytes = maxPayloadBytes;
+    this.#payloadLimit = maxPayloadBytes === undefined ? undefined : { maxBytes: maxPayloadBytes };
   }
 
   append(
@@ -226,11 +226,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       this.#assertOpen('append');
       const expectedSeq = options?.expectedSeq;
       const tid = workflowKey(workflowId);
-      const texts = encodeEventBatch(events, {
-        workflowId,
-        expectedSeq,
-        ...(this.#maxPayloadBytes === undefined ? {} : { payload: { maxBytes: this.#maxPayloadBytes } }),
-      });
+      const texts = encodeEventBatch(
+        events,
+        this.#payloadLimit === undefined
+          ? { workflowId, expectedSeq }
+          : { workflowId, expectedSeq, payload: this.#payloadLimit },
+      );
       checkTimerIds(events);
       const input: BatchInput = { events, texts, frames: texts.map(encodeFrame) };
       const lastSeq = expectedSeq + texts.length;
