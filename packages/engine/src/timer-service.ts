@@ -3,8 +3,10 @@ import type { Clock } from '@reprise/actors';
 interface Entry {
   readonly key: string;
   readonly fireAt: number;
-  readonly fire: (data: never) => void;
-  readonly data: unknown;
+  /** Arming order: timers due at the same time fire in the order they were armed. */
+  readonly order: number;
+  fire: (data: never) => void;
+  data: unknown;
 }
 
 /**
@@ -22,6 +24,7 @@ export class TimerService {
   readonly #heap: Entry[] = [];
   readonly #live = new Map<string, Entry>();
   #armedFor: number | undefined;
+  #armed = 0;
   #handle: unknown;
   #stopped = false;
 
@@ -38,7 +41,15 @@ export class TimerService {
    */
   arm<T>(key: string, fireAt: number, fire: (data: T) => void, data?: T): void {
     if (this.#stopped) return;
-    const entry: Entry = { key, fireAt, fire, data };
+    // Arming again for the same time (a run rebuilt by replay) keeps the timer's place among
+    // those due with it; the latest callback is the one called.
+    const armed = this.#live.get(key);
+    if (armed?.fireAt === fireAt) {
+      armed.fire = fire;
+      armed.data = data;
+      return;
+    }
+    const entry: Entry = { key, fireAt, order: this.#armed++, fire, data };
     this.#live.set(key, entry);
     this.#push(entry);
     this.#schedule();
@@ -105,7 +116,7 @@ export class TimerService {
     let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if ((heap[parent] as Entry).fireAt <= entry.fireAt) break;
+      if (!before(entry, heap[parent] as Entry)) break;
       heap[index] = heap[parent] as Entry;
       index = parent;
     }
@@ -121,12 +132,15 @@ export class TimerService {
       const left = 2 * index + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child =
-        right < heap.length && (heap[right] as Entry).fireAt < (heap[left] as Entry).fireAt ? right : left;
-      if ((heap[child] as Entry).fireAt >= last.fireAt) break;
+      const child = right < heap.length && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
+      if (!before(heap[child] as Entry, last)) break;
       heap[index] = heap[child] as Entry;
       index = child;
     }
     heap[index] = last;
   }
 }
+
+/** Whether `a` fires before `b`: earlier, or due at the same time and armed first. */
+const before = (a: Entry, b: Entry): boolean =>
+  a.fireAt < b.fireAt || (a.fireAt === b.fireAt && a.order < b.order);
