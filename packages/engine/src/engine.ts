@@ -51,6 +51,7 @@ import {
   type CancelResult,
   describeSummary,
   type HandleOperations,
+  pendingWorkFromHistory,
   type SignalOptions,
   type WorkflowDescription,
   WorkflowHandle,
@@ -481,19 +482,23 @@ export class Engine implements HandleOperations {
     const run = entry?.runId === summary.runId ? entry.run : undefined;
     const execution =
       run?.open && !run.stopping && entry && this.#supervision.has(entry) ? run.execution : undefined;
+    // A run not in memory waits on what its history shows.
+    const pending =
+      run && execution
+        ? {
+            pendingActivities: [...run.activities].map(([activityId, state]) => ({
+              activityId,
+              activityType: state.activityType,
+              attemptsEnded: state.attemptsEnded,
+              ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
+            })),
+            pendingTimers: [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt })),
+          }
+        : pendingWorkFromHistory(summary, await this.#store.readHistory(workflowId));
     const description: WorkflowDescription = {
       ...describeSummary(summary),
-      pendingActivities: run
-        ? [...run.activities].map(([activityId, state]) => ({
-            activityId,
-            activityType: state.activityType,
-            attemptsEnded: state.attemptsEnded,
-            ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
-          }))
-        : [],
-      pendingTimers: execution
-        ? [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt }))
-        : [],
+      pendingActivities: pending.pendingActivities,
+      pendingTimers: pending.pendingTimers,
       residency: execution
         ? 'resident'
         : entry && this.#supervision.hibernating(entry)

@@ -1,11 +1,13 @@
-import type {
-  JsonValue,
-  RunId,
-  SearchAttributes,
-  WorkflowEvent,
-  WorkflowId,
-  WorkflowStatus,
-  WorkflowSummary,
+import {
+  type JsonValue,
+  projectHistory,
+  type RunId,
+  runSegment,
+  type SearchAttributes,
+  type WorkflowEvent,
+  type WorkflowId,
+  type WorkflowStatus,
+  type WorkflowSummary,
 } from '@reprise/core';
 
 /**
@@ -65,6 +67,63 @@ export function describeSummary(summary: WorkflowSummary): SummaryDescription {
     historyLength: summary.historyLength,
     searchAttributes: summary.searchAttributes,
     parentRunId: summary.parentRunId,
+  };
+}
+
+/** What the latest run waits on, as its history shows it. */
+export interface PendingWork {
+  readonly pendingActivities: WorkflowDescription['pendingActivities'];
+  readonly pendingTimers: WorkflowDescription['pendingTimers'];
+  readonly pendingChildren: readonly { readonly childId: string; readonly childWorkflowId: string }[];
+}
+
+/**
+ * The activities, timers and children the latest run (`summary.runId`) has outstanding, read
+ * from its history: what `describe` shows of a run whose interpreter is not in memory. Nothing
+ * for a closed run.
+ */
+export function pendingWorkFromHistory(
+  summary: WorkflowSummary,
+  history: readonly WorkflowEvent[],
+): PendingWork {
+  if (summary.status !== 'Running') return { pendingActivities: [], pendingTimers: [], pendingChildren: [] };
+  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
+  const children = new Map<string, string>();
+  for (const event of runSegment(history, summary.runId)) {
+    switch (event.type) {
+      case 'ActivityScheduled':
+        activities.set(event.activityId, { activityType: event.activityType, attemptsEnded: 0 });
+        break;
+      case 'ActivityFailed': {
+        const state = activities.get(event.activityId);
+        if (!state) break;
+        if (event.retryAt === undefined) activities.delete(event.activityId);
+        else
+          activities.set(event.activityId, {
+            ...state,
+            attemptsEnded: event.attempt,
+            retryAt: event.retryAt,
+          });
+        break;
+      }
+      case 'ActivityCompleted':
+      case 'ActivityCancelled':
+        activities.delete(event.activityId);
+        break;
+      case 'ChildWorkflowStarted':
+        children.set(event.childId, event.childWorkflowId);
+        break;
+      case 'ChildWorkflowCompleted':
+      case 'ChildWorkflowFailed':
+      case 'ChildWorkflowCancelled':
+        children.delete(event.childId);
+        break;
+    }
+  }
+  return {
+    pendingActivities: [...activities].map(([activityId, state]) => ({ activityId, ...state })),
+    pendingTimers: [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt })),
+    pendingChildren: [...children].map(([childId, childWorkflowId]) => ({ childId, childWorkflowId })),
   };
 }
 

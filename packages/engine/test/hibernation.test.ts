@@ -43,8 +43,11 @@ describe('hibernation (hibernateAfter)', () => {
     const env = await createTestEngine({ workflows: [napper], hibernateAfter: 0 });
     const handle = await env.engine.start(napper, 2, { workflowId: 'nap' });
     await env.idle();
-    expect(await residencyOf(env, 'nap')).toBe('hibernated');
     const started = env.clock.now();
+    const described = await handle.describe();
+    expect(described.residency).toBe('hibernated');
+    // Its timer, as its history shows it: the interpreter is not in memory.
+    expect(described.pendingTimers.map((timer) => timer.fireAt)).toEqual([started + 3_600_000]);
     await env.advance('1h');
     expect(await residencyOf(env, 'nap')).toBe('hibernated');
     await env.advance('1h');

@@ -86,7 +86,9 @@ describe('residency', () => {
     await env.idle();
     await env.engine.start(inbox, null, { workflowId: 'other' });
     await env.idle();
-    expect((await env.engine.getHandle('g').describe()).residency).toBe('suspended');
+    const described = await env.engine.getHandle('g').describe();
+    expect(described.residency).toBe('suspended');
+    expect(described.pendingActivities.map((activity) => activity.activityType)).toEqual(['gate']);
     release?.();
     expect(await env.engine.getHandle('g').result()).toBe('opened');
     await env.engine.getHandle('other').signal('message', 'stop');

@@ -1,5 +1,10 @@
-import { projectHistory, runSegment, type WorkflowEvent, type WorkflowSummary } from '@reprise/core';
-import { describeSummary, type Residency, type WorkflowDescription } from '@reprise/engine';
+import type { WorkflowEvent, WorkflowSummary } from '@reprise/core';
+import {
+  describeSummary,
+  pendingWorkFromHistory,
+  type Residency,
+  type WorkflowDescription,
+} from '@reprise/engine';
 import { formatDuration, formatTimestamp, preview } from './time.js';
 
 /**
@@ -20,53 +25,12 @@ export function describeFromHistory(
   summary: WorkflowSummary,
   history: readonly WorkflowEvent[],
 ): Description {
-  const segment = runSegment(history, summary.runId);
-  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
-  const children = new Map<string, string>();
-  for (const event of segment) {
-    switch (event.type) {
-      case 'ActivityScheduled':
-        activities.set(event.activityId, { activityType: event.activityType, attemptsEnded: 0 });
-        break;
-      case 'ActivityFailed': {
-        const state = activities.get(event.activityId);
-        if (!state) break;
-        if (event.retryAt === undefined) activities.delete(event.activityId);
-        else
-          activities.set(event.activityId, {
-            ...state,
-            attemptsEnded: event.attempt,
-            retryAt: event.retryAt,
-          });
-        break;
-      }
-      case 'ActivityCompleted':
-      case 'ActivityCancelled':
-        activities.delete(event.activityId);
-        break;
-      case 'ChildWorkflowStarted':
-        children.set(event.childId, event.childWorkflowId);
-        break;
-      case 'ChildWorkflowCompleted':
-      case 'ChildWorkflowFailed':
-      case 'ChildWorkflowCancelled':
-        children.delete(event.childId);
-        break;
-    }
-  }
-  const open = summary.status === 'Running';
   return {
     ...describeSummary(summary),
     ...(summary.parent
       ? { parent: { workflowId: summary.parent.workflowId, childId: summary.parent.childId } }
       : {}),
-    pendingActivities: open ? [...activities].map(([activityId, state]) => ({ activityId, ...state })) : [],
-    pendingTimers: open
-      ? [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt }))
-      : [],
-    pendingChildren: open
-      ? [...children].map(([childId, childWorkflowId]) => ({ childId, childWorkflowId }))
-      : [],
+    ...pendingWorkFromHistory(summary, history),
     residency: 'stored',
   };
 }
