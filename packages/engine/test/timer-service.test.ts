@@ -11,7 +11,7 @@ describe('TimerService', () => {
           const clock = new VirtualClock(0);
           const timers = new TimerService(clock);
           const fired: number[] = [];
-          times.forEach((at, index) => timers.arm(`k${index}`, at, () => fired.push(index)));
+          for (const [index, at] of times.entries()) timers.arm(`k${index}`, at, () => fired.push(index));
           await clock.advance(10);
           const expected = times
             .map((at, index) => ({ at, index }))
