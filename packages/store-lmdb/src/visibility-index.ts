@@ -42,6 +42,15 @@ export const workflowKey = (workflowId: string): string => toKeyText(workflowId)
 
 /** Every index entry of a visibility row (the `list` entry included). */
 export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {
+  const entries = fixedEntries(summary);
+  // The fixed entries are distinct by construction, and in other indexes than attributes'.
+  return Object.keys(summary.searchAttributes).length === 0
+    ? entries
+    : [...entries, ...attributeEntriesOf(summary)];
+}
+
+/** The entries every row has (`by-close` once closed), in the order `diffEntries` pairs them. */
+function fixedEntries(summary: StoredSummary): IndexEntry[] {
   const type = indexedString(summary.workflowType);
   const entries: IndexEntry[] = [
     { index: 'list', value: [] },
@@ -51,10 +60,15 @@ export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {
     { index: 'by-start', value: [summary.startedAt] },
   ];
   if (summary.closedAt !== undefined) entries.push({ index: 'by-close', value: [summary.closedAt] });
-  const attributes = Object.entries(summary.searchAttributes);
-  // The entries above are distinct by construction; only attributes can repeat one.
-  if (attributes.length === 0) return entries;
-  for (const [name, value] of attributes) attributeEntries(indexedName(name), value, entries);
+  return entries;
+}
+
+/** The entries of a row's search attributes, each once. */
+function attributeEntriesOf(summary: StoredSummary): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  for (const [name, value] of Object.entries(summary.searchAttributes)) {
+    attributeEntries(indexedName(name), value, entries);
+  }
   return dedupe(entries);
 }
 
@@ -105,12 +119,34 @@ export function diffEntries(
   before: StoredSummary | null,
   after: StoredSummary | null,
 ): { removed: IndexEntry[]; added: IndexEntry[] } {
-  const old = new Map((before ? indexEntriesOf(before) : []).map((entry) => [entryId(entry), entry]));
-  const next = new Map((after ? indexEntriesOf(after) : []).map((entry) => [entryId(entry), entry]));
-  const samePosition = before && after && before.createdAt === after.createdAt;
+  // A row that appears, goes, or moves in list order changes every entry's key.
+  if (!before || !after || before.createdAt !== after.createdAt) {
+    return { removed: before ? indexEntriesOf(before) : [], added: after ? indexEntriesOf(after) : [] };
+  }
   const removed: IndexEntry[] = [];
   const added: IndexEntry[] = [];
-  for (const [id, entry] of old) if (!samePosition || !next.has(id)) removed.push(entry);
-  for (const [id, entry] of next) if (!samePosition || !old.has(id)) added.push(entry);
+  // The fixed entries pair up by position (only `by-close` may be missing on one side).
+  const old = fixedEntries(before);
+  const next = fixedEntries(after);
+  for (let i = 0; i < Math.max(old.length, next.length); i++) {
+    const was = old[i];
+    const is = next[i];
+    if (was && is && sameValue(was, is)) continue;
+    if (was) removed.push(was);
+    if (is) added.push(is);
+  }
+  // A close leaves the attributes alone: they are compared only when they changed.
+  if (
+    before.searchAttributes !== after.searchAttributes &&
+    !jsonEqual(before.searchAttributes, after.searchAttributes)
+  ) {
+    const oldAttributes = new Map(attributeEntriesOf(before).map((entry) => [entryId(entry), entry]));
+    const nextAttributes = new Map(attributeEntriesOf(after).map((entry) => [entryId(entry), entry]));
+    for (const [id, entry] of oldAttributes) if (!nextAttributes.has(id)) removed.push(entry);
+    for (const [id, entry] of nextAttributes) if (!oldAttributes.has(id)) added.push(entry);
+  }
   return { removed, added };
 }
+
+const sameValue = (a: IndexEntry, b: IndexEntry): boolean =>
+  a.value.length === b.value.length && a.value.every((part, i) => part === b.value[i]);
