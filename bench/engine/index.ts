@@ -191,6 +191,29 @@ async function heapPerWaitingRun(options: { hibernateAfter?: number } = {}) {
   );
 }
 
+/** The price of hibernation: a signal to a waiting run until its result, awake or hibernated. */
+async function wakeLatency(hibernateAfter: number | undefined) {
+  const count = quick ? 50 : 200;
+  return withEngine(
+    'wake',
+    async (engine) => {
+      const handles = [];
+      for (let i = 0; i < count; i++)
+        handles.push(await engine.start(waiter, null, { workflowId: `wake-${i}` }));
+      await engine.idle();
+      const latencies: number[] = [];
+      for (const handle of handles) {
+        const started = ms();
+        await handle.signal('wake', 1);
+        await handle.result();
+        latencies.push(ms() - started);
+      }
+      return percentile(latencies, 50);
+    },
+    hibernateAfter === undefined ? {} : { hibernateAfter },
+  );
+}
+
 /** The floor under (e): a bare XState actor waiting on a promise that never settles. */
 function heapPerRawActor() {
   const count = quick ? 2000 : 10_000;
@@ -297,6 +320,11 @@ async function main() {
   console.log(
     `(e) heap per resident run waiting on a timer, hibernated (hibernateAfter: 0): ${fmt(e)} bytes (target ≤ 2,048); ` +
       `awake (the default): ${fmt(awake)} bytes; a bare XState actor waiting on a promise: ${fmt(rawActor)} bytes`,
+  );
+  const awakeSignal = await wakeLatency(undefined);
+  const hibernatedSignal = await wakeLatency(0);
+  console.log(
+    `    a signal to a waiting run until its result, p50: awake ${fmt(awakeSignal, 2)} ms, hibernated ${fmt(hibernatedSignal, 2)} ms (the wake replays its history)`,
   );
   const f = await fanOutChildren();
   console.log(`(f) one parent fanning out to 1,000 children: all done in ${fmt(f)} ms`);
