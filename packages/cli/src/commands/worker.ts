@@ -1,8 +1,10 @@
+import { type Duration, toMs } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { claimDataDir, serveEngine } from '../control/serve-control.js';
+import { CliError } from '../errors.js';
 import { loadWorkflowModule } from '../workflow-module.js';
 
 /**
@@ -16,7 +18,13 @@ export function registerWorker(program: Command, context: CommandContext): void 
     .command('worker')
     .description('run the workflows of a module on the data until Ctrl-C')
     .argument('<module>', 'a module exporting `workflows` and `activities` (and `searchAttributes`)')
-    .action(async (modulePath: string, _options: unknown, command: Command) => {
+    .option(
+      '--hibernate-after <duration>',
+      'runs that wait this long (e.g. 30s, 0) let go of their memory until woken',
+    )
+    .option('--max-resident <n>', 'at most this many runs in memory; waiting ones beyond it are evicted')
+    .action(async (modulePath: string, options: WorkerOptions, command: Command) => {
+      const residency = residencyOptions(options);
       const data = context.data(command);
       const module = await loadWorkflowModule(modulePath);
       const server = await claimDataDir(data, 'a reprise worker');
@@ -31,6 +39,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
             workflows: module.workflows,
             activities: module.activities,
             ...(module.searchAttributes ? { searchAttributes: module.searchAttributes } : {}),
+            ...residency,
             logger: {
               warn: (message, details) =>
                 context.note(
@@ -56,6 +65,38 @@ export function registerWorker(program: Command, context: CommandContext): void 
       }
       context.out('worker stopped');
     });
+}
+
+interface WorkerOptions {
+  readonly hibernateAfter?: string;
+  readonly maxResident?: string;
+}
+
+/** The engine's residency options from the command line, checked before anything is opened. */
+function residencyOptions(options: WorkerOptions): { hibernateAfter?: number; maxResident?: number } {
+  const residency: { hibernateAfter?: number; maxResident?: number } = {};
+  if (options.hibernateAfter !== undefined) {
+    const text = options.hibernateAfter;
+    try {
+      residency.hibernateAfter = toMs(/^\d+(\.\d+)?$/.test(text) ? Number(text) : (text as Duration));
+    } catch {
+      throw new CliError(
+        'usage',
+        `--hibernate-after ${text} is not a duration (250ms, 30s, 5m, 1h, 1d, or ms)`,
+      );
+    }
+  }
+  if (options.maxResident !== undefined) {
+    const count = Number(options.maxResident);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new CliError(
+        'usage',
+        `--max-resident ${options.maxResident} must be a whole number of at least 1`,
+      );
+    }
+    residency.maxResident = count;
+  }
+  return residency;
 }
 
 const errorFields = (_key: string, value: unknown) =>
