@@ -1,7 +1,14 @@
-import { DurationError, defineActivity, defineWorkflow, type WorkflowEvent } from '@reprise/core';
+import {
+  DurationError,
+  defineActivity,
+  defineWorkflow,
+  type InMemoryStore,
+  type WorkflowEvent,
+} from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import fc from 'fast-check';
+import { reopenable } from './helpers.js';
 
 const inbox = defineWorkflow('inbox', async (ctx) => {
   const received: unknown[] = [];
@@ -153,5 +160,105 @@ describe('hibernation (hibernateAfter)', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  describe('a hibernated run meets everything an awake one does', () => {
+    const cleanups: string[] = [];
+    const refund = defineActivity('refund', async (order: string) => {
+      cleanups.push(order);
+      return 'refunded';
+    });
+    const guarded = defineWorkflow('guarded', async (ctx) => {
+      try {
+        await ctx.sleep('1d');
+        return 'slept';
+      } catch (error) {
+        await ctx.nonCancellable((safe) => safe.activity(refund, ctx.workflowId));
+        throw error;
+      }
+    });
+    const countdown = defineWorkflow('countdown', async (ctx, n: number) => {
+      await ctx.sleep('1m');
+      return n === 0 ? 'liftoff' : ctx.continueAsNew(n - 1);
+    });
+    const hibernating = (store?: InMemoryStore) =>
+      createTestEngine({
+        workflows: [guarded, countdown],
+        activities: [refund],
+        hibernateAfter: 0,
+        ...(store ? { store } : {}),
+      });
+
+    it('cancel wakes it, the code cleans up, and WorkflowCancelled is recorded', async () => {
+      const env = await hibernating();
+      const handle = await env.engine.start(guarded, null, { workflowId: 'to-cancel' });
+      await env.idle();
+      expect(await residencyOf(env, 'to-cancel')).toBe('hibernated');
+      expect(await handle.cancel('changed mind')).toEqual({ status: 'Running' });
+      await expect(handle.result()).rejects.toMatchObject({ code: 'workflow_cancelled' });
+      expect(cleanups).toContain('to-cancel');
+      await env.close();
+    });
+
+    it('terminate and an execution timeout close it without waking its code', async () => {
+      const env = await hibernating();
+      const terminated = await env.engine.start(guarded, null, { workflowId: 'to-terminate' });
+      const timedOut = await env.engine.start(guarded, null, {
+        workflowId: 'to-time-out',
+        executionTimeout: '1h',
+      });
+      await env.idle();
+      expect(await env.engine.terminate('to-terminate', 'ops')).toEqual({ status: 'Running' });
+      await expect(terminated.result()).rejects.toMatchObject({ code: 'workflow_cancelled' });
+      await env.advance('1h');
+      await expect(timedOut.result()).rejects.toMatchObject({ code: 'workflow_timed_out' });
+      expect(cleanups).not.toContain('to-terminate');
+      expect(cleanups).not.toContain('to-time-out');
+      for (const handle of [terminated, timedOut]) {
+        const terminals = (await handle.history()).filter(
+          (event) => event.type === 'WorkflowCancelled' || event.type === 'WorkflowTimedOut',
+        );
+        expect(terminals).toHaveLength(1);
+      }
+      await env.close();
+    });
+
+    it('continues as new from a wake, hibernates again in each new run, and ends', async () => {
+      const env = await hibernating();
+      const handle = await env.engine.start(countdown, 3, { workflowId: 'countdown' });
+      for (let i = 0; i < 4; i++) {
+        await env.idle();
+        expect(await residencyOf(env, 'countdown')).toBe('hibernated');
+        await env.advance('1m');
+      }
+      expect(await handle.result()).toBe('liftoff');
+      const starts = (await handle.history()).filter((event) => event.type === 'WorkflowStarted');
+      expect(starts).toHaveLength(4);
+      await env.close();
+    });
+
+    it('after a restart, a run recovered from the store hibernates and finishes', async () => {
+      const { store, open } = reopenable();
+      const first = await hibernating(open() as InMemoryStore);
+      await first.engine.start(countdown, 0, { workflowId: 'across' });
+      await first.idle();
+      const at = first.clock.now();
+      await first.close();
+      const second = await createTestEngine({
+        workflows: [guarded, countdown],
+        activities: [refund],
+        hibernateAfter: 0,
+        store: open(),
+        startAt: at,
+      });
+      await second.idle();
+      expect(await residencyOf(second, 'across')).toBe('hibernated');
+      await second.advance('1m');
+      expect(await second.engine.getHandle('across').result()).toBe('liftoff');
+      expect(
+        (await store.readHistory('across' as never)).filter((event) => event.type === 'TimerFired'),
+      ).toHaveLength(1);
+      await second.close();
+    });
   });
 });
