@@ -9,7 +9,14 @@ import {
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
-import { type Databases, EMPTY, negated, type StoredSummary, type WorkflowRecord } from './layout.js';
+import {
+  asFrameWriter,
+  type Databases,
+  EMPTY,
+  negated,
+  type StoredSummary,
+  type WorkflowRecord,
+} from './layout.js';
 import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
 
 /**
@@ -44,11 +51,11 @@ export interface AppendPlan {
   /** The record the append builds on (`undefined`: the workflow has none yet). */
   readonly before: KnownRecord | undefined;
   readonly expectedSeq: number;
-  readonly frames: readonly string[];
+  readonly frames: readonly Buffer[];
   /** The record after the append: `before` itself when its content stays as it was. */
   readonly after: KnownRecord;
   /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
-  readonly recordFrame: string | undefined;
+  readonly recordFrame: Buffer | undefined;
   /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
   readonly changesRow: boolean;
   /**
@@ -64,7 +71,7 @@ export function planAppend(
   before: KnownRecord | undefined,
   expectedSeq: number,
   events: readonly WorkflowEvent[],
-  frames: readonly string[],
+  frames: readonly Buffer[],
 ): AppendPlan {
   if (before && movesOnlyHistoryLength(events)) return unchangedRecord(tid, before, expectedSeq, frames);
   // projectEvents copies what it changes: `before` stays as it was.
@@ -95,7 +102,7 @@ function unchangedRecord(
   tid: string,
   before: KnownRecord,
   expectedSeq: number,
-  frames: readonly string[],
+  frames: readonly Buffer[],
 ): AppendPlan {
   return {
     tid,
@@ -144,7 +151,7 @@ function ownsObjects(before: WorkflowSummary | undefined, after: WorkflowSummary
 }
 
 /** `put` with lmdb-js's `noOverwrite` (MDB_NOOVERWRITE), which its typings leave out. */
-type PutIfAbsent = (key: Key, value: string, options: { readonly noOverwrite: true }) => Promise<boolean>;
+type PutIfAbsent = (key: Key, value: Buffer, options: { readonly noOverwrite: true }) => Promise<boolean>;
 const NO_OVERWRITE = { noOverwrite: true } as const;
 
 /**
@@ -157,7 +164,11 @@ const NO_OVERWRITE = { noOverwrite: true } as const;
 export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boolean> {
   const key = [plan.tid, plan.expectedSeq + 1];
   if (plan.frames.length === 1 && plan.recordFrame === undefined) {
-    return (dbs.history.put as unknown as PutIfAbsent)(key, plan.frames[0] as string, NO_OVERWRITE);
+    return (asFrameWriter(dbs.history).put as unknown as PutIfAbsent)(
+      key,
+      plan.frames[0] as Buffer,
+      NO_OVERWRITE,
+    );
   }
   return dbs.history.ifNoExists(key, () => writePlan(dbs, plan));
 }
@@ -168,11 +179,12 @@ export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boole
  */
 export function writePlan(dbs: Databases, plan: AppendPlan): void {
   const { tid, expectedSeq, frames, before, after } = plan;
+  const history = asFrameWriter(dbs.history);
   for (let index = 0; index < frames.length; index++) {
-    dbs.history.put([tid, expectedSeq + index + 1], frames[index] as string);
+    history.put([tid, expectedSeq + index + 1], frames[index] as Buffer);
   }
   if (plan.recordFrame === undefined) return;
-  dbs.workflows.put(tid, plan.recordFrame);
+  asFrameWriter(dbs.workflows).put(tid, plan.recordFrame);
   if (plan.changesRow) writeRow(dbs, tid, before?.summary, after.summary);
   writeTimers(dbs, tid, before?.timers ?? EMPTY_PROJECTION.timers, after.timers);
 }

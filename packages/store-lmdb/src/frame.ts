@@ -3,15 +3,28 @@ import { StoreCorruption } from '@reprise/core';
 
 /**
  * Every value the store writes is a frame: the CRC-32 of the body as 8 lowercase hex digits,
- * then the body, JSON text (stored as UTF-8 by lmdb-js's string encoding, which reads back
- * faster than buffers). A frame whose checksum or JSON does not hold is reported as
- * `StoreCorruption` naming its key; nothing is guessed.
+ * then the body, JSON text, as UTF-8. The databases read values as strings (lmdb-js's string
+ * encoding reads back faster than buffers); frames are written as the UTF-8 bytes themselves,
+ * which is what the string encoding would store. A frame whose checksum or JSON does not hold is
+ * reported as `StoreCorruption` naming its key; nothing is guessed.
  */
 const HEADER_CHARS = 8;
+const HEX_DIGITS = '0123456789abcdef';
 
-/** The frame of a JSON text. */
-export function encodeFrame(json: string): string {
-  return crc32(json).toString(16).padStart(HEADER_CHARS, '0') + json;
+/**
+ * The frame of a JSON text, as the bytes to store. The text is encoded once, the checksum taken
+ * over those bytes: a string frame would be encoded twice (for the checksum, then by lmdb-js)
+ * and copied once more to join header and body.
+ */
+export function encodeFrame(json: string): Buffer {
+  const frame = Buffer.allocUnsafe(HEADER_CHARS + Buffer.byteLength(json));
+  frame.write(json, HEADER_CHARS, 'utf8');
+  let crc = crc32(frame.subarray(HEADER_CHARS));
+  for (let index = HEADER_CHARS - 1; index >= 0; index--) {
+    frame[index] = HEX_DIGITS.charCodeAt(crc & 15);
+    crc >>>= 4;
+  }
+  return frame;
 }
 
 /** The body of a frame, once its checksum holds; `describeKey` names the record in errors. */

@@ -83,6 +83,13 @@ export interface Databases {
   readonly indexes: Readonly<Record<IndexName, Database<Buffer, Key>>>;
 }
 
+/**
+ * A database that holds frames, as written: values go in as the frame's UTF-8 bytes, which are
+ * the bytes lmdb-js's string encoding stores, and come back as strings (see `frame.ts`).
+ */
+export const asFrameWriter = (db: Database<string, Key>): Database<Buffer, Key> =>
+  db as unknown as Database<Buffer, Key>;
+
 /** Opens every named database of the layout. */
 export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
   const binary = (name: string) => root.openDB<Buffer, Key>(name, { encoding: 'binary' });

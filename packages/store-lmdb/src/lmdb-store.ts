@@ -34,6 +34,7 @@ import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
   AFTER_ALL,
+  asFrameWriter,
   type Databases,
   describeKey,
   EARLIER_FORMAT_NAMES,
@@ -173,7 +174,7 @@ function checkFormat(dbs: Databases, path: string): void {
     try {
       dbs.root.transactionSync(() => {
         if (dbs.meta.get('format') === undefined) {
-          dbs.meta.putSync(
+          asFrameWriter(dbs.meta).putSync(
             'format',
             encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
           );
@@ -614,7 +615,7 @@ interface BatchInput {
   /** The caller's events, usable only while the append has not yet returned. */
   events: readonly WorkflowEvent[] | undefined;
   readonly texts: readonly string[];
-  readonly frames: readonly string[];
+  readonly frames: readonly Buffer[];
 }
 
 const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);
