@@ -494,7 +494,10 @@ export class Engine implements HandleOperations {
             })),
             pendingTimers: [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt })),
           }
-        : pendingWorkFromHistory(summary, await this.#store.readHistory(workflowId));
+        : pendingWorkFromHistory(
+            summary,
+            summary.status === 'Running' ? await this.#store.readHistory(workflowId) : [],
+          );
     const description: WorkflowDescription = {
       ...describeSummary(summary),
       pendingActivities: pending.pendingActivities,
