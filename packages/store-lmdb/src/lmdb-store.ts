@@ -630,7 +630,8 @@ function workflowKey(workflowId: string): string {
     throw new InvalidArgumentError('workflowId', `${JSON.stringify(workflowId)} is not a string`);
   }
   const key = toKeyText(workflowId);
-  if (keyTextBytes(key) > MAX_WORKFLOW_ID_BYTES) {
+  // A code unit takes at most 3 UTF-8 bytes: short ids need no count.
+  if (key.length * 3 > MAX_WORKFLOW_ID_BYTES && keyTextBytes(key) > MAX_WORKFLOW_ID_BYTES) {
     throw new InvalidArgumentError('workflowId', `is longer than ${MAX_WORKFLOW_ID_BYTES} bytes`);
   }
   return key;
