@@ -58,7 +58,7 @@ import {
   type WorkflowListItem,
 } from './handle.js';
 import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
-import { Recorder } from './recorder.js';
+import { Recorder, SETTLED } from './recorder.js';
 import {
   type Ack,
   type MailboxItem,
@@ -84,10 +84,16 @@ const consoleLogger: EngineLogger = {
 const IDLE_ACTIVITY_TURNS = 20;
 
 const STOPPED: RunExit = { kind: 'stopped' };
-const SETTLED: Promise<void> = Promise.resolve();
 
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
+
+/** The entry's run, when it waits for input with nothing to do: one eviction or hibernation may take. */
+function waitingRun(entry: RunEntry): Run | undefined {
+  const run = entry.run;
+  if (entry.starting || entry.pending.length > 0 || !run?.quiet || !run.open) return undefined;
+  return run;
+}
 
 /**
  * The registry's entry for a workflow id whose open run this process owns: resident (its actor
@@ -911,11 +917,14 @@ export class Engine implements HandleOperations {
     const entry = this.#entries.get(run.workflowId);
     if (entry?.run !== run) return;
     entry.quietSince = this.#clock.now();
-    if (this.#hibernationSweepArmed) return;
+    if (!this.#hibernationSweepArmed) this.#armHibernationRound(entry.quietSince + this.#hibernateAfter);
+  }
+
+  /** The next round of `#hibernateQuiet`: on the clock, or in a microtask when runs hibernate at once. */
+  #armHibernationRound(at: number): void {
     this.#hibernationSweepArmed = true;
     if (this.#hibernateAfter === 0) queueMicrotask(() => this.#hibernateQuiet());
-    else
-      this.#timers.arm('hibernation', entry.quietSince + this.#hibernateAfter, () => this.#hibernateQuiet());
+    else this.#timers.arm('hibernation', at, () => this.#hibernateQuiet());
   }
 
   /**
@@ -929,9 +938,8 @@ export class Engine implements HandleOperations {
     const now = this.#clock.now();
     let nextDue = Number.POSITIVE_INFINITY;
     for (const entry of this.#resident.values()) {
-      const run = entry.run;
-      if (entry.starting || entry.stalled || entry.pending.length > 0 || !run?.quiet || !run.open) continue;
-      if (run.stopping || run.attemptRunning) continue;
+      const run = waitingRun(entry);
+      if (!run || entry.stalled || run.stopping || run.attemptRunning) continue;
       const due = entry.quietSince + this.#hibernateAfter;
       if (due > now) {
         nextDue = Math.min(nextDue, due);
@@ -939,10 +947,9 @@ export class Engine implements HandleOperations {
       }
       if (this.#supervision.hibernateRun(entry)) this.#resident.delete(entry.workflowId);
     }
-    if (nextDue === Number.POSITIVE_INFINITY) return;
-    this.#hibernationSweepArmed = true;
-    const round = Math.max(nextDue, now + this.#hibernateAfter / 4);
-    this.#timers.arm('hibernation', round, () => this.#hibernateQuiet());
+    if (nextDue !== Number.POSITIVE_INFINITY) {
+      this.#armHibernationRound(Math.max(nextDue, now + this.#hibernateAfter / 4));
+    }
   }
 
   /** Evicts the least recently used runs that wait on something, down to `maxResident`. */
@@ -950,8 +957,8 @@ export class Engine implements HandleOperations {
     let excess = this.#resident.size - this.#maxResident;
     for (const entry of this.#resident.values()) {
       if (excess <= 0) break;
-      const run = entry.run;
-      if (entry.starting || !run?.quiet || !run.open || entry.pending.length > 0) continue;
+      const run = waitingRun(entry);
+      if (!run) continue;
       this.#resident.delete(entry.workflowId);
       excess--;
       run.requestStop();

@@ -7,6 +7,9 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 
+/** A settled promise, shared: what an idle writer, a start already recorded, a run with no effects hold. */
+export const SETTLED: Promise<void> = Promise.resolve();
+
 /**
  * The single writer of one workflow's history. It knows the head seq, so each append is
  * conditional on nobody else having written since; and it runs the workflow's writes one at a
@@ -14,8 +17,6 @@ import {
  * with another writer in this process. A writer in another process shows up as a
  * `ConcurrencyConflict`, after which the caller re-reads (`sync`).
  */
-const SETTLED: Promise<unknown> = Promise.resolve();
-
 export class Recorder {
   #head = 0;
   #tail: Promise<unknown> = SETTLED;

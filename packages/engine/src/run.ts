@@ -20,9 +20,8 @@ import {
 } from '@reprise/core';
 import type { ActivityTask } from './activity-executor.js';
 import { terminalEventBody } from './exit-handler.js';
-import type { Recorder } from './recorder.js';
+import { type Recorder, SETTLED } from './recorder.js';
 
-const SETTLED: Promise<void> = Promise.resolve();
 const NO_ACTIVITIES: ReadonlyMap<string, ActivityState> = new Map();
 
 /** The run's loop ended before an input posted to it was recorded; the caller may retry. */

@@ -1,4 +1,4 @@
-import { InMemoryStore, type WorkflowStore } from '@reprise/core';
+import { defineActivity, defineWorkflow, InMemoryStore, type WorkflowStore } from '@reprise/core';
 
 /**
  * The engine closes its store on shutdown. A test that restarts an engine on the same
@@ -19,4 +19,29 @@ export function reopenable(store: InMemoryStore = new InMemoryStore()): {
         },
       }),
   };
+}
+
+/** Collects `message` signals (queryable as `received`) until one says `stop`, then returns them. */
+export const inbox = defineWorkflow('inbox', async (ctx) => {
+  const received: unknown[] = [];
+  ctx.setQueryHandler('received', () => received as never);
+  for (;;) {
+    const message = await ctx.waitForSignal('message');
+    if (message === 'stop') return received;
+    received.push(message);
+  }
+});
+
+/** A workflow whose one activity runs until the test calls `release()`; it then returns 'opened'. */
+export function gatedWorkflow() {
+  let release: (() => void) | undefined;
+  const gate = defineActivity(
+    'gate',
+    () =>
+      new Promise<string>((resolve) => {
+        release = () => resolve('opened');
+      }),
+  );
+  const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
+  return { gate, gated, release: () => release?.() };
 }

@@ -8,17 +8,7 @@ import {
 import { Engine } from '@reprise/engine';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import fc from 'fast-check';
-import { reopenable } from './helpers.js';
-
-const inbox = defineWorkflow('inbox', async (ctx) => {
-  const received: unknown[] = [];
-  ctx.setQueryHandler('received', () => received as never);
-  for (;;) {
-    const message = await ctx.waitForSignal('message');
-    if (message === 'stop') return received;
-    received.push(message);
-  }
-});
+import { gatedWorkflow, inbox, reopenable } from './helpers.js';
 
 const napper = defineWorkflow('napper', async (ctx, naps: number) => {
   const woke: number[] = [];
@@ -98,20 +88,12 @@ describe('hibernation (hibernateAfter)', () => {
   });
 
   it('a run with an activity attempt running does not hibernate', async () => {
-    let release: (() => void) | undefined;
-    const gate = defineActivity(
-      'gate',
-      () =>
-        new Promise<string>((resolve) => {
-          release = () => resolve('opened');
-        }),
-    );
-    const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
+    const { gate, gated, release } = gatedWorkflow();
     const env = await createTestEngine({ workflows: [gated], activities: [gate], hibernateAfter: '1s' });
     const handle = await env.engine.start(gated, null, { workflowId: 'g' });
     await env.clock.advance(10_000);
     expect(await residencyOf(env, 'g')).toBe('resident');
-    release?.();
+    release();
     expect(await handle.result()).toBe('opened');
     await env.close();
   });

@@ -1,15 +1,6 @@
-import { defineActivity, defineWorkflow } from '@reprise/core';
+import { defineWorkflow } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
-
-const inbox = defineWorkflow('inbox', async (ctx) => {
-  const received: unknown[] = [];
-  ctx.setQueryHandler('received', () => received as never);
-  for (;;) {
-    const message = await ctx.waitForSignal('message');
-    if (message === 'stop') return received;
-    received.push(message);
-  }
-});
+import { gatedWorkflow, inbox } from './helpers.js';
 
 const sleeper = defineWorkflow('sleeper', async (ctx, minutes: number) => {
   await ctx.sleep(minutes * 60_000);
@@ -72,15 +63,7 @@ describe('residency', () => {
   });
 
   it('activity results for an evicted run rehydrate it', async () => {
-    let release: (() => void) | undefined;
-    const gate = defineActivity(
-      'gate',
-      () =>
-        new Promise<string>((resolve) => {
-          release = () => resolve('opened');
-        }),
-    );
-    const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
+    const { gate, gated, release } = gatedWorkflow();
     const env = await createTestEngine({ workflows: [gated, inbox], activities: [gate], maxResident: 1 });
     await env.engine.start(gated, null, { workflowId: 'g' });
     await env.idle();
@@ -89,7 +72,7 @@ describe('residency', () => {
     const described = await env.engine.getHandle('g').describe();
     expect(described.residency).toBe('suspended');
     expect(described.pendingActivities.map((activity) => activity.activityType)).toEqual(['gate']);
-    release?.();
+    release();
     expect(await env.engine.getHandle('g').result()).toBe('opened');
     await env.engine.getHandle('other').signal('message', 'stop');
     await env.close();

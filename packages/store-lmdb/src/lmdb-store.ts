@@ -480,7 +480,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     this.#assertOpen('getSummary');
     const tid = workflowKey(workflowId);
     const summary = this.#readRecord(tid)?.summary;
-    return summary ? withLength(summary, historyLength(this.dbs.history, tid)) : undefined;
+    return summary ? this.rowOf(tid, summary) : undefined;
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
