@@ -154,7 +154,9 @@ async function sequentialOrders() {
 }
 
 async function rawLmdb() {
-  const db = openRaw({ path: tempDir('raw') });
+  // The store's own commit mode (fsync at commit, no overlapping sync, no event-turn batches), so
+  // the ratios compare like with like.
+  const db = openRaw({ path: tempDir('raw'), overlappingSync: false, eventTurnBatching: false });
   const value = JSON.stringify({
     type: 'ActivityCompleted',
     activityId: 'run.1',

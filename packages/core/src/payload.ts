@@ -48,7 +48,7 @@ export function checkPayload(value: unknown, options: PayloadCheckOptions = {}):
 
 /** `checkPayload`, returning the JSON text instead of the copy (what stores write). */
 export function encodePayload(value: unknown, options: PayloadCheckOptions = {}): string {
-  return encodeChecked(value, options.path ?? 'payload', [], options.maxBytes);
+  return encodeChecked(value, options.path ?? 'payload', undefined, options.maxBytes);
 }
 
 /**
@@ -56,23 +56,28 @@ export function encodePayload(value: unknown, options: PayloadCheckOptions = {})
  * is made only for an error, as a store checks every event it appends.
  */
 export function encodePayloadAt(value: unknown, base: string, index: number, maxBytes?: number): string {
-  return encodeChecked(value, base, [index], maxBytes);
+  return encodeChecked(value, base, index, maxBytes);
 }
+
+/** How deep the quick check looks; anything deeper (or a cycle) gets the careful one. */
+const QUICK_CHECK_DEPTH = 64;
 
 function encodeChecked(
   value: unknown,
   base: string,
-  segments: Segments,
+  index: number | undefined,
   maxBytes = DEFAULT_MAX_PAYLOAD_BYTES,
 ) {
-  assertJson(value, base, segments, []);
+  if (!isPlainJson(value, QUICK_CHECK_DEPTH)) {
+    assertJson(value, base, index === undefined ? [] : [index], []);
+  }
   const text = JSON.stringify(value);
   // Byte length is at most 3 × UTF-16 length; measure exactly only near the limit.
   if (text.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes)
       throw new PayloadError(
-        pathOf(base, segments),
+        pathOf(base, index === undefined ? [] : [index]),
         `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`,
       );
   }
@@ -82,6 +87,43 @@ function encodeChecked(
 /** Parses JSON text written by `encodePayload`. `JSON.parse` defines `__proto__` as an own key. */
 export function decodePayload(text: string): JsonValue {
   return JSON.parse(text) as JsonValue;
+}
+
+/**
+ * Whether `value` is plain JSON, looking at most `depth` levels down. It keeps no path and no
+ * list of ancestors, so checking what stores append every time allocates nothing; when it says
+ * no (a bad value, a cycle, or a payload deeper than `depth`), `assertJson` decides and names
+ * the path.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth === 0) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value) || !isPlainJson(value[index], depth - 1)) return false;
+    }
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (Object.getOwnPropertySymbols(value).length > 0) return false;
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !isPlainJson((value as Record<string, unknown>)[key], depth - 1)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function assertJson(value: unknown, base: string, segments: Segments, ancestors: object[]): void {

@@ -41,6 +41,25 @@ describe('checkPayload', () => {
     expect(checkPayload('e'.repeat(30), { maxBytes: 50 })).toBe('e'.repeat(30));
   });
 
+  it('checks payloads nested deeper than its quick pass looks, naming the path all the way down', () => {
+    const nest = (depth: number, leaf: unknown): unknown => {
+      let value = leaf;
+      for (let level = 0; level < depth; level++) value = level % 2 === 0 ? [value] : { k: value };
+      return value;
+    };
+    const deep = nest(200, 'leaf');
+    expect(checkPayload(deep)).toEqual(deep);
+    const pathDown = (depth: number) => {
+      let path = 'input';
+      for (let level = depth - 1; level >= 0; level--) path += level % 2 === 0 ? '[0]' : '.k';
+      return path;
+    };
+    refuse(nest(101, Number.NaN), pathDown(101), /NaN/);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    refuse(nest(80, cycle), `${pathDown(80)}.self`, /cycle/);
+  });
+
   it('keeps __proto__ as an own key and never touches a prototype', () => {
     const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}');
     const checked = checkPayload(value) as Record<string, unknown>;
