@@ -135,43 +135,61 @@ async function concurrentRuns(workflow: typeof hello | typeof order, label: stri
   });
 }
 
+/**
+ * The machine's speed drifts within seconds, so (c)'s baseline is measured in the same loop: each
+ * order run is followed by one raw durable put, and the two p50s are compared.
+ */
 async function sequentialOrders() {
-  return withEngine('sequential', async (engine, appends) => {
-    const latencies: number[] = [];
-    const before = appends();
-    for (let i = 0; i < SEQUENTIAL; i++) {
-      const started = ms();
-      const handle = await engine.start(order, `s${i}`, { workflowId: `seq-${i}` });
-      await handle.result();
-      latencies.push(ms() - started);
-    }
-    return {
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      commitsPerRun: (appends() - before) / SEQUENTIAL,
-    };
-  });
+  const raw = openRawDurable('raw-interleaved');
+  try {
+    return await withEngine('sequential', async (engine, appends) => {
+      const latencies: number[] = [];
+      const rawCommits: number[] = [];
+      const before = appends();
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        const started = ms();
+        const handle = await engine.start(order, `s${i}`, { workflowId: `seq-${i}` });
+        await handle.result();
+        latencies.push(ms() - started);
+        const putStarted = ms();
+        await raw.put(`seq-${i}`, RAW_VALUE);
+        rawCommits.push(ms() - putStarted);
+      }
+      return {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        commitsPerRun: (appends() - before) / SEQUENTIAL,
+        rawCommitP50: percentile(rawCommits, 50),
+      };
+    });
+  } finally {
+    await raw.close();
+  }
 }
 
+/** Raw lmdb-js in the store's own commit mode (fsync at commit, no overlapping sync, no event-turn batches). */
+const openRawDurable = (label: string) =>
+  openRaw({ path: tempDir(label), overlappingSync: false, eventTurnBatching: false });
+
+/** About the size of one event as the store writes it. */
+const RAW_VALUE = JSON.stringify({
+  type: 'ActivityCompleted',
+  activityId: 'run.1',
+  attempt: 1,
+  result: 'x',
+  seq: 3,
+});
+
 async function rawLmdb() {
-  // The store's own commit mode (fsync at commit, no overlapping sync, no event-turn batches), so
-  // the ratios compare like with like.
-  const db = openRaw({ path: tempDir('raw'), overlappingSync: false, eventTurnBatching: false });
-  const value = JSON.stringify({
-    type: 'ActivityCompleted',
-    activityId: 'run.1',
-    attempt: 1,
-    result: 'x',
-    seq: 3,
-  });
+  const db = openRawDurable('raw');
   const latencies: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const started = ms();
-    await db.put(`seq-${i}`, value);
+    await db.put(`seq-${i}`, RAW_VALUE);
     latencies.push(ms() - started);
   }
   const started = ms();
-  await Promise.all(Array.from({ length: N }, (_, i) => db.put(`con-${i}`, value)));
+  await Promise.all(Array.from({ length: N }, (_, i) => db.put(`con-${i}`, RAW_VALUE)));
   const putsPerSecond = N / ((ms() - started) / 1000);
   await db.close();
   return { commitP50: percentile(latencies, 50), putsPerSecond };
@@ -311,10 +329,10 @@ async function main() {
   );
   console.log(`    events/s vs raw concurrent puts: ${fmt((b.eventsPerSecond / raw.putsPerSecond) * 100)}%`);
   const c = await sequentialOrders();
-  const budget = c.commitsPerRun * raw.commitP50;
+  const budget = c.commitsPerRun * c.rawCommitP50;
   console.log(
     `(c) sequential order runs: p50 ${fmt(c.p50, 2)} ms, p99 ${fmt(c.p99, 2)} ms, ${fmt(c.commitsPerRun, 2)} commits per run; ` +
-      `commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
+      `raw commit p50 in the same loop ${fmt(c.rawCommitP50, 2)} ms; commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
   );
   const e = await heapPerWaitingRun({ hibernateAfter: 0 });
   const awake = await heapPerWaitingRun();
