@@ -149,6 +149,11 @@ export class ActivityExecutor {
     return this.#inflight.size;
   }
 
+  /** Whether an attempt of the activity is running (not just due later). */
+  isRunning(workflowId: WorkflowId, activityId: string): boolean {
+    return this.#inflight.has(taskKey({ workflowId, activityId }));
+  }
+
   /** Counts attempt starts and ends: unchanged while the running attempts wait on something. */
   get progress(): number {
     return this.#progress;

@@ -939,7 +939,7 @@ export class Engine implements HandleOperations {
     let nextDue = Number.POSITIVE_INFINITY;
     for (const entry of this.#resident.values()) {
       const run = waitingRun(entry);
-      if (!run || entry.stalled || run.stopping || run.attemptRunning) continue;
+      if (!run || entry.stalled || run.stopping || this.#attemptRunning(run)) continue;
       const due = entry.quietSince + this.#hibernateAfter;
       if (due > now) {
         nextDue = Math.min(nextDue, due);
@@ -950,6 +950,17 @@ export class Engine implements HandleOperations {
     if (nextDue !== Number.POSITIVE_INFINITY) {
       this.#armHibernationRound(Math.max(nextDue, now + this.#hibernateAfter / 4));
     }
+  }
+
+  /**
+   * Whether one of the run's activities has an attempt running. One waiting for its retry does
+   * not count: its timer outlives the run's interpreter, and the attempt's end wakes the run.
+   */
+  #attemptRunning(run: Run): boolean {
+    for (const activityId of run.activities.keys()) {
+      if (this.#activities.isRunning(run.workflowId, activityId)) return true;
+    }
+    return false;
   }
 
   /** Evicts the least recently used runs that wait on something, down to `maxResident`. */

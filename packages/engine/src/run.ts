@@ -170,12 +170,6 @@ export class Run {
     );
   }
 
-  /** Whether an activity attempt is running (not just waiting for its retry). */
-  get attemptRunning(): boolean {
-    for (const state of this.activities.values()) if (state.retryAt === undefined) return true;
-    return false;
-  }
-
   /** Whether the loop is still taking input. */
   get open(): boolean {
     return this.#open;
@@ -393,6 +387,17 @@ export class Run {
     };
   }
 
+  /** The last attempt of each activity whose end waits in the mailbox, unrecorded. */
+  #attemptsEndedInMailbox(): Map<string, number> {
+    const ended = new Map<string, number>();
+    for (const { body } of this.#mailbox) {
+      if (body.type === 'ActivityCompleted' || body.type === 'ActivityFailed') {
+        ended.set(body.activityId, Math.max(ended.get(body.activityId) ?? 0, body.attempt));
+      }
+    }
+    return ended;
+  }
+
   /** After replay: re-run activities that have no outcome yet, re-arm timers that have not fired. */
   #resume(
     segment: readonly WorkflowEvent[],
@@ -425,7 +430,13 @@ export class Run {
         }
       }
     }
-    for (const [activityId, state] of this.activities) this.host.startActivity(this.#task(activityId, state));
+    // An attempt whose end arrived while the run was out of memory is not run again: recording
+    // that end asks for the next attempt, if any.
+    const ended = this.#attemptsEndedInMailbox();
+    for (const [activityId, state] of this.activities) {
+      if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
+        this.host.startActivity(this.#task(activityId, state));
+    }
     // Timers the code started beyond its history are armed once recorded, like any new command.
     const unrecorded = new Set(
       unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),

@@ -98,6 +98,80 @@ describe('hibernation (hibernateAfter)', () => {
     await env.close();
   });
 
+  it('a run whose retried attempt is running does not hibernate either', async () => {
+    let release: (() => void) | undefined;
+    const second = defineActivity(
+      'second',
+      (_: null, actx) =>
+        actx.attempt === 1
+          ? Promise.reject(new Error('first attempt fails'))
+          : new Promise<string>((resolve) => {
+              release = () => resolve('second attempt');
+            }),
+      { retry: { initialInterval: '1s' } },
+    );
+    const retried = defineWorkflow('retried', async (ctx) => ctx.activity(second, null));
+    // The retry starts a second after the run began to wait, long before it would hibernate.
+    const env = await createTestEngine({ workflows: [retried], activities: [second], hibernateAfter: '10s' });
+    const handle = await env.engine.start(retried, null, { workflowId: 'r' });
+    await env.advance('1s');
+    expect(release).toBeDefined();
+    await env.clock.advance(60_000);
+    expect(await residencyOf(env, 'r')).toBe('resident');
+    release?.();
+    expect(await handle.result()).toBe('second attempt');
+    await env.close();
+  });
+
+  it('retries run on time and each attempt runs once, whether the run hibernates between them or not', async () => {
+    // Two activities in parallel, each failing or hanging into its timeout before succeeding:
+    // the run waits on retries while another attempt runs, and attempts end while it hibernates.
+    const invocations: string[] = [];
+    const flaky = (name: string, script: ('fail' | 'hang')[]) =>
+      defineActivity(
+        name,
+        (_: null, actx) => {
+          invocations.push(`${name}#${actx.attempt}`);
+          const planned = script[actx.attempt - 1];
+          if (planned === 'fail') return Promise.reject(new Error('flaky'));
+          if (planned === 'hang') return new Promise<never>(() => undefined);
+          return Promise.resolve(actx.attempt);
+        },
+        {
+          startToCloseTimeout: '30s',
+          retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 3 },
+        },
+      );
+    const charge = flaky('charge', ['hang', 'hang']);
+    const ship = flaky('ship', ['fail', 'hang']);
+    const both = defineWorkflow('both', async (ctx) => {
+      await ctx.sleep('5m');
+      return Promise.all([ctx.activity(charge, null), ctx.activity(ship, null)]);
+    });
+    const timeline = async (hibernateAfter: number | undefined) => {
+      invocations.length = 0;
+      const env = await createTestEngine({
+        workflows: [both],
+        activities: [charge, ship],
+        ...(hibernateAfter === undefined ? {} : { hibernateAfter }),
+      });
+      const handle = await env.engine.start(both, null, { workflowId: 'both' });
+      const t0 = env.clock.now();
+      for (let i = 0; i < 3 && (await handle.describe()).status === 'Running'; i++) await env.advance('10m');
+      const events = (await handle.history()).map((event) => {
+        const attempt = 'attempt' in event ? event.attempt : '';
+        return `${event.type}${attempt} +${(event.recordedAt - t0) / 1000}s`;
+      });
+      const result = await handle.result();
+      await env.close();
+      return { events, result, invocations: [...invocations].sort() };
+    };
+    const awake = await timeline(undefined);
+    expect(awake.invocations).toEqual(['charge#1', 'charge#2', 'charge#3', 'ship#1', 'ship#2', 'ship#3']);
+    expect(awake.events).toContain('ActivityCompleted3 +333s');
+    expect(await timeline(0)).toEqual(awake);
+  });
+
   it('refuses a hibernateAfter that is not a duration, naming it', async () => {
     await expect(Engine.create({ workflows: [inbox], hibernateAfter: '5 parsecs' as never })).rejects.toThrow(
       DurationError,
