@@ -46,7 +46,13 @@ import {
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { ActivityExecutor, type ActivityTask } from './activity-executor.js';
-import { type ExitContext, type ExitingRun, handleRunExit, successorStarted } from './exit-handler.js';
+import {
+  closedRunOf,
+  type ExitContext,
+  type ExitingRun,
+  handleRunExit,
+  successorStarted,
+} from './exit-handler.js';
 import {
   type CancelResult,
   describeSummary,
@@ -603,12 +609,12 @@ export class Engine implements HandleOperations {
 
   readonly #exitContext: ExitContext = {
     now: () => this.#clock.now(),
-    notify: (run, outcome, history) => {
+    notify: (run, { outcome, parent }) => {
       this.#changed(run.workflowId, outcome);
-      this.#reportToParent(run, outcome, runStart(history, run.runId));
+      this.#reportToParent(run, outcome, parent);
       for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
     },
-    reconcile: (run, history) => {
+    reconcile: (run, { openChildren }) => {
       const entry = this.#entries.get(run.workflowId);
       if (entry?.runId === run.runId) {
         this.#entries.delete(run.workflowId);
@@ -620,7 +626,7 @@ export class Engine implements HandleOperations {
         }
       }
       this.#timers.disarm(timerKey('x', run.workflowId, run.runId));
-      this.#applyParentClosePolicy(run, history);
+      this.#applyParentClosePolicy(run, openChildren);
       const recorder = this.#recorders.get(run.workflowId);
       if (recorder?.idle && !this.#entries.has(run.workflowId)) this.#recorders.delete(run.workflowId);
     },
@@ -765,12 +771,13 @@ export class Engine implements HandleOperations {
       resident.run?.requestStop();
       await this.#supervision.stopRun(resident);
     }
-    this.#exitContext.notify(
-      entry,
-      terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome,
+    const closed = closedRunOf(
       history,
+      entry.runId,
+      terminalOutcomeFromHistory(history, entry.runId) as TerminalOutcome,
     );
-    this.#exitContext.reconcile(entry, history);
+    this.#exitContext.notify(entry, closed);
+    this.#exitContext.reconcile(entry, closed);
   }
 
   /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
@@ -1192,7 +1199,7 @@ export class Engine implements HandleOperations {
     const current = latestStart(history) as EventOf<'WorkflowStarted'>;
     const outcome = terminalOutcomeFromHistory(history, current.runId);
     if (outcome && outcome.status !== 'ContinuedAsNew' && current.parent?.runId === run.runId) {
-      this.#reportToParent({ workflowId: childWorkflowId, runId: current.runId }, outcome, current);
+      this.#reportToParent({ workflowId: childWorkflowId, runId: current.runId }, outcome, current.parent);
     }
   }
 
@@ -1203,16 +1210,9 @@ export class Engine implements HandleOperations {
    */
   #applyParentClosePolicy(
     run: Pick<ExitingRun, 'workflowId' | 'runId'>,
-    history: readonly WorkflowEvent[],
+    openChildren: readonly EventOf<'ChildWorkflowStarted'>[],
   ): void {
-    const segment = runSegment(history, run.runId);
-    const finished = new Set(
-      segment
-        .filter((event) => event.type.startsWith('ChildWorkflow') && event.type !== 'ChildWorkflowStarted')
-        .map((event) => (event as { childId: string }).childId),
-    );
-    for (const event of segment) {
-      if (event.type !== 'ChildWorkflowStarted' || finished.has(event.childId)) continue;
+    for (const event of openChildren) {
       if (event.parentClosePolicy === 'abandon') continue;
       const child = event.childWorkflowId;
       this.#track(
@@ -1231,9 +1231,8 @@ export class Engine implements HandleOperations {
   #reportToParent(
     run: Pick<ExitingRun, 'workflowId' | 'runId'>,
     outcome: TerminalOutcome,
-    started: EventOf<'WorkflowStarted'> | undefined,
+    parent: ParentLink | undefined,
   ): void {
-    const parent = started?.parent;
     if (outcome.status === 'ContinuedAsNew' || !parent) return;
     const base = { childId: parent.childId, childWorkflowId: run.workflowId };
     const body: EventBody =

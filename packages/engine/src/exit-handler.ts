@@ -1,9 +1,13 @@
 import {
   type EventBody,
+  type EventOf,
   type ExecutionOutcome,
+  type ParentLink,
   type RunId,
+  runSegment,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
+  terminalOutcomeOfEvent,
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
@@ -18,13 +22,47 @@ export interface ExitingRun {
   readonly recorder: Recorder;
 }
 
+/** What a closed run's history says to those it concerns: its waiters, its parent, its children. */
+export interface ClosedRun {
+  readonly outcome: TerminalOutcome;
+  /** Where the run reports its outcome, when it is a child. */
+  readonly parent: ParentLink | undefined;
+  /** Children the run started and did not see close: its parentClosePolicy applies to them. */
+  readonly openChildren: readonly EventOf<'ChildWorkflowStarted'>[];
+}
+
+/** A closed run as `history` (which holds its terminal event) shows it. */
+export function closedRunOf(
+  history: readonly WorkflowEvent[],
+  runId: RunId,
+  outcome: TerminalOutcome,
+): ClosedRun {
+  const segment = runSegment(history, runId);
+  const started = segment[0]?.type === 'WorkflowStarted' ? segment[0] : undefined;
+  const finished = new Set<string>();
+  for (const event of segment) {
+    if (
+      event.type === 'ChildWorkflowCompleted' ||
+      event.type === 'ChildWorkflowFailed' ||
+      event.type === 'ChildWorkflowCancelled'
+    ) {
+      finished.add(event.childId);
+    }
+  }
+  const openChildren = segment.filter(
+    (event): event is EventOf<'ChildWorkflowStarted'> =>
+      event.type === 'ChildWorkflowStarted' && !finished.has(event.childId),
+  );
+  return { outcome, parent: started?.parent, openChildren };
+}
+
 /** What the exit handler acts through. */
 export interface ExitContext {
   now(): number;
-  /** Hands every waiter of the run (its parent among them) its outcome; `history` holds the terminal. */
-  notify(run: ExitingRun, outcome: TerminalOutcome, history: readonly WorkflowEvent[]): void;
-  /** Brings the registry in line with the history: the run is closed and no longer resident. */
-  reconcile(run: ExitingRun, history: readonly WorkflowEvent[]): void;
+  /** Hands every waiter of the run (its parent among them) its outcome. */
+  notify(run: ExitingRun, closed: ClosedRun): void;
+  /** Brings the registry in line with the close: the run is closed and no longer resident. */
+  reconcile(run: ExitingRun, closed: ClosedRun): void;
   /** Marks a run stalled by a NonDeterminismError (not closed, nothing recorded). */
   stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void;
   /**
@@ -70,11 +108,22 @@ export const successorStarted = (history: readonly WorkflowEvent[], parentRunId:
  * otherwise record exactly one terminal event. A ContinuedAsNew outcome starts the successor
  * unless a WorkflowStarted naming this run as parent exists. Handling the same exit twice
  * records one terminal and starts one successor.
+ *
+ * One case needs no re-read: the run's own last append recorded its terminal event (see
+ * `RunExit`). That append was conditional on every event the run had seen, so no terminal came
+ * before it; the outcome, the parent and the (absent) children are what the run knows.
  */
 export async function handleRunExit(context: ExitContext, run: ExitingRun, exit: RunExit): Promise<void> {
   if (exit.kind === 'stopped') return;
   if (exit.kind === 'stalled') {
     context.stall(run, exit);
+    return;
+  }
+  if (exit.kind === 'finished' && exit.recorded) {
+    const outcome = terminalOutcomeOfEvent(exit.recorded.terminal, run.runId) as TerminalOutcome;
+    const closed: ClosedRun = { outcome, parent: exit.recorded.parent, openChildren: [] };
+    context.notify(run, closed);
+    context.reconcile(run, closed);
     return;
   }
   const { outcome, history } = await run.recorder.exclusive(async () => {
@@ -87,8 +136,9 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     const updated = [...history, ...events];
     return { outcome: terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome, history: updated };
   });
-  context.notify(run, outcome, history);
-  context.reconcile(run, history);
+  const closed = closedRunOf(history, run.runId, outcome);
+  context.notify(run, closed);
+  context.reconcile(run, closed);
   if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
     await context.startSuccessor(run, outcome, history);
   }

@@ -2,6 +2,8 @@ export { type Clock, systemClock, VirtualClock } from '@reprise/actors';
 export type { ActivityReport, ActivityTask } from './activity-executor.js';
 export { Engine, EngineClosedError } from './engine.js';
 export {
+  type ClosedRun,
+  closedRunOf,
   type ExitContext,
   type ExitingRun,
   handleRunExit,

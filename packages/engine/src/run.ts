@@ -7,6 +7,7 @@ import {
   type ExecutionInit,
   type ExecutionOutcome,
   NonDeterminismError,
+  type ParentLink,
   type RunId,
   replayRun,
   runSegment,
@@ -34,8 +35,19 @@ export class RunEndedError extends Error {
 
 /** How a run actor's loop ends; the run's type supervisor handles it (see `exit-handler.ts`). */
 export type RunExit =
-  /** The code returned, threw, or asked to continue as new: record it unless already recorded. */
-  | { readonly kind: 'finished'; readonly outcome: ExecutionOutcome }
+  /**
+   * The code returned, threw, or asked to continue as new: record it unless already recorded.
+   * `recorded`: the run's own last append recorded the terminal event, the outcome is not
+   * ContinuedAsNew and the run started no child, so the exit handler needs no re-read.
+   */
+  | {
+      readonly kind: 'finished';
+      readonly outcome: ExecutionOutcome;
+      readonly recorded?: {
+        readonly terminal: WorkflowEvent;
+        readonly parent: ParentLink | undefined;
+      };
+    }
   /** The run's segment already has a terminal event (recorded before a crash, or by a racer). */
   | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
   /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
@@ -118,6 +130,12 @@ export class Run {
   /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
   #seenSeq = 0;
   #requestIds: Set<string> | undefined;
+  /** The run's parent, from its WorkflowStarted. */
+  #parent: ParentLink | undefined;
+  /** Whether the run has started a child (its close then applies the child's close policy). */
+  #startedChildren = false;
+  /** The terminal event the run's own append recorded. */
+  #recordedTerminal: WorkflowEvent | undefined;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -224,6 +242,8 @@ export class Run {
     const started = segment[0];
     if (started?.type !== 'WorkflowStarted')
       throw new Error(`run ${this.runId} of ${this.workflowId} has no WorkflowStarted`);
+    this.#parent = started.parent;
+    this.#startedChildren = segment.some((event) => event.type === 'ChildWorkflowStarted');
     const init = this.host.executionInit(started);
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
     let replayed: Awaited<ReturnType<typeof replayRun>>;
@@ -259,7 +279,7 @@ export class Run {
     if (ended) return ended;
     const execution = this.#execution as WorkflowExecution;
     for (;;) {
-      if (execution.outcome) return { kind: 'finished', outcome: execution.outcome };
+      if (execution.outcome) return this.#finished(execution.outcome);
       if (this.#stopRequested) return { kind: 'stopped' };
       const item = this.#mailbox.shift();
       if (!item) {
@@ -295,6 +315,14 @@ export class Run {
     }
   }
 
+  #finished(outcome: ExecutionOutcome): RunExit {
+    const terminal = this.#recordedTerminal;
+    if (!terminal || this.#startedChildren || outcome.status === 'ContinuedAsNew') {
+      return { kind: 'finished', outcome };
+    }
+    return { kind: 'finished', outcome, recorded: { terminal, parent: this.#parent } };
+  }
+
   /**
    * Records an input and the commands it led to in one append, then carries the commands out.
    * When the code has ended, its terminal event goes in the same append: the exit handling then
@@ -322,6 +350,8 @@ export class Run {
       }
     });
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
+    if (outcome) this.#recordedTerminal = events.at(-1);
+    if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {
       if (command.kind === 'ScheduleActivity') {

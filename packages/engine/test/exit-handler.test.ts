@@ -9,6 +9,7 @@ import {
   type WorkflowEvent,
 } from '@reprise/core';
 import {
+  type ClosedRun,
   type ExitContext,
   type ExitingRun,
   handleRunExit,
@@ -37,12 +38,12 @@ async function activeWorkflow() {
   );
   const run: ExitingRun = { workflowId, runId, workflowType: 'checkout', recorder };
   const notified: TerminalOutcome[] = [];
-  const reconciled: WorkflowEvent[][] = [];
+  const reconciled: ClosedRun[] = [];
   const successors: TerminalOutcome[] = [];
   const context: ExitContext = {
     now: () => NOW + 10,
-    notify: (_, outcome) => notified.push(outcome),
-    reconcile: (_, history) => reconciled.push([...history]),
+    notify: (_, closed) => notified.push(closed.outcome),
+    reconcile: (_, closed) => reconciled.push(closed),
     stall: () => undefined,
     startSuccessor: async (exiting, outcome) => {
       await exiting.recorder.exclusive(async () => {
@@ -76,7 +77,9 @@ it('a normal exit records Completed, reconciles and notifies', async () => {
   const history = await active.store.readHistory(active.workflowId);
   expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'WorkflowCompleted']);
   expect(history[1]).toMatchObject({ result: { label: 'result' }, recordedAt: NOW + 10 });
-  expect(active.reconciled).toEqual([history]);
+  expect(active.reconciled).toEqual([
+    { outcome: { status: 'Completed', result: { label: 'result' } }, parent: undefined, openChildren: [] },
+  ]);
   expect((await active.store.getSummary(active.workflowId))?.status).toBe('Completed');
 });
 
@@ -141,6 +144,34 @@ it('continue-as-new records the terminal once and starts the successor once, how
   expect(history[2]).toMatchObject({ parentRunId: 'run-1', input: { n: 2 } });
   expect(active.notified.every((outcome) => outcome.status === 'ContinuedAsNew')).toBe(true);
   expect(active.successors).toHaveLength(1);
+});
+
+it('a run that recorded its own terminal is closed from what it knows, without a re-read or a second terminal', async () => {
+  const active = await activeWorkflow();
+  const parent = {
+    workflowId: asWorkflowId('parent-1'),
+    runId: asRunId('parent-run'),
+    childId: 'c1',
+    parentClosePolicy: 'terminate',
+  } as const;
+  const [terminal] = await active.recorder.append([{ type: 'WorkflowCompleted', result: 'own' }], NOW + 5);
+  let reads = 0;
+  const readHistory = active.store.readHistory.bind(active.store);
+  active.store.readHistory = (...args) => {
+    reads++;
+    return readHistory(...args);
+  };
+  await handleRunExit(active.context, active.run, {
+    kind: 'finished',
+    outcome: { status: 'Completed', result: 'own' },
+    recorded: { terminal: terminal as WorkflowEvent, parent },
+  });
+  expect(reads).toBe(0);
+  expect(active.notified).toEqual([{ status: 'Completed', result: 'own' }]);
+  expect(active.reconciled).toEqual([
+    { outcome: { status: 'Completed', result: 'own' }, parent, openChildren: [] },
+  ]);
+  expect(await active.store.lastSeq(active.workflowId)).toBe(2);
 });
 
 it('a stalled or stopped run records nothing', async () => {
