@@ -168,7 +168,7 @@ async function historyReads(histories: number, length: number): Promise<{ store:
   return { store: storeRate, raw: bytes > 0 ? rawRate : 0 };
 }
 
-const CONCURRENT_PAIRS = 5;
+const CONCURRENT_PAIRS = 9;
 
 /** One untimed warm-up round, then the median rate of three. */
 async function timedRounds(round: () => Promise<number>): Promise<number> {
@@ -341,7 +341,7 @@ async function main(): Promise<void> {
   console.log(
     `sequential, 1 event each:   store ${fmt(seq)}/s   raw puts ${fmt(rawSeq)}/s   ratio ${(seq / rawSeq).toFixed(2)}`,
   );
-  // The machine's speed drifts within seconds: raw and store take turns, five times each, and
+  // The machine's speed drifts within seconds: raw and store take turns, nine times each, and
   // the medians are compared.
   const rawRates: number[] = [];
   const storeRates: number[] = [];
