@@ -35,13 +35,15 @@ export const inbox = defineWorkflow('inbox', async (ctx) => {
 /** A workflow whose one activity runs until the test calls `release()`; it then returns 'opened'. */
 export function gatedWorkflow() {
   let release: (() => void) | undefined;
+  let attempts = 0;
   const gate = defineActivity(
     'gate',
     () =>
       new Promise<string>((resolve) => {
+        attempts++;
         release = () => resolve('opened');
       }),
   );
   const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
-  return { gate, gated, release: () => release?.() };
+  return { gate, gated, release: () => release?.(), attempts: () => attempts };
 }

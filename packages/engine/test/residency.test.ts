@@ -62,8 +62,8 @@ describe('residency', () => {
     await env.close();
   });
 
-  it('activity results for an evicted run rehydrate it', async () => {
-    const { gate, gated, release } = gatedWorkflow();
+  it('activity results for an evicted run rehydrate it, and the attempt is not run again', async () => {
+    const { gate, gated, release, attempts } = gatedWorkflow();
     const env = await createTestEngine({ workflows: [gated, inbox], activities: [gate], maxResident: 1 });
     await env.engine.start(gated, null, { workflowId: 'g' });
     await env.idle();
@@ -74,6 +74,8 @@ describe('residency', () => {
     expect(described.pendingActivities.map((activity) => activity.activityType)).toEqual(['gate']);
     release();
     expect(await env.engine.getHandle('g').result()).toBe('opened');
+    // The replay that brought the run back met the attempt's end waiting in its mailbox.
+    expect(attempts()).toBe(1);
     await env.engine.getHandle('other').signal('message', 'stop');
     await env.close();
   });
