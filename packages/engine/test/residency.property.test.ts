@@ -1,6 +1,7 @@
 // Property: keeping few runs in memory (maxResident) or hibernating them changes nothing a
 // workflow records. Several workflows run at once, with activities that take virtual time, fail
-// and retry, so attempts end while their runs are out of memory and runs come back mid-retry.
+// and retry, so attempts end while their runs are out of memory and runs come back mid-retry;
+// signals arrive while runs wait on them or on something else.
 import { defineActivity, defineWorkflow, type WorkflowEvent } from '@reprise/core';
 import { VirtualClock } from '@reprise/engine';
 import { createTestEngine } from '@reprise/testkit';
@@ -9,6 +10,7 @@ import fc from 'fast-check';
 type Step =
   | { readonly kind: 'work'; readonly seconds: number; readonly failures: number }
   | { readonly kind: 'sleep'; readonly seconds: number }
+  | { readonly kind: 'signal' }
   | { readonly kind: 'both'; readonly seconds: [number, number] };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
@@ -18,6 +20,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
     failures: fc.integer({ min: 0, max: 2 }),
   }),
   fc.record({ kind: fc.constant('sleep' as const), seconds: fc.integer({ min: 1, max: 120 }) }),
+  fc.record({ kind: fc.constant('signal' as const) }),
   fc.record({
     kind: fc.constant('both' as const),
     seconds: fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 })),
@@ -48,6 +51,7 @@ async function runAll(scripts: readonly Step[][], mode: Mode) {
     for (const [i, step] of steps.entries()) {
       const tag = `${ctx.workflowId}.${i}`;
       if (step.kind === 'sleep') await ctx.sleep(step.seconds * 1000);
+      else if (step.kind === 'signal') results.push(await ctx.waitForSignal('go'));
       else if (step.kind === 'work') {
         results.push(await ctx.activity(work, { tag, seconds: step.seconds, failures: step.failures }));
       } else {
@@ -67,9 +71,14 @@ async function runAll(scripts: readonly Step[][], mode: Mode) {
   for (const [i, steps] of scripts.entries()) {
     handles.push(await env.engine.start(job, steps, { workflowId: `job-${i}` }));
   }
+  // Each round, every open workflow gets a signal (kept in order until it waits for one), then
+  // the clock moves on.
   for (let round = 0; round < 60; round++) {
     const open = await Promise.all(handles.map(async (handle) => (await handle.describe()).status));
     if (open.every((status) => status !== 'Running')) break;
+    for (const [i, handle] of handles.entries()) {
+      if (open[i] === 'Running') await handle.signal('go', round);
+    }
     await env.advance('30s');
   }
   const outcomes = await Promise.all(handles.map((handle) => handle.result()));
