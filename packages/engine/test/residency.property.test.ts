@@ -11,6 +11,7 @@ type Step =
   | { readonly kind: 'work'; readonly seconds: number; readonly failures: number }
   | { readonly kind: 'sleep'; readonly seconds: number }
   | { readonly kind: 'signal' }
+  | { readonly kind: 'child'; readonly seconds: number }
   | { readonly kind: 'both'; readonly seconds: [number, number] };
 
 const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
@@ -21,6 +22,7 @@ const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('sleep' as const), seconds: fc.integer({ min: 1, max: 120 }) }),
   fc.record({ kind: fc.constant('signal' as const) }),
+  fc.record({ kind: fc.constant('child' as const), seconds: fc.integer({ min: 0, max: 60 }) }),
   fc.record({
     kind: fc.constant('both' as const),
     seconds: fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 })),
@@ -46,12 +48,18 @@ async function runAll(scripts: readonly Step[][], mode: Mode) {
     },
     { startToCloseTimeout: '5m', retry: { initialInterval: '2s', backoffCoefficient: 2 } },
   );
+  // Its tag comes from the parent: a child's workflow id holds the parent's random run id.
+  const leaf = defineWorkflow('leaf', async (ctx, { tag, seconds }: { tag: string; seconds: number }) => {
+    if (seconds > 0) await ctx.sleep(seconds * 1000);
+    return ctx.activity(work, { tag, seconds, failures: seconds % 2 });
+  });
   const job = defineWorkflow('job', async (ctx, steps: Step[]) => {
     const results: unknown[] = [];
     for (const [i, step] of steps.entries()) {
       const tag = `${ctx.workflowId}.${i}`;
       if (step.kind === 'sleep') await ctx.sleep(step.seconds * 1000);
       else if (step.kind === 'signal') results.push(await ctx.waitForSignal('go'));
+      else if (step.kind === 'child') results.push(await ctx.child(leaf, { tag, seconds: step.seconds }));
       else if (step.kind === 'work') {
         results.push(await ctx.activity(work, { tag, seconds: step.seconds, failures: step.failures }));
       } else {
@@ -66,7 +74,7 @@ async function runAll(scripts: readonly Step[][], mode: Mode) {
     }
     return results;
   });
-  const env = await createTestEngine({ workflows: [job], activities: [work], clock, ...mode });
+  const env = await createTestEngine({ workflows: [job, leaf], activities: [work], clock, ...mode });
   const handles = [];
   for (const [i, steps] of scripts.entries()) {
     handles.push(await env.engine.start(job, steps, { workflowId: `job-${i}` }));
@@ -103,7 +111,12 @@ it('runs kept out of memory record what runs kept in memory record, and run each
   await fc.assert(
     fc.asyncProperty(
       fc.array(fc.array(stepArbitrary, { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 4 }),
-      fc.constantFrom<Mode>({ maxResident: 1 }, { hibernateAfter: 0 }, { maxResident: 1, hibernateAfter: 0 }),
+      fc.constantFrom<Mode>(
+        { maxResident: 1 },
+        { hibernateAfter: 0 },
+        { maxResident: 1, hibernateAfter: 0 },
+        { maxResident: 2, hibernateAfter: 5_000 },
+      ),
       async (scripts, mode) => {
         const resident = await runAll(scripts, {});
         const constrained = await runAll(scripts, mode);
