@@ -1,7 +1,8 @@
 // Property: over random compositions — a parent with children, signals between them,
 // continue-as-new chains, a cancellation — and random crash-and-restart points, every run ends
 // with exactly one terminal, every signal is received exactly once, and the final results equal
-// those of an uninterrupted run.
+// those of an uninterrupted run — also when the crashed side keeps one run in memory at a time,
+// or hibernates runs at every wait.
 import {
   defineActivity,
   defineWorkflow,
@@ -96,6 +97,9 @@ function killable(store: InMemoryStore): { store: WorkflowStore; kill: () => voi
 const START = 1_767_225_600_000;
 const quiet = { warn: () => undefined };
 
+/** How the crashed side keeps runs in memory: all of them, one at a time, or hibernating at every wait. */
+type Residency = { readonly maxResident?: number; readonly hibernateAfter?: number };
+
 /** Virtual time moves in steps of this; the test's own actions happen at fixed steps. */
 const STEP = '20s';
 const CANCEL_AT_STEP = 1;
@@ -105,7 +109,7 @@ const LAST_STEP = 40;
  * Drives the plan step by step; at each step in `crashAt` the engine is killed and a new one
  * recovers from the store. The driver's cancel is retried until acknowledged, as a client would.
  */
-async function run(plan: Plan, crashAt: ReadonlySet<number>) {
+async function run(plan: Plan, crashAt: ReadonlySet<number>, residency: Residency = {}) {
   const data = new InMemoryStore();
   let incarnation = killable(data);
   let env = await createTestEngine({
@@ -114,6 +118,7 @@ async function run(plan: Plan, crashAt: ReadonlySet<number>) {
     store: incarnation.store,
     startAt: START,
     logger: quiet,
+    ...residency,
   });
   await env.engine.start(parent, plan, { workflowId: 'parent' });
   for (let step = 1; step <= LAST_STEP; step++) {
@@ -135,6 +140,7 @@ async function run(plan: Plan, crashAt: ReadonlySet<number>) {
         store: incarnation.store,
         startAt: now,
         logger: quiet,
+        ...residency,
       });
       await env.idle();
     }
@@ -159,9 +165,10 @@ it('every run ends with one terminal, every signal arrives once, results equal a
     fc.asyncProperty(
       planArbitrary,
       fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 3 }),
-      async (plan, crashes) => {
+      fc.constantFrom<Residency>({}, { maxResident: 1 }, { hibernateAfter: 0 }),
+      async (plan, crashes, residency) => {
         const reference = await histories(await run(plan, new Set()));
-        const crashed = await histories(await run(plan, new Set(crashes)));
+        const crashed = await histories(await run(plan, new Set(crashes), residency));
         const parentResult = (h: WorkflowEvent[] | undefined) =>
           h?.find((event) => event.type === 'WorkflowCompleted');
         expect(parentResult(crashed.get('parent'))).toMatchObject({
