@@ -59,6 +59,8 @@ export function encodePayloadAt(value: unknown, base: string, index: number, max
   return encodeChecked(value, base, index, maxBytes);
 }
 
+const segmentsAt = (index: number | undefined): Segments => (index === undefined ? [] : [index]);
+
 /** How deep the quick check looks; anything deeper (or a cycle) gets the careful one. */
 const QUICK_CHECK_DEPTH = 64;
 
@@ -69,7 +71,7 @@ function encodeChecked(
   maxBytes = DEFAULT_MAX_PAYLOAD_BYTES,
 ) {
   if (!isPlainJson(value, QUICK_CHECK_DEPTH)) {
-    assertJson(value, base, index === undefined ? [] : [index], []);
+    assertJson(value, base, segmentsAt(index), []);
   }
   const text = JSON.stringify(value);
   // Byte length is at most 3 × UTF-16 length; measure exactly only near the limit.
@@ -77,7 +79,7 @@ function encodeChecked(
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > maxBytes)
       throw new PayloadError(
-        pathOf(base, index === undefined ? [] : [index]),
+        pathOf(base, segmentsAt(index)),
         `is ${bytes} bytes of JSON, over the limit of ${maxBytes}`,
       );
   }

@@ -11,6 +11,7 @@ import {
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+import { openChildStarts } from './handle.js';
 import type { Recorder } from './recorder.js';
 import type { RunExit } from './run.js';
 
@@ -39,20 +40,7 @@ export function closedRunOf(
 ): ClosedRun {
   const segment = runSegment(history, runId);
   const started = segment[0]?.type === 'WorkflowStarted' ? segment[0] : undefined;
-  const finished = new Set<string>();
-  for (const event of segment) {
-    if (
-      event.type === 'ChildWorkflowCompleted' ||
-      event.type === 'ChildWorkflowFailed' ||
-      event.type === 'ChildWorkflowCancelled'
-    ) {
-      finished.add(event.childId);
-    }
-  }
-  const openChildren = segment.filter(
-    (event): event is EventOf<'ChildWorkflowStarted'> =>
-      event.type === 'ChildWorkflowStarted' && !finished.has(event.childId),
-  );
+  const openChildren = openChildStarts(segment);
   return { outcome, parent: started?.parent, openChildren };
 }
 

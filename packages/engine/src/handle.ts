@@ -1,4 +1,5 @@
 import {
+  type EventOf,
   type JsonValue,
   projectHistory,
   type RunId,
@@ -88,8 +89,8 @@ export function pendingWorkFromHistory(
 ): PendingWork {
   if (summary.status !== 'Running') return { pendingActivities: [], pendingTimers: [], pendingChildren: [] };
   const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
-  const children = new Map<string, string>();
-  for (const event of runSegment(history, summary.runId)) {
+  const segment = runSegment(history, summary.runId);
+  for (const event of segment) {
     switch (event.type) {
       case 'ActivityScheduled':
         activities.set(event.activityId, { activityType: event.activityType, attemptsEnded: 0 });
@@ -110,21 +111,34 @@ export function pendingWorkFromHistory(
       case 'ActivityCancelled':
         activities.delete(event.activityId);
         break;
-      case 'ChildWorkflowStarted':
-        children.set(event.childId, event.childWorkflowId);
-        break;
-      case 'ChildWorkflowCompleted':
-      case 'ChildWorkflowFailed':
-      case 'ChildWorkflowCancelled':
-        children.delete(event.childId);
-        break;
     }
   }
   return {
     pendingActivities: [...activities].map(([activityId, state]) => ({ activityId, ...state })),
     pendingTimers: [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt })),
-    pendingChildren: [...children].map(([childId, childWorkflowId]) => ({ childId, childWorkflowId })),
+    pendingChildren: openChildStarts(segment).map(({ childId, childWorkflowId }) => ({
+      childId,
+      childWorkflowId,
+    })),
   };
+}
+
+/** The children a run segment started and has not seen close, as their ChildWorkflowStarted. */
+export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'ChildWorkflowStarted'>[] {
+  const closed = new Set<string>();
+  for (const event of segment) {
+    if (
+      event.type === 'ChildWorkflowCompleted' ||
+      event.type === 'ChildWorkflowFailed' ||
+      event.type === 'ChildWorkflowCancelled'
+    ) {
+      closed.add(event.childId);
+    }
+  }
+  return segment.filter(
+    (event): event is EventOf<'ChildWorkflowStarted'> =>
+      event.type === 'ChildWorkflowStarted' && !closed.has(event.childId),
+  );
 }
 
 /** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
