@@ -1,8 +1,7 @@
-// Engine bug found by checkReplay (window: a run evicted while an activity attempt is in flight): rehydration starts the attempt again, and its failure is recorded twice.
-// packages/engine/src/run.ts `#resume` re-starts every pending activity after replay, and ActivityExecutor.start
-// (packages/engine/src/activity-executor.ts) runs a second attempt with the same number while the first is still in
-// flight; Run's loop then records both reports (a retried ActivityFailed only moves the clock, so nothing refuses it).
-// Marked `failing` until the engine is fixed: turn it into a plain `it` then.
+// Engine bug found by checkReplay (window: a run evicted while an activity attempt is in flight):
+// rehydration started the attempt again, and its failure was recorded twice. Fixed in run.ts
+// (`#resume` leaves a running attempt alone) and the run's loop (a report for an attempt already
+// recorded is dropped); this keeps it fixed.
 import { ActivityFailure, defineActivity, defineWorkflow } from '@reprise/core';
 import { checkReplay } from '@reprise/testkit';
 import fc from 'fast-check';
