@@ -1,8 +1,8 @@
 import { ConcurrencyConflict, InvalidArgumentError, StoreClosedError } from './errors.js';
 import { encodeEventBatch } from './event-validation.js';
-import type { WorkflowEvent } from './events.js';
+import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
-import { decodePayload } from './payload.js';
+import { decodePayload, type JsonValue } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
 import type {
   AppendOptions,
@@ -113,12 +113,15 @@ export class InMemoryStore implements EventStore, VisibilityStore {
 
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
     this.#assertOpen('getSummary');
-    return this.#workflows.get(workflowId)?.projection.summary;
+    const summary = this.#workflows.get(workflowId)?.projection.summary;
+    return summary && copySummary(summary);
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
     this.#assertOpen('query');
-    return pageOf(this.#summaries(), normalizeFilter(filter));
+    const page = pageOf(this.#summaries(), normalizeFilter(filter));
+    // Only the page's rows are copied: matching and sorting read the stored rows in place.
+    return { ...page, items: page.items.map(copySummary) };
   }
 
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
@@ -140,6 +143,27 @@ export class InMemoryStore implements EventStore, VisibilityStore {
   #assertOpen(operation: string): void {
     if (this.#closed) throw new StoreClosedError(operation);
   }
+}
+
+/**
+ * A summary the caller may change without changing the store's row (which later reads, counts
+ * and queries answer from). Its nested parts are its search attributes, whose values may be
+ * lists, and its parent link; everything else is a scalar.
+ */
+function copySummary(summary: WorkflowSummary): WorkflowSummary {
+  return {
+    ...summary,
+    searchAttributes: copyJson(summary.searchAttributes) as SearchAttributes,
+    ...(summary.parent ? { parent: { ...summary.parent } } : {}),
+  };
+}
+
+/** A deep copy of a JSON value; scalars are shared, as nobody can change them. */
+function copyJson(value: JsonValue): JsonValue {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  // Object.fromEntries defines each key as an own property, so a `__proto__` key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyJson(item)]));
 }
 
 /** Code-unit order, the order LMDB keys and the list cursor use. */

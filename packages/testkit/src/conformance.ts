@@ -548,6 +548,58 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
         });
       });
 
+      it('summaries and pages are copies: changing one changes nothing stored', async () => {
+        const store = await fresh();
+        const id = asWorkflowId('kept');
+        const parent = {
+          workflowId: asWorkflowId('parent'),
+          runId: asRunId('pr'),
+          childId: '1',
+          parentClosePolicy: 'terminate',
+        } as const;
+        await appendBodies(store, id, [
+          started('r1', 'order', { parent, searchAttributes: { customer: 'ada', tags: ['vip'] } }),
+        ]);
+        // A snapshot of its own: the returned object is what the test goes on to change.
+        const original = structuredClone(await store.getSummary(id));
+        expect(original).toMatchObject({
+          status: 'Running',
+          historyLength: 1,
+          searchAttributes: { customer: 'ada', tags: ['vip'] },
+          parent,
+        });
+        const vandalize = (summary: WorkflowSummary | undefined): void => {
+          const row = summary as unknown as {
+            status: string;
+            historyLength: number;
+            searchAttributes: { customer: string; tags: string[]; added?: number };
+            parent: { childId: string };
+          };
+          row.status = 'Failed';
+          row.historyLength = 99;
+          row.searchAttributes.customer = 'eve';
+          row.searchAttributes.tags.push('banned');
+          row.searchAttributes.added = 1;
+          row.parent.childId = 'forged';
+        };
+        const expectUnchanged = async (): Promise<void> => {
+          expect(await store.getSummary(id)).toEqual(original);
+          expect((await store.query({})).items).toEqual([original]);
+          expect(await store.count({ status: 'Running' })).toBe(1);
+          expect(await store.count({ status: 'Failed' })).toBe(0);
+          expect(await ids(store, { searchAttributes: { customer: 'ada' } })).toEqual([id]);
+          expect(await ids(store, { searchAttributes: { customer: 'eve' } })).toEqual([]);
+          expect(await ids(store, { searchAttributes: { tags: 'banned' } })).toEqual([]);
+          expect(await ids(store, { searchAttributes: { added: { exists: true } } })).toEqual([]);
+        };
+        vandalize(await store.getSummary(id));
+        await expectUnchanged();
+        vandalize((await store.query({})).items[0]);
+        await expectUnchanged();
+        vandalize((await store.query({ searchAttributes: { customer: 'ada' } })).items[0]);
+        await expectUnchanged();
+      });
+
       it('refuses a malformed filter with a typed error', async () => {
         const store = await fresh();
         await expect(store.query({ status: 'Sleeping' as never })).rejects.toMatchObject({
