@@ -12,7 +12,7 @@ import {
   type Snapshot,
   type SnapshotFrom,
 } from 'xstate';
-import { type Kernel, Process } from './process.js';
+import { type ExitSender, type Kernel, Process } from './process.js';
 import type { DownMessage, ExitMessage, ExitReason } from './types.js';
 import { toExitError } from './types.js';
 
@@ -148,8 +148,8 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
   }
 
   /** @internal */
-  _receiveExit(from: Process | undefined, reason: ExitReason): void {
-    const message: ExitMessage = { type: 'EXIT', from: from?.pid, reason };
+  _receiveExit(from: ExitSender, reason: ExitReason): void {
+    const message: ExitMessage = { type: 'EXIT', from: typeof from === 'string' ? from : from?.pid, reason };
     this.actor.send(message as never);
   }
 

@@ -7,6 +7,13 @@ import type { Clock } from './clock.js';
 import { NoProcError } from './errors.js';
 import type { DownMessage, ExitReason, MonitorRef, Pid, TraceEvent } from './types.js';
 
+/**
+ * Who sent an exit signal: a linked process; the pid passed to `link` when no process has it
+ * (the `'noproc'` signal); or `undefined` for a signal from outside any process.
+ * @internal
+ */
+export type ExitSender = Process | Pid | undefined;
+
 /** Who is told when a monitored process goes down: a process (as a message) or a callback. */
 export type Watcher = Process | ((message: DownMessage) => void);
 
@@ -90,15 +97,18 @@ export abstract class Process {
   /**
    * Links this process with `other`, both ways. When either exits abnormally the other receives
    * an exit signal. Linking to a process that is gone sends this process an exit signal with
-   * reason `'noproc'`. Linking twice, or to itself, does nothing.
+   * reason `'noproc'` from `other` (a trapping process gets `{ type: 'EXIT', from: pid, reason:
+   * 'noproc' }`). Linking twice, or to itself, does nothing.
    */
   link(other: Process | Pid): void {
     this._assertAlive();
     const target = this._resolve(other);
     if (target === this) return;
     if (target === undefined || !target.alive) {
-      const from = target;
-      this._kernel.post(() => this._signal(from, 'noproc', false));
+      // As erlang:link/1: the noproc signal's sender is what was passed to link, a pid with no
+      // process behind it included, so a trapping caller learns which link failed.
+      const sender = target ?? other;
+      this._kernel.post(() => this._signal(sender, 'noproc', false));
       return;
     }
     addLink(this, target);
@@ -165,8 +175,8 @@ export abstract class Process {
     else this._exitHooks.push(hook);
   }
 
-  /** @internal An exit signal arrives from `from` (a link, or outside when `undefined`). */
-  _signal(from: Process | undefined, reason: ExitReason, untrappable: boolean): void {
+  /** @internal An exit signal arrives from `from` (see {@link ExitSender}). */
+  _signal(from: ExitSender, reason: ExitReason, untrappable: boolean): void {
     if (this._reason !== undefined) return;
     if (untrappable) this._terminate('killed');
     else if (this._trap) this._receiveExit(from, reason);
@@ -174,7 +184,7 @@ export abstract class Process {
   }
 
   /** @internal A trapped exit signal, as a message. */
-  abstract _receiveExit(from: Process | undefined, reason: ExitReason): void;
+  abstract _receiveExit(from: ExitSender, reason: ExitReason): void;
 
   /** @internal A DOWN message for a monitor this process holds. */
   abstract _receiveDown(message: DownMessage): void;

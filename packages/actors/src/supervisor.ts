@@ -17,7 +17,7 @@ import {
   SupervisorStart,
 } from './child-spec.js';
 import { NoProcError, SupervisorError } from './errors.js';
-import { addLink, type Kernel, Process, removeLink } from './process.js';
+import { addLink, type ExitSender, type Kernel, Process, removeLink } from './process.js';
 import { type RestartLog, recordRestart } from './restart-intensity.js';
 import type { ChildId, DownMessage, ExitReason, Pid, TraceEvent } from './types.js';
 import { isNormalExit, toExitError } from './types.js';
@@ -61,7 +61,7 @@ interface ChildRecord {
 
 type Message =
   | { readonly kind: 'init'; readonly resolve: () => void; readonly reject: (error: unknown) => void }
-  | { readonly kind: 'exit'; readonly from: Process | undefined; readonly reason: ExitReason }
+  | { readonly kind: 'exit'; readonly from: ExitSender; readonly reason: ExitReason }
   | { readonly kind: 'retry'; readonly record: ChildRecord }
   | {
       readonly kind: 'call';
@@ -218,7 +218,7 @@ export class Supervisor extends Process {
   // Process plumbing
 
   /** @internal */
-  _receiveExit(from: Process | undefined, reason: ExitReason): void {
+  _receiveExit(from: ExitSender, reason: ExitReason): void {
     this.deliver({ kind: 'exit', from, reason });
   }
 
@@ -434,8 +434,11 @@ export class Supervisor extends Process {
   // ---------------------------------------------------------------------------------------
   // Exits
 
-  private handleExit(from: Process | undefined, reason: ExitReason): Promise<void> | undefined {
+  private handleExit(from: ExitSender, reason: ExitReason): Promise<void> | undefined {
     if (from === undefined || from === this._parent) return this.shutdown(reason);
+    // A bare pid is the noproc of a link to a process that no longer exists: never our child
+    // nor our parent, so, like any unknown EXIT, it is ignored.
+    if (typeof from === 'string') return undefined;
     const record = from._owner === this ? (from._record as ChildRecord) : undefined;
     // An exit from a process that is no longer our child (already replaced or terminated)
     // was flushed by OTP's unlink; ignore it, as OTP ignores unknown EXITs.

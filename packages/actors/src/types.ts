@@ -31,7 +31,10 @@ export type ExitReason = 'normal' | 'shutdown' | 'kill' | 'killed' | 'noproc' | 
  */
 export interface ExitMessage {
   readonly type: 'EXIT';
-  /** The linked process that exited, or `undefined` when the signal came from outside any process. */
+  /**
+   * The linked process that exited (for the `'noproc'` of a `link` to a process that is gone,
+   * the pid that was linked to), or `undefined` when the signal came from outside any process.
+   */
   readonly from: Pid | undefined;
   readonly reason: ExitReason;
 }

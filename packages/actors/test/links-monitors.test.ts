@@ -1,7 +1,7 @@
 /** erlang:link/1, erlang:monitor/2, erlang:exit/2 and process_flag(trap_exit) semantics. */
 
 import { assign, createMachine, fromPromise } from 'xstate';
-import type { DownMessage, ExitMessage } from '../src/index.js';
+import type { DownMessage, ExitMessage, Pid } from '../src/index.js';
 import { testSystem, worker } from './helpers.js';
 
 /** Records every EXIT / DOWN message it receives. */
@@ -109,6 +109,39 @@ describe('links', () => {
     await t.settle();
     expect(trapping.getSnapshot().context.got).toEqual([{ type: 'EXIT', from: dead.pid, reason: 'noproc' }]);
     expect(plain.exitReason).toBe('noproc');
+    await t.system.shutdown();
+  });
+
+  it('linking by pid to a process that no longer exists sends noproc from that pid', async () => {
+    const t = testSystem();
+    const dead = t.system.spawn(worker);
+    dead.send({ type: 'finish' });
+    await t.settle();
+    const neverStarted = '<0.999.0>' as Pid;
+    const trapping = t.system.spawn(inbox, { trapExit: true });
+    trapping.link(dead.pid);
+    trapping.link(neverStarted);
+    await t.settle();
+    // erlang:link/1: the sender of the noproc exit signal is the pid that was passed to link.
+    expect(trapping.getSnapshot().context.got).toEqual([
+      { type: 'EXIT', from: dead.pid, reason: 'noproc' },
+      { type: 'EXIT', from: neverStarted, reason: 'noproc' },
+    ]);
+    await t.system.shutdown();
+  });
+
+  it('a supervisor linking to a pid that no longer exists ignores the noproc, as an unknown EXIT', async () => {
+    const t = testSystem();
+    const dead = t.system.spawn(worker);
+    dead.send({ type: 'finish' });
+    await t.settle();
+    const sup = await t.system.startSupervisor({ children: [{ id: 'w', start: () => worker }] });
+    const child = sup.getChild('w')!;
+    sup.link(dead.pid);
+    await t.settle();
+    expect(sup.alive).toBe(true);
+    expect(child.alive).toBe(true);
+    expect(t.events.map((e) => e.type)).toEqual(['child_started']);
     await t.system.shutdown();
   });
 
