@@ -18,8 +18,9 @@ export type ChildId = string;
  * - `'normal'`: the XState logic finished (status `done`). Not propagated through links.
  * - `'shutdown'`: stopped by its supervisor or by the system.
  * - `'killed'`: stopped by an untrappable `exit('kill')`.
- * - `'kill'`: the reason a process carries when it was told to exit with reason `'kill'` by a
- *   link (a link never turns `'kill'` into an untrappable signal).
+ * - `'kill'`: a process exited with reason `'kill'` of its own (a supervisor's `stop('kill')`)
+ *   or because a link brought it that reason. A link never turns `'kill'` into an untrappable
+ *   signal: only `exit('kill')` is one.
  * - `'noproc'`: only in `DOWN` / `EXIT` messages about a process that was already gone.
  * - an `Error`: the logic threw or rejected (status `error`), or someone sent that reason.
  */

@@ -274,3 +274,63 @@ describe('a supervisor killed outright', () => {
     expect(trapping.exitReason).toBe('killed');
   });
 });
+
+describe("a process that itself exits with reason 'kill'", () => {
+  // OTP reference manual, "Receiving Exit Signals": only exit/2's 'kill' is untrappable and
+  // becomes 'killed'; a 'kill' arriving through a link is an ordinary exit reason.
+  it("sends 'kill' through its links: non-trapping processes exit with 'kill' (not 'killed'), transitively; trapping ones get the EXIT", async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({ children: [] });
+    const plain = t.system.spawn(worker, { link: sup });
+    const further = t.system.spawn(worker, { link: plain });
+    const trapping = t.system.spawn(inbox, { trapExit: true, link: sup });
+    const trappingFurther = t.system.spawn(inbox, { trapExit: true, link: plain });
+    await sup.stop('kill');
+    await t.settle();
+    expect(sup.exitReason).toBe('kill');
+    expect(plain.exitReason).toBe('kill');
+    expect(further.exitReason).toBe('kill');
+    expect(trapping.alive).toBe(true);
+    expect(trapping.getSnapshot().context.got).toEqual([{ type: 'EXIT', from: sup.pid, reason: 'kill' }]);
+    expect(trappingFurther.alive).toBe(true);
+    expect(trappingFurther.getSnapshot().context.got).toEqual([
+      { type: 'EXIT', from: plain.pid, reason: 'kill' },
+    ]);
+    await t.system.shutdown();
+  });
+
+  it("stops its own children by their shutdown specs first, so they end 'shutdown', not 'kill'", async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({ children: [{ id: 'w', start: () => worker }] });
+    const child = sup.getChild('w')!;
+    await sup.stop('kill');
+    expect(child.exitReason).toBe('shutdown');
+    expect(t.events.map((e) => `${e.type} ${'reason' in e ? e.reason : ''}`)).toEqual([
+      'child_started ',
+      'child_terminated shutdown',
+      'supervisor_stopped kill',
+    ]);
+    await t.system.shutdown();
+  });
+
+  it("a supervised child that dies of a linked 'kill' is a crash: its supervisor restarts it", async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({
+      children: [{ id: 'w', start: () => worker, restart: 'transient' }],
+    });
+    const child = sup.getChild('w')!;
+    const outsider = await t.system.startSupervisor({ children: [] });
+    child.link(outsider);
+    await outsider.stop('kill');
+    await t.settle();
+    expect(child.exitReason).toBe('kill');
+    expect(t.events.filter((e) => e.supervisor === sup.pid).map((e) => e.type)).toEqual([
+      'child_started',
+      'child_exited',
+      'child_restarted',
+    ]);
+    expect(t.events.find((e) => e.type === 'child_exited')).toMatchObject({ pid: child.pid, reason: 'kill' });
+    expect(sup.getChild('w')?.pid).not.toBe(child.pid);
+    await t.system.shutdown();
+  });
+});
