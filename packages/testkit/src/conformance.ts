@@ -52,6 +52,17 @@ async function appendBodies(
   return events;
 }
 
+/** `events` cut into consecutive batches of the given sizes, used in turn (the last may be short). */
+function splitBySizes<T>(events: readonly T[], sizes: readonly number[]): T[][] {
+  const batches: T[][] = [];
+  for (let at = 0, turn = 0; at < events.length; turn++) {
+    const size = sizes[turn % sizes.length] as number;
+    batches.push(events.slice(at, at + size));
+    at += size;
+  }
+  return batches;
+}
+
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of iterable) items.push(item);
@@ -172,6 +183,84 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
         const [start, end] = await store.readHistory(id);
         expect((start as { input: JsonValue }).input).toEqual(deep);
         expect((end as { result: JsonValue }).result).toBe('☃ 𝄞 \u0000 é');
+      });
+    });
+
+    describe('atomic appends', () => {
+      it('readers see whole appends or none while multi-event appends are in flight', async () => {
+        const store = await fresh();
+        let n = 0;
+        let partialSightings = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(
+              fc.tuple(
+                historyArbitrary(),
+                fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 8 }),
+              ),
+              { minLength: 1, maxLength: 3 },
+            ),
+            async (workflows) => {
+              const plans = workflows.map(([generated, sizes]) => {
+                const id = asWorkflowId(`whole-${n++}`);
+                // As JSON carries them (-0 comes back as 0), so what is read compares equal.
+                const events = JSON.parse(
+                  JSON.stringify(generated.events.map((event) => ({ ...event, workflowId: id }))),
+                ) as WorkflowEvent[];
+                const batches = splitBySizes(events, sizes);
+                // Each length a reader may see (the end of an append), with the summary it implies.
+                const boundaries = new Map<number, WorkflowSummary | undefined>([[0, undefined]]);
+                let end = 0;
+                for (const batch of batches) {
+                  end += batch.length;
+                  boundaries.set(end, projectHistory(events.slice(0, end)).summary);
+                }
+                return { id, events, batches, boundaries, seen: 0 };
+              });
+              // Each workflow's appends go one after the other (each expects the seq the one
+              // before left); the reads below never wait for them.
+              let inFlight = plans.length;
+              const appending = plans.map(async (plan) => {
+                try {
+                  let expectedSeq = 0;
+                  for (const batch of plan.batches) {
+                    await store.append(plan.id, batch, { expectedSeq });
+                    expectedSeq += batch.length;
+                  }
+                } finally {
+                  inFlight--;
+                }
+              });
+              do {
+                for (const plan of plans) {
+                  const ends = [...plan.boundaries.keys()];
+                  const history = await store.readHistory(plan.id);
+                  expect(ends).toContain(history.length);
+                  expect(history).toEqual(plan.events.slice(0, history.length));
+                  // What a reader saw is never taken back.
+                  expect(history.length).toBeGreaterThanOrEqual(plan.seen);
+                  if (history.length > 0 && history.length < plan.events.length) partialSightings++;
+                  const summary = await store.getSummary(plan.id);
+                  const length = summary?.historyLength ?? 0;
+                  expect(ends).toContain(length);
+                  expect(length).toBeGreaterThanOrEqual(history.length);
+                  expect(summary).toEqual(plan.boundaries.get(length));
+                  const lastSeq = await store.lastSeq(plan.id);
+                  expect(ends).toContain(lastSeq);
+                  expect(lastSeq).toBeGreaterThanOrEqual(length);
+                  plan.seen = lastSeq;
+                }
+                // A macrotask turn, so a store that commits off the event loop's microtasks can.
+                await new Promise((resolve) => setImmediate(resolve));
+              } while (inFlight > 0);
+              await Promise.all(appending);
+              for (const plan of plans) expect(await store.readHistory(plan.id)).toEqual(plan.events);
+            },
+          ),
+          { numRuns: 20 },
+        );
+        // The reads prove something only if some of them fell between two appends of a workflow.
+        expect(partialSightings).toBeGreaterThan(0);
       });
     });
 
