@@ -238,8 +238,11 @@ export class Schedules {
   }
 
   /**
-   * Fires once now, outside the spec, under the schedule's overlap policy (or `overlap`). Works
-   * on a paused schedule. The workflow id is `<scheduleId>@<ISO time>#<seq>`.
+   * Fires once now, outside the spec, under the schedule's overlap policy, or under `overlap`,
+   * which is decided against the runs open now, ahead of fires waiting under the schedule's
+   * policy (`allowAll` and `terminateOther` start at once, `cancelOther` starts as soon as the
+   * runs it cancels have closed). Works on a paused schedule. The workflow id is
+   * `<scheduleId>@<ISO time>#<seq>`.
    */
   async trigger(
     scheduleId: string,
@@ -253,7 +256,8 @@ export class Schedules {
 
   /**
    * Takes every fire of the spec in [from, to) that is not in the future, oldest first, under the
-   * schedule's overlap policy (or `overlap`; `bufferAll` or `allowAll` take them all). A fire
+   * schedule's overlap policy (or `overlap`, decided for each fire as `trigger` decides it;
+   * `bufferAll` or `allowAll` take them all). A fire
    * whose workflow was started before (by the spec or an earlier backfill) is not started again.
    * At most {@link MAX_BACKFILL_FIRES} fires per call.
    */
@@ -443,7 +447,7 @@ export class Schedules {
   /**
    * One fire: passed over, or recorded (`ScheduleTriggered`) and then started now or queued to
    * start when the overlap policy (the schedule's, or `overlap` given to a trigger or backfill)
-   * lets it.
+   * lets it. Every start goes through the queue, so each recorded fire starts at most once.
    */
   async #fire(
     live: LiveSchedule,
@@ -452,7 +456,12 @@ export class Schedules {
     overlap?: OverlapPolicy,
   ): Promise<FireOutcome> {
     const policy = overlap ?? live.definition.overlap;
-    if (admitFire(policy, live.open.size, live.waiting.length) === 'skip') {
+    // A trigger or backfill that gives its own policy is decided by it against the runs open now
+    // (Temporal's "start one now"): unless that policy waits for the open runs, the fire goes
+    // ahead of the fires waiting under the schedule's policy instead of queueing behind them.
+    const goesFirst = overlap !== undefined && nextForWaiting(overlap, live.open.size) !== 'wait';
+    const waitingAhead = goesFirst ? countReplacing(live) : live.waiting.length;
+    if (admitFire(policy, live.open.size, waitingAhead) === 'skip') {
       if (cause === 'spec') {
         if (live.skips) live.skips.upTo = fireAt;
         else live.skips = { from: fireAt, upTo: fireAt };
@@ -479,7 +488,8 @@ export class Schedules {
     const fire: WaitingFire = overlap
       ? { fireAt, cause, workflowId, overlap }
       : { fireAt, cause, workflowId };
-    live.waiting.push(fire);
+    if (goesFirst) live.waiting.unshift(fire);
+    else live.waiting.push(fire);
     await this.#drain(live);
     return { outcome: live.waiting.includes(fire) ? 'waiting' : 'started', workflowId };
   }
@@ -670,6 +680,19 @@ export class Schedules {
   #assertOpen(): void {
     this.#host.assertOpen();
   }
+}
+
+/**
+ * How many waiting fires wait only for the runs they asked to close (their policy is cancelOther
+ * or terminateOther): each starts as soon as those have closed, ahead of any buffered fire.
+ */
+function countReplacing(live: LiveSchedule): number {
+  let count = 0;
+  for (const fire of live.waiting) {
+    const policy = fire.overlap ?? live.definition.overlap;
+    if (policy === 'cancelOther' || policy === 'terminateOther') count++;
+  }
+  return count;
 }
 
 function checkNote(note: unknown): string | null {
