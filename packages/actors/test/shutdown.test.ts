@@ -121,6 +121,60 @@ describe('shutdown', () => {
   });
 });
 
+describe("OTP's default shutdown", () => {
+  /** A trapping worker that ignores the shutdown signal, so only a kill ends it. */
+  const stubborn = { logic: slowWorker, input: { cleanupMs: Number.POSITIVE_INFINITY }, trapExit: true };
+  /** A nested supervisor whose one child takes an hour to clean up, and may. */
+  const slowTree = () => supervisor({ children: [slow('hour', 3_600_000, 'infinity')] });
+
+  it('gives a worker without shutdown 5000 ms: killed at 5000, not before', async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({ children: [{ id: 'w', start: () => stubborn }] });
+    const child = sup.getChild('w')!;
+    let finished = false;
+    const done = sup.terminateChild('w').then(() => {
+      finished = true;
+    });
+    await t.clock.advance(4999);
+    expect(child.alive).toBe(true);
+    expect(finished).toBe(false);
+    await t.clock.advance(1);
+    await done;
+    expect(child.exitReason).toBe('killed');
+    expect(t.clock.now()).toBe(5000);
+    await t.system.shutdown();
+  });
+
+  it('gives a supervisor child without shutdown infinity: it waits as long as its children take', async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({
+      children: [{ id: 'sub', type: 'supervisor', start: slowTree }],
+    });
+    const sub = sup.getChild('sub') as Supervisor;
+    const grandchild = sub.getChild('hour')!;
+    const done = sup.terminateChild('sub');
+    await t.clock.advance(3_599_999);
+    expect(sub.alive).toBe(true);
+    expect(grandchild.alive).toBe(true);
+    await t.clock.advance(1);
+    await done;
+    expect(grandchild.exitReason).toBe('normal');
+    expect(sub.exitReason).toBe('shutdown');
+    await t.system.shutdown();
+  });
+
+  it('follows the declared type, as OTP does: a nested supervisor declared a worker gets 5000 ms', async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({ children: [{ id: 'sub', start: slowTree }] });
+    const sub = sup.getChild('sub')!;
+    const done = sup.terminateChild('sub');
+    await t.clock.advance(5000);
+    await done;
+    expect(sub.exitReason).toBe('killed');
+    await t.system.shutdown();
+  });
+});
+
 describe('static start', () => {
   it('starts children in order; a failure terminates those started, in reverse, and fails the start', async () => {
     const t = testSystem();
