@@ -1,4 +1,10 @@
-import { ChildWorkflowFailure, defineActivity, defineWorkflow, type JsonValue } from '@reprise/core';
+import {
+  ChildWorkflowFailure,
+  defineActivity,
+  defineWorkflow,
+  type JsonValue,
+  type WorkflowEvent,
+} from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
 
@@ -160,6 +166,58 @@ describe('continue-as-new', () => {
     expect(after.filter((event) => event.type === 'WorkflowStarted')).toHaveLength(2);
     await second.close();
   });
+
+  const draft = defineWorkflow('draft', async (ctx, text: string) => {
+    await ctx.sleep('1s');
+    return ctx.continueAsNew({ text, words: text.split(' ').length }, { workflowType: 'publish' });
+  });
+  const publish = defineWorkflow('publish', async (ctx, input: { text: string; words: number }) => {
+    await ctx.sleep('1s');
+    return `published "${input.text}" (${input.words} words)`;
+  });
+  const startTypes = (history: readonly WorkflowEvent[]) =>
+    history.flatMap((event) => (event.type === 'WorkflowStarted' ? [event.workflowType] : []));
+
+  it('continueAsNew with a workflowType: the successor runs the new type, as history, describe and list show', async () => {
+    const env = await createTestEngine({ workflows: [draft, publish] });
+    const handle = await env.engine.start(draft, 'hello new type', { workflowId: 'doc' });
+    await env.advance('5s');
+    expect(await handle.result()).toBe('published "hello new type" (3 words)');
+    const history = await handle.history();
+    expect(startTypes(history)).toEqual(['draft', 'publish']);
+    expect(history.find((event) => event.type === 'WorkflowContinuedAsNew')).toMatchObject({
+      workflowType: 'publish',
+      input: { text: 'hello new type', words: 3 },
+    });
+    expect(await handle.describe()).toMatchObject({ workflowType: 'publish', status: 'Completed' });
+    expect((await env.engine.list({ workflowType: 'publish' })).items.map((row) => row.workflowId)).toEqual([
+      'doc',
+    ]);
+    expect((await env.engine.list({ workflowType: 'draft' })).items).toEqual([]);
+    await env.close();
+  });
+
+  it('a successor of another type, recorded but never started, is started by recovery as that type', async () => {
+    const { store, open } = reopenable();
+    const first = await createTestEngine({ workflows: [draft, publish], store: open() });
+    await first.engine.start(draft, 'one two', { workflowId: 'doc2' });
+    await first.advance('5s');
+    const history = await store.readHistory('doc2' as never);
+    await first.close();
+    const cut = history.findIndex((event) => event.type === 'WorkflowContinuedAsNew');
+    const crashed = reopenable();
+    await crashed.store.append('doc2' as never, history.slice(0, cut + 1), { expectedSeq: 0 });
+    const second = await createTestEngine({
+      workflows: [draft, publish],
+      store: crashed.open(),
+      startAt: first.clock.now(),
+    });
+    await second.advance('5s');
+    expect(await second.engine.getHandle('doc2').result()).toBe('published "one two" (2 words)');
+    expect(startTypes(await crashed.store.readHistory('doc2' as never))).toEqual(['draft', 'publish']);
+    expect((await second.engine.getHandle('doc2').describe()).workflowType).toBe('publish');
+    await second.close();
+  });
 });
 
 describe('timeouts', () => {
@@ -262,10 +320,12 @@ describe('parent close policy', () => {
     await env.advance('2s');
     const described = await env.engine.getHandle(`child-${policy}`).describe();
     expect(described.status).toBe(status);
-    if (policy === 'requestCancel') {
-      const types = (await env.engine.getHandle(`child-${policy}`).history()).map((event) => event.type);
-      expect(types).toContain('WorkflowCancelRequested');
-    }
+    const types = (await env.engine.getHandle(`child-${policy}`).history()).map((event) => event.type);
+    // terminate records the terminal at once; requestCancel asks, and the child's clean-up runs.
+    if (policy === 'requestCancel') expect(types).toContain('WorkflowCancelRequested');
+    else expect(types).not.toContain('WorkflowCancelRequested');
+    const cleanUpTimers = types.filter((type) => type === 'TimerStarted').length - 1;
+    expect(cleanUpTimers).toBe(policy === 'requestCancel' ? 1 : 0);
     await env.close();
   });
 });
