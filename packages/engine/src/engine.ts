@@ -759,6 +759,8 @@ export class Engine implements HandleOperations {
       } catch {
         return; // never started: nothing to close
       }
+      // Children the run has recorded start before it closes (see `Run.startChildInOrder`).
+      await live.run?.childStartsDone;
     }
     const history = await entry.recorder.exclusive(async () => {
       const current = await entry.recorder.read();
@@ -1054,7 +1056,8 @@ export class Engine implements HandleOperations {
       startActivity: (task: ActivityTask) => this.#activities.start(task),
       armTimer: (run, timerId, fireAt) => this.#armRunTimer(run.workflowId, run.runId, timerId, fireAt),
       // In the run's effect order: a recorded child must be started before a signal to it.
-      resumeChild: (run, started) => this.#inOrder(run, () => this.#resumeChild(run, started)),
+      resumeChild: (run, started) =>
+        this.#track(run.startChildInOrder(() => this.#resumeChild(run, started))),
       sendSignal: (run, event) => this.#sendSignal(run, event),
       handBack: (run, items) => {
         const entry = this.#entries.get(run.workflowId);
@@ -1091,7 +1094,7 @@ export class Engine implements HandleOperations {
         this.#timers.disarm(timerKey('t', run.workflowId, run.runId, command.timerId));
         return;
       case 'StartChild':
-        this.#inOrder(run, () => this.#startChild(run.workflowId, run.runId, command));
+        this.#track(run.startChildInOrder(() => this.#startChild(run.workflowId, run.runId, command)));
         return;
       case 'SendSignal':
         if (event.type === 'SignalSent') this.#sendSignal(run, event);
@@ -1102,31 +1105,24 @@ export class Engine implements HandleOperations {
   }
 
   /**
-   * Runs a run's outward effects (child starts, signal deliveries) one after another in the
-   * order they were recorded, so a signal to a child just started finds it started.
-   */
-  #inOrder(run: Run, effect: () => Promise<void>): void {
-    const next = run.effects.then(effect, effect);
-    run.effects = next.catch(() => undefined);
-    this.#track(next);
-  }
-
-  /**
-   * Delivers a signal a run recorded as sent. It carries a request id made from the SignalSent's
-   * place in history, so delivering it again after a crash records it only once.
+   * Delivers a signal a run recorded as sent, after the run's effects recorded before it (so a
+   * signal to a child just started finds it started). It carries a request id made from the
+   * SignalSent's place in history, so delivering it again after a crash records it only once.
    */
   #sendSignal(run: Run, event: EventOf<'SignalSent'>): void {
-    this.#inOrder(run, () =>
-      this.signal(event.targetWorkflowId, event.signalName, event.payload, {
-        requestId: `${event.workflowId}#${event.seq}`,
-      }).catch((error: unknown) => {
-        if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError)) throw error;
-        this.#logger.warn('signal from a workflow found no running target', {
-          from: event.workflowId,
-          to: event.targetWorkflowId,
-          error: (error as Error).message,
-        });
-      }),
+    this.#track(
+      run.effectInOrder(() =>
+        this.signal(event.targetWorkflowId, event.signalName, event.payload, {
+          requestId: `${event.workflowId}#${event.seq}`,
+        }).catch((error: unknown) => {
+          if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError)) throw error;
+          this.#logger.warn('signal from a workflow found no running target', {
+            from: event.workflowId,
+            to: event.targetWorkflowId,
+            error: (error as Error).message,
+          });
+        }),
+      ),
     );
   }
 

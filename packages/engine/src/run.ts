@@ -116,7 +116,13 @@ export class Run {
   /** Activities scheduled and not yet seen to end (made at the first one: many runs have none). */
   #activityStates: Map<string, ActivityState> | undefined;
   /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
-  effects: Promise<void> = SETTLED;
+  #effects: Promise<void> = SETTLED;
+  /** The run's child starts alone, chained in recorded order (see `startChildInOrder`). */
+  #childStarts: Promise<void> = SETTLED;
+  /** Child starts asked for and not done yet: the run's terminal event waits for them. */
+  #childStartsPending = 0;
+  /** The first child start that failed (the store refused it): the run crashes rather than close. */
+  #childStartFailure: { readonly error: unknown } | undefined;
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
   #ready!: () => void;
@@ -173,6 +179,44 @@ export class Run {
   /** The live interpreter, once replay has finished. */
   get execution(): WorkflowExecution | undefined {
     return this.#execution;
+  }
+
+  /**
+   * Runs a child start after the child starts recorded before it. The run records no terminal
+   * event until its child starts are done: recovery replays open runs only, so a parent closed in
+   * the same append as a ChildWorkflowStarted, with the child's own start lost in a crash, would
+   * leave a child nobody starts. While the terminal waits, the parent is still open, in the
+   * store's active set, and a recovery replays it, which starts the child (see `#resume`).
+   * Child starts do not wait for the signal deliveries recorded before them: a delivery may wait
+   * on a run that waits for this run to close.
+   */
+  startChildInOrder(start: () => Promise<void>): Promise<void> {
+    this.#childStartsPending++;
+    const started = this.#childStarts.then(start);
+    const done = started.then(
+      () => {
+        this.#childStartsPending--;
+      },
+      (error: unknown) => {
+        this.#childStartsPending--;
+        this.#childStartFailure ??= { error };
+      },
+    );
+    this.#childStarts = done;
+    this.#effects = Promise.all([this.#effects, done]).then(() => undefined);
+    return started;
+  }
+
+  /** Runs an outward effect (a signal delivery) after every effect recorded before it. */
+  effectInOrder(effect: () => Promise<void>): Promise<void> {
+    const next = this.#effects.then(effect);
+    this.#effects = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Settles once the child starts asked for so far are done, failed or not. */
+  get childStartsDone(): Promise<void> {
+    return this.#childStarts;
   }
 
   /** Queues something that happened to the run; it is recorded before the code sees it. */
@@ -279,7 +323,14 @@ export class Run {
     if (ended) return ended;
     const execution = this.#execution as WorkflowExecution;
     for (;;) {
-      if (execution.outcome) return this.#finished(execution.outcome);
+      if (execution.outcome) {
+        if (!this.#recordedTerminal) {
+          await this.#childStarts;
+          // Crash instead: the restart's replay starts the child again before the run closes.
+          if (this.#childStartFailure) throw this.#childStartFailure.error;
+        }
+        return this.#finished(execution.outcome);
+      }
       if (this.#stopRequested) return { kind: 'stopped' };
       const item = this.#mailbox.shift();
       if (!item) {
@@ -335,11 +386,16 @@ export class Run {
     recordedAt: number,
   ): Promise<void> {
     const outcome = this.#execution?.outcome;
-    const bodies = [
-      ...inputs,
-      ...commands.map(commandEvent),
-      ...(outcome ? [terminalEventBody(outcome, this.runId)] : []),
-    ];
+    // A terminal waits for the run's child starts (see `startChildInOrder`): the exit handler
+    // records it once they are done.
+    const terminal =
+      outcome &&
+      this.#childStartsPending === 0 &&
+      !this.#childStartFailure &&
+      !commands.some((command) => command.kind === 'StartChild')
+        ? terminalEventBody(outcome, this.runId)
+        : undefined;
+    const bodies = [...inputs, ...commands.map(commandEvent), ...(terminal ? [terminal] : [])];
     if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
@@ -350,7 +406,7 @@ export class Run {
       }
     });
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
-    if (outcome) this.#recordedTerminal = events.at(-1);
+    if (terminal) this.#recordedTerminal = events.at(-1);
     if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {
