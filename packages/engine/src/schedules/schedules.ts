@@ -40,12 +40,6 @@ import type {
 /** The most fires one `backfill` call may cover. */
 export const MAX_BACKFILL_FIRES = 10_000;
 
-/**
- * On recovery, how many started fires to look back past (newest first) for fires that were
- * recorded but never started (a crash came between the two).
- */
-const RESTORE_LOOKBACK = 8;
-
 /** How many next fire times `describe` shows. */
 const NEXT_FIRE_TIMES = 5;
 
@@ -388,23 +382,20 @@ export class Schedules {
     const live = new LiveSchedule(scheduleId, recorder, record);
     this.#live.set(scheduleId, live);
     await this.#exclusive(live, async () => {
-      // Fires start in the order they were recorded, so the fires recorded and never started
-      // are among the newest: walk back until a few started ones have been seen.
-      const restored: WaitingFire[] = [];
-      let started = 0;
-      for (let index = record.fired.length - 1; index >= 0 && started < RESTORE_LOOKBACK; index--) {
-        const fired = record.fired[index] as (typeof record.fired)[number];
+      // Every fire of this lifetime is checked, oldest first: fires do not start in the order
+      // they were recorded (a trigger or backfill with its own policy goes first), so a run
+      // started long ago may still be open, and a fire recorded long ago may still wait to
+      // start, behind any number of newer fires that started. One visibility read per fire,
+      // one at a time: the same order of work as reading the history, which recovery did above.
+      for (const fired of record.fired) {
         const workflowId = fired.startedWorkflowId;
         this.#watch(live, workflowId); // before the read, so a close in between is not missed
         const status = await this.#host.workflowStatus(workflowId);
         if (!isOpen(status)) this.#forget(live, workflowId);
-        if (status !== undefined) {
-          started++;
-          continue;
+        if (status === undefined) {
+          live.waiting.push({ fireAt: fired.fireAt, cause: fired.cause ?? 'spec', workflowId });
         }
-        restored.unshift({ fireAt: fired.fireAt, cause: fired.cause ?? 'spec', workflowId });
       }
-      live.waiting.push(...restored);
       await this.#drain(live);
       await this.#catchUp(live);
       this.#arm(live);
