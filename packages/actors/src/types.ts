@@ -111,7 +111,10 @@ export interface SupervisorGaveUpTrace extends TraceBase {
   readonly reason: ExitReason;
 }
 
-/** The supervisor has terminated its children and exits with `reason`. */
+/**
+ * The supervisor exits with `reason`: after terminating its children when it shuts down; at
+ * once when it is killed or crashes, its children dying afterwards through their links.
+ */
 export interface SupervisorStoppedTrace extends TraceBase {
   readonly type: 'supervisor_stopped';
   readonly reason: ExitReason;

@@ -275,6 +275,44 @@ describe('a supervisor killed outright', () => {
   });
 });
 
+describe('when supervisor_stopped is reported', () => {
+  /** Starts a supervisor of two workers that records, at supervisor_stopped, which children still run. */
+  async function watchedTree(t: ReturnType<typeof testSystem>) {
+    const seen: { aliveAtStop?: boolean[] } = {};
+    const sup = await t.system.startSupervisor({
+      children: [
+        { id: 'a', start: () => worker },
+        { id: 'b', start: () => worker },
+      ],
+      onTrace: (e) => {
+        if (e.type === 'supervisor_stopped') seen.aliveAtStop = children.map((c) => c.alive);
+      },
+    });
+    const children = [sup.getChild('a')!, sup.getChild('b')!];
+    return { sup, children, seen };
+  }
+
+  it('after its children are gone when it shuts down', async () => {
+    const t = testSystem();
+    const { sup, children, seen } = await watchedTree(t);
+    await sup.stop();
+    expect(seen.aliveAtStop).toEqual([false, false]);
+    expect(children.map((c) => c.exitReason)).toEqual(['shutdown', 'shutdown']);
+    await t.system.shutdown();
+  });
+
+  it('at once when it is killed, while its children still run; they die afterwards through their links', async () => {
+    const t = testSystem();
+    const { sup, children, seen } = await watchedTree(t);
+    sup.exit('kill');
+    await t.settle();
+    expect(seen.aliveAtStop).toEqual([true, true]);
+    expect(children.map((c) => c.exitReason)).toEqual(['killed', 'killed']);
+    expect(t.events.map((e) => e.type)).toEqual(['child_started', 'child_started', 'supervisor_stopped']);
+    await t.system.shutdown();
+  });
+});
+
 describe("a process that itself exits with reason 'kill'", () => {
   // OTP reference manual, "Receiving Exit Signals": only exit/2's 'kill' is untrappable and
   // becomes 'killed'; a 'kill' arriving through a link is an ordinary exit reason.
