@@ -57,6 +57,8 @@ import {
   type CancelResult,
   describeSummary,
   type HandleOperations,
+  openActivities,
+  openTimerIds,
   pendingWorkFromHistory,
   type SignalOptions,
   type WorkflowDescription,
@@ -773,6 +775,7 @@ export class Engine implements HandleOperations {
       resident.run?.requestStop();
       await this.#supervision.stopRun(resident);
     }
+    this.#dropOutstandingWork(entry, runSegment(history, entry.runId));
     const closed = closedRunOf(
       history,
       entry.runId,
@@ -780,6 +783,22 @@ export class Engine implements HandleOperations {
     );
     this.#exitContext.notify(entry, closed);
     this.#exitContext.reconcile(entry, closed);
+  }
+
+  /**
+   * A run closed from outside left what its code was waiting on outstanding: its attempts in
+   * flight are aborted (their AbortSignal fires), its pending retries and timers dropped. Read
+   * from the history, as the run may be out of memory (evicted with a retry pending), and done
+   * once its actor has stopped, so that nothing starts another attempt for it.
+   */
+  #dropOutstandingWork(
+    run: Pick<ExitingRun, 'workflowId' | 'runId'>,
+    segment: readonly WorkflowEvent[],
+  ): void {
+    for (const { activityId } of openActivities(segment)) this.#activities.cancel(run.workflowId, activityId);
+    for (const timerId of openTimerIds(segment)) {
+      this.#timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
+    }
   }
 
   /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */

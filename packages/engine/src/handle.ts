@@ -88,8 +88,20 @@ export function pendingWorkFromHistory(
   history: readonly WorkflowEvent[],
 ): PendingWork {
   if (summary.status !== 'Running') return { pendingActivities: [], pendingTimers: [], pendingChildren: [] };
-  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
   const segment = runSegment(history, summary.runId);
+  return {
+    pendingActivities: openActivities(segment),
+    pendingTimers: [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt })),
+    pendingChildren: openChildStarts(segment).map(({ childId, childWorkflowId }) => ({
+      childId,
+      childWorkflowId,
+    })),
+  };
+}
+
+/** The activities a run segment scheduled and has not seen end (a retry pending counts). */
+export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescription['pendingActivities'] {
+  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
   for (const event of segment) {
     switch (event.type) {
       case 'ActivityScheduled':
@@ -113,14 +125,17 @@ export function pendingWorkFromHistory(
         break;
     }
   }
-  return {
-    pendingActivities: [...activities].map(([activityId, state]) => ({ activityId, ...state })),
-    pendingTimers: [...projectHistory(history).timers].map(([timerId, fireAt]) => ({ timerId, fireAt })),
-    pendingChildren: openChildStarts(segment).map(({ childId, childWorkflowId }) => ({
-      childId,
-      childWorkflowId,
-    })),
-  };
+  return [...activities].map(([activityId, state]) => ({ activityId, ...state }));
+}
+
+/** The ids of the timers a run segment started and has not seen fire or be cancelled. */
+export function openTimerIds(segment: readonly WorkflowEvent[]): Set<string> {
+  const timers = new Set<string>();
+  for (const event of segment) {
+    if (event.type === 'TimerStarted') timers.add(event.timerId);
+    else if (event.type === 'TimerFired' || event.type === 'TimerCancelled') timers.delete(event.timerId);
+  }
+  return timers;
 }
 
 /** The children a run segment started and has not seen close, as their ChildWorkflowStarted. */
