@@ -29,6 +29,7 @@ import {
   writePlan,
   writePlanIfNext,
 } from './append-plan.js';
+import { checkEnvironmentFile } from './environment-check.js';
 import { decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
@@ -89,6 +90,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   checkOptions(options);
   const path = resolve(options.path);
   refuseFile(path);
+  checkEnvironmentFile(path); // LMDB faults the process on such files instead of failing the open.
   let root: RootDatabase<Buffer, Key>;
   try {
     root = open<Buffer, Key>({
