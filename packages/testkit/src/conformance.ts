@@ -21,7 +21,12 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import fc from 'fast-check';
-import { historyArbitrary, payloadArbitrary } from './arbitraries.js';
+import {
+  historyArbitrary,
+  payloadArbitrary,
+  scheduleCatalogArbitrary,
+  scheduleHistoryArbitrary,
+} from './arbitraries.js';
 
 /** Makes a fresh, empty store for one test. */
 export type StoreFactory = () => WorkflowStore | Promise<WorkflowStore>;
@@ -521,6 +526,32 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
             },
           ),
           { numRuns: 40 },
+        );
+      });
+      it('keeps histories with no WorkflowStarted (schedules, the schedules catalog) with no row, no active entry and no timer', async () => {
+        const store = await fresh();
+        let n = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(scheduleHistoryArbitrary(), scheduleCatalogArbitrary()),
+            fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
+            async (generated, sizes) => {
+              const id = asWorkflowId(`schedule-${n++}`);
+              const events = generated.events.map((event) => ({ ...event, workflowId: id }));
+              let expectedSeq = 0;
+              for (const batch of splitBySizes(events, sizes)) {
+                await store.append(id, batch, { expectedSeq });
+                expectedSeq += batch.length;
+              }
+              expect(await store.readHistory(id)).toEqual(JSON.parse(JSON.stringify(events)));
+              expect(await store.lastSeq(id)).toBe(events.length);
+              expect(await store.getSummary(id)).toBeUndefined();
+              expect(await collect(store.listActive())).toEqual([]);
+              expect(await store.count({})).toBe(0);
+              expect(await store.dueTimers(Number.MAX_SAFE_INTEGER)).toEqual([]);
+            },
+          ),
+          { numRuns: 30 },
         );
       });
     });
