@@ -10,8 +10,5 @@ it('after 40 SIGKILLs, every fire is recorded once and starts its workflow once'
   const outcome = await runScheduleCrashScenario(dirs.make(), 40, 20);
   expect(outcome.skipped).toBe(0);
   expect(outcome.recorded).toEqual(outcome.expected);
-  console.log(
-    `${outcome.expected.length} fires; ${outcome.startedAfterRestart} recorded by a killed process and started by the next`,
-  );
   for (const start of outcome.starts) expect(start).toEqual({ ...start, started: 1, status: 'Completed' });
 }, 600_000);

@@ -1,5 +1,7 @@
 // Window: the process is SIGKILLed around fire times (between a fire's record and its start,
 // and during recovery's catch-up); afterwards no fire of the spec is lost and none is doubled.
+// Whether a kill falls between a record and its start is left to chance here, so nothing counts
+// those; schedules-restart.test.ts closes that window deterministically.
 import { tempDirs } from '@reprise/testkit';
 import { runScheduleCrashScenario } from './schedules-crash.js';
 
