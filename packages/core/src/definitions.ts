@@ -86,7 +86,11 @@ export interface WorkflowContext {
   withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T>;
   /** Upserts search attributes of this run (`null` removes one); `engine.list` sees them at once. */
   upsertSearchAttributes(attributes: SearchAttributes): void;
-  /** Answers `handle.query(name, args)` from live state; the handler must not change state or call ctx. */
+  /**
+   * Answers `handle.query(name, args)` from live state; the handler must not change state. A
+   * `ctx` call that is not read-only (anything but `now()` and `setQueryHandler`) throws, and
+   * the query fails with a `QueryNotReadOnlyError`.
+   */
   setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void;
   /** The time of the event being applied (epoch ms): the same on replay. */
   now(): number;

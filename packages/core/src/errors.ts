@@ -214,6 +214,25 @@ export class ChildWorkflowFailure extends RepriseError {
 }
 
 /**
+ * A query handler called a `ctx` method that issues a command or moves the run's state (an
+ * activity, a sleep, a signal wait, a random draw ...). Queries are read-only and never
+ * recorded: what the handler asked for would otherwise be recorded by the run's next step, and
+ * replay, which runs no queries, would then diverge. The query fails; the run is untouched.
+ */
+export class QueryNotReadOnlyError extends RepriseError {
+  readonly code = 'query_not_read_only';
+  constructor(
+    readonly queryName: string,
+    /** The `ctx` method the handler called, e.g. `sleep`. */
+    readonly call: string,
+  ) {
+    super(
+      `query ${JSON.stringify(queryName)} called ctx.${call}: a query handler may read the workflow's state and ctx.now(), but must not issue commands or draw random values`,
+    );
+  }
+}
+
+/**
  * Replayed workflow code asked for something other than what its history recorded.
  * The run is stalled, not failed: deploying code that matches resumes it.
  */

@@ -14,6 +14,7 @@ import {
   CancelledError,
   ChildWorkflowFailure,
   InvalidArgumentError,
+  QueryNotReadOnlyError,
   RepriseError,
   UnknownActivityError,
 } from './errors.js';
@@ -129,6 +130,10 @@ export class WorkflowExecution {
   #signalBufferMap: Map<string, JsonValue[]> | undefined;
   #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
   #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
+  /** The query whose handler is running: `ctx` refuses commands meanwhile. */
+  #answeringQuery: string | undefined;
+  /** The first command a running query handler asked for (kept if the handler swallows the throw). */
+  #queryMisuse: QueryNotReadOnlyError | undefined;
   get #activities(): Map<string, PendingActivity> {
     this.#activityMap ??= new Map();
     return this.#activityMap;
@@ -249,7 +254,11 @@ export class WorkflowExecution {
     return new Map([...(this.#childMap ?? [])].map(([childId, child]) => [childId, child.childWorkflowId]));
   }
 
-  /** Answers a query from live state; throws if no handler of that name is set. */
+  /**
+   * Answers a query from live state; throws if no handler of that name is set, and with a
+   * `QueryNotReadOnlyError` if the handler called a `ctx` method that is not read-only (nothing
+   * it asked for is issued).
+   */
   query(name: string, args: JsonValue): JsonValue {
     const handler = this.#queryHandlers.get(name);
     if (!handler) {
@@ -258,7 +267,26 @@ export class WorkflowExecution {
         `${JSON.stringify(name)} has no handler; known: ${[...this.#queryHandlers.keys()].join(', ') || '(none)'}`,
       );
     }
-    return checkPayload(handler(args), { path: `query ${name} result` });
+    this.#answeringQuery = name;
+    this.#queryMisuse = undefined;
+    let answer: unknown;
+    try {
+      answer = handler(args);
+    } finally {
+      this.#answeringQuery = undefined;
+    }
+    const misuse = this.#queryMisuse;
+    this.#queryMisuse = undefined;
+    if (misuse) throw misuse;
+    return checkPayload(answer, { path: `query ${name} result` });
+  }
+
+  /** Throws, before anything changes, when a query handler calls a `ctx` method that is not read-only. */
+  #refuseInQuery(call: string): void {
+    if (this.#answeringQuery === undefined) return;
+    const error = new QueryNotReadOnlyError(this.#answeringQuery, call);
+    this.#queryMisuse ??= error;
+    throw error;
   }
 
   /**
@@ -355,6 +383,8 @@ export class WorkflowExecution {
   }
 
   #issue(command: Command): void {
+    // Every command comes through here: a last guard for a path that skipped its own check.
+    this.#refuseInQuery(command.kind);
     this.#commands.push(command);
     this.#commandCount++;
   }
@@ -487,6 +517,7 @@ export class WorkflowExecution {
     }
 
     activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
+      this.#execution.#refuseInQuery('activity');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -527,6 +558,7 @@ export class WorkflowExecution {
     }
 
     sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
+      this.#execution.#refuseInQuery('sleep');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -541,6 +573,7 @@ export class WorkflowExecution {
       name: string,
       options?: { readonly timeout?: Duration },
     ): Promise<T | undefined> {
+      this.#execution.#refuseInQuery('waitForSignal');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -573,6 +606,7 @@ export class WorkflowExecution {
     }
 
     signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
+      this.#execution.#refuseInQuery('signalWorkflow');
       const execution = this.#execution;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
       return attempt(async () => {
@@ -596,6 +630,7 @@ export class WorkflowExecution {
       input: I,
       options?: ChildOptions,
     ): Promise<ChildHandle<O>> {
+      this.#execution.#refuseInQuery('startChild');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -606,6 +641,7 @@ export class WorkflowExecution {
     }
 
     child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: ChildOptions): Promise<O> {
+      this.#execution.#refuseInQuery('child');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -615,6 +651,7 @@ export class WorkflowExecution {
     }
 
     continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
+      this.#execution.#refuseInQuery('continueAsNew');
       const execution = this.#execution;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
       return attempt(async () => {
@@ -626,6 +663,7 @@ export class WorkflowExecution {
     }
 
     withTimeout<T>(duration: Duration, fn: () => Promise<T>): Promise<T> {
+      this.#execution.#refuseInQuery('withTimeout');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
@@ -671,6 +709,7 @@ export class WorkflowExecution {
     }
 
     upsertSearchAttributes(attributes: SearchAttributes): void {
+      this.#execution.#refuseInQuery('upsertSearchAttributes');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
       execution.#guard(cancellable);
@@ -691,11 +730,13 @@ export class WorkflowExecution {
 
     random(): number {
       const execution = this.#execution;
+      execution.#refuseInQuery('random');
       return seededRandom(execution.workflowId, execution.runId, execution.#draws++);
     }
 
     uuid(): string {
       const execution = this.#execution;
+      execution.#refuseInQuery('uuid');
       return seededUuid(execution.workflowId, execution.runId, execution.#draws++);
     }
 
