@@ -34,7 +34,10 @@ export class LiveSchedule {
   updatedAt: number;
   cursor: number;
   deleted = false;
-  /** Taken fires waiting to start, oldest first. */
+  /**
+   * Taken fires waiting to start, in the order they will: a trigger's or backfill's fire whose own
+   * policy acts on the open runs (cancelOther, terminateOther) first, then the others oldest first.
+   */
   readonly waiting: WaitingFire[] = [];
   /** Workflows this schedule started that are still open. */
   readonly open = new Set<WorkflowId>();

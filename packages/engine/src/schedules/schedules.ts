@@ -251,8 +251,8 @@ export class Schedules {
   /**
    * Takes every fire of the spec in [from, to) that is not in the future, oldest first, under the
    * schedule's overlap policy (or `overlap`, decided for each fire as `trigger` decides it;
-   * `bufferAll` or `allowAll` take them all). A fire
-   * whose workflow was started before (by the spec or an earlier backfill) is not started again.
+   * `bufferAll` or `allowAll` take them all). A fire whose workflow was started before (by the
+   * spec or an earlier backfill) is not started again.
    * At most {@link MAX_BACKFILL_FIRES} fires per call.
    */
   async backfill(

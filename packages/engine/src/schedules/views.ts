@@ -55,7 +55,7 @@ export interface ScheduleDescription extends ScheduleSummary {
   readonly nextFireTimes: readonly number[];
   /** Workflows the schedule started that are still open. */
   readonly openWorkflows: readonly WorkflowId[];
-  /** Fires taken and waiting for their turn to start, oldest first. */
+  /** Fires taken and waiting for their turn to start, in the order they will start. */
   readonly waiting: readonly { readonly fireAt: number; readonly workflowId: WorkflowId }[];
   /** The latest actions (at most ten), oldest first. */
   readonly recentActions: readonly ScheduleActionView[];
