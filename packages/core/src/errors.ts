@@ -254,6 +254,28 @@ export class NonDeterminismError extends RepriseError {
 }
 
 /**
+ * The workflow's open run is stalled: replaying it diverged from its history (`cause` is the
+ * `NonDeterminismError`). It is not closed: signals and cancel requests to it are recorded, and
+ * code that matches its history resumes it; until then it has no live state to answer queries.
+ */
+export class WorkflowStalledError extends RepriseError {
+  readonly code = 'workflow_stalled';
+  /** The 0-based position of the command where replay diverged. */
+  readonly position: number;
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+    cause: NonDeterminismError,
+  ) {
+    super(
+      `workflow ${JSON.stringify(workflowId)} (run ${runId}) is stalled: replay diverged from its history at command #${cause.position} (recorded ${cause.recorded ?? 'nothing'}, code asked for ${cause.requested ?? 'nothing'}); deploy code that matches its history to resume it`,
+      { cause },
+    );
+    this.position = cause.position;
+  }
+}
+
+/**
  * A store whose files were written in a format this version does not read (a newer one, or
  * none it knows). The store refuses to open it rather than rewrite it.
  */

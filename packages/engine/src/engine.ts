@@ -41,6 +41,7 @@ import {
   WorkflowFailedError,
   type WorkflowId,
   WorkflowNotFoundError,
+  WorkflowStalledError,
   type WorkflowStatus,
   type WorkflowStore,
   WorkflowTimedOutError,
@@ -542,14 +543,19 @@ export class Engine implements HandleOperations {
     const checked = checkPayload(args, { path: `query ${name} args` });
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = this.#entries.get(workflowId);
-      if (!entry || entry.stalled) break;
+      if (!entry) break;
+      if (entry.stalled) throw new WorkflowStalledError(workflowId, entry.runId, entry.stalled);
       this.#rehydrate(entry);
       while (entry.starting) await this.#settle();
       const run = entry.run;
       if (!run) break;
       await run.ready;
       if (run.open && run.execution) return run.execution.query(name, checked);
+      // The run's loop ended (it closed, stalled or was evicted): its exit is handled first.
+      await this.#settle();
     }
+    const stalled = this.#entries.get(workflowId);
+    if (stalled?.stalled) throw new WorkflowStalledError(workflowId, stalled.runId, stalled.stalled);
     const summary = await this.#store.getSummary(workflowId);
     if (!summary) throw new WorkflowNotFoundError(workflowId);
     throw new WorkflowClosedError(workflowId, summary.status);
@@ -634,7 +640,14 @@ export class Engine implements HandleOperations {
     },
     stall: (run, exit) => {
       const entry = this.#entries.get(run.workflowId);
-      if (entry?.runId === run.runId) entry.stalled = exit.error;
+      if (entry?.runId === run.runId) {
+        entry.stalled = exit.error;
+        // Input that waited for the replay: a stalled run is still open, so a caller waiting on
+        // its signal or cancel request retries, and `#sendInput` records it into the history
+        // (as Temporal accepts a signal to a workflow whose task fails). Activity and timer news
+        // is dropped: the run's next replay re-runs the activity and re-arms the timer.
+        for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+      }
       this.#logger.warn('run stalled: replay diverged from its history', {
         workflowId: run.workflowId,
         runId: run.runId,
