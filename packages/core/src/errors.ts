@@ -1,4 +1,4 @@
-import type { ErrorData } from './error-data.js';
+import { type ErrorData, fromErrorData } from './error-data.js';
 
 /**
  * The root of every error Reprise throws on purpose. `code` is stable across versions and is
@@ -202,14 +202,19 @@ export class ActivityFailure extends RepriseError {
   }
 }
 
-/** A child workflow ended other than `Completed`; `failure` says how. */
+/**
+ * A child workflow ended other than `Completed`; `failure` says how, as recorded data, and the
+ * standard `cause` is the child's error rebuilt from it (name, message, stack, details).
+ */
 export class ChildWorkflowFailure extends RepriseError {
   readonly code = 'child_workflow_failed';
   constructor(
     readonly childWorkflowId: string,
     readonly failure: ErrorData,
   ) {
-    super(`child workflow ${JSON.stringify(childWorkflowId)} failed: ${failure.message}`);
+    super(`child workflow ${JSON.stringify(childWorkflowId)} failed: ${failure.message}`, {
+      cause: fromErrorData(failure),
+    });
   }
 }
 
