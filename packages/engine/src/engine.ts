@@ -463,12 +463,13 @@ export class Engine implements HandleOperations {
       payload: checked,
       ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
     };
+    // A request id counts once per workflow id, whichever run received it (as `Run` checks it).
     await this.#sendInput(
       workflowId,
       body,
-      (segment) =>
+      (history) =>
         options.requestId !== undefined &&
-        segment.some((event) => event.type === 'SignalReceived' && event.requestId === options.requestId),
+        history.some((event) => event.type === 'SignalReceived' && event.requestId === options.requestId),
     );
   }
 
@@ -479,7 +480,8 @@ export class Engine implements HandleOperations {
       await this.#sendInput(
         workflowId,
         { type: 'WorkflowCancelRequested', reason: reason ?? null },
-        (segment) => segment.some((event) => event.type === 'WorkflowCancelRequested'),
+        // The open run's own request only: an earlier run of the id may have had one.
+        (_history, segment) => segment.some((event) => event.type === 'WorkflowCancelRequested'),
       );
       return { status: 'Running' };
     } catch (error) {
@@ -882,7 +884,7 @@ export class Engine implements HandleOperations {
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
         const live = this.#entries.get(workflowId);
         if (live && !live.stalled) return true;
-        if (!alreadyRecorded(history, history.slice(history.indexOf(current)))) {
+        if (!alreadyRecorded(history, runSegment(history, current.runId))) {
           await recorder.append([body], this.#clock.now());
         }
         return false;
