@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { DEFAULT_DATA_PATH } from './data-dir.js';
+import { checkDataPath, DEFAULT_DATA_PATH } from './data-dir.js';
 
 /** What every command's action reads from the command line and writes to. */
 export interface CommandContext {
-  /** `--data`, as given (relative paths are relative to the working directory). */
+  /**
+   * `--data`, as given (relative paths are relative to the working directory); a path that is
+   * a file, or lies under one, is refused here as bad usage.
+   */
   data(command: Command): string;
   /** `--verbose`. */
   verbose(command: Command): boolean;
@@ -18,7 +21,8 @@ export interface CommandContext {
 /** A context over the process's own streams. */
 export function processContext(state: { exitCode: number }): CommandContext {
   return {
-    data: (command) => (command.optsWithGlobals().data as string | undefined) ?? DEFAULT_DATA_PATH,
+    data: (command) =>
+      checkDataPath((command.optsWithGlobals().data as string | undefined) ?? DEFAULT_DATA_PATH),
     verbose: (command) => Boolean(command.optsWithGlobals().verbose),
     out: (line) => process.stdout.write(`${line}\n`),
     note: (line) => process.stderr.write(`${line}\n`),

@@ -1,10 +1,36 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type LmdbStore, openLmdbStore } from '@reprise/store-lmdb';
 import { CliError } from './errors.js';
 
 /** Where commands keep their data unless `--data` says otherwise. */
 export const DEFAULT_DATA_PATH = './.reprise-data';
+
+/**
+ * Refuses a `--data` path that is a file, or lies under one, as bad usage (exit 2): no store
+ * can live there, whatever its state, so the argument is wrong. Otherwise each command would
+ * fail its own way (mkdir's EEXIST, "no data"). Returns the path as given.
+ */
+export function checkDataPath(path: string): string {
+  const given = resolve(path);
+  for (let probe = given; ; probe = dirname(probe)) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(probe).isDirectory();
+    } catch {
+      // Missing (a data directory is created there) or unreadable (the open says why).
+      if (dirname(probe) === probe) return path;
+      continue;
+    }
+    if (isDirectory) return path;
+    throw new CliError(
+      'usage',
+      probe === given
+        ? `--data ${path} is a file; it must be a data directory (LMDB keeps its files in one)`
+        : `--data ${path} lies under the file ${probe}; it must be a data directory`,
+    );
+  }
+}
 
 /** Whether `path` holds a Reprise LMDB environment. */
 export const hasData = (path: string): boolean => existsSync(join(resolve(path), 'data.mdb'));

@@ -25,7 +25,8 @@ export async function runCli(args: readonly string[]): Promise<number> {
     .version(VERSION)
     .option('--data <path>', 'the data directory', DEFAULT_DATA_PATH)
     .option('--verbose', 'print the stack of an error')
-    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors are printed below, as one line like every other error.
+    .configureOutput({ outputError: () => undefined })
     .exitOverride();
   for (const register of [
     registerWorker,
@@ -55,14 +56,30 @@ runs; otherwise they record it for the next worker (start then needs --module or
     return state.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Commander has printed its message (or the help, or the version) already.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (error.exitCode === 0) return EXIT.ok; // --help or --version, printed already
+      // `commander.help`: no command given, and the help went to stderr in its place.
+      if (error.code !== 'commander.help') process.stderr.write(`reprise: ${usageLine(error.message)}\n`);
+      return EXIT.usage;
     }
     const verbose = args.includes('--verbose');
     process.stderr.write(`reprise: ${oneLine(error)}\n`);
     if (verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return exitCodeOf(error);
   }
+}
+
+/**
+ * Commander's message (`error: unknown option '--bogus'`, sometimes with a second line
+ * suggesting a spelling) as one line, with a pointer to the help.
+ */
+function usageLine(message: string): string {
+  const text = message
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
+  return `${text} (see reprise --help)`;
 }
 
 function oneLine(error: unknown): string {

@@ -1,13 +1,17 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, type ExecFileException, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { asRunId, asWorkflowId, envelopeEvents } from '@reprise/core';
+import { openLmdbStore } from '@reprise/store-lmdb';
 
 /** The repository root: commands run from there, as a user of the README would. */
 export const ROOT = resolve(__dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/src/bin.ts');
 const NODE_ARGS = ['--conditions=source', '--import', 'tsx', BIN];
+/** What `npm run build` makes of the binary, and what package.json's `bin` points to. */
+export const BUILT_BIN = join(ROOT, 'packages/cli/dist/bin.js');
 export const SHOP = 'packages/cli/test/fixtures/shop.ts';
 export const SHOP_CHANGED = 'packages/cli/test/fixtures/shop-changed.ts';
 
@@ -20,17 +24,33 @@ export interface CliResult {
 
 /** Runs the real `reprise` binary (its TypeScript source through tsx) and waits for it to exit. */
 export function reprise(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runNode([...NODE_ARGS, ...args], env);
+}
+
+/** Runs the built binary with plain node (no tsx, no source condition), as an installed one runs. */
+export function repriseBuilt(args: readonly string[]): Promise<CliResult> {
+  return runNode([BUILT_BIN, ...args], {});
+}
+
+function runNode(nodeArgs: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [...NODE_ARGS, ...args],
+      [...nodeArgs],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        done({ code, stdout, stderr });
+        done({ code: exitStatusOf(error), stdout, stderr });
       },
     );
   });
+}
+
+/** The status a shell would report: the exit code, or 128 + the signal that ended the process. */
+function exitStatusOf(error: ExecFileException | null): number {
+  if (!error) return 0;
+  if (typeof error.code === 'number') return error.code;
+  const signal = error.signal ? constants.signals[error.signal] : undefined;
+  return signal === undefined ? 1 : 128 + signal;
 }
 
 /** A long-running `reprise` process (a worker): its output lines and a way to wait for one. */
@@ -80,6 +100,45 @@ export function spawnReprise(args: readonly string[]): LiveCli {
 export function tempData(): { path: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-cli-'));
   return { path: join(dir, 'data'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One recorded workflow for `seedWorkflows`: its id, type and start time (epoch ms). */
+export interface SeededWorkflow {
+  readonly id: string;
+  readonly type: string;
+  readonly startedAt: number;
+  readonly completed?: boolean;
+}
+
+/**
+ * Writes workflows straight into a store at `path` (a start, and a completion when asked), for
+ * commands that only read: quicker than a worker, and the rows are exactly these.
+ */
+export async function seedWorkflows(path: string, workflows: readonly SeededWorkflow[]): Promise<void> {
+  const store = openLmdbStore({ path, noSync: true });
+  try {
+    for (const { id, type, startedAt, completed } of workflows) {
+      const workflowId = asWorkflowId(id);
+      const started = envelopeEvents(workflowId, 0, startedAt, [
+        {
+          type: 'WorkflowStarted',
+          workflowType: type,
+          input: { id },
+          runId: asRunId(`run-${id}`),
+          parentRunId: null,
+        },
+      ]);
+      await store.append(workflowId, started, { expectedSeq: 0 });
+      if (completed) {
+        const done = envelopeEvents(workflowId, 1, startedAt + 1_000, [
+          { type: 'WorkflowCompleted', result: id },
+        ]);
+        await store.append(workflowId, done, { expectedSeq: 1 });
+      }
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 /** Polls `check` until it returns true (or fails after `timeoutMs`). */
