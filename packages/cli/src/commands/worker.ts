@@ -53,10 +53,13 @@ export function registerWorker(program: Command, context: CommandContext): void 
         }
         serveEngine(server, engine, (line) => context.note(`worker: ${line}`));
         const types = module.workflows.map((workflow) => workflow.name).join(', ');
+        // Listening before "ready" says so: a SIGTERM sent as soon as that line is read must
+        // stop the worker gracefully, not kill it by default.
+        const stopRequested = untilStopSignal();
         context.out(
           `worker ready on ${data} (pid ${process.pid}): workflows ${types}; ${module.activities.length} activities; ${recovered} running workflow(s) resumed`,
         );
-        await untilStopSignal();
+        await stopRequested;
         context.note('worker: stopping (Ctrl-C again to quit at once)');
         process.once('SIGINT', () => process.exit(130));
       } finally {
