@@ -56,4 +56,9 @@ it('is interrupted with runs in flight, and the next run resumes them to the end
   expect(text).toMatch(
     /^ {2}1[1-4] shipments ran as child workflows · \d+ activity retries · \d+ timers fired/m,
   );
+  // The live count and the summary count the same retries: those the batch's histories record.
+  const liveRetries = [...text.matchAll(/^orders \d+\/8 \|.* \| retries (\d+) ·/gm)].map((match) => match[1]);
+  const summaryRetries = / · (\d+) activity retries · /.exec(text)?.[1];
+  expect(liveRetries.length).toBeGreaterThan(0);
+  expect(liveRetries.at(-1)).toBe(summaryRetries);
 });

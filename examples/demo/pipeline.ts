@@ -25,11 +25,7 @@ export const PAYMENT = 'payment';
 /** How many attempts of an activity fail, 0 to 2, fixed by its idempotency key (the same on every run). */
 const failuresFor = (key: string) => (createHash('sha1').update(key).digest()[0] ?? 0) % 3;
 
-/** Counts retries as they happen, for the live display (the summary reads them from history). */
-export const liveCounters = { retries: 0 };
-
 const flaky = (what: string, key: string, attempt: number) => {
-  if (attempt > 1) liveCounters.retries += 1;
   if (attempt <= failuresFor(key)) throw new Error(`${what}: temporarily unavailable`);
 };
 

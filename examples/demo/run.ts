@@ -1,9 +1,10 @@
 import { claimDataDir, serveEngine } from '@reprise/cli';
 import { asWorkflowId, type JsonValue, type WorkflowStatus } from '@reprise/core';
 import { Engine } from '@reprise/engine';
-import { openLmdbStore } from '@reprise/store-lmdb';
-import { type DemoOrder, liveCounters, makePipeline, PAYMENT } from './pipeline.js';
-import { Progress } from './progress.js';
+import { type LmdbStore, openLmdbStore } from '@reprise/store-lmdb';
+import { type BatchTally, tallyBatch } from './batch-tally.js';
+import { type DemoOrder, makePipeline, PAYMENT } from './pipeline.js';
+import { Progress, type ProgressCounts } from './progress.js';
 import { startShop } from './shop.js';
 
 /** How the demo runs. */
@@ -81,9 +82,10 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
     }
     const orders = batchOrders(batch, options.orders);
     const progress = new Progress(out, orders.length);
-    const counts = async () => {
+    const counts = async (): Promise<ProgressCounts & { readonly tally: BatchTally }> => {
       const count = (status: WorkflowStatus, workflowType = 'order') =>
         store.count({ workflowType, status, searchAttributes: { batch } });
+      const tally = await tallyBatch(store, batch);
       return {
         total: orders.length,
         running: await count('Running'),
@@ -91,13 +93,16 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
         failed: await count('Failed'),
         cancelled: await count('Cancelled'),
         shipmentsRunning: await count('Running', 'shipment'),
-        retries: liveCounters.retries,
+        retries: tally.retries,
         restarts: shop.restarts(),
+        tally,
       };
     };
     const ticker = setInterval(() => {
       void counts().then((current) => progress.update(current, Date.now()));
     }, 250);
+    // The counts the last progress line showed; the summary repeats their tally.
+    let last: Awaited<ReturnType<typeof counts>> | undefined;
     try {
       // Start the orders not started yet (all of them in a new batch), a few per second.
       for (const [index, order] of orders.entries()) {
@@ -122,6 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
       }
       while (!options.signal.aborted) {
         const current = await counts();
+        last = current;
         const finished =
           current.running === 0 && current.completed + current.failed + current.cancelled >= orders.length;
         progress.update(current, Date.now(), finished);
@@ -139,7 +145,8 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
       );
       return 'interrupted';
     }
-    await printSummary(store, batch, orders.length, Date.now() - started, shop.restarts(), say);
+    const tally = last?.tally ?? (await tallyBatch(store, batch));
+    await printSummary(store, batch, orders.length, Date.now() - started, shop.restarts(), tally, say);
     return 'done';
   } finally {
     await control.close();
@@ -149,35 +156,25 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
 }
 
 async function printSummary(
-  store: ReturnType<typeof openLmdbStore>,
+  store: LmdbStore,
   batch: number,
   total: number,
   elapsed: number,
   restarts: number,
+  tally: BatchTally,
   say: (text: string) => void,
 ): Promise<void> {
-  const rows = (await store.query({ searchAttributes: { batch }, limit: 10_000 })).items;
-  const byStatus = (status: WorkflowStatus) =>
-    rows.filter((row) => row.workflowType === 'order' && row.status === status).length;
-  let retries = 0;
-  let timers = 0;
-  let signals = 0;
-  for (const row of rows) {
-    for (const event of await store.readHistory(row.workflowId)) {
-      if (event.type === 'ActivityFailed' && event.retryAt !== undefined) retries++;
-      if (event.type === 'TimerFired') timers++;
-      if (event.type === 'SignalReceived') signals++;
-    }
-  }
-  const shipments = rows.filter((row) => row.workflowType === 'shipment').length;
+  const count = (status: WorkflowStatus) =>
+    store.count({ workflowType: 'order', status, searchAttributes: { batch } });
+  const { shipments, retries, timersFired, signalsReceived } = tally;
   say('');
   say(
-    `Batch ${batch} finished in ${(elapsed / 1000).toFixed(1)}s: ${total} orders — ${byStatus('Completed')} completed, ` +
-      `${byStatus('Failed')} failed (card declined), ${byStatus('Cancelled')} cancelled.`,
+    `Batch ${batch} finished in ${(elapsed / 1000).toFixed(1)}s: ${total} orders — ${await count('Completed')} completed, ` +
+      `${await count('Failed')} failed (card declined), ${await count('Cancelled')} cancelled.`,
   );
   say(
-    `  ${shipments} shipments ran as child workflows · ${retries} activity retries · ${timers} timers fired · ` +
-      `${signals} payment signals · gateway restarted ${restarts} time(s) by its supervisor (this session).`,
+    `  ${shipments} shipments ran as child workflows · ${retries} activity retries · ${timersFired} timers fired · ` +
+      `${signalsReceived} payment signals · gateway restarted ${restarts} time(s) by its supervisor (this session).`,
   );
   say(
     `  Look closer: npm run reprise -- list --attr batch=${batch}   ·   npm run reprise -- show ${orderId(batch, 0)}`,
