@@ -1,4 +1,3 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   asRunId,
   asWorkflowId,
@@ -27,6 +26,15 @@ import {
   scheduleCatalogArbitrary,
   scheduleHistoryArbitrary,
 } from './arbitraries.js';
+import { type TestRunnerGlobals, testRunnerGlobals } from './test-runner-globals.js';
+
+// The runner's functions, bound when the suite is declared (the first line of
+// describeEventStoreConformance) instead of imported from '@jest/globals', which throws on
+// import outside Jest: the testkit's other tools must import anywhere.
+let describe: TestRunnerGlobals['describe'];
+let it: TestRunnerGlobals['it'];
+let expect: TestRunnerGlobals['expect'];
+let afterEach: TestRunnerGlobals['afterEach'];
 
 /** Makes a fresh, empty store for one test. */
 export type StoreFactory = () => WorkflowStore | Promise<WorkflowStore>;
@@ -99,6 +107,7 @@ async function expectConsistent(store: WorkflowStore, workflowId: WorkflowId): P
  * `makeStore` is called once per test and must return an empty store; the suite closes it.
  */
 export function describeEventStoreConformance(name: string, makeStore: StoreFactory): void {
+  ({ describe, it, expect, afterEach } = testRunnerGlobals('describeEventStoreConformance'));
   describe(`EventStore conformance: ${name}`, () => {
     const open: WorkflowStore[] = [];
     const fresh = async (): Promise<WorkflowStore> => {

@@ -8,4 +8,5 @@ export * from './history-replay.js';
 export * from './process-harness.js';
 export * from './replay-histories.js';
 export * from './test-engine.js';
+export { NoTestRunnerError } from './test-runner-globals.js';
 export * from './timeline.js';
