@@ -50,17 +50,17 @@ interface MetaPage {
 /**
  * Refuses, before LMDB maps it, a data file (`<path>/data.mdb`) that would crash the process:
  * one too short to hold its two meta pages, a meta page without LMDB's magic number and data
- * version, a page size LMDB does not use, or a file that ends before the last page (or a
- * root) its current meta page points to, as a truncated copy does. Throws `StoreCorruption`
+ * version, a page size LMDB does not use, or a file that ends before a root page its current
+ * meta page points to, as a truncated copy does. Throws `StoreCorruption`
  * whose key is the file and whose message says what is wrong. A missing or empty file passes:
  * LMDB creates a new environment there. A file this cannot read passes too, for LMDB's open
  * to report as it does.
  *
  * Both meta pages must carry the magic and version, since LMDB writes them once, when it
  * creates the file, and picks the newer meta page by its transaction id alone: a meta page
- * without them is damaged, and LMDB might trust the rest of it. (LMDB's header allows a file
- * to end before its last used page when every page past the end is free; such a file is
- * refused too, since a file that really ends early faults the process on the first read.)
+ * without them is damaged, and LMDB might trust the rest of it. A file cut short past its roots
+ * but before other pages in use still faults LMDB when it reads them: only walking every tree
+ * would find that, which an open cannot afford.
  */
 export function checkEnvironmentFile(path: string): void {
   const file = join(path, 'data.mdb');
@@ -86,17 +86,20 @@ export function checkEnvironmentFile(path: string): void {
   const current = second.txnId > first.txnId ? second : first;
   const pagesInFile = BigInt(Math.floor(fileSize / current.pageSize));
   for (const root of current.roots) {
-    if (root !== NO_PAGE && root > current.lastPage) {
+    if (root === NO_PAGE) continue;
+    if (root > current.lastPage) {
       throw corrupt(
         `meta page ${current.pageNumber} names root page ${root}, past its last page ${current.lastPage}`,
       );
     }
-  }
-  if (current.lastPage >= pagesInFile) {
-    throw corrupt(
-      `meta page ${current.pageNumber} says the last page is ${current.lastPage}, but the file ends after ` +
-        `${pagesInFile} pages of ${current.pageSize} bytes (${fileSize} bytes): it is cut short`,
-    );
+    // Not the last page: LMDB allows the file to end before it when the pages past the end
+    // are free. A root is written by the commit that made it, so it is always in the file.
+    if (root >= pagesInFile) {
+      throw corrupt(
+        `meta page ${current.pageNumber} names root page ${root}, but the file ends after ` +
+          `${pagesInFile} pages of ${current.pageSize} bytes (${fileSize} bytes): it is cut short`,
+      );
+    }
   }
 }
 
