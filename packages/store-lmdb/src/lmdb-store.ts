@@ -83,8 +83,9 @@ const COMMITTED_CACHE_SIZE = 10_000;
  * environment is usable when this returns.
  *
  * Throws `InvalidArgumentError` for bad options (a path that is a file, or lies under one),
- * `StoreUnavailableError` when the directory cannot be opened for writing, and
- * `StoreFormatError` when it holds data in a format this version does not read.
+ * `StoreUnavailableError` when the directory cannot be opened for writing,
+ * `StoreFormatError` when it holds data in a format this version does not read, and
+ * `StoreCorruption` when its data file is damaged where LMDB would fault on it.
  */
 export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   checkOptions(options);
