@@ -12,13 +12,38 @@ const HEADER_CHARS = 8;
 const HEX_DIGITS = '0123456789abcdef';
 
 /**
+ * Frames are cut from shared slabs, each part handed out once and never written again: lmdb-js
+ * reads a frame's bytes by address until its commit and holds the frame (so its slab) until
+ * then. A slab saves measuring the text's UTF-8 length first and one allocation per frame.
+ */
+const SLAB_BYTES = 64 * 1024;
+/** A frame that could take more than this gets a buffer of its own, not a slab's rest. */
+const LARGEST_SLAB_FRAME = SLAB_BYTES / 8;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
+
+/**
  * The frame of a JSON text, as the bytes to store. The text is encoded once, the checksum taken
  * over those bytes: a string frame would be encoded twice (for the checksum, then by lmdb-js)
  * and copied once more to join header and body.
  */
 export function encodeFrame(json: string): Buffer {
-  const frame = Buffer.allocUnsafe(HEADER_CHARS + Buffer.byteLength(json));
-  frame.write(json, HEADER_CHARS, 'utf8');
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const mostBytes = HEADER_CHARS + json.length * 3;
+  let frame: Buffer;
+  if (mostBytes > LARGEST_SLAB_FRAME) {
+    frame = Buffer.allocUnsafe(HEADER_CHARS + Buffer.byteLength(json));
+    frame.write(json, HEADER_CHARS, 'utf8');
+  } else {
+    if (slabUsed + mostBytes > SLAB_BYTES) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    const start = slabUsed;
+    const end = start + HEADER_CHARS + slab.write(json, start + HEADER_CHARS, 'utf8');
+    slabUsed = end;
+    frame = slab.subarray(start, end);
+  }
   let crc = crc32(frame.subarray(HEADER_CHARS));
   for (let index = HEADER_CHARS - 1; index >= 0; index--) {
     frame[index] = HEX_DIGITS.charCodeAt(crc & 15);
