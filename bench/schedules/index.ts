@@ -8,8 +8,7 @@
  */
 
 import { defineWorkflow } from '@reprise/core';
-// The testkit's index pulls in jest; its test engine alone does not.
-import { createTestEngine } from '../../packages/testkit/src/test-engine.js';
+import { createTestEngine } from '@reprise/testkit';
 
 const schedules = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 60);
