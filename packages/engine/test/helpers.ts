@@ -1,4 +1,10 @@
-import { defineActivity, defineWorkflow, InMemoryStore, type WorkflowStore } from '@reprise/core';
+import {
+  defineActivity,
+  defineWorkflow,
+  InMemoryStore,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '@reprise/core';
 
 /**
  * The engine closes its store on shutdown. A test that restarts an engine on the same
@@ -47,3 +53,15 @@ export function gatedWorkflow() {
   const gated = defineWorkflow('gated', async (ctx) => ctx.activity(gate, null));
   return { gate, gated, release: () => release?.(), attempts: () => attempts };
 }
+
+const TERMINAL_TYPES: ReadonlySet<string> = new Set([
+  'WorkflowCompleted',
+  'WorkflowFailed',
+  'WorkflowCancelled',
+  'WorkflowTimedOut',
+  'WorkflowContinuedAsNew',
+]);
+
+/** How many terminal events a history holds (one per closed run, when all is well). */
+export const terminalEventCount = (history: readonly WorkflowEvent[]): number =>
+  history.filter((event) => TERMINAL_TYPES.has(event.type)).length;

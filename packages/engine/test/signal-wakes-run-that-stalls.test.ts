@@ -2,24 +2,12 @@
 // back stalls on non-determinism. The signal is recorded for the stalled run (still open: fixed
 // code resumes it and sees the signal) and its sender's call resolves; a query fails with
 // WorkflowStalledError. Neither hangs.
-import { defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
+import { divergence, echo, fickle, idler } from './fixtures/diverging-workflow.js';
 import { reopenable } from './helpers.js';
 
-const echo = defineActivity('echo', async (input: string) => input);
-
-/** Its code changes shape when `diverge` is set, as a bad deploy would. */
-let diverge = false;
-const fickle = defineWorkflow('fickle', async (ctx) => {
-  ctx.setQueryHandler('shape', () => 'fine');
-  if (diverge) await ctx.sleep('1s');
-  else await ctx.activity(echo, 'first');
-  return ctx.waitForSignal('go');
-});
-const idler = defineWorkflow('idler', async (ctx) => ctx.waitForSignal('never'));
-
 afterEach(() => {
-  diverge = false;
+  divergence.on = false;
 });
 
 describe.each([
@@ -40,7 +28,7 @@ describe.each([
     await env.engine.start(idler, null, { workflowId: 'i' });
     await env.idle();
     expect((await handle.describe()).residency).toBe(residency === 'evicted' ? 'suspended' : 'hibernated');
-    diverge = true;
+    divergence.on = true;
     return { env, handle, open };
   }
 
@@ -55,7 +43,7 @@ describe.each([
     expect((await handle.history()).filter((event) => event.type === 'SignalReceived')).toHaveLength(2);
     await env.close();
 
-    diverge = false;
+    divergence.on = false;
     const fixed = await createTestEngine({
       workflows: [fickle, idler],
       activities: [echo],

@@ -121,6 +121,29 @@ const searchAttributesArbitrary = (): fc.Arbitrary<SearchAttributes> =>
 const upsertedAttributesArbitrary = (): fc.Arbitrary<SearchAttributes> =>
   fc.dictionary(fc.constantFrom('customer', 'region'), fc.option(fc.string({ maxLength: 8 })));
 
+/** Bodies that stand alone in a run (nothing before or after refers to them): signals in and out, search attribute upserts. */
+const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
+  fc.record(
+    {
+      type: fc.constant('SignalReceived' as const),
+      signalName: signalNameArbitrary(),
+      payload: payloadArbitrary(),
+      requestId: fc.string({ minLength: 1, maxLength: 8 }),
+    },
+    { requiredKeys: ['type', 'signalName', 'payload'] },
+  ),
+  fc.record({
+    type: fc.constant('SignalSent' as const),
+    targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
+    signalName: signalNameArbitrary(),
+    payload: payloadArbitrary(),
+  }),
+  fc.record({
+    type: fc.constant('SearchAttributesUpdated' as const),
+    searchAttributes: upsertedAttributesArbitrary(),
+  }),
+];
+
 /**
  * Any one body that may appear inside an open run (not a start, not a terminal), each field
  * drawn on its own: ids need not match anything earlier. `historyArbitrary` builds runs whose
@@ -162,25 +185,7 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
     fc.record({ type: fc.constant('TimerFired' as const), timerId: id }),
     fc.record({ type: fc.constant('TimerCancelled' as const), timerId: id }),
     fc.record({ type: fc.constant('WithTimeoutCompleted' as const), scopeId: id, timedOut: fc.boolean() }),
-    fc.record(
-      {
-        type: fc.constant('SignalReceived' as const),
-        signalName: signalNameArbitrary(),
-        payload: payloadArbitrary(),
-        requestId: fc.string({ minLength: 1, maxLength: 8 }),
-      },
-      { requiredKeys: ['type', 'signalName', 'payload'] },
-    ),
-    fc.record({
-      type: fc.constant('SignalSent' as const),
-      targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
-      signalName: signalNameArbitrary(),
-      payload: payloadArbitrary(),
-    }),
-    fc.record({
-      type: fc.constant('SearchAttributesUpdated' as const),
-      searchAttributes: upsertedAttributesArbitrary(),
-    }),
+    ...loneBodyArbitraries(),
     fc.record(
       {
         type: fc.constant('ChildWorkflowStarted' as const),
@@ -354,29 +359,7 @@ const childLifecycle = (runId: RunId): fc.Arbitrary<StepLifecycle> =>
 
 /** Events that stand alone: signals in and out, search attribute upserts. */
 const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
-  fc
-    .oneof(
-      fc.record(
-        {
-          type: fc.constant('SignalReceived' as const),
-          signalName: signalNameArbitrary(),
-          payload: payloadArbitrary(),
-          requestId: fc.string({ minLength: 1, maxLength: 8 }),
-        },
-        { requiredKeys: ['type', 'signalName', 'payload'] },
-      ),
-      fc.record({
-        type: fc.constant('SignalSent' as const),
-        targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
-        signalName: signalNameArbitrary(),
-        payload: payloadArbitrary(),
-      }),
-      fc.record({
-        type: fc.constant('SearchAttributesUpdated' as const),
-        searchAttributes: upsertedAttributesArbitrary(),
-      }),
-    )
-    .map((body: EventBody) => lifecycle('none', () => [body]));
+  fc.oneof(...loneBodyArbitraries()).map((body: EventBody) => lifecycle('none', () => [body]));
 
 /**
  * The steps of one run (`runId`), at most `maxSteps` events: activities, timers, withTimeout
