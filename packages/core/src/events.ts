@@ -46,6 +46,28 @@ export type ScheduleSpec =
 export type ScheduleFireCause = 'spec' | 'trigger' | 'backfill';
 
 /**
+ * What a schedule's fire does while a workflow the schedule started is still open, named as
+ * Temporal names its overlap policies. The engine's `schedules/overlap.ts` states what each does.
+ */
+export type OverlapPolicy =
+  | 'skip'
+  | 'bufferOne'
+  | 'bufferAll'
+  | 'cancelOther'
+  | 'terminateOther'
+  | 'allowAll';
+
+/** Every overlap policy, for checking input. */
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
+  'skip',
+  'bufferOne',
+  'bufferAll',
+  'cancelOther',
+  'terminateOther',
+  'allowAll',
+];
+
+/**
  * Why a schedule's fires were not taken: another run was open (`overlap`), they were missed
  * while the engine was down and the catch-up policy drops them (`catchUp`), or they are older
  * than the catch-up window (`catchUpWindow`).

@@ -10,24 +10,14 @@
  * - `terminateOther`: the open run is ended at once (recorded Cancelled, no clean-up code runs)
  *   and the fire starts.
  * - `allowAll`: the fire starts; any number of runs may be open together.
+ *
+ * The names (`OverlapPolicy`, `OVERLAP_POLICIES`) are part of the model, since a
+ * `ScheduleTriggered` records the policy a trigger or backfill gave: they live in `@reprise/core`
+ * and are exported from here too. This file states what they mean.
  */
-export type OverlapPolicy =
-  | 'skip'
-  | 'bufferOne'
-  | 'bufferAll'
-  | 'cancelOther'
-  | 'terminateOther'
-  | 'allowAll';
+import type { OverlapPolicy } from '@reprise/core';
 
-/** Every overlap policy, for checking input. */
-export const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
-  'skip',
-  'bufferOne',
-  'bufferAll',
-  'cancelOther',
-  'terminateOther',
-  'allowAll',
-];
+export { OVERLAP_POLICIES, type OverlapPolicy } from '@reprise/core';
 
 /**
  * Whether a new fire is taken (recorded, then started now or when its turn comes) or passed
