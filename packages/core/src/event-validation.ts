@@ -1,5 +1,5 @@
 import { InvalidArgumentError, InvalidEventError } from './errors.js';
-import type { EventType, ParentLink, WorkflowEvent } from './events.js';
+import { type EventType, OVERLAP_POLICIES, type ParentLink, type WorkflowEvent } from './events.js';
 import { encodePayload, encodePayloadAt, type PayloadCheckOptions } from './payload.js';
 
 type FieldKind =
@@ -12,7 +12,8 @@ type FieldKind =
   | 'stringOrNull'
   | 'timeout'
   | 'parentLink'
-  | 'parentClosePolicy';
+  | 'parentClosePolicy'
+  | 'overlapPolicy';
 type FieldSpec = FieldKind | `${FieldKind}?`;
 
 /** The fields each variant requires (`?`: may be absent), beyond the envelope and `type`. */
@@ -71,6 +72,7 @@ const eventFields = {
     fireAt: 'number',
     startedWorkflowId: 'string',
     cause: 'string?',
+    overlap: 'overlapPolicy?',
   },
   ScheduleFiresSkipped: { scheduleId: 'string', from: 'number', upTo: 'number', reason: 'string' },
   ScheduleListed: { scheduleId: 'string' },
@@ -78,12 +80,14 @@ const eventFields = {
 } as const satisfies Record<EventType, Record<string, FieldSpec>>;
 
 const PARENT_CLOSE_POLICIES: ReadonlySet<string> = new Set(['terminate', 'requestCancel', 'abandon']);
+const OVERLAP_POLICY_SET: ReadonlySet<string> = new Set(OVERLAP_POLICIES);
 
 /** How an error message names the nested shapes. */
 const KIND_NAMES: Partial<Record<FieldKind, string>> = {
   timeout: "{ kind: 'execution', afterMs: number }",
   parentLink: '{ workflowId, runId, childId: string, parentClosePolicy }',
   parentClosePolicy: "'terminate' | 'requestCancel' | 'abandon'",
+  overlapPolicy: OVERLAP_POLICIES.map((policy) => `'${policy}'`).join(' | '),
   error: '{ name: string, message: string }',
 };
 
@@ -140,6 +144,8 @@ function fieldMatches(kind: FieldKind, value: unknown): boolean {
     }
     case 'parentClosePolicy':
       return typeof value === 'string' && PARENT_CLOSE_POLICIES.has(value);
+    case 'overlapPolicy':
+      return typeof value === 'string' && OVERLAP_POLICY_SET.has(value);
     case 'error': {
       const error = value as { name?: unknown; message?: unknown } | null;
       return (

@@ -57,7 +57,7 @@ export type OverlapPolicy =
   | 'terminateOther'
   | 'allowAll';
 
-/** Every overlap policy, for checking input. */
+/** Every overlap policy, for checking input and recorded events. */
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = [
   'skip',
   'bufferOne',
@@ -194,6 +194,11 @@ export type EventBody =
       readonly startedWorkflowId: WorkflowId;
       /** What made it fire; absent means `spec`. */
       readonly cause?: ScheduleFireCause;
+      /**
+       * The overlap policy a trigger or backfill gave this fire, which decides it instead of the
+       * schedule's; absent when it gave none.
+       */
+      readonly overlap?: OverlapPolicy;
     }
   | {
       /** Every nominal fire of the schedule's spec in [from, upTo] was passed over. */

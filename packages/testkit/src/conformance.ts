@@ -395,6 +395,21 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
             ]),
           InvalidEventError,
         ],
+        [
+          'an unknown overlap policy on a fire',
+          (id) =>
+            envelopeEvents(id, 1, T0, [
+              {
+                type: 'ScheduleTriggered',
+                scheduleId: 's',
+                fireAt: T0,
+                startedWorkflowId: asWorkflowId('s@fire'),
+                cause: 'trigger',
+                overlap: 'queue' as never,
+              },
+            ]),
+          InvalidEventError,
+        ],
         ['an empty batch', () => [], InvalidEventError],
         [
           'undefined in a payload',
