@@ -3,7 +3,7 @@
 import { asWorkflowId, type EventBody, envelopeEvents, InvalidScheduleSpecError } from '@reprise/core';
 import { fireTimes, foldScheduleHistory, normalizeSpec, scheduleHistoryId } from '@reprise/engine';
 import { dueSteps } from '../src/schedules/catch-up.js';
-import { admitFire, nextForWaiting, OVERLAP_POLICIES } from '../src/schedules/overlap.js';
+import { admitFire, nextForWaiting, OVERLAP_POLICIES, waitingOrder } from '../src/schedules/overlap.js';
 
 const utc = (text: string) => Date.parse(text);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -116,6 +116,32 @@ describe('overlap rules', () => {
       ['cancelOther', 'start', 'cancel'],
       ['terminateOther', 'start', 'terminate'],
       ['allowAll', 'start', 'start'],
+    ]);
+  });
+
+  it('after a restart, fires whose own policy acts on the open runs wait first, each group in recorded order', () => {
+    const recorded = [
+      { name: 'spec 1' },
+      { name: 'bufferAll trigger', overlap: 'bufferAll' as const },
+      { name: 'cancelOther trigger', overlap: 'cancelOther' as const },
+      { name: 'spec 2' },
+      { name: 'terminateOther backfill', overlap: 'terminateOther' as const },
+    ];
+    const names = (open: number) => waitingOrder(recorded, open).map((fire) => fire.name);
+    expect(names(1)).toEqual([
+      'cancelOther trigger',
+      'terminateOther backfill',
+      'spec 1',
+      'bufferAll trigger',
+      'spec 2',
+    ]);
+    // Nothing open: every fire with a policy of its own would start at once, as when it was taken.
+    expect(names(0)).toEqual([
+      'bufferAll trigger',
+      'cancelOther trigger',
+      'terminateOther backfill',
+      'spec 1',
+      'spec 2',
     ]);
   });
 });

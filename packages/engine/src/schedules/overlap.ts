@@ -51,3 +51,21 @@ export function nextForWaiting(
   if (policy === 'cancelOther') return 'cancel';
   return 'wait';
 }
+
+/**
+ * The order in which fires recorded but never started wait again after a restart, given the
+ * runs open then: a fire whose own policy (given by a trigger or backfill) acts on the open runs
+ * instead of waiting for them (`nextForWaiting` is not `wait`) goes ahead of the others, as it
+ * went ahead when it was taken; each group keeps the order the fires were recorded in.
+ */
+export function waitingOrder<Fire extends { readonly overlap?: OverlapPolicy }>(
+  recorded: readonly Fire[],
+  open: number,
+): Fire[] {
+  const first: Fire[] = [];
+  const rest: Fire[] = [];
+  for (const fire of recorded) {
+    (fire.overlap !== undefined && nextForWaiting(fire.overlap, open) !== 'wait' ? first : rest).push(fire);
+  }
+  return [...first, ...rest];
+}

@@ -26,7 +26,7 @@ import {
 import type { ScheduleHost } from './host.js';
 import { firedWorkflowId, scheduleHistoryId, triggeredWorkflowId } from './ids.js';
 import { LiveSchedule, type WaitingFire } from './live-schedule.js';
-import { admitFire, nextForWaiting, type OverlapPolicy } from './overlap.js';
+import { admitFire, nextForWaiting, type OverlapPolicy, waitingOrder } from './overlap.js';
 import { foldScheduleHistory } from './schedule-record.js';
 import { fireTimes } from './spec.js';
 import type {
@@ -387,15 +387,22 @@ export class Schedules {
       // started long ago may still be open, and a fire recorded long ago may still wait to
       // start, behind any number of newer fires that started. One visibility read per fire,
       // one at a time: the same order of work as reading the history, which recovery did above.
+      const notStarted: WaitingFire[] = [];
       for (const fired of record.fired) {
         const workflowId = fired.startedWorkflowId;
         this.#watch(live, workflowId); // before the read, so a close in between is not missed
         const status = await this.#host.workflowStatus(workflowId);
         if (!isOpen(status)) this.#forget(live, workflowId);
         if (status === undefined) {
-          live.waiting.push({ fireAt: fired.fireAt, cause: fired.cause ?? 'spec', workflowId });
+          const cause = fired.cause ?? 'spec';
+          notStarted.push(
+            fired.overlap === undefined
+              ? { fireAt: fired.fireAt, cause, workflowId }
+              : { fireAt: fired.fireAt, cause, workflowId, overlap: fired.overlap },
+          );
         }
       }
+      live.waiting.push(...waitingOrder(notStarted, live.open.size));
       await this.#drain(live);
       await this.#catchUp(live);
       this.#arm(live);
@@ -472,6 +479,8 @@ export class Schedules {
         fireAt,
         startedWorkflowId: workflowId,
         ...(cause === 'spec' ? {} : { cause }),
+        // Recorded so that recovery decides a fire still waiting as it was decided here.
+        ...(overlap === undefined ? {} : { overlap }),
       },
     ]);
     if (cause === 'spec') live.cursor = Math.max(live.cursor, fireAt);
