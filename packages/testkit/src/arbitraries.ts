@@ -7,6 +7,8 @@ import {
   envelopeEvents,
   type JsonObject,
   type JsonValue,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
   type ParentClosePolicy,
   type RetryPolicy,
   type RunId,
@@ -23,7 +25,6 @@ import {
   CATALOG_HISTORY_ID,
   CATCH_UP_POLICIES,
   firedWorkflowId,
-  OVERLAP_POLICIES,
   scheduleHistoryId,
   triggeredWorkflowId,
 } from '@reprise/engine';
@@ -600,7 +601,13 @@ const scheduleOptionFields = {
 type ScheduleStep =
   | { readonly kind: 'update'; readonly changes: JsonObject }
   | { readonly kind: 'pauseOrResume'; readonly note: string | null }
-  | { readonly kind: 'fire'; readonly cause: ScheduleFireCause; readonly lateBy: number }
+  | {
+      readonly kind: 'fire';
+      readonly cause: ScheduleFireCause;
+      readonly lateBy: number;
+      /** The policy a trigger or backfill gave; ignored for a spec fire, which never has one. */
+      readonly overlap: OverlapPolicy | null;
+    }
   | {
       readonly kind: 'skip';
       readonly reason: ScheduleSkipReason;
@@ -631,6 +638,7 @@ const scheduleStepArbitrary = (): fc.Arbitrary<ScheduleStep> =>
       kind: fc.constant('fire' as const),
       cause: fc.constantFrom<ScheduleFireCause>('spec', 'trigger', 'backfill'),
       lateBy: fc.integer({ min: 0, max: 3_600_000 }),
+      overlap: fc.option(fc.constantFrom(...OVERLAP_POLICIES), { freq: 2 }),
     }),
     fc.record({
       kind: fc.constant('skip' as const),
@@ -658,7 +666,7 @@ export interface GeneratedScheduleHistory {
  * Well-formed schedule histories, as the engine keeps them (a history of their own, no
  * WorkflowStarted): lifetimes, each a ScheduleCreated (maybe created paused), then updates,
  * pauses and resumes in turn, fires (ScheduleTriggered naming the workflow the engine would
- * start) and skipped ranges, closed by ScheduleDeleted; only the latest lifetime may be open.
+ * start; a trigger's or backfill's sometimes with its own overlap policy) and skipped ranges, closed by ScheduleDeleted; only the latest lifetime may be open.
  */
 export const scheduleHistoryArbitrary = (
   options: { readonly maxLifetimes?: number; readonly maxSteps?: number } = {},
@@ -723,6 +731,8 @@ export const scheduleHistoryArbitrary = (
                 fireAt,
                 startedWorkflowId,
                 ...(step.cause === 'spec' ? {} : { cause: step.cause }),
+                // Only a trigger or backfill may give a fire its own overlap policy.
+                ...(step.cause === 'spec' || step.overlap === null ? {} : { overlap: step.overlap }),
               });
               break;
             }

@@ -1,6 +1,13 @@
 // The exported event arbitraries: together they generate every event variant of core, and
 // everything they generate is well formed (valid events, outcomes after their commands, ...).
-import { EVENT_TYPES, type EventType, encodeEventBatch, runSegment, type WorkflowEvent } from '@reprise/core';
+import {
+  EVENT_TYPES,
+  type EventType,
+  encodeEventBatch,
+  OVERLAP_POLICIES,
+  runSegment,
+  type WorkflowEvent,
+} from '@reprise/core';
 import { foldScheduleHistory } from '@reprise/engine';
 import fc from 'fast-check';
 import {
@@ -211,11 +218,25 @@ describe('well-formed schedule histories', () => {
           if (event.type === 'SchedulePaused' || event.type === 'ScheduleResumed') paused = !paused;
           if (event.type === 'ScheduleDeleted') open = false;
           if (event.type === 'ScheduleFiresSkipped') expect(event.from).toBeLessThanOrEqual(event.upTo);
-          if (event.type === 'ScheduleTriggered') expect(event.fireAt).toBeLessThanOrEqual(event.recordedAt);
+          if (event.type === 'ScheduleTriggered') {
+            expect(event.fireAt).toBeLessThanOrEqual(event.recordedAt);
+            // Only a trigger or backfill gives a fire its own overlap policy.
+            if (event.cause === undefined) expect(Object.hasOwn(event, 'overlap')).toBe(false);
+          }
         }
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('fires of triggers and backfills come with and without an overlap policy of their own', () => {
+    const fires = fc
+      .sample(scheduleHistoryArbitrary(), { numRuns: 200, seed })
+      .flatMap((history) => history.events)
+      .flatMap((event) => (event.type === 'ScheduleTriggered' && event.cause ? [event] : []));
+    const policies = new Set(fires.map((fire) => fire.overlap));
+    expect(policies.has(undefined)).toBe(true);
+    expect([...OVERLAP_POLICIES].filter((policy) => !policies.has(policy))).toEqual([]);
   });
 
   it('a catalog lists an id only while unlisted and unlists it only while listed', () => {
