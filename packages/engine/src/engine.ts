@@ -59,7 +59,6 @@ import {
   describeSummary,
   type HandleOperations,
   openActivities,
-  openTimerIds,
   pendingWorkFromHistory,
   type SignalOptions,
   type WorkflowDescription,
@@ -790,7 +789,12 @@ export class Engine implements HandleOperations {
       resident.run?.requestStop();
       await this.#supervision.stopRun(resident);
     }
-    this.#dropOutstandingWork(entry, runSegment(history, entry.runId));
+    // The history before the terminal just appended: its projection holds the run's open timers.
+    this.#dropOutstandingWork(
+      entry,
+      runSegment(history, entry.runId),
+      projectHistory(history.slice(0, -1)).timers,
+    );
     const closed = closedRunOf(
       history,
       entry.runId,
@@ -809,9 +813,10 @@ export class Engine implements HandleOperations {
   #dropOutstandingWork(
     run: Pick<ExitingRun, 'workflowId' | 'runId'>,
     segment: readonly WorkflowEvent[],
+    openTimers: ReadonlyMap<string, number>,
   ): void {
     for (const { activityId } of openActivities(segment)) this.#activities.cancel(run.workflowId, activityId);
-    for (const timerId of openTimerIds(segment)) {
+    for (const timerId of openTimers.keys()) {
       this.#timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
     }
   }

@@ -128,16 +128,6 @@ export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescr
   return [...activities].map(([activityId, state]) => ({ activityId, ...state }));
 }
 
-/** The ids of the timers a run segment started and has not seen fire or be cancelled. */
-export function openTimerIds(segment: readonly WorkflowEvent[]): Set<string> {
-  const timers = new Set<string>();
-  for (const event of segment) {
-    if (event.type === 'TimerStarted') timers.add(event.timerId);
-    else if (event.type === 'TimerFired' || event.type === 'TimerCancelled') timers.delete(event.timerId);
-  }
-  return timers;
-}
-
 /** The children a run segment started and has not seen close, as their ChildWorkflowStarted. */
 export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'ChildWorkflowStarted'>[] {
   const closed = new Set<string>();

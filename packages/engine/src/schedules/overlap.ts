@@ -64,8 +64,14 @@ export function waitingOrder<Fire extends { readonly overlap?: OverlapPolicy }>(
 ): Fire[] {
   const first: Fire[] = [];
   const rest: Fire[] = [];
-  for (const fire of recorded) {
-    (fire.overlap !== undefined && nextForWaiting(fire.overlap, open) !== 'wait' ? first : rest).push(fire);
-  }
+  for (const fire of recorded) (goesAhead(fire.overlap, open) ? first : rest).push(fire);
   return [...first, ...rest];
+}
+
+/**
+ * Whether a fire given its own policy (by a trigger or backfill) goes ahead of the fires waiting
+ * under the schedule's: its policy acts on the `open` runs instead of waiting for them.
+ */
+export function goesAhead(overlap: OverlapPolicy | undefined, open: number): boolean {
+  return overlap !== undefined && nextForWaiting(overlap, open) !== 'wait';
 }

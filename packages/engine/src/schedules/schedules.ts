@@ -26,7 +26,7 @@ import {
 import type { ScheduleHost } from './host.js';
 import { firedWorkflowId, scheduleHistoryId, triggeredWorkflowId } from './ids.js';
 import { LiveSchedule, type WaitingFire } from './live-schedule.js';
-import { admitFire, nextForWaiting, type OverlapPolicy, waitingOrder } from './overlap.js';
+import { admitFire, goesAhead, nextForWaiting, type OverlapPolicy, waitingOrder } from './overlap.js';
 import { foldScheduleHistory } from './schedule-record.js';
 import { fireTimes } from './spec.js';
 import type {
@@ -457,7 +457,7 @@ export class Schedules {
     // A trigger or backfill that gives its own policy is decided by it against the runs open now
     // (Temporal's "start one now"): unless that policy waits for the open runs, the fire goes
     // ahead of the fires waiting under the schedule's policy instead of queueing behind them.
-    const goesFirst = overlap !== undefined && nextForWaiting(overlap, live.open.size) !== 'wait';
+    const goesFirst = goesAhead(overlap, live.open.size);
     const waitingAhead = goesFirst ? countReplacing(live) : live.waiting.length;
     if (admitFire(policy, live.open.size, waitingAhead) === 'skip') {
       if (cause === 'spec') {
