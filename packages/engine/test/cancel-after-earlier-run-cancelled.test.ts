@@ -3,7 +3,7 @@
 // as this run's, or the request is dropped while the caller is told it was made.
 import { WorkflowCancelledError } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
-import { divergence, echo, fickle, idler } from './fixtures/diverging-workflow.js';
+import { divergence, echo, engineWithFixedCode, fickle, idler } from './fixtures/diverging-workflow.js';
 import { reopenable } from './helpers.js';
 
 it("records a cancel request for a stalled run whose workflow id's earlier run was cancelled", async () => {
@@ -34,13 +34,7 @@ it("records a cancel request for a stalled run whose workflow id's earlier run w
   ]);
   await env.close();
 
-  divergence.on = false;
-  const fixed = await createTestEngine({
-    workflows: [fickle, idler],
-    activities: [echo],
-    store: open(),
-    startAt: env.clock.now(),
-  });
+  const fixed = await engineWithFixedCode(open(), env.clock.now());
   await expect(fixed.engine.getHandle('f').result()).rejects.toMatchObject({
     code: 'workflow_cancelled',
     reason: 'second run',

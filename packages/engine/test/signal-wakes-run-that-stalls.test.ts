@@ -3,7 +3,7 @@
 // code resumes it and sees the signal) and its sender's call resolves; a query fails with
 // WorkflowStalledError. Neither hangs.
 import { createTestEngine } from '@reprise/testkit';
-import { divergence, echo, fickle, idler } from './fixtures/diverging-workflow.js';
+import { divergence, echo, engineWithFixedCode, fickle, idler } from './fixtures/diverging-workflow.js';
 import { reopenable } from './helpers.js';
 
 afterEach(() => {
@@ -43,13 +43,7 @@ describe.each([
     expect((await handle.history()).filter((event) => event.type === 'SignalReceived')).toHaveLength(2);
     await env.close();
 
-    divergence.on = false;
-    const fixed = await createTestEngine({
-      workflows: [fickle, idler],
-      activities: [echo],
-      store: open(),
-      startAt: env.clock.now(),
-    });
+    const fixed = await engineWithFixedCode(open(), env.clock.now());
     expect(await fixed.engine.getHandle('f').result()).toBe('hello');
     await fixed.close();
   });
