@@ -52,7 +52,11 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
     super(kernel);
     this._trap = trapExit;
     this.#logic = logic;
-    this.#actor = this.#watch(createActor(logic, { clock: kernel.clock, input } as never) as Actor<TLogic>);
+    // The XState actor's id is the pid, so logic can tell its process apart (`self.id`), as an
+    // Erlang process knows `self()`.
+    this.#actor = this.#watch(
+      createActor(logic, { id: this.pid, clock: kernel.clock, input } as never) as Actor<TLogic>,
+    );
   }
 
   /**
@@ -90,6 +94,7 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
   #wake(): Actor<TLogic> {
     const actor = this.#watch(
       createActor(this.#logic, {
+        id: this.pid,
         clock: this._kernel.clock,
         snapshot: this.#persisted,
       } as never) as Actor<TLogic>,
@@ -125,6 +130,11 @@ export class ActorProcess<TLogic extends AnyActorLogic = AnyActorLogic> extends 
   get output(): OutputFrom<TLogic> | undefined {
     const snapshot = this.actor.getSnapshot() as { status: string; output?: OutputFrom<TLogic> };
     return snapshot.status === 'done' ? snapshot.output : undefined;
+  }
+
+  /** @internal */
+  override _output(): unknown {
+    return this.output;
   }
 
   /** @internal Starts the XState actor. */

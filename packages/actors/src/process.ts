@@ -183,6 +183,11 @@ export abstract class Process {
     else if (reason !== 'normal') this._terminate(reason);
   }
 
+  /** @internal What a normal exit hands its monitors (an actor's logic output; nothing for a supervisor). */
+  _output(): unknown {
+    return undefined;
+  }
+
   /** @internal A trapped exit signal, as a message. */
   abstract _receiveExit(from: ExitSender, reason: ExitReason): void;
 
@@ -226,8 +231,14 @@ export abstract class Process {
     const monitors = this._monitors;
     this._monitors = undefined;
     if (monitors !== undefined) {
+      const output = reason === 'normal' ? this._output() : undefined;
       for (const [ref, watcher] of monitors) {
-        deliverDown(watcher, { type: 'DOWN', ref, pid: this.pid, reason });
+        deliverDown(
+          watcher,
+          output === undefined
+            ? { type: 'DOWN', ref, pid: this.pid, reason }
+            : { type: 'DOWN', ref, pid: this.pid, reason, output },
+        );
       }
     }
     const watching = this._watching;

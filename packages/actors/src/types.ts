@@ -48,6 +48,11 @@ export interface DownMessage {
   readonly pid: Pid;
   /** Its exit reason, or `'noproc'` if it was already gone when the monitor was set. */
   readonly reason: ExitReason;
+  /**
+   * The logic's output when `reason` is `'normal'` (a `fromPromise` result, a machine's
+   * output), as Erlang carries a result in a `DOWN`'s reason term; absent otherwise.
+   */
+  readonly output?: unknown;
 }
 
 /** Fields every trace event carries. */

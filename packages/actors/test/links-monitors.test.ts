@@ -175,6 +175,35 @@ describe('monitors', () => {
     await t.system.shutdown();
   });
 
+  it("carry the logic's output on a normal exit, and nothing on another", async () => {
+    const t = testSystem();
+    const done = t.system.spawn(fromPromise(async () => ({ total: 42 })));
+    const crashed = t.system.spawn(worker);
+    const calls: DownMessage[] = [];
+    t.system.monitor(done, (m) => calls.push(m));
+    t.system.monitor(crashed, (m) => calls.push(m));
+    crashed.send({ type: 'crash' });
+    await done.exited;
+    await t.settle();
+    const byPid = new Map(calls.map((m) => [m.pid, m]));
+    expect(byPid.get(done.pid)).toMatchObject({ reason: 'normal', output: { total: 42 } });
+    expect(byPid.get(crashed.pid)).not.toHaveProperty('output');
+    await t.system.shutdown();
+  });
+
+  it("give the logic its process's pid as the XState actor's id", async () => {
+    const t = testSystem();
+    const seen: string[] = [];
+    const p = t.system.spawn(
+      fromPromise(async ({ self }) => {
+        seen.push(self.id);
+      }),
+    );
+    await p.exited;
+    expect(seen).toEqual([p.pid]);
+    await t.system.shutdown();
+  });
+
   it('report noproc for a process already gone', async () => {
     const t = testSystem();
     const target = t.system.spawn(worker);
