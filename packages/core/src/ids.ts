@@ -1,4 +1,5 @@
 import { nanoid } from 'nanoid';
+import { InvalidArgumentError } from './errors.js';
 
 declare const brand: unique symbol;
 /** A nominal string type: a `WorkflowId` cannot be passed where a `RunId` is expected. */
@@ -22,3 +23,24 @@ export const asWorkflowId = (id: string): WorkflowId => id as WorkflowId;
 export const asRunId = (id: string): RunId => id as RunId;
 /** Treats a caller-supplied string as a schedule id. */
 export const asScheduleId = (id: string): ScheduleId => id as ScheduleId;
+
+/** The longest workflow id accepted, in UTF-16 code units. */
+export const MAX_WORKFLOW_ID_LENGTH = 512;
+
+/**
+ * The one rule for a workflow id a caller gives: a string of 1 to 512 characters. Anything else
+ * is refused with an InvalidArgumentError naming the value.
+ */
+export function checkWorkflowId(workflowId: unknown): WorkflowId {
+  if (
+    typeof workflowId !== 'string' ||
+    workflowId.length === 0 ||
+    workflowId.length > MAX_WORKFLOW_ID_LENGTH
+  ) {
+    throw new InvalidArgumentError(
+      'workflowId',
+      `${JSON.stringify(workflowId)} must be a string of 1 to ${MAX_WORKFLOW_ID_LENGTH} characters`,
+    );
+  }
+  return workflowId as WorkflowId;
+}

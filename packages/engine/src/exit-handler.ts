@@ -1,4 +1,13 @@
+/**
+ * Exit handling: what a run's type supervisor does when the run actor exits, as the seed's
+ * `handle_process_exit` does it. This module is the one writer of terminal events
+ * (`WorkflowCompleted`, `WorkflowFailed`, `WorkflowCancelled`, `WorkflowTimedOut`,
+ * `WorkflowContinuedAsNew`): the run's code returning, throwing or continuing as new, and a close
+ * imposed from outside (execution timeout, termination), all reach it as an exit (`RunExit`), and
+ * it records at most one terminal per run, deduped against the history.
+ */
 import {
+  ConcurrencyConflict,
   type EventBody,
   type EventOf,
   type ExecutionOutcome,
@@ -13,7 +22,7 @@ import {
 } from '@reprise/core';
 import { openChildStarts } from './handle.js';
 import type { Recorder } from './recorder.js';
-import type { RunExit } from './run.js';
+import type { FinalStep, ImposedOutcome, RunExit } from './run.js';
 
 /** The run whose actor exited, as its type supervisor knows it. */
 export interface ExitingRun {
@@ -62,10 +71,20 @@ export interface ExitContext {
     outcome: Extract<TerminalOutcome, { status: 'ContinuedAsNew' }>,
     history: readonly WorkflowEvent[],
   ): Promise<void>;
+  /**
+   * A run closed from outside left work its code waited on: attempts in flight are aborted,
+   * retries and timers dropped. `history` ends with the terminal event just recorded.
+   */
+  dropOutstandingWork(run: ExitingRun, history: readonly WorkflowEvent[]): void;
+  /**
+   * The run's final step could not be recorded (a store fault): the run is still open, and is
+   * brought back by replay, as a crashed run actor is.
+   */
+  restart(run: ExitingRun, error: unknown): void;
 }
 
-/** The terminal event that records how the code ended. */
-export function terminalEventBody(outcome: ExecutionOutcome, runId: RunId): EventBody {
+/** The terminal event that records how a run ended. */
+export function terminalEventBody(outcome: ExecutionOutcome | ImposedOutcome, runId: RunId): EventBody {
   switch (outcome.status) {
     case 'Completed':
       return { type: 'WorkflowCompleted', result: outcome.result };
@@ -73,6 +92,8 @@ export function terminalEventBody(outcome: ExecutionOutcome, runId: RunId): Even
       return { type: 'WorkflowFailed', error: outcome.error };
     case 'Cancelled':
       return { type: 'WorkflowCancelled', reason: outcome.reason };
+    case 'TimedOut':
+      return { type: 'WorkflowTimedOut', timeout: outcome.timeout };
     case 'ContinuedAsNew':
       return outcome.workflowType === undefined
         ? { type: 'WorkflowContinuedAsNew', input: outcome.input, parentRunId: runId }
@@ -97,9 +118,9 @@ export const successorStarted = (history: readonly WorkflowEvent[], parentRunId:
  * unless a WorkflowStarted naming this run as parent exists. Handling the same exit twice
  * records one terminal and starts one successor.
  *
- * One case needs no re-read: the run's own last append recorded its terminal event (see
- * `RunExit`). That append was conditional on every event the run had seen, so no terminal came
- * before it; the outcome, the parent and the (absent) children are what the run knows.
+ * A run whose code ended in a step it did not record hands that step over (`finalStep`): it is
+ * appended with the terminal event, conditional on what the run had seen, so no terminal came
+ * before it and the last step costs one commit.
  */
 export async function handleRunExit(context: ExitContext, run: ExitingRun, exit: RunExit): Promise<void> {
   if (exit.kind === 'stopped') return;
@@ -107,27 +128,77 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     context.stall(run, exit);
     return;
   }
-  if (exit.kind === 'finished' && exit.recorded) {
-    const outcome = terminalOutcomeOfEvent(exit.recorded.terminal, run.runId) as TerminalOutcome;
-    const closed: ClosedRun = { outcome, parent: exit.recorded.parent, openChildren: [] };
-    context.notify(run, closed);
-    context.reconcile(run, closed);
+  if (exit.kind === 'finished' && exit.finalStep) {
+    await recordFinalStep(context, run, exit.outcome, exit.finalStep);
     return;
   }
-  const { outcome, history } = await run.recorder.exclusive(async () => {
-    const history = await run.recorder.read();
-    const existing = terminalOutcomeFromHistory(history, run.runId);
-    if (existing || exit.kind === 'alreadyClosed') {
-      return { outcome: existing ?? (exit as Extract<RunExit, { kind: 'alreadyClosed' }>).outcome, history };
-    }
-    const events = await run.recorder.append([terminalEventBody(exit.outcome, run.runId)], context.now());
-    const updated = [...history, ...events];
-    return { outcome: terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome, history: updated };
-  });
-  const closed = closedRunOf(history, run.runId, outcome);
-  context.notify(run, closed);
-  context.reconcile(run, closed);
+  let recorded: { outcome: TerminalOutcome; history: WorkflowEvent[]; recordedNow: boolean };
+  try {
+    recorded = await run.recorder.exclusive(async () => {
+      const history = await run.recorder.read();
+      const existing = terminalOutcomeFromHistory(history, run.runId);
+      if (existing || exit.kind === 'alreadyClosed') {
+        const outcome = existing ?? (exit as Extract<RunExit, { kind: 'alreadyClosed' }>).outcome;
+        return { outcome, history, recordedNow: false };
+      }
+      const events = await run.recorder.append([terminalEventBody(exit.outcome, run.runId)], context.now());
+      const updated = [...history, ...events];
+      const outcome = terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome;
+      return { outcome, history: updated, recordedNow: true };
+    });
+  } catch (error) {
+    if (exit.kind === 'closed') exit.ack?.reject(error);
+    throw error;
+  }
+  const { outcome, history, recordedNow } = recorded;
+  if (exit.kind === 'closed' && recordedNow) context.dropOutstandingWork(run, history);
+  closeRun(context, run, closedRunOf(history, run.runId, outcome));
+  if (exit.kind === 'closed') exit.ack?.resolve();
   if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
     await context.startSuccessor(run, outcome, history);
   }
+}
+
+async function recordFinalStep(
+  context: ExitContext,
+  run: ExitingRun,
+  outcome: ExecutionOutcome,
+  step: FinalStep,
+): Promise<void> {
+  let events: WorkflowEvent[];
+  try {
+    events = await run.recorder.exclusive(async () => {
+      try {
+        const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
+        return await run.recorder.append(bodies, step.recordedAt, step.afterSeq);
+      } catch (error) {
+        if (error instanceof ConcurrencyConflict) await run.recorder.read();
+        throw error;
+      }
+    });
+  } catch (error) {
+    step.failed(error);
+    // A start that never got recorded is not restarted: its starter has the error.
+    if (!step.opens) context.restart(run, error);
+    return;
+  }
+  step.recorded(events.slice(0, -1));
+  const closedOutcome = terminalOutcomeOfEvent(events.at(-1) as WorkflowEvent, run.runId) as TerminalOutcome;
+  // Children started earlier may still be open: their close policy needs the history.
+  const history = step.startedChildren ? await run.recorder.exclusive(() => run.recorder.read()) : undefined;
+  closeRun(
+    context,
+    run,
+    history
+      ? closedRunOf(history, run.runId, closedOutcome)
+      : { outcome: closedOutcome, parent: step.parent, openChildren: [] },
+  );
+  if (closedOutcome.status === 'ContinuedAsNew') {
+    await context.startSuccessor(run, closedOutcome, history ?? []);
+  }
+}
+
+function closeRun(context: ExitContext, run: ExitingRun, closed: ClosedRun): void {
+  context.notify(run, closed);
+  context.reconcile(run, closed);
 }

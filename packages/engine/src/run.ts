@@ -4,10 +4,12 @@ import {
   ConcurrencyConflict,
   commandEvent,
   type EventBody,
+  type EventOf,
   type ExecutionInit,
   type ExecutionOutcome,
   NonDeterminismError,
   type ParentLink,
+  RepriseError,
   type RunId,
   replayRun,
   runSegment,
@@ -20,34 +22,56 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import type { ActivityTask } from './activity-executor.js';
-import { terminalEventBody } from './exit-handler.js';
 import { type Recorder, SETTLED } from './recorder.js';
 
 const NO_ACTIVITIES: ReadonlyMap<string, ActivityState> = new Map();
 
 /** The run's loop ended before an input posted to it was recorded; the caller may retry. */
-export class RunEndedError extends Error {
+export class RunEndedError extends RepriseError {
   readonly code = 'run_ended';
   constructor(readonly workflowId: WorkflowId) {
     super(`the run of ${workflowId} ended before the input was recorded`);
   }
 }
 
+/**
+ * The step in which the code ended, not recorded yet: the exit handler records it and the
+ * terminal event in one append, so the last step costs one commit, and the terminal event has
+ * one writer.
+ */
+export interface FinalStep {
+  /** The input and the commands' events, in order; the terminal event goes after them. */
+  readonly bodies: readonly EventBody[];
+  readonly recordedAt: number;
+  /** The last seq the run had seen: the append is conditional on it. */
+  readonly afterSeq: number;
+  /** Where the run reports its outcome, when it is a child. */
+  readonly parent: ParentLink | undefined;
+  /** Whether the run started children (their close policy then needs the history). */
+  readonly startedChildren: boolean;
+  /** The step holds the run's WorkflowStarted (the code ended in its first step). */
+  readonly opens: boolean;
+  /** The step is durable (`events` are its bodies as recorded): carry out its commands, ack its input. */
+  recorded(events: readonly WorkflowEvent[]): void;
+  /** The append failed: the input's sender learns it. */
+  failed(error: unknown): void;
+}
+
+/** An outcome imposed on a run from outside its code: an execution timeout, a termination. */
+export type ImposedOutcome = Extract<TerminalOutcome, { status: 'TimedOut' | 'Cancelled' }>;
+
 /** How a run actor's loop ends; the run's type supervisor handles it (see `exit-handler.ts`). */
 export type RunExit =
   /**
    * The code returned, threw, or asked to continue as new: record it unless already recorded.
-   * `recorded`: the run's own last append recorded the terminal event, the outcome is not
-   * ContinuedAsNew and the run started no child, so the exit handler needs no re-read.
+   * `finalStep`: the step that ended the code, to record together with the terminal event.
    */
-  | {
-      readonly kind: 'finished';
-      readonly outcome: ExecutionOutcome;
-      readonly recorded?: {
-        readonly terminal: WorkflowEvent;
-        readonly parent: ParentLink | undefined;
-      };
-    }
+  | { readonly kind: 'finished'; readonly outcome: ExecutionOutcome; readonly finalStep?: FinalStep }
+  /**
+   * Closed from outside (execution timeout, termination): record `outcome` unless the run
+   * closed first; `ack` settles once it is handled. Its code runs no further.
+   */
+  | { readonly kind: 'closed'; readonly outcome: ImposedOutcome; readonly ack?: Ack }
   /** The run's segment already has a terminal event (recorded before a crash, or by a racer). */
   | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
   /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
@@ -59,17 +83,17 @@ export type RunExit =
 export interface RunHost {
   readonly settle: Settle;
   now(): number;
-  executionInit(started: Extract<WorkflowEvent, { type: 'WorkflowStarted' }>): ExecutionInit | undefined;
+  executionInit(started: EventOf<'WorkflowStarted'>): ExecutionInit | undefined;
   /** Carries out a recorded command (run an activity, arm a timer, start a child ...); `event` records it. */
   perform(run: Run, command: Command, event: WorkflowEvent): void;
   /** Delivers a signal the run recorded as sent (again after a crash: the target drops duplicates). */
-  sendSignal(run: Run, event: Extract<WorkflowEvent, { type: 'SignalSent' }>): void;
+  sendSignal(run: Run, event: EventOf<'SignalSent'>): void;
   /** Runs an activity attempt (a first attempt, a retry at its time, or a re-run after recovery). */
   startActivity(task: ActivityTask): void;
   /** Arms a timer that fires `TimerFired` into the run. */
   armTimer(run: Run, timerId: string, fireAt: number): void;
   /** After replay: a recorded child the run still waits on; its outcome may have been missed while down. */
-  resumeChild(run: Run, started: Extract<WorkflowEvent, { type: 'ChildWorkflowStarted' }>): void;
+  resumeChild(run: Run, started: EventOf<'ChildWorkflowStarted'>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
   handBack(run: Run, items: readonly MailboxItem[]): void;
   /** The run has nothing to do until something arrives: a moment to evict others, or it. */
@@ -102,6 +126,8 @@ export interface Opening {
   readonly recordedAt: number;
   /** Called once that append is durable. */
   recorded(): void;
+  /** Called when that append failed: the start is abandoned, its starter gets `error`. */
+  reject(error: unknown): void;
 }
 
 /** Something that happened to a run, waiting to be recorded. */
@@ -140,8 +166,8 @@ export class Run {
   #parent: ParentLink | undefined;
   /** Whether the run has started a child (its close then applies the child's close policy). */
   #startedChildren = false;
-  /** The terminal event the run's own append recorded. */
-  #recordedTerminal: WorkflowEvent | undefined;
+  /** A close asked for from outside, taken by the loop at its next step. */
+  #closeRequest: { readonly outcome: ImposedOutcome; readonly ack: Ack } | undefined;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -248,6 +274,20 @@ export class Run {
     this.#wake?.();
   }
 
+  /**
+   * Asks the loop to end the run with `outcome` after the step in progress; the run actor exits
+   * with it and its supervisor records it. `ack` settles once that is done, or rejects with
+   * RunEndedError when the loop ended otherwise without closing the run (the caller retries).
+   */
+  requestClose(outcome: ImposedOutcome, ack: Ack): void {
+    if (!this.#open || this.#closeRequest) {
+      ack.reject(new RunEndedError(this.workflowId));
+      return;
+    }
+    this.#closeRequest = { outcome, ack };
+    this.#wake?.();
+  }
+
   /** The run actor's body: replay, then record and apply what arrives until the code ends. */
   loop(): Promise<RunExit> {
     // `then` rather than an async frame around `#loop`: a waiting run keeps one frame, not two.
@@ -267,6 +307,13 @@ export class Run {
   #close(exit: RunExit | undefined): void {
     this.#open = false;
     this.#ready();
+    const close = this.#closeRequest;
+    this.#closeRequest = undefined;
+    if (close && exit?.kind !== 'closed') {
+      // The run closed on its own first, or its loop ended without closing it.
+      if (exit?.kind === 'finished' || exit?.kind === 'alreadyClosed') close.ack.resolve();
+      else close.ack.reject(new RunEndedError(this.workflowId));
+    }
     const unrecorded = this.#mailbox.splice(0);
     if (exit?.kind === 'stopped' || exit === undefined) {
       if (unrecorded.length > 0) this.host.handBack(this, unrecorded);
@@ -307,11 +354,16 @@ export class Run {
     this.#resume(segment, replayed.matched, replayed.unmatched);
     const opening = this.opening;
     if (opening) {
+      if (this.#endsWith(replayed.unmatched)) {
+        return this.#finalStep([{ body: opening.body }], replayed.unmatched, opening.recordedAt, opening);
+      }
       await this.#record([opening.body], replayed.unmatched, opening.recordedAt);
       this.opening = undefined;
       opening.recorded();
     } else if (replayed.unmatched.length > 0) {
-      await this.#record([], replayed.unmatched, this.host.now());
+      const recordedAt = this.host.now();
+      if (this.#endsWith(replayed.unmatched)) return this.#finalStep([], replayed.unmatched, recordedAt);
+      await this.#record([], replayed.unmatched, recordedAt);
     }
     return undefined;
   }
@@ -323,13 +375,15 @@ export class Run {
     if (ended) return ended;
     const execution = this.#execution as WorkflowExecution;
     for (;;) {
-      if (execution.outcome) {
-        if (!this.#recordedTerminal) {
-          await this.#childStarts;
-          // Crash instead: the restart's replay starts the child again before the run closes.
-          if (this.#childStartFailure) throw this.#childStartFailure.error;
-        }
-        return this.#finished(execution.outcome);
+      const close = this.#closeRequest;
+      if (execution.outcome || close) {
+        // Child starts recorded come first (see `startChildInOrder`). Crash instead if one
+        // failed: the restart's replay starts the child again before the run closes.
+        await this.#childStarts;
+        if (this.#childStartFailure) throw this.#childStartFailure.error;
+        if (execution.outcome) return { kind: 'finished', outcome: execution.outcome };
+        this.#closeRequest = undefined;
+        return { kind: 'closed', outcome: close!.outcome, ack: close!.ack };
       }
       if (this.#stopRequested) return { kind: 'stopped' };
       const item = this.#mailbox.shift();
@@ -356,8 +410,10 @@ export class Run {
         continue;
       }
       await this.host.settle();
+      const commands = execution.takeCommands();
+      if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
       try {
-        await this.#record([item.body], execution.takeCommands(), recordedAt);
+        await this.#record([item.body], commands, recordedAt);
       } catch (error) {
         item.ack?.reject(error);
         throw error;
@@ -366,36 +422,61 @@ export class Run {
     }
   }
 
-  #finished(outcome: ExecutionOutcome): RunExit {
-    const terminal = this.#recordedTerminal;
-    if (!terminal || this.#startedChildren || outcome.status === 'ContinuedAsNew') {
-      return { kind: 'finished', outcome };
-    }
-    return { kind: 'finished', outcome, recorded: { terminal, parent: this.#parent } };
+  /**
+   * Whether the step that issued `commands` ended the code and can go to the exit handler
+   * unrecorded, to be recorded with the terminal event. Not when it starts a child or child starts
+   * are under way: the terminal waits for them (see `startChildInOrder`).
+   */
+  #endsWith(commands: readonly Command[]): boolean {
+    return (
+      this.#execution?.outcome !== undefined &&
+      this.#childStartsPending === 0 &&
+      !this.#childStartFailure &&
+      !commands.some((command) => command.kind === 'StartChild')
+    );
   }
 
-  /**
-   * Records an input and the commands it led to in one append, then carries the commands out.
-   * When the code has ended, its terminal event goes in the same append: the exit handling then
-   * finds it recorded (as after a crash) and records nothing, so the last step costs no second
-   * commit.
-   */
+  /** The exit of a run whose code ended in a step not recorded yet (see {@link FinalStep}). */
+  #finalStep(
+    items: readonly MailboxItem[],
+    commands: readonly Command[],
+    recordedAt: number,
+    opening?: Opening,
+  ): RunExit {
+    const inputs = items.map((item) => item.body);
+    return {
+      kind: 'finished',
+      outcome: this.#execution?.outcome as ExecutionOutcome,
+      finalStep: {
+        bodies: [...inputs, ...commands.map(commandEvent)],
+        recordedAt,
+        afterSeq: this.#seenSeq,
+        parent: this.#parent,
+        startedChildren: this.#startedChildren,
+        opens: opening !== undefined,
+        recorded: (events) => {
+          if (opening) {
+            this.opening = undefined;
+            opening.recorded();
+          }
+          this.#carryOut(inputs, commands, events, recordedAt);
+          for (const item of items) item.ack?.resolve();
+        },
+        failed: (error) => {
+          opening?.reject(error);
+          for (const item of items) item.ack?.reject(error);
+        },
+      },
+    };
+  }
+
+  /** Records an input and the commands it led to in one append, then carries the commands out. */
   async #record(
     inputs: readonly EventBody[],
     commands: readonly Command[],
     recordedAt: number,
   ): Promise<void> {
-    const outcome = this.#execution?.outcome;
-    // A terminal waits for the run's child starts (see `startChildInOrder`): the exit handler
-    // records it once they are done.
-    const terminal =
-      outcome &&
-      this.#childStartsPending === 0 &&
-      !this.#childStartFailure &&
-      !commands.some((command) => command.kind === 'StartChild')
-        ? terminalEventBody(outcome, this.runId)
-        : undefined;
-    const bodies = [...inputs, ...commands.map(commandEvent), ...(terminal ? [terminal] : [])];
+    const bodies = [...inputs, ...commands.map(commandEvent)];
     if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
@@ -405,8 +486,17 @@ export class Run {
         throw error;
       }
     });
+    this.#carryOut(inputs, commands, events, recordedAt);
+  }
+
+  /** After a step is recorded (`events`): the run's view of its activities, then its commands' effects. */
+  #carryOut(
+    inputs: readonly EventBody[],
+    commands: readonly Command[],
+    events: readonly WorkflowEvent[],
+    recordedAt: number,
+  ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
-    if (terminal) this.#recordedTerminal = events.at(-1);
     if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {

@@ -3,10 +3,10 @@ import {
   type ActorSystem,
   type Clock,
   createActorSystem,
+  type DownMessage,
   type Pid,
   type Supervisor,
   supervisor,
-  type TraceEvent,
 } from '@reprise/actors';
 import type { ActorLogic, EventObject, Snapshot } from 'xstate';
 import type { RunExit } from './run.js';
@@ -22,9 +22,18 @@ export interface SupervisedRun {
   stop(): void;
   /** The run actor exited normally: the type supervisor's exit message, with the loop's result. */
   exited(exit: RunExit): void;
+  /** The actor was stopped before its loop's exit could be delivered: no one will handle `exit`. */
+  exitLost(exit: RunExit): void;
 }
 
-type RunSnapshot = Snapshot<RunExit> & { readonly input: SupervisedRun | undefined };
+/** What a run actor is started with: the run, and who learns of each start's pid. */
+interface RunActorInput {
+  readonly run: SupervisedRun;
+  /** Called at every start (and wake) of the actor with its pid, before the loop runs. */
+  readonly attach: (pid: Pid, run: SupervisedRun) => void;
+}
+
+type RunSnapshot = Snapshot<RunExit> & { readonly input: RunActorInput | undefined };
 const RUN_ENDED = 'reprise.run.ended';
 const RUN_CRASHED = 'reprise.run.crashed';
 /** Wakes a hibernating run actor; its logic starts the run's loop again, which replays. */
@@ -38,13 +47,17 @@ type RunEvent =
  * A run actor's XState logic: XState's promise logic, without the AbortController it makes for
  * every actor (a run is stopped through {@link SupervisedRun.stop}, and thousands wait at once).
  */
-const runLogic: ActorLogic<RunSnapshot, RunEvent, SupervisedRun> = {
+const runLogic: ActorLogic<RunSnapshot, RunEvent, RunActorInput> = {
   getInitialSnapshot: (_scope, input) => ({ status: 'active', output: undefined, error: undefined, input }),
   start: (snapshot, { self }) => {
     if (snapshot.status !== 'active' || !snapshot.input) return;
-    snapshot.input.body().then(
+    const { run, attach } = snapshot.input;
+    // The process's pid is the XState actor's id: a restart or a wake is a new start of the logic.
+    attach(self.id as Pid, run);
+    run.body().then(
       (exit) => {
         if (self.getSnapshot().status === 'active') self.send({ type: RUN_ENDED, exit });
+        else run.exitLost(exit);
       },
       (error: unknown) => {
         if (self.getSnapshot().status === 'active') self.send({ type: RUN_CRASHED, error });
@@ -69,7 +82,7 @@ const runLogic: ActorLogic<RunSnapshot, RunEvent, SupervisedRun> = {
           input: undefined,
         };
       case 'xstate.stop':
-        snapshot.input?.stop();
+        snapshot.input?.run.stop();
         return { status: 'stopped', output: undefined, error: undefined, input: undefined };
       default:
         return snapshot;
@@ -85,16 +98,20 @@ const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
 /**
  * The engine's supervision tree: a root `one_for_one` supervisor with one `simple_one_for_one`
  * supervisor per workflow type, whose dynamic children are the run actors. A run actor runs the
- * run's loop as a promise actor (`runLogic`), `transient`: a normal exit is final and reaches
- * the type supervisor's exit handling; a crash (an engine fault such as a store error) restarts
- * the actor, which replays the run. If a type supervisor exceeds its intensity, the root
- * restarts it empty and `onTypeRestarted` lets the engine bring that type's runs back.
+ * run's loop as a promise actor (`runLogic`), `transient`: a normal exit is final; a crash (an
+ * engine fault such as a store error) restarts the actor, which replays the run.
+ *
+ * Every start of a run actor is monitored: its `DOWN` message carries the exit reason, and for a
+ * normal exit the loop's `RunExit`, which goes to the type's exit handling (`SupervisedRun.exited`).
+ * A type supervisor is monitored too: if it exceeds its intensity and exits, the root restarts
+ * it empty and `onTypeRestarted` lets the engine bring that type's runs back.
  */
 export class RunSupervision {
   readonly #system: ActorSystem;
   readonly #types = new Map<string, Supervisor>();
   readonly #runs = new Map<Pid, SupervisedRun>();
   #root: Supervisor | undefined;
+  #shuttingDown = false;
 
   constructor(
     clock: Clock,
@@ -123,13 +140,14 @@ export class RunSupervision {
                 id: 'run',
                 restart: 'transient',
                 shutdown: 'brutal_kill',
-                start: (run: SupervisedRun) => ({ logic: runLogic, input: run }),
+                start: (run: SupervisedRun) => ({
+                  logic: runLogic,
+                  input: { run, attach: this.#attach } satisfies RunActorInput,
+                }),
               },
             ],
-            onTrace: (event) => this.#onRunTrace(event),
           }),
       })),
-      onTrace: (event) => this.#onTypeTrace(event),
     });
     for (const workflowType of workflowTypes) this.#adoptType(workflowType);
   }
@@ -138,8 +156,7 @@ export class RunSupervision {
   async startRun(run: SupervisedRun): Promise<void> {
     const typeSupervisor = this.#types.get(run.workflowType);
     if (!typeSupervisor) throw new Error(`no supervisor for workflow type ${run.workflowType}`);
-    const process = await typeSupervisor.startChild(run);
-    this.#track(process.pid, run);
+    await typeSupervisor.startChild(run);
   }
 
   /** Stops a run actor (eviction, shutdown of one run); no exit reaches the exit handling. */
@@ -185,19 +202,52 @@ export class RunSupervision {
 
   /** Stops every actor of the tree. */
   async shutdown(): Promise<void> {
+    this.#shuttingDown = true;
     for (const run of this.#runs.values()) run.pid = undefined;
     this.#runs.clear();
     await this.#system.shutdown();
   }
 
+  /** Takes the type's supervisor as the root runs it now, and watches it. */
   #adoptType(workflowType: string): void {
     const child = this.#root?.getChild(typeChildId(workflowType));
-    if (child) this.#types.set(workflowType, child as Supervisor);
+    if (!child) return;
+    this.#types.set(workflowType, child as Supervisor);
+    this.#system.monitor(child, () => this.#typeDown(workflowType));
   }
 
-  #track(pid: Pid, run: SupervisedRun): void {
+  /**
+   * A type supervisor exited (it gave up after too many restarts, its runs stopped with it). A
+   * call to the root is answered after the root has handled that exit (it restarts the type's
+   * supervisor, as one_for_one does); `restartChild` then answers `running`, or starts it if the
+   * root had not. Then the type's runs come back.
+   */
+  async #typeDown(workflowType: string): Promise<void> {
+    const root = this.#root;
+    if (!root?.alive || this.#shuttingDown) return;
+    for (const [pid, run] of this.#runs) if (run.workflowType === workflowType) this.#untrack(pid);
+    await root.restartChild(typeChildId(workflowType)).catch(() => undefined);
+    if (!root.alive || this.#shuttingDown) return;
+    this.#adoptType(workflowType);
+    this.onTypeRestarted(workflowType);
+  }
+
+  /** A run actor started (or woke) with `pid`: watch it; its DOWN carries its exit. */
+  readonly #attach = (pid: Pid, run: SupervisedRun): void => {
+    if (run.pid === pid) return;
     this.#runs.set(pid, run);
     run.pid = pid;
+    this.#system.monitor(pid, (down) => this.#runDown(run, down));
+  };
+
+  /**
+   * The DOWN of one start of a run actor. A normal exit hands the loop's RunExit to the exit
+   * handling; a crash is the type supervisor's to restart (the new start attaches again); a
+   * stop the engine made (`stopRun`, shutdown) has been accounted for already.
+   */
+  #runDown(run: SupervisedRun, down: DownMessage): void {
+    if (this.#untrack(down.pid) !== run) return;
+    if (down.reason === 'normal') run.exited(down.output as RunExit);
   }
 
   #untrack(pid: Pid): SupervisedRun | undefined {
@@ -205,25 +255,5 @@ export class RunSupervision {
     this.#runs.delete(pid);
     if (run?.pid === pid) run.pid = undefined;
     return run;
-  }
-
-  #onRunTrace(event: TraceEvent): void {
-    if (event.type === 'child_exited' && event.reason === 'normal') {
-      this.#untrack(event.pid)?.exited(event.output as RunExit);
-    } else if (event.type === 'child_restarted' && event.previousPid !== undefined) {
-      const run = this.#untrack(event.previousPid);
-      if (run) this.#track(event.pid, run);
-    } else if (event.type === 'child_terminated' || event.type === 'child_exited') {
-      // A crash is followed by child_restarted (tracked above) or by the supervisor giving up.
-      if (event.type === 'child_terminated') this.#untrack(event.pid);
-    }
-  }
-
-  #onTypeTrace(event: TraceEvent): void {
-    if (event.type !== 'child_restarted' || event.childId === undefined) return;
-    const workflowType = event.childId.slice('workflow:'.length);
-    for (const [pid, run] of this.#runs) if (run.workflowType === workflowType) this.#untrack(pid);
-    this.#adoptType(workflowType);
-    this.onTypeRestarted(workflowType);
   }
 }

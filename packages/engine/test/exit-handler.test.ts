@@ -45,6 +45,8 @@ async function activeWorkflow() {
     notify: (_, closed) => notified.push(closed.outcome),
     reconcile: (_, closed) => reconciled.push(closed),
     stall: () => undefined,
+    dropOutstandingWork: () => undefined,
+    restart: () => undefined,
     startSuccessor: async (exiting, outcome) => {
       await exiting.recorder.exclusive(async () => {
         if (successorStarted(await exiting.recorder.read(), runId)) return;
@@ -146,7 +148,7 @@ it('continue-as-new records the terminal once and starts the successor once, how
   expect(active.successors).toHaveLength(1);
 });
 
-it('a run that recorded its own terminal is closed from what it knows, without a re-read or a second terminal', async () => {
+it('a final step handed over by the run is recorded with the terminal in one append, without a re-read', async () => {
   const active = await activeWorkflow();
   const parent = {
     workflowId: asWorkflowId('parent-1'),
@@ -154,24 +156,46 @@ it('a run that recorded its own terminal is closed from what it knows, without a
     childId: 'c1',
     parentClosePolicy: 'terminate',
   } as const;
-  const [terminal] = await active.recorder.append([{ type: 'WorkflowCompleted', result: 'own' }], NOW + 5);
   let reads = 0;
   const readHistory = active.store.readHistory.bind(active.store);
   active.store.readHistory = (...args) => {
     reads++;
     return readHistory(...args);
   };
+  let appends = 0;
+  const append = active.store.append.bind(active.store);
+  active.store.append = (...args) => {
+    appends++;
+    return append(...args);
+  };
+  const carriedOut: WorkflowEvent[][] = [];
   await handleRunExit(active.context, active.run, {
     kind: 'finished',
     outcome: { status: 'Completed', result: 'own' },
-    recorded: { terminal: terminal as WorkflowEvent, parent },
+    finalStep: {
+      bodies: [{ type: 'SignalReceived', signalName: 'go', payload: null }],
+      recordedAt: NOW + 5,
+      afterSeq: 1,
+      parent,
+      startedChildren: false,
+      opens: false,
+      recorded: (events) => carriedOut.push([...events]),
+      failed: () => undefined,
+    },
   });
   expect(reads).toBe(0);
+  expect(appends).toBe(1);
+  expect(carriedOut.map((events) => events.map((event) => event.type))).toEqual([['SignalReceived']]);
   expect(active.notified).toEqual([{ status: 'Completed', result: 'own' }]);
   expect(active.reconciled).toEqual([
     { outcome: { status: 'Completed', result: 'own' }, parent, openChildren: [] },
   ]);
-  expect(await active.store.lastSeq(active.workflowId)).toBe(2);
+  const history = await active.store.readHistory(active.workflowId);
+  expect(history.map((event) => event.type)).toEqual([
+    'WorkflowStarted',
+    'SignalReceived',
+    'WorkflowCompleted',
+  ]);
 });
 
 it('a stalled or stopped run records nothing', async () => {

@@ -1,0 +1,174 @@
+/**
+ * Client reads: what handles and `engine.list` read. A run this process owns answers from
+ * memory where it can (its outcome, its pending work, its queries); anything else is read from
+ * the store, so a read never waits on a run it does not need.
+ */
+import {
+  checkPayload,
+  type JsonValue,
+  latestStart,
+  type Settle,
+  type TerminalOutcome,
+  terminalOutcomeFromHistory,
+  type VisibilityFilter,
+  WorkflowCancelledError,
+  WorkflowClosedError,
+  type WorkflowEvent,
+  WorkflowFailedError,
+  type WorkflowId,
+  WorkflowNotFoundError,
+  WorkflowStalledError,
+  type WorkflowStore,
+  WorkflowTimedOutError,
+} from '@reprise/core';
+import {
+  describeSummary,
+  pendingWorkFromHistory,
+  type WorkflowDescription,
+  type WorkflowListItem,
+} from './handle.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Residency } from './residency.js';
+import type { RunTable } from './run-table.js';
+import type { RunSupervision } from './supervision.js';
+
+/** How many times a query follows a run whose loop ended under it before reading the store. */
+const QUERY_ATTEMPTS = 5;
+
+/** What client reads act through. */
+export interface ClientReadsPort {
+  readonly store: WorkflowStore;
+  readonly table: RunTable;
+  readonly supervision: RunSupervision;
+  readonly residency: Residency;
+  readonly lifecycle: Lifecycle;
+  readonly settle: Settle;
+}
+
+export class ClientReads {
+  constructor(private readonly port: ClientReadsPort) {}
+
+  /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
+  async list(filter: VisibilityFilter): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
+    this.port.lifecycle.assertOpen();
+    const page = await this.port.store.query(filter);
+    const items = page.items.map((summary) => {
+      const stalled = this.port.table.get(summary.workflowId)?.stalled;
+      return stalled ? { ...summary, stalled: { reason: stalled.message } } : summary;
+    });
+    return page.cursor ? { items, cursor: page.cursor } : { items };
+  }
+
+  /** The workflow's result, following continue-as-new to the last run. */
+  async result(workflowId: WorkflowId): Promise<JsonValue> {
+    const { table, store, lifecycle } = this.port;
+    for (;;) {
+      lifecycle.assertOpen();
+      if (table.has(workflowId)) {
+        // A run this process owns: its outcome arrives in memory, no read needed.
+        const outcome = await table.nextChange(workflowId);
+        if (outcome && outcome.status !== 'ContinuedAsNew') return settleOutcome(workflowId, outcome);
+        continue;
+      }
+      const changed = table.nextChange(workflowId);
+      const history = await store.readHistory(workflowId);
+      const current = latestStart(history);
+      if (!current) throw new WorkflowNotFoundError(workflowId);
+      const outcome = terminalOutcomeFromHistory(history, current.runId);
+      if (!outcome || outcome.status === 'ContinuedAsNew') {
+        await changed;
+        continue;
+      }
+      return settleOutcome(workflowId, outcome);
+    }
+  }
+
+  /** Status, timing and pending work of the latest run. */
+  async describe(workflowId: WorkflowId): Promise<WorkflowDescription> {
+    const { table, store, supervision, lifecycle } = this.port;
+    lifecycle.assertOpen();
+    const summary = await store.getSummary(workflowId);
+    if (!summary) throw new WorkflowNotFoundError(workflowId);
+    const entry = table.get(workflowId);
+    const run = entry?.runId === summary.runId ? entry.run : undefined;
+    const execution =
+      run?.open && !run.stopping && entry && supervision.has(entry) ? run.execution : undefined;
+    // A run not in memory waits on what its history shows.
+    const pending =
+      run && execution
+        ? {
+            pendingActivities: [...run.activities].map(([activityId, state]) => ({
+              activityId,
+              activityType: state.activityType,
+              attemptsEnded: state.attemptsEnded,
+              ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
+            })),
+            pendingTimers: [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt })),
+          }
+        : pendingWorkFromHistory(
+            summary,
+            summary.status === 'Running' ? await store.readHistory(workflowId) : [],
+          );
+    return {
+      ...describeSummary(summary),
+      pendingActivities: pending.pendingActivities,
+      pendingTimers: pending.pendingTimers,
+      residency: execution
+        ? 'resident'
+        : entry && supervision.hibernating(entry)
+          ? 'hibernated'
+          : 'suspended',
+      ...(entry?.stalled && entry.runId === summary.runId
+        ? { stalled: { reason: entry.stalled.message, position: entry.stalled.position } }
+        : {}),
+    };
+  }
+
+  /** The whole history of the workflow id, every run. */
+  async history(workflowId: WorkflowId): Promise<WorkflowEvent[]> {
+    this.port.lifecycle.assertOpen();
+    const history = await this.port.store.readHistory(workflowId);
+    if (history.length === 0) throw new WorkflowNotFoundError(workflowId);
+    return history;
+  }
+
+  /** Asks a query handler of the open run's code, bringing the run into memory if needed. */
+  async query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue> {
+    const { table, store, residency, lifecycle, settle } = this.port;
+    lifecycle.assertOpen();
+    const checked = checkPayload(args, { path: `query ${name} args` });
+    for (let attempt = 0; attempt < QUERY_ATTEMPTS; attempt++) {
+      const entry = table.get(workflowId);
+      if (!entry) break;
+      if (entry.stalled) throw new WorkflowStalledError(workflowId, entry.runId, entry.stalled);
+      residency.rehydrate(entry);
+      while (entry.starting) await settle();
+      const run = entry.run;
+      if (!run) break;
+      await run.ready;
+      if (run.open && run.execution) return run.execution.query(name, checked);
+      // The run's loop ended (it closed, stalled or was evicted): its exit is handled first.
+      await settle();
+    }
+    const stalled = table.get(workflowId);
+    if (stalled?.stalled) throw new WorkflowStalledError(workflowId, stalled.runId, stalled.stalled);
+    const summary = await store.getSummary(workflowId);
+    if (!summary) throw new WorkflowNotFoundError(workflowId);
+    throw new WorkflowClosedError(workflowId, summary.status);
+  }
+}
+
+function settleOutcome(workflowId: WorkflowId, outcome: TerminalOutcome): JsonValue {
+  switch (outcome.status) {
+    case 'Completed':
+      return outcome.result;
+    case 'Failed':
+      throw new WorkflowFailedError(workflowId, outcome.error);
+    case 'Cancelled':
+      throw new WorkflowCancelledError(workflowId, outcome.reason ?? undefined);
+    case 'TimedOut':
+      throw new WorkflowTimedOutError(workflowId, outcome.timeout.afterMs);
+    case 'ContinuedAsNew':
+      throw new Error('unreachable: a continued run is followed, not settled');
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Closing a run, as the exit handler asks: its waiters and parent learn the outcome, schedules
+ * and other close listeners hear of it, the run leaves the run table and memory with the timers
+ * it still held, its open children get its close policy, and a continue-as-new successor starts.
+ * This is the engine's side of `ExitContext`; the exit protocol itself is in `exit-handler.ts`.
+ */
+import type { Clock } from '@reprise/actors';
+import type { WorkflowEvent, WorkflowId, WorkflowStatus } from '@reprise/core';
+import type { Children } from './children.js';
+import { type ClosedRun, type ExitContext, type ExitingRun, handleRunExit } from './exit-handler.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { EngineLogger } from './options.js';
+import type { Residency } from './residency.js';
+import { RunEndedError, type RunExit } from './run.js';
+import type { RunControl } from './run-control.js';
+import type { RunTable } from './run-table.js';
+import type { Starter } from './starter.js';
+import { type TimerService, timerKey } from './timer-service.js';
+
+/** Who hears of every run that closes (the schedules service). */
+export type CloseListener = (workflowId: WorkflowId, status: WorkflowStatus) => void;
+
+/** What closing acts through. */
+export interface ClosingPort {
+  readonly clock: Clock;
+  readonly table: RunTable;
+  readonly residency: Residency;
+  readonly timers: TimerService;
+  readonly lifecycle: Lifecycle;
+  readonly logger: EngineLogger;
+  readonly children: () => Children;
+  readonly control: () => RunControl;
+  readonly starter: () => Starter;
+}
+
+export class RunClosing implements ExitContext {
+  readonly #closeListeners = new Set<CloseListener>();
+
+  constructor(private readonly port: ClosingPort) {}
+
+  /** The type supervisor's exit message for a run: handled in the background, failures logged. */
+  exited(run: ExitingRun, exit: RunExit): void {
+    this.port.lifecycle.track(
+      this.handle(run, exit).catch((error: unknown) => {
+        if (!this.port.lifecycle.closing)
+          this.port.logger.warn('exit handling failed', { workflowId: run.workflowId, error });
+      }),
+    );
+  }
+
+  /** Handles an exit now (a close from outside of a run with no live loop waits for it). */
+  handle(run: ExitingRun, exit: RunExit): Promise<void> {
+    return handleRunExit(this, run, exit);
+  }
+
+  /** Calls `listener` whenever a run closes; returns the unsubscribe function. */
+  onClose(listener: CloseListener): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  now(): number {
+    return this.port.clock.now();
+  }
+
+  notify(run: ExitingRun, { outcome, parent }: ClosedRun): void {
+    this.port.table.changed(run.workflowId, outcome);
+    this.port.children().reportToParent(run, outcome, parent);
+    for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
+  }
+
+  reconcile(run: ExitingRun, { openChildren }: ClosedRun): void {
+    const { table, residency, timers } = this.port;
+    const entry = table.get(run.workflowId);
+    if (entry?.runId === run.runId) {
+      table.remove(entry);
+      residency.forget(run.workflowId);
+      for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+      // Timers the code still waited on when the run closed (a race it left, a timeout).
+      for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {
+        timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
+      }
+    }
+    this.port.control().disarmExecutionTimeout(run);
+    this.port.children().applyParentClosePolicy(run, openChildren);
+    table.releaseRecorder(run.workflowId);
+  }
+
+  stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void {
+    const entry = this.port.table.get(run.workflowId);
+    if (entry?.runId === run.runId) {
+      entry.stalled = exit.error;
+      // Input that waited for the replay: a stalled run is still open, so a caller waiting on
+      // its signal or cancel request retries, and run control records it into the history
+      // (as Temporal accepts a signal to a workflow whose task fails). Activity and timer news
+      // is dropped: the run's next replay re-runs the activity and re-arms the timer.
+      for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+    }
+    this.port.logger.warn('run stalled: replay diverged from its history', {
+      workflowId: run.workflowId,
+      runId: run.runId,
+      error: exit.error.message,
+    });
+  }
+
+  startSuccessor(
+    run: ExitingRun,
+    outcome: Extract<ClosedRun['outcome'], { status: 'ContinuedAsNew' }>,
+    _history: readonly WorkflowEvent[],
+  ): Promise<void> {
+    return this.port.starter().startSuccessor(run, outcome);
+  }
+
+  dropOutstandingWork(run: ExitingRun, history: readonly WorkflowEvent[]): void {
+    this.port.control().dropOutstandingWork(run, history);
+  }
+
+  restart(run: ExitingRun, error: unknown): void {
+    const entry = this.port.table.get(run.workflowId);
+    if (entry?.runId !== run.runId || this.port.lifecycle.closing) return;
+    this.port.logger.warn('the last step of a run could not be recorded; it is replayed', {
+      workflowId: run.workflowId,
+      error,
+    });
+    entry.noteCrash();
+    this.port.residency.rehydrate(entry);
+  }
+}

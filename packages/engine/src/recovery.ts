@@ -1,0 +1,67 @@
+/**
+ * Startup recovery: `Engine.create` replays every workflow the store lists as active (a run
+ * whose type is registered here), and starts the continue-as-new successors that were recorded
+ * but never started. Timers are re-armed and activities re-run by each run's replay.
+ */
+import type { WorkflowId, WorkflowStore } from '@reprise/core';
+import { latestStart, statusFromEvents, terminalOutcomeFromHistory } from '@reprise/core';
+import { successorStarted } from './exit-handler.js';
+import type { EngineLogger } from './options.js';
+import type { RunTable } from './run-table.js';
+import type { Starter } from './starter.js';
+
+/** How many closed-by-continue-as-new workflows are read per page. */
+const PAGE = 1000;
+
+/** What recovery acts through. */
+export interface RecoveryPort {
+  readonly store: WorkflowStore;
+  readonly table: RunTable;
+  readonly starter: Starter;
+  readonly logger: EngineLogger;
+  isWorkflowType(workflowType: string): boolean;
+}
+
+/** Brings back every active workflow of a registered type, and missing successors. */
+export async function recover(port: RecoveryPort): Promise<void> {
+  const { store, table, starter, logger } = port;
+  for await (const workflowId of store.listActive()) {
+    const history = await store.readHistory(workflowId);
+    const started = latestStart(history);
+    if (!started || statusFromEvents(history) !== 'Running') {
+      logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
+      continue;
+    }
+    if (!port.isWorkflowType(started.workflowType)) {
+      logger.warn('active workflow of an unregistered type left as it is', {
+        workflowId,
+        workflowType: started.workflowType,
+      });
+      continue;
+    }
+    table.recorder(workflowId).sync(history);
+    await starter.spawn(history, true);
+  }
+  let cursor: string | undefined;
+  do {
+    const page = await store.query({ status: 'ContinuedAsNew', limit: PAGE, ...(cursor ? { cursor } : {}) });
+    for (const summary of page.items) {
+      if (!port.isWorkflowType(summary.workflowType)) continue;
+      const recorder = table.recorder(summary.workflowId as WorkflowId);
+      const history = await recorder.exclusive(() => recorder.read());
+      const outcome = terminalOutcomeFromHistory(history, summary.runId);
+      if (outcome?.status === 'ContinuedAsNew' && !successorStarted(history, summary.runId)) {
+        await starter.startSuccessor(
+          {
+            workflowId: summary.workflowId,
+            runId: summary.runId,
+            workflowType: summary.workflowType,
+            recorder,
+          },
+          outcome,
+        );
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+}

@@ -1,0 +1,156 @@
+/**
+ * Residency: which runs keep their actor and interpreter in memory. Beyond `maxResident`, the
+ * least recently used runs that wait on something are evicted (their actor stops; replay
+ * rebuilds them when input arrives); with `hibernateAfter`, a run that has waited that long
+ * hibernates under its supervisor. Input for a run not in memory brings it back (`rehydrate`).
+ */
+import type { Clock } from '@reprise/actors';
+import type { WorkflowId } from '@reprise/core';
+import type { ActivityExecutor } from './activity-executor.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Run } from './run.js';
+import { type RunEntry, waitingRun } from './run-entry.js';
+import type { RunTable } from './run-table.js';
+import type { RunSupervision } from './supervision.js';
+import type { TimerService } from './timer-service.js';
+
+/** What residency acts through. */
+export interface ResidencyPort {
+  readonly clock: Clock;
+  readonly table: RunTable;
+  readonly supervision: RunSupervision;
+  readonly timers: TimerService;
+  readonly activities: ActivityExecutor;
+  readonly lifecycle: Lifecycle;
+  /** The most runs kept in memory. */
+  readonly maxResident: number;
+  /** How long a run waits before it hibernates; infinite when off. */
+  readonly hibernateAfter: number;
+}
+
+export class Residency {
+  /** Entries whose run actor is alive, least recently used first. */
+  readonly #resident = new Map<WorkflowId, RunEntry>();
+  #evictionQueued = false;
+  #hibernationRoundArmed = false;
+
+  constructor(private readonly port: ResidencyPort) {}
+
+  /** Starts the run actor of an entry; `starting` keeps a second start from racing it. */
+  async startActor(entry: RunEntry): Promise<void> {
+    entry.starting = true;
+    this.touch(entry);
+    try {
+      await this.port.supervision.startRun(entry);
+    } finally {
+      entry.starting = false;
+    }
+  }
+
+  /**
+   * Starts the actor of a suspended run again; replay rebuilds it, then it takes its pending
+   * input. Nothing to do while an actor is alive or starting (a crashed one is being restarted
+   * by its supervisor, and its next run takes the pending input too).
+   */
+  rehydrate(entry: RunEntry): void {
+    const { supervision, lifecycle } = this.port;
+    if (entry.starting || lifecycle.closing) return;
+    if (supervision.hibernating(entry)) {
+      this.touch(entry);
+      supervision.wakeRun(entry);
+      return;
+    }
+    if (supervision.has(entry)) return;
+    lifecycle.track(this.startActor(entry));
+  }
+
+  /** The run was used: it is the most recently used resident now. */
+  touch(entry: RunEntry): void {
+    this.#resident.delete(entry.workflowId);
+    this.#resident.set(entry.workflowId, entry);
+    this.#scheduleEviction();
+  }
+
+  /** The workflow's run left memory for good (closed, or its start abandoned). */
+  forget(workflowId: WorkflowId): void {
+    this.#resident.delete(workflowId);
+  }
+
+  /** A run began to wait: a moment to evict others, and the start of its wait for hibernation. */
+  waiting(run: Run): void {
+    this.#scheduleEviction();
+    const { hibernateAfter, table, clock } = this.port;
+    if (hibernateAfter === Number.POSITIVE_INFINITY) return;
+    const entry = table.get(run.workflowId);
+    if (entry?.run !== run) return;
+    entry.quietSince = clock.now();
+    if (!this.#hibernationRoundArmed) this.#armHibernationRound(entry.quietSince + hibernateAfter);
+  }
+
+  #scheduleEviction(): void {
+    if (this.#resident.size <= this.port.maxResident || this.#evictionQueued) return;
+    this.#evictionQueued = true;
+    queueMicrotask(() => {
+      this.#evictionQueued = false;
+      this.#evict();
+    });
+  }
+
+  /** Evicts the least recently used runs that wait on something, down to `maxResident`. */
+  #evict(): void {
+    let excess = this.#resident.size - this.port.maxResident;
+    for (const entry of this.#resident.values()) {
+      if (excess <= 0) break;
+      const run = waitingRun(entry);
+      if (!run) continue;
+      this.#resident.delete(entry.workflowId);
+      excess--;
+      run.requestStop();
+      this.port.lifecycle.track(this.port.supervision.stopRun(entry));
+    }
+  }
+
+  /** The next round of `#hibernateQuiet`: on the clock, or in a microtask when runs hibernate at once. */
+  #armHibernationRound(at: number): void {
+    this.#hibernationRoundArmed = true;
+    if (this.port.hibernateAfter === 0) queueMicrotask(() => this.#hibernateQuiet());
+    else this.port.timers.arm('hibernation', at, () => this.#hibernateQuiet());
+  }
+
+  /**
+   * Hibernates the resident runs that have waited `hibernateAfter` with no activity attempt
+   * running; the next round comes when the earliest of the others is due, at least a quarter
+   * of `hibernateAfter` later, so a round's cost is shared by many runs.
+   */
+  #hibernateQuiet(): void {
+    this.#hibernationRoundArmed = false;
+    const { lifecycle, clock, hibernateAfter, supervision } = this.port;
+    if (lifecycle.closing) return;
+    const now = clock.now();
+    let nextDue = Number.POSITIVE_INFINITY;
+    for (const entry of this.#resident.values()) {
+      const run = waitingRun(entry);
+      if (!run || entry.stalled || run.stopping || this.#attemptRunning(run)) continue;
+      const due = entry.quietSince + hibernateAfter;
+      if (due > now) {
+        nextDue = Math.min(nextDue, due);
+        continue;
+      }
+      if (supervision.hibernateRun(entry)) this.#resident.delete(entry.workflowId);
+    }
+    if (nextDue !== Number.POSITIVE_INFINITY) {
+      this.#armHibernationRound(Math.max(nextDue, now + hibernateAfter / 4));
+    }
+  }
+
+  /**
+   * Whether one of the run's activities has an attempt running. One waiting for its retry does
+   * not count: its timer outlives the run's interpreter, and the attempt's end wakes the run.
+   */
+  #attemptRunning(run: Run): boolean {
+    for (const activityId of run.activities.keys()) {
+      if (this.port.activities.isRunning(run.workflowId, activityId)) return true;
+    }
+    return false;
+  }
+}

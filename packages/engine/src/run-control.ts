@@ -1,0 +1,251 @@
+/**
+ * Run control: what reaches a run from outside its code. Signals and cancel requests are
+ * recorded as input for the open run (through its mailbox when it is in memory, straight into
+ * the history when not); activity and timer news is handed to the run it belongs to; and a close
+ * imposed from outside (execution timeout, terminate) becomes the run's exit, which its
+ * supervisor's exit handler records like any other.
+ */
+import type { Clock } from '@reprise/actors';
+import {
+  checkPayload,
+  type EventBody,
+  type EventOf,
+  type EventStore,
+  InvalidArgumentError,
+  type JsonValue,
+  latestStart,
+  projectHistory,
+  type RunId,
+  runSegment,
+  statusFromEvents,
+  WorkflowClosedError,
+  type WorkflowEvent,
+  type WorkflowId,
+  WorkflowNotFoundError,
+  type WorkflowStatus,
+} from '@reprise/core';
+import type { ActivityExecutor } from './activity-executor.js';
+import type { ExitingRun } from './exit-handler.js';
+import { type CancelResult, openActivities, type SignalOptions } from './handle.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Residency } from './residency.js';
+import { type Ack, type ImposedOutcome, RunEndedError, type RunExit } from './run.js';
+import type { RunEntry } from './run-entry.js';
+import type { RunTable } from './run-table.js';
+import type { RunSupervision } from './supervision.js';
+import { type TimerService, timerKey } from './timer-service.js';
+
+/** How many times an input is retried when the run's loop ends under it (eviction, stall). */
+const INPUT_RETRIES = 4;
+
+/** What run control acts through. */
+export interface RunControlPort {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly table: RunTable;
+  readonly residency: Residency;
+  readonly supervision: RunSupervision;
+  readonly timers: TimerService;
+  readonly activities: ActivityExecutor;
+  readonly lifecycle: Lifecycle;
+  readonly maxPayloadBytes: number | undefined;
+  /** The exit handler of the run's supervisor, for a run with no live loop to exit. */
+  handleExit(run: ExitingRun, exit: RunExit): Promise<void>;
+}
+
+export class RunControl {
+  constructor(private readonly port: RunControlPort) {}
+
+  /** Records a signal for the workflow's open run (before the code sees it). */
+  async signal(
+    workflowId: WorkflowId,
+    name: string,
+    payload: JsonValue,
+    options: SignalOptions,
+  ): Promise<void> {
+    this.port.lifecycle.assertOpen();
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidArgumentError('signal name', `${JSON.stringify(name)} must be a non-empty string`);
+    }
+    const checked = checkPayload(payload, {
+      path: `signal ${name} payload`,
+      ...(this.port.maxPayloadBytes === undefined ? {} : { maxBytes: this.port.maxPayloadBytes }),
+    });
+    const body: EventBody = {
+      type: 'SignalReceived',
+      signalName: name,
+      payload: checked,
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+    };
+    // A request id counts once per workflow id, whichever run received it (as `Run` checks it).
+    await this.#sendInput(
+      workflowId,
+      body,
+      (history) =>
+        options.requestId !== undefined &&
+        history.some((event) => event.type === 'SignalReceived' && event.requestId === options.requestId),
+    );
+  }
+
+  /** Asks the open run to cancel; a closed run is left as it is and its status returned. */
+  async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
+    this.port.lifecycle.assertOpen();
+    try {
+      await this.#sendInput(
+        workflowId,
+        { type: 'WorkflowCancelRequested', reason: reason ?? null },
+        // The open run's own request only: an earlier run of the id may have had one.
+        (_history, segment) => segment.some((event) => event.type === 'WorkflowCancelRequested'),
+      );
+      return { status: 'Running' };
+    } catch (error) {
+      if (error instanceof WorkflowClosedError) return { status: error.status as WorkflowStatus };
+      throw error;
+    }
+  }
+
+  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
+    this.port.lifecycle.assertOpen();
+    const history = await this.port.store.readHistory(workflowId);
+    const current = latestStart(history);
+    if (!current) throw new WorkflowNotFoundError(workflowId);
+    const status = statusFromEvents(history) as WorkflowStatus;
+    if (status !== 'Running') return { status };
+    const run = {
+      workflowId,
+      runId: current.runId,
+      workflowType: current.workflowType,
+      recorder: this.port.table.recorder(workflowId),
+    };
+    await this.closeFromOutside(run, { status: 'Cancelled', reason });
+    return { status: 'Running' };
+  }
+
+  /** Arms the execution timeout of a run: when it fires, the run is closed TimedOut. */
+  armExecutionTimeout(entry: RunEntry, started: EventOf<'WorkflowStarted'>): void {
+    const afterMs = started.executionTimeout as number;
+    this.port.timers.arm(timerKey('x', entry.workflowId, entry.runId), started.recordedAt + afterMs, () =>
+      this.port.lifecycle.track(
+        this.closeFromOutside(entry, { status: 'TimedOut', timeout: { kind: 'execution', afterMs } }),
+      ),
+    );
+  }
+
+  disarmExecutionTimeout(run: Pick<ExitingRun, 'workflowId' | 'runId'>): void {
+    this.port.timers.disarm(timerKey('x', run.workflowId, run.runId));
+  }
+
+  /**
+   * Closes a run from outside its code. A run whose loop is live is asked to exit with the
+   * outcome (after the step in progress, and after its recorded child starts); a run with no
+   * live loop (suspended, hibernating, stalled, or not in memory) has its actor stopped, if any,
+   * and its exit handed to the exit handler at once. Either way the supervisor's exit handler
+   * records it, unless the run closed first. Resolves once it is handled.
+   */
+  async closeFromOutside(run: ExitingRun, outcome: ImposedOutcome): Promise<void> {
+    const { table, supervision } = this.port;
+    for (let attempt = 0; ; attempt++) {
+      const live = table.get(run.workflowId);
+      if (live?.runId === run.runId) {
+        try {
+          await live.startRecorded;
+        } catch {
+          return; // never started: nothing to close
+        }
+        const loop = live.run;
+        if (loop?.open && !loop.stopping && supervision.has(live) && !supervision.hibernating(live)) {
+          try {
+            await new Promise<void>((resolve, reject) => loop.requestClose(outcome, { resolve, reject }));
+            return;
+          } catch (error) {
+            if (!(error instanceof RunEndedError) || attempt >= INPUT_RETRIES) throw error;
+            continue;
+          }
+        }
+        if (supervision.has(live)) {
+          live.run?.requestStop();
+          await supervision.stopRun(live);
+        }
+      }
+      await this.port.handleExit(run, { kind: 'closed', outcome });
+      return;
+    }
+  }
+
+  /**
+   * A run closed from outside left what its code was waiting on outstanding: its attempts in
+   * flight are aborted (their AbortSignal fires), its pending retries and timers dropped. Read
+   * from the history, as the run may be out of memory (evicted with a retry pending), and done
+   * once its actor has stopped, so that nothing starts another attempt for it.
+   */
+  dropOutstandingWork(
+    run: Pick<ExitingRun, 'workflowId' | 'runId'>,
+    history: readonly WorkflowEvent[],
+  ): void {
+    for (const { activityId } of openActivities(runSegment(history, run.runId))) {
+      this.port.activities.cancel(run.workflowId, activityId);
+    }
+    // The history before its terminal event: its projection holds the run's open timers.
+    for (const timerId of projectHistory(history.slice(0, -1)).timers.keys()) {
+      this.port.timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
+    }
+  }
+
+  /** Hands an activity's or timer's news to the run it belongs to, if it is still that run. */
+  deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void {
+    const entry = this.port.table.get(workflowId);
+    if (entry?.runId === runId && !entry.stalled) this.post(entry, body);
+  }
+
+  /** Posts input to the entry's run, bringing a suspended run back into memory first. */
+  post(entry: RunEntry, body: EventBody, ack?: Ack): void {
+    const run = entry.run;
+    if (run?.open && !run.stopping) {
+      run.post(body, ack);
+      this.port.residency.touch(entry);
+      return;
+    }
+    entry.pending.push(ack ? { body, ack } : { body });
+    this.port.residency.rehydrate(entry);
+  }
+
+  /**
+   * Records an input for the workflow's open run: through the resident run's mailbox, or
+   * straight into the history when the run is not in memory (it sees the input on replay).
+   */
+  async #sendInput(
+    workflowId: WorkflowId,
+    body: EventBody,
+    alreadyRecorded: (history: readonly WorkflowEvent[], segment: readonly WorkflowEvent[]) => boolean,
+  ): Promise<void> {
+    const { table, clock } = this.port;
+    for (let attempt = 0; ; attempt++) {
+      const entry = table.get(workflowId);
+      if (entry && !entry.stalled) {
+        try {
+          await new Promise<void>((resolve, reject) => this.post(entry, body, { resolve, reject }));
+          return;
+        } catch (error) {
+          if (!(error instanceof RunEndedError) || attempt >= INPUT_RETRIES) throw error;
+          continue;
+        }
+      }
+      const recorder = table.recorder(workflowId);
+      const resident = await recorder.exclusive(async () => {
+        const history = await recorder.read();
+        const current = latestStart(history);
+        if (!current) throw new WorkflowNotFoundError(workflowId);
+        const status = statusFromEvents(history) as WorkflowStatus;
+        if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
+        const live = table.get(workflowId);
+        if (live && !live.stalled) return true;
+        if (!alreadyRecorded(history, runSegment(history, current.runId))) {
+          await recorder.append([body], clock.now());
+        }
+        return false;
+      });
+      if (!resident) return;
+    }
+  }
+}

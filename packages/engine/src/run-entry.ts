@@ -1,0 +1,176 @@
+/**
+ * A run entry: the run table's record of one workflow id whose open run this process owns. It
+ * is the run as its type supervisor sees it (`SupervisedRun`): each start of the run actor
+ * builds a fresh `Run` (a replay), after a backoff when the previous start crashed.
+ */
+import type { Clock, Pid } from '@reprise/actors';
+import type {
+  NonDeterminismError,
+  RunId,
+  WorkflowDefinition,
+  WorkflowEvent,
+  WorkflowId,
+} from '@reprise/core';
+import { type Recorder, SETTLED } from './recorder.js';
+import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
+import type { SupervisedRun } from './supervision.js';
+
+const STOPPED: RunExit = { kind: 'stopped' };
+
+/** The longest wait before replaying a crashed run again. */
+const MAX_RESTART_BACKOFF_MS = 5000;
+
+/** Waits before a crashed run is replayed again: 50 ms doubling, at most 5 s. */
+export function restartBackoff(clock: Clock, crashes: number): Promise<void> {
+  const delay = Math.min(50 * 2 ** (crashes - 1), MAX_RESTART_BACKOFF_MS);
+  return new Promise((resolve) => clock.setTimeout(() => resolve(), delay));
+}
+
+/** What an entry needs from the engine around it. */
+export interface RunEntryPort {
+  /** The services its runs use. */
+  readonly host: RunHost;
+  /** Waits before a crashed run is replayed again. */
+  backoff(crashes: number): Promise<void>;
+  /** The run actor exited normally: hand the exit to the exit handler. */
+  exited(entry: RunEntry, exit: RunExit): void;
+}
+
+/** The entry's run, when it waits for input with nothing to do: one eviction or hibernation may take. */
+export function waitingRun(entry: RunEntry): Run | undefined {
+  const run = entry.run;
+  if (entry.starting || entry.pending.length > 0 || !run?.quiet || !run.open) return undefined;
+  return run;
+}
+
+/**
+ * The registry's entry for a workflow id whose open run this process owns: resident (its actor
+ * is alive), suspended (evicted: rebuilt by replay when something arrives) or stalled.
+ */
+export class RunEntry implements SupervisedRun {
+  pid: Pid | undefined = undefined;
+  run: Run | undefined;
+  stalled: NonDeterminismError | undefined;
+  /** Input that arrived while no run was in memory; the next run takes it. */
+  readonly pending: MailboxItem[] = [];
+  /** A start of the run actor is under way. */
+  starting = false;
+  /**
+   * Set for a run recovered after a restart of the process: its first replay delivers the
+   * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
+   */
+  resendSignals = false;
+  /** Engine clock time at which the run last began to wait with nothing to do. */
+  quietSince = 0;
+  /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
+  startRecorded: Promise<void> = SETTLED;
+  /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
+  #opening: (Opening & { reject(error: unknown): void }) | undefined;
+  #crashes = 0;
+  /** The actor of the current start was told to stop. */
+  #stopRequested = false;
+
+  constructor(
+    readonly workflowId: WorkflowId,
+    readonly runId: RunId,
+    readonly workflowType: string,
+    readonly definition: WorkflowDefinition<never, unknown>,
+    readonly recorder: Recorder,
+    private readonly port: RunEntryPort,
+    private preloaded: WorkflowEvent[] | undefined,
+    opening?: Pick<Opening, 'body' | 'recordedAt'>,
+  ) {
+    if (!opening) return;
+    this.startRecorded = new Promise<void>((resolve, reject) => {
+      this.#opening = {
+        ...opening,
+        recorded: () => {
+          this.#opening = undefined;
+          // Waiters hold the promise; a recorded start needs none of its own.
+          this.startRecorded = SETTLED;
+          resolve();
+        },
+        reject: (error) => {
+          this.#opening = undefined;
+          reject(error);
+        },
+      };
+    });
+  }
+
+  // Written with `then` rather than `await`: a waiting run keeps no suspended frame for it.
+  body(): Promise<RunExit> {
+    this.#stopRequested = false;
+    if (this.#crashes === 0) return this.#startRun();
+    return this.port.backoff(this.#crashes).then(() => (this.#stopRequested ? STOPPED : this.#startRun()));
+  }
+
+  /** The run failed outside its actor (its final step was not recorded): the next start backs off. */
+  noteCrash(): void {
+    this.#crashes++;
+    this.run = undefined;
+  }
+
+  #startRun(): Promise<RunExit> {
+    const run = new Run(
+      this.workflowId,
+      this.runId,
+      this.workflowType,
+      this.definition,
+      this.recorder,
+      this.port.host,
+      this.preloaded,
+      this.pending.splice(0),
+      this.resendSignals,
+      this.#opening,
+    );
+    this.preloaded = undefined;
+    this.run = run;
+    void run.ready.then(() => {
+      if (run.execution) this.resendSignals = false;
+    });
+    return run.loop().then(
+      (exit) => this.#loopEnded(run, exit),
+      (error: unknown) => this.#loopCrashed(error),
+    );
+  }
+
+  #loopEnded(run: Run, exit: RunExit): RunExit {
+    if (exit.kind !== 'finished' || !exit.finalStep) this.#crashes = 0;
+    // The start goes in the final step: the exit handler records it, or its starter gets the error.
+    if (exit.kind === 'finished' && exit.finalStep?.opens) return exit;
+    // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
+    if (exit.kind === 'stopped' && this.run === run) this.run = undefined;
+    // A loop that ended before its first append (stopped at once) leaves the start unrecorded.
+    return this.#abandonUnrecordedStart(() => new RunEndedError(this.workflowId)) ?? exit;
+  }
+
+  #loopCrashed(error: unknown): RunExit {
+    // A start that never got recorded is not restarted: its starter gets the error.
+    const abandoned = this.#abandonUnrecordedStart(() => error);
+    if (abandoned) return abandoned;
+    this.#crashes++;
+    throw error;
+  }
+
+  stop(): void {
+    this.#stopRequested = true;
+    this.run?.requestStop();
+  }
+
+  #abandonUnrecordedStart(error: () => unknown): RunExit | undefined {
+    if (!this.#opening) return undefined;
+    this.#opening.reject(error());
+    return STOPPED;
+  }
+
+  exited(exit: RunExit): void {
+    this.port.exited(this, exit);
+  }
+
+  /** Nothing will record the exit (its actor was stopped first): those waiting on it learn so. */
+  exitLost(exit: RunExit): void {
+    if (exit.kind === 'finished') exit.finalStep?.failed(new RunEndedError(this.workflowId));
+    if (exit.kind === 'closed') exit.ack?.reject(new RunEndedError(this.workflowId));
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The run host: how a run's recorded commands reach the services that carry them out. An
+ * activity goes to the executor, a timer to the timer service, a child start to the children
+ * service, a sent signal to its target; each after it is recorded, and child starts and signal
+ * deliveries in the run's recorded order.
+ */
+import type { Clock } from '@reprise/actors';
+import {
+  type Command,
+  type EventOf,
+  executionInitFromStart,
+  type RunId,
+  type SearchAttributeSchema,
+  type SearchAttributes,
+  type Settle,
+  validateSearchAttributes,
+  WorkflowClosedError,
+  type WorkflowDefinition,
+  type WorkflowEvent,
+  type WorkflowId,
+  WorkflowNotFoundError,
+} from '@reprise/core';
+import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
+import type { Children } from './children.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { EngineLogger } from './options.js';
+import type { Residency } from './residency.js';
+import { type Run, RunEndedError, type RunHost } from './run.js';
+import type { RunControl } from './run-control.js';
+import type { RunTable } from './run-table.js';
+import { type TimerService, timerKey } from './timer-service.js';
+
+/** What the run host acts through. */
+export interface RunHostPort {
+  readonly clock: Clock;
+  readonly settle: Settle;
+  readonly table: RunTable;
+  readonly timers: TimerService;
+  readonly activities: ActivityExecutor;
+  readonly lifecycle: Lifecycle;
+  readonly logger: EngineLogger;
+  readonly residency: () => Residency;
+  readonly children: () => Children;
+  readonly control: () => RunControl;
+  readonly schema: SearchAttributeSchema;
+  readonly maxPayloadBytes: number | undefined;
+  workflow(workflowType: string): WorkflowDefinition<never, unknown> | undefined;
+  isActivity(activityType: string): boolean;
+}
+
+/** Builds the `RunHost` every run of the engine uses. */
+export function makeRunHost(port: RunHostPort): RunHost {
+  const { clock, timers, activities, lifecycle } = port;
+  // One set of checks for every run's interpreter (a run keeps its init while it lives).
+  const executionChecks = {
+    checkSearchAttributes: (attributes: SearchAttributes) =>
+      validateSearchAttributes(port.schema, attributes),
+    isActivityRegistered: (activityType: string) => port.isActivity(activityType),
+    ...(port.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: port.maxPayloadBytes }),
+  };
+
+  // The timer's callback holds the run's ids only: an evicted run's frames must not stay reachable.
+  const fireRunTimer = (timer: { workflowId: WorkflowId; runId: RunId; timerId: string }) =>
+    port.control().deliver(timer.workflowId, timer.runId, { type: 'TimerFired', timerId: timer.timerId });
+  const armTimer = (run: Run, timerId: string, fireAt: number): void => {
+    const { workflowId, runId } = run;
+    timers.arm(timerKey('t', workflowId, runId, timerId), fireAt, fireRunTimer, {
+      workflowId,
+      runId,
+      timerId,
+    });
+  };
+
+  /**
+   * Delivers a signal a run recorded as sent, after the run's effects recorded before it (so a
+   * signal to a child just started finds it started). It carries a request id made from the
+   * SignalSent's place in history, so delivering it again after a crash records it only once.
+   */
+  const sendSignal = (run: Run, event: EventOf<'SignalSent'>): void => {
+    lifecycle.track(
+      run.effectInOrder(() =>
+        port
+          .control()
+          .signal(event.targetWorkflowId, event.signalName, event.payload, {
+            requestId: `${event.workflowId}#${event.seq}`,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError))
+              throw error;
+            port.logger.warn('signal from a workflow found no running target', {
+              from: event.workflowId,
+              to: event.targetWorkflowId,
+              error: (error as Error).message,
+            });
+          }),
+      ),
+    );
+  };
+
+  const perform = (run: Run, command: Command, event: WorkflowEvent): void => {
+    switch (command.kind) {
+      case 'ScheduleActivity':
+        activities.start({
+          workflowId: run.workflowId,
+          runId: run.runId,
+          activityId: command.activityId,
+          activityType: command.activityType,
+          input: command.input,
+          options: command.options,
+          attempt: 1,
+          scheduledAt: clock.now(),
+        });
+        return;
+      case 'RequestCancelActivity':
+        activities.cancel(run.workflowId, command.activityId);
+        return;
+      case 'StartTimer':
+        armTimer(run, command.timerId, command.fireAt);
+        return;
+      case 'CancelTimer':
+        timers.disarm(timerKey('t', run.workflowId, run.runId, command.timerId));
+        return;
+      case 'StartChild':
+        lifecycle.track(run.startChildInOrder(() => port.children().startChild(run, command)));
+        return;
+      case 'SendSignal':
+        if (event.type === 'SignalSent') sendSignal(run, event);
+        return;
+      default:
+        return;
+    }
+  };
+
+  return {
+    settle: port.settle,
+    now: () => clock.now(),
+    executionInit: (started) => {
+      const definition = port.workflow(started.workflowType);
+      return definition && executionInitFromStart(started, definition, executionChecks);
+    },
+    perform,
+    startActivity: (task: ActivityTask) => activities.start(task),
+    armTimer,
+    // In the run's effect order: a recorded child must be started before a signal to it.
+    resumeChild: (run, started) =>
+      lifecycle.track(run.startChildInOrder(() => port.children().resumeChild(run, started))),
+    sendSignal,
+    handBack: (run, items) => {
+      const entry = port.table.get(run.workflowId);
+      for (const item of items) {
+        if (entry?.runId === run.runId && !lifecycle.closing) port.control().post(entry, item.body, item.ack);
+        else item.ack?.reject(new RunEndedError(run.workflowId));
+      }
+    },
+    waiting: (run) => port.residency().waiting(run),
+  };
+}

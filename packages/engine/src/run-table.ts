@@ -1,0 +1,88 @@
+/**
+ * The run table: the workflow ids whose open run this process owns (one `RunEntry` each), the
+ * single writer (`Recorder`) of each workflow's history, and the waiters for a workflow's next
+ * change. Every service reads and changes runs through it; it does no I/O of its own.
+ */
+import type { EventStore, TerminalOutcome, WorkflowId } from '@reprise/core';
+import { Recorder } from './recorder.js';
+import type { RunEntry } from './run-entry.js';
+
+export class RunTable {
+  readonly #entries = new Map<WorkflowId, RunEntry>();
+  readonly #recorders = new Map<WorkflowId, Recorder>();
+  readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  /** The entry of the workflow's open run in this process. */
+  get(workflowId: WorkflowId): RunEntry | undefined {
+    return this.#entries.get(workflowId);
+  }
+
+  has(workflowId: WorkflowId): boolean {
+    return this.#entries.has(workflowId);
+  }
+
+  entries(): IterableIterator<RunEntry> {
+    return this.#entries.values();
+  }
+
+  /** Enters a run, replacing any entry of an earlier run of the id. */
+  add(entry: RunEntry): void {
+    this.#entries.set(entry.workflowId, entry);
+  }
+
+  /** Takes out `entry` if it is still the id's entry; returns whether it was. */
+  remove(entry: Pick<RunEntry, 'workflowId' | 'runId'>): boolean {
+    const current = this.#entries.get(entry.workflowId);
+    if (current?.runId !== entry.runId) return false;
+    this.#entries.delete(entry.workflowId);
+    return true;
+  }
+
+  /** The workflow's single writer, made on first use. */
+  recorder(workflowId: WorkflowId): Recorder {
+    let recorder = this.#recorders.get(workflowId);
+    if (!recorder) {
+      recorder = new Recorder(workflowId, this.store);
+      this.#recorders.set(workflowId, recorder);
+    }
+    return recorder;
+  }
+
+  recorders(): IterableIterator<Recorder> {
+    return this.#recorders.values();
+  }
+
+  /** Drops the writer of a workflow with no run here and nothing queued: thousands close. */
+  releaseRecorder(workflowId: WorkflowId): void {
+    const recorder = this.#recorders.get(workflowId);
+    if (recorder?.idle && !this.#entries.has(workflowId)) this.#recorders.delete(workflowId);
+  }
+
+  /** Resolves at the next change of the workflow: with the outcome when a run closed. */
+  nextChange(workflowId: WorkflowId): Promise<TerminalOutcome | undefined> {
+    return new Promise((resolve) => {
+      let waiters = this.#changes.get(workflowId);
+      if (!waiters) {
+        waiters = new Set();
+        this.#changes.set(workflowId, waiters);
+      }
+      waiters.add(resolve);
+    });
+  }
+
+  /** Wakes the waiters of the workflow's next change. */
+  changed(workflowId: WorkflowId, outcome?: TerminalOutcome): void {
+    const waiters = this.#changes.get(workflowId);
+    if (!waiters) return;
+    this.#changes.delete(workflowId);
+    for (const wake of waiters) wake(outcome);
+  }
+
+  /** Wakes every waiter with no outcome (shutdown). */
+  wakeAll(): void {
+    for (const waiters of this.#changes.values()) for (const wake of waiters) wake(undefined);
+    this.#changes.clear();
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The starter: every way a run begins. A client's `engine.start` (id reuse policy, `useExisting`,
+ * the start recorded with the code's first step), a child's start, a continue-as-new successor,
+ * and a run recovered from the store all enter the run table here and get their actor. It is
+ * the one constructor of `WorkflowStarted`.
+ */
+import type { Clock } from '@reprise/actors';
+import {
+  checkWorkflowId,
+  type EventBody,
+  type EventOf,
+  envelopeEvents,
+  InvalidArgumentError,
+  type JsonValue,
+  latestStart,
+  newRunId,
+  newWorkflowId,
+  type ParentLink,
+  projectHistory,
+  type RunId,
+  runStart,
+  type SearchAttributes,
+  statusFromEvents,
+  type TerminalOutcome,
+  toMs,
+  UnknownWorkflowTypeError,
+  WorkflowAlreadyStartedError,
+  type WorkflowDefinition,
+  type WorkflowEvent,
+  type WorkflowId,
+} from '@reprise/core';
+import { type ExitingRun, successorStarted } from './exit-handler.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { EngineLogger, IdReusePolicy, StartOptions } from './options.js';
+import type { Residency } from './residency.js';
+import { type Opening, RunEndedError } from './run.js';
+import { RunEntry, type RunEntryPort } from './run-entry.js';
+import type { RunTable } from './run-table.js';
+
+type AnyWorkflow = WorkflowDefinition<never, unknown>;
+
+/** What a new run's WorkflowStarted says; `runId` is made fresh. */
+export interface RunStart {
+  readonly workflowType: string;
+  readonly input: JsonValue;
+  /** The run that continued as new into this one. */
+  readonly parentRunId?: RunId;
+  /** The parent run, for a child. */
+  readonly parent?: ParentLink;
+  readonly searchAttributes?: SearchAttributes;
+  readonly executionTimeout?: number;
+}
+
+/** The body of a new run's WorkflowStarted event. */
+export function workflowStartedBody(start: RunStart): EventBody {
+  return {
+    type: 'WorkflowStarted',
+    workflowType: start.workflowType,
+    input: start.input,
+    runId: newRunId(),
+    parentRunId: start.parentRunId ?? null,
+    ...(start.parent ? { parent: start.parent } : {}),
+    ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
+    ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+  };
+}
+
+const ID_REUSE_POLICIES: readonly IdReusePolicy[] = [
+  'allowDuplicate',
+  'allowDuplicateFailedOnly',
+  'rejectDuplicate',
+];
+
+/** A client's start, checked. */
+interface ClientStart {
+  readonly workflowId: WorkflowId;
+  readonly definition: AnyWorkflow;
+  readonly input: JsonValue;
+  readonly searchAttributes?: SearchAttributes;
+  readonly executionTimeout?: number;
+  readonly idReusePolicy: IdReusePolicy;
+  readonly onConflict: 'fail' | 'useExisting';
+}
+
+/** What the starter acts through. */
+export interface StarterPort {
+  readonly clock: Clock;
+  readonly table: RunTable;
+  readonly residency: Residency;
+  readonly lifecycle: Lifecycle;
+  readonly logger: EngineLogger;
+  readonly entryPort: RunEntryPort;
+  definition(workflowType: string): AnyWorkflow | undefined;
+  /** Checks a payload against the engine's limits (PayloadError naming `path`). */
+  checkPayload(value: unknown, path: string): JsonValue;
+  checkSearchAttributes(attributes: SearchAttributes): SearchAttributes;
+  /** A run with an execution timeout: arm it (the close comes from outside the code). */
+  armExecutionTimeout(entry: RunEntry, started: EventOf<'WorkflowStarted'>): void;
+  disarmExecutionTimeout(run: Pick<RunEntry, 'workflowId' | 'runId'>): void;
+  /** A child started after its parent may have closed: apply the parent's close policy. */
+  enforceParentClose(workflowId: WorkflowId, parent: ParentLink): Promise<void>;
+}
+
+export class Starter {
+  constructor(private readonly port: StarterPort) {}
+
+  /**
+   * Checks a client's start (`engine.start`) and starts it; resolves with the workflow id once
+   * its WorkflowStarted is durable.
+   */
+  async startFromClient(
+    workflow: { readonly name: string } | string,
+    input: unknown,
+    options: StartOptions,
+  ): Promise<WorkflowId> {
+    const name = typeof workflow === 'string' ? workflow : workflow?.name;
+    const definition = name === undefined ? undefined : this.port.definition(name);
+    if (!definition) throw new UnknownWorkflowTypeError(String(name));
+    const payload = this.port.checkPayload(input, 'input');
+    const searchAttributes =
+      options.searchAttributes && this.port.checkSearchAttributes(options.searchAttributes);
+    const executionTimeout =
+      options.executionTimeout === undefined ? undefined : toMs(options.executionTimeout);
+    const workflowId =
+      options.workflowId === undefined ? newWorkflowId() : checkWorkflowId(options.workflowId);
+    const idReusePolicy = options.idReusePolicy ?? 'allowDuplicate';
+    if (!ID_REUSE_POLICIES.includes(idReusePolicy)) {
+      throw new InvalidArgumentError('idReusePolicy', `${JSON.stringify(idReusePolicy)} is not a policy`);
+    }
+    await this.#start({
+      workflowId,
+      definition,
+      input: payload,
+      ...(searchAttributes ? { searchAttributes } : {}),
+      ...(executionTimeout === undefined ? {} : { executionTimeout }),
+      idReusePolicy,
+      onConflict: options.onConflict ?? 'fail',
+    });
+    return workflowId;
+  }
+
+  /**
+   * Starts a client's run and resolves once its WorkflowStarted is durable. The start is
+   * recorded by the run itself, with the commands of the code's first step: one commit.
+   */
+  async #start(request: ClientStart): Promise<void> {
+    const { workflowId } = request;
+    const { table, clock } = this.port;
+    const recorder = table.recorder(workflowId);
+    type Opened = { existing: RunEntry | undefined } | { opening: RunEntry };
+    const started = await recorder.exclusive(async (): Promise<Opened> => {
+      const history = await recorder.read();
+      // A run of this process is open, recorded or not yet (its start is being recorded).
+      const live = table.get(workflowId);
+      const status = live ? 'Running' : statusFromEvents(history);
+      const current = latestStart(history);
+      if (status) {
+        const open =
+          status === 'Running' ||
+          (status === 'ContinuedAsNew' &&
+            !successorStarted(history, (current as EventOf<'WorkflowStarted'>).runId));
+        const policy = request.idReusePolicy;
+        const reusable =
+          !open &&
+          (policy === 'allowDuplicate' ||
+            (policy === 'allowDuplicateFailedOnly' && ['Failed', 'Cancelled', 'TimedOut'].includes(status)));
+        if (open && request.onConflict === 'useExisting') return { existing: live };
+        if (!reusable) {
+          throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
+        }
+      }
+      const body = workflowStartedBody({
+        workflowType: request.definition.name,
+        input: request.input,
+        ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
+        ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
+      });
+      const recordedAt = clock.now();
+      const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
+      return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
+    });
+    if ('existing' in started) {
+      // The handle is handed out once the run it names is recorded.
+      await started.existing?.startRecorded;
+      return;
+    }
+    await this.#startRegistered(started.opening);
+    try {
+      await started.opening.startRecorded;
+    } catch (error) {
+      this.#forgetUnrecordedStart(started.opening);
+      throw error;
+    }
+  }
+
+  /**
+   * Records a new run of a workflow and starts its actor. `startFrom` reads the history under
+   * the workflow's writer and says what to start, or nothing (already started, or refused).
+   */
+  async startRecorded(
+    workflowId: WorkflowId,
+    startFrom: (history: readonly WorkflowEvent[]) => RunStart | undefined,
+  ): Promise<void> {
+    const recorder = this.port.table.recorder(workflowId);
+    const history = await recorder.exclusive(async () => {
+      const current = await recorder.read();
+      const start = startFrom(current);
+      if (!start) return undefined;
+      return [...current, ...(await recorder.append([workflowStartedBody(start)], this.port.clock.now()))];
+    });
+    if (history) await this.spawn(history);
+  }
+
+  /**
+   * Starts the continue-as-new successor of `run` under the same workflow id, unless it exists:
+   * same parent link and execution timeout, the search attributes carried over.
+   */
+  async startSuccessor(
+    run: ExitingRun,
+    outcome: Extract<TerminalOutcome, { status: 'ContinuedAsNew' }>,
+  ): Promise<void> {
+    const workflowType = outcome.workflowType ?? run.workflowType;
+    if (!this.port.definition(workflowType)) {
+      this.port.logger.warn('continue-as-new names an unknown workflow type', {
+        workflowId: run.workflowId,
+        workflowType,
+      });
+      return;
+    }
+    await this.startRecorded(run.workflowId, (history) => {
+      if (successorStarted(history, run.runId)) return undefined;
+      const previous = runStart(history, run.runId);
+      const carried = projectHistory(history).summary?.searchAttributes ?? {};
+      return {
+        workflowType,
+        input: outcome.input,
+        parentRunId: run.runId,
+        ...(previous?.parent ? { parent: previous.parent } : {}),
+        ...(Object.keys(carried).length > 0 ? { searchAttributes: carried } : {}),
+        ...(previous?.executionTimeout === undefined ? {} : { executionTimeout: previous.executionTimeout }),
+      };
+    });
+  }
+
+  /** Brings back the runs of a type whose supervisor was restarted empty, by replay. */
+  restoreType(workflowType: string): void {
+    const { table, lifecycle } = this.port;
+    if (lifecycle.closing) return;
+    for (const entry of [...table.entries()]) {
+      if (entry.workflowType !== workflowType || entry.stalled) continue;
+      table.remove(entry);
+      lifecycle.track(
+        entry.recorder
+          .exclusive(() => entry.recorder.read())
+          .then((history) => (statusFromEvents(history) === 'Running' ? this.spawn(history) : undefined)),
+      );
+    }
+  }
+
+  /** Starts the run actor of the latest run in `history` (just started, or recovered). */
+  async spawn(history: WorkflowEvent[], recovered = false): Promise<void> {
+    const started = latestStart(history) as EventOf<'WorkflowStarted'>;
+    // One entry, and so one actor, per run: recovery may meet a run another path started.
+    if (this.port.table.get(started.workflowId)?.runId === started.runId) return;
+    await this.#startRegistered(this.#register(history, { recovered }), started.parent);
+  }
+
+  /** Enters the latest run of `history` in the run table, not started yet. */
+  #register(
+    history: WorkflowEvent[],
+    options: { recovered?: boolean; opening?: Pick<Opening, 'body' | 'recordedAt'> },
+  ): RunEntry {
+    const { table } = this.port;
+    const started = latestStart(history) as EventOf<'WorkflowStarted'>;
+    const entry = new RunEntry(
+      started.workflowId,
+      started.runId,
+      started.workflowType,
+      this.port.definition(started.workflowType) as AnyWorkflow,
+      table.recorder(started.workflowId),
+      this.port.entryPort,
+      history,
+      options.opening,
+    );
+    entry.resendSignals = options.recovered === true;
+    table.add(entry);
+    if (started.executionTimeout !== undefined) this.port.armExecutionTimeout(entry, started);
+    table.changed(started.workflowId);
+    return entry;
+  }
+
+  /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
+  async #startRegistered(entry: RunEntry, parent?: ParentLink): Promise<void> {
+    await this.port.residency.startActor(entry);
+    if (parent && parent.parentClosePolicy !== 'abandon') {
+      this.port.lifecycle.track(this.port.enforceParentClose(entry.workflowId, parent));
+    }
+  }
+
+  /** Takes out of the run table a start whose WorkflowStarted could not be recorded. */
+  #forgetUnrecordedStart(entry: RunEntry): void {
+    const { table, residency } = this.port;
+    if (table.get(entry.workflowId) === entry) {
+      table.remove(entry);
+      residency.forget(entry.workflowId);
+    }
+    this.port.disarmExecutionTimeout(entry);
+    for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(entry.workflowId));
+  }
+}
