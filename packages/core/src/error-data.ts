@@ -1,4 +1,4 @@
-import type { JsonValue } from './payload.js';
+import type { JsonValue } from './json-value.js';
 
 /** An error as plain data, the only form in which errors cross the payload boundary. */
 export interface ErrorData {

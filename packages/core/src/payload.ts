@@ -1,15 +1,8 @@
 import { PayloadError } from './errors.js';
 
-/** A JSON value: the only kind of data that crosses the payload boundary. */
-export type JsonValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly JsonValue[]
-  | { readonly [key: string]: JsonValue };
-/** A JSON object. */
-export type JsonObject = { readonly [key: string]: JsonValue };
+import type { JsonObject, JsonValue } from './json-value.js';
+
+export type { JsonObject, JsonValue } from './json-value.js';
 
 /** The default largest payload, in bytes of its UTF-8 JSON text (as Temporal's blob limit). */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
