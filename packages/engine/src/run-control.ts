@@ -163,8 +163,10 @@ export class RunControl {
             continue;
           }
         }
-        if (supervision.has(live)) {
-          live.run?.requestStop();
+        // An actor with no loop to ask (hibernating, or between a crash and its replay) is
+        // stopped. One whose loop has ended is left alone: its exit is on its way to the exit
+        // handler, and the two are deduped under the workflow's writer.
+        if (supervision.has(live) && (!loop || supervision.hibernating(live))) {
           await supervision.stopRun(live);
         }
       }
