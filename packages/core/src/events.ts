@@ -109,7 +109,6 @@ export type EventBody =
       readonly activityType: string;
       readonly input: JsonValue;
     }
-  | { readonly type: 'ActivityStarted'; readonly activityId: string; readonly attempt: number }
   | {
       readonly type: 'ActivityCompleted';
       readonly activityId: string;
@@ -228,11 +227,6 @@ export type EventOf<T extends EventType> = Extract<WorkflowEvent, { readonly typ
 
 /** The event body variant with the given tag. */
 export type EventBodyOf<T extends EventType> = Extract<EventBody, { readonly type: T }>;
-
-/** The events that close a run. */
-export type TerminalEvent = EventOf<
-  'WorkflowCompleted' | 'WorkflowFailed' | 'WorkflowCancelled' | 'WorkflowTimedOut' | 'WorkflowContinuedAsNew'
->;
 
 /**
  * Puts bodies into envelopes: seqs `afterSeq + 1, + 2, ...`, all recorded at `recordedAt`.

@@ -291,7 +291,7 @@ export class WorkflowExecution {
 
   /**
    * Applies an event that happened to the run (an input): settles the promise waiting on it.
-   * Command events and bookkeeping events (ActivityStarted, a retried ActivityFailed) only move
+   * Command events and bookkeeping events (a retried ActivityFailed) only move
    * the clock. Throws if the event refers to something the code never asked for.
    */
   apply(event: EventBody, recordedAt: number): void {

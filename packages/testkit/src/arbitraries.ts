@@ -160,7 +160,6 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
       activityType: fc.constantFrom('charge', 'ship'),
       input: payloadArbitrary(),
     }),
-    fc.record({ type: fc.constant('ActivityStarted' as const), activityId: id, attempt: attemptArbitrary() }),
     fc.record({
       type: fc.constant('ActivityCompleted' as const),
       activityId: id,
@@ -266,13 +265,9 @@ const activityLifecycle = (runId: RunId): fc.Arbitrary<StepLifecycle> =>
         const bodies: EventBody[] = [{ type: 'ActivityScheduled', activityId, activityType, input }];
         if (end.kind === 'notStarted') return bodies;
         retried.forEach(([error, retryAt], index) => {
-          bodies.push(
-            { type: 'ActivityStarted', activityId, attempt: index + 1 },
-            { type: 'ActivityFailed', activityId, attempt: index + 1, error, retryAt },
-          );
+          bodies.push({ type: 'ActivityFailed', activityId, attempt: index + 1, error, retryAt });
         });
         const attempt = retried.length + 1;
-        bodies.push({ type: 'ActivityStarted', activityId, attempt });
         if (end.kind === 'completed')
           bodies.push({ type: 'ActivityCompleted', activityId, attempt, result: end.result });
         if (end.kind === 'failed')
