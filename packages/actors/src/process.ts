@@ -290,8 +290,8 @@ export function addMonitor(
   return ref;
 }
 
-/** @internal Delivers a DOWN unless the monitor was removed first. */
-export function deliverDown(watcher: Watcher, message: DownMessage): void {
+/** Delivers a DOWN unless the monitor was removed first. */
+function deliverDown(watcher: Watcher, message: DownMessage): void {
   if (watcher instanceof Process) {
     if (watcher._watching === undefined || !watcher._watching.delete(message.ref)) return;
     if (watcher.alive) watcher._receiveDown(message);

@@ -113,7 +113,6 @@ export class WorkflowExecution {
   readonly workflowType: string;
   #now: number;
   #commands: Command[] = [];
-  #commandCount = 0;
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
@@ -163,7 +162,6 @@ export class WorkflowExecution {
     return this.#queryHandlerMap;
   }
   readonly #init: ExecutionInit;
-  readonly #onOutcome: ((outcome: ExecutionOutcome) => void)[] = [];
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -211,17 +209,6 @@ export class WorkflowExecution {
     return this.#outcome;
   }
 
-  /** Calls `listener` once the code has ended (at once if it already has). */
-  onOutcome(listener: (outcome: ExecutionOutcome) => void): void {
-    if (this.#outcome) listener(this.#outcome);
-    else this.#onOutcome.push(listener);
-  }
-
-  /** `ctx.now()`: the time of the event being applied. */
-  get now(): number {
-    return this.#now;
-  }
-
   /** Whether cancellation has been requested. */
   get cancelRequested(): boolean {
     return this.#cancelReason !== undefined;
@@ -232,11 +219,6 @@ export class WorkflowExecution {
     const taken = this.#commands;
     this.#commands = [];
     return taken;
-  }
-
-  /** How many commands the code has issued in all (the position of the next one). */
-  get commandCount(): number {
-    return this.#commandCount;
   }
 
   /** The activity ids awaiting an outcome. */
@@ -361,7 +343,6 @@ export class WorkflowExecution {
   #finish(outcome: ExecutionOutcome): void {
     if (this.#outcome) return;
     this.#outcome = outcome;
-    for (const listener of this.#onOutcome.splice(0)) listener(outcome);
   }
 
   #outcomeOfThrow(thrown: unknown): ExecutionOutcome {
@@ -386,7 +367,6 @@ export class WorkflowExecution {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
     this.#commands.push(command);
-    this.#commandCount++;
   }
 
   #payload(value: unknown, path: string): JsonValue {

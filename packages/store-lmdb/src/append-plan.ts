@@ -34,7 +34,7 @@ export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord =
 });
 
 /** The record as `workflows` stores it. */
-export const storedRecord = (known: KnownRecord): WorkflowRecord => ({
+const storedRecord = (known: KnownRecord): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
 });

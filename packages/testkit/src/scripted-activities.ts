@@ -29,7 +29,7 @@ export interface ActivityTypeScript {
 export type ActivityScripts = { readonly [activityType: string]: ActivityTypeScript };
 
 /** How long a scripted `timeout` attempt hangs (virtual time) when no activity timeout cuts it short. */
-export const HANG_MS = 86_400_000;
+const HANG_MS = 86_400_000;
 
 /** Scripts for the given activities: up to `maxCalls` scripted calls each, of up to `maxAttempts` attempts. */
 export function activityScriptsArbitrary(
