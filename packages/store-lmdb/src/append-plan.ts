@@ -1,11 +1,11 @@
 import {
   EMPTY_PROJECTION,
-  movesOnlyHistoryLength,
   projectEvents,
   type WorkflowEvent,
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
+import { movesOnlyHistoryLength } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';

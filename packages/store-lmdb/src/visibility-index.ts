@@ -1,4 +1,5 @@
-import { type JsonValue, jsonEqual, textTokens } from '@reprise/core';
+import type { JsonValue } from '@reprise/core';
+import { jsonEqual, textTokens } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { toKeyTextCut } from './key-text.js';
 import {

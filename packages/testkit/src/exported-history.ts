@@ -1,11 +1,11 @@
 import {
   asWorkflowId,
   type EventStore,
-  encodeEventBatch,
   InvalidArgumentError,
   type WorkflowEvent,
   WorkflowNotFoundError,
 } from '@reprise/core';
+import { encodeEventBatch } from '@reprise/core/internal';
 
 /** The format tag of an exported history. */
 export const EXPORTED_HISTORY_FORMAT = 'reprise.history';

@@ -1,21 +1,23 @@
 import {
-  type Command,
-  commandEvent,
-  describeCommandEvent,
   type ErrorData,
   type EventOf,
-  type ExecutionOutcome,
-  executionInitFromStart,
-  isCommandEvent,
   NonDeterminismError,
   type RunId,
-  replayRun,
   type TerminalOutcome,
-  terminalOutcomeOfEvent,
   UnknownWorkflowTypeError,
   type WorkflowDefinition,
   type WorkflowEvent,
 } from '@reprise/core';
+import {
+  type Command,
+  commandEvent,
+  describeCommandEvent,
+  type ExecutionOutcome,
+  executionInitFromStart,
+  isCommandEvent,
+  replayRun,
+  terminalOutcomeOfEvent,
+} from '@reprise/core/internal';
 import { briefError, briefJson } from './timeline.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted

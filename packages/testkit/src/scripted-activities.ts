@@ -4,9 +4,9 @@ import {
   type ActivityDefinition,
   defineActivity,
   type EventStore,
-  fromErrorData,
   type JsonValue,
 } from '@reprise/core';
+import { fromErrorData } from '@reprise/core/internal';
 import fc from 'fast-check';
 import { type AttemptOutcome, activityOutcomeScriptArbitrary } from './arbitraries.js';
 import { type HistoryReader, stableRunName } from './run-names.js';

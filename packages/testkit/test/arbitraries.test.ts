@@ -1,13 +1,7 @@
 // The exported event arbitraries: together they generate every event variant of core, and
 // everything they generate is well formed (valid events, outcomes after their commands, ...).
-import {
-  EVENT_TYPES,
-  type EventType,
-  encodeEventBatch,
-  OVERLAP_POLICIES,
-  runSegment,
-  type WorkflowEvent,
-} from '@reprise/core';
+import { EVENT_TYPES, type EventType, OVERLAP_POLICIES, runSegment, type WorkflowEvent } from '@reprise/core';
+import { encodeEventBatch } from '@reprise/core/internal';
 import { foldScheduleHistory } from '@reprise/engine';
 import fc from 'fast-check';
 import {
