@@ -8,7 +8,10 @@ const moduleNameMapper = {
   ),
   // The `/internal` subpaths (package.json "exports") of the packages that have one.
   ...Object.fromEntries(
-    ['core'].map((name) => [`^@reprise/${name}/internal$`, `<rootDir>/packages/${name}/src/internal.ts`]),
+    ['core', 'engine'].map((name) => [
+      `^@reprise/${name}/internal$`,
+      `<rootDir>/packages/${name}/src/internal.ts`,
+    ]),
   ),
 };
 

@@ -21,13 +21,8 @@ import {
   type WorkflowId,
   type WorkflowStatus,
 } from '@reprise/core';
-import {
-  CATALOG_HISTORY_ID,
-  CATCH_UP_POLICIES,
-  firedWorkflowId,
-  scheduleHistoryId,
-  triggeredWorkflowId,
-} from '@reprise/engine';
+import { CATCH_UP_POLICIES, firedWorkflowId, triggeredWorkflowId } from '@reprise/engine';
+import { CATALOG_HISTORY_ID, scheduleHistoryId } from '@reprise/engine/internal';
 import fc from 'fast-check';
 
 /** Any JSON value a payload may hold, `__proto__` keys, unicode and deep nesting included. */

@@ -2,7 +2,7 @@
 // everything they generate is well formed (valid events, outcomes after their commands, ...).
 import { EVENT_TYPES, type EventType, OVERLAP_POLICIES, runSegment, type WorkflowEvent } from '@reprise/core';
 import { encodeEventBatch } from '@reprise/core/internal';
-import { foldScheduleHistory } from '@reprise/engine';
+import { foldScheduleHistory } from '@reprise/engine/internal';
 import fc from 'fast-check';
 import {
   historyArbitrary,
