@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { EventOf, WorkflowId } from '@reprise/core';
 import { scheduleHistoryId } from '@reprise/engine/internal';
 import { openLmdbStore } from '@reprise/store-lmdb';
-import { startWorkerProcess } from '@reprise/testkit';
+import { startWorkerProcess } from '@reprise/testkit/internal';
 
 const WORKER = join(__dirname, 'schedules-fixtures', 'crash-worker.ts');
 
