@@ -51,7 +51,7 @@ export interface DownMessage {
 }
 
 /** Fields every trace event carries. */
-interface TraceBase {
+export interface TraceBase {
   /** Clock time when it happened, epoch ms. */
   readonly at: number;
   /** The supervisor that reports it. */
