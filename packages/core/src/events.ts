@@ -8,6 +8,7 @@ export interface EventEnvelope {
   readonly seq: number;
   /** Epoch milliseconds. */
   readonly recordedAt: number;
+  /** The workflow whose history holds the event. */
   readonly workflowId: WorkflowId;
 }
 
@@ -19,16 +20,21 @@ export type ParentClosePolicy = 'terminate' | 'requestCancel' | 'abandon';
 
 /** The parent side of a child workflow's link. */
 export interface ParentLink {
+  /** The parent workflow. */
   readonly workflowId: WorkflowId;
+  /** The parent run that started the child; its outcome is reported to this run. */
   readonly runId: RunId;
   /** The child's ordinal in the parent's run: how the parent matches its outcome. */
   readonly childId: string;
+  /** What happens to the child when that run closes first. */
   readonly parentClosePolicy: ParentClosePolicy;
 }
 
 /** What a run may hit: its whole-run deadline. */
 export interface TimeoutDescription {
+  /** Which deadline: `execution`, the run's `executionTimeout`. */
   readonly kind: 'execution';
+  /** The deadline, in ms after the run started. */
   readonly afterMs: number;
 }
 

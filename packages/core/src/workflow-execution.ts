@@ -33,12 +33,17 @@ export type ExecutionOutcome =
 
 /** What a run's interpreter needs to start. */
 export interface ExecutionInit {
+  /** The workflow the run belongs to. */
   readonly workflowId: WorkflowId;
+  /** The run. */
   readonly runId: RunId;
+  /** The run's workflow type. */
   readonly workflowType: string;
+  /** The run's input, as recorded in its WorkflowStarted. */
   readonly input: JsonValue;
   /** `recordedAt` of the run's WorkflowStarted: `ctx.now()` until the first event is applied. */
   readonly startedAt: number;
+  /** The code to run. */
   readonly definition: WorkflowDefinition<never, unknown>;
   /** Checks upserted search attributes (the engine's schema); throws to refuse them. */
   readonly checkSearchAttributes?: (attributes: SearchAttributes) => SearchAttributes;
@@ -50,9 +55,12 @@ export interface ExecutionInit {
 
 /** Raised by `ctx.continueAsNew` to unwind the workflow function. */
 export class ContinueAsNewRequest extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'continue_as_new';
   constructor(
+    /** The next run's input. */
     readonly input: JsonValue,
+    /** The next run's workflow type; `undefined` keeps this one. */
     readonly workflowType: string | undefined,
   ) {
     super('continue as new');
@@ -61,8 +69,12 @@ export class ContinueAsNewRequest extends RepriseError {
 
 /** A `withTimeout` scope that ran out of time. */
 export class TimeoutError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'timeout';
-  constructor(readonly afterMs: number) {
+  constructor(
+    /** The scope's duration, in ms. */
+    readonly afterMs: number,
+  ) {
     super(`timed out after ${afterMs} ms`);
   }
 }
@@ -108,8 +120,11 @@ const quiet = <T>(promise: Promise<T>): Promise<T> => {
  * engine applies events live; replay applies recorded ones (see `replay.ts`).
  */
 export class WorkflowExecution {
+  /** The workflow the run belongs to. */
   readonly workflowId: WorkflowId;
+  /** The run it interprets. */
   readonly runId: RunId;
+  /** The run's workflow type. */
   readonly workflowType: string;
   #now: number;
   #commands: Command[] = [];
