@@ -97,8 +97,8 @@ export abstract class Process {
   /**
    * Links this process with `other`, both ways. When either exits abnormally the other receives
    * an exit signal. Linking to a process that is gone sends this process an exit signal with
-   * reason `'noproc'` from `other` (a trapping process gets `{ type: 'EXIT', from: pid, reason:
-   * 'noproc' }`). Linking twice, or to itself, does nothing.
+   * reason `'noproc'` from `other` (a trapping process gets
+   * `{ type: 'EXIT', from: pid, reason: 'noproc' }`). Linking twice, or to itself, does nothing.
    */
   link(other: Process | Pid): void {
     this._assertAlive();
