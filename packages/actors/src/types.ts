@@ -3,11 +3,15 @@
  * process receives about other processes, and the trace events supervisors report.
  */
 
+// A brand no value can have: it keeps a plain string from passing as a Pid, and, being a
+// symbol, it adds no property name to the public types.
+declare const brand: unique symbol;
+
 /** A process id: unique within an actor system, never reused. Every start gets a new one. */
-export type Pid = string & { readonly __brand: 'Pid' };
+export type Pid = string & { readonly [brand]: 'Pid' };
 
 /** Identifies one monitor, as returned by `monitor()`; pass it to `demonitor()`. */
-export type MonitorRef = string & { readonly __brand: 'MonitorRef' };
+export type MonitorRef = string & { readonly [brand]: 'MonitorRef' };
 
 /** A child's identifier within its supervisor (a child spec's `id`). */
 export type ChildId = string;
