@@ -89,6 +89,7 @@ export {
   newRunId,
   newWorkflowId,
   nextRetryDelay,
+  type ReplayResult,
   replayRun,
   runStart,
   type Settle,
