@@ -20,6 +20,7 @@ import {
 } from '@reprise/core/internal';
 import { briefError, briefJson } from './timeline.js';
 
+/** A workflow definition of any input and output types, as lists of workflows take them. */
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
 export type AnyWorkflowDefinition = WorkflowDefinition<any, any>;
 

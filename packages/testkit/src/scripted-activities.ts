@@ -12,6 +12,7 @@ import { type AttemptOutcome, activityOutcomeScriptArbitrary } from './arbitrari
 import { type HistoryReader, stableRunName } from './run-names.js';
 import { briefDuration, briefError, briefJson } from './timeline.js';
 
+/** An activity definition of any input and output types, as lists of activities take them. */
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
 export type AnyActivityDefinition = ActivityDefinition<any, any>;
 
