@@ -6,6 +6,13 @@ const moduleNameMapper = {
   ...Object.fromEntries(
     packages.map((name) => [`^@reprise/${name}$`, `<rootDir>/packages/${name}/src/index.ts`]),
   ),
+  // The `/internal` subpaths (package.json "exports") of the packages that have one.
+  ...Object.fromEntries(
+    ['core', 'engine', 'testkit'].map((name) => [
+      `^@reprise/${name}/internal$`,
+      `<rootDir>/packages/${name}/src/internal.ts`,
+    ]),
+  ),
 };
 
 const transform = {

@@ -34,8 +34,11 @@ export interface ActorStart {
 
 /** A nested supervisor, as returned by {@link supervisor}. */
 export class SupervisorStart {
-  /** @param spec the nested supervisor's flags and children. */
-  constructor(readonly spec: SupervisorSpec) {}
+  /** @param spec - the nested supervisor's flags and children. */
+  constructor(
+    /** The nested supervisor's flags and children. */
+    readonly spec: SupervisorSpec,
+  ) {}
 }
 
 /** What a child spec's `start` returns: XState logic, logic with options, or a nested supervisor. */

@@ -49,7 +49,7 @@ export class VirtualClock implements Clock {
   /** Pending timers, kept sorted by (at, id). */
   private timers: VirtualTimer[] = [];
 
-  /** @param startAt the initial epoch-ms reading; 0 by default. */
+  /** @param startAt - the initial epoch-ms reading; 0 by default. */
   constructor(startAt = 0) {
     this.time = startAt;
   }

@@ -18,7 +18,7 @@ export class NoProcError extends ActorError {
   /** The process addressed, when there is one. */
   readonly pid: Pid | undefined;
 
-  /** @param pid the dead process, if any. */
+  /** @param pid - the dead process, if any. */
   constructor(pid: Pid | undefined, message?: string) {
     super(message ?? (pid === undefined ? 'no such process' : `no such process: ${pid}`));
     this.name = 'NoProcError';
@@ -62,7 +62,7 @@ export class SupervisorError extends ActorError {
   /** The running child, for `already_started`. */
   readonly pid: Pid | undefined;
 
-  /** @param code OTP's reason. */
+  /** @param code - OTP's reason. */
   constructor(
     code: SupervisorErrorCode,
     details: { childId?: ChildId | undefined; pid?: Pid | undefined; cause?: unknown; message?: string } = {},

@@ -1,9 +1,18 @@
 /**
  * `@reprise/actors`: Erlang/OTP supervision trees for any XState v5 actor logic.
  * See the package README for the contract.
+ *
+ * This file is the public surface, kept in `actors.api.md`. Processes are made by the actor
+ * system and supervisors, never by `new`, so their classes are exported as types only. Their
+ * members tagged internal (the kernel, links, monitors and exit plumbing, all named with a
+ * leading underscore) are stripped from the published declarations by `stripInternal` in
+ * tsconfig.json. `recordRestart`, the pure restart-intensity rule, is tested from its file and
+ * not exported.
+ *
+ * @packageDocumentation
  */
 
-export { ActorProcess } from './actor-process.js';
+export type { ActorProcess } from './actor-process.js';
 export type {
   ActorStart,
   ChildSpec,
@@ -14,12 +23,11 @@ export type {
   Strategy,
   SupervisorSpec,
 } from './child-spec.js';
-export { SupervisorStart, supervisor } from './child-spec.js';
+export { type SupervisorStart, supervisor } from './child-spec.js';
 export { type Clock, systemClock, VirtualClock } from './clock.js';
 export { ActorError, NoProcError, SupervisorError, type SupervisorErrorCode } from './errors.js';
-export { Process, type Watcher } from './process.js';
-export { type RestartLog, type RestartVerdict, recordRestart } from './restart-intensity.js';
-export { type ChildCounts, type ChildInfo, Supervisor } from './supervisor.js';
+export type { Process, Watcher } from './process.js';
+export type { ChildCounts, ChildInfo, Supervisor } from './supervisor.js';
 export { type ActorSystem, type ActorSystemOptions, createActorSystem, type SpawnOptions } from './system.js';
 export type {
   ChildExitedTrace,
@@ -35,6 +43,7 @@ export type {
   Pid,
   SupervisorGaveUpTrace,
   SupervisorStoppedTrace,
+  TraceBase,
   TraceEvent,
   TraceHook,
 } from './types.js';

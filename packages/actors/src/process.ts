@@ -97,8 +97,8 @@ export abstract class Process {
   /**
    * Links this process with `other`, both ways. When either exits abnormally the other receives
    * an exit signal. Linking to a process that is gone sends this process an exit signal with
-   * reason `'noproc'` from `other` (a trapping process gets `{ type: 'EXIT', from: pid, reason:
-   * 'noproc' }`). Linking twice, or to itself, does nothing.
+   * reason `'noproc'` from `other` (a trapping process gets
+   * `{ type: 'EXIT', from: pid, reason: 'noproc' }`). Linking twice, or to itself, does nothing.
    */
   link(other: Process | Pid): void {
     this._assertAlive();
@@ -301,8 +301,8 @@ export function addMonitor(
   return ref;
 }
 
-/** @internal Delivers a DOWN unless the monitor was removed first. */
-export function deliverDown(watcher: Watcher, message: DownMessage): void {
+/** Delivers a DOWN unless the monitor was removed first. */
+function deliverDown(watcher: Watcher, message: DownMessage): void {
   if (watcher instanceof Process) {
     if (watcher._watching === undefined || !watcher._watching.delete(message.ref)) return;
     if (watcher.alive) watcher._receiveDown(message);

@@ -28,6 +28,7 @@ export interface ChildInfo {
   readonly id: ChildId | undefined;
   /** The running process's pid; `undefined` while the child is not running. */
   readonly pid: Pid | undefined;
+  /** Whether the child is a worker or a supervisor, from its spec. */
   readonly type: ChildType;
   /** True while an automatic restart failed and is being retried (OTP shows `restarting`). */
   readonly restarting: boolean;
@@ -130,6 +131,7 @@ export class Supervisor extends Process {
    * `invalid_child_spec`.
    */
   startChild(spec: ChildSpec): Promise<Process>;
+  /** For `simple_one_for_one`: starts a child from the template, passing `args` to its `start`. */
   startChild(...args: readonly unknown[]): Promise<Process>;
   startChild(...args: readonly unknown[]): Promise<Process> {
     return this.call(() => this.doStartChild(args));

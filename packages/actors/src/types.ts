@@ -3,11 +3,15 @@
  * process receives about other processes, and the trace events supervisors report.
  */
 
+// A brand no value can have: it keeps a plain string from passing as a Pid, and, being a
+// symbol, it adds no property name to the public types.
+declare const brand: unique symbol;
+
 /** A process id: unique within an actor system, never reused. Every start gets a new one. */
-export type Pid = string & { readonly __brand: 'Pid' };
+export type Pid = string & { readonly [brand]: 'Pid' };
 
 /** Identifies one monitor, as returned by `monitor()`; pass it to `demonitor()`. */
-export type MonitorRef = string & { readonly __brand: 'MonitorRef' };
+export type MonitorRef = string & { readonly [brand]: 'MonitorRef' };
 
 /** A child's identifier within its supervisor (a child spec's `id`). */
 export type ChildId = string;
@@ -31,18 +35,22 @@ export type ExitReason = 'normal' | 'shutdown' | 'kill' | 'killed' | 'noproc' | 
  * Add it to a machine's event types to handle it.
  */
 export interface ExitMessage {
+  /** The message's tag. */
   readonly type: 'EXIT';
   /**
    * The linked process that exited (for the `'noproc'` of a `link` to a process that is gone,
    * the pid that was linked to), or `undefined` when the signal came from outside any process.
    */
   readonly from: Pid | undefined;
+  /** The exit reason the signal carries. */
   readonly reason: ExitReason;
 }
 
 /** The event a monitoring process receives, exactly once, when the monitored process is gone. */
 export interface DownMessage {
+  /** The message's tag. */
   readonly type: 'DOWN';
+  /** The monitor's reference, as `monitor` returned it. */
   readonly ref: MonitorRef;
   /** The monitored process. */
   readonly pid: Pid;
@@ -56,7 +64,7 @@ export interface DownMessage {
 }
 
 /** Fields every trace event carries. */
-interface TraceBase {
+export interface TraceBase {
   /** Clock time when it happened, epoch ms. */
   readonly at: number;
   /** The supervisor that reports it. */
@@ -65,15 +73,19 @@ interface TraceBase {
 
 /** A supervisor started a child: static start, `startChild` or `restartChild`. */
 export interface ChildStartedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'child_started';
   /** The child spec id; `undefined` for `simple_one_for_one` children, as in OTP. */
   readonly childId: ChildId | undefined;
+  /** The new process. */
   readonly pid: Pid;
 }
 
 /** A supervisor restarted a child automatically (the failed child or a sibling of a group). */
 export interface ChildRestartedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'child_restarted';
+  /** The child spec id (`undefined` for `simple_one_for_one` children). */
   readonly childId: ChildId | undefined;
   /** The new process. */
   readonly pid: Pid;
@@ -83,16 +95,23 @@ export interface ChildRestartedTrace extends TraceBase {
 
 /** A child's start function threw, or its logic errored while starting. */
 export interface ChildStartFailedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'child_start_failed';
+  /** The child spec id (`undefined` for `simple_one_for_one` children). */
   readonly childId: ChildId | undefined;
+  /** What the start threw, or the error the logic failed with. */
   readonly reason: Error;
 }
 
 /** A child exited on its own (or was killed by someone other than its supervisor). */
 export interface ChildExitedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'child_exited';
+  /** The child spec id (`undefined` for `simple_one_for_one` children). */
   readonly childId: ChildId | undefined;
+  /** The process that exited. */
   readonly pid: Pid;
+  /** Its exit reason. */
   readonly reason: ExitReason;
   /** The logic's output when `reason` is `'normal'` (a `fromPromise` result, a machine's output). */
   readonly output: unknown;
@@ -100,8 +119,11 @@ export interface ChildExitedTrace extends TraceBase {
 
 /** The supervisor stopped a child: `terminateChild`, a group restart, or its own shutdown. */
 export interface ChildTerminatedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'child_terminated';
+  /** The child spec id (`undefined` for `simple_one_for_one` children). */
   readonly childId: ChildId | undefined;
+  /** The process stopped. */
   readonly pid: Pid;
   /** How the child actually ended (`'shutdown'`, `'killed'`, or what it exited with first). */
   readonly reason: ExitReason;
@@ -109,6 +131,7 @@ export interface ChildTerminatedTrace extends TraceBase {
 
 /** Restart intensity was exceeded; the supervisor now terminates its children and exits. */
 export interface SupervisorGaveUpTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'supervisor_gave_up';
   /** The child whose restart exceeded the intensity. */
   readonly childId: ChildId | undefined;
@@ -121,7 +144,9 @@ export interface SupervisorGaveUpTrace extends TraceBase {
  * once when it is killed or crashes, its children dying afterwards through their links.
  */
 export interface SupervisorStoppedTrace extends TraceBase {
+  /** The trace event's tag. */
   readonly type: 'supervisor_stopped';
+  /** The supervisor's exit reason. */
   readonly reason: ExitReason;
 }
 

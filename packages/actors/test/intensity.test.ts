@@ -1,6 +1,7 @@
 /** OTP supervisor docs, "Restart intensity and period", as OTP 25 implements it. */
 
-import { recordRestart, supervisor } from '../src/index.js';
+import { supervisor } from '../src/index.js';
+import { recordRestart } from '../src/restart-intensity.js';
 import { testSystem, workerSpec } from './helpers.js';
 
 describe('recordRestart', () => {

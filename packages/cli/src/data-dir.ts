@@ -33,7 +33,7 @@ export function checkDataPath(path: string): string {
 }
 
 /** Whether `path` holds a Reprise LMDB environment. */
-export const hasData = (path: string): boolean => existsSync(join(resolve(path), 'data.mdb'));
+const hasData = (path: string): boolean => existsSync(join(resolve(path), 'data.mdb'));
 
 /**
  * Opens an existing store for a command that only reads it (`list`, `show`, `describe`,
@@ -41,7 +41,7 @@ export const hasData = (path: string): boolean => existsSync(join(resolve(path),
  * mistyped `--data` says so. Reading beside a running worker is safe: LMDB readers see whole
  * commits and never block the writer.
  */
-export function openExistingStore(path: string): LmdbStore {
+function openExistingStore(path: string): LmdbStore {
   if (!hasData(path)) {
     throw new CliError('no_data', `no Reprise data at ${path} (start a workflow or run \`npm start\` first)`);
   }

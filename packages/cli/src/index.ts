@@ -1,12 +1,15 @@
 /**
- * `@reprise/cli`: the `reprise` command, and the pieces an app embedding an engine uses to let
- * the command reach it (claim the data directory, answer over its control socket).
+ * `@reprise/cli`: the `reprise` command (`src/bin.ts`), and what an app that runs its own
+ * engine uses to let the command reach it: claim the data directory before `Engine.create`,
+ * then answer the command over the directory's control socket. See the package README.
+ *
+ * This file is the public surface, kept in `cli.api.md`. The command's own modules are not
+ * exported; `ControlServer` is exported as a type (`claimDataDir` makes it), and its members
+ * the commands use among themselves are tagged internal and stripped from the published
+ * declarations by `stripInternal` in tsconfig.json.
+ *
+ * @packageDocumentation
  */
-export { type ClaimResult, ControlServer, type Holder } from './control/control-server.js';
+
+export type { ControlServer } from './control/control-server.js';
 export { claimDataDir, serveEngine } from './control/serve-control.js';
-export { controlSocketPath } from './control/socket-path.js';
-export { DEFAULT_DATA_PATH } from './data-dir.js';
-export { CliError } from './errors.js';
-export { EXIT, type ExitCode, exitCodeOf } from './exit-codes.js';
-export { type RunReplayResult, replayHistory } from './replay-check.js';
-export { loadWorkflowModule, MODULE_ENV, type WorkflowModule } from './workflow-module.js';

@@ -1,14 +1,11 @@
 import {
   type EventOf,
-  executionInitFromStart,
-  isCommandEvent,
-  jsonEqual,
   NonDeterminismError,
-  replayRun,
   runSegment,
   type WorkflowDefinition,
   type WorkflowEvent,
 } from '@reprise/core';
+import { executionInitFromStart, isCommandEvent, jsonEqual, replayRun } from '@reprise/core/internal';
 
 /** The verdict on one run of a history, replayed against the code of a module. */
 export type RunReplayResult = {

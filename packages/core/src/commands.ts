@@ -5,8 +5,11 @@ import type { RetryPolicy } from './retry.js';
 
 /** How the engine runs one scheduled activity (resolved from its definition and the call). */
 export interface ActivityExecutionOptions {
+  /** The definition's policy with the call's on top, resolved to milliseconds. */
   readonly retry: RetryPolicy;
+  /** Longest one attempt may take, in ms. */
   readonly startToCloseTimeout?: number;
+  /** Longest all attempts together may take from scheduling, in ms. */
   readonly scheduleToCloseTimeout?: number;
 }
 

@@ -7,8 +7,11 @@ import type { RetryPolicyInput } from './retry.js';
 
 /** What an activity attempt knows about itself. */
 export interface ActivityContext {
+  /** The workflow that scheduled the activity. */
   readonly workflowId: WorkflowId;
+  /** `<runId>.<n>`: the activity's ordinal in its run, the same for every attempt. */
   readonly activityId: string;
+  /** The activity's name, as given to `defineActivity`. */
   readonly activityType: string;
   /** 1-based. */
   readonly attempt: number;
@@ -20,6 +23,7 @@ export interface ActivityContext {
 
 /** How an activity is run: retries and timeouts. */
 export interface ActivityOptions {
+  /** How failed attempts are retried; Temporal's defaults (`DEFAULT_RETRY_POLICY`) for what is not given. */
   readonly retry?: RetryPolicyInput;
   /** Longest one attempt may take; a timed-out attempt counts as a failure and may be retried. */
   readonly startToCloseTimeout?: Duration;
@@ -29,21 +33,29 @@ export interface ActivityOptions {
 
 /** An activity: the place for side effects, run at least once per scheduling. */
 export interface ActivityDefinition<I = JsonValue, O = JsonValue> {
+  /** Tells an activity definition from a workflow definition. */
   readonly kind: 'activity';
+  /** The activity type recorded in history; the engine registers activities by it. */
   readonly name: string;
+  /** The activity's code, called once per attempt. */
   readonly run: (input: I, context: ActivityContext) => Promise<O> | O;
+  /** Retries and timeouts, as given to `defineActivity`; a call's options override them. */
   readonly options: ActivityOptions;
 }
 
 /** Options of `ctx.child` and `ctx.startChild`. */
 export interface ChildOptions {
+  /** The child's workflow id; `<parentId>.<runId>.c<n>` by default, so replay names the same child. */
   readonly workflowId?: string;
+  /** What happens to the child when the parent run closes first; `terminate` by default. */
   readonly parentClosePolicy?: ParentClosePolicy;
+  /** The child's search attributes at start. */
   readonly searchAttributes?: SearchAttributes;
 }
 
 /** A child workflow started with `ctx.startChild`. */
 export interface ChildHandle<O> {
+  /** The child's workflow id. */
   readonly workflowId: WorkflowId;
   /** Settles with the child's outcome: its result, or a `ChildWorkflowFailure`. */
   result(): Promise<O>;
@@ -55,8 +67,11 @@ export interface ChildHandle<O> {
  * (`Date.now()`, `Math.random()`, I/O) breaks replay.
  */
 export interface WorkflowContext {
+  /** This workflow's id, the same in every run. */
   readonly workflowId: WorkflowId;
+  /** This run's id; a continue-as-new gets a new one. */
   readonly runId: RunId;
+  /** This workflow's type, as given to `defineWorkflow`. */
   readonly workflowType: string;
   /** Runs an activity (with its retries) and resolves with its result, or rejects with an `ActivityFailure`. */
   activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O>;
@@ -109,8 +124,11 @@ export interface WorkflowContext {
 
 /** A workflow: deterministic code that orchestrates activities, timers, signals and children. */
 export interface WorkflowDefinition<I = JsonValue, O = JsonValue> {
+  /** Tells a workflow definition from an activity definition. */
   readonly kind: 'workflow';
+  /** The workflow type recorded in history; the engine registers workflows by it. */
   readonly name: string;
+  /** The workflow's code: deterministic, every effect through `ctx`. */
   readonly run: (ctx: WorkflowContext, input: I) => Promise<O>;
 }
 

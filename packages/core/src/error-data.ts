@@ -2,10 +2,15 @@ import type { JsonValue } from './json-value.js';
 
 /** An error as plain data, the only form in which errors cross the payload boundary. */
 export interface ErrorData {
+  /** The error's `name` (its class name for a `RepriseError`); what retry policies match on. */
   readonly name: string;
+  /** The error's message. */
   readonly message: string;
+  /** The stack where it was thrown, when there was one. */
   readonly stack?: string;
+  /** Extra JSON the error carried (its `details`), or a thrown non-Error in JSON form. */
   readonly details?: JsonValue;
+  /** Set by the code that threw: never retry this failure, whatever the policy says. */
   readonly nonRetryable?: boolean;
 }
 

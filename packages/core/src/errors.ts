@@ -5,6 +5,7 @@ import { type ErrorData, fromErrorData } from './error-data.js';
  * what callers should branch on; the message is for people.
  */
 export abstract class RepriseError extends Error {
+  /** A snake_case name of the failure, stable across versions: what callers branch on. */
   abstract readonly code: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -14,10 +15,12 @@ export abstract class RepriseError extends Error {
 
 /** A value that cannot cross the payload boundary (not JSON, too big, cyclic ...). */
 export class PayloadError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_payload';
   constructor(
     /** Where the bad value sits, e.g. `input.items[2].price`. */
     readonly path: string,
+    /** What is wrong with it, e.g. `undefined is not JSON`. */
     readonly reason: string,
   ) {
     super(`${path}: ${reason}`);
@@ -26,8 +29,12 @@ export class PayloadError extends RepriseError {
 
 /** A duration string or number that does not denote a non-negative finite time span. */
 export class DurationError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_duration';
-  constructor(readonly value: unknown) {
+  constructor(
+    /** The value given as a duration. */
+    readonly value: unknown,
+  ) {
     super(
       `invalid duration ${JSON.stringify(value) ?? String(value)}: expected milliseconds (a non-negative finite number) or a string such as '250ms', '5s', '2m', '1h', '1d'`,
     );
@@ -36,8 +43,10 @@ export class DurationError extends RepriseError {
 
 /** Any other argument that is out of its domain; `argument` names it. */
 export class InvalidArgumentError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_argument';
   constructor(
+    /** The argument or option, e.g. `workflowId` or `retry.maximumAttempts`. */
     readonly argument: string,
     message: string,
   ) {
@@ -47,8 +56,10 @@ export class InvalidArgumentError extends RepriseError {
 
 /** An event that is not one of the known variants or lacks a field its variant requires. */
 export class InvalidEventError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_event';
   constructor(
+    /** The event's 0-based index in the appended batch. */
     readonly index: number,
     message: string,
   ) {
@@ -58,10 +69,14 @@ export class InvalidEventError extends RepriseError {
 
 /** A conditional append whose `expectedSeq` is not the workflow's last seq. */
 export class ConcurrencyConflict extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'concurrency_conflict';
   constructor(
+    /** The workflow appended to. */
     readonly workflowId: string,
+    /** The last seq the append expected. */
     readonly expectedSeq: number,
+    /** The last seq the store holds. */
     readonly actualSeq: number,
   ) {
     super(`workflow ${workflowId}: expected last seq ${expectedSeq}, found ${actualSeq}`);
@@ -70,8 +85,10 @@ export class ConcurrencyConflict extends RepriseError {
 
 /** A search attribute that the schema does not declare or whose value has the wrong type. */
 export class SearchAttributeError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_search_attribute';
   constructor(
+    /** The attribute's name. */
     readonly attribute: string,
     message: string,
   ) {
@@ -81,6 +98,7 @@ export class SearchAttributeError extends RepriseError {
 
 /** A store was used after `close()`. */
 export class StoreClosedError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'store_closed';
   constructor(operation: string) {
     super(`store is closed: cannot ${operation}`);
@@ -89,8 +107,10 @@ export class StoreClosedError extends RepriseError {
 
 /** Stored bytes that cannot be decoded; `key` names the damaged record. */
 export class StoreCorruption extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'store_corruption';
   constructor(
+    /** The damaged record's key, as the store names it. */
     readonly key: string,
     message: string,
     options?: { cause?: unknown },
@@ -101,18 +121,26 @@ export class StoreCorruption extends RepriseError {
 
 /** No workflow with this id exists. */
 export class WorkflowNotFoundError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_not_found';
-  constructor(readonly workflowId: string) {
+  constructor(
+    /** The id looked for. */
+    readonly workflowId: string,
+  ) {
     super(`workflow ${JSON.stringify(workflowId)} not found`);
   }
 }
 
 /** A start refused by the id-reuse policy or because the id is running. */
 export class WorkflowAlreadyStartedError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_already_started';
   constructor(
+    /** The id the start asked for. */
     readonly workflowId: string,
+    /** The id's latest run. */
     readonly runId: string,
+    /** That run's status. */
     readonly status: string,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} already exists (run ${runId}, ${status})`);
@@ -121,8 +149,12 @@ export class WorkflowAlreadyStartedError extends RepriseError {
 
 /** A workflow type that no registered definition has. */
 export class UnknownWorkflowTypeError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'unknown_workflow_type';
-  constructor(readonly workflowType: string) {
+  constructor(
+    /** The type asked for. */
+    readonly workflowType: string,
+  ) {
     super(
       `unknown workflow type ${JSON.stringify(workflowType)}: register it in Engine.create({ workflows })`,
     );
@@ -131,17 +163,24 @@ export class UnknownWorkflowTypeError extends RepriseError {
 
 /** An activity that no registered definition has. */
 export class UnknownActivityError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'unknown_activity';
-  constructor(readonly activityType: string) {
+  constructor(
+    /** The activity name asked for. */
+    readonly activityType: string,
+  ) {
     super(`unknown activity ${JSON.stringify(activityType)}: register it in Engine.create({ activities })`);
   }
 }
 
 /** A signal (or other command) addressed to a run that has already closed. */
 export class WorkflowClosedError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_closed';
   constructor(
+    /** The workflow addressed. */
     readonly workflowId: string,
+    /** The status its run closed with. */
     readonly status: string,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} is closed (${status})`);
@@ -150,9 +189,12 @@ export class WorkflowClosedError extends RepriseError {
 
 /** The run ended `Failed`; `failure` is the recorded error. */
 export class WorkflowFailedError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_failed';
   constructor(
+    /** The workflow whose run failed. */
     readonly workflowId: string,
+    /** The error recorded in its WorkflowFailed. */
     readonly failure: ErrorData,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} failed: ${failure.name}: ${failure.message}`);
@@ -161,9 +203,12 @@ export class WorkflowFailedError extends RepriseError {
 
 /** The run ended `Cancelled`. */
 export class WorkflowCancelledError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_cancelled';
   constructor(
+    /** The workflow whose run was cancelled. */
     readonly workflowId: string,
+    /** The reason given to `cancel`, if any. */
     readonly reason: string | undefined,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} was cancelled${reason ? `: ${reason}` : ''}`);
@@ -172,9 +217,12 @@ export class WorkflowCancelledError extends RepriseError {
 
 /** The run ended `TimedOut`. */
 export class WorkflowTimedOutError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_timed_out';
   constructor(
+    /** The workflow whose run timed out. */
     readonly workflowId: string,
+    /** The run's execution timeout, in ms. */
     readonly timeoutMs: number,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} timed out after ${timeoutMs} ms`);
@@ -183,19 +231,28 @@ export class WorkflowTimedOutError extends RepriseError {
 
 /** Raised inside workflow code (and to waiters) when the work it awaited was cancelled. */
 export class CancelledError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'cancelled';
-  constructor(readonly reason?: string) {
+  constructor(
+    /** The reason given to the cancel, if any. */
+    readonly reason?: string,
+  ) {
     super(reason ? `cancelled: ${reason}` : 'cancelled');
   }
 }
 
 /** An activity failed for good (retries exhausted or non-retryable); `failure` is its last error. */
 export class ActivityFailure extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'activity_failed';
   constructor(
+    /** The activity's name. */
     readonly activityType: string,
+    /** The activity's id in its run (`<runId>.<n>`). */
     readonly activityId: string,
+    /** The last attempt, 1-based. */
     readonly attempt: number,
+    /** That attempt's error. */
     readonly failure: ErrorData,
   ) {
     super(`activity ${activityType} (${activityId}) failed after ${attempt} attempt(s): ${failure.message}`);
@@ -207,9 +264,12 @@ export class ActivityFailure extends RepriseError {
  * standard `cause` is the child's error rebuilt from it (name, message, stack, details).
  */
 export class ChildWorkflowFailure extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'child_workflow_failed';
   constructor(
+    /** The child's workflow id. */
     readonly childWorkflowId: string,
+    /** How the child ended: its recorded error, or a `CancelledError` as data if it was cancelled. */
     readonly failure: ErrorData,
   ) {
     super(`child workflow ${JSON.stringify(childWorkflowId)} failed: ${failure.message}`, {
@@ -225,8 +285,10 @@ export class ChildWorkflowFailure extends RepriseError {
  * replay, which runs no queries, would then diverge. The query fails; the run is untouched.
  */
 export class QueryNotReadOnlyError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'query_not_read_only';
   constructor(
+    /** The query whose handler misbehaved. */
     readonly queryName: string,
     /** The `ctx` method the handler called, e.g. `sleep`. */
     readonly call: string,
@@ -242,8 +304,10 @@ export class QueryNotReadOnlyError extends RepriseError {
  * The run is stalled, not failed: deploying code that matches resumes it.
  */
 export class NonDeterminismError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'non_determinism';
   constructor(
+    /** The workflow whose run diverged. */
     readonly workflowId: string,
     /** The 0-based position of the command in the run. */
     readonly position: number,
@@ -264,11 +328,14 @@ export class NonDeterminismError extends RepriseError {
  * code that matches its history resumes it; until then it has no live state to answer queries.
  */
 export class WorkflowStalledError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'workflow_stalled';
   /** The 0-based position of the command where replay diverged. */
   readonly position: number;
   constructor(
+    /** The stalled workflow. */
     readonly workflowId: string,
+    /** Its open run, the one that diverged. */
     readonly runId: string,
     cause: NonDeterminismError,
   ) {
@@ -285,6 +352,7 @@ export class WorkflowStalledError extends RepriseError {
  * none it knows). The store refuses to open it rather than rewrite it.
  */
 export class StoreFormatError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'store_format_unsupported';
   constructor(
     /** Where the store lives. */
@@ -308,6 +376,7 @@ export class StoreFormatError extends RepriseError {
  * written; `cause` holds what the system reported.
  */
 export class StoreUnavailableError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'store_unavailable';
   constructor(
     /** Where the store lives. */
@@ -326,10 +395,12 @@ export class StoreUnavailableError extends RepriseError {
  * an unknown time zone, a zero, negative or non-finite interval. `field` names the part.
  */
 export class InvalidScheduleSpecError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'invalid_schedule_spec';
   constructor(
     /** `cron`, `timezone`, `every`, `offset`, or `spec` for the shape as a whole. */
     readonly field: string,
+    /** The value given for it. */
     readonly value: unknown,
     reason: string,
   ) {
@@ -339,16 +410,24 @@ export class InvalidScheduleSpecError extends RepriseError {
 
 /** A schedule create whose id names a schedule that exists (and was not deleted). */
 export class ScheduleAlreadyExistsError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'schedule_already_exists';
-  constructor(readonly scheduleId: string) {
+  constructor(
+    /** The id the create asked for. */
+    readonly scheduleId: string,
+  ) {
     super(`schedule ${JSON.stringify(scheduleId)} already exists`);
   }
 }
 
 /** No schedule with this id exists (or it was deleted). */
 export class ScheduleNotFoundError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'schedule_not_found';
-  constructor(readonly scheduleId: string) {
+  constructor(
+    /** The id looked for. */
+    readonly scheduleId: string,
+  ) {
     super(`schedule ${JSON.stringify(scheduleId)} not found`);
   }
 }

@@ -35,7 +35,6 @@ const eventFields = {
   WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },
   SearchAttributesUpdated: { searchAttributes: 'object' },
   ActivityScheduled: { activityId: 'string', activityType: 'string', input: 'json' },
-  ActivityStarted: { activityId: 'string', attempt: 'number' },
   ActivityCompleted: { activityId: 'string', attempt: 'number', result: 'json' },
   ActivityFailed: { activityId: 'string', attempt: 'number', error: 'error', retryAt: 'number?' },
   ActivityCancelled: { activityId: 'string', reason: 'stringOrNull' },

@@ -8,6 +8,7 @@ export interface EventEnvelope {
   readonly seq: number;
   /** Epoch milliseconds. */
   readonly recordedAt: number;
+  /** The workflow whose history holds the event. */
   readonly workflowId: WorkflowId;
 }
 
@@ -19,16 +20,21 @@ export type ParentClosePolicy = 'terminate' | 'requestCancel' | 'abandon';
 
 /** The parent side of a child workflow's link. */
 export interface ParentLink {
+  /** The parent workflow. */
   readonly workflowId: WorkflowId;
+  /** The parent run that started the child; its outcome is reported to this run. */
   readonly runId: RunId;
   /** The child's ordinal in the parent's run: how the parent matches its outcome. */
   readonly childId: string;
+  /** What happens to the child when that run closes first. */
   readonly parentClosePolicy: ParentClosePolicy;
 }
 
 /** What a run may hit: its whole-run deadline. */
 export interface TimeoutDescription {
+  /** Which deadline: `execution`, the run's `executionTimeout`. */
   readonly kind: 'execution';
+  /** The deadline, in ms after the run started. */
   readonly afterMs: number;
 }
 
@@ -109,7 +115,6 @@ export type EventBody =
       readonly activityType: string;
       readonly input: JsonValue;
     }
-  | { readonly type: 'ActivityStarted'; readonly activityId: string; readonly attempt: number }
   | {
       readonly type: 'ActivityCompleted';
       readonly activityId: string;
@@ -228,11 +233,6 @@ export type EventOf<T extends EventType> = Extract<WorkflowEvent, { readonly typ
 
 /** The event body variant with the given tag. */
 export type EventBodyOf<T extends EventType> = Extract<EventBody, { readonly type: T }>;
-
-/** The events that close a run. */
-export type TerminalEvent = EventOf<
-  'WorkflowCompleted' | 'WorkflowFailed' | 'WorkflowCancelled' | 'WorkflowTimedOut' | 'WorkflowContinuedAsNew'
->;
 
 /**
  * Puts bodies into envelopes: seqs `afterSeq + 1, + 2, ...`, all recorded at `recordedAt`.

@@ -9,8 +9,6 @@ export type Brand<T, Name extends string> = T & { readonly [brand]: Name };
 export type WorkflowId = Brand<string, 'WorkflowId'>;
 /** Identifies one run (one segment of a workflow's history). */
 export type RunId = Brand<string, 'RunId'>;
-/** Identifies a schedule; its history lives under a workflow id of its own. */
-export type ScheduleId = Brand<string, 'ScheduleId'>;
 
 /** A fresh, URL-safe random workflow id. */
 export const newWorkflowId = (): WorkflowId => nanoid() as WorkflowId;
@@ -21,9 +19,6 @@ export const newRunId = (): RunId => nanoid() as RunId;
 export const asWorkflowId = (id: string): WorkflowId => id as WorkflowId;
 /** Treats a caller-supplied string as a run id. */
 export const asRunId = (id: string): RunId => id as RunId;
-/** Treats a caller-supplied string as a schedule id. */
-export const asScheduleId = (id: string): ScheduleId => id as ScheduleId;
-
 /** The longest workflow id accepted, in UTF-16 code units. */
 export const MAX_WORKFLOW_ID_LENGTH = 512;
 

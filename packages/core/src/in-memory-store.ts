@@ -46,6 +46,7 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     this.#maxPayloadBytes = options.maxPayloadBytes;
   }
 
+  /** {@inheritDoc EventStore.append} */
   async append(
     workflowId: WorkflowId,
     events: readonly WorkflowEvent[],
@@ -72,6 +73,7 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     return { lastSeq: expectedSeq + encoded.length };
   }
 
+  /** {@inheritDoc EventStore.readHistory} */
   async readHistory(workflowId: WorkflowId, options: ReadHistoryOptions = {}): Promise<WorkflowEvent[]> {
     this.#assertOpen('readHistory');
     const fromSeq = options.fromSeq ?? 1;
@@ -82,11 +84,13 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     return events.slice(fromSeq - 1).map((text) => decodePayload(text) as unknown as WorkflowEvent);
   }
 
+  /** {@inheritDoc EventStore.lastSeq} */
   async lastSeq(workflowId: WorkflowId): Promise<number> {
     this.#assertOpen('lastSeq');
     return this.#workflows.get(workflowId)?.events.length ?? 0;
   }
 
+  /** {@inheritDoc EventStore.listActive} */
   async *listActive(): AsyncIterable<WorkflowId> {
     this.#assertOpen('listActive');
     const active = [...this.#workflows].filter(
@@ -95,6 +99,7 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     for (const [workflowId] of active) yield workflowId;
   }
 
+  /** {@inheritDoc EventStore.dueTimers} */
   async dueTimers(upTo: number): Promise<DueTimer[]> {
     this.#assertOpen('dueTimers');
     const due: DueTimer[] = [];
@@ -111,12 +116,14 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     );
   }
 
+  /** {@inheritDoc VisibilityStore.getSummary} */
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
     this.#assertOpen('getSummary');
     const summary = this.#workflows.get(workflowId)?.projection.summary;
     return summary && copySummary(summary);
   }
 
+  /** {@inheritDoc VisibilityStore.query} */
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
     this.#assertOpen('query');
     const page = pageOf(this.#summaries(), normalizeFilter(filter));
@@ -124,12 +131,14 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     return { ...page, items: page.items.map(copySummary) };
   }
 
+  /** {@inheritDoc VisibilityStore.count} */
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
     this.#assertOpen('count');
     return pageOf(this.#summaries(), { ...normalizeFilter(filter), limit: Number.POSITIVE_INFINITY }).items
       .length;
   }
 
+  /** {@inheritDoc EventStore.close} */
   async close(): Promise<void> {
     this.#closed = true;
   }

@@ -1,19 +1,123 @@
-export * from './commands.js';
-export * from './definitions.js';
-export * from './duration.js';
-export * from './error-data.js';
-export * from './errors.js';
-export * from './event-validation.js';
-export * from './events.js';
-export * from './ids.js';
-export * from './in-memory-store.js';
-export * from './payload.js';
-export * from './projection.js';
-export * from './replay.js';
-export * from './retry.js';
-export * from './run-segment.js';
-export * from './search-attributes.js';
-export * from './seeded-random.js';
-export * from './store.js';
-export * from './visibility.js';
-export * from './workflow-execution.js';
+/**
+ * `@reprise/core`: the Reprise model, with no I/O. What a workflow's history is and means
+ * (events, run segments, status, terminal outcomes), how workflows and activities are
+ * declared, the error hierarchy, payload and duration rules, and the store contract with its
+ * in-memory store. See the package README for the guarantees.
+ *
+ * This file is the public surface, kept in `core.api.md`; what Reprise's own packages share
+ * beyond it (the replay interpreter, store helpers, retry math) is in `./internal.ts`.
+ *
+ * @packageDocumentation
+ */
+
+export type {
+  ActivityContext,
+  ActivityDefinition,
+  ActivityOptions,
+  ChildHandle,
+  ChildOptions,
+  WorkflowContext,
+  WorkflowDefinition,
+} from './definitions.js';
+export { defineActivity, defineWorkflow } from './definitions.js';
+export { type Duration, type DurationUnit, toMs } from './duration.js';
+export type { ErrorData } from './error-data.js';
+export {
+  ActivityFailure,
+  CancelledError,
+  ChildWorkflowFailure,
+  ConcurrencyConflict,
+  DurationError,
+  InvalidArgumentError,
+  InvalidEventError,
+  InvalidScheduleSpecError,
+  NonDeterminismError,
+  PayloadError,
+  QueryNotReadOnlyError,
+  RepriseError,
+  ScheduleAlreadyExistsError,
+  ScheduleNotFoundError,
+  SearchAttributeError,
+  StoreClosedError,
+  StoreCorruption,
+  StoreFormatError,
+  StoreUnavailableError,
+  UnknownActivityError,
+  UnknownWorkflowTypeError,
+  WorkflowAlreadyStartedError,
+  WorkflowCancelledError,
+  WorkflowClosedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowStalledError,
+  WorkflowTimedOutError,
+} from './errors.js';
+export { EVENT_TYPES } from './event-validation.js';
+export {
+  type EventBody,
+  type EventBodyOf,
+  type EventEnvelope,
+  type EventOf,
+  type EventType,
+  envelopeEvents,
+  OVERLAP_POLICIES,
+  type OverlapPolicy,
+  type ParentClosePolicy,
+  type ParentLink,
+  type ScheduleFireCause,
+  type ScheduleSkipReason,
+  type ScheduleSpec,
+  type SearchAttributes,
+  type TimeoutDescription,
+  type WorkflowEvent,
+} from './events.js';
+export {
+  asRunId,
+  asWorkflowId,
+  type Brand,
+  checkWorkflowId,
+  MAX_WORKFLOW_ID_LENGTH,
+  type RunId,
+  type WorkflowId,
+} from './ids.js';
+export { InMemoryStore, type InMemoryStoreOptions } from './in-memory-store.js';
+export {
+  checkPayload,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  decodePayload,
+  encodePayload,
+  type JsonObject,
+  type JsonValue,
+  type PayloadCheckOptions,
+} from './payload.js';
+export { EMPTY_PROJECTION, projectEvents, projectHistory, type WorkflowProjection } from './projection.js';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy, type RetryPolicyInput } from './retry.js';
+export {
+  runSegment,
+  statusFromEvents,
+  type TerminalOutcome,
+  type TerminalStatus,
+  terminalOutcomeFromHistory,
+  WORKFLOW_STATUSES,
+  type WorkflowStatus,
+} from './run-segment.js';
+export type { SearchAttributeSchema, SearchAttributeType } from './search-attributes.js';
+export type {
+  AppendOptions,
+  AppendResult,
+  DueTimer,
+  EventStore,
+  ReadHistoryOptions,
+  VisibilityStore,
+  WorkflowStore,
+} from './store.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type PredicateOperators,
+  type SearchAttributePredicate,
+  type VisibilityFilter,
+  type VisibilityPage,
+  type WorkflowSummary,
+} from './visibility.js';
+export { ContinueAsNewRequest, TimeoutError } from './workflow-execution.js';

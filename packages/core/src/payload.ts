@@ -11,6 +11,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 export interface PayloadCheckOptions {
   /** Names the value in error messages, e.g. `input` or `events[3].result`. */
   readonly path?: string;
+  /** The largest payload, in bytes of its UTF-8 JSON text; `DEFAULT_MAX_PAYLOAD_BYTES` by default. */
   readonly maxBytes?: number;
 }
 

@@ -37,6 +37,7 @@ export function executionInitFromStart(
 
 /** A run brought back to where its history ends. */
 export interface ReplayResult {
+  /** The run's interpreter, with every recorded event applied; the engine carries on with it. */
   readonly execution: WorkflowExecution;
   /** Commands the code issued past the end of history: new work, not yet recorded. */
   readonly unmatched: Command[];

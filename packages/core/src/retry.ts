@@ -4,8 +4,11 @@ import { InvalidArgumentError } from './errors.js';
 
 /** How an activity is retried, as written by users (durations may be strings). */
 export interface RetryPolicyInput {
+  /** The wait before the first retry; 1 s by default. */
   readonly initialInterval?: Duration;
+  /** Each wait is the previous one times this (at least 1); 2 by default. */
   readonly backoffCoefficient?: number;
+  /** No wait is longer; 100 × `initialInterval` by default. */
   readonly maximumInterval?: Duration;
   /** Attempts in all, the first included; 0 means unlimited. */
   readonly maximumAttempts?: number;
@@ -15,10 +18,15 @@ export interface RetryPolicyInput {
 
 /** A retry policy with every field resolved to milliseconds. */
 export interface RetryPolicy {
+  /** The wait before the first retry, in ms. */
   readonly initialInterval: number;
+  /** Each wait is the previous one times this. */
   readonly backoffCoefficient: number;
+  /** The longest wait, in ms. */
   readonly maximumInterval: number;
+  /** Attempts in all, the first included; 0 means unlimited. */
   readonly maximumAttempts: number;
+  /** Error names (`ErrorData.name`) that are never retried. */
   readonly nonRetryableErrorTypes: readonly string[];
 }
 

@@ -22,8 +22,11 @@ export interface ReadHistoryOptions {
 
 /** A timer the open run of a workflow waits on. */
 export interface DueTimer {
+  /** The workflow whose open run started the timer. */
   readonly workflowId: WorkflowId;
+  /** The timer's id in that run (named, or `t<n>`). */
   readonly timerId: string;
+  /** When it fires, epoch ms. */
   readonly fireAt: number;
 }
 
@@ -41,6 +44,11 @@ export interface DueTimer {
  * - `close()` is idempotent; any other call after it throws `StoreClosedError`.
  */
 export interface EventStore {
+  /**
+   * Appends `events` (whole, envelope included, seqs `expectedSeq + 1, + 2, ...`) if the
+   * workflow's last seq is `options.expectedSeq`; otherwise throws `ConcurrencyConflict` and
+   * writes nothing. Resolves with the new last seq once the events are durable.
+   */
   append(
     workflowId: WorkflowId,
     events: readonly WorkflowEvent[],
@@ -54,6 +62,7 @@ export interface EventStore {
   listActive(): AsyncIterable<WorkflowId>;
   /** Pending timers (started, neither fired nor cancelled, run still open) due at or before `upTo`, earliest first. */
   dueTimers(upTo: number): Promise<DueTimer[]>;
+  /** Releases the store; idempotent. Every other call after it throws `StoreClosedError`. */
   close(): Promise<void>;
 }
 

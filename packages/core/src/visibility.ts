@@ -6,9 +6,13 @@ import { WORKFLOW_STATUSES, type WorkflowStatus } from './run-segment.js';
 
 /** One row of the list of workflows: the latest run of a workflow id, projected from its history. */
 export interface WorkflowSummary {
+  /** The workflow. */
   readonly workflowId: WorkflowId;
+  /** Its latest run. */
   readonly runId: RunId;
+  /** The latest run's workflow type (a continue-as-new may change it). */
   readonly workflowType: string;
+  /** The latest run's status. */
   readonly status: WorkflowStatus;
   /** When the workflow id's first event was recorded; never changes, so it orders pages stably. */
   readonly createdAt: number;
@@ -16,10 +20,13 @@ export interface WorkflowSummary {
   readonly startedAt: number;
   /** When the latest run closed; absent while it runs. */
   readonly closedAt?: number;
+  /** The latest run's search attributes, as started and upserted. */
   readonly searchAttributes: SearchAttributes;
   /** The last seq of the history. */
   readonly historyLength: number;
+  /** The run the latest run continued from; `null` for a first run. */
   readonly parentRunId: RunId | null;
+  /** The parent workflow, for a child workflow. */
   readonly parent?: ParentLink;
 }
 
@@ -31,28 +38,41 @@ export type SearchAttributePredicate = JsonValue | PredicateOperators;
 
 /** The operators of a search-attribute predicate; all given ones must hold. */
 export interface PredicateOperators {
+  /** Equal to this value (for a list attribute: contains it). */
   readonly eq?: JsonValue;
+  /** Equal to one of these values. */
   readonly in?: readonly JsonValue[];
+  /** Greater than: a number than a number, a string (an ISO datetime, say) than a string. */
   readonly gt?: number | string;
+  /** Greater than or equal. */
   readonly gte?: number | string;
+  /** Less than. */
   readonly lt?: number | string;
+  /** Less than or equal. */
   readonly lte?: number | string;
   /** A word in a text attribute (case-insensitive), or an element of a keyword list. */
   readonly contains?: string;
+  /** A string value that starts with this string. */
   readonly prefix?: string;
+  /** `true`: the attribute is set; `false`: it is not. */
   readonly exists?: boolean;
 }
 
 /** Which workflows to list. Every given condition must hold. */
 export interface VisibilityFilter {
+  /** The latest run's status is this one (or one of these). */
   readonly status?: WorkflowStatus | readonly WorkflowStatus[];
+  /** The latest run's workflow type is this one (or one of these). */
   readonly workflowType?: string | readonly string[];
   /** Latest run started strictly after (epoch ms). */
   readonly startedAfter?: number;
   /** Latest run started strictly before (epoch ms). */
   readonly startedBefore?: number;
+  /** Latest run closed strictly after (epoch ms); open runs never match. */
   readonly closedAfter?: number;
+  /** Latest run closed strictly before (epoch ms); open runs never match. */
   readonly closedBefore?: number;
+  /** Conditions on search attributes, by name; all must hold. */
   readonly searchAttributes?: Readonly<Record<string, SearchAttributePredicate>>;
   /** Page size, 1 to 10,000; default 100. */
   readonly limit?: number;
@@ -62,12 +82,15 @@ export interface VisibilityFilter {
 
 /** A page of summaries; `cursor` is present when more rows may follow. */
 export interface VisibilityPage {
+  /** The rows, newest workflow first (by `createdAt`, then by id). */
   readonly items: readonly WorkflowSummary[];
+  /** Pass as the filter's `cursor` for the next page; absent on the last one. */
   readonly cursor?: string;
 }
 
-/** The page size when a filter gives none, and the largest allowed. */
+/** The page size when a filter gives none. */
 export const DEFAULT_PAGE_SIZE = 100;
+/** The largest page size a filter may ask for. */
 export const MAX_PAGE_SIZE = 10_000;
 
 const predicateOperators = new Set(['eq', 'in', 'gt', 'gte', 'lt', 'lte', 'contains', 'prefix', 'exists']);

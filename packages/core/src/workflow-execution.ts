@@ -33,12 +33,17 @@ export type ExecutionOutcome =
 
 /** What a run's interpreter needs to start. */
 export interface ExecutionInit {
+  /** The workflow the run belongs to. */
   readonly workflowId: WorkflowId;
+  /** The run. */
   readonly runId: RunId;
+  /** The run's workflow type. */
   readonly workflowType: string;
+  /** The run's input, as recorded in its WorkflowStarted. */
   readonly input: JsonValue;
   /** `recordedAt` of the run's WorkflowStarted: `ctx.now()` until the first event is applied. */
   readonly startedAt: number;
+  /** The code to run. */
   readonly definition: WorkflowDefinition<never, unknown>;
   /** Checks upserted search attributes (the engine's schema); throws to refuse them. */
   readonly checkSearchAttributes?: (attributes: SearchAttributes) => SearchAttributes;
@@ -50,9 +55,12 @@ export interface ExecutionInit {
 
 /** Raised by `ctx.continueAsNew` to unwind the workflow function. */
 export class ContinueAsNewRequest extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'continue_as_new';
   constructor(
+    /** The next run's input. */
     readonly input: JsonValue,
+    /** The next run's workflow type; `undefined` keeps this one. */
     readonly workflowType: string | undefined,
   ) {
     super('continue as new');
@@ -61,8 +69,12 @@ export class ContinueAsNewRequest extends RepriseError {
 
 /** A `withTimeout` scope that ran out of time. */
 export class TimeoutError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'timeout';
-  constructor(readonly afterMs: number) {
+  constructor(
+    /** The scope's duration, in ms. */
+    readonly afterMs: number,
+  ) {
     super(`timed out after ${afterMs} ms`);
   }
 }
@@ -108,12 +120,14 @@ const quiet = <T>(promise: Promise<T>): Promise<T> => {
  * engine applies events live; replay applies recorded ones (see `replay.ts`).
  */
 export class WorkflowExecution {
+  /** The workflow the run belongs to. */
   readonly workflowId: WorkflowId;
+  /** The run it interprets. */
   readonly runId: RunId;
+  /** The run's workflow type. */
   readonly workflowType: string;
   #now: number;
   #commands: Command[] = [];
-  #commandCount = 0;
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
@@ -163,7 +177,6 @@ export class WorkflowExecution {
     return this.#queryHandlerMap;
   }
   readonly #init: ExecutionInit;
-  readonly #onOutcome: ((outcome: ExecutionOutcome) => void)[] = [];
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -211,17 +224,6 @@ export class WorkflowExecution {
     return this.#outcome;
   }
 
-  /** Calls `listener` once the code has ended (at once if it already has). */
-  onOutcome(listener: (outcome: ExecutionOutcome) => void): void {
-    if (this.#outcome) listener(this.#outcome);
-    else this.#onOutcome.push(listener);
-  }
-
-  /** `ctx.now()`: the time of the event being applied. */
-  get now(): number {
-    return this.#now;
-  }
-
   /** Whether cancellation has been requested. */
   get cancelRequested(): boolean {
     return this.#cancelReason !== undefined;
@@ -232,11 +234,6 @@ export class WorkflowExecution {
     const taken = this.#commands;
     this.#commands = [];
     return taken;
-  }
-
-  /** How many commands the code has issued in all (the position of the next one). */
-  get commandCount(): number {
-    return this.#commandCount;
   }
 
   /** The activity ids awaiting an outcome. */
@@ -291,7 +288,7 @@ export class WorkflowExecution {
 
   /**
    * Applies an event that happened to the run (an input): settles the promise waiting on it.
-   * Command events and bookkeeping events (ActivityStarted, a retried ActivityFailed) only move
+   * Command events and bookkeeping events (a retried ActivityFailed) only move
    * the clock. Throws if the event refers to something the code never asked for.
    */
   apply(event: EventBody, recordedAt: number): void {
@@ -361,7 +358,6 @@ export class WorkflowExecution {
   #finish(outcome: ExecutionOutcome): void {
     if (this.#outcome) return;
     this.#outcome = outcome;
-    for (const listener of this.#onOutcome.splice(0)) listener(outcome);
   }
 
   #outcomeOfThrow(thrown: unknown): ExecutionOutcome {
@@ -386,7 +382,6 @@ export class WorkflowExecution {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
     this.#commands.push(command);
-    this.#commandCount++;
   }
 
   #payload(value: unknown, path: string): JsonValue {

@@ -3,11 +3,11 @@
 import {
   asWorkflowId,
   type EventBodyOf,
-  encodeEventBatch,
   envelopeEvents,
   InvalidEventError,
   OVERLAP_POLICIES,
 } from '@reprise/core';
+import { encodeEventBatch } from '@reprise/core/internal';
 
 const id = asWorkflowId('schedule:s');
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,27 +1,29 @@
 import {
   ActivityFailure,
   ConcurrencyConflict,
-  checkSearchAttributeSchema,
   DEFAULT_RETRY_POLICY,
   DurationError,
-  fromErrorData,
   InvalidArgumentError,
-  isNonRetryable,
   NonDeterminismError,
-  newRunId,
-  newWorkflowId,
-  nextRetryDelay,
-  normalizeRetryPolicy,
   PayloadError,
   type RepriseError,
   SearchAttributeError,
-  toErrorData,
   toMs,
-  validateSearchAttributes,
   WorkflowAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@reprise/core';
+import {
+  checkSearchAttributeSchema,
+  fromErrorData,
+  isNonRetryable,
+  newRunId,
+  newWorkflowId,
+  nextRetryDelay,
+  normalizeRetryPolicy,
+  toErrorData,
+  validateSearchAttributes,
+} from '@reprise/core/internal';
 import { retryPolicyArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 

@@ -1,4 +1,5 @@
-import { checkPayload, encodePayload, jsonEqual, PayloadError } from '@reprise/core';
+import { checkPayload, encodePayload, PayloadError } from '@reprise/core';
+import { jsonEqual } from '@reprise/core/internal';
 import { payloadArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 

@@ -1,4 +1,5 @@
-import { movesOnlyHistoryLength, projectEvents, projectHistory } from '@reprise/core';
+import { projectEvents, projectHistory } from '@reprise/core';
+import { movesOnlyHistoryLength } from '@reprise/core/internal';
 import { historyArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 

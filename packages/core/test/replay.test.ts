@@ -1,20 +1,22 @@
 import {
   asRunId,
   asWorkflowId,
-  type Command,
-  commandEvent,
   defineActivity,
   defineWorkflow,
   type EventBody,
-  type ExecutionInit,
   envelopeEvents,
   NonDeterminismError,
-  replayRun,
-  settle,
   type WorkflowDefinition,
   type WorkflowEvent,
-  WorkflowExecution,
 } from '@reprise/core';
+import {
+  type Command,
+  commandEvent,
+  type ExecutionInit,
+  replayRun,
+  settle,
+  WorkflowExecution,
+} from '@reprise/core/internal';
 
 const charge = defineActivity('charge', async (amount: number) => ({ charged: amount }));
 const ship = defineActivity('ship', async (_: null) => 'shipped');

@@ -2,17 +2,15 @@ import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
   type ActivityDefinition,
-  type ActivityExecutionOptions,
   checkPayload,
   type ErrorData,
   type EventBody,
   type JsonValue,
-  nextRetryDelay,
   type RunId,
-  toErrorData,
   UnknownActivityError,
   type WorkflowId,
 } from '@reprise/core';
+import { type ActivityExecutionOptions, nextRetryDelay, toErrorData } from '@reprise/core/internal';
 import type { TimerService } from './timer-service.js';
 
 /** One scheduled activity, as the executor runs it. */

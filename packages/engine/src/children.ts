@@ -5,22 +5,20 @@
  * when it starts after its parent closed, so one of the two always sees the other).
  */
 import {
-  type Command,
   type EventBody,
   type EventOf,
-  latestStart,
   type ParentLink,
   type RunId,
   statusFromEvents,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
-  toErrorData,
   UnknownWorkflowTypeError,
   WorkflowAlreadyStartedError,
   type WorkflowId,
   type WorkflowStore,
   WorkflowTimedOutError,
 } from '@reprise/core';
+import { type Command, latestStart, toErrorData } from '@reprise/core/internal';
 import type { ExitingRun } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunTable } from './run-table.js';

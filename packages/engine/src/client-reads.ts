@@ -6,8 +6,6 @@
 import {
   checkPayload,
   type JsonValue,
-  latestStart,
-  type Settle,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
   type VisibilityFilter,
@@ -21,6 +19,7 @@ import {
   type WorkflowStore,
   WorkflowTimedOutError,
 } from '@reprise/core';
+import { latestStart, type Settle } from '@reprise/core/internal';
 import {
   describeSummary,
   pendingWorkFromHistory,

@@ -6,21 +6,23 @@
 import { type Clock, systemClock } from '@reprise/actors';
 import {
   checkPayload,
-  checkSearchAttributeSchema,
   checkWorkflowId,
   InMemoryStore,
   InvalidArgumentError,
   type JsonValue,
   type SearchAttributes,
-  type Settle,
-  settle,
   toMs,
   type VisibilityFilter,
-  validateSearchAttributes,
   WorkflowAlreadyStartedError,
   type WorkflowDefinition,
   type WorkflowStore,
 } from '@reprise/core';
+import {
+  checkSearchAttributeSchema,
+  type Settle,
+  settle,
+  validateSearchAttributes,
+} from '@reprise/core/internal';
 import { ActivityExecutor } from './activity-executor.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';

@@ -10,16 +10,15 @@ import {
   ConcurrencyConflict,
   type EventBody,
   type EventOf,
-  type ExecutionOutcome,
   type ParentLink,
   type RunId,
   runSegment,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
-  terminalOutcomeOfEvent,
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+import { type ExecutionOutcome, terminalOutcomeOfEvent } from '@reprise/core/internal';
 import { openChildStarts } from './handle.js';
 import type { Recorder } from './recorder.js';
 import type { FinalStep, ImposedOutcome, RunExit } from './run.js';

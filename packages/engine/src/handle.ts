@@ -20,15 +20,25 @@ export type Residency = 'resident' | 'hibernated' | 'suspended';
 
 /** What `handle.describe()` tells about a workflow's latest run. */
 export interface WorkflowDescription {
+  /** The workflow id, shared by all of its runs. */
   readonly workflowId: WorkflowId;
+  /** The latest run. */
   readonly runId: RunId;
+  /** The latest run's workflow type. */
   readonly workflowType: string;
+  /** The latest run's status. */
   readonly status: WorkflowStatus;
+  /** When the latest run started, epoch ms. */
   readonly startedAt: number;
+  /** When the latest run closed, epoch ms; absent while it is open. */
   readonly closedAt?: number;
+  /** How many events the workflow's history holds, every run. */
   readonly historyLength: number;
+  /** The latest run's search attributes. */
   readonly searchAttributes: SearchAttributes;
+  /** The run that continued as new into the latest one, or `null`. */
   readonly parentRunId: RunId | null;
+  /** Activities the latest run has scheduled and not seen end (a pending retry counts). */
   readonly pendingActivities: readonly {
     readonly activityId: string;
     readonly activityType: string;
@@ -36,7 +46,9 @@ export interface WorkflowDescription {
     readonly attemptsEnded: number;
     readonly retryAt?: number;
   }[];
+  /** Timers the latest run waits on, with their fire time. */
   readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
+  /** Whether the run is in memory now. */
   readonly residency: Residency;
   /** Set when replay diverged from history: the run waits for code that matches it. */
   readonly stalled?: { readonly reason: string; readonly position: number };
@@ -173,7 +185,9 @@ export interface HandleOperations {
 
 /** A workflow id to act on; it follows the id's runs (continue-as-new included). */
 export class WorkflowHandle<O = JsonValue> {
+  /** @internal Handles are made by `engine.getHandle` and `engine.start`. */
   constructor(
+    /** The workflow id the handle acts on. */
     readonly workflowId: WorkflowId,
     private readonly operations: HandleOperations,
   ) {}

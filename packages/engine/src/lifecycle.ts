@@ -8,6 +8,7 @@ import type { EngineLogger } from './options.js';
 
 /** The engine has been shut down. */
 export class EngineClosedError extends RepriseError {
+  /** Always `engine_closed`. */
   readonly code = 'engine_closed';
   constructor() {
     super('the engine has been shut down');

@@ -10,6 +10,7 @@ import type {
 
 /** Where the engine reports what it skipped or retried; `console` by default. */
 export interface EngineLogger {
+  /** Something the engine skipped, retried or could not do; `details` names what. */
   warn(message: string, details?: Record<string, unknown>): void;
 }
 
@@ -17,8 +18,10 @@ export interface EngineLogger {
 export interface EngineOptions {
   /** Where histories live; an `InMemoryStore` if not given. The engine closes it on shutdown. */
   readonly store?: WorkflowStore;
+  /** The workflow definitions (`defineWorkflow`) this engine runs; each name once. */
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
   readonly workflows: readonly WorkflowDefinition<any, any>[];
+  /** The activity definitions (`defineActivity`) workflows may call; each name once. */
   // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
   readonly activities?: readonly ActivityDefinition<any, any>[];
   /** Time for timers, retries and `recordedAt`; the system clock by default. */
@@ -37,6 +40,7 @@ export interface EngineOptions {
   readonly hibernateAfter?: Duration;
   /** The largest payload, in bytes of JSON (2 MiB by default). */
   readonly maxPayloadBytes?: number;
+  /** Where warnings go; `console.warn` by default. */
   readonly logger?: EngineLogger;
 }
 
@@ -47,6 +51,7 @@ export type IdReusePolicy = 'allowDuplicate' | 'allowDuplicateFailedOnly' | 'rej
 export interface StartOptions {
   /** The workflow id; a random one by default. */
   readonly workflowId?: string;
+  /** The run's search attributes, checked against the engine's schema. */
   readonly searchAttributes?: SearchAttributes;
   /** The run times out (WorkflowTimedOut) this long after it starts. */
   readonly executionTimeout?: Duration;

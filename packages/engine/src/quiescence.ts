@@ -2,7 +2,7 @@
  * Quiescence: whether the engine has anything in progress, for `engine.idle()` (tests and tools
  * on a virtual clock). Timers pending do not count: only the caller can move a virtual clock.
  */
-import { settle } from '@reprise/core';
+import { settle } from '@reprise/core/internal';
 import type { ActivityExecutor } from './activity-executor.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunTable } from './run-table.js';

@@ -4,7 +4,8 @@
  * but never started. Timers are re-armed and activities re-run by each run's replay.
  */
 import type { WorkflowId, WorkflowStore } from '@reprise/core';
-import { latestStart, statusFromEvents, terminalOutcomeFromHistory } from '@reprise/core';
+import { statusFromEvents, terminalOutcomeFromHistory } from '@reprise/core';
+import { latestStart } from '@reprise/core/internal';
 import { successorStarted } from './exit-handler.js';
 import type { EngineLogger } from './options.js';
 import type { RunTable } from './run-table.js';

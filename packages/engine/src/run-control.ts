@@ -13,7 +13,6 @@ import {
   type EventStore,
   InvalidArgumentError,
   type JsonValue,
-  latestStart,
   projectHistory,
   type RunId,
   runSegment,
@@ -24,6 +23,7 @@ import {
   WorkflowNotFoundError,
   type WorkflowStatus,
 } from '@reprise/core';
+import { latestStart } from '@reprise/core/internal';
 import type { ActivityExecutor } from './activity-executor.js';
 import type { ExitingRun } from './exit-handler.js';
 import { type CancelResult, openActivities, type SignalOptions } from './handle.js';

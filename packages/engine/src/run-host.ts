@@ -6,20 +6,22 @@
  */
 import type { Clock } from '@reprise/actors';
 import {
-  type Command,
   type EventOf,
-  executionInitFromStart,
   type RunId,
   type SearchAttributeSchema,
   type SearchAttributes,
-  type Settle,
-  validateSearchAttributes,
   WorkflowClosedError,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
   WorkflowNotFoundError,
 } from '@reprise/core';
+import {
+  type Command,
+  executionInitFromStart,
+  type Settle,
+  validateSearchAttributes,
+} from '@reprise/core/internal';
 import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
 import type { Children } from './children.js';
 import type { Lifecycle } from './lifecycle.js';

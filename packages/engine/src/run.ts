@@ -1,26 +1,28 @@
 import {
-  type ActivityExecutionOptions,
-  type Command,
   ConcurrencyConflict,
-  commandEvent,
   type EventBody,
   type EventOf,
-  type ExecutionInit,
-  type ExecutionOutcome,
   NonDeterminismError,
   type ParentLink,
   RepriseError,
   type RunId,
-  replayRun,
   runSegment,
-  type Settle,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
   type WorkflowDefinition,
   type WorkflowEvent,
-  type WorkflowExecution,
   type WorkflowId,
 } from '@reprise/core';
+import {
+  type ActivityExecutionOptions,
+  type Command,
+  commandEvent,
+  type ExecutionInit,
+  type ExecutionOutcome,
+  replayRun,
+  type Settle,
+  type WorkflowExecution,
+} from '@reprise/core/internal';
 import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
 

@@ -12,13 +12,9 @@ import {
   envelopeEvents,
   InvalidArgumentError,
   type JsonValue,
-  latestStart,
-  newRunId,
-  newWorkflowId,
   type ParentLink,
   projectHistory,
   type RunId,
-  runStart,
   type SearchAttributes,
   statusFromEvents,
   type TerminalOutcome,
@@ -29,6 +25,7 @@ import {
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+import { latestStart, newRunId, newWorkflowId, runStart } from '@reprise/core/internal';
 import { type ExitingRun, successorStarted } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { EngineLogger, IdReusePolicy, StartOptions } from './options.js';

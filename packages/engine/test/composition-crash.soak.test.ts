@@ -1,6 +1,6 @@
 // The long version of composition-crash.test.ts (npm run soak): twice as many families and 20
 // SIGKILLs, repeated twice.
-import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit/internal';
 import { runFamilyScenario } from './fixtures/family-scenario.js';
 
 const dirs = tempDirs('engine-family-soak');

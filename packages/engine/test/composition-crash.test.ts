@@ -3,7 +3,7 @@
 // search attributes, and every other worker keeping only a few runs in memory (maxResident).
 // After the last restart every run has exactly one terminal, each member received its signal
 // once, every run replays, and each family ended as planned. The soak version kills more often.
-import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit/internal';
 import { runFamilyScenario } from './fixtures/family-scenario.js';
 
 const FAMILIES = 40;

@@ -1,6 +1,6 @@
 // The long version of crash-recovery.test.ts (npm run soak): 25 SIGKILLs while orders keep
 // arriving (200 more per restart), repeated twice.
-import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit/internal';
 import { runCrashScenario } from './fixtures/crash-scenario.js';
 
 const dirs = tempDirs('engine-crash-soak');

@@ -1,7 +1,7 @@
 // Window: the engine process is SIGKILLed at random moments while 200 orders run (3 activities,
 // one flaky, one sleep); after the last restart every order completes exactly once, each run has
 // one terminal, each activity completion is recorded once, and every history replays.
-import { killWorkerProcesses, tempDirs } from '@reprise/testkit';
+import { killWorkerProcesses, tempDirs } from '@reprise/testkit/internal';
 import { runCrashScenario } from './fixtures/crash-scenario.js';
 
 const dirs = tempDirs('engine-crash');

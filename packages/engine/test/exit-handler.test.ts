@@ -15,7 +15,7 @@ import {
   handleRunExit,
   Recorder,
   successorStarted,
-} from '@reprise/engine';
+} from '@reprise/engine/internal';
 
 const NOW = 1_700_000_000_000;
 

@@ -1,6 +1,7 @@
 // Window: a query handler calls ctx (sleep, activity, random ...). Nothing it asks for may reach
 // the history (the next step would record it, and replay would then stall): the query fails.
-import { asWorkflowId, defineActivity, defineWorkflow, type JsonValue, seededRandom } from '@reprise/core';
+import { asWorkflowId, defineActivity, defineWorkflow, type JsonValue } from '@reprise/core';
+import { seededRandom } from '@reprise/core/internal';
 import { createTestEngine } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
 

@@ -1,6 +1,6 @@
 // Window (long version): 40 SIGKILLs around fire times and during recovery; afterwards no fire
 // of the spec is lost and none is doubled. `npm run soak`.
-import { tempDirs } from '@reprise/testkit';
+import { tempDirs } from '@reprise/testkit/internal';
 import { runScheduleCrashScenario } from './schedules-crash.js';
 
 const dirs = tempDirs('schedule-crash-soak');

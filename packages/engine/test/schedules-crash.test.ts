@@ -2,7 +2,7 @@
 // and during recovery's catch-up); afterwards no fire of the spec is lost and none is doubled.
 // Whether a kill falls between a record and its start is left to chance here, so nothing counts
 // those; schedules-restart.test.ts closes that window deterministically.
-import { tempDirs } from '@reprise/testkit';
+import { tempDirs } from '@reprise/testkit/internal';
 import { runScheduleCrashScenario } from './schedules-crash.js';
 
 const dirs = tempDirs('schedule-crash');

@@ -4,9 +4,9 @@
 // every fire of the spec taken once and started once.
 import { join } from 'node:path';
 import type { EventOf, WorkflowId } from '@reprise/core';
-import { scheduleHistoryId } from '@reprise/engine';
+import { scheduleHistoryId } from '@reprise/engine/internal';
 import { openLmdbStore } from '@reprise/store-lmdb';
-import { startWorkerProcess } from '@reprise/testkit';
+import { startWorkerProcess } from '@reprise/testkit/internal';
 
 const WORKER = join(__dirname, 'schedules-fixtures', 'crash-worker.ts');
 

@@ -1,5 +1,5 @@
 import { defineWorkflow, type WorkflowEvent, type WorkflowStore, type WorkflowSummary } from '@reprise/core';
-import { scheduleHistoryId } from '@reprise/engine';
+import { scheduleHistoryId } from '@reprise/engine/internal';
 
 /** Returns at once. */
 export const quick = defineWorkflow('quick', async () => 'done');

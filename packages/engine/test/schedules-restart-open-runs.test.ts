@@ -2,7 +2,8 @@
 // triggers or backfills — are still open, and fires wait behind many newer ones that started:
 // recovery must count every such run for the overlap policy and start every such fire, once.
 import { openLmdbStore } from '@reprise/store-lmdb';
-import { createTestEngine, DEFAULT_TEST_START, tempDirs } from '@reprise/testkit';
+import { createTestEngine, DEFAULT_TEST_START } from '@reprise/testkit';
+import { tempDirs } from '@reprise/testkit/internal';
 import { at, quick, sleeper, startedBy } from './schedules-helpers.js';
 
 const T0 = DEFAULT_TEST_START;

@@ -2,7 +2,8 @@
 // policy still waits: recovery must decide it by that policy and in the place it had, ahead of
 // the older fires waiting under the schedule's policy, not as a fire of the schedule's own.
 import { openLmdbStore } from '@reprise/store-lmdb';
-import { createTestEngine, DEFAULT_TEST_START, tempDirs } from '@reprise/testkit';
+import { createTestEngine, DEFAULT_TEST_START } from '@reprise/testkit';
+import { tempDirs } from '@reprise/testkit/internal';
 import { at, scheduleHistory, startedBy, tidy } from './schedules-helpers.js';
 
 const T0 = DEFAULT_TEST_START;

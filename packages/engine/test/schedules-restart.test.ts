@@ -1,7 +1,7 @@
 // Schedules are durable: their state is the Schedule* events in the store, and a restart
 // resumes each one where it was, starting the fires that were recorded but never started.
 import { InMemoryStore, type WorkflowId, type WorkflowStore } from '@reprise/core';
-import { CATALOG_HISTORY_ID, scheduleHistoryId } from '@reprise/engine';
+import { CATALOG_HISTORY_ID, scheduleHistoryId } from '@reprise/engine/internal';
 import { createTestEngine, DEFAULT_TEST_START } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
 import { at, firedAt, quick, scheduleHistory, sleeper, startedBy } from './schedules-helpers.js';

@@ -1,7 +1,7 @@
 // The pure parts of schedules: spec parsing and fire times, the catch-up plan, the overlap
 // rules, and folding a schedule history into its state.
 import { asWorkflowId, type EventBody, envelopeEvents, InvalidScheduleSpecError } from '@reprise/core';
-import { fireTimes, foldScheduleHistory, normalizeSpec, scheduleHistoryId } from '@reprise/engine';
+import { fireTimes, foldScheduleHistory, normalizeSpec, scheduleHistoryId } from '@reprise/engine/internal';
 import { dueSteps } from '../src/schedules/catch-up.js';
 import { admitFire, nextForWaiting, OVERLAP_POLICIES, waitingOrder } from '../src/schedules/overlap.js';
 

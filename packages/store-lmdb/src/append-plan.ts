@@ -1,11 +1,11 @@
 import {
   EMPTY_PROJECTION,
-  movesOnlyHistoryLength,
   projectEvents,
   type WorkflowEvent,
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
+import { movesOnlyHistoryLength } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
@@ -34,7 +34,7 @@ export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord =
 });
 
 /** The record as `workflows` stores it. */
-export const storedRecord = (known: KnownRecord): WorkflowRecord => ({
+const storedRecord = (known: KnownRecord): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
 });

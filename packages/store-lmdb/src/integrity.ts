@@ -1,11 +1,11 @@
 import {
   EMPTY_PROJECTION,
   type JsonValue,
-  jsonEqual,
   projectEvents,
   type WorkflowEvent,
   type WorkflowProjection,
 } from '@reprise/core';
+import { jsonEqual } from '@reprise/core/internal';
 import { decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';

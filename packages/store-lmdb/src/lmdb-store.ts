@@ -5,7 +5,6 @@ import {
   type AppendResult,
   ConcurrencyConflict,
   type DueTimer,
-  encodeEventBatch,
   InvalidArgumentError,
   type ReadHistoryOptions,
   RepriseError,
@@ -20,6 +19,7 @@ import {
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
+import { encodeEventBatch } from '@reprise/core/internal';
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,

@@ -1,6 +1,7 @@
-import { type JsonValue, jsonEqual, textTokens } from '@reprise/core';
+import type { JsonValue } from '@reprise/core';
+import { jsonEqual, textTokens } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
-import { toKeyText, toKeyTextCut } from './key-text.js';
+import { toKeyTextCut } from './key-text.js';
 import {
   asKey,
   INDEXED_NAME_UNITS,
@@ -36,9 +37,6 @@ export function indexedScalar(value: JsonValue): KeyPart | undefined {
   if (typeof value === 'string') return indexedString(value);
   return undefined;
 }
-
-/** The key form of a workflow id. */
-export const workflowKey = (workflowId: string): string => toKeyText(workflowId);
 
 /** Every index entry of a visibility row (the `list` entry included). */
 export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {

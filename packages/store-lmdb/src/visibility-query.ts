@@ -1,10 +1,4 @@
 import {
-  compareListPosition,
-  encodeCursor,
-  type ListPosition,
-  matchesFilter,
-  type NormalizedFilter,
-  normalizeFilter,
   type PredicateOperators,
   type SearchAttributePredicate,
   StoreCorruption,
@@ -12,6 +6,14 @@ import {
   type VisibilityPage,
   type WorkflowSummary,
 } from '@reprise/core';
+import {
+  compareListPosition,
+  encodeCursor,
+  type ListPosition,
+  matchesFilter,
+  type NormalizedFilter,
+  normalizeFilter,
+} from '@reprise/core/internal';
 import { fromKeyText, toKeyText } from './key-text.js';
 import {
   AFTER_ALL,

@@ -1,6 +1,6 @@
 import type { SpawnOptions } from 'node:child_process';
 import { join } from 'node:path';
-import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from '@reprise/testkit';
+import { killWorkerProcesses, startWorkerProcess, type WorkerProcess } from '@reprise/testkit/internal';
 
 /** The worker script the multi-process tests run (TypeScript, through tsx, no build needed). */
 export const WORKER = join(__dirname, 'fixtures', 'worker.ts');

@@ -6,8 +6,6 @@ import {
   asWorkflowId,
   type EventBody,
   envelopeEvents,
-  matchesFilter,
-  normalizeFilter,
   projectHistory,
   type VisibilityFilter,
   WORKFLOW_STATUSES,
@@ -15,6 +13,7 @@ import {
   type WorkflowId,
   type WorkflowSummary,
 } from '@reprise/core';
+import { matchesFilter, normalizeFilter } from '@reprise/core/internal';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
 import { random } from './fixtures/random.js';
 import { tempDirs } from './temp-dirs.js';

@@ -5,11 +5,10 @@ import {
   asRunId,
   asWorkflowId,
   envelopeEvents,
-  normalizeFilter,
-  pageOf,
   type VisibilityFilter,
   type WorkflowSummary,
 } from '@reprise/core';
+import { normalizeFilter, pageOf } from '@reprise/core/internal';
 import { openLmdbStore } from '../src/index.js';
 import { tempDirs } from './temp-dirs.js';
 

@@ -1,1 +1,1 @@
-export { tempDirs } from '@reprise/testkit';
+export { tempDirs } from '@reprise/testkit/internal';

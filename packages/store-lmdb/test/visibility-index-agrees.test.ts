@@ -4,16 +4,14 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import {
   asRunId,
   asWorkflowId,
-  decodeCursor,
   type EventBody,
   envelopeEvents,
   type JsonValue,
-  normalizeFilter,
-  pageOf,
   projectHistory,
   type VisibilityFilter,
   type WorkflowSummary,
 } from '@reprise/core';
+import { decodeCursor, normalizeFilter, pageOf } from '@reprise/core/internal';
 import fc from 'fast-check';
 import { openLmdbStore } from '../src/index.js';
 import { tempDirs } from './temp-dirs.js';

@@ -21,13 +21,8 @@ import {
   type WorkflowId,
   type WorkflowStatus,
 } from '@reprise/core';
-import {
-  CATALOG_HISTORY_ID,
-  CATCH_UP_POLICIES,
-  firedWorkflowId,
-  scheduleHistoryId,
-  triggeredWorkflowId,
-} from '@reprise/engine';
+import { CATCH_UP_POLICIES, firedWorkflowId, triggeredWorkflowId } from '@reprise/engine';
+import { CATALOG_HISTORY_ID, scheduleHistoryId } from '@reprise/engine/internal';
 import fc from 'fast-check';
 
 /** Any JSON value a payload may hold, `__proto__` keys, unicode and deep nesting included. */
@@ -160,7 +155,6 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
       activityType: fc.constantFrom('charge', 'ship'),
       input: payloadArbitrary(),
     }),
-    fc.record({ type: fc.constant('ActivityStarted' as const), activityId: id, attempt: attemptArbitrary() }),
     fc.record({
       type: fc.constant('ActivityCompleted' as const),
       activityId: id,
@@ -266,13 +260,9 @@ const activityLifecycle = (runId: RunId): fc.Arbitrary<StepLifecycle> =>
         const bodies: EventBody[] = [{ type: 'ActivityScheduled', activityId, activityType, input }];
         if (end.kind === 'notStarted') return bodies;
         retried.forEach(([error, retryAt], index) => {
-          bodies.push(
-            { type: 'ActivityStarted', activityId, attempt: index + 1 },
-            { type: 'ActivityFailed', activityId, attempt: index + 1, error, retryAt },
-          );
+          bodies.push({ type: 'ActivityFailed', activityId, attempt: index + 1, error, retryAt });
         });
         const attempt = retried.length + 1;
-        bodies.push({ type: 'ActivityStarted', activityId, attempt });
         if (end.kind === 'completed')
           bodies.push({ type: 'ActivityCompleted', activityId, attempt, result: end.result });
         if (end.kind === 'failed')
@@ -444,15 +434,21 @@ const terminalArbitrary = (runId: RunId): fc.Arbitrary<EventBody> =>
 
 /** One run as generated: its id, how it ended (absent: still open) and its events' bodies. */
 export interface GeneratedRun {
+  /** The run's id. */
   readonly runId: RunId;
+  /** The status its terminal event records; `undefined` for a run still open. */
   readonly terminal: TerminalStatus | undefined;
+  /** The bodies of the run's events, its WorkflowStarted first. */
   readonly bodies: readonly EventBody[];
 }
 
 /** A well-formed history and what the generator knows about it, independently of any projection. */
 export interface GeneratedHistory {
+  /** The workflow the history belongs to. */
   readonly workflowId: WorkflowId;
+  /** The history: every run's events in envelopes, seqs from 1. */
   readonly events: WorkflowEvent[];
+  /** The runs, oldest first. */
   readonly runs: readonly GeneratedRun[];
   /** The status of the latest run. */
   readonly expectedStatus: WorkflowStatus;
@@ -650,9 +646,11 @@ const scheduleStepArbitrary = (): fc.Arbitrary<ScheduleStep> =>
 
 /** A well-formed schedule history and what the generator knows about its latest lifetime. */
 export interface GeneratedScheduleHistory {
+  /** The schedule's id. */
   readonly scheduleId: string;
   /** The history's id, as the engine names a schedule's history. */
   readonly workflowId: WorkflowId;
+  /** The history: Schedule* events in envelopes, seqs from 1. */
   readonly events: WorkflowEvent[];
   /** How many times the schedule was created (each create after a delete starts a lifetime). */
   readonly lifetimes: number;
@@ -761,6 +759,7 @@ export const scheduleHistoryArbitrary = (
 export interface GeneratedScheduleCatalog {
   /** The history's id, as the engine names the catalog. */
   readonly workflowId: WorkflowId;
+  /** The catalog's history: ScheduleListed and ScheduleUnlisted events, seqs from 1. */
   readonly events: WorkflowEvent[];
   /** The schedule ids listed at the end, sorted. */
   readonly listed: readonly string[];

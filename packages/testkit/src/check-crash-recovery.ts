@@ -1,6 +1,4 @@
 import {
-  isCommandEvent,
-  latestStart,
   runSegment,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
@@ -8,6 +6,7 @@ import {
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+import { isCommandEvent, latestStart } from '@reprise/core/internal';
 import { seededStream } from './ambient.js';
 import { CaseFailure, runCheck } from './check-error.js';
 import { describeOutcome } from './history-replay.js';

@@ -7,6 +7,7 @@ import fc from 'fast-check';
  * to a small one), and the seed and path that reproduce it.
  */
 export class ReplayCheckError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'replay_check_failed';
   constructor(
     /** Which check, on which workflow: `checkReplay(order)`. */
@@ -15,6 +16,7 @@ export class ReplayCheckError extends RepriseError {
     readonly report: string,
     /** Pass these back (`{ seed, path }`) to run the counterexample again first. */
     readonly seed: number,
+    /** fast-check's path to the shrunk counterexample, given with `seed`. */
     readonly path: string,
   ) {
     super(`${check} failed\n\n${report}\n\nreproduce with { seed: ${seed}, path: ${JSON.stringify(path)} }`);

@@ -23,6 +23,7 @@ import { briefDuration, formatTimeline, renameRuns } from './timeline.js';
 
 /** Signals a generated scenario sends the workflow. */
 export interface SignalSpec {
+  /** The signal's name, as the workflow waits for it. */
   readonly name: string;
   /** Payloads to send; `null` if not given. */
   readonly payload?: fc.Arbitrary<JsonValue>;

@@ -6,9 +6,7 @@ import {
   envelopeEvents,
   InvalidEventError,
   type JsonValue,
-  normalizeFilter,
   PayloadError,
-  pageOf,
   projectHistory,
   StoreClosedError,
   statusFromEvents,
@@ -19,6 +17,7 @@ import {
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
+import { normalizeFilter, pageOf } from '@reprise/core/internal';
 import fc from 'fast-check';
 import {
   historyArbitrary,

@@ -1,19 +1,22 @@
 import {
   asWorkflowId,
   type EventStore,
-  encodeEventBatch,
   InvalidArgumentError,
   type WorkflowEvent,
   WorkflowNotFoundError,
 } from '@reprise/core';
+import { encodeEventBatch } from '@reprise/core/internal';
 
 /** The format tag of an exported history. */
 export const EXPORTED_HISTORY_FORMAT = 'reprise.history';
 
 /** One workflow id's history as exported: plain JSON, to keep as a file and replay anywhere. */
 export interface ExportedHistory {
+  /** Always `EXPORTED_HISTORY_FORMAT`: tells an exported history from other JSON. */
   readonly format: typeof EXPORTED_HISTORY_FORMAT;
+  /** The layout of this object; a new one gets a new number. */
   readonly version: 1;
+  /** The workflow whose history this is. */
   readonly workflowId: string;
   /** Every event of every run, in seq order. */
   readonly events: readonly WorkflowEvent[];

@@ -1,23 +1,26 @@
 import {
-  type Command,
-  commandEvent,
-  describeCommandEvent,
   type ErrorData,
   type EventOf,
-  type ExecutionOutcome,
-  executionInitFromStart,
-  isCommandEvent,
   NonDeterminismError,
   type RunId,
-  replayRun,
   type TerminalOutcome,
-  terminalOutcomeOfEvent,
   UnknownWorkflowTypeError,
   type WorkflowDefinition,
   type WorkflowEvent,
 } from '@reprise/core';
+import {
+  type Command,
+  commandEvent,
+  describeCommandEvent,
+  type ExecutionOutcome,
+  executionInitFromStart,
+  isCommandEvent,
+  replayRun,
+  terminalOutcomeOfEvent,
+} from '@reprise/core/internal';
 import { briefError, briefJson } from './timeline.js';
 
+/** A workflow definition of any input and output types, as lists of workflows take them. */
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
 export type AnyWorkflowDefinition = WorkflowDefinition<any, any>;
 

@@ -5,7 +5,9 @@ import { formatTimeline, renameRuns } from './timeline.js';
 
 /** A history the current code replays as recorded. */
 export interface HistoryReplayOk {
+  /** The history's workflow id. */
   readonly workflowId: string;
+  /** Tells a replayed history from a failed one. */
   readonly ok: true;
   /** How many runs it holds. */
   readonly runs: number;
@@ -13,7 +15,9 @@ export interface HistoryReplayOk {
 
 /** A history the current code cannot replay. */
 export interface HistoryReplayFailure {
+  /** The history's workflow id. */
   readonly workflowId: string;
+  /** Tells a failed history from a replayed one. */
   readonly ok: false;
   /**
    * A `NonDeterminismError` when the code diverges from the history (its `position` is the
@@ -33,6 +37,7 @@ export interface HistoryReplayFailure {
 export interface ReplayReport {
   /** Whether every history replayed. */
   readonly ok: boolean;
+  /** One result per history given, in order. */
   readonly results: readonly (HistoryReplayOk | HistoryReplayFailure)[];
   /** A readable summary: one line per history, then the report of each failure. */
   readonly summary: string;

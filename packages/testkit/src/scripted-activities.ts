@@ -4,14 +4,15 @@ import {
   type ActivityDefinition,
   defineActivity,
   type EventStore,
-  fromErrorData,
   type JsonValue,
 } from '@reprise/core';
+import { fromErrorData } from '@reprise/core/internal';
 import fc from 'fast-check';
 import { type AttemptOutcome, activityOutcomeScriptArbitrary } from './arbitraries.js';
 import { type HistoryReader, stableRunName } from './run-names.js';
 import { briefDuration, briefError, briefJson } from './timeline.js';
 
+/** An activity definition of any input and output types, as lists of activities take them. */
 // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types are accepted
 export type AnyActivityDefinition = ActivityDefinition<any, any>;
 
@@ -29,7 +30,7 @@ export interface ActivityTypeScript {
 export type ActivityScripts = { readonly [activityType: string]: ActivityTypeScript };
 
 /** How long a scripted `timeout` attempt hangs (virtual time) when no activity timeout cuts it short. */
-export const HANG_MS = 86_400_000;
+const HANG_MS = 86_400_000;
 
 /** Scripts for the given activities: up to `maxCalls` scripted calls each, of up to `maxAttempts` attempts. */
 export function activityScriptsArbitrary(

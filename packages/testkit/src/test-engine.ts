@@ -5,12 +5,15 @@ import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
 export type TestEngineOptions = Omit<EngineOptions, 'clock'> & {
   /** The virtual clock's starting time (epoch ms); 2026-01-01T00:00:00Z by default. */
   readonly startAt?: number;
+  /** A clock of the test's own (then `startAt` is ignored); a new one by default. */
   readonly clock?: VirtualClock;
 };
 
 /** An engine on a virtual clock: time moves only when the test says so. */
 export interface TestEngine {
+  /** The engine, on `clock` and the given (or an in-memory) store. */
   readonly engine: Engine;
+  /** The engine's clock; `advance` moves it. */
   readonly clock: VirtualClock;
   /**
    * Moves time forward, stopping at each timer due within the window and letting the engine
@@ -23,7 +26,7 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-/** 2026-01-01T00:00:00.000Z */
+/** Where a test engine's clock starts unless told otherwise: 2026-01-01T00:00:00.000Z. */
 export const DEFAULT_TEST_START = 1_767_225_600_000;
 
 /** An engine on a virtual clock and (unless a store is given) an in-memory store. */

@@ -17,6 +17,7 @@ const NAMES = ['describe', 'it', 'expect', 'afterEach'] as const;
  * script, or under a runner configured without them.
  */
 export class NoTestRunnerError extends RepriseError {
+  /** Stable across versions; branch on it. */
   readonly code = 'no_test_runner';
   constructor(
     /** The function that was called. */

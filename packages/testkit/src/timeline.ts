@@ -59,8 +59,6 @@ export function describeEvent(event: WorkflowEvent): string {
       return `SearchAttributesUpdated ${briefJson(event.searchAttributes)}`;
     case 'ActivityScheduled':
       return `ActivityScheduled ${event.activityType} (activity ${event.activityId}) input ${briefJson(event.input)}`;
-    case 'ActivityStarted':
-      return `ActivityStarted ${event.activityId} attempt ${event.attempt}`;
     case 'ActivityCompleted':
       return `ActivityCompleted ${event.activityId} attempt ${event.attempt} result ${briefJson(event.result)}`;
     case 'ActivityFailed':

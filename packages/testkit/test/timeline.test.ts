@@ -1,6 +1,6 @@
 // formatTimeline numbers events by seq, names runs run1, run2 ... and marks the event a divergence is at (or the place after the last one).
 import { asRunId, asWorkflowId, envelopeEvents } from '@reprise/core';
-import { briefDuration, formatTimeline } from '@reprise/testkit';
+import { briefDuration, formatTimeline } from '@reprise/testkit/internal';
 
 const runA = asRunId('AAAAAAAAAAAAAAAAAAAAA');
 const runB = asRunId('BBBBBBBBBBBBBBBBBBBBB');

@@ -30,6 +30,7 @@ export class ControlServer {
   #handler: ControlHandler | undefined;
 
   private constructor(
+    /** The socket's path (a named pipe on Windows), derived from the data directory's. */
     readonly path: string,
     private readonly server: Server,
     private readonly identity: Holder,
@@ -38,6 +39,7 @@ export class ControlServer {
   /**
    * Listens on the data directory's socket. If another live process listens there, returns who
    * it is; a socket file left by a process that died is removed and the claim made again.
+   * @internal Apps claim through `claimDataDir`; the commands claim with a role of their own.
    */
   static async claim(dataPath: string, role: HolderRole, name: string): Promise<ClaimResult> {
     const path = controlSocketPath(dataPath);
@@ -69,7 +71,10 @@ export class ControlServer {
     }
   }
 
-  /** Starts answering requests with `handler` (until then, every request is answered busy). */
+  /**
+   * Starts answering requests with `handler` (until then, every request is answered busy).
+   * @internal Apps call `serveEngine`, which builds the handler.
+   */
   serve(handler: ControlHandler): void {
     this.#handler = handler;
   }

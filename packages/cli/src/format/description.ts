@@ -1,10 +1,6 @@
 import type { WorkflowEvent, WorkflowSummary } from '@reprise/core';
-import {
-  describeSummary,
-  pendingWorkFromHistory,
-  type Residency,
-  type WorkflowDescription,
-} from '@reprise/engine';
+import type { Residency, WorkflowDescription } from '@reprise/engine';
+import { describeSummary, pendingWorkFromHistory } from '@reprise/engine/internal';
 import { formatDuration, formatTimestamp, preview } from './time.js';
 
 /**

@@ -81,13 +81,6 @@ export function renderTimeline(history: readonly WorkflowEvent[]): string {
           `activity ${short(event.activityId)} ${event.activityType} scheduled with ${preview(event.input, 40)}`,
         );
         break;
-      case 'ActivityStarted':
-        since.set(`a:${short(event.activityId)}#${event.attempt}`, event.recordedAt);
-        push(
-          event,
-          `activity ${short(event.activityId)} ${names.get(event.activityId) ?? ''} attempt ${event.attempt} started`,
-        );
-        break;
       case 'ActivityFailed': {
         const retry =
           event.retryAt === undefined
@@ -97,7 +90,7 @@ export function renderTimeline(history: readonly WorkflowEvent[]): string {
           event,
           `activity ${short(event.activityId)} ${names.get(event.activityId) ?? ''} attempt ${event.attempt} failed${took(`a:${short(event.activityId)}#${event.attempt}`, event)}: ${errorLine(event.error)}; ${retry}`,
         );
-        // Without ActivityStarted events, the next attempt is taken to start when it was due.
+        // No event records an attempt's start: the next attempt is taken to start when it was due.
         if (event.retryAt !== undefined)
           since.set(`a:${short(event.activityId)}#${event.attempt + 1}`, event.retryAt);
         break;

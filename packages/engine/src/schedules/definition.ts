@@ -30,6 +30,7 @@ export interface ScheduleDefinition {
 export interface ScheduleOptions {
   /** Names the schedule; the workflows it starts have ids `<scheduleId>@<ISO fire time>`. */
   readonly scheduleId: string;
+  /** When it fires: `{ cron }` (with an optional timezone) or `{ every }`. */
   readonly spec: ScheduleSpecInput;
   /** A registered workflow type. */
   readonly workflowType: string;
@@ -51,13 +52,19 @@ export interface ScheduleOptions {
 
 /** What `engine.schedules.update` may change; absent fields stay as they are. */
 export interface ScheduleChanges {
+  /** A new spec, replacing the old one. */
   readonly spec?: ScheduleSpecInput;
+  /** A new workflow type for the fires from now on. */
   readonly workflowType?: string;
+  /** A new input for the fires from now on. */
   readonly input?: JsonValue;
   /** New search attributes for the workflows started from now on; `null` removes them. */
   readonly searchAttributes?: SearchAttributes | null;
+  /** A new overlap policy. */
   readonly overlap?: OverlapPolicy;
+  /** A new catch-up policy. */
   readonly catchUp?: CatchUpPolicy;
+  /** A new catch-up window. */
   readonly catchUpWindow?: Duration;
 }
 

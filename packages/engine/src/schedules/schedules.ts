@@ -69,6 +69,7 @@ export class Schedules {
   readonly #unsubscribe: () => void;
   #stopped = false;
 
+  /** @internal The engine makes its schedules (`engine.schedules`). */
   constructor(host: ScheduleHost) {
     this.#host = host;
     this.#catalog = new Catalog(host.store, () => host.clock.now());

@@ -12,9 +12,13 @@ import type { OverlapPolicy } from './overlap.js';
 
 /** One row of `engine.schedules.list()`. */
 export interface ScheduleSummary {
+  /** The schedule's id. */
   readonly scheduleId: string;
+  /** When it fires, as stored. */
   readonly spec: ScheduleSpec;
+  /** The workflow type it starts. */
   readonly workflowType: string;
+  /** Whether it is paused. */
   readonly paused: boolean;
   /** The next fire of the spec; absent while paused or when the spec fires no more. */
   readonly nextFireAt?: number;
@@ -41,15 +45,21 @@ export type ScheduleActionView =
 
 /** What `engine.schedules.describe(id)` tells. */
 export interface ScheduleDescription extends ScheduleSummary {
+  /** The input of the workflows it starts. */
   readonly input: JsonValue;
+  /** The search attributes of the workflows it starts. */
   readonly searchAttributes?: SearchAttributes;
+  /** Its overlap policy. */
   readonly overlap: OverlapPolicy;
+  /** Its catch-up policy. */
   readonly catchUp: CatchUpPolicy;
   /** In ms. */
   readonly catchUpWindow: number;
   /** The note of the latest pause or resume. */
   readonly note: string | null;
+  /** When it was created, epoch ms. */
   readonly createdAt: number;
+  /** When it last changed, epoch ms. */
   readonly updatedAt: number;
   /** The next fires of the spec (up to five), empty while paused. */
   readonly nextFireTimes: readonly number[];

@@ -1,0 +1,49 @@
+/**
+ * `@reprise/core/internal`: what Reprise's own packages share beyond core's public surface
+ * (`index.ts`). The engine runs workflows with the replay interpreter and retry math; the
+ * stores page and index visibility rows with the filter and cursor helpers; testkit and the
+ * CLI replay histories and describe commands. Nothing here is a stable API: names and
+ * signatures change with the packages that use them, and it has no API report.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type ActivityExecutionOptions,
+  COMMAND_EVENT_TYPES,
+  type Command,
+  commandEvent,
+  commandMatchKey,
+  describeCommandEvent,
+  isCommandEvent,
+} from './commands.js';
+export { fromErrorData, toErrorData } from './error-data.js';
+export { type EventBatchCheck, encodeEventBatch } from './event-validation.js';
+export { newRunId, newWorkflowId } from './ids.js';
+export { compareStrings } from './in-memory-store.js';
+export { encodePayloadAt, jsonEqual } from './payload.js';
+export { mergeAttributes, movesOnlyHistoryLength } from './projection.js';
+export { executionInitFromStart, type ReplayResult, replayRun, type Settle, settle } from './replay.js';
+export { isNonRetryable, nextRetryDelay, normalizeRetryPolicy } from './retry.js';
+export {
+  latestStart,
+  runStart,
+  type SegmentBounds,
+  segmentBounds,
+  terminalOutcomeOfEvent,
+} from './run-segment.js';
+export { checkSearchAttributeSchema, validateSearchAttributes } from './search-attributes.js';
+export { seededRandom, seededUuid, seededWords } from './seeded-random.js';
+export {
+  attributeMatches,
+  compareListPosition,
+  decodeCursor,
+  encodeCursor,
+  type ListPosition,
+  matchesFilter,
+  type NormalizedFilter,
+  normalizeFilter,
+  pageOf,
+  textTokens,
+} from './visibility.js';
+export { type ExecutionInit, type ExecutionOutcome, WorkflowExecution } from './workflow-execution.js';
