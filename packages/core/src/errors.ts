@@ -251,6 +251,12 @@ export class NonDeterminismError extends RepriseError {
     readonly recorded: string | undefined,
     /** What the code asked for (`undefined`: the code finished early). */
     readonly requested: string | undefined,
+    /**
+     * The seq of the recorded event where replay parted from history (`undefined`: past the
+     * last event). Not always the command at `position`: an input the code could not take, or
+     * the run's end, is an event of its own.
+     */
+    readonly seq?: number,
   ) {
     super(
       `workflow ${JSON.stringify(workflowId)} diverged from its history at command #${position}: recorded ${recorded ?? 'nothing'}, code asked for ${requested ?? 'nothing'}`,
