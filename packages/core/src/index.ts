@@ -15,5 +15,6 @@ export * from './run-segment.js';
 export * from './search-attributes.js';
 export * from './seeded-random.js';
 export * from './store.js';
+export * from './timeline.js';
 export * from './visibility.js';
 export * from './workflow-execution.js';
