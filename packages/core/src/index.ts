@@ -10,6 +10,7 @@ export * from './in-memory-store.js';
 export * from './payload.js';
 export * from './projection.js';
 export * from './replay.js';
+export * from './replay-verdict.js';
 export * from './retry.js';
 export * from './run-segment.js';
 export * from './search-attributes.js';
