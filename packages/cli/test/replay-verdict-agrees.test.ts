@@ -153,34 +153,30 @@ it('agree on recorded histories and on every prefix of them, for changed and unc
 });
 
 describe('where the two copies used to disagree', () => {
-  it('a failure whose message changed diverges for both (the CLI compared only the status)', async () => {
-    const history = await recordProgram({
-      steps: [{ kind: 'a' }],
-      end: { kind: 'fail', message: 'declined' },
-    });
-    const verdicts = await bothVerdicts(programWorkflow({ kind: 'otherFailure' }), history);
+  /** Records `program`, replays it with `change`: both must report this one divergence. */
+  async function divergesForBoth(program: Program, change: Change, recorded: string, requested: string) {
+    const verdicts = await bothVerdicts(programWorkflow(change), await recordProgram(program));
     expect(verdicts.kit.ok).toBe(false);
-    expect(verdicts.cli).toMatchObject([
-      {
-        verdict: 'diverged',
-        recorded: 'WorkflowFailed Error: "declined"',
-        requested: 'WorkflowFailed Error: "declined!"',
-      },
-    ]);
+    expect(verdicts.cli).toMatchObject([{ verdict: 'diverged', recorded, requested }]);
     expectSameVerdict(verdicts);
+  }
+
+  it('a failure whose message changed diverges for both (the CLI compared only the status)', async () => {
+    await divergesForBoth(
+      { steps: [{ kind: 'a' }], end: { kind: 'fail', message: 'declined' } },
+      { kind: 'otherFailure' },
+      'WorkflowFailed Error: "declined"',
+      'WorkflowFailed Error: "declined!"',
+    );
   });
 
   it('a command added before an end the code recorded diverges for both (the CLI did not look past the commands)', async () => {
-    const history = await recordProgram({ steps: [{ kind: 'a' }], end: { kind: 'return', value: 1 } });
-    const verdicts = await bothVerdicts(programWorkflow({ kind: 'tagBeforeEnd' }), history);
-    expect(verdicts.cli).toMatchObject([
-      {
-        verdict: 'diverged',
-        recorded: "the run's end (WorkflowCompleted)",
-        requested: 'SearchAttributesUpdated tagged',
-      },
-    ]);
-    expectSameVerdict(verdicts);
+    await divergesForBoth(
+      { steps: [{ kind: 'a' }], end: { kind: 'return', value: 1 } },
+      { kind: 'tagBeforeEnd' },
+      "the run's end (WorkflowCompleted)",
+      'SearchAttributesUpdated tagged',
+    );
   });
 
   it('a signal recorded while no worker ran replays for both (the testkit called the commands it leads to a divergence)', async () => {

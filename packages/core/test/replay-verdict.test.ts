@@ -2,92 +2,59 @@
 import {
   type AnyWorkflowDefinition,
   asRunId,
-  asWorkflowId,
-  commandEvent,
   defineActivity,
   defineWorkflow,
   type EventBody,
-  type ExecutionOutcome,
   envelopeEvents,
-  executionInitFromStart,
-  type RunId,
   replayVerdict,
-  settle,
+  type WorkflowContext,
   type WorkflowEvent,
-  WorkflowExecution,
 } from '@reprise/core';
+import { createTestEngine } from '@reprise/testkit';
 
 const charge = defineActivity('charge', async (amount: number) => ({ charged: amount }));
 const notify = defineActivity('notify', async (_: null) => 'sent');
 
+/** `pay` as recorded, or changed after its wait for `approve` (the code a replay runs). */
+const payThen = (rest: (ctx: WorkflowContext, amount: number, approved: boolean) => Promise<unknown>) =>
+  defineWorkflow('pay', async (ctx, amount: number) =>
+    rest(ctx, amount, (await ctx.waitForSignal<boolean>('approve')) === true),
+  );
+
 /** Waits for `approve`, then charges; a refusal fails the run. */
-const pay = defineWorkflow('pay', async (ctx, amount: number) => {
-  const approved = await ctx.waitForSignal<boolean>('approve');
+const pay = payThen(async (ctx, amount, approved) => {
   if (!approved) throw new Error(`declined ${amount}`);
   const receipt = await ctx.activity(charge, amount);
   return { receipt, amount };
 });
 
-const workflowId = asWorkflowId('pay-1');
-const runId = asRunId('r1');
-
-const terminal = (outcome: ExecutionOutcome): EventBody => {
-  switch (outcome.status) {
-    case 'Completed':
-      return { type: 'WorkflowCompleted', result: outcome.result };
-    case 'Failed':
-      return { type: 'WorkflowFailed', error: outcome.error };
-    case 'Cancelled':
-      return { type: 'WorkflowCancelled', reason: outcome.reason };
-    case 'ContinuedAsNew':
-      return { type: 'WorkflowContinuedAsNew', input: outcome.input, parentRunId: runId };
-  }
-};
-
-/**
- * Records a run as the engine does: its start with the first step's commands, then each input
- * with the commands it led to (and the terminal event once the code ends) in one append.
- */
+/** Runs `definition` on a test engine, sending `approve` with each of `approvals`; its history. */
 async function record(
   definition: AnyWorkflowDefinition,
   input: number,
-  inputs: readonly EventBody[],
-  run: RunId = runId,
+  approvals: readonly boolean[],
 ): Promise<WorkflowEvent[]> {
-  const start = envelopeEvents(workflowId, 0, 1000, [
-    { type: 'WorkflowStarted', workflowType: definition.name, input, runId: run, parentRunId: null },
-  ])[0] as WorkflowEvent & { type: 'WorkflowStarted' };
-  const execution = new WorkflowExecution(executionInitFromStart(start, definition));
-  const events: WorkflowEvent[] = [start];
-  const append = (bodies: readonly EventBody[], at: number) => {
-    const commands = execution.takeCommands().map(commandEvent);
-    const end = execution.outcome ? [terminal(execution.outcome)] : [];
-    events.push(...envelopeEvents(workflowId, events.length, at, [...bodies, ...commands, ...end]));
-  };
-  execution.start();
-  await settle();
-  append([], 1000);
-  for (const [index, body] of inputs.entries()) {
-    const at = 2000 + index * 1000;
-    execution.apply(body, at);
-    await settle();
-    append([body], at);
+  const env = await createTestEngine({ workflows: [definition], activities: [charge, notify] });
+  try {
+    const handle = await env.engine.start(definition, input, { workflowId: 'pay-1' });
+    for (const approved of approvals) await handle.signal('approve', approved);
+    await env.advance('1h');
+    return [...(await handle.history())];
+  } finally {
+    await env.close();
   }
-  return events;
 }
 
-const approve = (payload: boolean): EventBody => ({ type: 'SignalReceived', signalName: 'approve', payload });
-const charged = (amount: number): EventBody => ({
-  type: 'ActivityCompleted',
-  activityId: `${runId}.1`,
-  attempt: 1,
-  result: { charged: amount },
-});
+const runOf = (history: readonly WorkflowEvent[]) => (history[0] as WorkflowEvent & { runId: string }).runId;
+const append = (history: readonly WorkflowEvent[], bodies: readonly EventBody[]): WorkflowEvent[] => {
+  const last = history[history.length - 1] as WorkflowEvent;
+  return [...history, ...envelopeEvents(last.workflowId, last.seq, last.recordedAt + 5, bodies)];
+};
 const verdictOf = async (definition: AnyWorkflowDefinition, history: readonly WorkflowEvent[]) =>
   replayVerdict(new Map([[definition.name, definition]]), history);
 
 it('is ok for the code that recorded the history, with both ends', async () => {
-  const history = await record(pay, 5, [approve(true), charged(5)]);
+  const history = await record(pay, 5, [true]);
   expect(history.map((event) => event.type)).toEqual([
     'WorkflowStarted',
     'SignalReceived',
@@ -95,22 +62,22 @@ it('is ok for the code that recorded the history, with both ends', async () => {
     'ActivityCompleted',
     'WorkflowCompleted',
   ]);
+  const result = { receipt: { charged: 5 }, amount: 5 };
   expect(await verdictOf(pay, history)).toEqual([
     {
-      workflowId,
-      runId,
+      workflowId: 'pay-1',
+      runId: runOf(history),
       workflowType: 'pay',
       verdict: 'ok',
-      recordedOutcome: { status: 'Completed', result: { receipt: { charged: 5 }, amount: 5 } },
-      replayedOutcome: { status: 'Completed', result: { receipt: { charged: 5 }, amount: 5 } },
+      recordedOutcome: { status: 'Completed', result },
+      replayedOutcome: { status: 'Completed', result },
     },
   ]);
 });
 
 it('names a reordered command by position and by the seq of the recorded one', async () => {
-  const history = await record(pay, 5, [approve(true), charged(5)]);
-  const notifiesFirst = defineWorkflow('pay', async (ctx, amount: number) => {
-    await ctx.waitForSignal<boolean>('approve');
+  const history = await record(pay, 5, [true]);
+  const notifiesFirst = payThen(async (ctx, amount) => {
     await ctx.activity(notify, null);
     return ctx.activity(charge, amount);
   });
@@ -121,16 +88,16 @@ it('names a reordered command by position and by the seq of the recorded one', a
       code: 'non_determinism',
       position: 0,
       seq: 3,
-      recorded: 'ActivityScheduled charge (activity r1.1)',
-      requested: 'ActivityScheduled notify (activity r1.1)',
+      recorded: `ActivityScheduled charge (activity ${runOf(history)}.1)`,
+      requested: `ActivityScheduled notify (activity ${runOf(history)}.1)`,
     },
   });
 });
 
 it('names an input the code cannot take by its own seq, not by a command', async () => {
-  const history = await record(pay, 5, [approve(true), charged(5)]);
+  const history = await record(pay, 5, [true]);
   const stray = history.map((event) =>
-    event.type === 'ActivityCompleted' ? { ...event, activityId: 'r1.9' } : event,
+    event.type === 'ActivityCompleted' ? { ...event, activityId: `${runOf(history)}.9` } : event,
   );
   const [run] = await verdictOf(pay, stray);
   expect(run).toMatchObject({ verdict: 'diverged', error: { position: 1, seq: 4 } });
@@ -139,15 +106,17 @@ it('names an input the code cannot take by its own seq, not by a command', async
 describe('commands past the end of history', () => {
   it('are new work after an input recorded while the run was not in memory', async () => {
     // `reprise signal` with no worker, or a signal to an evicted run: the input alone is appended.
-    const history = [...(await record(pay, 5, [])), ...envelopeEvents(workflowId, 1, 2000, [approve(true)])];
+    const waiting = await record(pay, 5, []);
+    expect(waiting.map((event) => event.type)).toEqual(['WorkflowStarted']);
+    const history = append(waiting, [{ type: 'SignalReceived', signalName: 'approve', payload: true }]);
     const [run] = await verdictOf(pay, history);
     expect(run).toMatchObject({ verdict: 'ok', recordedOutcome: undefined, replayedOutcome: undefined });
   });
 
   it('diverge when the step that asks for them was recorded without them', async () => {
-    const history = await record(pay, 5, [approve(true)]);
-    const notifiesToo = defineWorkflow('pay', async (ctx, amount: number) => {
-      await ctx.waitForSignal<boolean>('approve');
+    // The run as it stood while its activity ran: the signal and the command it led to.
+    const history = (await record(pay, 5, [true])).slice(0, 3);
+    const notifiesToo = payThen(async (ctx, amount) => {
       const [receipt] = await Promise.all([ctx.activity(charge, amount), ctx.activity(notify, null)]);
       return { receipt, amount };
     });
@@ -158,15 +127,14 @@ describe('commands past the end of history', () => {
         position: 1,
         seq: undefined,
         recorded: undefined,
-        requested: 'ActivityScheduled notify (activity r1.2)',
+        requested: `ActivityScheduled notify (activity ${runOf(history)}.2)`,
       },
     });
   });
 
   it('diverge before an end the code recorded, even when the code ends the same way', async () => {
-    const history = await record(pay, 5, [approve(true), charged(5)]);
-    const tags = defineWorkflow('pay', async (ctx, amount: number) => {
-      await ctx.waitForSignal<boolean>('approve');
+    const history = await record(pay, 5, [true]);
+    const tags = payThen(async (ctx, amount) => {
       const receipt = await ctx.activity(charge, amount);
       ctx.upsertSearchAttributes({ paid: true });
       return { receipt, amount };
@@ -186,10 +154,9 @@ describe('commands past the end of history', () => {
 
 describe('the recorded end', () => {
   it('diverges on another error message', async () => {
-    const history = await record(pay, 5, [approve(false)]);
-    const refuses = defineWorkflow('pay', async (ctx, amount: number) => {
-      if (!(await ctx.waitForSignal<boolean>('approve'))) throw new Error(`refused ${amount}`);
-      return null;
+    const history = await record(pay, 5, [false]);
+    const refuses = payThen(async (_ctx, amount) => {
+      throw new Error(`refused ${amount}`);
     });
     const [run] = await verdictOf(refuses, history);
     expect(run).toMatchObject({
@@ -204,11 +171,8 @@ describe('the recorded end', () => {
   });
 
   it('diverges when the code no longer finishes', async () => {
-    const history = await record(pay, 5, [approve(false)]);
-    const waits = defineWorkflow('pay', async (ctx) => {
-      await ctx.waitForSignal<boolean>('approve');
-      return ctx.waitForSignal<boolean>('approve');
-    });
+    const history = await record(pay, 5, [false]);
+    const waits = payThen((ctx) => ctx.waitForSignal<boolean>('approve'));
     const [run] = await verdictOf(waits, history);
     expect(run).toMatchObject({
       verdict: 'diverged',
@@ -220,18 +184,18 @@ describe('the recorded end', () => {
   });
 
   it('compares results as JSON values, key order aside', async () => {
-    const history = await record(pay, 5, [approve(true), charged(5)]);
-    const reordered = defineWorkflow('pay', async (ctx, amount: number) => {
-      await ctx.waitForSignal<boolean>('approve');
-      const receipt = await ctx.activity(charge, amount);
-      return { amount, receipt };
-    });
-    expect((await verdictOf(reordered, history))[0]?.verdict).toBe('ok');
+    const history = await record(pay, 5, [true]);
+    const reordered = payThen(async (ctx, amount) => ({
+      amount,
+      receipt: await ctx.activity(charge, amount),
+    }));
+    const [run] = await verdictOf(reordered, history);
+    expect(run?.verdict).toBe('ok');
   });
 
   it('holds continue-as-new to its input', async () => {
     const loop = (step: number) =>
-      defineWorkflow('loop', async (ctx, n: number) => ctx.continueAsNew(n + step));
+      defineWorkflow('loop', async (ctx, n: number) => (n < 2 ? ctx.continueAsNew(n + step) : n));
     const history = await record(loop(1), 1, []);
     const [same] = await verdictOf(loop(1), history);
     expect(same?.verdict).toBe('ok');
@@ -243,33 +207,34 @@ describe('the recorded end', () => {
   });
 
   it('leaves a run closed from outside while its code waits: timed out, or terminated', async () => {
-    const open = await record(pay, 5, []);
+    const waiting = await record(pay, 5, []);
     for (const end of [
       { type: 'WorkflowTimedOut', timeout: { kind: 'execution', afterMs: 500 } },
       { type: 'WorkflowCancelled', reason: 'terminated' },
     ] as EventBody[]) {
-      const history = [...open, ...envelopeEvents(workflowId, 1, 1500, [end])];
-      expect((await verdictOf(pay, history))[0]?.verdict).toBe('ok');
+      const [run] = await verdictOf(pay, append(waiting, [end]));
+      expect(run?.verdict).toBe('ok');
     }
     // Cancelled, but the code recorded another end: a divergence, not a termination.
-    const failed = await record(pay, 5, [approve(false)]);
+    const failed = await record(pay, 5, [false]);
     const cancelled = failed.map((event) =>
       event.type === 'WorkflowFailed'
         ? ({ ...event, type: 'WorkflowCancelled', reason: 'terminated' } as unknown as WorkflowEvent)
         : event,
     );
-    expect((await verdictOf(pay, cancelled))[0]?.verdict).toBe('diverged');
+    const [run] = await verdictOf(pay, cancelled);
+    expect(run?.verdict).toBe('diverged');
   });
 });
 
 it('judges every run, and says which types it has no code for', async () => {
-  const first = await record(pay, 5, [approve(true), charged(5)]);
-  const other = envelopeEvents(workflowId, first.length, 9000, [
+  const paid = await record(pay, 5, [true]);
+  const history = append(paid, [
     { type: 'WorkflowStarted', workflowType: 'refund', input: 5, runId: asRunId('r2'), parentRunId: null },
   ]);
-  const verdicts = await verdictOf(pay, [...first, ...other]);
+  const verdicts = await verdictOf(pay, history);
   expect(verdicts.map((run) => [run.runId, run.verdict])).toEqual([
-    ['r1', 'ok'],
+    [runOf(history), 'ok'],
     ['r2', 'unknownType'],
   ]);
 });
