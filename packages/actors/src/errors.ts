@@ -2,11 +2,16 @@
 
 import type { ChildId, Pid } from './types.js';
 
-/** Base class of every error `@reprise/actors` throws. */
+/**
+ * Base class of every error `@reprise/actors` throws. `err instanceof RepriseError` (from
+ * `@reprise/core`) holds for it: its prototype carries core's mark, `Symbol.for('reprise.error')`,
+ * which this package sets without importing core (it is usable alone).
+ */
 export abstract class ActorError extends Error {
   /** Stable machine-readable code. */
   abstract readonly code: string;
 }
+Object.defineProperty(ActorError.prototype, Symbol.for('reprise.error'), { value: true });
 
 /**
  * The process (or supervisor, or system) addressed is not alive, as OTP calls exit with

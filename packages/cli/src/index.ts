@@ -13,3 +13,4 @@
 
 export type { ControlServer } from './control/control-server.js';
 export { claimDataDir, serveEngine } from './control/serve-control.js';
+export { CliError, type CliErrorCode } from './errors.js';

@@ -86,7 +86,9 @@ function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const first = message.split('\n')[0] ?? message;
-  return typeof code === 'string' && !['usage', 'module_error', 'no_data', 'data_busy'].includes(code)
+  // A remote error without a code of its own was printed without one before it got `remote_error`.
+  return typeof code === 'string' &&
+    !['usage', 'module_error', 'no_data', 'data_busy', 'remote_error'].includes(code)
     ? `${first} [${code}]`
     : first;
 }

@@ -1,13 +1,7 @@
-import {
-  type EventOf,
-  NonDeterminismError,
-  runSegment,
-  type WorkflowDefinition,
-  type WorkflowEvent,
-} from '@reprise/core';
-import { executionInitFromStart, isCommandEvent, jsonEqual, replayRun } from '@reprise/core/internal';
+import type { WorkflowEvent } from '@reprise/core';
+import { type AnyWorkflowDefinition, replayVerdict } from '@reprise/core/internal';
 
-/** The verdict on one run of a history, replayed against the code of a module. */
+/** The verdict on one run of a history, replayed against the code of a module (`--json` prints these). */
 export type RunReplayResult = {
   readonly workflowId: string;
   readonly runId: string;
@@ -20,7 +14,7 @@ export type RunReplayResult = {
       readonly verdict: 'diverged';
       /** The 0-based command position where the code and the history part. */
       readonly position: number;
-      /** The seq of the recorded event at that position, if history had one. */
+      /** The seq of the recorded event where they part, if history has one there. */
       readonly seq?: number;
       readonly recorded?: string;
       readonly requested?: string;
@@ -29,65 +23,27 @@ export type RunReplayResult = {
 );
 
 /**
- * Replays every run of a workflow's history with the module's code, through core's replay
- * interpreter (no activity runs, no timer waits, nothing is written). A run diverges when the
- * code asks for other commands than the ones recorded (position and seq say where), or when it
- * ends otherwise than the recorded Completed or Failed.
+ * Replays every run of a workflow's history with the module's code: core's `replayVerdict`,
+ * the rules `replayHistories` applies too. A run of a type the module does not define is
+ * skipped, not failed: one data directory may hold the workflows of several modules.
  */
 export async function replayHistory(
-  // biome-ignore lint/suspicious/noExplicitAny: definitions of any input and output types
-  workflows: ReadonlyMap<string, WorkflowDefinition<any, any>>,
+  workflows: ReadonlyMap<string, AnyWorkflowDefinition>,
   history: readonly WorkflowEvent[],
 ): Promise<RunReplayResult[]> {
-  const results: RunReplayResult[] = [];
-  const starts = history.filter(
-    (event): event is EventOf<'WorkflowStarted'> => event.type === 'WorkflowStarted',
-  );
-  for (const started of starts) {
-    const base = { workflowId: started.workflowId, runId: started.runId, workflowType: started.workflowType };
-    const definition = workflows.get(started.workflowType);
-    if (!definition) {
-      results.push({ ...base, verdict: 'skipped' });
-      continue;
-    }
-    const segment = runSegment(history, started.runId);
-    try {
-      const replayed = await replayRun(executionInitFromStart(started, definition), segment);
-      const recorded = replayed.recordedOutcome;
-      const ended = replayed.execution.outcome;
-      if (recorded && (recorded.status === 'Completed' || recorded.status === 'Failed')) {
-        const same =
-          ended?.status === recorded.status &&
-          (ended.status !== 'Completed' ||
-            recorded.status !== 'Completed' ||
-            jsonEqual(ended.result, recorded.result));
-        if (!same) {
-          const commands = segment.filter(isCommandEvent).length;
-          results.push({
-            ...base,
-            verdict: 'diverged',
-            position: commands,
-            recorded: `${recorded.status}`,
-            requested: ended ? ended.status : 'more work (the code did not finish)',
-            message: `the run was recorded ${recorded.status}, but the code ${ended ? `ended ${ended.status}` : 'did not finish'} on replay`,
-          });
-          continue;
-        }
-      }
-      results.push({ ...base, verdict: 'ok' });
-    } catch (error) {
-      if (!(error instanceof NonDeterminismError)) throw error;
-      const seq = segment.filter(isCommandEvent)[error.position]?.seq;
-      results.push({
-        ...base,
-        verdict: 'diverged',
-        position: error.position,
-        ...(seq === undefined ? {} : { seq }),
-        ...(error.recorded === undefined ? {} : { recorded: error.recorded }),
-        ...(error.requested === undefined ? {} : { requested: error.requested }),
-        message: error.message,
-      });
-    }
-  }
-  return results;
+  return (await replayVerdict(workflows, history)).map((run): RunReplayResult => {
+    const base = { workflowId: run.workflowId, runId: run.runId, workflowType: run.workflowType };
+    if (run.verdict === 'ok') return { ...base, verdict: 'ok' };
+    if (run.verdict === 'unknownType') return { ...base, verdict: 'skipped' };
+    const { position, seq, recorded, requested, message } = run.error;
+    return {
+      ...base,
+      verdict: 'diverged',
+      position,
+      ...(seq === undefined ? {} : { seq }),
+      ...(recorded === undefined ? {} : { recorded }),
+      ...(requested === undefined ? {} : { requested }),
+      message,
+    };
+  });
 }

@@ -45,13 +45,15 @@ it('runs recorded and new workflows, then stops on SIGINT', async () => {
 
     const timeline = await reprise(at('show', 'live'));
     expect(timeline.stdout).toMatch(/^live · Completed · \d+ events$/m);
+    // The timeline names events as replay does (core's timelineLines), with how long each took.
+    expect(timeline.stdout).toMatch(/ActivityScheduled charge \(activity run1\.2\)/);
     expect(timeline.stdout).toMatch(
-      /activity 2 charge attempt 1 failed after \S+: Error: provider busy; retry in/,
+      /ActivityFailed run1\.2 attempt 1 Error: "provider busy", will retry in \S+ \(took \S+\)/,
     );
-    expect(timeline.stdout).toMatch(/activity 2 charge completed after \S+ \(attempt 2\)/);
-    expect(timeline.stdout).toMatch(/timer \S+ fired after \S+/);
+    expect(timeline.stdout).toMatch(/ActivityCompleted run1\.2 attempt 2 result .* \(took \S+\)/);
+    expect(timeline.stdout).toMatch(/TimerFired \S+ \(took \S+\)/);
     expect(timeline.stdout).toMatch(
-      /completed in \S+ → \{"held":"held L","by":"test","charged":9,"attempt":2\}/,
+      /WorkflowCompleted result \{"held":"held L","by":"test","charged":9,"attempt":2\} \(took \S+\)/,
     );
 
     const closed = await reprise(at('signal', 'live', 'approve'));

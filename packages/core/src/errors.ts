@@ -1,8 +1,19 @@
 import { type ErrorData, fromErrorData } from './error-data.js';
 
 /**
+ * The mark of a Reprise error, a property of its prototype. `@reprise/actors` is usable alone
+ * and imports nothing of core, so its errors cannot extend `RepriseError`: they carry this
+ * mark instead (`Symbol.for`, so both packages name the same symbol without sharing a module),
+ * and `instanceof RepriseError` accepts it. So does an error of a second copy of core.
+ */
+export const REPRISE_ERROR_BRAND: unique symbol = Symbol.for('reprise.error') as never;
+
+const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
+
+/**
  * The root of every error Reprise throws on purpose. `code` is stable across versions and is
- * what callers should branch on; the message is for people.
+ * what callers should branch on; the message is for people. `err instanceof RepriseError`
+ * holds for the actors' errors too (see `REPRISE_ERROR_BRAND`).
  */
 export abstract class RepriseError extends Error {
   /** A snake_case name of the failure, stable across versions: what callers branch on. */
@@ -11,7 +22,19 @@ export abstract class RepriseError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** Subclasses (`instanceof PayloadError`) keep the ordinary test: the mark says Reprise, not which error. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about, RepriseError or a subclass inheriting this method
+    return (this === RepriseError && isBranded(value)) || ordinaryInstanceOf.call(this, value);
+  }
 }
+Object.defineProperty(RepriseError.prototype, REPRISE_ERROR_BRAND, { value: true });
+
+const isBranded = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as { readonly [REPRISE_ERROR_BRAND]?: unknown })[REPRISE_ERROR_BRAND] === true;
 
 /** A value that cannot cross the payload boundary (not JSON, too big, cyclic ...). */
 export class PayloadError extends RepriseError {
@@ -315,6 +338,12 @@ export class NonDeterminismError extends RepriseError {
     readonly recorded: string | undefined,
     /** What the code asked for (`undefined`: the code finished early). */
     readonly requested: string | undefined,
+    /**
+     * The seq of the recorded event where replay parted from history (`undefined`: past the
+     * last event). Not always the command at `position`: an input the code could not take, or
+     * the run's end, is an event of its own.
+     */
+    readonly seq?: number,
   ) {
     super(
       `workflow ${JSON.stringify(workflowId)} diverged from its history at command #${position}: recorded ${recorded ?? 'nothing'}, code asked for ${requested ?? 'nothing'}`,

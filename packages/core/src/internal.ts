@@ -24,6 +24,13 @@ export { compareStrings } from './in-memory-store.js';
 export { encodePayloadAt, jsonEqual } from './payload.js';
 export { mergeAttributes, movesOnlyHistoryLength } from './projection.js';
 export { executionInitFromStart, type ReplayResult, replayRun, type Settle, settle } from './replay.js';
+export {
+  type AnyWorkflowDefinition,
+  describeOutcome,
+  type RunVerdict,
+  replayVerdict,
+  sameOutcome,
+} from './replay-verdict.js';
 export { isNonRetryable, nextRetryDelay, normalizeRetryPolicy } from './retry.js';
 export {
   latestStart,
@@ -34,6 +41,16 @@ export {
 } from './run-segment.js';
 export { checkSearchAttributeSchema, validateSearchAttributes } from './search-attributes.js';
 export { seededRandom, seededUuid, seededWords } from './seeded-random.js';
+export {
+  briefDuration,
+  briefError,
+  briefJson,
+  describeEvent,
+  renameRuns,
+  type TimelineMark,
+  type TimelineOptions,
+  timelineLines,
+} from './timeline.js';
 export {
   attributeMatches,
   compareListPosition,

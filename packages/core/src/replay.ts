@@ -41,6 +41,13 @@ export interface ReplayResult {
   readonly execution: WorkflowExecution;
   /** Commands the code issued past the end of history: new work, not yet recorded. */
   readonly unmatched: Command[];
+  /**
+   * The seq of the event after which the code issued the first unmatched command (the run's
+   * WorkflowStarted for its first step); `undefined` when every command was matched. An
+   * append holds an input together with the commands it led to, so a command of this run
+   * recorded after that event means the step was recorded without this command.
+   */
+  readonly unmatchedAfter: number | undefined;
   /** Commands matched to recorded events, in order (their options are not recorded, only issued). */
   readonly matched: Command[];
   /** The run's recorded terminal outcome, if its segment has one. */
@@ -63,6 +70,8 @@ export async function replayRun(
   execution.start();
   await barrier();
   const issued: Command[] = execution.takeCommands();
+  // For each command in `issued`, the seq of the event whose step issued it.
+  const issuedAfter: number[] = issued.map(() => segment[0]?.seq ?? 0);
   const matched: Command[] = [];
   let position = 0;
   let recordedOutcome: TerminalOutcome | undefined;
@@ -71,13 +80,20 @@ export async function replayRun(
     if (recordedOutcome) break;
     if (isCommandEvent(event)) {
       const command = issued.shift();
+      issuedAfter.shift();
       const recorded = describeCommandEvent(event);
       if (!command) {
-        throw new NonDeterminismError(init.workflowId, position, recorded, undefined);
+        throw new NonDeterminismError(init.workflowId, position, recorded, undefined, event.seq);
       }
       const requested = commandEvent(command);
       if (commandMatchKey(requested) !== commandMatchKey(event)) {
-        throw new NonDeterminismError(init.workflowId, position, recorded, describeCommandEvent(requested));
+        throw new NonDeterminismError(
+          init.workflowId,
+          position,
+          recorded,
+          describeCommandEvent(requested),
+          event.seq,
+        );
       }
       matched.push(command);
       position++;
@@ -92,10 +108,14 @@ export async function replayRun(
         position,
         `${event.type} (seq ${event.seq})`,
         (error as Error).message,
+        event.seq,
       );
     }
     await barrier();
-    issued.push(...execution.takeCommands());
+    for (const command of execution.takeCommands()) {
+      issued.push(command);
+      issuedAfter.push(event.seq);
+    }
   }
-  return { execution, unmatched: issued, matched, recordedOutcome };
+  return { execution, unmatched: issued, unmatchedAfter: issuedAfter[0], matched, recordedOutcome };
 }

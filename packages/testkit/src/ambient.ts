@@ -41,6 +41,8 @@ export function mirroredStream(seed: number): () => number {
  * a process at a time: checks are not meant to run concurrently.
  */
 export async function withAmbient<T>(ambient: Ambient, fn: () => Promise<T>): Promise<T> {
+  // An invariant, so a plain Error: runCheck runs checks one at a time, and only a second copy
+  // of the testkit in the same process could get here.
   if (installed)
     throw new Error('withAmbient: another check is running in this process; run checks one at a time');
   installed = true;

@@ -23,11 +23,11 @@ export class ReplayCheckError extends RepriseError {
   }
 }
 
-/** A failed case inside a property: its report, already readable. */
-export class CaseFailure extends Error {
+/** A failed case inside a property: its report, already readable (`runCheck` turns it into a `ReplayCheckError`). */
+export class CaseFailure extends RepriseError {
+  readonly code = 'check_case_failed';
   constructor(readonly report: string) {
     super(report);
-    this.name = 'CaseFailure';
   }
 }
 

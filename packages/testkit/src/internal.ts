@@ -16,7 +16,13 @@ export {
   type ReplayedRun,
   replayWorkflowHistory,
 } from './history-replay.js';
-export { killWorkerProcesses, startWorkerProcess, tempDirs, type WorkerProcess } from './process-harness.js';
+export {
+  killWorkerProcesses,
+  startWorkerProcess,
+  tempDirs,
+  WorkerExitedError,
+  type WorkerProcess,
+} from './process-harness.js';
 export {
   briefDuration,
   briefError,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { RepriseError } from '@reprise/core';
 
 /** A TypeScript script running in a child process: its lines so far and ways to wait on it. */
 export interface WorkerProcess {
@@ -19,6 +20,20 @@ export interface WorkerProcess {
 }
 
 const running = new Set<ChildProcess>();
+
+/** A worker process exited before printing the line `waitFor` waited for; `stderr` says why, usually. */
+export class WorkerExitedError extends RepriseError {
+  readonly code = 'worker_exited';
+  constructor(
+    readonly script: string,
+    /** The exit code, or the signal that ended the process. */
+    readonly exit: number | NodeJS.Signals | null,
+    /** Everything the process wrote to stderr. */
+    readonly stderr: string,
+  ) {
+    super(`worker ${script} exited (${exit}) before the awaited line; stderr:\n${stderr}`);
+  }
+}
 
 /** SIGKILLs every worker process still running (call it in afterAll, so no test leaves one behind). */
 export function killWorkerProcesses(): void {
@@ -71,9 +86,7 @@ export function startWorkerProcess(
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
         waiters.push({ test, resolve });
-        void exited.then(({ code, signal }) =>
-          reject(new Error(`worker exited (${code ?? signal}) before the awaited line; stderr:\n${stderr}`)),
-        );
+        void exited.then(({ code, signal }) => reject(new WorkerExitedError(script, code ?? signal, stderr)));
       });
     },
     async kill() {

@@ -1,149 +1,19 @@
-import type { ErrorData, JsonValue, WorkflowEvent } from '@reprise/core';
+import type { WorkflowEvent } from '@reprise/core';
+import { type TimelineMark, timelineLines } from '@reprise/core/internal';
 
-/** Where a timeline points: the event a divergence is at (or after the last one) and what to say there. */
-export interface TimelineMark {
-  /** The seq of the marked event; `undefined` marks the place after the last event. */
-  readonly seq: number | undefined;
-  readonly note: string;
-}
-
-const PAYLOAD_WIDTH = 60;
-
-/** A JSON value shortened to fit on a timeline line. */
-export function briefJson(value: JsonValue | undefined): string {
-  if (value === undefined) return 'undefined';
-  const text = JSON.stringify(value);
-  return text.length <= PAYLOAD_WIDTH ? text : `${text.slice(0, PAYLOAD_WIDTH - 1)}…`;
-}
-
-/** An error as one line: `Name: message`. */
-export const briefError = (error: ErrorData): string =>
-  `${error.name}: ${JSON.stringify(error.message)}${error.nonRetryable ? ' (non-retryable)' : ''}`;
-
-/** Milliseconds as the shortest readable duration: `0ms`, `250ms`, `1.5s`, `2m`, `3h`, `4d`. */
-export function briefDuration(ms: number): string {
-  const units: readonly [number, string][] = [
-    [86_400_000, 'd'],
-    [3_600_000, 'h'],
-    [60_000, 'm'],
-    [1000, 's'],
-  ];
-  const sign = ms < 0 ? '-' : '';
-  const size = Math.abs(ms);
-  for (const [unit, suffix] of units) {
-    if (size >= unit) return `${sign}${Number((size / unit).toFixed(2))}${suffix}`;
-  }
-  return `${sign}${size}ms`;
-}
-
-/** One event as the words of its timeline line (without number or time). */
-export function describeEvent(event: WorkflowEvent): string {
-  switch (event.type) {
-    case 'WorkflowStarted':
-      return `WorkflowStarted ${event.workflowType} ${event.runId} input ${briefJson(event.input)}${
-        event.parentRunId ? ` continuing ${event.parentRunId}` : ''
-      }${event.parent ? ` as child ${event.parent.childId} of ${event.parent.workflowId}` : ''}`;
-    case 'WorkflowCompleted':
-      return `WorkflowCompleted result ${briefJson(event.result)}`;
-    case 'WorkflowFailed':
-      return `WorkflowFailed ${briefError(event.error)}`;
-    case 'WorkflowCancelled':
-      return `WorkflowCancelled reason ${briefJson(event.reason)}`;
-    case 'WorkflowCancelRequested':
-      return `WorkflowCancelRequested reason ${briefJson(event.reason)}`;
-    case 'WorkflowTimedOut':
-      return `WorkflowTimedOut after ${briefDuration(event.timeout.afterMs)}`;
-    case 'WorkflowContinuedAsNew':
-      return `WorkflowContinuedAsNew input ${briefJson(event.input)}${event.workflowType ? ` as ${event.workflowType}` : ''}`;
-    case 'SearchAttributesUpdated':
-      return `SearchAttributesUpdated ${briefJson(event.searchAttributes)}`;
-    case 'ActivityScheduled':
-      return `ActivityScheduled ${event.activityType} (activity ${event.activityId}) input ${briefJson(event.input)}`;
-    case 'ActivityCompleted':
-      return `ActivityCompleted ${event.activityId} attempt ${event.attempt} result ${briefJson(event.result)}`;
-    case 'ActivityFailed':
-      return `ActivityFailed ${event.activityId} attempt ${event.attempt} ${briefError(event.error)}${
-        event.retryAt === undefined ? ', final' : ', will retry'
-      }`;
-    case 'ActivityCancelled':
-      return `ActivityCancelled ${event.activityId}`;
-    case 'TimerStarted':
-      return `TimerStarted ${event.timerId}`;
-    case 'TimerFired':
-      return `TimerFired ${event.timerId}`;
-    case 'TimerCancelled':
-      return `TimerCancelled ${event.timerId}`;
-    case 'WithTimeoutCompleted':
-      return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
-    case 'SignalReceived':
-      return `SignalReceived ${event.signalName} payload ${briefJson(event.payload)}`;
-    case 'SignalSent':
-      return `SignalSent ${event.signalName} to ${event.targetWorkflowId} payload ${briefJson(event.payload)}`;
-    case 'ChildWorkflowStarted':
-      return `ChildWorkflowStarted ${event.workflowType} ${event.childId} (${event.childWorkflowId}) input ${briefJson(event.input)}`;
-    case 'ChildWorkflowCompleted':
-      return `ChildWorkflowCompleted ${event.childId} result ${briefJson(event.result)}`;
-    case 'ChildWorkflowFailed':
-      return `ChildWorkflowFailed ${event.childId} ${briefError(event.error)}`;
-    case 'ChildWorkflowCancelled':
-      return `ChildWorkflowCancelled ${event.childId}`;
-    default:
-      return `${event.type} ${briefJson(stripEnvelope(event))}`;
-  }
-}
-
-function stripEnvelope(event: WorkflowEvent): JsonValue {
-  const { seq: _seq, recordedAt: _recordedAt, workflowId: _workflowId, type: _type, ...rest } = event;
-  return rest as JsonValue;
-}
+// The one timeline renderer lives in core; the testkit's names for it stay as they were.
+export {
+  briefDuration,
+  briefError,
+  briefJson,
+  describeEvent,
+  renameRuns,
+  type TimelineMark,
+} from '@reprise/core/internal';
 
 /**
- * A history as a numbered timeline: one line per event, numbered by seq, with its time since
- * the history began. Run ids are long and random, so each is named `run1`, `run2` ... in start
- * order. A mark puts `>>` before the event it points at and its note under it.
+ * A history as the checks print it: core's `timelineLines` as one string, the event at
+ * `mark.seq` (or the place after the last event) marked with its note.
  */
-export function formatTimeline(history: readonly WorkflowEvent[], mark?: TimelineMark): string {
-  if (history.length === 0) return '  (empty history)';
-  const first = history[0] as WorkflowEvent;
-  const aliases = runAliases(history);
-  const rename = (text: string) => renameRuns(text, history);
-  const seqWidth = String((history[history.length - 1] as WorkflowEvent).seq).length;
-  const times = history.map((event) => `+${briefDuration(event.recordedAt - first.recordedAt)}`);
-  const timeWidth = Math.max(...times.map((time) => time.length));
-  const runs = aliases.size === 1 ? 'its run named run1' : `its runs named run1 to run${aliases.size}`;
-  const lines = [`  history of ${JSON.stringify(first.workflowId)}, ${runs}:`];
-  const noteLines = (note: string) =>
-    rename(note)
-      .split('\n')
-      .map((line) => `${' '.repeat(seqWidth + timeWidth + 8)}${line}`);
-  history.forEach((event, index) => {
-    const marked = mark !== undefined && mark.seq === event.seq;
-    const prefix = marked ? '>> ' : '   ';
-    const number = `#${event.seq}`.padEnd(seqWidth + 1);
-    const time = (times[index] as string).padEnd(timeWidth);
-    lines.push(`${prefix}${number}  ${time}  ${rename(describeEvent(event))}`);
-    if (marked) lines.push(...noteLines(`^ ${mark.note}`));
-  });
-  if (mark !== undefined && (mark.seq === undefined || !history.some((event) => event.seq === mark.seq))) {
-    lines.push(`>> ${'#'.padEnd(seqWidth + 1)}  ${''.padEnd(timeWidth)}  (after the last recorded event)`);
-    lines.push(...noteLines(`^ ${mark.note}`));
-  }
-  return lines.join('\n');
-}
-
-/** Replaces the run ids of `history` in `text` by the short names its timeline gives them. */
-export function renameRuns(text: string, history: readonly WorkflowEvent[]): string {
-  let renamed = text;
-  for (const [runId, alias] of runAliases(history)) renamed = renamed.split(runId).join(alias);
-  return renamed;
-}
-
-function runAliases(history: readonly WorkflowEvent[]): Map<string, string> {
-  const aliases = new Map<string, string>();
-  for (const event of history) {
-    if (event.type === 'WorkflowStarted' && !aliases.has(event.runId)) {
-      aliases.set(event.runId, `run${aliases.size + 1}`);
-    }
-  }
-  return aliases;
-}
+export const formatTimeline = (history: readonly WorkflowEvent[], mark?: TimelineMark): string =>
+  timelineLines(history, mark ? { mark } : {}).join('\n');

@@ -1,8 +1,8 @@
 import { asWorkflowId, statusFromEvents, WorkflowNotFoundError } from '@reprise/core';
+import { timelineLines } from '@reprise/core/internal';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
-import { renderTimeline } from '../format/timeline.js';
 
 /** `reprise show <id>`: the workflow's history as a timeline (`--json`: the raw events). */
 export function registerShow(program: Command, context: CommandContext): void {
@@ -20,7 +20,7 @@ export function registerShow(program: Command, context: CommandContext): void {
           return;
         }
         context.out(`${workflowId} · ${statusFromEvents(history) ?? 'no run'} · ${history.length} events`);
-        context.out(renderTimeline(history));
+        context.out(timelineLines(history, { byRun: true, durations: true }).join('\n'));
       });
     });
 }

@@ -1,4 +1,5 @@
 import { createConnection } from 'node:net';
+import { CliError } from '../errors.js';
 import type { ControlReply, ControlRequest } from './protocol.js';
 
 /** How long a request may take before the holder counts as not answering. */
@@ -11,29 +12,37 @@ export function sendControlRequest(
   timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<ControlReply> {
   return new Promise((resolve, reject) => {
+    const unreachable = (why: string, cause?: unknown) =>
+      reject(
+        new CliError(
+          'worker_unreachable',
+          `the holder of ${socketPath} ${why}`,
+          cause ? { cause } : undefined,
+        ),
+      );
     const socket = createConnection(socketPath);
     let buffer = '';
     socket.setEncoding('utf8');
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer on ${socketPath}`)));
+    socket.setTimeout(timeoutMs, () => {
+      unreachable(`did not answer within ${timeoutMs} ms`);
+      socket.destroy();
+    });
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
       buffer += chunk;
     });
-    socket.on('error', reject);
+    socket.on('error', (error) => unreachable(`cannot be reached: ${error.message}`, error));
     socket.on('close', () => {
       const line = buffer.split('\n')[0];
       if (!line) {
-        reject(
-          Object.assign(new Error(`the holder of ${socketPath} closed without answering`), {
-            code: 'ECONNRESET',
-          }),
-        );
+        // A promise settles once: after an error or a time-out this changes nothing.
+        unreachable('closed without answering');
         return;
       }
       try {
         resolve(JSON.parse(line) as ControlReply);
       } catch (error) {
-        reject(error);
+        unreachable(`answered with something other than JSON: ${(error as Error).message}`, error);
       }
     });
   });

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@reprise/core';
+import { InvalidArgumentError, type JsonValue } from '@reprise/core';
 import type { Engine } from '@reprise/engine';
 import type { ControlHandler } from './control-server.js';
 import type { ControlRequest } from './protocol.js';
@@ -37,7 +37,10 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .then((description) => description as unknown as JsonValue);
       default:
         return Promise.reject(
-          new Error(`unknown request ${JSON.stringify((request as { op?: unknown }).op)}`),
+          new InvalidArgumentError(
+            'request.op',
+            `unknown operation ${JSON.stringify((request as { op?: unknown }).op)}`,
+          ),
         );
     }
   };
