@@ -16,6 +16,7 @@ export type CliErrorCode =
  */
 export class CliError extends RepriseError {
   constructor(
+    /** What went wrong, stable; it decides the exit status. */
     readonly code: CliErrorCode,
     message: string,
     options?: { cause?: unknown },
