@@ -3,7 +3,7 @@
 // recovery must count every such run for the overlap policy and start every such fire, once.
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { createTestEngine, DEFAULT_TEST_START, tempDirs } from '@reprise/testkit';
-import { at, quick, sleeper, startedBy } from './schedules-helpers.js';
+import { at, quick, sleeper, startedBy } from '../schedules-helpers.js';
 
 const T0 = DEFAULT_TEST_START;
 const m = (minutes: number, seconds = 0) => at(T0, minutes, seconds);

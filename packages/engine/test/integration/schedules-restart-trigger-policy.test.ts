@@ -3,7 +3,7 @@
 // the older fires waiting under the schedule's policy, not as a fire of the schedule's own.
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { createTestEngine, DEFAULT_TEST_START, tempDirs } from '@reprise/testkit';
-import { at, scheduleHistory, startedBy, tidy } from './schedules-helpers.js';
+import { at, scheduleHistory, startedBy, tidy } from '../schedules-helpers.js';
 
 const T0 = DEFAULT_TEST_START;
 const m = (minutes: number, seconds = 0) => at(T0, minutes, seconds);
