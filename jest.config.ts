@@ -42,6 +42,8 @@ const config: Config = {
   projects: [
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),
+    // Checks of the repository itself, such as the dependency rules.
+    project('repo', ['<rootDir>/test'], ['**/*.test.ts']),
   ],
 };
 
