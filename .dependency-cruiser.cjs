@@ -136,6 +136,9 @@ module.exports = {
         'bypasses its exports and its package.json, and breaks once the packages are installed apart.',
       severity: 'error',
       from: { path: '^packages/([^/]+)/' },
+      // depcruise labels an import by package name `aliased` (from examples and bench, under the
+      // root manifest's workspaces) or `undetermined` (from a package, whose manifest has none);
+      // a relative import is plain `local`.
       to: { path: '^packages/', pathNot: '^packages/$1/', dependencyTypesNot: ['aliased', 'undetermined'] },
     },
     {
@@ -193,9 +196,6 @@ module.exports = {
       // which exists without a build (dist/ may not).
       conditionNames: ['source', 'import', 'require', 'node', 'default'],
       mainFields: ['module', 'main', 'types', 'typings'],
-    },
-    reporterOptions: {
-      text: { highlightFocused: true },
     },
   },
 };
