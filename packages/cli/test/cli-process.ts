@@ -1,7 +1,7 @@
 import { type ChildProcess, type ExecFileException, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { asRunId, asWorkflowId, envelopeEvents } from '@reprise/core';
 import { openLmdbStore } from '@reprise/store-lmdb';
@@ -10,8 +10,10 @@ import { openLmdbStore } from '@reprise/store-lmdb';
 export const ROOT = resolve(__dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/src/bin.ts');
 const NODE_ARGS = ['--conditions=source', '--import', 'tsx', BIN];
-/** What `npm run build` makes of the binary, and what package.json's `bin` points to. */
+/** What `npm run build` makes of the binary; the `bin` launcher runs it when it exists. */
 export const BUILT_BIN = join(ROOT, 'packages/cli/dist/bin.js');
+/** The link `npm install` makes from package.json's `bin`, which `npx reprise` runs. */
+export const LINKED_BIN = join(ROOT, 'node_modules/.bin/reprise');
 export const SHOP = 'packages/cli/test/fixtures/shop.ts';
 export const SHOP_CHANGED = 'packages/cli/test/fixtures/shop-changed.ts';
 
@@ -32,11 +34,24 @@ export function repriseBuilt(args: readonly string[]): Promise<CliResult> {
   return runNode([BUILT_BIN, ...args], {});
 }
 
+/**
+ * Runs `node_modules/.bin/reprise` itself, as a shell runs it (its `#!/usr/bin/env node` line
+ * finds this node first on PATH).
+ */
+export function repriseLinked(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const path = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`;
+  return run(LINKED_BIN, args, { PATH: path, ...env });
+}
+
 function runNode(nodeArgs: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return run(process.execPath, nodeArgs, env);
+}
+
+function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
-      process.execPath,
-      [...nodeArgs],
+      file,
+      [...args],
       { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         done({ code: exitStatusOf(error), stdout, stderr });

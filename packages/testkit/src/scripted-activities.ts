@@ -1,4 +1,3 @@
-import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
   type ActivityDefinition,
@@ -7,6 +6,7 @@ import {
   type JsonValue,
 } from '@reprise/core';
 import { fromErrorData } from '@reprise/core/internal';
+import type { Clock } from '@reprise/engine';
 import fc from 'fast-check';
 import { type AttemptOutcome, activityOutcomeScriptArbitrary } from './arbitraries.js';
 import { type HistoryReader, stableRunName } from './run-names.js';

@@ -4,8 +4,8 @@
 import { defineActivity, defineWorkflow, InMemoryStore, type WorkflowStore } from '@reprise/core';
 import type { Residency } from '@reprise/engine';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
+import { inbox } from '../helpers.js';
 import { lmdbDir, openStore } from './fixtures/lmdb-env.js';
-import { inbox } from './helpers.js';
 
 let releaseGate: (() => void) | undefined;
 const gate = defineActivity(

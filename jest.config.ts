@@ -1,4 +1,12 @@
+/** @jest-config-loader esbuild-register */
 // Jest runs the TypeScript sources directly (CommonJS via SWC); `tsc -b` type-checks separately.
+//
+// Node 20 cannot load a .ts config by itself, so the docblock names the loader. The file avoids
+// `__dirname` and `import.meta` alike, so it reads the same whether esbuild-register compiles it
+// to CommonJS or a later Node strips its types and imports it as ESM: each project's rootDir
+// defaults to this file's folder.
+import type { Config } from 'jest';
+
 const packages = ['core', 'actors', 'store-lmdb', 'engine', 'testkit', 'cli'];
 
 const moduleNameMapper = {
@@ -15,16 +23,15 @@ const moduleNameMapper = {
   ),
 };
 
-const transform = {
+const transform: Config['transform'] = {
   '^.+\\.(t|j)sx?$': [
     '@swc/jest',
     { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
   ],
 };
 
-const project = (displayName, roots, testMatch) => ({
+const project = (displayName: string, roots: string[], testMatch: string[]): Config => ({
   displayName,
-  rootDir: __dirname,
   roots,
   testMatch,
   testEnvironment: 'node',
@@ -38,10 +45,13 @@ const project = (displayName, roots, testMatch) => ({
       : ['/node_modules/', '/dist/', '\\.soak\\.test\\.ts$'],
 });
 
-/** @type {import('jest').Config} */
-module.exports = {
+const config: Config = {
   projects: [
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),
+    // Checks of the repository itself, such as the dependency rules.
+    project('repo', ['<rootDir>/test'], ['**/*.test.ts']),
   ],
 };
+
+export default config;

@@ -4,7 +4,7 @@
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { createTestEngine, DEFAULT_TEST_START } from '@reprise/testkit';
 import { tempDirs } from '@reprise/testkit/internal';
-import { at, quick, sleeper, startedBy } from './schedules-helpers.js';
+import { at, quick, sleeper, startedBy } from '../schedules-helpers.js';
 
 const T0 = DEFAULT_TEST_START;
 const m = (minutes: number, seconds = 0) => at(T0, minutes, seconds);
