@@ -2,9 +2,17 @@
 // to a file; the built binary (package.json's `bin`) runs `list` with plain node.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILT_BIN, ROOT, reprise, repriseBuilt, seedWorkflows, tempData } from './cli-process.js';
+import {
+  BUILT_BIN,
+  CLI_TEST_TIMEOUT_MS,
+  ROOT,
+  reprise,
+  repriseBuilt,
+  seedWorkflows,
+  tempData,
+} from './cli-process.js';
 
-jest.setTimeout(30_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());
