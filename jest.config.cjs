@@ -15,6 +15,12 @@ const transform = {
   ],
 };
 
+// A hang bound, not a speed limit: jest's 5 s default failed tests that do a second or two of
+// CPU work whenever the machine was busy (two CPU hogs leave a jest worker a fifth of a core).
+// No test may depend on it: tests drive the virtual clock or wait for events. Tests with worker
+// processes set longer bounds of their own.
+const TEST_TIMEOUT_MS = 60_000;
+
 const project = (displayName, roots, testMatch) => ({
   displayName,
   rootDir: __dirname,
@@ -33,6 +39,7 @@ const project = (displayName, roots, testMatch) => ({
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: TEST_TIMEOUT_MS,
   projects: [
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),
