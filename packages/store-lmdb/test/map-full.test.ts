@@ -38,7 +38,7 @@ it('grows a map that is far too small', async () => {
   expect(await reopened.readHistory(asWorkflowId('big-99'))).toHaveLength(2);
   expect((await reopened.verify()).problems).toEqual([]);
   await reopened.close();
-}, 20_000);
+});
 
 // Generous: it waits only for a worker process to exit (node and tsx start in seconds on a busy
 // machine); the timeout bounds a hang, it times nothing.
