@@ -30,6 +30,12 @@ const transform: Config['transform'] = {
   ],
 };
 
+// A hang bound, not a speed limit: jest's 5 s default failed tests that do a second or two of
+// CPU work whenever the machine was busy (two CPU hogs leave a jest worker a fifth of a core).
+// No test may depend on it: tests drive the virtual clock or wait for events. Tests with worker
+// processes set longer bounds of their own.
+const TEST_TIMEOUT_MS = 60_000;
+
 const project = (displayName: string, roots: string[], testMatch: string[]): Config => ({
   displayName,
   roots,
@@ -46,6 +52,7 @@ const project = (displayName: string, roots: string[], testMatch: string[]): Con
 });
 
 const config: Config = {
+  testTimeout: TEST_TIMEOUT_MS,
   projects: [
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),

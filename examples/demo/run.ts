@@ -139,7 +139,13 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
       progress.stop();
     }
     if (options.signal.aborted) {
-      const left = await store.count({ workflowType: 'order', status: 'Running' });
+      // The engine stops before the count, so no order closes after it: the next run resumes
+      // exactly the orders this line names. (Shutting down closes the store; a reader reopens it.)
+      await engine.shutdown();
+      const reader = openLmdbStore({ path: dataPath });
+      const left = await reader
+        .count({ workflowType: 'order', status: 'Running' })
+        .finally(() => reader.close());
       say(
         `\nInterrupted: ${left} order(s) still running; their state is in ${dataPath}. Run \`npm start\` again to resume them.`,
       );

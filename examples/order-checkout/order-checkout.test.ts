@@ -1,6 +1,8 @@
 import { runOrderCheckout } from './run.js';
 
-jest.setTimeout(20_000);
+// Generous: the app runs on the real clock and LMDB with fsync, and the test waits only for its
+// results (slow on a busy machine); the timeout bounds a hang, it times nothing.
+jest.setTimeout(120_000);
 
 it('retries a flaky charge, fails a declined card and cancels on request, releasing stock', async () => {
   const lines: string[] = [];

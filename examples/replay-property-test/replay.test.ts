@@ -4,8 +4,6 @@ import { type CheckReplayOptions, checkReplay, ReplayCheckError } from '@reprise
 import fc from 'fast-check';
 import { awardPoints, charge, fixedLoyaltyCheckout, loyaltyCheckout, type Purchase } from './loyalty.js';
 
-jest.setTimeout(30_000);
-
 const options: CheckReplayOptions<Purchase> = {
   activities: [charge, awardPoints],
   input: fc.record<Purchase>({

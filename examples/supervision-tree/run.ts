@@ -27,8 +27,6 @@ const heater = createMachine({
 /** A one-off calibration job: it finishes and is gone. */
 const calibration = fromPromise(async () => 'calibrated');
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-
 /**
  * A thermostat app built on `@reprise/actors` alone (no workflows): one `one_for_one`
  * supervisor with a permanent sensor, a transient heater and a temporary calibration job, and a
@@ -37,7 +35,21 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 export async function runSupervisionTree(): Promise<string[]> {
   const lines: string[] = [];
   const log = (line: string) => lines.push(line);
+  // The app waits for the trace of what it caused (a restart, an exit), not for some time: a
+  // busy machine only makes the wait longer.
+  const awaited = new Set<{ readonly test: (event: TraceEvent) => boolean; readonly resolve: () => void }>();
+  const traced = (type: TraceEvent['type'], childId?: string) =>
+    new Promise<void>((resolve) => {
+      const test = (event: TraceEvent) =>
+        event.type === type && (childId === undefined || ('childId' in event && event.childId === childId));
+      awaited.add({ test, resolve });
+    });
   const onTrace = (event: TraceEvent) => {
+    for (const waiter of awaited) {
+      if (!waiter.test(event)) continue;
+      awaited.delete(waiter);
+      waiter.resolve();
+    }
     switch (event.type) {
       case 'child_exited':
         log(
@@ -53,6 +65,7 @@ export async function runSupervisionTree(): Promise<string[]> {
     }
   };
   const system = createActorSystem({ onTrace });
+  const calibrated = traced('child_exited', 'calibration');
   const thermostat = await system.startSupervisor({
     id: 'thermostat',
     strategy: 'one_for_one',
@@ -75,26 +88,34 @@ export async function runSupervisionTree(): Promise<string[]> {
       .whichChildren()
       .map((child) => `${child.id}=${child.pid ?? 'stopped'}`)
       .join(' ');
-  await settle();
+  await calibrated;
   log(`started: ${children()}`);
 
   const firstSensor = thermostat.getChild('sensor')?.pid;
   const reading = { type: 'reading', celsius: 19.5 };
+  let restarted = traced('child_restarted', 'sensor');
   thermostat.getChild('sensor')?.send(reading);
   thermostat.getChild('sensor')?.send({ type: 'glitch' });
-  await settle();
+  await restarted;
   log(
     `after a glitch the sensor runs again with a new pid: ${thermostat.getChild('sensor')?.pid !== firstSensor}`,
   );
 
+  const heaterDone = traced('child_exited', 'heater');
   thermostat.getChild('heater')?.send({ type: 'off' });
-  await settle();
+  await heaterDone;
   log(`after the heater finished: ${children()}`);
 
+  restarted = traced('child_restarted', 'sensor');
   thermostat.getChild('sensor')?.send({ type: 'glitch' });
-  await settle();
+  await restarted;
+  // The supervisor stops (it gives up), or restarts the sensor a third time if it did not.
+  const stoppedOrRestarted = Promise.race([
+    traced('supervisor_stopped'),
+    traced('child_restarted', 'sensor'),
+  ]);
   thermostat.getChild('sensor')?.send({ type: 'glitch' });
-  await settle();
+  await stoppedOrRestarted;
   try {
     thermostat.whichChildren();
     log('the supervisor still runs');

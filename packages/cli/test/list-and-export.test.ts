@@ -2,9 +2,16 @@
 // to a file; the built binary (dist/bin.js, which the `bin` launcher runs) lists with plain node.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILT_BIN, reprise, repriseBuilt, seedWorkflows, tempData } from './cli-process.js';
+import {
+  BUILT_BIN,
+  CLI_TEST_TIMEOUT_MS,
+  reprise,
+  repriseBuilt,
+  seedWorkflows,
+  tempData,
+} from './cli-process.js';
 
-jest.setTimeout(30_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

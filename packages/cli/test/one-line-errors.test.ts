@@ -3,9 +3,9 @@
 // --verbose adds the stack.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { reprise, SHOP, seedWorkflows, tempData } from './cli-process.js';
+import { CLI_TEST_TIMEOUT_MS, reprise, SHOP, seedWorkflows, tempData } from './cli-process.js';
 
-jest.setTimeout(60_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

@@ -1,9 +1,17 @@
 // A worker holds the data directory: it resumes what was recorded while it was away, carries out
 // what other commands hand it, refuses a second worker, replay finds code that changed, and
 // SIGINT stops it gracefully.
-import { eventually, reprise, SHOP, SHOP_CHANGED, spawnReprise, tempData } from './cli-process.js';
+import {
+  CLI_TEST_TIMEOUT_MS,
+  eventually,
+  reprise,
+  SHOP,
+  SHOP_CHANGED,
+  spawnReprise,
+  tempData,
+} from './cli-process.js';
 
-jest.setTimeout(40_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

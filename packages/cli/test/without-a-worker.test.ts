@@ -1,8 +1,8 @@
 // With no worker on the data directory, commands read the store directly and record starts,
 // signals and cancels for the next worker, executing no workflow code themselves.
-import { reprise, SHOP, tempData } from './cli-process.js';
+import { CLI_TEST_TIMEOUT_MS, reprise, SHOP, tempData } from './cli-process.js';
 
-jest.setTimeout(30_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

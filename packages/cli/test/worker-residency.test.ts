@@ -1,8 +1,8 @@
 // `reprise worker --hibernate-after / --max-resident`: checked before the worker starts; a
 // hibernated run shows as such and wakes for a signal.
-import { eventually, reprise, SHOP, spawnReprise, tempData } from './cli-process.js';
+import { CLI_TEST_TIMEOUT_MS, eventually, reprise, SHOP, spawnReprise, tempData } from './cli-process.js';
 
-jest.setTimeout(40_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

@@ -2,9 +2,9 @@
 // gracefully and exits 0: the run it was waiting on stays recorded and the directory is free.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { reprise, SHOP, spawnReprise, tempData } from './cli-process.js';
+import { CLI_TEST_TIMEOUT_MS, reprise, SHOP, spawnReprise, tempData } from './cli-process.js';
 
-jest.setTimeout(40_000);
+jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
 const data = tempData();
 afterAll(() => data.remove());

@@ -7,6 +7,8 @@ import { type LmdbStore, openLmdbStore } from '../src/index.js';
 import { killWorkers, startWorker } from './child-process.js';
 import { tempDirs } from './temp-dirs.js';
 
+// Generous timeouts: each test waits only for a worker process's line and exit (node and tsx
+// start in seconds on a busy machine); they bound a hang, they time nothing.
 const dirs = tempDirs('cached-record');
 afterAll(() => {
   killWorkers();
@@ -69,7 +71,7 @@ it('refuses an append on a cached record another process moved on, and leaves no
   expect((await store.getSummary(id))?.historyLength).toBe(4);
   expect((await store.verify()).problems).toEqual([]);
   await store.close();
-}, 30_000);
+}, 120_000);
 
 it('refuses a one-event append on a cached last seq another process moved on, writing nothing', async () => {
   const id = asWorkflowId('shared-plain');
@@ -96,4 +98,4 @@ it('refuses a one-event append on a cached last seq another process moved on, wr
   expect(await store.getSummary(id)).toMatchObject({ status: 'Completed', historyLength: 5 });
   expect((await store.verify()).problems).toEqual([]);
   await store.close();
-}, 30_000);
+}, 120_000);

@@ -28,7 +28,8 @@ interface OpenOutcome {
 function openInChild(path: string): OpenOutcome {
   const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', OPEN_ONCE, path], {
     encoding: 'utf8',
-    timeout: 20_000,
+    // A hang guard only (node and tsx start in seconds on a busy machine): it times nothing.
+    timeout: 120_000,
   });
   if (child.status !== 0) {
     throw new Error(

@@ -54,7 +54,7 @@ it('refuses to create a store in a directory it cannot write', async () => {
   makeUnwritable(path, parent);
   expect(await tryOpen(path)).toMatch(/^failed StoreUnavailableError store_unavailable /);
   makeWritable(path, parent);
-}, 20_000);
+});
 
 it('refuses to open an existing store it cannot write', async () => {
   const path = join(dirs.make(), 'store');
@@ -76,4 +76,4 @@ it('refuses to open an existing store it cannot write', async () => {
   const again = openLmdbStore({ path, noSync: true });
   expect(await again.lastSeq(id)).toBe(1);
   await again.close();
-}, 20_000);
+});

@@ -12,6 +12,8 @@ afterAll(() => {
   dirs.removeAll();
 });
 
+// Generous: it waits only for worker processes' lines and exits (node and tsx start in seconds
+// on a busy machine); the timeout bounds a hang, it times nothing.
 it('never lets two processes interleave a workflow’s seqs', async () => {
   const path = dirs.make();
   const workflows = 12;
@@ -55,9 +57,11 @@ it('never lets two processes interleave a workflow’s seqs', async () => {
         expect(by).toBe(winners.get(event.seq));
       }
     }
-    expect(conflicts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // Both workers read every head before either appended: each workflow's first append was
+    // contested, and its loser got ConcurrencyConflict (more follow as the scheduler allows).
+    expect(conflicts.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(workflows);
     expect((await store.verify()).problems).toEqual([]);
   } finally {
     await store.close();
   }
-}, 30_000);
+}, 120_000);

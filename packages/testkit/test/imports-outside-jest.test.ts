@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-jest.setTimeout(30_000);
+// Generous: each test waits only for a node process to exit (seconds to start on a busy machine);
+// the timeouts bound a hang, they time nothing.
+jest.setTimeout(300_000);
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -49,7 +51,7 @@ function runOutsideJest(nodeArgs: readonly string[]): unknown {
     cwd: ROOT,
     env,
     encoding: 'utf8',
-    timeout: 20_000,
+    timeout: 120_000,
   });
   if (child.status !== 0) throw new Error(`exit ${child.status} ${child.signal ?? ''}:\n${child.stderr}`);
   return JSON.parse(child.stdout);

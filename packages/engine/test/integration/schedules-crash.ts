@@ -1,17 +1,21 @@
 // The schedule crash scenario, shared by the quick test and its soak version: a process runs a
 // schedule firing every `intervalMs` on LMDB and is SIGKILLed `kills` times around fire times
 // (half of them while it recovers); then a last process finishes cleanly, and the store must show
-// every fire of the spec taken once and started once.
+// every fire of the spec taken once and started once. Each process kills itself right after a
+// chosen fire is recorded, before it starts that fire's workflow: the kill follows the work, not
+// the wall clock, so a busy machine moves it with the work.
 import { join } from 'node:path';
 import type { EventOf, WorkflowId } from '@reprise/core';
 import { scheduleHistoryId } from '@reprise/engine/internal';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { startWorkerProcess } from '@reprise/testkit/internal';
+import { dieAfter } from './fixtures/dying-store.js';
 
 const WORKER = join(__dirname, 'schedules-fixtures', 'crash-worker.ts');
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-const random = (low: number, high: number) => low + Math.random() * (high - low);
+const randomInt = (low: number, high: number) => low + Math.floor(Math.random() * (high - low + 1));
+/** The fewest fires a worker started on the running schedule records before its kill. */
+export const FIRES_BEFORE_KILL = 11;
 
 /** What the store shows after the scenario. */
 export interface CrashOutcome {
@@ -35,20 +39,16 @@ export async function runScheduleCrashScenario(
   intervalMs: number,
 ): Promise<CrashOutcome> {
   for (let round = 0; round < kills; round++) {
-    const worker = startWorkerProcess(WORKER, ['run', dir, String(intervalMs)]);
-    if (round % 2 === 1) {
-      // While it recovers: the catch-up of the fires missed during the last downtime.
-      await worker.waitFor((line) => line === 'opening');
-      await sleep(random(100, 600));
-    } else {
-      await worker.waitFor((line) => line === 'ready');
-      await sleep(random(2 * intervalMs, 6 * intervalMs));
-      // Just before or just after a fire time: between its record and its start, often.
-      const now = Date.now();
-      const nextFire = Math.ceil(now / intervalMs) * intervalMs;
-      await sleep(nextFire - now + random(-3, 6));
-    }
-    await worker.kill();
+    // Every other worker dies while it recovers: in the catch-up of the fires missed during the
+    // last downtime (which outlasts an interval: a process takes longer to start). The others
+    // record a dozen fires or so first.
+    const fires = round % 2 === 1 ? randomInt(1, 3) : FIRES_BEFORE_KILL + randomInt(0, 4);
+    const worker = startWorkerProcess(WORKER, ['run', dir, String(intervalMs)], {
+      env: dieAfter(fires, 'ScheduleTriggered'),
+    });
+    const { code, signal } = await worker.exited;
+    if (signal !== 'SIGKILL')
+      throw new Error(`a worker exited with ${code} instead of its kill:\n${worker.stderr()}`);
   }
   const finisher = startWorkerProcess(WORKER, ['finish', dir]);
   const { code } = await finisher.exited;

@@ -1,12 +1,14 @@
 // A process that runs one schedule on an LMDB store on the real clock. The schedule crash test
 // SIGKILLs it around fire times and starts it again; `finish` brings it up to date, waits until
-// every started workflow has completed, pauses the schedule and exits cleanly.
+// every started workflow has completed, pauses the schedule and exits cleanly. The test has
+// it kill itself right after a chosen fire is recorded (see ../fixtures/dying-store.ts).
 //
 //   crash-worker.ts run <dir> <intervalMs>
 //   crash-worker.ts finish <dir>
 import { defineWorkflow, ScheduleAlreadyExistsError } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
+import { mortalStore } from '../fixtures/dying-store.js';
 
 const [mode, dataDir, intervalText] = process.argv.slice(2);
 const tick = defineWorkflow('tick', async (_ctx, n: number) => n);
@@ -14,7 +16,7 @@ const tick = defineWorkflow('tick', async (_ctx, n: number) => n);
 process.stdout.write('opening\n');
 const store = openLmdbStore({ path: dataDir as string });
 const engine = await Engine.create({
-  store,
+  store: mortalStore(store),
   workflows: [tick],
   logger: {
     warn: (message, details) => process.stderr.write(`${message} ${JSON.stringify(details ?? {})}\n`),
