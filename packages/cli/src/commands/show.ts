@@ -2,6 +2,7 @@ import { asWorkflowId, statusFromEvents, WorkflowNotFoundError } from '@reprise/
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
+import { printable } from '../format/printable.js';
 import { renderTimeline } from '../format/timeline.js';
 
 /** `reprise show <id>`: the workflow's history as a timeline (`--json`: the raw events). */
@@ -19,7 +20,9 @@ export function registerShow(program: Command, context: CommandContext): void {
           context.out(JSON.stringify(history, null, 2));
           return;
         }
-        context.out(`${workflowId} · ${statusFromEvents(history) ?? 'no run'} · ${history.length} events`);
+        context.out(
+          `${printable(workflowId)} · ${statusFromEvents(history) ?? 'no run'} · ${history.length} events`,
+        );
         context.out(renderTimeline(history));
       });
     });
