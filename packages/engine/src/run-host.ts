@@ -22,7 +22,7 @@ import {
 } from '@reprise/core';
 import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
 import type { Children } from './children.js';
-import type { Lifecycle } from './lifecycle.js';
+import { EngineClosedError, type Lifecycle } from './lifecycle.js';
 import type { EngineLogger } from './options.js';
 import type { Residency } from './residency.js';
 import { type Run, RunEndedError, type RunHost } from './run.js';
@@ -149,7 +149,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
       const entry = port.table.get(run.workflowId);
       for (const item of items) {
         if (entry?.runId === run.runId && !lifecycle.closing) port.control().post(entry, item.body, item.ack);
-        else item.ack?.reject(new RunEndedError(run.workflowId));
+        // While closing, nothing will take the input: the caller learns it now, not never.
+        else
+          item.ack?.reject(lifecycle.closing ? new EngineClosedError() : new RunEndedError(run.workflowId));
       }
     },
     waiting: (run) => port.residency().waiting(run),
