@@ -4,6 +4,7 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyConflict,
+  checkPayloadLimit,
   type DueTimer,
   encodeEventBatch,
   InvalidArgumentError,
@@ -116,7 +117,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
     refuseForeign(root, path);
     const dbs = openDatabases(root);
     checkFormat(dbs, path);
-    return new LmdbWorkflowStore(path, dbs, options.maxPayloadBytes);
+    return new LmdbWorkflowStore(path, dbs, checkPayloadLimit(options.maxPayloadBytes));
   } catch (error) {
     root.close().catch(() => {});
     throw error instanceof RepriseError ? error : openFailure(path, error);
