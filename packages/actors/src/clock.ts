@@ -13,11 +13,47 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
-/** The real clock: `Date.now()` and the host's timers. */
+/**
+ * The longest delay one host timer can hold. Node and browsers store a delay in a signed 32-bit
+ * integer and turn a longer one into 1 ms (with a `TimeoutOverflowWarning`), so a 30-day sleep
+ * would fire at once and a re-arming caller would spin.
+ */
+export const MAX_HOST_TIMER_MS = 2 ** 31 - 1;
+
+/** A {@link systemClock} timer: the host timer armed for the piece of the delay now running. */
+interface PiecewiseTimer {
+  current: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Arms `fn` after `ms` as a chain of host timers of at most {@link MAX_HOST_TIMER_MS} each, so
+ * every delay fires at its time and never early. The pieces count elapsed delay, not the wall
+ * clock, as a single host timer does.
+ */
+function armInPieces(fn: (...args: unknown[]) => void, ms: number): PiecewiseTimer {
+  const timer: PiecewiseTimer = { current: undefined };
+  const arm = (remaining: number): void => {
+    timer.current =
+      remaining > MAX_HOST_TIMER_MS
+        ? setTimeout(() => arm(remaining - MAX_HOST_TIMER_MS), MAX_HOST_TIMER_MS)
+        : setTimeout(fn, remaining);
+  };
+  // Same reading of odd delays as VirtualClock: negative, NaN or infinite means "now".
+  arm(Number.isFinite(ms) && ms > 0 ? ms : 0);
+  return timer;
+}
+
+/**
+ * The real clock: `Date.now()` and the host's timers. Any delay may be given: one longer than a
+ * host timer can hold (2^31-1 ms) is armed in pieces, each at most that long.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (id) => clearTimeout(id as ReturnType<typeof setTimeout>),
+  setTimeout: (fn, ms) => armInPieces(fn, ms),
+  clearTimeout: (id) => {
+    const current = (id as Partial<PiecewiseTimer> | null | undefined)?.current;
+    if (current !== undefined) clearTimeout(current);
+  },
 };
 
 interface VirtualTimer {

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { MAX_HOST_TIMER_MS } from '../src/clock.js';
 import { systemClock, VirtualClock } from '../src/index.js';
 
 describe('VirtualClock', () => {
@@ -61,5 +63,67 @@ describe('systemClock', () => {
     expect(typeof systemClock.now()).toBe('number');
     const id = systemClock.setTimeout(() => {}, 10_000);
     systemClock.clearTimeout(id);
+  });
+});
+
+// Delays longer than one host timer holds (2^31-1 ms, about 24.8 days): the host turns them into
+// 1 ms. Jest's fake timers clamp the same way, so these run the real systemClock on a fake host.
+describe('systemClock with a delay longer than a host timer holds', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('fires a 30-day timer at 30 days and not before', async () => {
+    const fired: number[] = [];
+    const start = systemClock.now();
+    systemClock.setTimeout(() => fired.push(systemClock.now() - start), 30 * DAY);
+    await jest.advanceTimersByTimeAsync(30 * DAY - 1);
+    expect(fired).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual([30 * DAY]);
+  });
+
+  it('fires a delay of exactly 2^31-1 ms and one of 2^31 ms at their times', async () => {
+    const fired: number[] = [];
+    systemClock.setTimeout(() => fired.push(MAX_HOST_TIMER_MS), MAX_HOST_TIMER_MS);
+    systemClock.setTimeout(() => fired.push(MAX_HOST_TIMER_MS + 1), MAX_HOST_TIMER_MS + 1);
+    await jest.advanceTimersByTimeAsync(MAX_HOST_TIMER_MS - 1);
+    expect(fired).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual([MAX_HOST_TIMER_MS]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual([MAX_HOST_TIMER_MS, MAX_HOST_TIMER_MS + 1]);
+  });
+
+  it('clearTimeout cancels a long timer in any of its pieces', async () => {
+    const fired: string[] = [];
+    const early = systemClock.setTimeout(() => fired.push('early'), 100 * DAY);
+    const late = systemClock.setTimeout(() => fired.push('late'), 100 * DAY);
+    systemClock.clearTimeout(early);
+    await jest.advanceTimersByTimeAsync(60 * DAY); // `late` is now in a later piece
+    systemClock.clearTimeout(late);
+    await jest.advanceTimersByTimeAsync(60 * DAY);
+    expect(fired).toEqual([]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('systemClock on the real host', () => {
+  // A host timer given more than 2^31-1 ms is what prints TimeoutOverflowWarning and fires at 1 ms.
+  it('never hands the host a delay it would clamp, so no TimeoutOverflowWarning', () => {
+    const delays: number[] = [];
+    const hostSetTimeout = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
+      _fn: () => void,
+      ms?: number,
+    ) => {
+      delays.push(ms ?? 0);
+      return 0;
+    }) as unknown as typeof setTimeout);
+    try {
+      systemClock.setTimeout(() => {}, 30 * 24 * 60 * 60 * 1000);
+    } finally {
+      hostSetTimeout.mockRestore();
+    }
+    expect(delays).toEqual([MAX_HOST_TIMER_MS]);
   });
 });

@@ -41,11 +41,19 @@ const hasData = (path: string): boolean => existsSync(join(resolve(path), 'data.
  * mistyped `--data` says so. Reading beside a running worker is safe: LMDB readers see whole
  * commits and never block the writer.
  */
-function openExistingStore(path: string): LmdbStore {
+export function openExistingStore(path: string): LmdbStore {
+  requireData(path);
+  return openLmdbStore({ path });
+}
+
+/**
+ * Refuses a path without Reprise data (`no_data`, exit 3), for a command that acts on what is
+ * recorded there; checked before anything is opened, so a mistyped `--data` creates nothing.
+ */
+export function requireData(path: string): void {
   if (!hasData(path)) {
     throw new CliError('no_data', `no Reprise data at ${path} (start a workflow or run \`npm start\` first)`);
   }
-  return openLmdbStore({ path });
 }
 
 /** Runs `task` on an existing store and closes it afterwards. */

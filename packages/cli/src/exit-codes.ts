@@ -27,6 +27,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 const byErrorCode: Readonly<Record<string, ExitCode>> = {
   usage: EXIT.usage,
+  request_too_large: EXIT.usage,
   module_error: EXIT.usage,
   invalid_argument: EXIT.usage,
   invalid_payload: EXIT.usage,

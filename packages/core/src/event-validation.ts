@@ -1,5 +1,6 @@
 import { InvalidArgumentError, InvalidEventError } from './errors.js';
 import { type EventType, OVERLAP_POLICIES, type ParentLink, type WorkflowEvent } from './events.js';
+import { checkWorkflowId } from './ids.js';
 import { encodePayload, encodePayloadAt, type PayloadCheckOptions } from './payload.js';
 
 type FieldKind =
@@ -171,6 +172,8 @@ export interface EventBatchCheck {
  * `InvalidEventError` or `PayloadError`; nothing is written by a caller that checks first.
  */
 export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventBatchCheck): string[] {
+  // Every store appends through here, so every store holds to the one id rule.
+  checkWorkflowId(check.workflowId);
   if (!Number.isInteger(check.expectedSeq) || check.expectedSeq < 0) {
     throw new InvalidArgumentError(
       'expectedSeq',

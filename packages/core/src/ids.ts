@@ -21,21 +21,57 @@ export const asWorkflowId = (id: string): WorkflowId => id as WorkflowId;
 export const asRunId = (id: string): RunId => id as RunId;
 /** The longest workflow id accepted, in UTF-16 code units. */
 export const MAX_WORKFLOW_ID_LENGTH = 512;
+/**
+ * The longest workflow id accepted, in UTF-8 bytes: a store keys histories by id, and the LMDB
+ * store's keys hold at most 1,000 bytes of it (Temporal's default limit is the same).
+ */
+export const MAX_WORKFLOW_ID_BYTES = 1000;
+
+const utf8 = new TextEncoder();
+const utf8Bytes = (text: string): number => utf8.encode(text).length;
+
+/** Whether `workflowId` satisfies the one id rule (see {@link checkWorkflowId}). */
+export function isValidWorkflowId(workflowId: unknown): workflowId is WorkflowId {
+  return (
+    typeof workflowId === 'string' &&
+    workflowId.length > 0 &&
+    workflowId.length <= MAX_WORKFLOW_ID_LENGTH &&
+    // A code unit takes at most 3 UTF-8 bytes: short ids need no count.
+    (workflowId.length * 3 <= MAX_WORKFLOW_ID_BYTES || utf8Bytes(workflowId) <= MAX_WORKFLOW_ID_BYTES)
+  );
+}
 
 /**
- * The one rule for a workflow id a caller gives: a string of 1 to 512 characters. Anything else
- * is refused with an InvalidArgumentError naming the value.
+ * The one rule for a workflow id, shared by the engine (client starts, child ids) and the stores:
+ * a string of 1 to 512 characters and at most 1,000 UTF-8 bytes. Anything else is refused with an
+ * InvalidArgumentError naming the value, before anything is recorded.
  */
-export function checkWorkflowId(workflowId: unknown): WorkflowId {
-  if (
-    typeof workflowId !== 'string' ||
-    workflowId.length === 0 ||
-    workflowId.length > MAX_WORKFLOW_ID_LENGTH
-  ) {
+export function checkWorkflowId(workflowId: unknown, argument = 'workflowId'): WorkflowId {
+  if (!isValidWorkflowId(workflowId)) {
+    const shown = JSON.stringify(workflowId) ?? String(workflowId);
     throw new InvalidArgumentError(
-      'workflowId',
-      `${JSON.stringify(workflowId)} must be a string of 1 to ${MAX_WORKFLOW_ID_LENGTH} characters`,
+      argument,
+      `${shown.length > 100 ? `${shown.slice(0, 100)}…` : shown} must be a string of 1 to ${MAX_WORKFLOW_ID_LENGTH} characters and at most ${MAX_WORKFLOW_ID_BYTES} UTF-8 bytes`,
     );
   }
-  return workflowId as WorkflowId;
+  return workflowId;
+}
+
+/**
+ * The id a child started without an explicit one gets: `<parent id>.<run id>.<child id>`. The run
+ * id already makes it unique, so when the parent's id would push it over the id rule, the parent
+ * id is cut (whole code points) until it fits: a long parent id never yields a child id the store
+ * refuses.
+ */
+export function defaultChildWorkflowId(parentId: string, runId: string, childId: string): WorkflowId {
+  const suffix = `.${runId}.${childId}`;
+  let parent = parentId;
+  while (parent.length > 0 && !isValidWorkflowId(parent + suffix)) {
+    const points = Array.from(parent);
+    // Drop roughly what is over, at least one code point, then check again.
+    const over = Math.max(1, Math.ceil((utf8Bytes(parent + suffix) - MAX_WORKFLOW_ID_BYTES) / 4));
+    const overLength = Math.max(1, parent.length + suffix.length - MAX_WORKFLOW_ID_LENGTH);
+    parent = points.slice(0, Math.max(0, points.length - Math.max(over, overLength))).join('');
+  }
+  return checkWorkflowId(parent + suffix);
 }

@@ -2,7 +2,7 @@ import { ConcurrencyConflict, InvalidArgumentError, StoreClosedError } from './e
 import { encodeEventBatch } from './event-validation.js';
 import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
-import { decodePayload, type JsonValue } from './payload.js';
+import { checkPayloadLimit, decodePayload, type JsonValue } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
 import type {
   AppendOptions,
@@ -43,7 +43,7 @@ export class InMemoryStore implements EventStore, VisibilityStore {
   #closed = false;
 
   constructor(options: InMemoryStoreOptions = {}) {
-    this.#maxPayloadBytes = options.maxPayloadBytes;
+    this.#maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes);
   }
 
   /** {@inheritDoc EventStore.append} */

@@ -21,7 +21,7 @@ export { fromErrorData, toErrorData } from './error-data.js';
 export { type EventBatchCheck, encodeEventBatch } from './event-validation.js';
 export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
-export { encodePayloadAt, jsonEqual } from './payload.js';
+export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';
 export { mergeAttributes, movesOnlyHistoryLength } from './projection.js';
 export { executionInitFromStart, type ReplayResult, replayRun, type Settle, settle } from './replay.js';
 export {

@@ -1,4 +1,4 @@
-import { PayloadError } from './errors.js';
+import { InvalidArgumentError, PayloadError } from './errors.js';
 
 import type { JsonObject, JsonValue } from './json-value.js';
 
@@ -54,6 +54,22 @@ export function encodePayloadAt(value: unknown, base: string, index: number, max
 }
 
 const segmentsAt = (index: number | undefined): Segments => (index === undefined ? [] : [index]);
+
+/**
+ * The one check of a payload size limit option (`maxPayloadBytes` of the engine and the stores):
+ * a positive whole number of bytes. 0, a negative or a fractional limit would refuse every
+ * payload, or none, silently.
+ */
+export function checkPayloadLimit(maxBytes: unknown, argument = 'maxPayloadBytes'): number | undefined {
+  if (maxBytes === undefined) return undefined;
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new InvalidArgumentError(argument, `${String(maxBytes)} must be a positive whole number of bytes`);
+  }
+  return maxBytes;
+}
+
+/** The deepest nesting of arrays and objects a payload may have. */
+const MAX_PAYLOAD_DEPTH = 1000;
 
 /** How deep the quick check looks; anything deeper (or a cycle) gets the careful one. */
 const QUICK_CHECK_DEPTH = 64;
@@ -141,6 +157,14 @@ function assertJson(value: unknown, base: string, segments: Segments, ancestors:
       throw new PayloadError(pathOf(base, segments), 'a symbol is not JSON');
   }
   if (value === null) return;
+  if (ancestors.length >= MAX_PAYLOAD_DEPTH) {
+    // Checked before recursing further: deeper, this walk (and JSON.stringify) would overflow
+    // the stack with a plain RangeError instead of naming the value.
+    throw new PayloadError(
+      `${pathOf(base, segments.slice(0, 8))}…`,
+      `nests deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+    );
+  }
   const object = value as object;
   if (ancestors.includes(object)) {
     throw new PayloadError(pathOf(base, segments), 'is a cycle (refers back to an enclosing value)');

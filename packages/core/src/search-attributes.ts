@@ -59,7 +59,14 @@ export function validateSearchAttributes(
         `is not declared; declared: ${known.length ? known.join(', ') : '(none: pass searchAttributes to Engine.create)'}`,
       );
     }
-    normalized[name] = value === null ? null : normalizeValue(name, type, value);
+    // Defined, not assigned: `normalized.__proto__ = v` would set the prototype and drop the
+    // attribute; a name that came in as an own key stays one.
+    Object.defineProperty(normalized, name, {
+      value: value === null ? null : normalizeValue(name, type, value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return normalized;
 }

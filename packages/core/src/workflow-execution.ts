@@ -19,7 +19,7 @@ import {
   UnknownActivityError,
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
-import { asWorkflowId, type RunId, type WorkflowId } from './ids.js';
+import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
 import { checkPayload, type JsonValue } from './payload.js';
 import { normalizeRetryPolicy } from './retry.js';
 import { seededRandom, seededUuid } from './seeded-random.js';
@@ -755,9 +755,12 @@ export class WorkflowExecution {
       throw new InvalidArgumentError('ctx.child', 'expects a definition made by defineWorkflow');
     }
     const childId = `c${++this.#childOrdinal}`;
-    const childWorkflowId = asWorkflowId(
-      options?.workflowId ?? `${this.workflowId}.${this.runId}.${childId}`,
-    );
+    // One id rule for every child, checked before the command is recorded: an id the store
+    // would refuse fails here, in the parent's code, instead of hanging the parent.
+    const childWorkflowId =
+      options?.workflowId === undefined
+        ? defaultChildWorkflowId(this.workflowId, this.runId, childId)
+        : checkWorkflowId(options.workflowId, 'ctx.child workflowId');
     const payload = this.#payload(input, `child ${definition.name} input`);
     const result = quiet(
       new Promise<JsonValue>((resolve, reject) => {

@@ -1,9 +1,14 @@
 import {
   ActivityFailure,
+  asWorkflowId,
   ConcurrencyConflict,
+  checkWorkflowId,
   DEFAULT_RETRY_POLICY,
   DurationError,
+  defaultChildWorkflowId,
+  InMemoryStore,
   InvalidArgumentError,
+  isValidWorkflowId,
   NonDeterminismError,
   PayloadError,
   type RepriseError,
@@ -224,5 +229,37 @@ describe('ids', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => newWorkflowId()));
     expect(ids.size).toBe(1000);
     expect(newRunId()).toMatch(/^[A-Za-z0-9_-]{21}$/);
+  });
+});
+
+describe('the one workflow id rule', () => {
+  it('counts UTF-8 bytes as well as characters', () => {
+    expect(isValidWorkflowId('漢'.repeat(333))).toBe(true); // 999 bytes
+    expect(isValidWorkflowId('漢'.repeat(334))).toBe(false); // 1,002 bytes
+    expect(isValidWorkflowId('a'.repeat(512))).toBe(true);
+    expect(isValidWorkflowId('a'.repeat(513))).toBe(false);
+    expect(isValidWorkflowId('')).toBe(false);
+    expect(() => checkWorkflowId('')).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
+
+  it('gives a long parent a default child id within the rule, unique by the run id', () => {
+    const parent = '漢'.repeat(333);
+    const id = defaultChildWorkflowId(parent, 'run-id-of-21-chars-xx', 'c1');
+    expect(isValidWorkflowId(id)).toBe(true);
+    expect(id.endsWith('.run-id-of-21-chars-xx.c1')).toBe(true);
+    expect(id.startsWith('漢')).toBe(true);
+    expect(defaultChildWorkflowId('p', 'r', 'c1')).toBe('p.r.c1');
+    const astral = defaultChildWorkflowId('😀'.repeat(250), 'r', 'c2');
+    expect(isValidWorkflowId(astral)).toBe(true);
+    expect(astral).toMatch(/^(😀)+\.r\.c2$/u);
+  });
+
+  it('is held by every store: an append under an id over the rule is refused', async () => {
+    const store = new InMemoryStore();
+    const workflowId = '漢'.repeat(334);
+    await expect(store.append(asWorkflowId(workflowId), [], { expectedSeq: 0 })).rejects.toMatchObject({
+      code: 'invalid_argument',
+      argument: 'workflowId',
+    });
   });
 });

@@ -114,3 +114,23 @@ describe('jsonEqual', () => {
     expect(jsonEqual({ a: null }, {})).toBe(false);
   });
 });
+
+describe('deeply nested payloads', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let level = 0; level < depth; level++) value = [value];
+    return value;
+  };
+
+  it('refuses nesting deeper than 1,000 levels with a PayloadError, not a RangeError', () => {
+    for (const depth of [1001, 5000, 100_000]) {
+      expect(() => checkPayload(nested(depth), { path: 'input' })).toThrow(
+        expect.objectContaining({ code: 'invalid_payload', message: expect.stringMatching(/^input\[0\]/) }),
+      );
+    }
+  });
+
+  it('accepts 1,000 levels', () => {
+    expect(() => checkPayload(nested(1000))).not.toThrow();
+  });
+});

@@ -29,7 +29,7 @@ import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
 import { type CancelResult, type HandleOperations, WorkflowHandle, type WorkflowListItem } from './handle.js';
 import { Lifecycle } from './lifecycle.js';
-import type { EngineLogger, EngineOptions, StartOptions } from './options.js';
+import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
 import { recover } from './recovery.js';
 import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry.js';
@@ -178,9 +178,7 @@ export class Engine {
    * starts continue-as-new successors that were recorded but never started.
    */
   static async create(options: EngineOptions): Promise<Engine> {
-    if (!options || !Array.isArray(options.workflows)) {
-      throw new InvalidArgumentError('Engine.create', 'expects { workflows: [...] } at least');
-    }
+    checkEngineOptions(options);
     const engine = new Engine(options);
     await engine.#s.supervision.start([...engine.#workflows.keys()]);
     await recover({

@@ -1,12 +1,14 @@
 import type { Clock } from '@reprise/actors';
-import type {
-  ActivityDefinition,
-  Duration,
-  SearchAttributeSchema,
-  SearchAttributes,
-  WorkflowDefinition,
-  WorkflowStore,
+import {
+  type ActivityDefinition,
+  type Duration,
+  InvalidArgumentError,
+  type SearchAttributeSchema,
+  type SearchAttributes,
+  type WorkflowDefinition,
+  type WorkflowStore,
 } from '@reprise/core';
+import { checkPayloadLimit } from '@reprise/core/internal';
 
 /** Where the engine reports what it skipped or retried; `console` by default. */
 export interface EngineLogger {
@@ -59,4 +61,25 @@ export interface StartOptions {
   readonly idReusePolicy?: IdReusePolicy;
   /** When the id is running: `fail` (default) throws WorkflowAlreadyStartedError, `useExisting` returns its handle. */
   readonly onConflict?: 'fail' | 'useExisting';
+}
+
+/** The store operations the engine calls; a value without them is refused at create. */
+const STORE_METHODS = ['append', 'readHistory', 'listActive', 'getSummary', 'close'] as const;
+
+/**
+ * Checks the options `Engine.create` cannot work without, so a wrong one is refused up front with
+ * an InvalidArgumentError naming it, not met later as a TypeError deep inside.
+ */
+export function checkEngineOptions(options: EngineOptions): void {
+  if (!options || !Array.isArray(options.workflows)) {
+    throw new InvalidArgumentError('Engine.create', 'expects { workflows: [...] } at least');
+  }
+  const store = options.store as unknown as Record<string, unknown> | undefined;
+  if (store !== undefined) {
+    const missing = STORE_METHODS.filter((name) => typeof store?.[name] !== 'function');
+    if (missing.length > 0) {
+      throw new InvalidArgumentError('store', `is not a WorkflowStore: it has no ${missing.join(', ')}`);
+    }
+  }
+  checkPayloadLimit(options.maxPayloadBytes);
 }

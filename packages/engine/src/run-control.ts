@@ -27,7 +27,7 @@ import { latestStart } from '@reprise/core/internal';
 import type { ActivityExecutor } from './activity-executor.js';
 import type { ExitingRun } from './exit-handler.js';
 import { type CancelResult, openActivities, type SignalOptions } from './handle.js';
-import type { Lifecycle } from './lifecycle.js';
+import { EngineClosedError, type Lifecycle } from './lifecycle.js';
 import type { Residency } from './residency.js';
 import { type Ack, type ImposedOutcome, RunEndedError, type RunExit } from './run.js';
 import type { RunEntry } from './run-entry.js';
@@ -202,6 +202,12 @@ export class RunControl {
 
   /** Posts input to the entry's run, bringing a suspended run back into memory first. */
   post(entry: RunEntry, body: EventBody, ack?: Ack): void {
+    if (this.port.lifecycle.closing) {
+      // Shutdown has begun: no run will be brought back to take this input, so the caller
+      // waiting on it is told (an input without a caller is recorded on the next start, if at all).
+      ack?.reject(new EngineClosedError());
+      return;
+    }
     const run = entry.run;
     if (run?.open && !run.stopping) {
       run.post(body, ack);
@@ -223,6 +229,7 @@ export class RunControl {
   ): Promise<void> {
     const { table, clock } = this.port;
     for (let attempt = 0; ; attempt++) {
+      this.port.lifecycle.assertOpen();
       const entry = table.get(workflowId);
       if (entry && !entry.stalled) {
         try {

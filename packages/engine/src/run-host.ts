@@ -24,7 +24,7 @@ import {
 } from '@reprise/core/internal';
 import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
 import type { Children } from './children.js';
-import type { Lifecycle } from './lifecycle.js';
+import { EngineClosedError, type Lifecycle } from './lifecycle.js';
 import type { EngineLogger } from './options.js';
 import type { Residency } from './residency.js';
 import { type Run, RunEndedError, type RunHost } from './run.js';
@@ -151,7 +151,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
       const entry = port.table.get(run.workflowId);
       for (const item of items) {
         if (entry?.runId === run.runId && !lifecycle.closing) port.control().post(entry, item.body, item.ack);
-        else item.ack?.reject(new RunEndedError(run.workflowId));
+        // While closing, nothing will take the input: the caller learns it now, not never.
+        else
+          item.ack?.reject(lifecycle.closing ? new EngineClosedError() : new RunEndedError(run.workflowId));
       }
     },
     waiting: (run) => port.residency().waiting(run),

@@ -9,6 +9,7 @@ import {
   supervisor,
 } from '@reprise/actors';
 import type { ActorLogic, EventObject, Snapshot } from 'xstate';
+import { EngineClosedError } from './lifecycle.js';
 import type { RunExit } from './run.js';
 
 /** A run as the supervision tree starts it: its loop is built afresh at every (re)start. */
@@ -156,7 +157,15 @@ export class RunSupervision {
   async startRun(run: SupervisedRun): Promise<void> {
     const typeSupervisor = this.#types.get(run.workflowType);
     if (!typeSupervisor) throw new Error(`no supervisor for workflow type ${run.workflowType}`);
-    await typeSupervisor.startChild(run);
+    if (this.#shuttingDown) throw new EngineClosedError();
+    try {
+      await typeSupervisor.startChild(run);
+    } catch (error) {
+      // A start racing shutdown meets a supervisor already gone (the actors' NoProcError): to
+      // the caller that is the engine closing, not an internal of the actors package.
+      if (this.#shuttingDown) throw new EngineClosedError();
+      throw error;
+    }
   }
 
   /** Stops a run actor (eviction, shutdown of one run); no exit reaches the exit handling. */

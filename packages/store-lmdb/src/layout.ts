@@ -115,8 +115,8 @@ export const MAX_DBS = 32;
 /** The value of every index entry: presence is the information. */
 export const EMPTY = Buffer.alloc(0);
 
-/** The largest workflow id, in UTF-8 bytes of its key form (Temporal's default limit is 1,000). */
-export const MAX_WORKFLOW_ID_BYTES = 1000;
+/** The largest workflow id key, in UTF-8 bytes of its key form: core's one id rule's limit. */
+export { MAX_WORKFLOW_ID_BYTES } from '@reprise/core';
 /** The largest timer id, in UTF-8 bytes of its key form. */
 export const MAX_TIMER_ID_BYTES = 500;
 /** Index keys hold at most this many UTF-16 code units of an attribute name. */

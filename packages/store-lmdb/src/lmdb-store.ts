@@ -19,7 +19,7 @@ import {
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
-import { encodeEventBatch } from '@reprise/core/internal';
+import { checkPayloadLimit, encodeEventBatch } from '@reprise/core/internal';
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,
@@ -116,7 +116,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
     refuseForeign(root, path);
     const dbs = openDatabases(root);
     checkFormat(dbs, path);
-    return new LmdbWorkflowStore(path, dbs, options.maxPayloadBytes);
+    return new LmdbWorkflowStore(path, dbs, checkPayloadLimit(options.maxPayloadBytes));
   } catch (error) {
     root.close().catch(() => {});
     throw error instanceof RepriseError ? error : openFailure(path, error);

@@ -35,12 +35,14 @@ const tricky = [
   ' ',
   '-',
 ];
-const text = (max: number) => fc.array(fc.constantFrom(...tricky), { maxLength: max }).map((c) => c.join(''));
+const text = (max: number, min = 0) =>
+  fc.array(fc.constantFrom(...tricky), { minLength: min, maxLength: max }).map((c) => c.join(''));
 const customers = ['ada', 'bob', 'cy', 'ad', 'ada lovelace', '😀x', '\uffffz', ''];
 const words = ['rush', 'Fragile', 'eu', 'vip', 'RUSH'];
 
 const rowArbitrary = fc.record({
-  id: text(6),
+  // A workflow id is never empty (core's one id rule); every other tricky character is here.
+  id: text(6, 1),
   type: fc.constantFrom('order', 'invoice', 'ship\u0000ping', 'x'.repeat(140), `${'x'.repeat(140)}y`),
   createdAt: fc.integer({ min: 0, max: 6 }),
   close: fc.constantFrom(undefined, 'WorkflowCompleted', 'WorkflowFailed', 'WorkflowCancelled'),

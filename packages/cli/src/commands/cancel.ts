@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
+import { requireData } from '../data-dir.js';
 import { reachEngine } from '../engine-access.js';
 import { CliError } from '../errors.js';
 
@@ -16,6 +17,8 @@ export function registerCancel(program: Command, context: CommandContext): void 
     .option('--reason <text>', 'why, recorded with the request')
     .action(async (workflowId: string, options: { reason?: string }, command: Command) => {
       const data = context.data(command);
+      // Only a recorded workflow can take it: a mistyped --data must not create a directory.
+      requireData(data);
       const access = await reachEngine(
         data,
         async () => ({ workflowTypes: [] }),

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
+import { printable } from '../format/printable.js';
 import { renderTable } from '../format/table.js';
 import { formatDuration, formatTimestamp, preview } from '../format/time.js';
 import { parseAttributes } from '../json-arg.js';
@@ -52,8 +53,8 @@ export function registerList(program: Command, context: CommandContext): void {
           }
           const now = systemClock.now();
           const rows = page.items.map((item) => [
-            item.workflowId,
-            item.workflowType,
+            printable(item.workflowId),
+            printable(item.workflowType),
             item.status,
             formatTimestamp(item.startedAt),
             item.closedAt === undefined

@@ -3,6 +3,7 @@ import { timelineLines } from '@reprise/core/internal';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
+import { printable } from '../format/printable.js';
 
 /** `reprise show <id>`: the workflow's history as a timeline (`--json`: the raw events). */
 export function registerShow(program: Command, context: CommandContext): void {
@@ -19,7 +20,9 @@ export function registerShow(program: Command, context: CommandContext): void {
           context.out(JSON.stringify(history, null, 2));
           return;
         }
-        context.out(`${workflowId} · ${statusFromEvents(history) ?? 'no run'} · ${history.length} events`);
+        context.out(
+          `${printable(workflowId)} · ${statusFromEvents(history) ?? 'no run'} · ${history.length} events`,
+        );
         context.out(timelineLines(history, { byRun: true, durations: true }).join('\n'));
       });
     });

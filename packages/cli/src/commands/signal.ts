@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
+import { requireData } from '../data-dir.js';
 import { reachEngine } from '../engine-access.js';
 import { parseJsonArgument } from '../json-arg.js';
 
@@ -18,6 +19,8 @@ export function registerSignal(program: Command, context: CommandContext): void 
     .action(async (workflowId: string, name: string, json: string, _options: unknown, command: Command) => {
       const data = context.data(command);
       const payload = parseJsonArgument('the signal payload', json);
+      // Only a recorded workflow can take it: a mistyped --data must not create a directory.
+      requireData(data);
       const access = await reachEngine(
         data,
         async () => ({ workflowTypes: [] }),

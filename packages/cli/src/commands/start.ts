@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { reachEngine } from '../engine-access.js';
 import { CliError } from '../errors.js';
+import { printable } from '../format/printable.js';
 import { parseAttributes, parseJsonArgument } from '../json-arg.js';
 import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
 
@@ -56,7 +57,9 @@ export function registerStart(program: Command, context: CommandContext): void {
             ...(options.id === undefined ? {} : { workflowId: options.id }),
             ...(searchAttributes ? { searchAttributes } : {}),
           })) as { workflowId: string; runId: string };
-          context.out(`started ${started.workflowId} (run ${started.runId}) on ${access.holder.name}`);
+          context.out(
+            `started ${printable(started.workflowId)} (run ${printable(started.runId)}) on ${access.holder.name}`,
+          );
           return;
         }
         try {
@@ -65,7 +68,7 @@ export function registerStart(program: Command, context: CommandContext): void {
             ...(searchAttributes ? { searchAttributes } : {}),
           });
           const { runId } = await handle.describe();
-          context.out(`started ${handle.workflowId} (run ${runId})`);
+          context.out(`started ${printable(handle.workflowId)} (run ${printable(runId)})`);
           context.note(`no worker is running on ${data}: the run is recorded and runs when a worker starts`);
         } finally {
           await access.close();

@@ -1,4 +1,4 @@
-import type { JsonValue } from '@reprise/core';
+import { InvalidArgumentError, type JsonValue } from '@reprise/core';
 
 /** What holds a data directory: a worker (an engine that executes) or a short-lived command. */
 export type HolderRole = 'worker' | 'command';
@@ -35,3 +35,51 @@ export type ControlReply = {
   | { readonly ok: false; readonly busy: true }
   | { readonly ok: false; readonly busy?: false; readonly error: ControlErrorData }
 );
+
+/** A value as an error message shows it: JSON, cut at 80 characters so a huge request is not echoed. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+const stringFields: Readonly<Record<string, readonly string[]>> = {
+  hello: [],
+  start: ['workflowType'],
+  signal: ['workflowId', 'name'],
+  cancel: ['workflowId'],
+  describe: ['workflowId'],
+};
+
+/**
+ * Reads one request line. Anything that is not a JSON object with a known `op` and string fields
+ * where the request needs them is refused with an InvalidArgumentError naming the bad value, so
+ * no input reaches the engine in a shape the handler does not expect. Ids are left to the engine's
+ * own rule (`checkWorkflowId`).
+ */
+export function parseControlRequest(line: string): ControlRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new InvalidArgumentError('request', `${shown(line)} is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidArgumentError('request', `${shown(parsed)} is not a JSON object`);
+  const request = parsed as Record<string, unknown>;
+  const op = request.op;
+  const required = typeof op === 'string' && Object.hasOwn(stringFields, op) ? stringFields[op] : undefined;
+  if (required === undefined)
+    throw new InvalidArgumentError(
+      'request.op',
+      `${shown(op)} is not one of ${Object.keys(stringFields).join(', ')}`,
+    );
+  for (const field of required) {
+    if (typeof request[field] !== 'string')
+      throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
+  }
+  for (const field of ['workflowId', 'reason'] as const) {
+    if (request[field] !== undefined && typeof request[field] !== 'string')
+      throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
+  }
+  return request as unknown as ControlRequest;
+}

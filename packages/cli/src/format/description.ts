@@ -1,6 +1,7 @@
 import type { WorkflowEvent, WorkflowSummary } from '@reprise/core';
 import type { Residency, WorkflowDescription } from '@reprise/engine';
 import { describeSummary, pendingWorkFromHistory } from '@reprise/engine/internal';
+import { printable } from './printable.js';
 import { formatDuration, formatTimestamp, preview } from './time.js';
 
 /**
@@ -34,10 +35,10 @@ export function describeFromHistory(
 /** A description as `key  value` lines, then what the run waits on. */
 export function renderDescription(description: Description, now: number, servedBy: string): string {
   const rows: [string, string][] = [
-    ['workflow', description.workflowId],
-    ['type', description.workflowType],
+    ['workflow', printable(description.workflowId)],
+    ['type', printable(description.workflowType)],
     ['status', description.status + (description.stalled ? ' (stalled)' : '')],
-    ['run', description.runId],
+    ['run', printable(description.runId)],
     [
       'started',
       `${formatTimestamp(description.startedAt)} (${formatDuration(now - description.startedAt)} ago)`,
@@ -54,8 +55,11 @@ export function renderDescription(description: Description, now: number, servedB
     rows.push(['attributes', preview(description.searchAttributes, 100)]);
   }
   if (description.parent)
-    rows.push(['parent', `${description.parent.workflowId} (child ${description.parent.childId})`]);
-  if (description.parentRunId) rows.push(['continues', description.parentRunId]);
+    rows.push([
+      'parent',
+      `${printable(description.parent.workflowId)} (child ${printable(description.parent.childId)})`,
+    ]);
+  if (description.parentRunId) rows.push(['continues', printable(description.parentRunId)]);
   rows.push(['residency', `${description.residency} · ${servedBy}`]);
   const width = Math.max(...rows.map(([key]) => key.length));
   const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
