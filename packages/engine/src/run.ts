@@ -14,7 +14,6 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import {
-  type ActivityExecutionOptions,
   type Command,
   commandEvent,
   type ExecutionInit,
@@ -25,6 +24,15 @@ import {
 } from '@reprise/core/internal';
 import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
+import {
+  type ActivityState,
+  type ActivityStates,
+  attemptsEndedIn,
+  nextAttempt,
+  noteActivityEnd,
+  restoreActivityStates,
+  staleActivityNews,
+} from './run-activities.js';
 
 const NO_ACTIVITIES: ReadonlyMap<string, ActivityState> = new Map();
 
@@ -102,17 +110,6 @@ export interface RunHost {
   waiting(run: Run): void;
 }
 
-/** An activity the run has scheduled and not yet seen end. */
-export interface ActivityState {
-  readonly activityType: string;
-  readonly options: ActivityExecutionOptions;
-  readonly input: ActivityTask['input'];
-  readonly scheduledAt: number;
-  /** The last attempt that ended, 0 before the first. */
-  attemptsEnded: number;
-  retryAt?: number;
-}
-
 /** A settled promise's two ends, for a caller waiting until its input is recorded. */
 export interface Ack {
   readonly resolve: () => void;
@@ -142,7 +139,7 @@ export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: numb
  */
 export class Run {
   /** Activities scheduled and not yet seen to end (made at the first one: many runs have none). */
-  #activityStates: Map<string, ActivityState> | undefined;
+  #activityStates: ActivityStates | undefined;
   /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
   #effects: Promise<void> = SETTLED;
   /** The run's child starts alone, chained in recorded order (see `startChildInOrder`). */
@@ -521,8 +518,7 @@ export class Run {
   #duplicate(input: EventBody): boolean {
     if (input.type === 'WorkflowCancelRequested') return this.#execution?.cancelRequested === true;
     if (input.type === 'ActivityFailed' || input.type === 'ActivityCompleted') {
-      const state = this.activities.get(input.activityId);
-      return state === undefined || input.attempt <= state.attemptsEnded;
+      return staleActivityNews(this.#activityStates, input);
     }
     if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
     return this.#requestIds?.has(input.requestId) === true;
@@ -531,49 +527,14 @@ export class Run {
   #noteInput(input: EventBody): void {
     if (input.type === 'SignalReceived' && input.requestId !== undefined)
       this.#noteRequestId(input.requestId);
-    if (input.type === 'ActivityCompleted') this.#activityStates?.delete(input.activityId);
-    if (input.type === 'ActivityFailed') {
-      const state = this.activities.get(input.activityId);
-      if (!state) return;
-      if (input.retryAt === undefined) {
-        this.#activityStates?.delete(input.activityId);
-      } else {
-        state.attemptsEnded = input.attempt;
-        state.retryAt = input.retryAt;
-      }
-    }
+    noteActivityEnd(this.#activityStates, input);
   }
 
   /** After a retried failure is recorded, the next attempt is due at its time. */
   #followUp(input: EventBody): void {
     if (input.type !== 'ActivityFailed' || input.retryAt === undefined) return;
     const state = this.activities.get(input.activityId);
-    if (state) this.host.startActivity(this.#task(input.activityId, state));
-  }
-
-  #task(activityId: string, state: ActivityState): ActivityTask {
-    return {
-      workflowId: this.workflowId,
-      runId: this.runId,
-      activityId,
-      activityType: state.activityType,
-      input: state.input,
-      options: state.options,
-      attempt: state.attemptsEnded + 1,
-      scheduledAt: state.scheduledAt,
-      ...(state.retryAt === undefined ? {} : { notBefore: state.retryAt }),
-    };
-  }
-
-  /** The last attempt of each activity whose end waits in the mailbox, unrecorded. */
-  #attemptsEndedInMailbox(): Map<string, number> {
-    const ended = new Map<string, number>();
-    for (const { body } of this.#mailbox) {
-      if (body.type === 'ActivityCompleted' || body.type === 'ActivityFailed') {
-        ended.set(body.activityId, Math.max(ended.get(body.activityId) ?? 0, body.attempt));
-      }
-    }
-    return ended;
+    if (state) this.host.startActivity(nextAttempt(this, input.activityId, state));
   }
 
   /** After replay: re-run activities that have no outcome yet, re-arm timers that have not fired. */
@@ -583,37 +544,17 @@ export class Run {
     unmatched: readonly Command[],
   ): void {
     const execution = this.#execution as WorkflowExecution;
-    const pendingActivities = new Set(execution.pendingActivityIds());
-    const options = new Map<string, ActivityExecutionOptions>();
-    for (const command of matched) {
-      if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
-    }
     for (const event of segment) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
         this.#noteRequestId(event.requestId);
-      if (event.type === 'ActivityScheduled' && pendingActivities.has(event.activityId)) {
-        this.#trackActivity(event.activityId, {
-          activityType: event.activityType,
-          input: event.input,
-          options: options.get(event.activityId) as ActivityExecutionOptions,
-          scheduledAt: event.recordedAt,
-          attemptsEnded: 0,
-        });
-      }
-      if (event.type === 'ActivityFailed' && event.retryAt !== undefined) {
-        const state = this.activities.get(event.activityId);
-        if (state) {
-          state.attemptsEnded = event.attempt;
-          state.retryAt = event.retryAt;
-        }
-      }
     }
+    this.#activityStates = restoreActivityStates(segment, matched, new Set(execution.pendingActivityIds()));
     // An attempt whose end arrived while the run was out of memory is not run again: recording
     // that end asks for the next attempt, if any.
-    const ended = this.#attemptsEndedInMailbox();
+    const ended = attemptsEndedIn(this.#mailbox);
     for (const [activityId, state] of this.activities) {
       if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
-        this.host.startActivity(this.#task(activityId, state));
+        this.host.startActivity(nextAttempt(this, activityId, state));
     }
     // Timers the code started beyond its history are armed once recorded, like any new command.
     const unrecorded = new Set(
