@@ -48,7 +48,7 @@ export class Children {
     command: Extract<Command, { kind: 'StartChild' }> | EventOf<'ChildWorkflowStarted'>,
   ): Promise<void> {
     const known = this.port.isWorkflowType(command.workflowType);
-    await this.port.starter.startRecorded(command.childWorkflowId, (current) => {
+    await this.port.starter.recordAndStart(command.childWorkflowId, (current) => {
       const ours = current.some(
         (event) =>
           event.type === 'WorkflowStarted' &&

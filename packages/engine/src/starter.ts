@@ -194,7 +194,7 @@ export class Starter {
    * Records a new run of a workflow and starts its actor. `startFrom` reads the history under
    * the workflow's writer and says what to start, or nothing (already started, or refused).
    */
-  async startRecorded(
+  async recordAndStart(
     workflowId: WorkflowId,
     startFrom: (history: readonly WorkflowEvent[]) => RunStart | undefined,
   ): Promise<void> {
@@ -224,7 +224,7 @@ export class Starter {
       });
       return;
     }
-    await this.startRecorded(run.workflowId, (history) => {
+    await this.recordAndStart(run.workflowId, (history) => {
       if (successorStarted(history, run.runId)) return undefined;
       const previous = runStart(history, run.runId);
       const carried = projectHistory(history).summary?.searchAttributes ?? {};
