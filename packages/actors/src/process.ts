@@ -50,8 +50,8 @@ export abstract class Process {
   readonly _kernel: Kernel;
   /** @internal Linked processes: none, one, or a set. */
   _links: Process | Set<Process> | undefined = undefined;
-  /** @internal Monitors on this process: ref → who to tell. */
-  _monitors: Map<MonitorRef, Watcher> | undefined = undefined;
+  /** @internal Monitors on this process: ref → who to tell; one alone is kept without a Map. */
+  _monitors: Map<MonitorRef, Watcher> | SoleMonitor | undefined = undefined;
   /** @internal Monitors this process holds: ref → monitored process (`undefined`: it was already gone). */
   _watching: Map<MonitorRef, Process | undefined> | undefined = undefined;
   /** @internal */
@@ -138,7 +138,7 @@ export abstract class Process {
     if (watching === undefined || !watching.has(ref)) return false;
     const target = watching.get(ref);
     watching.delete(ref);
-    target?._monitors?.delete(ref);
+    if (target) removeMonitor(target, ref);
     return true;
   }
 
@@ -228,8 +228,10 @@ export abstract class Process {
         other._signal(this, reason, false);
       }
     }
-    const monitors = this._monitors;
+    const held = this._monitors;
     this._monitors = undefined;
+    const monitors =
+      held instanceof Map ? held : held === undefined ? undefined : [[held.ref, held.watcher] as const];
     if (monitors !== undefined) {
       const output = reason === 'normal' ? this._output() : undefined;
       for (const [ref, watcher] of monitors) {
@@ -244,7 +246,7 @@ export abstract class Process {
     const watching = this._watching;
     this._watching = undefined;
     if (watching !== undefined) {
-      for (const [ref, target] of watching) target?._monitors?.delete(ref);
+      for (const [ref, target] of watching) if (target) removeMonitor(target, ref);
     }
   }
 
@@ -257,6 +259,19 @@ export abstract class Process {
   _assertAlive(): void {
     if (this._reason !== undefined) throw new NoProcError(this.pid);
   }
+}
+
+/** @internal A process's only monitor: most processes have one at most, and a Map costs more. */
+export interface SoleMonitor {
+  readonly ref: MonitorRef;
+  readonly watcher: Watcher;
+}
+
+/** @internal Removes monitor `ref` from `target`, if it is there. */
+export function removeMonitor(target: Process, ref: MonitorRef): void {
+  const held = target._monitors;
+  if (held instanceof Map) held.delete(ref);
+  else if (held?.ref === ref) target._monitors = undefined;
 }
 
 /** @internal */
@@ -296,8 +311,14 @@ export function addMonitor(
     kernel.post(() => deliverDown(watcher, { type: 'DOWN', ref, pid, reason: 'noproc' }));
     return ref;
   }
-  if (target._monitors === undefined) target._monitors = new Map();
-  target._monitors.set(ref, watcher);
+  const held = target._monitors;
+  if (held === undefined) target._monitors = { ref, watcher };
+  else if (held instanceof Map) held.set(ref, watcher);
+  else
+    target._monitors = new Map([
+      [held.ref, held.watcher],
+      [ref, watcher],
+    ]);
   return ref;
 }
 

@@ -8,7 +8,7 @@ import { ActorProcess } from './actor-process.js';
 import { normalizeSupervisorSpec, type SupervisorSpec } from './child-spec.js';
 import { type Clock, systemClock } from './clock.js';
 import { NoProcError, SupervisorError } from './errors.js';
-import { addMonitor, type Kernel, type Process } from './process.js';
+import { addMonitor, type Kernel, type Process, removeMonitor } from './process.js';
 import { Supervisor } from './supervisor.js';
 import type { DownMessage, MonitorRef, Pid, TraceEvent, TraceHook } from './types.js';
 
@@ -227,7 +227,7 @@ class System implements Kernel, ActorSystem {
     if (!this.external.has(ref)) return false;
     const target = this.external.get(ref);
     this.external.delete(ref);
-    target?._monitors?.delete(ref);
+    if (target) removeMonitor(target, ref);
     return true;
   }
 

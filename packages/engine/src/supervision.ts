@@ -246,18 +246,19 @@ export class RunSupervision {
     if (run.pid === pid) return;
     this.#runs.set(pid, run);
     run.pid = pid;
-    this.#system.monitor(pid, (down) => this.#runDown(run, down));
+    this.#system.monitor(pid, this.#runDown);
   };
 
   /**
    * The DOWN of one start of a run actor. A normal exit hands the loop's RunExit to the exit
    * handling; a crash is the type supervisor's to restart (the new start attaches again); a
-   * stop the engine made (`stopRun`, shutdown) has been accounted for already.
+   * stop the engine made (`stopRun`, shutdown) has been accounted for already. One callback
+   * serves every run actor (found by pid), so a waiting run costs no closure of its own.
    */
-  #runDown(run: SupervisedRun, down: DownMessage): void {
-    if (this.#untrack(down.pid) !== run) return;
-    if (down.reason === 'normal') run.exited(down.output as RunExit);
-  }
+  readonly #runDown = (down: DownMessage): void => {
+    const run = this.#untrack(down.pid);
+    if (run && down.reason === 'normal') run.exited(down.output as RunExit);
+  };
 
   #untrack(pid: Pid): SupervisedRun | undefined {
     const run = this.#runs.get(pid);
