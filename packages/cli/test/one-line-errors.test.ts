@@ -105,3 +105,24 @@ it('prints the stack after the line with --verbose, and only the line without it
   expect(frames.length).toBeGreaterThan(0);
   for (const frame of frames) expect(frame).toMatch(/^ {4}at /);
 });
+
+it('refuses an --out path that cannot be written as bad usage in one line naming it (exit 2)', async () => {
+  await seedWorkflows(data.path, [{ id: 'exported', type: 'checkout', startedAt: 1_767_225_600_000 }]);
+  const folder = join(data.path, '..', 'a-folder');
+  mkdirSync(folder, { recursive: true });
+  const cases: [string, RegExp][] = [
+    [folder, /^reprise: --out ".*a-folder" is a directory$/],
+    [
+      join(folder, 'missing', 'h.json'),
+      /^reprise: --out ".*h\.json" is in a folder that does not exist$/,
+    ],
+  ];
+  for (const [out, line] of cases) {
+    const result = await reprise(['export', 'exported', '--out', out, '--data', data.path]);
+    expect({ out, code: result.code, stderr: linesOf(result.stderr) }).toEqual({
+      out,
+      code: 2,
+      stderr: [expect.stringMatching(line)],
+    });
+  }
+});
