@@ -112,10 +112,7 @@ it('refuses an --out path that cannot be written as bad usage in one line naming
   mkdirSync(folder, { recursive: true });
   const cases: [string, RegExp][] = [
     [folder, /^reprise: --out ".*a-folder" is a directory$/],
-    [
-      join(folder, 'missing', 'h.json'),
-      /^reprise: --out ".*h\.json" is in a folder that does not exist$/,
-    ],
+    [join(folder, 'missing', 'h.json'), /^reprise: --out ".*h\.json" is in a folder that does not exist$/],
   ];
   for (const [out, line] of cases) {
     const result = await reprise(['export', 'exported', '--out', out, '--data', data.path]);
