@@ -106,7 +106,6 @@ export class RunClosing implements ExitContext {
   startSuccessor(
     run: ExitingRun,
     outcome: Extract<ClosedRun['outcome'], { status: 'ContinuedAsNew' }>,
-    _history: readonly WorkflowEvent[],
   ): Promise<void> {
     return this.port.starter().startSuccessor(run, outcome);
   }

@@ -68,7 +68,6 @@ export interface ExitContext {
   startSuccessor(
     run: ExitingRun,
     outcome: Extract<TerminalOutcome, { status: 'ContinuedAsNew' }>,
-    history: readonly WorkflowEvent[],
   ): Promise<void>;
   /**
    * A run closed from outside left work its code waited on: attempts in flight are aborted,
@@ -154,7 +153,7 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
   closeRun(context, run, closedRunOf(history, run.runId, outcome));
   if (exit.kind === 'closed') exit.ack?.resolve();
   if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
-    await context.startSuccessor(run, outcome, history);
+    await context.startSuccessor(run, outcome);
   }
 }
 
@@ -193,7 +192,7 @@ async function recordFinalStep(
       : { outcome: closedOutcome, parent: step.parent, openChildren: [] },
   );
   if (closedOutcome.status === 'ContinuedAsNew') {
-    await context.startSuccessor(run, closedOutcome, history ?? []);
+    await context.startSuccessor(run, closedOutcome);
   }
 }
 

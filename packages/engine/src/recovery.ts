@@ -3,8 +3,12 @@
  * whose type is registered here), and starts the continue-as-new successors that were recorded
  * but never started. Timers are re-armed and activities re-run by each run's replay.
  */
-import type { WorkflowId, WorkflowStore } from '@reprise/core';
-import { statusFromEvents, terminalOutcomeFromHistory } from '@reprise/core';
+import {
+  statusFromEvents,
+  terminalOutcomeFromHistory,
+  type WorkflowId,
+  type WorkflowStore,
+} from '@reprise/core';
 import { latestStart } from '@reprise/core/internal';
 import { successorStarted } from './exit-handler.js';
 import type { EngineLogger } from './options.js';
