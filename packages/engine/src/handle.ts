@@ -1,4 +1,5 @@
 import {
+  type CorruptRecord,
   type EventOf,
   type JsonValue,
   projectHistory,
@@ -158,8 +159,24 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
   );
 }
 
-/** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
-export type WorkflowListItem = WorkflowSummary & { readonly stalled?: { readonly reason: string } };
+/**
+ * A row of `engine.list()`: the stored summary, with the stall of a run that has one, and the
+ * damage of a workflow in quarantine (a stored record of it cannot be read).
+ */
+export type WorkflowListItem = WorkflowSummary & {
+  readonly stalled?: { readonly reason: string };
+  readonly corrupt?: { readonly key: string; readonly reason: string };
+};
+
+/** A page of `engine.list()`. */
+export interface WorkflowListPage {
+  /** The rows, newest workflow first. */
+  readonly items: WorkflowListItem[];
+  /** Pass as the filter's `cursor` for the next page; absent on the last one. */
+  readonly cursor?: string;
+  /** Rows the store passed over because their stored value is damaged; absent when none. */
+  readonly corrupt?: readonly CorruptRecord[];
+}
 
 /** What `handle.cancel()` found. */
 export interface CancelResult {

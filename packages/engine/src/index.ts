@@ -22,6 +22,7 @@ export {
   type WorkflowDescription,
   WorkflowHandle,
   type WorkflowListItem,
+  type WorkflowListPage,
 } from './handle.js';
 export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
 export {

@@ -7,6 +7,7 @@ import {
   RepriseError,
   type RunId,
   runSegment,
+  type StoreCorruption,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
   type WorkflowDefinition,
@@ -86,6 +87,8 @@ export type RunExit =
   | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
   /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
   | { readonly kind: 'stalled'; readonly error: NonDeterminismError }
+  /** Its stored records could not be read or written (`StoreCorruption`): the run is quarantined. */
+  | { readonly kind: 'corrupt'; readonly error: StoreCorruption }
   /** Stopped by the engine (shutdown or eviction); its history is intact and it can be rehydrated. */
   | { readonly kind: 'stopped' };
 

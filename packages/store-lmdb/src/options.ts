@@ -20,6 +20,12 @@ export interface LmdbStoreOptions {
   readonly mapSize?: number;
   /** The largest event, in bytes of JSON (default 2 MiB, as `DEFAULT_MAX_PAYLOAD_BYTES`). */
   readonly maxPayloadBytes?: number;
+  /**
+   * Opens an existing store for reading only (`reprise verify`, inspection tools): nothing is
+   * written, not even the format record, and every append fails with `StoreUnavailableError`.
+   * A directory without a store is refused with `StoreFormatError`.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Checks the options; a bad one throws `InvalidArgumentError` naming it. */
@@ -30,8 +36,11 @@ export function checkOptions(options: LmdbStoreOptions): LmdbStoreOptions {
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new InvalidArgumentError('options.path', 'must be a non-empty string naming a directory');
   }
-  if (options.noSync !== undefined && typeof options.noSync !== 'boolean') {
-    throw new InvalidArgumentError('options.noSync', `${JSON.stringify(options.noSync)} is not a boolean`);
+  for (const key of ['noSync', 'readOnly'] as const) {
+    const value = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`options.${key}`, `${JSON.stringify(value)} is not a boolean`);
+    }
   }
   for (const key of ['mapSize', 'maxPayloadBytes'] as const) {
     const value = options[key];
