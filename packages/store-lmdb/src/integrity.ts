@@ -1,9 +1,4 @@
-import {
-  EMPTY_PROJECTION,
-  type JsonValue,
-  projectEvents,
-  type WorkflowProjection,
-} from '@reprise/core';
+import { EMPTY_PROJECTION, type JsonValue, projectEvents, type WorkflowProjection } from '@reprise/core';
 import { jsonEqual } from '@reprise/core/internal';
 import { checkStoredEvent, decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';

@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type Stats, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   type AppendOptions,
   type AppendResult,
@@ -92,6 +92,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   checkOptions(options);
   const path = resolve(options.path);
   refuseFile(path);
+  refuseSpecialFiles(path);
   checkEnvironmentFile(path); // LMDB faults the process on such files instead of failing the open.
   let root: RootDatabase<Buffer, Key>;
   try {
@@ -127,6 +128,39 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   } catch (error) {
     root.close().catch(() => {});
     throw error instanceof RepriseError ? error : openFailure(path, error);
+  }
+}
+
+/** What a path that exists but is no regular file is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * LMDB maps its files into memory and faults the process (SIGSEGV) on one that is no regular
+ * file: a `data.mdb` linked to `/dev/null`, say. Refused here, before LMDB sees it.
+ */
+function refuseSpecialFiles(path: string): void {
+  for (const name of ['data.mdb', 'lock.mdb']) {
+    const file = join(path, name);
+    let stats: Stats;
+    try {
+      stats = statSync(file); // follows a symbolic link to what LMDB would map
+    } catch {
+      continue; // Missing (created by open) or unreadable (reported by open).
+    }
+    if (!stats.isFile()) {
+      throw new StoreUnavailableError(
+        path,
+        'open',
+        `${file} is ${kindOf(stats)}; LMDB needs a regular file there (remove it, or restore the file from a backup)`,
+      );
+    }
   }
 }
 
@@ -603,7 +637,8 @@ const STATUSES = new Set<unknown>(WORKFLOW_STATUSES);
 function summaryProblem(summary: unknown, workflowId: string): string | undefined {
   // A history with no WorkflowStarted (a schedule's) has a record without a row.
   if (summary === undefined || summary === null) return undefined;
-  if (typeof summary !== 'object' || Array.isArray(summary)) return `its summary is ${JSON.stringify(summary)}`;
+  if (typeof summary !== 'object' || Array.isArray(summary))
+    return `its summary is ${JSON.stringify(summary)}`;
   const row = summary as Partial<Record<keyof StoredSummary, unknown>>;
   if (row.workflowId !== workflowId) return `its summary names workflow ${JSON.stringify(row.workflowId)}`;
   for (const field of ['runId', 'workflowType'] as const) {
