@@ -5,6 +5,7 @@ import { registerCount } from './commands/count.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
+import { registerPrune } from './commands/prune.js';
 import { registerQuery } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSchedule } from './commands/schedule.js';
@@ -42,6 +43,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerSignal,
     registerCancel,
     registerSchedule,
+    registerPrune,
     registerReplay,
     registerExport,
   ]) {

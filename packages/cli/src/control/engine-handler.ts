@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type JsonValue, type VisibilityFilter } from '@reprise/core';
 import type { Engine } from '@reprise/engine';
+import { pruneAll } from '../prune.js';
 import type { ControlHandler } from './control-server.js';
 import type { ControlRequest } from './protocol.js';
 
@@ -47,6 +48,11 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .then((page) => page as unknown as JsonValue);
       case 'schedule':
         return scheduleRequest(engine, request);
+      case 'prune':
+        return pruneAll(engine.store, {
+          closedBefore: request.closedBefore,
+          ...(request.workflowType === undefined ? {} : { workflowType: request.workflowType }),
+        }).then((deleted) => ({ deleted }));
       default:
         return Promise.reject(
           new InvalidArgumentError(
@@ -96,6 +102,8 @@ function describeRequest(request: ControlRequest): string {
       return `cancel ${request.workflowId}`;
     case 'schedule':
       return `schedule ${request.action} ${request.scheduleId ?? ''}`.trimEnd();
+    case 'prune':
+      return `prune closed before ${new Date(request.closedBefore).toISOString()}`;
     default:
       return request.op;
   }

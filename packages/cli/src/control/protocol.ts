@@ -19,6 +19,8 @@ export type ControlRequest =
   | { readonly op: 'query'; readonly workflowId: string; readonly name: string; readonly args: JsonValue }
   /** The engine's `list` (which marks stalled runs); the filter is checked by the engine. */
   | { readonly op: 'list'; readonly filter: Record<string, JsonValue> }
+  /** Deletes closed workflows (`reprise prune`) through the worker's store. */
+  | { readonly op: 'prune'; readonly closedBefore: number; readonly workflowType?: string }
   | {
       readonly op: 'schedule';
       readonly action: ScheduleAction;
@@ -73,6 +75,7 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   query: ['workflowId', 'name'],
   list: [],
   schedule: ['action'],
+  prune: [],
 };
 
 /**
@@ -111,6 +114,13 @@ export function parseControlRequest(line: string): ControlRequest {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
       throw new InvalidArgumentError('request.filter', `${shown(filter)} is not a JSON object`);
   }
+  if (op === 'prune' && (typeof request.closedBefore !== 'number' || !Number.isFinite(request.closedBefore)))
+    throw new InvalidArgumentError(
+      'request.closedBefore',
+      `${shown(request.closedBefore)} is not a time in epoch ms`,
+    );
+  if (op === 'prune' && request.workflowType !== undefined && typeof request.workflowType !== 'string')
+    throw new InvalidArgumentError('request.workflowType', `${shown(request.workflowType)} is not a string`);
   if (op === 'schedule' && !SCHEDULE_ACTIONS.includes(request.action as ScheduleAction))
     throw new InvalidArgumentError(
       'request.action',
