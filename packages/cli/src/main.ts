@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { processContext } from './command-context.js';
+import { registerBackup } from './commands/backup.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerCount } from './commands/count.js';
 import { registerDescribe } from './commands/describe.js';
@@ -44,6 +45,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerCancel,
     registerSchedule,
     registerPrune,
+    registerBackup,
     registerReplay,
     registerExport,
   ]) {

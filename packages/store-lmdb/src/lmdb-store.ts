@@ -32,6 +32,7 @@ import {
   writePlan,
   writePlanIfNext,
 } from './append-plan.js';
+import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
 import { decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
@@ -72,6 +73,13 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
+  /**
+   * Writes a consistent, compacted copy of the store to `file` (LMDB's copy with compaction,
+   * from one read transaction: appends go on meanwhile and are in the copy or not, whole). The
+   * copy is a `data.mdb`: restoring is copying it into an empty directory under that name.
+   * Refuses a `file` that exists.
+   */
+  backup(file: string): Promise<void>;
   /** Waits for appends in flight, then closes the environment. Idempotent. */
   close(): Promise<void>;
 }
@@ -527,6 +535,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw await this.#writeFailure(error, 'deleteClosed');
     }
     return { deleted, ...page };
+  }
+
+  async backup(file: string): Promise<void> {
+    this.#assertOpen('backup');
+    await backupTo(this.dbs.root, this.path, file);
   }
 
   async verify(): Promise<IntegrityReport> {
