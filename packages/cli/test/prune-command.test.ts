@@ -1,7 +1,14 @@
 // `reprise prune --closed-before`: a dry run deletes nothing and says what it would; a prune
 // deletes closed workflows of the type asked for, holding the directory when no worker runs and
 // through the worker when one does; open workflows stay.
-import { CLI_TEST_TIMEOUT_MS, reprise, seedWorkflows, spawnReprise, tempData } from './cli-process.js';
+import {
+  CLI_TEST_TIMEOUT_MS,
+  eventually,
+  reprise,
+  seedWorkflows,
+  spawnReprise,
+  tempData,
+} from './cli-process.js';
 
 jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 
@@ -58,4 +65,29 @@ it('dry-runs, filters by type, deletes, and goes through a worker when one runs'
 
   expect((await reprise(at('prune', '--closed-before', 'someday'))).code).toBe(2);
   expect((await reprise(at('prune'))).code).toBe(2);
+});
+
+it('a worker with --retention deletes closed workflows older than that on its own', async () => {
+  const own = tempData();
+  try {
+    await seedWorkflows(own.path, [
+      { id: 'ancient', type: 'order', startedAt: T0, completed: true },
+      { id: 'still-open', type: 'order', startedAt: T0 },
+    ]);
+    const worker = spawnReprise(['worker', DESK, '--retention', '1d', '--data', own.path]);
+    try {
+      await worker.waitFor(/^worker ready on /);
+      await eventually(async () => (await reprise(['count', '--data', own.path])).stdout === '1\n');
+      const left = JSON.parse((await reprise(['list', '--json', '--data', own.path])).stdout) as {
+        items: { workflowId: string }[];
+      };
+      expect(left.items.map((row) => row.workflowId)).toEqual(['still-open']);
+    } finally {
+      worker.child.kill('SIGINT');
+    }
+    expect(await worker.exited).toBe(0);
+    expect((await reprise(['worker', DESK, '--retention', 'never', '--data', own.path])).code).toBe(2);
+  } finally {
+    own.remove();
+  }
 });
