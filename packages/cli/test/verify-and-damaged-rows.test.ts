@@ -50,15 +50,18 @@ it('damaged records are each named by verify (exit 6, and nothing written), and 
   expect(list.stdout).toMatch(/^history-hit\s+order\s+Running\s/m);
   expect(list.stdout).toMatch(/^healthy\s+order\s+Completed\s/m);
   expect(list.stdout).toMatch(/^ {2}row-hit {2}CORRUPT at workflows "row-hit": checksum mismatch/m);
-  const rows = JSON.parse((await reprise(at('list', '--json'))).stdout) as {
-    workflowId: string;
-    corrupt?: unknown;
-  }[];
-  expect(rows.map((row) => row.workflowId)).toEqual(['history-hit', 'healthy', 'row-hit']);
-  expect(rows[2]?.corrupt).toEqual({
-    key: 'workflows "row-hit"',
-    reason: expect.stringMatching(/^checksum mismatch/),
-  });
+  const page = JSON.parse((await reprise(at('list', '--json'))).stdout) as {
+    items: { workflowId: string }[];
+    corrupt?: unknown[];
+  };
+  expect(page.items.map((row) => row.workflowId)).toEqual(['history-hit', 'healthy']);
+  expect(page.corrupt).toEqual([
+    {
+      workflowId: 'row-hit',
+      key: 'workflows "row-hit"',
+      reason: expect.stringMatching(/^checksum mismatch/),
+    },
+  ]);
 
   // Reading the damaged history is a store error (exit 6) naming the key, not a crash.
   const show = await reprise(at('show', 'history-hit'));

@@ -10,6 +10,7 @@ import {
   InMemoryStore,
   InvalidArgumentError,
   type JsonValue,
+  type RetentionStore,
   type SearchAttributes,
   toMs,
   type VisibilityFilter,
@@ -34,6 +35,7 @@ import { waitForQuiescence } from './quiescence.js';
 import { recover } from './recovery.js';
 import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry.js';
 import { Residency } from './residency.js';
+import { Retention } from './retention.js';
 import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
 import { makeRunHost } from './run-host.js';
@@ -79,6 +81,7 @@ export class Engine {
   #children!: Children;
   #starter!: Starter;
   #handles!: HandleOperations & { list: ClientReads['list'] };
+  #retention: Retention | undefined;
 
   /** Cron and interval schedules that start workflows. */
   readonly schedules: Schedules;
@@ -170,6 +173,12 @@ export class Engine {
       query: (workflowId, name, args) => reads.query(workflowId, name, args),
     };
     this.schedules = new Schedules(this.#scheduleHost());
+    if (options.retention !== undefined) {
+      this.#retention = new Retention(
+        { store: store as WorkflowStore & RetentionStore, clock, lifecycle, logger },
+        toMs(options.retention),
+      );
+    }
   }
 
   /**
@@ -187,6 +196,7 @@ export class Engine {
       isWorkflowType: (workflowType) => engine.#workflows.has(workflowType),
     });
     await engine.schedules.recover();
+    engine.#retention?.start();
     return engine;
   }
 
@@ -237,6 +247,7 @@ export class Engine {
   async shutdown(): Promise<void> {
     if (!this.#s.lifecycle.beginShutdown()) return;
     this.schedules.stop();
+    this.#retention?.stop();
     for (const entry of this.#s.table.entries()) entry.run?.requestStop();
     this.#s.activities.stop();
     this.#s.timers.stop();

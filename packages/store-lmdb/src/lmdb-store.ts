@@ -4,10 +4,13 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyConflict,
+  type DeleteClosedOptions,
+  type DeleteClosedResult,
   type DueTimer,
   InvalidArgumentError,
   type ReadHistoryOptions,
   RepriseError,
+  type RetentionStore,
   StoreClosedError,
   StoreCorruption,
   StoreFormatError,
@@ -20,7 +23,7 @@ import {
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
-import { checkPayloadLimit, encodeEventBatch } from '@reprise/core/internal';
+import { checkPayloadLimit, encodeEventBatch, retentionCandidates } from '@reprise/core/internal';
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,
@@ -30,6 +33,7 @@ import {
   writePlan,
   writePlanIfNext,
 } from './append-plan.js';
+import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
 import { checkStoredEvent, decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
@@ -54,13 +58,14 @@ import {
   type WorkflowRecord,
 } from './layout.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
+import { deleteClosedWorkflow } from './retention.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
 
 /**
  * A workflow store on LMDB: `EventStore & VisibilityStore`, plus `close`, `verify` and `path`.
  * See the package README for the contract.
  */
-export interface LmdbStore extends WorkflowStore {
+export interface LmdbStore extends WorkflowStore, RetentionStore {
   /** The absolute directory of the environment. */
   readonly path: string;
   /**
@@ -69,6 +74,13 @@ export interface LmdbStore extends WorkflowStore {
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
+  /**
+   * Writes a consistent, compacted copy of the store to `file` (LMDB's copy with compaction,
+   * from one read transaction: appends go on meanwhile and are in the copy or not, whole). The
+   * copy is a `data.mdb`: restoring is copying it into an empty directory under that name.
+   * Refuses a `file` that exists.
+   */
+  backup(file: string): Promise<void>;
   /** Waits for appends in flight, then closes the environment. Idempotent. */
   close(): Promise<void>;
 }
@@ -534,6 +546,40 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
     this.#assertOpen('count');
     return countRows(this, filter);
+  }
+
+  /**
+   * Deletes a batch of closed workflows in one write transaction (`retention.ts`). A workflow
+   * with an append of this process in flight is kept for a later batch; for each one deleted,
+   * this process forgets what it knew of it, so the next append to its id (a new start) reads
+   * the store instead of building on a history that is gone.
+   */
+  async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
+    this.#assertOpen('deleteClosed');
+    const { rows, cursor } = await retentionCandidates(this, options);
+    const page = cursor === undefined ? {} : { cursor };
+    if (options.dryRun) return { deleted: rows.map((row) => row.workflowId), ...page };
+    let deleted: WorkflowId[] = [];
+    try {
+      await this.dbs.root.transaction(() => {
+        deleted = [];
+        for (const row of rows) {
+          const tid = workflowKey(row.workflowId);
+          if (this.#inFlight.has(tid)) continue;
+          if (!deleteClosedWorkflow(this.dbs, tid, row, (key) => this.#readRecord(key))) continue;
+          this.#committed.delete(tid);
+          deleted.push(row.workflowId);
+        }
+      });
+    } catch (error) {
+      throw await this.#writeFailure(error, 'deleteClosed');
+    }
+    return { deleted, ...page };
+  }
+
+  async backup(file: string): Promise<void> {
+    this.#assertOpen('backup');
+    await backupTo(this.dbs.root, this.path, file);
   }
 
   async verify(): Promise<IntegrityReport> {
