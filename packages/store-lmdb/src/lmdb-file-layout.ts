@@ -19,6 +19,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
  */
 export const PAGE_HEADER_BYTES = 24;
 export const PAGE_NUMBER_AT = 0;
+/** The txnid of the commit that wrote the page (lmdb-js's LMDB sets it when it flushes a page). */
+export const PAGE_TXNID_AT = 8;
 export const PAGE_PAD_AT = 16;
 export const PAGE_FLAGS_AT = 18;
 export const PAGE_LOWER_AT = 20;
@@ -105,19 +107,24 @@ export function readFileHead(file: string): { head: Buffer; fileSize: number } |
     return undefined;
   }
   try {
-    const head = Buffer.alloc(2 * MAX_PAGE_SIZE);
-    let filled = 0;
-    while (filled < head.length) {
-      const read = readSync(fd, head, filled, head.length - filled, filled);
-      if (read === 0) break;
-      filled += read;
-    }
-    return { head: head.subarray(0, filled), fileSize: fstatSync(fd).size };
+    return readHead(fd);
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+/** `readFileHead` on an open file; throws the system's error when a read fails. */
+export function readHead(fd: number): { head: Buffer; fileSize: number } {
+  const head = Buffer.alloc(2 * MAX_PAGE_SIZE);
+  let filled = 0;
+  while (filled < head.length) {
+    const read = readSync(fd, head, filled, head.length - filled, filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  return { head: head.subarray(0, filled), fileSize: fstatSync(fd).size };
 }
 
 /**
