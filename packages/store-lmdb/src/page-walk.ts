@@ -68,6 +68,8 @@ const MDB_DUPFIXED = 0x10;
 const NODE_HEADER_BYTES = 8;
 const OVPAGE_BYTES = 24;
 const PAGE_KINDS = P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2 | P_SUBP;
+/** The most the walk reads at once (see `pageView`). */
+const WINDOW_BYTES = 1024 * 1024;
 const FREE_DB = 'the free-page database';
 const MAIN_DB = 'the main database';
 
@@ -102,7 +104,8 @@ export function walkDataFile(path: string): PageWalkReport {
     if ('problem' in reading) return { pages: 0, problems: [reading.problem] };
     return new PageWalk(fd, reading.meta, fileSize).run();
   } catch (error) {
-    return { pages: 0, problems: [`cannot read ${file}: ${(error as Error).message}`] };
+    // A read the system refused (EIO): what the walk found until then is lost with it.
+    return { pages: 0, problems: [`cannot walk ${file}: ${(error as Error).message}`] };
   } finally {
     closeSync(fd);
   }
@@ -117,7 +120,25 @@ interface Tree {
    * lists; `duplicates`: the sorted duplicates of one key of an `MDB_DUPSORT` database.
    */
   readonly role: 'free' | 'main' | 'named' | 'duplicates';
+  readonly counts: Counts;
 }
+
+/**
+ * A page to read in a later round: a branch or leaf page of `tree` at `level` (the root's is
+ * 1), or the first of `pages` overflow pages holding `size` bytes of the leaf node `node`.
+ */
+type Visit =
+  | { readonly kind: 'tree'; readonly page: number; readonly tree: Tree; readonly level: number }
+  | {
+      readonly kind: 'overflow';
+      readonly page: number;
+      readonly tree: Tree;
+      readonly pages: number;
+      readonly size: number;
+      /** The leaf page and node that name it. */
+      readonly leaf: number;
+      readonly node: string;
+    };
 
 /** What a walk of one tree counted, to compare with its record. */
 interface Counts {
@@ -132,6 +153,11 @@ interface Counts {
 /** Thrown inside a walk once it has `MAX_PROBLEMS` problems; caught by `run`. */
 class StopWalk extends Error {}
 
+/**
+ * The walk goes in rounds: each reads the pages the previous round found (children, overflow
+ * pages, the roots of named databases) in file order, through one window of the file, so a
+ * walk reads each part of the file about once per tree level, forward, in large reads.
+ */
 class PageWalk {
   private readonly problems: string[] = [];
   private readonly pageSize: number;
@@ -139,10 +165,20 @@ class PageWalk {
   private readonly lastPage: number;
   /** One byte per page a reference may name: 1 once a tree or overflow page is reached, 2 when free. */
   private readonly reached: Uint8Array;
-  /** The one page buffer: a page's children and records are taken from it before the next read. */
-  private readonly page: Buffer;
-  private readonly header = Buffer.alloc(PAGE_HEADER_BYTES);
+  /** The page being checked: a view of the window, valid until the next window is read. */
+  private page: Buffer = Buffer.alloc(0);
+  private readonly window = Buffer.alloc(WINDOW_BYTES);
+  /** The page the window starts with, and how many whole pages it holds. */
+  private windowFirst = 0;
+  private windowPages = 0;
   private readonly trees: Tree[] = [];
+  /** What the next round reads. */
+  private next: Visit[] = [];
+  /** The page being checked. */
+  private current: Visit | undefined;
+  /** The current meta page's txnid, as its high and low 32 bits. */
+  private readonly txnIdHigh: number;
+  private readonly txnIdLow: number;
   /** The free-page lists (the free database's values), checked once every tree is walked. */
   private readonly freeLists: { readonly at: string; readonly list: Buffer }[] = [];
   private pages = 2;
@@ -155,15 +191,21 @@ class PageWalk {
     this.pageSize = meta.pageSize;
     this.pagesInFile = Math.floor(fileSize / meta.pageSize);
     this.lastPage = toNumber(meta.lastPage);
+    this.txnIdHigh = Number(meta.txnId >> 32n);
+    this.txnIdLow = Number(meta.txnId & 0xffff_ffffn);
     this.reached = new Uint8Array(Math.min(this.pagesInFile, this.lastPage + 1));
-    this.page = Buffer.alloc(meta.pageSize);
   }
 
   run(): PageWalkReport {
     try {
-      this.trees.push({ name: FREE_DB, record: this.meta.freeDb, role: 'free' });
-      this.trees.push({ name: MAIN_DB, record: this.meta.mainDb, role: 'main' });
-      for (let next = this.trees.shift(); next !== undefined; next = this.trees.shift()) this.walkTree(next);
+      this.startTree(FREE_DB, this.meta.freeDb, 'free');
+      this.startTree(MAIN_DB, this.meta.mainDb, 'main');
+      while (this.next.length > 0) {
+        const round = this.next.sort((a, b) => a.page - b.page);
+        this.next = [];
+        for (let i = 0; i < round.length; i++) this.check(round, i);
+      }
+      for (const tree of this.trees) if (!tree.counts.damaged) this.compareCounts(tree);
       this.checkFreeLists();
     } catch (error) {
       if (!(error instanceof StopWalk)) throw error;
@@ -180,26 +222,37 @@ class PageWalk {
   }
 
   /**
-   * Claims pages `first` to `first + count - 1`, named as `what` at `at`: true when they may be
+   * Claims pages `first` to `first + count - 1`, which `what` names (the root of `treeName`, or
+   * the child or overflow pages of node `index` of the current page): true when they may be
    * read (past the meta pages, at most the last page, inside the file, not reached before).
    */
-  private claim(first: number, count: number, at: string, what: string): boolean {
+  private claim(
+    first: number,
+    count: number,
+    what: 'root' | 'child' | 'overflow',
+    index: number,
+    treeName: string,
+  ): boolean {
     const last = first + count - 1;
+    const subject = () =>
+      what === 'root'
+        ? `the record of ${treeName}: its root`
+        : `${this.at}: the ${what === 'child' ? 'child' : 'overflow pages'} of node ${index}`;
     if (first < 2) {
-      this.problem(`${at}: ${what} is page ${first}, a meta page`);
+      this.problem(`${subject()} is page ${first}, a meta page`);
       return false;
     }
     if (last > this.lastPage) {
-      this.problem(`${at}: ${what} ends at page ${last}, past the last page ${this.lastPage}`);
+      this.problem(`${subject()} ends at page ${last}, past the last page ${this.lastPage}`);
       return false;
     }
     if (last >= this.pagesInFile) {
-      this.problem(`${at}: ${what} ends at page ${last}, but the file ends after ${this.pagesInFile} pages`);
+      this.problem(`${subject()} ends at page ${last}, but the file ends after ${this.pagesInFile} pages`);
       return false;
     }
     for (let p = first; p <= last; p++) {
       if (this.reached[p] !== 0) {
-        this.problem(`${at}: ${what} is page ${p}, which was reached before`);
+        this.problem(`${subject()} is page ${p}, which was reached before`);
         return false;
       }
     }
@@ -208,39 +261,92 @@ class PageWalk {
     return true;
   }
 
-  private walkTree(tree: Tree): void {
-    const { record } = tree;
+  /** The page being checked, as a problem names it. */
+  private get at(): string {
+    const visit = this.current;
+    if (visit === undefined) return '';
+    return visit.kind === 'tree'
+      ? `page ${visit.page} (${visit.tree.name})`
+      : `page ${visit.page} (${visit.tree.name}, overflow of page ${visit.leaf})`;
+  }
+
+  /** Claims the root of a tree for the next round. */
+  private startTree(name: string, record: DbRecord, role: Tree['role']): void {
+    const counts: Counts = { branch: 0, leaf: 0, overflow: 0, entries: 0, damaged: false };
+    const tree: Tree = { name, record, role, counts };
+    this.trees.push(tree);
     if (record.root === NO_PAGE) {
       if (record.depth !== 0 || record.entries !== 0n || record.leafPages !== 0n) {
         this.problem(
-          `${tree.name} has no root page, but its record says depth ${record.depth}, ` +
+          `${name} has no root page, but its record says depth ${record.depth}, ` +
             `${record.entries} entries, ${record.leafPages} leaf pages`,
         );
       }
       return;
     }
+    counts.damaged = true; // until its root is claimed
     if (record.depth === 0) {
-      this.problem(`${tree.name} has root page ${record.root} but depth 0`);
+      this.problem(`${name} has root page ${record.root} but depth 0`);
       return;
     }
-    if (!this.claim(toNumber(record.root), 1, `the record of ${tree.name}`, 'its root')) return;
-    const counts: Counts = { branch: 0, leaf: 0, overflow: 0, entries: 0, damaged: false };
-    const stack: { pageNumber: number; level: number }[] = [{ pageNumber: toNumber(record.root), level: 1 }];
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      const children = this.visit(tree, next.pageNumber, next.level, counts);
-      if (children === undefined) {
-        counts.damaged = true;
-        continue;
-      }
-      for (let i = children.length - 1; i >= 0; i--) {
-        stack.push({ pageNumber: children[i] as number, level: next.level + 1 });
-      }
-    }
-    if (!counts.damaged) this.compareCounts(tree, counts);
+    const root = toNumber(record.root);
+    if (!this.claim(root, 1, 'root', 0, name)) return;
+    counts.damaged = false;
+    this.next.push({ kind: 'tree', page: root, tree, level: 1 });
   }
 
-  private compareCounts(tree: Tree, counts: Counts): void {
-    const { record } = tree;
+  /** Checks `round[i]`, reading the window that holds it (and the pages after it) first. */
+  private check(round: Visit[], i: number): void {
+    const visit = round[i] as Visit;
+    const page = this.pageView(round, i);
+    this.current = visit;
+    if (page === undefined) {
+      this.problem(`${this.at}: the file ends inside it`);
+      visit.tree.counts.damaged = true;
+      return;
+    }
+    this.page = page;
+    const whole =
+      visit.kind === 'tree' ? this.visit(visit.tree, visit.page, visit.level) : this.checkOverflow(visit);
+    if (!whole) visit.tree.counts.damaged = true;
+  }
+
+  /**
+   * A view of the page `round[i]` names, reading the window anew when it does not hold it: from
+   * that page up to the last page of the round that fits in `WINDOW_BYTES` (the pages between
+   * are read too, which costs less than a read each). Undefined when the file ends first.
+   */
+  private pageView(round: Visit[], i: number): Buffer | undefined {
+    const first = (round[i] as Visit).page;
+    if (first < this.windowFirst || first >= this.windowFirst + this.windowPages) {
+      const most = Math.floor(WINDOW_BYTES / this.pageSize);
+      let last = first;
+      for (let j = i + 1; j < round.length && (round[j] as Visit).page < first + most; j++) {
+        last = (round[j] as Visit).page;
+      }
+      const wanted = this.window.subarray(0, (last - first + 1) * this.pageSize);
+      const filled = this.readInto(wanted, first * this.pageSize);
+      this.windowFirst = first;
+      this.windowPages = Math.floor(filled / this.pageSize);
+      if (this.windowPages === 0) return undefined;
+    }
+    const offset = (first - this.windowFirst) * this.pageSize;
+    return this.window.subarray(offset, offset + this.pageSize);
+  }
+
+  /** Reads into `into` from `offset` until it is full or the file ends; how many bytes it read. */
+  private readInto(into: Buffer, offset: number): number {
+    let filled = 0;
+    while (filled < into.length) {
+      const read = readSync(this.fd, into, filled, into.length - filled, offset + filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    return filled;
+  }
+
+  private compareCounts(tree: Tree): void {
+    const { record, counts } = tree;
     const pairs: [string, bigint, number][] = [
       ['branch pages', record.branchPages, counts.branch],
       ['leaf pages', record.leafPages, counts.leaf],
@@ -261,84 +367,86 @@ class PageWalk {
    * stamped with its own or a later txnid for one it may change in place, which in lmdb-js's
    * read-only map faults the process.
    */
-  private committed(page: Buffer, at: string): boolean {
+  private committed(page: Buffer): boolean {
+    const high = page.readUInt32LE(PAGE_TXNID_AT + 4);
+    if (
+      high < this.txnIdHigh ||
+      (high === this.txnIdHigh && page.readUInt32LE(PAGE_TXNID_AT) <= this.txnIdLow)
+    ) {
+      return true;
+    }
     const txnId = page.readBigUInt64LE(PAGE_TXNID_AT);
-    if (txnId <= this.meta.txnId) return true;
-    this.problem(`${at}: its header's txnid ${txnId} is newer than the meta page's ${this.meta.txnId}`);
+    this.problem(`${this.at}: its header's txnid ${txnId} is newer than the meta page's ${this.meta.txnId}`);
     return false;
   }
 
-  /** Reads `bytes` from `offset` into `into`; false when the file ends first. */
-  private readAt(into: Buffer, offset: number): boolean {
-    let filled = 0;
-    while (filled < into.length) {
-      const read = readSync(this.fd, into, filled, into.length - filled, offset + filled);
-      if (read === 0) return false;
-      filled += read;
+  /** Whether the page whose header starts `page` says it is page `pageNumber`; a problem if not. */
+  private ownNumberIs(page: Buffer, pageNumber: number): boolean {
+    if (
+      page.readUInt32LE(PAGE_NUMBER_AT) === pageNumber % 0x1_0000_0000 &&
+      page.readUInt32LE(PAGE_NUMBER_AT + 4) === Math.floor(pageNumber / 0x1_0000_0000)
+    ) {
+      return true;
     }
-    return true;
+    this.problem(`${this.at}: its header says it is page ${page.readBigUInt64LE(PAGE_NUMBER_AT)}`);
+    return false;
   }
 
   /**
-   * Checks one branch or leaf page at `level` (the root's is 1) and returns its children's
-   * page numbers, or undefined when it is damaged (then nothing under it is walked).
+   * Checks the branch or leaf page `this.page` at `level` (the root's is 1) and queues its
+   * children, overflow pages and named databases for the next round; false when it is damaged
+   * (then nothing under it is walked).
    */
-  private visit(tree: Tree, pageNumber: number, level: number, counts: Counts): number[] | undefined {
+  private visit(tree: Tree, pageNumber: number, level: number): boolean {
     const page = this.page;
-    const at = `page ${pageNumber} (${tree.name})`;
-    if (!this.readAt(page, pageNumber * this.pageSize)) {
-      this.problem(`${at}: the file ends inside it`);
-      return undefined;
-    }
-    const ownNumber = page.readBigUInt64LE(PAGE_NUMBER_AT);
-    if (ownNumber !== BigInt(pageNumber)) {
-      this.problem(`${at}: its header says it is page ${ownNumber}`);
-      return undefined;
-    }
-    if (!this.committed(page, at)) return undefined;
+    const counts = tree.counts;
+    if (!this.ownNumberIs(page, pageNumber) || !this.committed(page)) return false;
     const kind = page.readUInt16LE(PAGE_FLAGS_AT) & PAGE_KINDS;
     const depth = tree.record.depth;
     const fixedSize = tree.role === 'duplicates' && (tree.record.flags & MDB_DUPFIXED) !== 0;
     const expected = level < depth ? P_BRANCH : fixedSize ? P_LEAF | P_LEAF2 : P_LEAF;
     if (kind !== expected) {
       this.problem(
-        `${at}: flags 0x${kind.toString(16)} (${kindName(kind)}) at level ${level} of depth ${depth}, ` +
+        `${this.at}: flags 0x${kind.toString(16)} (${kindName(kind)}) at level ${level} of depth ${depth}, ` +
           `where a ${kindName(expected)} page belongs`,
       );
-      return undefined;
+      return false;
     }
     const lower = page.readUInt16LE(PAGE_LOWER_AT);
     const upper = page.readUInt16LE(PAGE_UPPER_AT);
     const room = this.pageSize - PAGE_HEADER_BYTES;
     if (lower % 2 !== 0 || lower > upper || upper > room) {
-      this.problem(`${at}: bounds lower ${lower} and upper ${upper} are not 0 ≤ lower ≤ upper ≤ ${room}`);
-      return undefined;
+      this.problem(
+        `${this.at}: bounds lower ${lower} and upper ${upper} are not 0 ≤ lower ≤ upper ≤ ${room}`,
+      );
+      return false;
     }
     const keys = lower / 2;
     // LMDB asserts that a branch page has two keys; the free-page database is exempt (ITS#8336).
     if (kind === P_BRANCH ? keys < (tree.role === 'free' ? 1 : 2) : keys === 0) {
-      this.problem(`${at}: a ${kindName(kind)} page with ${keys} keys`);
-      return undefined;
+      this.problem(`${this.at}: a ${kindName(kind)} page with ${keys} keys`);
+      return false;
     }
     if (kind === P_BRANCH) counts.branch++;
     else counts.leaf++;
     if (kind === (P_LEAF | P_LEAF2)) {
       const keySize = page.readUInt16LE(PAGE_PAD_AT);
       if (keySize === 0 || keys * keySize > room) {
-        this.problem(`${at}: ${keys} fixed-size keys of ${keySize} bytes do not fit the page`);
-        return undefined;
+        this.problem(`${this.at}: ${keys} fixed-size keys of ${keySize} bytes do not fit the page`);
+        return false;
       }
       counts.entries += keys;
-      return [];
+      return true;
     }
-    const children: number[] = [];
-    const nested: Tree[] = [];
+    const nested: [string, DbRecord, Tree['role']][] = [];
     for (let i = 0; i < keys; i++) {
       const offset = page.readUInt16LE(PAGE_HEADER_BYTES + 2 * i);
       const node = PAGE_HEADER_BYTES + offset;
       if (offset < upper || offset % 2 !== 0 || node + NODE_HEADER_BYTES > this.pageSize) {
-        this.problem(`${at}: node ${i} at offset ${offset} is outside the node area ${upper} to ${room}`);
-        return undefined;
+        this.problem(
+          `${this.at}: node ${i} at offset ${offset} is outside the node area ${upper} to ${room}`,
+        );
+        return false;
       }
       const low = page.readUInt16LE(node);
       const high = page.readUInt16LE(node + 2);
@@ -346,118 +454,129 @@ class PageWalk {
       const keyStart = node + NODE_HEADER_BYTES;
       const keyEnd = keyStart + page.readUInt16LE(node + 6);
       if (keyEnd > this.pageSize) {
-        this.problem(`${at}: the key of node ${i} runs ${keyEnd - this.pageSize} bytes past the page`);
-        return undefined;
+        this.problem(`${this.at}: the key of node ${i} runs ${keyEnd - this.pageSize} bytes past the page`);
+        return false;
       }
       if (kind === P_BRANCH) {
         const child = low + high * 0x1_0000 + flags * 0x1_0000_0000;
-        if (!this.claim(child, 1, at, `the child of node ${i}`)) return undefined;
-        children.push(child);
+        if (!this.claim(child, 1, 'child', i, tree.name)) return false;
+        this.next.push({ kind: 'tree', page: child, tree, level: level + 1 });
         continue;
       }
       const leaf: LeafNode = { index: i, flags, keyStart, keyEnd, size: low + high * 0x1_0000 };
-      const whole = this.leafNode(tree, at, leaf, counts);
-      if (whole === false) return undefined;
+      const whole = this.leafNode(tree, pageNumber, leaf);
+      if (whole === false) return false;
       if (whole !== true) nested.push(whole);
     }
-    // Named databases are walked after this tree, from records already copied out of the page.
-    this.trees.push(...nested);
-    return children;
+    // Only a whole page's named databases are walked.
+    for (const [name, record, role] of nested) this.startTree(name, record, role);
+    return true;
   }
 
   /**
    * Checks a leaf node: true when it is whole, false when it is damaged, or the tree its data
    * is the record of.
    */
-  private leafNode(tree: Tree, at: string, node: LeafNode, counts: Counts): Tree | boolean {
+  private leafNode(
+    tree: Tree,
+    pageNumber: number,
+    node: LeafNode,
+  ): [string, DbRecord, Tree['role']] | boolean {
     const { flags, keyEnd, size } = node;
-    const which = `node ${node.index}`;
+    const counts = tree.counts;
     const big = (flags & F_BIGDATA) !== 0;
     if ((flags & ~(F_BIGDATA | F_SUBDATA | F_DUPDATA)) !== 0 || (big && flags !== F_BIGDATA)) {
-      this.problem(`${at}: ${which} has flags 0x${flags.toString(16)}, which LMDB never writes`);
+      this.problem(
+        `${this.at}: node ${node.index} has flags 0x${flags.toString(16)}, which LMDB never writes`,
+      );
       return false;
     }
     if ((flags & F_DUPDATA) !== 0 && (tree.record.flags & MDB_DUPSORT) === 0) {
-      this.problem(`${at}: ${which} holds duplicates in a database without sorted duplicates`);
+      this.problem(`${this.at}: node ${node.index} holds duplicates in a database without sorted duplicates`);
       return false;
     }
     const named = (flags & (F_SUBDATA | F_DUPDATA)) === F_SUBDATA;
     if (named && tree.role !== 'main') {
-      this.problem(`${at}: ${which} is a named database outside the main database`);
+      this.problem(`${this.at}: node ${node.index} is a named database outside the main database`);
       return false;
     }
     const dataBytes = big ? OVPAGE_BYTES : size;
     if (keyEnd + dataBytes > this.pageSize) {
-      this.problem(`${at}: the ${dataBytes} bytes of data of ${which} run past the page`);
+      this.problem(`${this.at}: the ${dataBytes} bytes of data of node ${node.index} run past the page`);
       return false;
     }
     counts.entries++;
-    if (big) return this.overflow(tree, at, node, counts);
+    if (big) return this.overflow(tree, pageNumber, node);
     if ((flags & F_SUBDATA) !== 0) {
       if (size !== DB_RECORD_BYTES) {
-        this.problem(`${at}: ${which} holds a database record of ${size} bytes, not ${DB_RECORD_BYTES}`);
+        this.problem(
+          `${this.at}: node ${node.index} holds a database record of ${size} bytes, not ${DB_RECORD_BYTES}`,
+        );
         return false;
       }
       const record = readDbRecord(this.page, keyEnd);
-      if (!named) return { name: `${tree.name}, the duplicates of a key`, record, role: 'duplicates' };
+      if (!named) return [`${tree.name}, the duplicates of a key`, record, 'duplicates'];
       // lmdb-js stores a database's name with its C string's terminating NUL.
       const name = this.page.toString('utf8', node.keyStart, keyEnd).replace(/\0$/, '');
-      return { name: `database ${JSON.stringify(name)}`, record, role: 'named' };
+      return [`database ${JSON.stringify(name)}`, record, 'named'];
     }
     if (tree.role === 'free') {
       this.freeLists.push({
-        at: `${at}, ${which}`,
+        at: `${this.at}, node ${node.index}`,
         list: Buffer.from(this.page.subarray(keyEnd, keyEnd + size)),
       });
     }
     return true;
   }
 
-  /** Checks the overflow pages of a leaf node with `F_BIGDATA`. */
-  private overflow(tree: Tree, at: string, node: LeafNode, counts: Counts): boolean {
-    const which = `node ${node.index}`;
+  /** Checks the overflow pages a leaf node with `F_BIGDATA` names, and queues the first. */
+  private overflow(tree: Tree, pageNumber: number, node: LeafNode): boolean {
     const first = toNumber(this.page.readBigUInt64LE(node.keyEnd));
     const pages = toNumber(this.page.readBigUInt64LE(node.keyEnd + 16));
     // OVPAGES() in mdb.c.
     const needed = Math.floor((PAGE_HEADER_BYTES - 1 + node.size) / this.pageSize) + 1;
     if (pages !== needed) {
       this.problem(
-        `${at}: ${which} names ${pages} overflow pages for ${node.size} bytes, which take ${needed}`,
+        `${this.at}: node ${node.index} names ${pages} overflow pages for ${node.size} bytes, which take ${needed}`,
       );
       return false;
     }
-    if (!this.claim(first, pages, at, `the overflow pages of ${which}`)) return false;
-    const where = `page ${first} (${tree.name}, overflow of ${at.slice(0, at.indexOf(' ('))})`;
-    if (!this.readAt(this.header, first * this.pageSize)) {
-      this.problem(`${where}: the file ends inside it`);
-      return false;
-    }
-    const ownNumber = this.header.readBigUInt64LE(PAGE_NUMBER_AT);
-    const kind = this.header.readUInt16LE(PAGE_FLAGS_AT) & PAGE_KINDS;
-    const ownPages = this.header.readUInt32LE(OVERFLOW_PAGES_AT);
-    if (ownNumber !== BigInt(first)) {
-      this.problem(`${where}: its header says it is page ${ownNumber}`);
-      return false;
-    }
-    if (!this.committed(this.header, where)) return false;
+    if (!this.claim(first, pages, 'overflow', node.index, tree.name)) return false;
+    this.next.push({
+      kind: 'overflow',
+      page: first,
+      tree,
+      pages,
+      size: node.size,
+      leaf: pageNumber,
+      node: `node ${node.index}`,
+    });
+    return true;
+  }
+
+  /** Checks the header of the first overflow page `this.page`. */
+  private checkOverflow(visit: Visit & { kind: 'overflow' }): boolean {
+    const header = this.page;
+    const at = this.at;
+    const kind = header.readUInt16LE(PAGE_FLAGS_AT) & PAGE_KINDS;
+    const ownPages = header.readUInt32LE(OVERFLOW_PAGES_AT);
+    if (!this.ownNumberIs(header, visit.page) || !this.committed(header)) return false;
     if (kind !== P_OVERFLOW) {
-      this.problem(
-        `${where}: flags 0x${kind.toString(16)} (${kindName(kind)}), where an overflow page belongs`,
-      );
+      this.problem(`${at}: flags 0x${kind.toString(16)} (${kindName(kind)}), where an overflow page belongs`);
       return false;
     }
-    if (ownPages !== pages) {
-      this.problem(`${where}: its header counts ${ownPages} pages, the node ${pages}`);
+    if (ownPages !== visit.pages) {
+      this.problem(`${at}: its header counts ${ownPages} pages, the node ${visit.pages}`);
       return false;
     }
-    counts.overflow += pages;
-    if (tree.role === 'free') {
-      const list = Buffer.alloc(node.size);
-      if (!this.readAt(list, first * this.pageSize + PAGE_HEADER_BYTES)) {
-        this.problem(`${where}: the file ends inside it`);
+    visit.tree.counts.overflow += visit.pages;
+    if (visit.tree.role === 'free') {
+      const list = Buffer.alloc(visit.size);
+      if (this.readInto(list, visit.page * this.pageSize + PAGE_HEADER_BYTES) < visit.size) {
+        this.problem(`${at}: the file ends inside it`);
         return false;
       }
-      this.freeLists.push({ at: `${at}, ${which}`, list });
+      this.freeLists.push({ at: `page ${visit.leaf} (${FREE_DB}), ${visit.node}`, list });
     }
     return true;
   }
