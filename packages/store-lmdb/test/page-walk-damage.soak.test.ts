@@ -25,7 +25,17 @@ it(`reading every value never crashes where the walk finds nothing, over ${SEEDS
   const healthyPath = dirs.make();
   const { workflows } = await buildWalkedStore(healthyPath);
   const healthy = readFileSync(join(healthyPath, 'data.mdb'));
-  const tally = { flagged: 0, flaggedCrashed: 0, clean: 0, cleanCrashed: 0, cleanFailed: 0 };
+  const tally = {
+    flagged: 0,
+    flaggedCrashed: 0,
+    clean: 0,
+    cleanCrashed: 0,
+    cleanFailed: 0,
+    /** Unflagged damages the reads met as errors (typed, or LMDB's codes) instead of reading past. */
+    cleanWithErrors: 0,
+    signals: {} as Record<string, number>,
+    cleanErrors: {} as Record<string, number>,
+  };
   for (const damage of fc.sample(damageArbitrary, { numRuns: SEEDS, seed: 22 })) {
     const bytes = Buffer.from(healthy);
     applyDamage(bytes, damage);
@@ -33,7 +43,13 @@ it(`reading every value never crashes where the walk finds nothing, over ${SEEDS
     mkdirSync(path);
     writeFileSync(join(path, 'data.mdb'), bytes);
     const flagged = walkDataFile(path).problems.length > 0;
-    const { signal, status } = readEverythingInChild(path, workflows);
+    const { signal, status, errors = [] } = readEverythingInChild(path, workflows);
+    if (signal !== null) tally.signals[signal] = (tally.signals[signal] ?? 0) + 1;
+    if (!flagged && errors.length > 0) {
+      tally.cleanWithErrors++;
+      for (const error of new Set(errors))
+        tally.cleanErrors[String(error)] = (tally.cleanErrors[String(error)] ?? 0) + 1;
+    }
     if (flagged) {
       tally.flagged++;
       if (signal !== null) tally.flaggedCrashed++;
