@@ -44,6 +44,8 @@ import {
  * - A leaf node with `F_SUBDATA` in the main database is a named database: its key is the name
  *   and its data an `MDB_db` record (48 bytes) whose root starts another tree. With `F_DUPDATA`
  *   too it is the tree of a key's sorted duplicates (`MDB_DUPSORT` databases; the store has none).
+ *   With `F_DUPDATA` alone its data is a sub-page of a few duplicates: checked to lie inside the
+ *   node's page, not walked.
  * - The free-page database maps a txnid to a list of page numbers in lmdb-js's sparse form:
  *   a count (uint64), then that many slots, each 0 (empty), a page number, or a negative block
  *   length followed by the block's first page number.
@@ -80,13 +82,14 @@ const MAIN_DB = 'the main database';
  * one its place in the tree calls for, bounds outside the page or crossed, a node or its key and
  * data outside the page, a child or overflow page past the meta page's last page or the file's
  * end, a tree deeper or shallower than its record's `md_depth`, a page reached twice, page and
- * entry counts that differ from the database's record, and free-page lists naming pages out of
- * range or in use. Under a damaged page nothing is walked (so what lies below it is neither
- * checked nor counted), and the walk stops at `MAX_PROBLEMS`.
+ * entry counts that differ from the database's record, a page stamped with a txnid newer than
+ * the meta page's, and free-page lists naming pages out of range or in use. Under a damaged page
+ * nothing is walked (so what lies below it is neither checked nor counted), and the walk stops
+ * at `MAX_PROBLEMS`.
  *
- * Reads each page once, with plain file reads; never throws for what the file holds (an
- * unreadable file is a problem too). Run it on a store no process is writing: pages another
- * process commits meanwhile may read as damage.
+ * Reads with plain file reads, level by level in file order (see `PageWalk`); never throws for
+ * what the file holds (an unreadable file is a problem too). Run it on a store no process is
+ * writing: pages another process commits meanwhile may read as damage.
  */
 export function walkDataFile(path: string): PageWalkReport {
   let file = path;

@@ -88,6 +88,19 @@ describe('a healthy store', () => {
     }
   });
 
+  it('walks sorted duplicates too (lmdb-js dupSort): the values of a key in a tree of their own', async () => {
+    const path = dirs.make();
+    const root = open({ path, maxDbs: 4 });
+    const db = root.openDB('dups', { dupSort: true });
+    await root.transaction(() => {
+      // 2,000 values of a key take a tree of their own; 3 fit in a sub-page of the node.
+      for (let k = 0; k < 50; k++) for (let v = 0; v < (k % 5 === 0 ? 2000 : 3); v++) db.put(`key-${k}`, v);
+    });
+    const { lastPageNumber } = root.getStats() as { lastPageNumber: number };
+    await root.close();
+    expect(walkDataFile(path)).toEqual({ pages: lastPageNumber + 1, problems: [] });
+  });
+
   it('also walks when given the data file itself, and reports a missing one', () => {
     expect(walkDataFile(join(healthy.path, 'data.mdb'))).toEqual(walkDataFile(healthy.path));
     const missing = join(dirs.make(), 'nothing-here');
