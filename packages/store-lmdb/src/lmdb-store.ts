@@ -190,6 +190,25 @@ function refuseFile(path: string): void {
 const errorCode = (error: unknown): string | number | undefined =>
   (error as { code?: string | number } | null)?.code;
 
+/** What LMDB answers when it meets damage it detects itself (`MDB_CORRUPTED`, `MDB_PAGE_NOTFOUND`). */
+const LMDB_DAMAGE_CODES = new Set<unknown>([-30796, -30797]);
+
+/**
+ * A read that failed below the store, as the error its caller gets: damage LMDB detects itself,
+ * or a key whose damaged bytes lmdb-js cannot decode (a `TypeError` or `RangeError` thrown in
+ * lmdb-js or its key encoding), is `StoreCorruption` naming where; anything else goes unchanged.
+ */
+function unreadable(error: unknown, where: () => string): unknown {
+  if (error instanceof RepriseError) return error;
+  const fromLmdb =
+    LMDB_DAMAGE_CODES.has(errorCode(error)) ||
+    ((error instanceof TypeError || error instanceof RangeError) &&
+      /node_modules[\\/](lmdb|ordered-binary|msgpackr)[\\/]/.test(error.stack ?? ''));
+  if (!fromLmdb) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreCorruption(where(), `LMDB cannot read it: ${message}`, { cause: error });
+}
+
 function openFailure(path: string, error: unknown): Error {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
@@ -457,19 +476,23 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
     const bodies: string[] = [];
     let expected = fromSeq;
-    for (const { key, value } of this.dbs.history.getRange({
-      start: [tid, fromSeq],
-      end: [tid, AFTER_ALL],
-    })) {
-      const seq = (key as KeyPart[])[1] as number;
-      if (seq !== expected) {
-        throw new StoreCorruption(
-          describeKey('history', [workflowId, expected]),
-          `missing; the next event is seq ${seq}`,
-        );
+    try {
+      for (const { key, value } of this.dbs.history.getRange({
+        start: [tid, fromSeq],
+        end: [tid, AFTER_ALL],
+      })) {
+        const seq = (key as KeyPart[])[1] as number;
+        if (seq !== expected) {
+          throw new StoreCorruption(
+            describeKey('history', [workflowId, expected]),
+            `missing; the next event is seq ${seq}`,
+          );
+        }
+        bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
+        expected++;
       }
-      bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
-      expected++;
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, expected]));
     }
     // One parse of the whole range is much faster than one per event; a failure is pinned below.
     let events: WorkflowEvent[];
@@ -497,7 +520,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   async lastSeq(workflowId: WorkflowId): Promise<number> {
     this.#assertOpen('lastSeq');
-    return headSeq(this.dbs.history, workflowKey(workflowId));
+    try {
+      return headSeq(this.dbs.history, workflowKey(workflowId));
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, 'last']));
+    }
   }
 
   async *listActive(): AsyncIterable<WorkflowId> {
@@ -523,10 +550,14 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw new InvalidArgumentError('upTo', `${JSON.stringify(upTo)} is not epoch milliseconds`);
     }
     const due: DueTimer[] = [];
-    for (const key of this.dbs.timers.getKeys({})) {
-      const [fireAt, tid, timerKey] = key as [number, string, string];
-      if (fireAt > upTo) break;
-      due.push({ workflowId: fromKeyText(tid) as WorkflowId, timerId: fromKeyText(timerKey), fireAt });
+    try {
+      for (const key of this.dbs.timers.getKeys({})) {
+        const [fireAt, tid, timerKey] = key as [number, string, string];
+        if (fireAt > upTo) break;
+        due.push({ workflowId: fromKeyText(tid) as WorkflowId, timerId: fromKeyText(timerKey), fireAt });
+      }
+    } catch (error) {
+      throw unreadable(error, () => 'timers');
     }
     return due;
   }
@@ -534,18 +565,30 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
     this.#assertOpen('getSummary');
     const tid = workflowKey(workflowId);
-    const summary = this.#readRecord(tid)?.summary;
-    return summary ? this.rowOf(tid, summary) : undefined;
+    try {
+      const summary = this.#readRecord(tid)?.summary;
+      return summary ? this.rowOf(tid, summary) : undefined;
+    } catch (error) {
+      throw unreadable(error, () => describeKey('workflows', workflowId));
+    }
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
     this.#assertOpen('query');
-    return queryPage(this, filter);
+    try {
+      return queryPage(this, filter);
+    } catch (error) {
+      throw unreadable(error, () => 'the visibility indexes');
+    }
   }
 
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
     this.#assertOpen('count');
-    return countRows(this, filter);
+    try {
+      return countRows(this, filter);
+    } catch (error) {
+      throw unreadable(error, () => 'the visibility indexes');
+    }
   }
 
   /**
