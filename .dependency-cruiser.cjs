@@ -19,6 +19,7 @@ const LAYERS = {
   'store-lmdb': ['core'],
   testkit: ['core', 'engine'],
   cli: ['core', 'engine', 'store-lmdb'],
+  ui: ['core', 'engine'],
 };
 
 const alternatives = (names) => names.join('|');
