@@ -8,6 +8,7 @@ import { registerReplay } from './commands/replay.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStart } from './commands/start.js';
+import { registerUi } from './commands/ui.js';
 import { registerWorker } from './commands/worker.js';
 import { DEFAULT_DATA_PATH } from './data-dir.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -38,6 +39,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerCancel,
     registerReplay,
     registerExport,
+    registerUi,
   ]) {
     register(program, context);
   }
