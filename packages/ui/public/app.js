@@ -273,7 +273,7 @@ function RunPage({ workflowId, info }) {
           <dt>Started</dt><dd>${time(d.startedAt)}</dd>
           <dt>Closed</dt><dd>${time(d.closedAt)}</dd>
           <dt>Duration</dt><dd>${d.closedAt === undefined ? '' : duration(d.closedAt - d.startedAt)}</dd>
-          ${d.residency ? html`<dt>Residency</dt><dd>${d.residency}</dd>` : null}
+          ${d.residency && running ? html`<dt>Residency</dt><dd>${d.residency}</dd>` : null}
           <dt>Events</dt><dd>${d.historyLength}</dd>
           ${data.parent ? html`<dt>Parent</dt><dd><a href=${runLink(data.parent.workflowId)}>${data.parent.workflowId}</a></dd>` : null}
           ${d.parentRunId ? html`<dt>Continued from</dt><dd>${d.parentRunId}</dd>` : null}

@@ -44,6 +44,12 @@ beforeAll(async () => {
     { total: 7 },
     { workflowId: 'order-2', searchAttributes: { customer: 'globex' } },
   );
+  await engine.schedules.create({
+    scheduleId: 'nightly-hello',
+    spec: { every: '1d' },
+    workflowType: 'hello',
+    input: 'night',
+  });
   await env.idle();
   ui = await serveUi(engine, { port: 0 });
   browser = await launchBrowser();
@@ -141,7 +147,13 @@ describe('the web UI in Chromium', () => {
       status: 'Completed',
       result: { receipt: 'r-42', approvedBy: 'grace' },
     });
-    await screenshot(page, 'run-completed');
+    // The same run in a new tab, without the raw events: the picture the README shows.
+    const fresh = await browser.newPage();
+    await fresh.page.goto(`${ui.urlWithToken}#/runs/order-1`);
+    await fresh.page.locator('[data-testid=timeline-item][data-type=WorkflowCompleted]').waitFor();
+    await screenshot(fresh.page, 'run-completed');
+    await fresh.page.close();
+    expect(fresh.problems).toEqual([]);
     expect(problems).toEqual([]);
   });
 
@@ -175,6 +187,22 @@ describe('the web UI in Chromium', () => {
       .waitFor();
     expect(await actor('order-5').getAttribute('data-residency')).toBe('resident');
     await screenshot(page, 'supervision-after-eviction');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a schedule with its next fires, and pauses and resumes it from the page', async () => {
+    const { page, problems } = await browser.newPage();
+    await page.goto(`${ui.urlWithToken}#/schedules`);
+    const row = page.locator('[data-testid=schedule-row][data-schedule-id=nightly-hello]');
+    await row.locator('[data-testid=schedule-state]', { hasText: 'active' }).waitFor();
+    expect(await row.textContent()).toContain('hello');
+    await screenshot(page, 'schedules');
+    await row.locator('[data-testid=schedule-toggle]').click();
+    await row.locator('[data-testid=schedule-state]', { hasText: 'paused' }).waitFor();
+    expect((await env.engine.schedules.describe('nightly-hello')).paused).toBe(true);
+    await row.locator('[data-testid=schedule-toggle]').click();
+    await row.locator('[data-testid=schedule-state]', { hasText: 'active' }).waitFor();
+    expect((await env.engine.schedules.describe('nightly-hello')).paused).toBe(false);
     expect(problems).toEqual([]);
   });
 });
