@@ -22,6 +22,11 @@ const ARGS = [
   '--disable-sync',
 ];
 
+/** How long a wait for a selector may take before the test fails (a hang bound only). */
+export const BROWSER_WAIT_MS = 90_000;
+/** The jest timeout of a browser test: several such waits, and Chromium's start. */
+export const BROWSER_TEST_TIMEOUT_MS = 300_000;
+
 /** A browser with a fresh profile, and pages that fail the test on a script error or a dialog. */
 export interface TestBrowser {
   readonly context: BrowserContext;
@@ -38,6 +43,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     args: ARGS,
     viewport: { width: 1280, height: 860 },
   });
+  // A bound on a hang, not a speed: on a loaded 2-core machine a page may take seconds.
+  context.setDefaultTimeout(BROWSER_WAIT_MS);
   return {
     context,
     async newPage() {

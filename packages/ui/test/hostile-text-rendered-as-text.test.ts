@@ -3,7 +3,9 @@
 import { defineWorkflow } from '@reprise/core';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import { serveUi, type UiServer } from '@reprise/ui';
-import { launchBrowser, screenshot, type TestBrowser, text } from './browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, launchBrowser, screenshot, type TestBrowser, text } from './browser.js';
+
+jest.setTimeout(BROWSER_TEST_TIMEOUT_MS);
 
 const SCRIPT = '<script>alert(1)</script>';
 const IMG = '<img src=x onerror=alert(2)>';

@@ -5,7 +5,9 @@ import { defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import { serveUi, type UiServer } from '@reprise/ui';
 import type { Page } from 'playwright-core';
-import { launchBrowser, screenshot, type TestBrowser, text } from './browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, launchBrowser, screenshot, type TestBrowser, text } from './browser.js';
+
+jest.setTimeout(BROWSER_TEST_TIMEOUT_MS);
 
 const charge = defineActivity('charge', async (order: { total: number }) => ({
   receipt: `r-${order.total}`,
@@ -203,6 +205,23 @@ describe('the web UI in Chromium', () => {
     await row.locator('[data-testid=schedule-toggle]').click();
     await row.locator('[data-testid=schedule-state]', { hasText: 'active' }).waitFor();
     expect((await env.engine.schedules.describe('nightly-hello')).paused).toBe(false);
+    expect(problems).toEqual([]);
+  });
+
+  it('cancels a run from its page', async () => {
+    const { page, problems } = await browser.newPage();
+    await page.goto(`${ui.urlWithToken}#/runs/order-2`);
+    await page.locator('[data-testid=status]', { hasText: 'Running' }).waitFor();
+    await page.fill('input[name=cancel-reason]', 'customer changed their mind');
+    await page.click('[data-testid=cancel]');
+    await page.locator('[data-testid=status]', { hasText: 'Cancelled' }).waitFor();
+    await expect(env.engine.getHandle('order-2').result()).rejects.toMatchObject({
+      code: 'workflow_cancelled',
+    });
+    const history = await env.engine.getHandle('order-2').history();
+    expect(history.find((event) => event.type === 'WorkflowCancelRequested')).toMatchObject({
+      reason: 'customer changed their mind',
+    });
     expect(problems).toEqual([]);
   });
 });
