@@ -22,7 +22,10 @@ export const settle: Settle = () => new Promise((resolve) => setImmediate(resolv
 export function executionInitFromStart(
   started: EventOf<'WorkflowStarted'>,
   definition: WorkflowDefinition<never, unknown>,
-  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered' | 'log'> = {},
+  extra: Pick<
+    ExecutionInit,
+    'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered' | 'log'
+  > = {},
 ): ExecutionInit {
   return {
     workflowId: started.workflowId,

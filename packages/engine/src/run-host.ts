@@ -10,11 +10,11 @@ import {
   type RunId,
   type SearchAttributeSchema,
   type SearchAttributes,
-  type WorkflowLogLevel,
   WorkflowClosedError,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
+  type WorkflowLogLevel,
   WorkflowNotFoundError,
 } from '@reprise/core';
 import {
