@@ -23,8 +23,8 @@ export interface AppOptions {
   readonly source: UiSource;
   readonly assets: Assets;
   readonly token: string;
-  /** The Host header values accepted (this server's own address). */
-  readonly hosts: ReadonlySet<string>;
+  /** The Host header values accepted (this server's own address), as of now. */
+  readonly hosts: () => ReadonlySet<string>;
 }
 
 /** Largest page of the runs table. */
@@ -35,13 +35,13 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
-    if (!hostAllowed(c.req.header('host'), hosts))
+    if (!hostAllowed(c.req.header('host'), hosts()))
       return c.json(
         errorBody('host_refused', 'HostRefused', 'this server answers only to its own address'),
         403,
       );
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
-      if (!originAllowed(c.req.header('origin'), hosts))
+      if (!originAllowed(c.req.header('origin'), hosts()))
         return c.json(
           errorBody('origin_refused', 'OriginRefused', 'a change must come from the UI page itself'),
           403,

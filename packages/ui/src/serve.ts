@@ -57,14 +57,10 @@ export async function serveUiSource(source: UiSource, options: UiOptions = {}): 
   const token = options.token ?? newToken();
   if (token.length < 16) throw new InvalidArgumentError('token', 'must be at least 16 characters');
   const assets = loadAssets();
-  // The app needs the bound port for its Host check, known only once listening (port 0).
+  // The Host check needs the bound port, known only once listening (port 0): until then no
+  // request can arrive, and the set is empty.
   let hosts: ReadonlySet<string> = new Set();
-  const app = createApp({
-    source,
-    assets,
-    token,
-    hosts: { has: (value) => hosts.has(value) } as ReadonlySet<string>,
-  });
+  const app = createApp({ source, assets, token, hosts: () => hosts });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
