@@ -18,6 +18,9 @@ export type {
   ChildOptions,
   WorkflowContext,
   WorkflowDefinition,
+  WorkflowLog,
+  WorkflowLogFn,
+  WorkflowLogLevel,
 } from './definitions.js';
 export { defineActivity, defineWorkflow } from './definitions.js';
 export { type Duration, type DurationUnit, toMs } from './duration.js';

@@ -22,7 +22,10 @@ export const settle: Settle = () => new Promise((resolve) => setImmediate(resolv
 export function executionInitFromStart(
   started: EventOf<'WorkflowStarted'>,
   definition: WorkflowDefinition<never, unknown>,
-  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered'> = {},
+  extra: Pick<
+    ExecutionInit,
+    'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered' | 'log'
+  > = {},
 ): ExecutionInit {
   return {
     workflowId: started.workflowId,
@@ -54,6 +57,18 @@ export interface ReplayResult {
   readonly recordedOutcome: TerminalOutcome | undefined;
 }
 
+/** Options of {@link replayRun}. */
+export interface ReplayOptions {
+  /** The barrier after each step; {@link settle} by default. */
+  readonly settle?: Settle;
+  /**
+   * `ctx.log` stays silent in the steps whose input has a seq up to this one (the start's is
+   * its WorkflowStarted's): their lines were written when those steps first ran. Default: every
+   * step is silent (a replay for checking writes no log). The execution logs again afterwards.
+   */
+  readonly loggedThrough?: number;
+}
+
 /**
  * Re-executes a run against its recorded segment (its WorkflowStarted first). Recorded inputs
  * are applied in order, settling the code after each; every recorded command must match the
@@ -63,10 +78,12 @@ export interface ReplayResult {
 export async function replayRun(
   init: ExecutionInit,
   segment: readonly WorkflowEvent[],
-  options: { readonly settle?: Settle } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const barrier = options.settle ?? settle;
+  const loggedThrough = options.loggedThrough ?? Number.POSITIVE_INFINITY;
   const execution = new WorkflowExecution(init);
+  execution.silent = (segment[0]?.seq ?? 0) <= loggedThrough;
   execution.start();
   await barrier();
   const issued: Command[] = execution.takeCommands();
@@ -100,6 +117,7 @@ export async function replayRun(
       continue;
     }
     if (execution.outcome) continue;
+    execution.silent = event.seq <= loggedThrough;
     try {
       execution.apply(event, event.recordedAt);
     } catch (error) {
@@ -117,5 +135,6 @@ export async function replayRun(
       issuedAfter.push(event.seq);
     }
   }
+  execution.silent = false;
   return { execution, unmatched: issued, unmatchedAfter: issuedAfter[0], matched, recordedOutcome };
 }

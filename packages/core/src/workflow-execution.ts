@@ -6,6 +6,9 @@ import type {
   ChildOptions,
   WorkflowContext,
   WorkflowDefinition,
+  WorkflowLog,
+  WorkflowLogFn,
+  WorkflowLogLevel,
 } from './definitions.js';
 import { type Duration, toMs } from './duration.js';
 import { type ErrorData, toErrorData } from './error-data.js';
@@ -51,6 +54,8 @@ export interface ExecutionInit {
   readonly maxPayloadBytes?: number;
   /** Whether an activity of this name can run here; an unknown one is refused when the code asks. */
   readonly isActivityRegistered?: (activityType: string) => boolean;
+  /** Where `ctx.log` lines go while the execution is not silent (see `WorkflowExecution.silent`); none by default. */
+  readonly log?: (level: WorkflowLogLevel, message: string, fields: Record<string, unknown>) => void;
 }
 
 /** Raised by `ctx.continueAsNew` to unwind the workflow function. */
@@ -177,6 +182,11 @@ export class WorkflowExecution {
     return this.#queryHandlerMap;
   }
   readonly #init: ExecutionInit;
+  /**
+   * While true, `ctx.log` writes nothing: the code is re-running a step whose lines were
+   * written before (replay sets it per step, see `replayRun`).
+   */
+  silent = false;
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -472,6 +482,33 @@ export class WorkflowExecution {
       throw new CancelledError(this.#cancelReason ?? undefined);
   }
 
+  #logObject: WorkflowLog | undefined;
+  /** `ctx.log`, made on first use. */
+  get #log(): WorkflowLog {
+    this.#logObject ??= {
+      debug: this.#logFn('debug'),
+      info: this.#logFn('info'),
+      warn: this.#logFn('warn'),
+      error: this.#logFn('error'),
+    };
+    return this.#logObject;
+  }
+
+  #logFn(level: WorkflowLogLevel): WorkflowLogFn {
+    return (first: string | Readonly<Record<string, unknown>>, message?: string) => {
+      const sink = this.#init.log;
+      if (!sink || this.silent) return;
+      const own = typeof first === 'string' ? {} : first;
+      const text = typeof first === 'string' ? first : (message ?? '');
+      sink(level, text, {
+        ...own,
+        workflowId: this.workflowId,
+        runId: this.runId,
+        workflowType: this.workflowType,
+      });
+    };
+  }
+
   #context(cancellable: boolean): WorkflowContext {
     return new WorkflowExecution.#Context(this, cancellable);
   }
@@ -733,6 +770,10 @@ export class WorkflowExecution {
       const execution = this.#execution;
       execution.#refuseInQuery('uuid');
       return seededUuid(execution.workflowId, execution.runId, execution.#draws++);
+    }
+
+    get log(): WorkflowLog {
+      return this.#execution.#log;
     }
 
     nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T> {

@@ -185,6 +185,8 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
+    /** Through which seq the run's `ctx.log` lines were written; kept by its entry across rebuilds. */
+    private readonly logged: { loggedThrough: number } = { loggedThrough: 0 },
   ) {
     this.#mailbox = initialMailbox;
   }
@@ -341,12 +343,16 @@ export class Run {
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
     let replayed: Awaited<ReturnType<typeof replayRun>>;
     try {
-      replayed = await replayRun(init, segment, { settle: this.host.settle });
+      replayed = await replayRun(init, segment, {
+        settle: this.host.settle,
+        loggedThrough: this.logged.loggedThrough,
+      });
     } catch (error) {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;
     }
     this.#execution = replayed.execution;
+    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
     this.#ready();
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
@@ -499,6 +505,7 @@ export class Run {
     recordedAt: number,
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
+    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
     if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {
