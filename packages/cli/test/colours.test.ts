@@ -15,12 +15,14 @@ it('colours a terminal only, and honours NO_COLOR and TERM=dumb', () => {
 
 it('pads coloured cells by what they show, so columns line up', () => {
   const colours = coloursFor({ isTTY: true }, {});
+  const terminal = { isTTY: true };
   const plain = renderTable(
     ['A', 'B'],
     [
       ['Failed', 'x'],
       ['Completed', 'y'],
     ],
+    terminal,
   );
   const coloured = renderTable(
     ['A', 'B'],
@@ -28,7 +30,22 @@ it('pads coloured cells by what they show, so columns line up', () => {
       [styledStatus(colours, 'Failed'), 'x'],
       [styledStatus(colours, 'Completed'), 'y'],
     ],
+    terminal,
   );
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing the colour codes.
   expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toBe(plain);
+});
+
+it('off a terminal, a table is tab-separated values without colours, whatever a cell holds', () => {
+  const colours = coloursFor({ isTTY: true }, {});
+  const piped = renderTable(
+    ['WORKFLOW ID', 'STATUS', 'NOTE'],
+    [
+      ['order 1', styledStatus(colours, 'Failed'), 'a\ttab and\na line'],
+      ['order-2', 'Completed', ''],
+    ],
+    { isTTY: false },
+  );
+  expect(piped).toBe('WORKFLOW ID\tSTATUS\tNOTE\norder 1\tFailed\ta tab and a line\norder-2\tCompleted\t');
+  expect(piped.split('\n').map((line) => line.split('\t').length)).toEqual([3, 3, 3]);
 });

@@ -4,8 +4,21 @@ const COLOUR_CODES = /\u001b\[[0-9;]*m/g;
 /** How wide a cell shows: its length without the escape codes of its colours. */
 const visibleLength = (cell: string) => cell.replace(COLOUR_CODES, '').length;
 
-/** A plain-text table: a header row, then rows, columns padded to their widest cell. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * A table for the terminal: a header row, then rows, columns padded to their widest cell. Off a
+ * terminal (a pipe, a file) the same rows as tab-separated values, without colours, so that
+ * `cut -f`, `awk -F'\t'` and spreadsheets read them whatever a cell holds.
+ */
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  stream: { readonly isTTY?: boolean } = process.stdout,
+): string {
+  if (stream.isTTY !== true) {
+    const line = (cells: readonly string[]) =>
+      cells.map((cell) => cell.replace(COLOUR_CODES, '').replace(/[\t\n\r]/g, ' ')).join('\t');
+    return [line(header), ...rows.map(line)].join('\n');
+  }
   const widths = header.map((title, column) =>
     Math.max(visibleLength(title), ...rows.map((row) => visibleLength(row[column] ?? ''))),
   );
