@@ -252,6 +252,20 @@ export class WorkflowTimedOutError extends RepriseError {
   }
 }
 
+/** The run ended `Terminated`: it was ended from outside (`handle.terminate`) and ran no clean-up code. */
+export class WorkflowTerminatedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'workflow_terminated';
+  constructor(
+    /** The workflow whose run was terminated. */
+    readonly workflowId: string,
+    /** The reason given to `terminate`, if any. */
+    readonly reason: string | undefined,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} was terminated${reason ? `: ${reason}` : ''}`);
+  }
+}
+
 /** Raised inside workflow code (and to waiters) when the work it awaited was cancelled. */
 export class CancelledError extends RepriseError {
   /** Stable across versions; branch on it. */

@@ -32,6 +32,7 @@ const eventFields = {
   WorkflowFailed: { error: 'error' },
   WorkflowCancelled: { reason: 'stringOrNull' },
   WorkflowCancelRequested: { reason: 'stringOrNull' },
+  WorkflowTerminated: { reason: 'stringOrNull' },
   WorkflowTimedOut: { timeout: 'timeout' },
   WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },
   SearchAttributesUpdated: { searchAttributes: 'object' },

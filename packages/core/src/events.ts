@@ -101,6 +101,8 @@ export type EventBody =
   /** Cancellation was asked for; the code sees it and decides how to end. */
   | { readonly type: 'WorkflowCancelRequested'; readonly reason: string | null }
   | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }
+  /** The run was ended from outside (`handle.terminate`): no clean-up code ran. */
+  | { readonly type: 'WorkflowTerminated'; readonly reason: string | null }
   | {
       readonly type: 'WorkflowContinuedAsNew';
       readonly input: JsonValue;

@@ -50,6 +50,7 @@ export {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowStalledError,
+  WorkflowTerminatedError,
   WorkflowTimedOutError,
 } from './errors.js';
 export { EVENT_TYPES } from './event-validation.js';

@@ -24,6 +24,7 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'WorkflowCompleted',
   'WorkflowFailed',
   'WorkflowCancelled',
+  'WorkflowTerminated',
   'WorkflowTimedOut',
   'WorkflowContinuedAsNew',
   'SearchAttributesUpdated',

@@ -74,6 +74,8 @@ export function describeEvent(event: WorkflowEvent): string {
       return `WorkflowCancelled reason ${briefJson(event.reason)}`;
     case 'WorkflowCancelRequested':
       return `WorkflowCancelRequested reason ${briefJson(event.reason)}`;
+    case 'WorkflowTerminated':
+      return `WorkflowTerminated reason ${briefJson(event.reason)}`;
     case 'WorkflowTimedOut':
       return `WorkflowTimedOut after ${briefDuration(event.timeout.afterMs)}`;
     case 'WorkflowContinuedAsNew':

@@ -17,6 +17,7 @@ import {
   WorkflowNotFoundError,
   WorkflowStalledError,
   type WorkflowStore,
+  WorkflowTerminatedError,
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { latestStart, type Settle } from '@reprise/core/internal';
@@ -165,6 +166,8 @@ function settleOutcome(workflowId: WorkflowId, outcome: TerminalOutcome): JsonVa
       throw new WorkflowFailedError(workflowId, outcome.error);
     case 'Cancelled':
       throw new WorkflowCancelledError(workflowId, outcome.reason ?? undefined);
+    case 'Terminated':
+      throw new WorkflowTerminatedError(workflowId, outcome.reason ?? undefined);
     case 'TimedOut':
       throw new WorkflowTimedOutError(workflowId, outcome.timeout.afterMs);
     case 'ContinuedAsNew':

@@ -14,6 +14,7 @@ import {
   toMs,
   type VisibilityFilter,
   WorkflowAlreadyStartedError,
+  WorkflowClosedError,
   type WorkflowDefinition,
   type WorkflowStore,
 } from '@reprise/core';
@@ -165,6 +166,10 @@ export class Engine {
       result: (workflowId) => reads.result(workflowId),
       signal: (workflowId, name, payload, how) => control().signal(workflowId, name, payload, how),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      terminate: async (workflowId, reason) => {
+        const { status } = await control().terminate(workflowId, reason ?? 'terminated');
+        if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
+      },
       describe: (workflowId) => reads.describe(workflowId),
       history: (workflowId) => reads.history(workflowId),
       query: (workflowId, name, args) => reads.query(workflowId, name, args),
@@ -220,7 +225,11 @@ export class Engine {
     return this.#handles.list(filter);
   }
 
-  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  /**
+   * Ends the open run of a workflow at once, recorded as Terminated; no clean-up code runs. A
+   * closed run is left as it is and its status returned (`handle.terminate` refuses it with
+   * WorkflowClosedError instead).
+   */
   terminate(workflowId: string, reason = 'terminated'): Promise<CancelResult> {
     this.#s.lifecycle.assertOpen();
     return this.#control.terminate(checkWorkflowId(workflowId), reason);

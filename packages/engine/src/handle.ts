@@ -178,6 +178,7 @@ export interface HandleOperations {
   result(workflowId: WorkflowId): Promise<JsonValue>;
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, options: SignalOptions): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
+  terminate(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
   describe(workflowId: WorkflowId): Promise<WorkflowDescription>;
   history(workflowId: WorkflowId): Promise<WorkflowEvent[]>;
   query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue>;
@@ -194,7 +195,8 @@ export class WorkflowHandle<O = JsonValue> {
 
   /**
    * The result of the workflow, following continue-as-new to the last run. Rejects with
-   * WorkflowFailedError, WorkflowCancelledError or WorkflowTimedOutError as the run ended.
+   * WorkflowFailedError, WorkflowCancelledError, WorkflowTerminatedError or WorkflowTimedOutError
+   * as the run ended.
    */
   result(): Promise<O> {
     return this.operations.result(this.workflowId) as Promise<O>;
@@ -208,6 +210,16 @@ export class WorkflowHandle<O = JsonValue> {
   /** Asks the running run to cancel; a closed run is left as it is and its status returned. */
   cancel(reason?: string): Promise<CancelResult> {
     return this.operations.cancel(this.workflowId, reason);
+  }
+
+  /**
+   * Ends the running run at once, recorded as `WorkflowTerminated`: its code runs no clean-up,
+   * its activities in flight are aborted, and its children get their `parentClosePolicy`.
+   * Resolves once recorded. A run that has already closed is refused with WorkflowClosedError
+   * (an unknown id with WorkflowNotFoundError), as Temporal refuses it.
+   */
+  terminate(reason?: string): Promise<void> {
+    return this.operations.terminate(this.workflowId, reason);
   }
 
   /** Status, timing and pending work of the latest run. */

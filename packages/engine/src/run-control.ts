@@ -17,6 +17,7 @@ import {
   type RunId,
   runSegment,
   statusFromEvents,
+  terminalOutcomeFromHistory,
   WorkflowClosedError,
   type WorkflowEvent,
   type WorkflowId,
@@ -104,7 +105,10 @@ export class RunControl {
     }
   }
 
-  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  /**
+   * Ends the open run of a workflow at once, recorded as Terminated; no clean-up code runs.
+   * A closed run is left as it is and its status returned (`handle.terminate` refuses it).
+   */
   async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
     const history = await this.port.store.readHistory(workflowId);
@@ -118,8 +122,10 @@ export class RunControl {
       workflowType: current.workflowType,
       recorder: this.port.table.recorder(workflowId),
     };
-    await this.closeFromOutside(run, { status: 'Cancelled', reason });
-    return { status: 'Running' };
+    await this.closeFromOutside(run, { status: 'Terminated', reason });
+    // The run may have closed on its own first: then that is its status, and nothing was ended.
+    const closed = terminalOutcomeFromHistory(await this.port.store.readHistory(workflowId), current.runId);
+    return { status: closed && closed.status !== 'Terminated' ? closed.status : 'Running' };
   }
 
   /** Arms the execution timeout of a run: when it fires, the run is closed TimedOut. */

@@ -68,7 +68,7 @@ export interface FinalStep {
 }
 
 /** An outcome imposed on a run from outside its code: an execution timeout, a termination. */
-export type ImposedOutcome = Extract<TerminalOutcome, { status: 'TimedOut' | 'Cancelled' }>;
+export type ImposedOutcome = Extract<TerminalOutcome, { status: 'TimedOut' | 'Terminated' }>;
 
 /** How a run actor's loop ends; the run's type supervisor handles it (see `exit-handler.ts`). */
 export type RunExit =

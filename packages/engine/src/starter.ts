@@ -160,7 +160,8 @@ export class Starter {
         const reusable =
           !open &&
           (policy === 'allowDuplicate' ||
-            (policy === 'allowDuplicateFailedOnly' && ['Failed', 'Cancelled', 'TimedOut'].includes(status)));
+            (policy === 'allowDuplicateFailedOnly' &&
+              ['Failed', 'Cancelled', 'Terminated', 'TimedOut'].includes(status)));
         if (open && request.onConflict === 'useExisting') return { existing: live };
         if (!reusable) {
           throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);

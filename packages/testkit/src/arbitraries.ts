@@ -414,6 +414,7 @@ const terminalArbitrary = (runId: RunId): fc.Arbitrary<EventBody> =>
     fc.record({ type: fc.constant('WorkflowCompleted' as const), result: payloadArbitrary() }),
     fc.record({ type: fc.constant('WorkflowFailed' as const), error: errorDataArbitrary() }),
     fc.record({ type: fc.constant('WorkflowCancelled' as const), reason: reasonArbitrary() }),
+    fc.record({ type: fc.constant('WorkflowTerminated' as const), reason: reasonArbitrary() }),
     fc.record({
       type: fc.constant('WorkflowTimedOut' as const),
       timeout: fc.record({
@@ -801,6 +802,8 @@ function terminalStatusOf(body: EventBody): TerminalStatus {
       return 'Failed';
     case 'WorkflowCancelled':
       return 'Cancelled';
+    case 'WorkflowTerminated':
+      return 'Terminated';
     case 'WorkflowTimedOut':
       return 'TimedOut';
     case 'WorkflowContinuedAsNew':
