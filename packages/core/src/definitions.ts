@@ -61,6 +61,12 @@ export interface ChildHandle<O> {
   result(): Promise<O>;
 }
 
+/** Options of `ctx.setUpdateHandler`. */
+export interface UpdateHandlerOptions<A extends JsonValue = JsonValue> {
+  /** Throws to reject an update before it is recorded; must not change state. */
+  readonly validator?: (args: A) => void;
+}
+
 /**
  * Everything workflow code may do. Each call is a command, recorded in the run's history; on
  * replay the same calls must come in the same order. Anything else non-deterministic
@@ -107,6 +113,20 @@ export interface WorkflowContext {
    * the query fails with a `QueryNotReadOnlyError`.
    */
   setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void;
+  /**
+   * Handles `handle.executeUpdate(name, args)`. The `validator`, if given, runs first, against the
+   * run's state when the update arrives: if it throws, the update is rejected
+   * (`UpdateRejectedError`) and nothing is recorded; like a query handler it must not change
+   * state (a `ctx` call that is not read-only rejects the update). An accepted update is recorded
+   * (`UpdateAccepted`), then `handler` runs as part of the workflow: it may call activities, sleep,
+   * wait for signals; its result or error is recorded (`UpdateCompleted`) and given to the caller.
+   * Handlers replay like the rest of the code.
+   */
+  setUpdateHandler<A extends JsonValue = JsonValue, R = JsonValue>(
+    name: string,
+    handler: (args: A) => Promise<R> | R,
+    options?: UpdateHandlerOptions<A>,
+  ): void;
   /** The time of the event being applied (epoch ms): the same on replay. */
   now(): number;
   /** A number in [0, 1) drawn from a generator seeded by (workflowId, runId, draw ordinal). */

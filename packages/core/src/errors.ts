@@ -266,6 +266,50 @@ export class WorkflowTerminatedError extends RepriseError {
   }
 }
 
+/**
+ * An update was refused before anything was recorded: the run has no handler of that name, or
+ * its validator threw (`reason` is what it threw, as text).
+ */
+export class UpdateRejectedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'update_rejected';
+  constructor(
+    /** The workflow addressed. */
+    readonly workflowId: string,
+    /** The update's name. */
+    readonly updateName: string,
+    /** Why it was refused. */
+    readonly reason: string,
+  ) {
+    super(
+      `update ${JSON.stringify(updateName)} of workflow ${JSON.stringify(workflowId)} was rejected: ${reason}`,
+    );
+  }
+}
+
+/** An accepted update's handler threw; `failure` is its recorded error, `cause` that error rebuilt. */
+export class UpdateFailedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'update_failed';
+  constructor(
+    /** The workflow addressed. */
+    readonly workflowId: string,
+    /** The update's name. */
+    readonly updateName: string,
+    /** The update's id. */
+    readonly updateId: string,
+    /** The handler's error, as recorded. */
+    readonly failure: ErrorData,
+  ) {
+    super(
+      `update ${JSON.stringify(updateName)} (${updateId}) of workflow ${JSON.stringify(workflowId)} failed: ${failure.message}`,
+      {
+        cause: fromErrorData(failure),
+      },
+    );
+  }
+}
+
 /** Raised inside workflow code (and to waiters) when the work it awaited was cancelled. */
 export class CancelledError extends RepriseError {
   /** Stable across versions; branch on it. */

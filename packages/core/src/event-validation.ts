@@ -45,6 +45,8 @@ const eventFields = {
   TimerCancelled: { timerId: 'string' },
   WithTimeoutCompleted: { scopeId: 'string', timedOut: 'boolean' },
   SignalReceived: { signalName: 'string', payload: 'json', requestId: 'string?' },
+  UpdateAccepted: { updateId: 'string', updateName: 'string', args: 'json' },
+  UpdateCompleted: { updateId: 'string', updateName: 'string', result: 'json?', error: 'error?' },
   SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json' },
   ChildWorkflowStarted: {
     childId: 'string',

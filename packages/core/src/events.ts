@@ -144,6 +144,22 @@ export type EventBody =
       readonly requestId?: string;
     }
   | {
+      /** An update passed its validator and was taken by the run; its handler runs from here. */
+      readonly type: 'UpdateAccepted';
+      /** The caller's id (or one the engine made): a second update with it is not accepted again. */
+      readonly updateId: string;
+      readonly updateName: string;
+      readonly args: JsonValue;
+    }
+  | {
+      /** The update's handler returned (`result`) or threw (`error`); recorded as its command. */
+      readonly type: 'UpdateCompleted';
+      readonly updateId: string;
+      readonly updateName: string;
+      readonly result?: JsonValue;
+      readonly error?: ErrorData;
+    }
+  | {
       readonly type: 'SignalSent';
       readonly targetWorkflowId: WorkflowId;
       readonly signalName: string;

@@ -16,6 +16,7 @@ export type {
   ActivityOptions,
   ChildHandle,
   ChildOptions,
+  UpdateHandlerOptions,
   WorkflowContext,
   WorkflowDefinition,
 } from './definitions.js';
@@ -44,6 +45,8 @@ export {
   StoreUnavailableError,
   UnknownActivityError,
   UnknownWorkflowTypeError,
+  UpdateFailedError,
+  UpdateRejectedError,
   WorkflowAlreadyStartedError,
   WorkflowCancelledError,
   WorkflowClosedError,

@@ -104,6 +104,12 @@ export function describeEvent(event: WorkflowEvent): string {
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
     case 'SignalReceived':
       return `SignalReceived ${event.signalName} payload ${briefJson(event.payload)}`;
+    case 'UpdateAccepted':
+      return `UpdateAccepted ${event.updateName} (update ${event.updateId}) args ${briefJson(event.args)}`;
+    case 'UpdateCompleted':
+      return `UpdateCompleted ${event.updateName} (update ${event.updateId}) ${
+        event.error ? briefError(event.error) : `result ${briefJson(event.result ?? null)}`
+      }`;
     case 'SignalSent':
       return `SignalSent ${event.signalName} to ${event.targetWorkflowId} payload ${briefJson(event.payload)}`;
     case 'ChildWorkflowStarted':

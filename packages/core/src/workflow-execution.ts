@@ -4,6 +4,7 @@ import type {
   ActivityOptions,
   ChildHandle,
   ChildOptions,
+  UpdateHandlerOptions,
   WorkflowContext,
   WorkflowDefinition,
 } from './definitions.js';
@@ -17,6 +18,7 @@ import {
   QueryNotReadOnlyError,
   RepriseError,
   UnknownActivityError,
+  UpdateRejectedError,
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
@@ -105,6 +107,28 @@ interface SignalWaiter {
   timerId?: string;
 }
 
+interface UpdateHandler {
+  readonly handler: (args: JsonValue) => unknown;
+  readonly validator?: (args: JsonValue) => void;
+}
+
+/** What a validator threw, as text: an Error's message, or any other value as safely as it can. */
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message || thrown.name;
+  try {
+    if (typeof thrown === 'string') return thrown;
+    const json = JSON.stringify(thrown);
+    if (json !== undefined) return json;
+  } catch {
+    // a cycle, a BigInt, a hostile toJSON: fall through
+  }
+  try {
+    return String(thrown);
+  } catch {
+    return `a thrown ${typeof thrown}`;
+  }
+}
+
 const ignore = (): undefined => undefined;
 
 const quiet = <T>(promise: Promise<T>): Promise<T> => {
@@ -144,6 +168,7 @@ export class WorkflowExecution {
   #signalBufferMap: Map<string, JsonValue[]> | undefined;
   #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
   #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
+  #updateHandlerMap: Map<string, UpdateHandler> | undefined;
   /** The query whose handler is running: `ctx` refuses commands meanwhile. */
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
@@ -171,6 +196,10 @@ export class WorkflowExecution {
   get #signalWaiters(): Map<string, SignalWaiter[]> {
     this.#signalWaiterMap ??= new Map();
     return this.#signalWaiterMap;
+  }
+  get #updateHandlers(): Map<string, UpdateHandler> {
+    this.#updateHandlerMap ??= new Map();
+    return this.#updateHandlerMap;
   }
   get #queryHandlers(): Map<string, (args: JsonValue) => JsonValue> {
     this.#queryHandlerMap ??= new Map();
@@ -278,6 +307,65 @@ export class WorkflowExecution {
     return checkPayload(answer, { path: `query ${name} result` });
   }
 
+  /**
+   * Decides whether the run takes an update, before anything is recorded: throws an
+   * `UpdateRejectedError` when no handler of that name is set, when its validator throws
+   * (whatever it throws, an Error or not), or when the validator calls a `ctx` method that is
+   * not read-only (nothing it asked for is issued).
+   */
+  validateUpdate(name: string, args: JsonValue): void {
+    const handler = this.#updateHandlerMap?.get(name);
+    if (!handler) {
+      const known = [...(this.#updateHandlerMap?.keys() ?? [])];
+      throw new UpdateRejectedError(
+        this.workflowId,
+        name,
+        `no handler of that name; known: ${known.map((key) => JSON.stringify(key)).join(', ') || '(none)'}`,
+      );
+    }
+    if (!handler.validator) return;
+    this.#answeringQuery = `update validator ${name}`;
+    this.#queryMisuse = undefined;
+    let thrown: { readonly error: unknown } | undefined;
+    try {
+      handler.validator(args);
+    } catch (error) {
+      thrown = { error };
+    } finally {
+      this.#answeringQuery = undefined;
+    }
+    const misuse = this.#queryMisuse as QueryNotReadOnlyError | undefined;
+    this.#queryMisuse = undefined;
+    if (misuse) throw new UpdateRejectedError(this.workflowId, name, misuse.message);
+    if (thrown) throw new UpdateRejectedError(this.workflowId, name, describeThrown(thrown.error));
+  }
+
+  /** Runs an accepted update's handler; its end is issued as a CompleteUpdate command. */
+  #runUpdate(updateId: string, name: string, args: JsonValue): void {
+    const handler = this.#updateHandlerMap?.get(name);
+    const complete = (outcome: { result: JsonValue } | { error: ReturnType<typeof toErrorData> }) => {
+      if (this.#outcome) return; // the run has ended: nothing more is recorded for it
+      this.#issue({ kind: 'CompleteUpdate', updateId, updateName: name, ...outcome });
+    };
+    let running: Promise<unknown>;
+    try {
+      if (!handler) throw new UpdateRejectedError(this.workflowId, name, 'no handler of that name');
+      running = Promise.resolve(handler.handler(args));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (result) => {
+        try {
+          complete({ result: this.#payload(result, `update ${name} result`) });
+        } catch (error) {
+          complete({ error: toErrorData(error) });
+        }
+      },
+      (error: unknown) => complete({ error: toErrorData(error) }),
+    );
+  }
+
   /** Throws, before anything changes, when a query handler calls a `ctx` method that is not read-only. */
   #refuseInQuery(call: string): void {
     if (this.#answeringQuery === undefined) return;
@@ -338,6 +426,9 @@ export class WorkflowExecution {
       }
       case 'WorkflowCancelRequested':
         this.#requestCancel(event.reason);
+        return;
+      case 'UpdateAccepted':
+        this.#runUpdate(event.updateId, event.updateName, event.args);
         return;
       default:
         return;
@@ -717,6 +808,28 @@ export class WorkflowExecution {
       if (typeof handler !== 'function')
         throw new InvalidArgumentError(`query handler ${name}`, 'must be a function');
       execution.#queryHandlers.set(name, handler);
+    }
+
+    setUpdateHandler<A extends JsonValue = JsonValue, R = JsonValue>(
+      name: string,
+      handler: (args: A) => Promise<R> | R,
+      options?: UpdateHandlerOptions<A>,
+    ): void {
+      const execution = this.#execution;
+      if (typeof name !== 'string' || name === '')
+        throw new InvalidArgumentError(
+          'update handler name',
+          `${JSON.stringify(name)} must be a non-empty string`,
+        );
+      if (typeof handler !== 'function')
+        throw new InvalidArgumentError(`update handler ${name}`, 'must be a function');
+      const validator = options?.validator;
+      if (validator !== undefined && typeof validator !== 'function')
+        throw new InvalidArgumentError(`update validator ${name}`, 'must be a function');
+      execution.#updateHandlers.set(name, {
+        handler: handler as (args: JsonValue) => unknown,
+        ...(validator ? { validator: validator as (args: JsonValue) => void } : {}),
+      });
     }
 
     now(): number {

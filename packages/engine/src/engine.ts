@@ -39,6 +39,7 @@ import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
 import { makeRunHost } from './run-host.js';
 import { RunTable } from './run-table.js';
+import { RunUpdates } from './run-updates.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { Starter, type StarterPort } from './starter.js';
@@ -122,6 +123,10 @@ export class Engine {
     this.#check = check;
     const residency = new Residency({ ...shared, maxResident, hibernateAfter });
     const closing = new RunClosing({ ...shared, residency, children, control, starter });
+    const updates = new RunUpdates({
+      ...shared,
+      post: (entry, body, ack) => control().post(entry, body, ack),
+    });
     const host = makeRunHost({
       ...shared,
       residency: () => residency,
@@ -130,6 +135,7 @@ export class Engine {
       schema,
       workflow: (workflowType) => workflows.get(workflowType),
       isActivity: (activityType) => activityTypes.has(activityType),
+      updateCompleted: (workflowId, updateId) => updates.completed(workflowId, updateId),
     });
     const entryPort: RunEntryPort = {
       host,
@@ -170,6 +176,7 @@ export class Engine {
         const { status } = await control().terminate(workflowId, reason ?? 'terminated');
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
       },
+      executeUpdate: (workflowId, name, args, options) => updates.execute(workflowId, name, args, options),
       describe: (workflowId) => reads.describe(workflowId),
       history: (workflowId) => reads.history(workflowId),
       query: (workflowId, name, args) => reads.query(workflowId, name, args),

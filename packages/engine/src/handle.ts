@@ -10,6 +10,7 @@ import {
   type WorkflowStatus,
   type WorkflowSummary,
 } from '@reprise/core';
+import type { UpdateOptions } from './run-updates.js';
 
 /**
  * Where a run lives right now: `resident` (its actor and interpreter in memory), `hibernated`
@@ -179,6 +180,12 @@ export interface HandleOperations {
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, options: SignalOptions): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
   terminate(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  executeUpdate(
+    workflowId: WorkflowId,
+    name: string,
+    args: JsonValue,
+    options: UpdateOptions,
+  ): Promise<JsonValue>;
   describe(workflowId: WorkflowId): Promise<WorkflowDescription>;
   history(workflowId: WorkflowId): Promise<WorkflowEvent[]>;
   query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue>;
@@ -220,6 +227,24 @@ export class WorkflowHandle<O = JsonValue> {
    */
   terminate(reason?: string): Promise<void> {
     return this.operations.terminate(this.workflowId, reason);
+  }
+
+  /**
+   * Sends an update to the running run and resolves with its handler's result. The run's
+   * validator decides first: a rejected update (no handler of that name, or the validator threw)
+   * records nothing and rejects with UpdateRejectedError. An accepted update is recorded, its
+   * handler runs as part of the workflow (activities, timers and all), and a handler that throws
+   * rejects the call with UpdateFailedError. With `updateId`, an update the workflow accepted
+   * before is not accepted again: the call waits for its outcome (also from another process,
+   * after a crash). A closed run is refused with WorkflowClosedError, also when it closed
+   * before the handler finished; an unknown id with WorkflowNotFoundError.
+   */
+  executeUpdate<R extends JsonValue = JsonValue>(
+    name: string,
+    args: JsonValue = null,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    return this.operations.executeUpdate(this.workflowId, name, args, options) as Promise<R>;
   }
 
   /** Status, timing and pending work of the latest run. */

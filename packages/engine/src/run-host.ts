@@ -44,6 +44,8 @@ export interface RunHostPort {
   readonly residency: () => Residency;
   readonly children: () => Children;
   readonly control: () => RunControl;
+  /** Told when a run has recorded an update's end, for the callers waiting on it. */
+  updateCompleted(workflowId: WorkflowId, updateId: string): void;
   readonly schema: SearchAttributeSchema;
   readonly maxPayloadBytes: number | undefined;
   workflow(workflowType: string): WorkflowDefinition<never, unknown> | undefined;
@@ -127,6 +129,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
         return;
       case 'SendSignal':
         if (event.type === 'SignalSent') sendSignal(run, event);
+        return;
+      case 'CompleteUpdate':
+        port.updateCompleted(run.workflowId, command.updateId);
         return;
       default:
         return;

@@ -161,6 +161,8 @@ export class Run {
   /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
   #seenSeq = 0;
   #requestIds: Set<string> | undefined;
+  /** Update ids this run has accepted: a second update with one is not accepted again. */
+  #updateIds: Set<string> | undefined;
   /** The run's parent, from its WorkflowStarted. */
   #parent: ParentLink | undefined;
   /** Whether the run has started a child (its close then applies the child's close policy). */
@@ -399,6 +401,16 @@ export class Run {
         item.ack?.resolve();
         continue;
       }
+      if (item.body.type === 'UpdateAccepted') {
+        // The validator decides before anything is recorded: a rejected update leaves no trace.
+        try {
+          execution.validateUpdate(item.body.updateName, item.body.args);
+        } catch (error) {
+          // Every update comes with its caller's ack (RunUpdates posts it so).
+          item.ack?.reject(error);
+          continue;
+        }
+      }
       const recordedAt = item.recordedAt ?? this.host.now();
       try {
         execution.apply(item.body, recordedAt);
@@ -520,11 +532,18 @@ export class Run {
     if (input.type === 'ActivityFailed' || input.type === 'ActivityCompleted') {
       return staleActivityNews(this.#activityStates, input);
     }
+    if (input.type === 'UpdateAccepted') return this.#updateIds?.has(input.updateId) === true;
     if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
     return this.#requestIds?.has(input.requestId) === true;
   }
 
+  #noteUpdateId(updateId: string): void {
+    this.#updateIds ??= new Set();
+    this.#updateIds.add(updateId);
+  }
+
   #noteInput(input: EventBody): void {
+    if (input.type === 'UpdateAccepted') this.#noteUpdateId(input.updateId);
     if (input.type === 'SignalReceived' && input.requestId !== undefined)
       this.#noteRequestId(input.requestId);
     noteActivityEnd(this.#activityStates, input);
@@ -547,6 +566,7 @@ export class Run {
     for (const event of segment) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
         this.#noteRequestId(event.requestId);
+      if (event.type === 'UpdateAccepted') this.#noteUpdateId(event.updateId);
     }
     this.#activityStates = restoreActivityStates(segment, matched, new Set(execution.pendingActivityIds()));
     // An attempt whose end arrived while the run was out of memory is not run again: recording

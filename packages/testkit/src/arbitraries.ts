@@ -180,6 +180,26 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
     fc.record({ type: fc.constant('TimerFired' as const), timerId: id }),
     fc.record({ type: fc.constant('TimerCancelled' as const), timerId: id }),
     fc.record({ type: fc.constant('WithTimeoutCompleted' as const), scopeId: id, timedOut: fc.boolean() }),
+    fc.record({
+      type: fc.constant('UpdateAccepted' as const),
+      updateId: id,
+      updateName: updateNameArbitrary(),
+      args: payloadArbitrary(),
+    }),
+    fc.oneof(
+      fc.record({
+        type: fc.constant('UpdateCompleted' as const),
+        updateId: id,
+        updateName: updateNameArbitrary(),
+        result: payloadArbitrary(),
+      }),
+      fc.record({
+        type: fc.constant('UpdateCompleted' as const),
+        updateId: id,
+        updateName: updateNameArbitrary(),
+        error: errorDataArbitrary(),
+      }),
+    ),
     ...loneBodyArbitraries(),
     fc.record(
       {
@@ -348,6 +368,32 @@ const childLifecycle = (runId: RunId): fc.Arbitrary<StepLifecycle> =>
       }),
     );
 
+const updateNameArbitrary = (): fc.Arbitrary<string> => fc.constantFrom('add', 'approve');
+
+/** An update: accepted, then completed with a result or an error, or still running its handler. */
+const updateLifecycle = (): fc.Arbitrary<StepLifecycle> =>
+  fc
+    .record({
+      updateName: updateNameArbitrary(),
+      args: payloadArbitrary(),
+      end: fc.oneof(
+        fc.record({ kind: fc.constant('completed' as const), result: payloadArbitrary() }),
+        fc.record({ kind: fc.constant('failed' as const), error: errorDataArbitrary() }),
+        fc.record({ kind: fc.constant('running' as const) }),
+      ),
+    })
+    .map(({ updateName, args, end }) =>
+      lifecycle('none', (ordinal) => {
+        const updateId = `u${ordinal}`;
+        const bodies: EventBody[] = [{ type: 'UpdateAccepted', updateId, updateName, args }];
+        if (end.kind === 'completed')
+          bodies.push({ type: 'UpdateCompleted', updateId, updateName, result: end.result });
+        if (end.kind === 'failed')
+          bodies.push({ type: 'UpdateCompleted', updateId, updateName, error: end.error });
+        return bodies;
+      }),
+    );
+
 /** Events that stand alone: signals in and out, search attribute upserts. */
 const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
   fc.oneof(...loneBodyArbitraries()).map((body: EventBody) => lifecycle('none', () => [body]));
@@ -369,6 +415,7 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
           { weight: 1, arbitrary: withTimeoutLifecycle() },
           { weight: 2, arbitrary: childLifecycle(runId) },
           { weight: 3, arbitrary: loneLifecycle() },
+          { weight: 1, arbitrary: updateLifecycle() },
         ),
         { maxLength: maxSteps },
       ),
