@@ -32,6 +32,8 @@ const eventFields = {
   WorkflowFailed: { error: 'error' },
   WorkflowCancelled: { reason: 'stringOrNull' },
   WorkflowCancelRequested: { reason: 'stringOrNull' },
+  WorkflowPaused: { reason: 'stringOrNull' },
+  WorkflowResumed: { reason: 'stringOrNull' },
   WorkflowTerminated: { reason: 'stringOrNull' },
   WorkflowTimedOut: { timeout: 'timeout' },
   WorkflowContinuedAsNew: { input: 'json', workflowType: 'string?', parentRunId: 'string' },

@@ -98,6 +98,14 @@ export type EventBody =
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
   | { readonly type: 'WorkflowCancelled'; readonly reason: string | null }
+  /**
+   * The run was paused (`handle.pause`): from here its code sees nothing that arrives (fired
+   * timers, activity results, signals, updates, cancel requests are recorded and held) and no
+   * new activity attempt starts, until WorkflowResumed.
+   */
+  | { readonly type: 'WorkflowPaused'; readonly reason: string | null }
+  /** The run was resumed (`handle.resume`): what was held is applied, in the order it was recorded. */
+  | { readonly type: 'WorkflowResumed'; readonly reason: string | null }
   /** Cancellation was asked for; the code sees it and decides how to end. */
   | { readonly type: 'WorkflowCancelRequested'; readonly reason: string | null }
   | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }

@@ -72,6 +72,10 @@ export function describeEvent(event: WorkflowEvent): string {
       return `WorkflowFailed ${briefError(event.error)}`;
     case 'WorkflowCancelled':
       return `WorkflowCancelled reason ${briefJson(event.reason)}`;
+    case 'WorkflowPaused':
+      return `WorkflowPaused reason ${briefJson(event.reason)}`;
+    case 'WorkflowResumed':
+      return `WorkflowResumed reason ${briefJson(event.reason)}`;
     case 'WorkflowCancelRequested':
       return `WorkflowCancelRequested reason ${briefJson(event.reason)}`;
     case 'WorkflowTerminated':

@@ -112,6 +112,8 @@ export class ActivityExecutor {
     private readonly timers: TimerService,
     private readonly definitions: ReadonlyMap<string, ActivityDefinition<never, unknown>>,
     private readonly report: ActivityReport,
+    /** Takes an attempt that must not start now (its run is paused); true if it took it. */
+    private readonly hold: (task: ActivityTask) => boolean = () => false,
   ) {}
 
   /**
@@ -120,9 +122,11 @@ export class ActivityExecutor {
    */
   start(task: ActivityTask): void {
     const key = taskKey(task);
-    if (this.#inflight.has(key)) return;
+    if (this.#inflight.has(key) || this.hold(task)) return;
     if (task.notBefore !== undefined && task.notBefore > this.clock.now()) {
-      this.timers.arm(key, task.notBefore, () => void this.#attempt(task));
+      this.timers.arm(key, task.notBefore, () => {
+        if (!this.hold(task)) void this.#attempt(task);
+      });
       return;
     }
     void this.#attempt(task);

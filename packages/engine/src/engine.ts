@@ -110,8 +110,18 @@ export class Engine {
     const control = () => this.#control;
     const children = () => this.#children;
     const starter = () => this.#starter;
-    const activities = new ActivityExecutor(clock, timers, activityTypes, (task, outcome) =>
-      control().deliver(task.workflowId, task.runId, outcome),
+    const activities = new ActivityExecutor(
+      clock,
+      timers,
+      activityTypes,
+      (task, outcome) => control().deliver(task.workflowId, task.runId, outcome),
+      // A paused run starts no attempt: its entry holds them until it is resumed.
+      (task) => {
+        const entry = table.get(task.workflowId);
+        if (entry?.runId !== task.runId || !entry.paused) return false;
+        entry.paused.attempts.set(task.activityId, task);
+        return true;
+      },
     );
     const supervision = new RunSupervision(clock, (type) => starter().restoreType(type));
     const shared: Shared = {
@@ -176,6 +186,8 @@ export class Engine {
         const { status } = await control().terminate(workflowId, reason ?? 'terminated');
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
       },
+      pause: (workflowId, reason) => control().pause(workflowId, reason),
+      resume: (workflowId, reason) => control().resume(workflowId, reason),
       executeUpdate: (workflowId, name, args, options) => updates.execute(workflowId, name, args, options),
       describe: (workflowId) => reads.describe(workflowId),
       history: (workflowId) => reads.history(workflowId),

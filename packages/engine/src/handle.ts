@@ -51,6 +51,8 @@ export interface WorkflowDescription {
   readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
   /** Whether the run is in memory now. */
   readonly residency: Residency;
+  /** Set while the run is paused (`handle.pause`): its status stays `Running`. */
+  readonly paused?: true;
   /** Set when replay diverged from history: the run waits for code that matches it. */
   readonly stalled?: { readonly reason: string; readonly position: number };
 }
@@ -67,6 +69,7 @@ export type SummaryDescription = Pick<
   | 'historyLength'
   | 'searchAttributes'
   | 'parentRunId'
+  | 'paused'
 >;
 
 /** The fields of a description read from a stored summary. */
@@ -81,6 +84,7 @@ export function describeSummary(summary: WorkflowSummary): SummaryDescription {
     historyLength: summary.historyLength,
     searchAttributes: summary.searchAttributes,
     parentRunId: summary.parentRunId,
+    ...(summary.paused ? { paused: true as const } : {}),
   };
 }
 
@@ -180,6 +184,8 @@ export interface HandleOperations {
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, options: SignalOptions): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
   terminate(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  pause(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  resume(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
   executeUpdate(
     workflowId: WorkflowId,
     name: string,
@@ -227,6 +233,27 @@ export class WorkflowHandle<O = JsonValue> {
    */
   terminate(reason?: string): Promise<void> {
     return this.operations.terminate(this.workflowId, reason);
+  }
+
+  /**
+   * Pauses the running run, recorded as `WorkflowPaused`: until `resume`, its code sees nothing
+   * new (fired timers, activity results, signals, accepted updates and cancel requests are
+   * recorded and held) and no new activity attempt starts (one in flight finishes and is
+   * recorded). It stays paused across restarts, shows `paused` in `describe` and `list`, and
+   * its status stays `Running`. Pausing a paused run changes nothing; a closed run is refused with
+   * WorkflowClosedError. Terminate, cancel (held until resume) and queries still work.
+   */
+  pause(reason?: string): Promise<void> {
+    return this.operations.pause(this.workflowId, reason);
+  }
+
+  /**
+   * Resumes a paused run, recorded as `WorkflowResumed`: the code takes what was held, in the
+   * order it arrived, and held activity attempts start. Resuming a run that is not paused changes
+   * nothing; a closed run is refused with WorkflowClosedError.
+   */
+  resume(reason?: string): Promise<void> {
+    return this.operations.resume(this.workflowId, reason);
   }
 
   /**

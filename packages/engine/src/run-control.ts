@@ -36,6 +36,16 @@ import type { RunTable } from './run-table.js';
 import type { RunSupervision } from './supervision.js';
 import { type TimerService, timerKey } from './timer-service.js';
 
+/** Whether a run segment leaves its run paused: a WorkflowPaused with no WorkflowResumed after it. */
+export function pausedIn(segment: readonly WorkflowEvent[]): boolean {
+  for (let index = segment.length - 1; index >= 0; index--) {
+    const type = segment[index]?.type;
+    if (type === 'WorkflowPaused') return true;
+    if (type === 'WorkflowResumed') return false;
+  }
+  return false;
+}
+
 /** How many times an input is retried when the run's loop ends under it (eviction, stall). */
 const INPUT_RETRIES = 4;
 
@@ -103,6 +113,29 @@ export class RunControl {
       if (error instanceof WorkflowClosedError) return { status: error.status as WorkflowStatus };
       throw error;
     }
+  }
+
+  /**
+   * Pauses the open run (records WorkflowPaused through its mailbox, or straight into the history
+   * when it is not in memory); a paused run is left as it is. A closed run: WorkflowClosedError.
+   */
+  async pause(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
+    this.port.lifecycle.assertOpen();
+    await this.#sendInput(
+      workflowId,
+      { type: 'WorkflowPaused', reason: reason ?? null },
+      (_history, segment) => pausedIn(segment),
+    );
+  }
+
+  /** Resumes a paused open run (records WorkflowResumed); a run that is not paused is left as it is. */
+  async resume(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
+    this.port.lifecycle.assertOpen();
+    await this.#sendInput(
+      workflowId,
+      { type: 'WorkflowResumed', reason: reason ?? null },
+      (_history, segment) => !pausedIn(segment),
+    );
   }
 
   /**

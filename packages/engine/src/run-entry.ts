@@ -11,6 +11,7 @@ import type {
   WorkflowEvent,
   WorkflowId,
 } from '@reprise/core';
+import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
 import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { SupervisedRun } from './supervision.js';
@@ -60,6 +61,12 @@ export class RunEntry implements SupervisedRun {
    * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
    */
   resendSignals = false;
+  /**
+   * Set while the run is paused (its replay or its loop says so): activity attempts due for it
+   * are held here, by activity id, instead of starting, and start when it is resumed. Kept on the
+   * entry, so a paused run evicted from memory still holds its retries.
+   */
+  paused: { readonly attempts: Map<string, ActivityTask> } | undefined;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */

@@ -161,6 +161,17 @@ export function makeRunHost(port: RunHostPort): RunHost {
           item.ack?.reject(lifecycle.closing ? new EngineClosedError() : new RunEndedError(run.workflowId));
       }
     },
+    pausedChanged: (run, paused) => {
+      const entry = port.table.get(run.workflowId);
+      if (entry?.runId !== run.runId) return;
+      if (paused) {
+        entry.paused ??= { attempts: new Map() };
+        return;
+      }
+      const held = entry.paused?.attempts;
+      entry.paused = undefined;
+      for (const task of held?.values() ?? []) activities.start(task);
+    },
     waiting: (run) => port.residency().waiting(run),
   };
 }

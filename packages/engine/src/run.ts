@@ -14,6 +14,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import {
+  applyHeld,
   type Command,
   commandEvent,
   type ExecutionInit,
@@ -106,6 +107,11 @@ export interface RunHost {
   resumeChild(run: Run, started: EventOf<'ChildWorkflowStarted'>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
   handBack(run: Run, items: readonly MailboxItem[]): void;
+  /**
+   * The run was paused (`true`) or resumed (`false`): while paused no new activity attempt of it
+   * starts (the executor holds them), and on resume the held ones start.
+   */
+  pausedChanged(run: Run, paused: boolean): void;
   /** The run has nothing to do until something arrives: a moment to evict others, or it. */
   waiting(run: Run): void;
 }
@@ -161,6 +167,11 @@ export class Run {
   /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
   #seenSeq = 0;
   #requestIds: Set<string> | undefined;
+  /**
+   * Set while the run is paused: the inputs recorded since its WorkflowPaused, not yet applied
+   * to the code (they are, in order, when WorkflowResumed is recorded).
+   */
+  #held: { readonly body: EventBody }[] | undefined;
   /** Update ids this run has accepted: a second update with one is not accepted again. */
   #updateIds: Set<string> | undefined;
   /** The run's parent, from its WorkflowStarted. */
@@ -201,6 +212,11 @@ export class Run {
   #noteRequestId(requestId: string): void {
     this.#requestIds ??= new Set();
     this.#requestIds.add(requestId);
+  }
+
+  /** Whether the run is paused (its code sees nothing new until it is resumed). */
+  get paused(): boolean {
+    return this.#held !== undefined;
   }
 
   /** The live interpreter, once replay has finished. */
@@ -346,6 +362,10 @@ export class Run {
       throw error;
     }
     this.#execution = replayed.execution;
+    if (replayed.paused) {
+      this.#held = replayed.paused.held.map((event) => ({ body: event }));
+      this.host.pausedChanged(this, true);
+    }
     this.#ready();
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
@@ -412,6 +432,11 @@ export class Run {
         }
       }
       const recordedAt = item.recordedAt ?? this.host.now();
+      if (item.body.type === 'WorkflowPaused' || item.body.type === 'WorkflowResumed' || this.#held) {
+        const exit = await this.#pausing(item, recordedAt);
+        if (exit) return exit;
+        continue;
+      }
       try {
         execution.apply(item.body, recordedAt);
       } catch {
@@ -431,6 +456,49 @@ export class Run {
       }
       item.ack?.resolve();
     }
+  }
+
+  /**
+   * An input while paused, or a pause or resume. A pause is recorded alone (a second one, or a
+   * resume of a run that is not paused, records nothing); while paused, every input is recorded
+   * at once and held from the code; a resume is recorded with the commands the code issues as
+   * it takes the held inputs, in order, at the resume's time (as `applyHeld` replays it).
+   */
+  async #pausing(item: MailboxItem, recordedAt: number): Promise<RunExit | undefined> {
+    const { body } = item;
+    const held = this.#held;
+    if ((body.type === 'WorkflowPaused' && held) || (body.type === 'WorkflowResumed' && !held)) {
+      item.ack?.resolve();
+      return undefined;
+    }
+    if (body.type === 'WorkflowResumed' && held) {
+      const execution = this.#execution as WorkflowExecution;
+      const commands = await applyHeld(execution, held, recordedAt, this.host.settle);
+      this.#held = undefined;
+      this.host.pausedChanged(this, false);
+      if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
+      await this.#recordItem(item, commands, recordedAt);
+      return undefined;
+    }
+    await this.#recordItem(item, [], recordedAt);
+    if (body.type === 'WorkflowPaused') {
+      this.#held = [];
+      this.host.pausedChanged(this, true);
+    } else {
+      this.#held?.push({ body });
+    }
+    return undefined;
+  }
+
+  /** Records an input with the commands it led to, settling its caller's ack either way. */
+  async #recordItem(item: MailboxItem, commands: readonly Command[], recordedAt: number): Promise<void> {
+    try {
+      await this.#record([item.body], commands, recordedAt);
+    } catch (error) {
+      item.ack?.reject(error);
+      throw error;
+    }
+    item.ack?.resolve();
   }
 
   /**
@@ -580,6 +648,8 @@ export class Run {
     const unrecorded = new Set(
       unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
     );
+    // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
+    for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
     for (const [timerId, fireAt] of execution.pendingTimers()) {
       if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
     }

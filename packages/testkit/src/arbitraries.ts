@@ -180,6 +180,8 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
     fc.record({ type: fc.constant('TimerFired' as const), timerId: id }),
     fc.record({ type: fc.constant('TimerCancelled' as const), timerId: id }),
     fc.record({ type: fc.constant('WithTimeoutCompleted' as const), scopeId: id, timedOut: fc.boolean() }),
+    fc.record({ type: fc.constant('WorkflowPaused' as const), reason: reasonArbitrary() }),
+    fc.record({ type: fc.constant('WorkflowResumed' as const), reason: reasonArbitrary() }),
     fc.record({
       type: fc.constant('UpdateAccepted' as const),
       updateId: id,
@@ -402,7 +404,7 @@ const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
  * The steps of one run (`runId`), at most `maxSteps` events: activities, timers, withTimeout
  * scopes, children, signals and upserts, interleaved as concurrent code interleaves them, each
  * consistent (an outcome follows its command, at most one end each, retried failures carry
- * `retryAt`), with ids as workflow code makes them; and at most one WorkflowCancelRequested.
+ * `retryAt`), with ids as workflow code makes them; at most one WorkflowCancelRequested, and at most one WorkflowPaused with its WorkflowResumed.
  * Anything may still be open when the steps end.
  */
 export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<EventBody[]> =>
@@ -421,10 +423,11 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
       ),
       turns: fc.array(fc.nat(), { minLength: 1, maxLength: 2 * maxSteps + 1 }),
       cancelRequest: fc.option(fc.tuple(reasonArbitrary(), fc.nat())),
+      pause: fc.option(fc.tuple(reasonArbitrary(), fc.nat())),
     })
-    .map(({ lifecycles, turns, cancelRequest }) => {
+    .map(({ lifecycles, turns, cancelRequest, pause }) => {
       // Whole lifecycles only, as many as fit: a cut one would end where its code cannot stop.
-      let budget = cancelRequest ? maxSteps - 1 : maxSteps;
+      let budget = (cancelRequest ? maxSteps - 1 : maxSteps) - (pause && maxSteps >= 3 ? 2 : 0);
       const kept = lifecycles.filter((step) => {
         if (step.length > budget) return false;
         budget -= step.length;
@@ -434,6 +437,16 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
       if (cancelRequest && maxSteps > 0) {
         const [reason, at] = cancelRequest;
         steps.splice(at % (steps.length + 1), 0, { type: 'WorkflowCancelRequested', reason });
+      }
+      if (pause && maxSteps >= 3) {
+        // A pause and its resume, with nothing held between them.
+        const [reason, at] = pause;
+        steps.splice(
+          at % (steps.length + 1),
+          0,
+          { type: 'WorkflowPaused', reason },
+          { type: 'WorkflowResumed', reason: null },
+        );
       }
       return steps;
     });
