@@ -12,6 +12,8 @@ export interface ActivityExecutionOptions {
   readonly startToCloseTimeout?: number;
   /** Longest all attempts together may take from scheduling, in ms. */
   readonly scheduleToCloseTimeout?: number;
+  /** Longest an attempt may go without a heartbeat, in ms. */
+  readonly heartbeatTimeout?: number;
 }
 
 /**

@@ -17,8 +17,19 @@ export interface ActivityContext {
   readonly attempt: number;
   /** `workflowId/activityId`: the same for every attempt, so side effects can be deduplicated. */
   readonly idempotencyKey: string;
-  /** Aborted when the attempt times out, the workflow is cancelled or the engine shuts down. */
+  /**
+   * Aborted when the attempt times out (start-to-close, schedule-to-close, heartbeat), the
+   * workflow is cancelled or terminated or closes while the attempt runs, or the engine shuts down.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Reports progress: keeps `details` with the pending activity (not in history, not across a
+   * process restart) and resets the `heartbeatTimeout`. Details must be JSON-safe
+   * (`PayloadError` otherwise, naming the bad value). A heartbeat after the attempt ended is ignored.
+   */
+  heartbeat(details?: JsonValue): void;
+  /** The details of the last heartbeat of an earlier attempt of this activity, if any: where to resume. */
+  readonly heartbeatDetails: JsonValue | undefined;
 }
 
 /** How an activity is run: retries and timeouts. */
@@ -29,6 +40,11 @@ export interface ActivityOptions {
   readonly startToCloseTimeout?: Duration;
   /** Longest all attempts together may take, from scheduling; beyond it the activity fails for good. */
   readonly scheduleToCloseTimeout?: Duration;
+  /**
+   * Longest an attempt may go without `actx.heartbeat()` (counted from its start, then from each
+   * heartbeat); one that stops heartbeating fails as timed out and is retried by the policy.
+   */
+  readonly heartbeatTimeout?: Duration;
 }
 
 /** An activity: the place for side effects, run at least once per scheduling. */

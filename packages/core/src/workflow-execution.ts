@@ -623,6 +623,7 @@ export class WorkflowExecution {
           resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
         if (merged.scheduleToCloseTimeout !== undefined)
           resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+        if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
         const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
         const promise = new Promise<JsonValue>((resolve, reject) => {
           execution.#activities.set(activityId, {

@@ -21,6 +21,7 @@ import {
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { latestStart, type Settle } from '@reprise/core/internal';
+import type { ActivityExecutor } from './activity-executor.js';
 import {
   describeSummary,
   pendingWorkFromHistory,
@@ -43,6 +44,7 @@ export interface ClientReadsPort {
   readonly residency: Residency;
   readonly lifecycle: Lifecycle;
   readonly settle: Settle;
+  readonly activities: ActivityExecutor;
 }
 
 export class ClientReads {
@@ -102,6 +104,7 @@ export class ClientReads {
               activityType: state.activityType,
               attemptsEnded: state.attemptsEnded,
               ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
+              ...(state.lastFailure === undefined ? {} : { lastFailure: state.lastFailure }),
             })),
             pendingTimers: [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt })),
           }
@@ -111,7 +114,10 @@ export class ClientReads {
           );
     return {
       ...describeSummary(summary),
-      pendingActivities: pending.pendingActivities,
+      pendingActivities: pending.pendingActivities.map((activity) => {
+        const heartbeat = this.port.activities.lastHeartbeat(workflowId, activity.activityId);
+        return heartbeat ? { ...activity, lastHeartbeat: heartbeat } : activity;
+      }),
       pendingTimers: pending.pendingTimers,
       residency: execution
         ? 'resident'

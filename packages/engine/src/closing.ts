@@ -6,6 +6,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import type { WorkflowEvent, WorkflowId, WorkflowStatus } from '@reprise/core';
+import type { ActivityExecutor } from './activity-executor.js';
 import type { Children } from './children.js';
 import { type ClosedRun, type ExitContext, type ExitingRun, handleRunExit } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -26,6 +27,7 @@ export interface ClosingPort {
   readonly table: RunTable;
   readonly residency: Residency;
   readonly timers: TimerService;
+  readonly activities: ActivityExecutor;
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
   readonly children: () => Children;
@@ -82,6 +84,9 @@ export class RunClosing implements ExitContext {
       }
     }
     this.port.control().disarmExecutionTimeout(run);
+    // Attempts still in flight for the closed run are aborted (their AbortSignal fires), however
+    // it closed: its code may have returned without awaiting them.
+    this.port.activities.cancelRun(run.workflowId, run.runId);
     this.port.children().applyParentClosePolicy(run, openChildren);
     table.releaseRecorder(run.workflowId);
   }

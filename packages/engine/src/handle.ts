@@ -1,4 +1,5 @@
 import {
+  type ErrorData,
   type EventOf,
   type JsonValue,
   projectHistory,
@@ -45,7 +46,12 @@ export interface WorkflowDescription {
     readonly activityType: string;
     /** Attempts that have ended (failed) so far. */
     readonly attemptsEnded: number;
+    /** When the next attempt is due, while a retry is pending. */
     readonly retryAt?: number;
+    /** The last failure of an attempt, while a retry is pending. */
+    readonly lastFailure?: ErrorData;
+    /** The last `actx.heartbeat` of this activity, kept in memory by the process running it. */
+    readonly lastHeartbeat?: { readonly details: JsonValue; readonly at: number };
   }[];
   /** Timers the latest run waits on, with their fire time. */
   readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
@@ -118,7 +124,10 @@ export function pendingWorkFromHistory(
 
 /** The activities a run segment scheduled and has not seen end (a retry pending counts). */
 export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescription['pendingActivities'] {
-  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
+  const activities = new Map<
+    string,
+    { activityType: string; attemptsEnded: number; retryAt?: number; lastFailure?: ErrorData }
+  >();
   for (const event of segment) {
     switch (event.type) {
       case 'ActivityScheduled':
@@ -133,6 +142,7 @@ export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescr
             ...state,
             attemptsEnded: event.attempt,
             retryAt: event.retryAt,
+            lastFailure: event.error,
           });
         break;
       }
