@@ -34,6 +34,8 @@ export type Command =
   | { readonly kind: 'UpsertSearchAttributes'; readonly searchAttributes: SearchAttributes }
   | {
       readonly kind: 'SendSignal';
+      /** `s<n>`: the signal's ordinal in the run; its delivery outcome names it. */
+      readonly signalId: string;
       readonly targetWorkflowId: WorkflowId;
       readonly signalName: string;
       readonly payload: JsonValue;
@@ -80,6 +82,7 @@ export function commandEvent(command: Command): EventBody {
         targetWorkflowId: command.targetWorkflowId,
         signalName: command.signalName,
         payload: command.payload,
+        signalId: command.signalId,
       };
     case 'StartChild':
       return {

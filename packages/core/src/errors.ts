@@ -142,15 +142,20 @@ export class StoreCorruption extends RepriseError {
   }
 }
 
-/** No workflow with this id exists. */
+/**
+ * No workflow with this id exists; for a signal from workflow code (`ctx.signalWorkflow`), no
+ * open run of it exists (`detail` then says it is closed, as Temporal reports it).
+ */
 export class WorkflowNotFoundError extends RepriseError {
   /** Stable across versions; branch on it. */
   readonly code = 'workflow_not_found';
   constructor(
     /** The id looked for. */
     readonly workflowId: string,
+    /** What more is known, e.g. `it is closed (Completed)`. */
+    detail?: string,
   ) {
-    super(`workflow ${JSON.stringify(workflowId)} not found`);
+    super(`workflow ${JSON.stringify(workflowId)} not found${detail ? `: ${detail}` : ''}`);
   }
 }
 

@@ -49,7 +49,9 @@ const eventFields = {
   SignalReceived: { signalName: 'string', payload: 'json', requestId: 'string?' },
   UpdateAccepted: { updateId: 'string', updateName: 'string', args: 'json' },
   UpdateCompleted: { updateId: 'string', updateName: 'string', result: 'json?', error: 'error?' },
-  SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json' },
+  SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json', signalId: 'string?' },
+  SignalDelivered: { signalId: 'string' },
+  SignalDeliveryFailed: { signalId: 'string', targetWorkflowId: 'string', error: 'error' },
   ChildWorkflowStarted: {
     childId: 'string',
     childWorkflowId: 'string',

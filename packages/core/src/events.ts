@@ -172,6 +172,21 @@ export type EventBody =
       readonly targetWorkflowId: WorkflowId;
       readonly signalName: string;
       readonly payload: JsonValue;
+      /**
+       * The signal's ordinal in its run (`s<n>`): its delivery's outcome (SignalDelivered or
+       * SignalDeliveryFailed) names it. Absent in histories recorded before outcomes were: such a
+       * signal counts as sent once recorded.
+       */
+      readonly signalId?: string;
+    }
+  /** A signal the run sent was recorded by its target. */
+  | { readonly type: 'SignalDelivered'; readonly signalId: string }
+  /** A signal the run sent found no open run to take it (closed or unknown target). */
+  | {
+      readonly type: 'SignalDeliveryFailed';
+      readonly signalId: string;
+      readonly targetWorkflowId: WorkflowId;
+      readonly error: ErrorData;
     }
   | {
       readonly type: 'ChildWorkflowStarted';

@@ -129,6 +129,15 @@ export async function replayRun(
       }
       matched.push(command);
       position++;
+      if (command.kind === 'SendSignal' && event.type === 'SignalSent' && event.signalId === undefined) {
+        // Recorded before signals had outcomes: it counted as sent then, so the code goes on now.
+        execution.signalRecordedWithoutOutcome(command.signalId);
+        await barrier();
+        for (const next of execution.takeCommands()) {
+          issued.push(next);
+          issuedAfter.push(event.seq);
+        }
+      }
       continue;
     }
     if (execution.outcome) continue;

@@ -114,6 +114,10 @@ export function describeEvent(event: WorkflowEvent): string {
       return `UpdateCompleted ${event.updateName} (update ${event.updateId}) ${
         event.error ? briefError(event.error) : `result ${briefJson(event.result ?? null)}`
       }`;
+    case 'SignalDelivered':
+      return `SignalDelivered ${event.signalId}`;
+    case 'SignalDeliveryFailed':
+      return `SignalDeliveryFailed ${event.signalId} to ${event.targetWorkflowId} ${briefError(event.error)}`;
     case 'SignalSent':
       return `SignalSent ${event.signalName} to ${event.targetWorkflowId} payload ${briefJson(event.payload)}`;
     case 'ChildWorkflowStarted':

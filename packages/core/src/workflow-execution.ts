@@ -19,6 +19,7 @@ import {
   RepriseError,
   UnknownActivityError,
   UpdateRejectedError,
+  WorkflowNotFoundError,
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
@@ -155,6 +156,9 @@ export class WorkflowExecution {
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
+  #signalOrdinal = 0;
+  /** Signals sent and waiting for their delivery's outcome, by signal id. */
+  #sentSignalMap: Map<string, Pending<void>> | undefined;
   #draws = 0;
   #started = false;
   #outcome: ExecutionOutcome | undefined;
@@ -196,6 +200,10 @@ export class WorkflowExecution {
   get #signalWaiters(): Map<string, SignalWaiter[]> {
     this.#signalWaiterMap ??= new Map();
     return this.#signalWaiterMap;
+  }
+  get #sentSignals(): Map<string, Pending<void>> {
+    this.#sentSignalMap ??= new Map();
+    return this.#sentSignalMap;
   }
   get #updateHandlers(): Map<string, UpdateHandler> {
     this.#updateHandlerMap ??= new Map();
@@ -263,6 +271,17 @@ export class WorkflowExecution {
     const taken = this.#commands;
     this.#commands = [];
     return taken;
+  }
+
+  /**
+   * A SignalSent recorded before signals had delivery outcomes (no `signalId`) was matched to the
+   * code's signal: it counts as sent once recorded, as it did then.
+   */
+  signalRecordedWithoutOutcome(signalId: string): void {
+    const pending = this.#sentSignalMap?.get(signalId);
+    if (!pending) return;
+    this.#sentSignalMap?.delete(signalId);
+    pending.resolve();
   }
 
   /** The activity ids awaiting an outcome. */
@@ -422,6 +441,17 @@ export class WorkflowExecution {
             toErrorData(new CancelledError(event.reason ?? undefined)),
           ),
         );
+        return;
+      }
+      case 'SignalDelivered':
+        this.#take(this.#sentSignals, event.signalId, event.type).resolve();
+        return;
+      case 'SignalDeliveryFailed': {
+        const pending = this.#take(this.#sentSignals, event.signalId, event.type);
+        // The recorded message says why (closed, or unknown); the error is the typed one.
+        const error = new WorkflowNotFoundError(event.targetWorkflowId);
+        error.message = event.error.message;
+        pending.reject(error);
         return;
       }
       case 'WorkflowCancelRequested':
@@ -696,19 +726,27 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('signalWorkflow');
       const execution = this.#execution;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      const cancellable = this.#cancellable;
+      return attempt(() => {
         if (typeof workflowId !== 'string' || workflowId === '') {
           throw new InvalidArgumentError(
             'ctx.signalWorkflow workflowId',
             `${JSON.stringify(workflowId)} is not an id`,
           );
         }
+        const checked = execution.#payload(payload, `signal ${name} payload`);
+        const signalId = `s${++execution.#signalOrdinal}`;
+        const delivered = new Promise<void>((resolve, reject) => {
+          execution.#sentSignals.set(signalId, { resolve, reject, cancellable });
+        });
         execution.#issue({
           kind: 'SendSignal',
+          signalId,
           targetWorkflowId: asWorkflowId(workflowId),
           signalName: name,
-          payload: execution.#payload(payload, `signal ${name} payload`),
+          payload: checked,
         });
+        return delivered;
       });
     }
 

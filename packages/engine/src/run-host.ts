@@ -6,6 +6,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import {
+  type EventBody,
   type EventOf,
   type RunId,
   type SearchAttributeSchema,
@@ -20,6 +21,7 @@ import {
   type Command,
   executionInitFromStart,
   type Settle,
+  toErrorData,
   validateSearchAttributes,
 } from '@reprise/core/internal';
 import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
@@ -79,8 +81,15 @@ export function makeRunHost(port: RunHostPort): RunHost {
    * Delivers a signal a run recorded as sent, after the run's effects recorded before it (so a
    * signal to a child just started finds it started). It carries a request id made from the
    * SignalSent's place in history, so delivering it again after a crash records it only once.
+   * Its outcome goes back to the run as input: SignalDelivered, or SignalDeliveryFailed when the
+   * target has no open run (the code's `ctx.signalWorkflow` then rejects with
+   * WorkflowNotFoundError). A signal recorded before outcomes were (no `signalId`) is only logged.
    */
   const sendSignal = (run: Run, event: EventOf<'SignalSent'>): void => {
+    const { signalId } = event;
+    const outcome = (body: EventBody) => {
+      if (signalId !== undefined) port.control().deliver(run.workflowId, run.runId, body);
+    };
     lifecycle.track(
       run.effectInOrder(() =>
         port
@@ -88,15 +97,28 @@ export function makeRunHost(port: RunHostPort): RunHost {
           .signal(event.targetWorkflowId, event.signalName, event.payload, {
             requestId: `${event.workflowId}#${event.seq}`,
           })
-          .catch((error: unknown) => {
-            if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError))
-              throw error;
-            port.logger.warn('signal from a workflow found no running target', {
-              from: event.workflowId,
-              to: event.targetWorkflowId,
-              error: (error as Error).message,
-            });
-          }),
+          .then(
+            () => outcome({ type: 'SignalDelivered', signalId: signalId as string }),
+            (error: unknown) => {
+              if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError))
+                throw error;
+              if (signalId === undefined) {
+                port.logger.warn('signal from a workflow found no running target', {
+                  from: event.workflowId,
+                  to: event.targetWorkflowId,
+                  error: (error as Error).message,
+                });
+              }
+              const detail =
+                error instanceof WorkflowClosedError ? `it is closed (${error.status})` : 'it does not exist';
+              outcome({
+                type: 'SignalDeliveryFailed',
+                signalId: signalId as string,
+                targetWorkflowId: event.targetWorkflowId,
+                error: toErrorData(new WorkflowNotFoundError(event.targetWorkflowId, detail)),
+              });
+            },
+          ),
       ),
     );
   };

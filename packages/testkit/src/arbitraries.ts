@@ -180,6 +180,13 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
     fc.record({ type: fc.constant('TimerFired' as const), timerId: id }),
     fc.record({ type: fc.constant('TimerCancelled' as const), timerId: id }),
     fc.record({ type: fc.constant('WithTimeoutCompleted' as const), scopeId: id, timedOut: fc.boolean() }),
+    fc.record({ type: fc.constant('SignalDelivered' as const), signalId: id }),
+    fc.record({
+      type: fc.constant('SignalDeliveryFailed' as const),
+      signalId: id,
+      targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
+      error: errorDataArbitrary(),
+    }),
     fc.record({ type: fc.constant('WorkflowPaused' as const), reason: reasonArbitrary() }),
     fc.record({ type: fc.constant('WorkflowResumed' as const), reason: reasonArbitrary() }),
     fc.record({
@@ -396,6 +403,36 @@ const updateLifecycle = (): fc.Arbitrary<StepLifecycle> =>
       }),
     );
 
+/** A signal sent with its ordinal, then delivered, refused (no open target), or on its way. */
+const sentSignalLifecycle = (): fc.Arbitrary<StepLifecycle> =>
+  fc
+    .record({
+      targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
+      signalName: signalNameArbitrary(),
+      payload: payloadArbitrary(),
+      end: fc.oneof(
+        fc.constant({ kind: 'delivered' as const }),
+        fc.record({ kind: fc.constant('failed' as const), error: errorDataArbitrary() }),
+        fc.constant({ kind: 'pending' as const }),
+      ),
+    })
+    .map(({ end, ...sent }) =>
+      lifecycle('none', (ordinal) => {
+        const signalId = `s${ordinal}`;
+        const bodies: EventBody[] = [{ type: 'SignalSent', ...sent, signalId }];
+        if (end.kind === 'delivered') bodies.push({ type: 'SignalDelivered', signalId });
+        if (end.kind === 'failed') {
+          bodies.push({
+            type: 'SignalDeliveryFailed',
+            signalId,
+            targetWorkflowId: sent.targetWorkflowId,
+            error: end.error,
+          });
+        }
+        return bodies;
+      }),
+    );
+
 /** Events that stand alone: signals in and out, search attribute upserts. */
 const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
   fc.oneof(...loneBodyArbitraries()).map((body: EventBody) => lifecycle('none', () => [body]));
@@ -418,6 +455,7 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
           { weight: 2, arbitrary: childLifecycle(runId) },
           { weight: 3, arbitrary: loneLifecycle() },
           { weight: 1, arbitrary: updateLifecycle() },
+          { weight: 1, arbitrary: sentSignalLifecycle() },
         ),
         { maxLength: maxSteps },
       ),
