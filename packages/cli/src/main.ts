@@ -4,6 +4,7 @@ import { registerCancel } from './commands/cancel.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
+import { registerOperations, registerUpdate } from './commands/operate.js';
 import { registerReplay } from './commands/replay.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
@@ -36,6 +37,8 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerDescribe,
     registerSignal,
     registerCancel,
+    registerOperations,
+    registerUpdate,
     registerReplay,
     registerExport,
   ]) {
@@ -48,8 +51,9 @@ export async function runCli(args: readonly string[]): Promise<number> {
 Exit status: 0 ok · 1 unexpected error · 2 bad usage (arguments, JSON, module, workflow type)
              3 not found (workflow or data) · 4 refused (already started/closed, data busy)
              5 replay found non-determinism · 6 store unavailable or unreadable
-Commands that start, signal or cancel hand the request to the worker holding --data when one
-runs; otherwise they record it for the next worker (start then needs --module or $REPRISE_MODULE).`,
+Commands that start, signal, cancel, terminate, pause or resume hand the request to the worker
+holding --data when one runs; otherwise they record it for the next worker (start then needs
+--module or $REPRISE_MODULE). update needs a running worker.`,
   );
   try {
     await program.parseAsync([...args], { from: 'user' });

@@ -55,7 +55,7 @@ export function registerList(program: Command, context: CommandContext): void {
           const rows = page.items.map((item) => [
             printable(item.workflowId),
             printable(item.workflowType),
-            item.status,
+            item.paused ? 'Paused' : item.status,
             formatTimestamp(item.startedAt),
             item.closedAt === undefined
               ? `${formatDuration(now - item.startedAt)} so far`

@@ -4,8 +4,8 @@ import type { ControlHandler } from './control-server.js';
 import type { ControlRequest } from './protocol.js';
 
 /**
- * Serves control requests with an engine: what `reprise start/signal/cancel/describe` ask of
- * the worker (or app) holding the data directory.
+ * Serves control requests with an engine: what `reprise start/signal/cancel/terminate/pause/
+ * resume/update/describe` ask of the worker (or app) holding the data directory.
  */
 export function engineControlHandler(engine: Engine, log?: (line: string) => void): ControlHandler {
   return (request) => {
@@ -30,6 +30,29 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .getHandle(request.workflowId)
           .cancel(request.reason)
           .then((result) => ({ status: result.status }));
+      case 'terminate':
+        return engine
+          .getHandle(request.workflowId)
+          .terminate(request.reason)
+          .then(() => null);
+      case 'pause':
+        return engine
+          .getHandle(request.workflowId)
+          .pause(request.reason)
+          .then(() => null);
+      case 'resume':
+        return engine
+          .getHandle(request.workflowId)
+          .resume(request.reason)
+          .then(() => null);
+      case 'update':
+        return engine
+          .getHandle(request.workflowId)
+          .executeUpdate(
+            request.name,
+            request.args ?? null,
+            request.updateId === undefined ? {} : { updateId: request.updateId },
+          );
       case 'describe':
         return engine
           .getHandle(request.workflowId)
@@ -53,7 +76,12 @@ function describeRequest(request: ControlRequest): string {
     case 'signal':
       return `signal ${request.name} to ${request.workflowId}`;
     case 'cancel':
-      return `cancel ${request.workflowId}`;
+    case 'terminate':
+    case 'pause':
+    case 'resume':
+      return `${request.op} ${request.workflowId}`;
+    case 'update':
+      return `update ${request.name} of ${request.workflowId}`;
     default:
       return request.op;
   }

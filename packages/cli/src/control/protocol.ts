@@ -15,6 +15,16 @@ export type ControlRequest =
     }
   | { readonly op: 'signal'; readonly workflowId: string; readonly name: string; readonly payload: JsonValue }
   | { readonly op: 'cancel'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'terminate'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'pause'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'resume'; readonly workflowId: string; readonly reason?: string }
+  | {
+      readonly op: 'update';
+      readonly workflowId: string;
+      readonly name: string;
+      readonly args: JsonValue;
+      readonly updateId?: string;
+    }
   | { readonly op: 'describe'; readonly workflowId: string };
 
 /** An error as it crosses the socket. */
@@ -47,6 +57,10 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   start: ['workflowType'],
   signal: ['workflowId', 'name'],
   cancel: ['workflowId'],
+  terminate: ['workflowId'],
+  pause: ['workflowId'],
+  resume: ['workflowId'],
+  update: ['workflowId', 'name'],
   describe: ['workflowId'],
 };
 
@@ -77,7 +91,7 @@ export function parseControlRequest(line: string): ControlRequest {
     if (typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
-  for (const field of ['workflowId', 'reason'] as const) {
+  for (const field of ['workflowId', 'reason', 'updateId'] as const) {
     if (request[field] !== undefined && typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
