@@ -30,6 +30,16 @@ export interface ParentLink {
   readonly parentClosePolicy: ParentClosePolicy;
 }
 
+/** Where a reset or fork copied a run's history from. */
+export interface ForkPoint {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  /** The last copied event's seq in that workflow's history. */
+  readonly eventSeq: number;
+  /** Why, as given to `reset`; absent for a fork. */
+  readonly reason?: string;
+}
+
 /** What a run may hit: its whole-run deadline. */
 export interface TimeoutDescription {
   /** Which deadline: `execution`, the run's `executionTimeout`. */
@@ -94,6 +104,11 @@ export type EventBody =
       readonly searchAttributes?: SearchAttributes;
       /** Milliseconds from this start until the run times out. */
       readonly executionTimeout?: number;
+      /**
+       * Set when this run was made by `handle.reset` or `engine.fork`: the run whose history up
+       * to `eventSeq` (included) this run's events after its WorkflowStarted copy.
+       */
+      readonly forkedFrom?: ForkPoint;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
@@ -106,6 +121,13 @@ export type EventBody =
   | { readonly type: 'WorkflowPaused'; readonly reason: string | null }
   /** The run was resumed (`handle.resume`): what was held is applied, in the order it was recorded. */
   | { readonly type: 'WorkflowResumed'; readonly reason: string | null }
+  /** `engine.fork` made a new workflow from this history up to `fromEventSeq`; the code does not see it. */
+  | {
+      readonly type: 'WorkflowForked';
+      readonly toWorkflowId: WorkflowId;
+      readonly toRunId: RunId;
+      readonly fromEventSeq: number;
+    }
   /** Cancellation was asked for; the code sees it and decides how to end. */
   | { readonly type: 'WorkflowCancelRequested'; readonly reason: string | null }
   | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }

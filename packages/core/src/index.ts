@@ -64,6 +64,7 @@ export {
   type EventOf,
   type EventType,
   envelopeEvents,
+  type ForkPoint,
   OVERLAP_POLICIES,
   type OverlapPolicy,
   type ParentClosePolicy,

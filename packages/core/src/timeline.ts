@@ -65,13 +65,17 @@ export function describeEvent(event: WorkflowEvent): string {
     case 'WorkflowStarted':
       return `WorkflowStarted ${event.workflowType} ${event.runId} input ${briefJson(event.input)}${
         event.parentRunId ? ` continuing ${event.parentRunId}` : ''
-      }${event.parent ? ` as child ${event.parent.childId} of ${event.parent.workflowId}` : ''}`;
+      }${event.parent ? ` as child ${event.parent.childId} of ${event.parent.workflowId}` : ''}${
+        event.forkedFrom ? ` forked from ${event.forkedFrom.workflowId} #${event.forkedFrom.eventSeq}` : ''
+      }`;
     case 'WorkflowCompleted':
       return `WorkflowCompleted result ${briefJson(event.result)}`;
     case 'WorkflowFailed':
       return `WorkflowFailed ${briefError(event.error)}`;
     case 'WorkflowCancelled':
       return `WorkflowCancelled reason ${briefJson(event.reason)}`;
+    case 'WorkflowForked':
+      return `WorkflowForked to ${event.toWorkflowId} (run ${event.toRunId}) from #${event.fromEventSeq}`;
     case 'WorkflowPaused':
       return `WorkflowPaused reason ${briefJson(event.reason)}`;
     case 'WorkflowResumed':

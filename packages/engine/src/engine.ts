@@ -37,6 +37,7 @@ import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry
 import { Residency } from './residency.js';
 import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
+import { type ForkOptions, RunForks } from './run-fork.js';
 import { makeRunHost } from './run-host.js';
 import { RunTable } from './run-table.js';
 import { RunUpdates } from './run-updates.js';
@@ -80,6 +81,7 @@ export class Engine {
   #closing!: RunClosing;
   #children!: Children;
   #starter!: Starter;
+  #forks!: RunForks;
   #handles!: HandleOperations & { list: ClientReads['list'] };
 
   /** Cron and interval schedules that start workflows. */
@@ -133,6 +135,13 @@ export class Engine {
     this.#check = check;
     const residency = new Residency({ ...shared, maxResident, hibernateAfter });
     const closing = new RunClosing({ ...shared, residency, children, control, starter });
+    const forks = new RunForks({
+      ...shared,
+      starter,
+      terminate: (workflowId, reason) => control().terminate(workflowId, reason),
+      note: (workflowId, body) => control().note(workflowId, body),
+    });
+    this.#forks = forks;
     const updates = new RunUpdates({
       ...shared,
       post: (entry, body, ack) => control().post(entry, body, ack),
@@ -187,6 +196,7 @@ export class Engine {
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
       },
       pause: (workflowId, reason) => control().pause(workflowId, reason),
+      reset: (workflowId, options) => forks.reset(workflowId, options),
       resume: (workflowId, reason) => control().resume(workflowId, reason),
       executeUpdate: (workflowId, name, args, options) => updates.execute(workflowId, name, args, options),
       describe: (workflowId) => reads.describe(workflowId),
@@ -252,6 +262,21 @@ export class Engine {
   terminate(workflowId: string, reason = 'terminated'): Promise<CancelResult> {
     this.#s.lifecycle.assertOpen();
     return this.#control.terminate(checkWorkflowId(workflowId), reason);
+  }
+
+  /**
+   * Forks a workflow: a new workflow (`options.workflowId`, or a made-up id) whose first run's
+   * history copies one of the source's runs up to and including `fromEventSeq` (its
+   * WorkflowStarted names the source in `forkedFrom`; the source's history records
+   * `WorkflowForked`), then runs on from there: activities whose results lie after the point run
+   * again. The source is left as it is. A point that is not a workflow-task boundary, is past the
+   * end or at a run's end, or whose prefix started a child workflow is refused with
+   * InvalidArgumentError; an id that exists with WorkflowAlreadyStartedError.
+   */
+  async fork<O = JsonValue>(workflowId: string, options: ForkOptions): Promise<WorkflowHandle<O>> {
+    this.#s.lifecycle.assertOpen();
+    const forked = await this.#forks.fork(checkWorkflowId(workflowId), options);
+    return this.getHandle<O>(forked.workflowId);
   }
 
   /**

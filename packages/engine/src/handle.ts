@@ -11,6 +11,7 @@ import {
   type WorkflowStatus,
   type WorkflowSummary,
 } from '@reprise/core';
+import type { ResetOptions } from './run-fork.js';
 import type { UpdateOptions } from './run-updates.js';
 
 /**
@@ -195,6 +196,7 @@ export interface HandleOperations {
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
   terminate(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
   pause(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  reset(workflowId: WorkflowId, options: ResetOptions): Promise<RunId>;
   resume(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
   executeUpdate(
     workflowId: WorkflowId,
@@ -264,6 +266,21 @@ export class WorkflowHandle<O = JsonValue> {
    */
   resume(reason?: string): Promise<void> {
     return this.operations.resume(this.workflowId, reason);
+  }
+
+  /**
+   * Resets the workflow to a point of its latest run's history: its open run, if any, is
+   * terminated (reason `reset to #<seq>: <reason>`), and a new run of the same workflow id starts
+   * whose history copies the old one's up to and including the point (its WorkflowStarted says
+   * so in `forkedFrom`); activities whose results lie after the point run again. The point is
+   * `toEventSeq`, or with `toLastActivity: true` the boundary before the step that scheduled the
+   * run's last activity. A point that is not a workflow-task boundary, is past the end or at the
+   * run's end, or whose prefix started a child workflow is refused with InvalidArgumentError.
+   * Resolves with this handle, which follows the new run.
+   */
+  async reset(options: ResetOptions): Promise<WorkflowHandle<O>> {
+    await this.operations.reset(this.workflowId, options);
+    return this;
   }
 
   /**

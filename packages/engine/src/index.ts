@@ -24,6 +24,7 @@ export {
   type WorkflowListItem,
 } from './handle.js';
 export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
+export type { ForkOptions, ResetOptions, ResetTarget } from './run-fork.js';
 export type { UpdateOptions } from './run-updates.js';
 export {
   type BackfillResult,

@@ -139,6 +139,23 @@ export class RunControl {
   }
 
   /**
+   * Records a note about the workflow (a fork made from it) that its code does not act on:
+   * through the open run's mailbox, or appended under the workflow's writer when it is closed.
+   */
+  async note(workflowId: WorkflowId, body: EventBody): Promise<void> {
+    try {
+      await this.#sendInput(workflowId, body, () => false);
+    } catch (error) {
+      if (!(error instanceof WorkflowClosedError)) throw error;
+      const recorder = this.port.table.recorder(workflowId);
+      await recorder.exclusive(async () => {
+        await recorder.read();
+        await recorder.append([body], this.port.clock.now());
+      });
+    }
+  }
+
+  /**
    * Ends the open run of a workflow at once, recorded as Terminated; no clean-up code runs.
    * A closed run is left as it is and its status returned (`handle.terminate` refuses it).
    */

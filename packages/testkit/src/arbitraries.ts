@@ -138,6 +138,12 @@ const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
     type: fc.constant('SearchAttributesUpdated' as const),
     searchAttributes: upsertedAttributesArbitrary(),
   }),
+  fc.record({
+    type: fc.constant('WorkflowForked' as const),
+    toWorkflowId: fc.constantFrom('fork-1', 'fork-2').map(asWorkflowId),
+    toRunId: fc.constantFrom('run-f1', 'run-f2').map(asRunId),
+    fromEventSeq: fc.integer({ min: 1, max: 50 }),
+  }),
 ];
 
 /**
