@@ -32,7 +32,9 @@ export interface ParentLink {
 
 /** Where a reset or fork copied a run's history from. */
 export interface ForkPoint {
+  /** The source workflow. */
   readonly workflowId: WorkflowId;
+  /** The source run, whose history was copied. */
   readonly runId: RunId;
   /** The last copied event's seq in that workflow's history. */
   readonly eventSeq: number;
