@@ -4,7 +4,7 @@ import { registerCancel } from './commands/cancel.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
-import { registerOperations, registerUpdate } from './commands/operate.js';
+import { registerOperations, registerResetAndFork, registerUpdate } from './commands/operate.js';
 import { registerReplay } from './commands/replay.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
@@ -39,6 +39,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerCancel,
     registerOperations,
     registerUpdate,
+    registerResetAndFork,
     registerReplay,
     registerExport,
   ]) {
@@ -53,7 +54,7 @@ Exit status: 0 ok · 1 unexpected error · 2 bad usage (arguments, JSON, module,
              5 replay found non-determinism · 6 store unavailable or unreadable
 Commands that start, signal, cancel, terminate, pause or resume hand the request to the worker
 holding --data when one runs; otherwise they record it for the next worker (start then needs
---module or $REPRISE_MODULE). update needs a running worker.`,
+--module or $REPRISE_MODULE). update, reset and fork need a running worker.`,
   );
   try {
     await program.parseAsync([...args], { from: 'user' });

@@ -28,6 +28,7 @@ it('without a worker: pause, resume and terminate are recorded; update is refuse
   const update = await reprise(at('update', 'quiet', 'add', '2'));
   expect(update.code).toBe(4);
   expect(update.stderr).toMatch(/no worker is running on .*: an update needs the workflow's code/);
+  expect((await reprise(at('reset', 'quiet', '--to-event', '1'))).code).toBe(4);
 
   expect((await reprise(at('terminate', 'quiet', '--reason', 'not needed'))).stdout).toBe(
     'quiet terminated\n',
@@ -60,6 +61,20 @@ it('with a worker: update answers, a rejected update is exit 4, pause/resume/ter
     const rejected = await reprise(at('update', 'live', 'add', '-3'));
     expect(rejected.code).toBe(4);
     expect(rejected.stderr).toMatch(/-3 is not a count \[update_rejected\]$/m);
+
+    // Reset to the start: a new run of the same id, from its input again (10).
+    expect((await reprise(at('reset', 'live', '--to-event', '1', '--reason', 'start over'))).stdout).toMatch(
+      /^live reset: new run \S+$/m,
+    );
+    expect((await reprise(at('update', 'live', 'add', '1'))).stdout).toBe('11\n');
+    expect(await reprise(at('fork', 'live', '--from-event', '1', '--id', 'live-copy'))).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^forked live into live-copy \(run \S+\)$/m),
+    });
+    expect((await describeJson('live-copy')).status).toBe('Running');
+    const badPoint = await reprise(at('reset', 'live', '--to-event', '999'));
+    expect(badPoint.code).toBe(2);
+    expect(badPoint.stderr).toMatch(/999 is past the end of the history/);
 
     expect((await reprise(at('pause', 'live'))).code).toBe(0);
     await eventually(async () => (await describeJson('live')).paused === true);

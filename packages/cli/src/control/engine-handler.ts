@@ -53,6 +53,29 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
             request.args ?? null,
             request.updateId === undefined ? {} : { updateId: request.updateId },
           );
+      case 'reset':
+        return engine
+          .getHandle(request.workflowId)
+          .reset({
+            ...(request.toLastActivity
+              ? { toLastActivity: true as const }
+              : { toEventSeq: request.toEventSeq as number }),
+            ...(request.reason === undefined ? {} : { reason: request.reason }),
+          })
+          .then(async (handle) => ({
+            workflowId: handle.workflowId,
+            runId: (await handle.describe()).runId,
+          }));
+      case 'fork':
+        return engine
+          .fork(request.workflowId, {
+            fromEventSeq: request.fromEventSeq,
+            ...(request.newWorkflowId === undefined ? {} : { workflowId: request.newWorkflowId }),
+          })
+          .then(async (handle) => ({
+            workflowId: handle.workflowId,
+            runId: (await handle.describe()).runId,
+          }));
       case 'describe':
         return engine
           .getHandle(request.workflowId)
@@ -82,6 +105,9 @@ function describeRequest(request: ControlRequest): string {
       return `${request.op} ${request.workflowId}`;
     case 'update':
       return `update ${request.name} of ${request.workflowId}`;
+    case 'reset':
+    case 'fork':
+      return `${request.op} ${request.workflowId}`;
     default:
       return request.op;
   }

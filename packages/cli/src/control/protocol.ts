@@ -19,6 +19,19 @@ export type ControlRequest =
   | { readonly op: 'pause'; readonly workflowId: string; readonly reason?: string }
   | { readonly op: 'resume'; readonly workflowId: string; readonly reason?: string }
   | {
+      readonly op: 'reset';
+      readonly workflowId: string;
+      readonly toEventSeq?: number;
+      readonly toLastActivity?: boolean;
+      readonly reason?: string;
+    }
+  | {
+      readonly op: 'fork';
+      readonly workflowId: string;
+      readonly fromEventSeq: number;
+      readonly newWorkflowId?: string;
+    }
+  | {
       readonly op: 'update';
       readonly workflowId: string;
       readonly name: string;
@@ -61,6 +74,8 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   pause: ['workflowId'],
   resume: ['workflowId'],
   update: ['workflowId', 'name'],
+  reset: ['workflowId'],
+  fork: ['workflowId'],
   describe: ['workflowId'],
 };
 
@@ -91,7 +106,11 @@ export function parseControlRequest(line: string): ControlRequest {
     if (typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
-  for (const field of ['workflowId', 'reason', 'updateId'] as const) {
+  for (const field of ['toEventSeq', 'fromEventSeq'] as const) {
+    if (request[field] !== undefined && typeof request[field] !== 'number')
+      throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a number`);
+  }
+  for (const field of ['workflowId', 'reason', 'updateId', 'newWorkflowId'] as const) {
     if (request[field] !== undefined && typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
