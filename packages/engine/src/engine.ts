@@ -28,7 +28,13 @@ import { ActivityExecutor } from './activity-executor.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
-import { type CancelResult, type HandleOperations, WorkflowHandle, type WorkflowListItem } from './handle.js';
+import {
+  type CancelResult,
+  type ForkOptions,
+  type HandleOperations,
+  WorkflowHandle,
+  type WorkflowListItem,
+} from './handle.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
@@ -37,7 +43,7 @@ import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry
 import { Residency } from './residency.js';
 import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
-import { type ForkOptions, RunForks } from './run-fork.js';
+import { RunForks } from './run-fork.js';
 import { makeRunHost } from './run-host.js';
 import { RunTable } from './run-table.js';
 import { RunUpdates } from './run-updates.js';

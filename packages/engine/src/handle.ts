@@ -11,7 +11,6 @@ import {
   type WorkflowStatus,
   type WorkflowSummary,
 } from '@reprise/core';
-import type { ResetOptions } from './run-fork.js';
 import type { UpdateOptions } from './run-updates.js';
 
 /**
@@ -176,6 +175,20 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
 
 /** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
 export type WorkflowListItem = WorkflowSummary & { readonly stalled?: { readonly reason: string } };
+
+/** Where a reset goes: an event's seq, or the boundary before the step that scheduled the last activity. */
+export type ResetTarget = { readonly toEventSeq: number } | { readonly toLastActivity: true };
+
+/** Options of `handle.reset`: where to (`toEventSeq`, or `toLastActivity: true`) and why. */
+export type ResetOptions = ResetTarget & { readonly reason?: string };
+
+/** Options of `engine.fork`. */
+export interface ForkOptions {
+  /** The last event copied: a workflow-task boundary of one of the source's runs. */
+  readonly fromEventSeq: number;
+  /** The new workflow's id; made up when absent. */
+  readonly workflowId?: string;
+}
 
 /** What `handle.cancel()` found. */
 export interface CancelResult {

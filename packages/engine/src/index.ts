@@ -17,6 +17,9 @@ export { type Clock, systemClock, VirtualClock } from '@reprise/actors';
 export { Engine, EngineClosedError } from './engine.js';
 export {
   type CancelResult,
+  type ForkOptions,
+  type ResetOptions,
+  type ResetTarget,
   type Residency,
   type SignalOptions,
   type WorkflowDescription,
@@ -24,7 +27,6 @@ export {
   type WorkflowListItem,
 } from './handle.js';
 export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
-export type { ForkOptions, ResetOptions, ResetTarget } from './run-fork.js';
 export type { UpdateOptions } from './run-updates.js';
 export {
   type BackfillResult,

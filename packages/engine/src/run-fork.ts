@@ -21,6 +21,7 @@ import {
   WorkflowNotFoundError,
 } from '@reprise/core';
 import { isCommandEvent, latestStart, newWorkflowId, terminalOutcomeOfEvent } from '@reprise/core/internal';
+import type { ForkOptions, ResetOptions, ResetTarget } from './handle.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunStart, Starter } from './starter.js';
 
@@ -29,9 +30,6 @@ export interface ForkPrefix {
   readonly started: EventOf<'WorkflowStarted'>;
   readonly prefix: readonly WorkflowEvent[];
 }
-
-/** Where a reset goes: an event's seq, or the boundary before the step that scheduled the last activity. */
-export type ResetTarget = { readonly toEventSeq: number } | { readonly toLastActivity: true };
 
 /**
  * Checks `seq` as a fork point of `history` and returns the prefix; throws InvalidArgumentError
@@ -137,17 +135,6 @@ export interface RunForksPort {
   terminate(workflowId: WorkflowId, reason: string): Promise<unknown>;
   /** Records a note in a workflow's history: through its open run's mailbox, or appended when closed. */
   note(workflowId: WorkflowId, body: EventBody): Promise<void>;
-}
-
-/** Options of `handle.reset`: where to (`toEventSeq`, or `toLastActivity: true`) and why. */
-export type ResetOptions = ResetTarget & { readonly reason?: string };
-
-/** Options of `engine.fork`. */
-export interface ForkOptions {
-  /** The last event copied: a workflow-task boundary of one of the source's runs. */
-  readonly fromEventSeq: number;
-  /** The new workflow's id; made up when absent. */
-  readonly workflowId?: string;
 }
 
 export class RunForks {
