@@ -114,3 +114,30 @@ it('a signal to a workflow with no open run fails in the sender, catchably', asy
   expect(await (await env.engine.start(notify, 'nobody')).result()).toBe('no open run to ping');
   await env.close();
 });
+
+it('Reset and fork: the last activity runs again; a fork copies into a new workflow id', async () => {
+  let charges = 0;
+  const charge = defineActivity('charge', async () => ++charges);
+  const order = defineWorkflow('order', async (ctx) => {
+    await ctx.activity(reserve, 'sku');
+    const charged = await ctx.activity(charge, null);
+    await ctx.waitForSignal('ship');
+    return charged;
+  });
+  const env = await createTestEngine({ workflows: [order], activities: [reserve, charge] });
+  const engine = env.engine;
+  const handle = await engine.start(order, null, { workflowId: 'order-o-1' });
+  await env.idle();
+  expect(charges).toBe(1);
+
+  await handle.reset({ toLastActivity: true, reason: 'charge fixed' }); // the last activity runs again
+  const copy = await engine.fork('order-o-1', { fromEventSeq: 5, workflowId: 'order-o-1-replay' });
+
+  await env.idle();
+  expect(charges).toBe(2); // the reset ran it again; the fork copied its completion (#5)
+  await handle.signal('ship');
+  expect(await handle.result()).toBe(2);
+  await copy.signal('ship');
+  expect(await copy.result()).toBe(1);
+  await env.close();
+});
