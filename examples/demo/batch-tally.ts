@@ -8,6 +8,10 @@ export interface BatchTally {
   readonly retries: number;
   readonly timersFired: number;
   readonly signalsReceived: number;
+  /** Updates the orders accepted and answered (gift notes). */
+  readonly updatesCompleted: number;
+  /** Pauses of orders (by the app's operator, `handle.pause`). */
+  readonly pauses: number;
 }
 
 /**
@@ -20,13 +24,17 @@ export async function tallyBatch(store: LmdbStore, batch: number): Promise<Batch
   let retries = 0;
   let timersFired = 0;
   let signalsReceived = 0;
+  let updatesCompleted = 0;
+  let pauses = 0;
   for (const row of rows) {
     for (const event of await store.readHistory(row.workflowId)) {
       if (event.type === 'ActivityFailed' && event.retryAt !== undefined) retries++;
       if (event.type === 'TimerFired') timersFired++;
       if (event.type === 'SignalReceived') signalsReceived++;
+      if (event.type === 'UpdateCompleted') updatesCompleted++;
+      if (event.type === 'WorkflowPaused') pauses++;
     }
   }
   const shipments = rows.filter((row) => row.workflowType === 'shipment').length;
-  return { shipments, retries, timersFired, signalsReceived };
+  return { shipments, retries, timersFired, signalsReceived, updatesCompleted, pauses };
 }

@@ -78,6 +78,10 @@ it('is interrupted with runs in flight, and the next run resumes them to the end
   expect(text).toMatch(
     /^ {2}1[1-4] shipments ran as child workflows · \d+ activity retries · \d+ timers fired/m,
   );
+  // Gift notes came by Update (asked again, idempotently, for the orders resumed); the operator's pauses are counted.
+  expect(text).toMatch(
+    /^ {2}[1-9]\d* gift notes added by Update · \d+ order\(s\) paused and resumed by the operator\.$/m,
+  );
   // The live count and the summary count the same retries: those the batch's histories record.
   const liveRetries = [...text.matchAll(/^orders \d+\/8 \|.* \| retries (\d+) ·/gm)].map((match) => match[1]);
   const summaryRetries = / · (\d+) activity retries · /.exec(text)?.[1];

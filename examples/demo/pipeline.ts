@@ -22,6 +22,9 @@ export interface Package {
 /** The signal carrying the gateway's answer. */
 export const PAYMENT = 'payment';
 
+/** The update that adds a gift note to an order. */
+export const GIFT_NOTE = 'gift-note';
+
 /** How many attempts of an activity fail, 0 to 2, fixed by its idempotency key (the same on every run). */
 const failuresFor = (key: string) => (createHash('sha1').update(key).digest()[0] ?? 0) % 3;
 
@@ -101,6 +104,22 @@ export function makePipeline(shop: Pick<Shop, 'authorize'>) {
    * the order is cancelled (in a non-cancellable scope).
    */
   const order = defineWorkflow('order', async (ctx, input: DemoOrder) => {
+    // A gift note can be added while the order runs (an Update): the validator refuses an empty
+    // or long note before anything is recorded; the answer is the note the receipt will carry.
+    let giftNote: string | undefined;
+    ctx.setUpdateHandler(
+      GIFT_NOTE,
+      (note: string) => {
+        giftNote = note;
+        return `note for ${input.orderId}: ${note}`;
+      },
+      {
+        validator: (note) => {
+          if (typeof note !== 'string' || note.trim() === '' || note.length > 80)
+            throw new Error('a gift note is 1 to 80 characters');
+        },
+      },
+    );
     const reservation = await ctx.activity(reserveStock, input);
     try {
       const authorization = await authorize(ctx, input);
@@ -117,7 +136,7 @@ export function makePipeline(shop: Pick<Shop, 'authorize'>) {
       );
       await ctx.sleep('1s');
       await ctx.activity(sendReceipt, input);
-      return { chargeId, parcels };
+      return giftNote === undefined ? { chargeId, parcels } : { chargeId, parcels, giftNote };
     } catch (error) {
       const release = (safe: WorkflowContext) => safe.activity(releaseStock, reservation);
       if (error instanceof CancelledError) await ctx.nonCancellable(release);

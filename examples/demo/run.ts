@@ -4,7 +4,7 @@ import { Engine } from '@reprise/engine';
 import { type LmdbStore, openLmdbStore } from '@reprise/store-lmdb';
 import { serveUi, type UiServer } from '@reprise/ui';
 import { type BatchTally, tallyBatch } from './batch-tally.js';
-import { type DemoOrder, makePipeline, PAYMENT } from './pipeline.js';
+import { type DemoOrder, GIFT_NOTE, makePipeline, PAYMENT } from './pipeline.js';
 import { Progress, type ProgressCounts } from './progress.js';
 import { startShop } from './shop.js';
 
@@ -37,6 +37,10 @@ function batchOrders(batch: number, count: number): DemoOrder[] {
   }));
 }
 const cancels = (index: number) => index % 8 === 5;
+/** Every fourth customer adds a gift note while the order runs (an Update). */
+const addsGiftNote = (index: number) => index % 4 === 1;
+/** The operator pauses every sixth order for a second (say, its warehouse is checked), then resumes it. */
+const pausedByOperator = (index: number) => index % 6 === 4;
 
 /**
  * The `npm start` demo: an app that embeds the engine on an LMDB directory beside its own
@@ -94,6 +98,12 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
       );
     }
     const orders = batchOrders(batch, options.orders);
+    // The answer comes from the order's code; an order that closed first refuses the note.
+    const giftNote = (order: DemoOrder) =>
+      void engine
+        ?.getHandle(order.orderId)
+        .executeUpdate(GIFT_NOTE, `Happy birthday, ${order.customer}!`, { updateId: `gift-${order.orderId}` })
+        .catch(() => undefined);
     const progress = new Progress(out, orders.length);
     const counts = async (): Promise<ProgressCounts & { readonly tally: BatchTally }> => {
       const count = (status: WorkflowStatus, workflowType = 'order') =>
@@ -122,6 +132,11 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
         if (options.signal.aborted) break;
         const existing = await store.getSummary(asWorkflowId(order.orderId));
         if (existing) {
+          // Resumed: an order the operator had paused when the app stopped is resumed now.
+          if (existing.paused) await engine.getHandle(order.orderId).resume('the app restarted');
+          // A gift note asked for before the app stopped is asked again: its update id makes it
+          // count once, and the answer comes back either way.
+          if (addsGiftNote(index) && existing.status === 'Running') giftNote(order);
           // Resumed: a customer who meant to cancel and had not yet, cancels now.
           if (cancels(index) && existing.status === 'Running') {
             await engine.getHandle(order.orderId).cancel('customer changed their mind');
@@ -132,9 +147,19 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
           workflowId: order.orderId,
           searchAttributes: { batch, customer: order.customer },
         });
+        const handle = engine.getHandle(order.orderId);
         if (cancels(index)) {
-          const handle = engine.getHandle(order.orderId);
           setTimeout(() => void handle.cancel('customer changed their mind').catch(() => undefined), 1500);
+        }
+        if (addsGiftNote(index)) setTimeout(() => giftNote(order), 400);
+        if (pausedByOperator(index)) {
+          setTimeout(() => {
+            void handle
+              .pause('warehouse check')
+              .then(() => pause(1000))
+              .then(() => handle.resume('warehouse checked'))
+              .catch(() => undefined); // closed meanwhile, or the app is stopping
+          }, 200);
         }
         await pause(150);
       }
@@ -191,7 +216,7 @@ async function printSummary(
 ): Promise<void> {
   const count = (status: WorkflowStatus) =>
     store.count({ workflowType: 'order', status, searchAttributes: { batch } });
-  const { shipments, retries, timersFired, signalsReceived } = tally;
+  const { shipments, retries, timersFired, signalsReceived, updatesCompleted, pauses } = tally;
   say('');
   say(
     `Batch ${batch} finished in ${(elapsed / 1000).toFixed(1)}s: ${total} orders — ${await count('Completed')} completed, ` +
@@ -200,6 +225,9 @@ async function printSummary(
   say(
     `  ${shipments} shipments ran as child workflows · ${retries} activity retries · ${timersFired} timers fired · ` +
       `${signalsReceived} payment signals · gateway restarted ${restarts} time(s) by its supervisor (this session).`,
+  );
+  say(
+    `  ${updatesCompleted} gift notes added by Update · ${pauses} order(s) paused and resumed by the operator.`,
   );
   say(
     `  Look closer: npm run reprise -- list --attr batch=${batch}   ·   npm run reprise -- show ${orderId(batch, 0)}`,

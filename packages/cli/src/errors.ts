@@ -7,6 +7,8 @@ export type CliErrorCode =
   | 'no_data'
   | 'data_busy'
   | 'workflow_closed'
+  /** The command needs the workflow's code, and no worker runs on the data directory. */
+  | 'no_worker'
   /** The process holding the data directory did not answer on its control socket. */
   | 'worker_unreachable'
   /** The command needs a live engine (a query, a schedule change) and no worker runs. */

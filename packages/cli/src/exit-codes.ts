@@ -44,6 +44,8 @@ const byErrorCode: Readonly<Record<string, ExitCode>> = {
   data_busy: EXIT.refused,
   no_worker: EXIT.refused,
   workflow_stalled: EXIT.refused,
+  update_rejected: EXIT.refused,
+  update_failed: EXIT.refused,
   non_determinism: EXIT.nonDeterminism,
   workflow_failed: EXIT.notCompleted,
   workflow_cancelled: EXIT.notCompleted,

@@ -6,6 +6,7 @@ import { registerCount } from './commands/count.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
+import { registerOperations, registerResetAndFork, registerUpdate } from './commands/operate.js';
 import { registerPrune } from './commands/prune.js';
 import { registerQuery } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
@@ -48,6 +49,9 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerSchedule,
     registerPrune,
     registerBackup,
+    registerOperations,
+    registerUpdate,
+    registerResetAndFork,
     registerReplay,
     registerExport,
     registerVerify,
@@ -67,8 +71,9 @@ Exit status: 0 ok · 1 unexpected error · 2 bad usage (arguments, JSON, module,
              3 not found (workflow or data) · 4 refused (already started/closed, data busy)
              5 replay found non-determinism · 6 store unavailable or unreadable
              7 start --wait: the workflow failed, was cancelled or timed out
-Commands that start, signal or cancel hand the request to the worker holding --data when one
-runs; otherwise they record it for the next worker (start then needs --module or $REPRISE_MODULE).`,
+Commands that start, signal, cancel, terminate, pause or resume hand the request to the worker
+holding --data when one runs; otherwise they record it for the next worker (start then needs
+--module or $REPRISE_MODULE). update, reset and fork need a running worker.`,
   );
   try {
     await program.parseAsync([...args], { from: 'user' });

@@ -41,6 +41,12 @@ const commands = fc.constantFrom(
   'schedule',
   'prune',
   'backup',
+  'terminate',
+  'pause',
+  'resume',
+  'update',
+  'reset',
+  'fork',
   'help',
   '',
 );

@@ -69,7 +69,13 @@ const samples: Readonly<Record<string, readonly [() => Error, string]>> = {
   WorkflowFailedError: [() => new core.WorkflowFailedError('w', failure), 'workflow_failed'],
   WorkflowNotFoundError: [() => new core.WorkflowNotFoundError('w'), 'workflow_not_found'],
   WorkflowStalledError: [() => new core.WorkflowStalledError('w', 'r', divergence), 'workflow_stalled'],
+  WorkflowTerminatedError: [
+    () => new core.WorkflowTerminatedError('w', 'by the operator'),
+    'workflow_terminated',
+  ],
   WorkflowTimedOutError: [() => new core.WorkflowTimedOutError('w', 1000), 'workflow_timed_out'],
+  UpdateRejectedError: [() => new core.UpdateRejectedError('w', 'add', 'negative'), 'update_rejected'],
+  UpdateFailedError: [() => new core.UpdateFailedError('w', 'add', 'u-1', failure), 'update_failed'],
   NoProcError: [() => new actors.NoProcError(undefined), 'noproc'],
   SupervisorError: [() => new actors.SupervisorError('not_found', { childId: 'worker' }), 'not_found'],
   NoTestRunnerError: [

@@ -1,3 +1,4 @@
+import type { ErrorData } from './error-data.js';
 import type { EventBody, EventBodyOf, EventType, ParentClosePolicy, SearchAttributes } from './events.js';
 import type { WorkflowId } from './ids.js';
 import type { JsonValue } from './payload.js';
@@ -11,6 +12,8 @@ export interface ActivityExecutionOptions {
   readonly startToCloseTimeout?: number;
   /** Longest all attempts together may take from scheduling, in ms. */
   readonly scheduleToCloseTimeout?: number;
+  /** Longest an attempt may go without a heartbeat, in ms. */
+  readonly heartbeatTimeout?: number;
 }
 
 /**
@@ -31,6 +34,8 @@ export type Command =
   | { readonly kind: 'UpsertSearchAttributes'; readonly searchAttributes: SearchAttributes }
   | {
       readonly kind: 'SendSignal';
+      /** `s<n>`: the signal's ordinal in the run; its delivery outcome names it. */
+      readonly signalId: string;
       readonly targetWorkflowId: WorkflowId;
       readonly signalName: string;
       readonly payload: JsonValue;
@@ -44,7 +49,14 @@ export type Command =
       readonly parentClosePolicy: ParentClosePolicy;
       readonly searchAttributes?: SearchAttributes;
     }
-  | { readonly kind: 'CompleteWithTimeout'; readonly scopeId: string; readonly timedOut: boolean };
+  | { readonly kind: 'CompleteWithTimeout'; readonly scopeId: string; readonly timedOut: boolean }
+  | {
+      readonly kind: 'CompleteUpdate';
+      readonly updateId: string;
+      readonly updateName: string;
+      readonly result?: JsonValue;
+      readonly error?: ErrorData;
+    };
 
 /** The event a command is recorded as. */
 export function commandEvent(command: Command): EventBody {
@@ -70,6 +82,7 @@ export function commandEvent(command: Command): EventBody {
         targetWorkflowId: command.targetWorkflowId,
         signalName: command.signalName,
         payload: command.payload,
+        signalId: command.signalId,
       };
     case 'StartChild':
       return {
@@ -83,6 +96,13 @@ export function commandEvent(command: Command): EventBody {
       };
     case 'CompleteWithTimeout':
       return { type: 'WithTimeoutCompleted', scopeId: command.scopeId, timedOut: command.timedOut };
+    case 'CompleteUpdate':
+      return {
+        type: 'UpdateCompleted',
+        updateId: command.updateId,
+        updateName: command.updateName,
+        ...(command.error === undefined ? { result: command.result ?? null } : { error: command.error }),
+      };
   }
 }
 
@@ -96,6 +116,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'SignalSent',
   'ChildWorkflowStarted',
   'WithTimeoutCompleted',
+  'UpdateCompleted',
 ]);
 
 /** Whether an event records a command. */
@@ -124,6 +145,8 @@ export function describeCommandEvent(event: EventBody): string {
       return `ChildWorkflowStarted ${event.workflowType} (${event.childWorkflowId})`;
     case 'WithTimeoutCompleted':
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
+    case 'UpdateCompleted':
+      return `UpdateCompleted ${event.updateName} (update ${event.updateId})`;
     default:
       return event.type;
   }

@@ -17,8 +17,19 @@ export interface ActivityContext {
   readonly attempt: number;
   /** `workflowId/activityId`: the same for every attempt, so side effects can be deduplicated. */
   readonly idempotencyKey: string;
-  /** Aborted when the attempt times out, the workflow is cancelled or the engine shuts down. */
+  /**
+   * Aborted when the attempt times out (start-to-close, schedule-to-close, heartbeat), the
+   * workflow is cancelled or terminated or closes while the attempt runs, or the engine shuts down.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Reports progress: keeps `details` with the pending activity (not in history, not across a
+   * process restart) and resets the `heartbeatTimeout`. Details must be JSON-safe
+   * (`PayloadError` otherwise, naming the bad value). A heartbeat after the attempt ended is ignored.
+   */
+  heartbeat(details?: JsonValue): void;
+  /** The details of the last heartbeat of an earlier attempt of this activity, if any: where to resume. */
+  readonly heartbeatDetails: JsonValue | undefined;
 }
 
 /** How an activity is run: retries and timeouts. */
@@ -29,6 +40,11 @@ export interface ActivityOptions {
   readonly startToCloseTimeout?: Duration;
   /** Longest all attempts together may take, from scheduling; beyond it the activity fails for good. */
   readonly scheduleToCloseTimeout?: Duration;
+  /**
+   * Longest an attempt may go without `actx.heartbeat()` (counted from its start, then from each
+   * heartbeat); one that stops heartbeating fails as timed out and is retried by the policy.
+   */
+  readonly heartbeatTimeout?: Duration;
 }
 
 /** An activity: the place for side effects, run at least once per scheduling. */
@@ -91,6 +107,12 @@ export interface WorkflowLog {
   readonly error: WorkflowLogFn;
 }
 
+/** Options of `ctx.setUpdateHandler`. */
+export interface UpdateHandlerOptions<A extends JsonValue = JsonValue> {
+  /** Throws to reject an update before it is recorded; must not change state. */
+  readonly validator?: (args: A) => void;
+}
+
 /**
  * Everything workflow code may do. Each call is a command, recorded in the run's history; on
  * replay the same calls must come in the same order. Anything else non-deterministic
@@ -137,6 +159,20 @@ export interface WorkflowContext {
    * the query fails with a `QueryNotReadOnlyError`.
    */
   setQueryHandler(name: string, handler: (args: JsonValue) => JsonValue): void;
+  /**
+   * Handles `handle.executeUpdate(name, args)`. The `validator`, if given, runs first, against the
+   * run's state when the update arrives: if it throws, the update is rejected
+   * (`UpdateRejectedError`) and nothing is recorded; like a query handler it must not change
+   * state (a `ctx` call that is not read-only rejects the update). An accepted update is recorded
+   * (`UpdateAccepted`), then `handler` runs as part of the workflow: it may call activities, sleep,
+   * wait for signals; its result or error is recorded (`UpdateCompleted`) and given to the caller.
+   * Handlers replay like the rest of the code.
+   */
+  setUpdateHandler<A extends JsonValue = JsonValue, R = JsonValue>(
+    name: string,
+    handler: (args: A) => Promise<R> | R,
+    options?: UpdateHandlerOptions<A>,
+  ): void;
   /** The time of the event being applied (epoch ms): the same on replay. */
   now(): number;
   /** A number in [0, 1) drawn from a generator seeded by (workflowId, runId, draw ordinal). */

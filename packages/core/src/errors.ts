@@ -143,15 +143,20 @@ export class StoreCorruption extends RepriseError {
   }
 }
 
-/** No workflow with this id exists. */
+/**
+ * No workflow with this id exists; for a signal from workflow code (`ctx.signalWorkflow`), no
+ * open run of it exists (`detail` then says it is closed, as Temporal reports it).
+ */
 export class WorkflowNotFoundError extends RepriseError {
   /** Stable across versions; branch on it. */
   readonly code = 'workflow_not_found';
   constructor(
     /** The id looked for. */
     readonly workflowId: string,
+    /** What more is known, e.g. `it is closed (Completed)`. */
+    detail?: string,
   ) {
-    super(`workflow ${JSON.stringify(workflowId)} not found`);
+    super(`workflow ${JSON.stringify(workflowId)} not found${detail ? `: ${detail}` : ''}`);
   }
 }
 
@@ -250,6 +255,64 @@ export class WorkflowTimedOutError extends RepriseError {
     readonly timeoutMs: number,
   ) {
     super(`workflow ${JSON.stringify(workflowId)} timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** The run ended `Terminated`: it was ended from outside (`handle.terminate`) and ran no clean-up code. */
+export class WorkflowTerminatedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'workflow_terminated';
+  constructor(
+    /** The workflow whose run was terminated. */
+    readonly workflowId: string,
+    /** The reason given to `terminate`, if any. */
+    readonly reason: string | undefined,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)} was terminated${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+/**
+ * An update was refused before anything was recorded: the run has no handler of that name, or
+ * its validator threw (`reason` is what it threw, as text).
+ */
+export class UpdateRejectedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'update_rejected';
+  constructor(
+    /** The workflow addressed. */
+    readonly workflowId: string,
+    /** The update's name. */
+    readonly updateName: string,
+    /** Why it was refused. */
+    readonly reason: string,
+  ) {
+    super(
+      `update ${JSON.stringify(updateName)} of workflow ${JSON.stringify(workflowId)} was rejected: ${reason}`,
+    );
+  }
+}
+
+/** An accepted update's handler threw; `failure` is its recorded error, `cause` that error rebuilt. */
+export class UpdateFailedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'update_failed';
+  constructor(
+    /** The workflow addressed. */
+    readonly workflowId: string,
+    /** The update's name. */
+    readonly updateName: string,
+    /** The update's id. */
+    readonly updateId: string,
+    /** The handler's error, as recorded. */
+    readonly failure: ErrorData,
+  ) {
+    super(
+      `update ${JSON.stringify(updateName)} (${updateId}) of workflow ${JSON.stringify(workflowId)} failed: ${failure.message}`,
+      {
+        cause: fromErrorData(failure),
+      },
+    );
   }
 }
 

@@ -30,6 +30,18 @@ export interface ParentLink {
   readonly parentClosePolicy: ParentClosePolicy;
 }
 
+/** Where a reset or fork copied a run's history from. */
+export interface ForkPoint {
+  /** The source workflow. */
+  readonly workflowId: WorkflowId;
+  /** The source run, whose history was copied. */
+  readonly runId: RunId;
+  /** The last copied event's seq in that workflow's history. */
+  readonly eventSeq: number;
+  /** Why, as given to `reset`; absent for a fork. */
+  readonly reason?: string;
+}
+
 /** What a run may hit: its whole-run deadline. */
 export interface TimeoutDescription {
   /** Which deadline: `execution`, the run's `executionTimeout`. */
@@ -94,13 +106,35 @@ export type EventBody =
       readonly searchAttributes?: SearchAttributes;
       /** Milliseconds from this start until the run times out. */
       readonly executionTimeout?: number;
+      /**
+       * Set when this run was made by `handle.reset` or `engine.fork`: the run whose history up
+       * to `eventSeq` (included) this run's events after its WorkflowStarted copy.
+       */
+      readonly forkedFrom?: ForkPoint;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
   | { readonly type: 'WorkflowCancelled'; readonly reason: string | null }
+  /**
+   * The run was paused (`handle.pause`): from here its code sees nothing that arrives (fired
+   * timers, activity results, signals, updates, cancel requests are recorded and held) and no
+   * new activity attempt starts, until WorkflowResumed.
+   */
+  | { readonly type: 'WorkflowPaused'; readonly reason: string | null }
+  /** The run was resumed (`handle.resume`): what was held is applied, in the order it was recorded. */
+  | { readonly type: 'WorkflowResumed'; readonly reason: string | null }
+  /** `engine.fork` made a new workflow from this history up to `fromEventSeq`; the code does not see it. */
+  | {
+      readonly type: 'WorkflowForked';
+      readonly toWorkflowId: WorkflowId;
+      readonly toRunId: RunId;
+      readonly fromEventSeq: number;
+    }
   /** Cancellation was asked for; the code sees it and decides how to end. */
   | { readonly type: 'WorkflowCancelRequested'; readonly reason: string | null }
   | { readonly type: 'WorkflowTimedOut'; readonly timeout: TimeoutDescription }
+  /** The run was ended from outside (`handle.terminate`): no clean-up code ran. */
+  | { readonly type: 'WorkflowTerminated'; readonly reason: string | null }
   | {
       readonly type: 'WorkflowContinuedAsNew';
       readonly input: JsonValue;
@@ -142,10 +176,41 @@ export type EventBody =
       readonly requestId?: string;
     }
   | {
+      /** An update passed its validator and was taken by the run; its handler runs from here. */
+      readonly type: 'UpdateAccepted';
+      /** The caller's id (or one the engine made): a second update with it is not accepted again. */
+      readonly updateId: string;
+      readonly updateName: string;
+      readonly args: JsonValue;
+    }
+  | {
+      /** The update's handler returned (`result`) or threw (`error`); recorded as its command. */
+      readonly type: 'UpdateCompleted';
+      readonly updateId: string;
+      readonly updateName: string;
+      readonly result?: JsonValue;
+      readonly error?: ErrorData;
+    }
+  | {
       readonly type: 'SignalSent';
       readonly targetWorkflowId: WorkflowId;
       readonly signalName: string;
       readonly payload: JsonValue;
+      /**
+       * The signal's ordinal in its run (`s<n>`): its delivery's outcome (SignalDelivered or
+       * SignalDeliveryFailed) names it. Absent in histories recorded before outcomes were: such a
+       * signal counts as sent once recorded.
+       */
+      readonly signalId?: string;
+    }
+  /** A signal the run sent was recorded by its target. */
+  | { readonly type: 'SignalDelivered'; readonly signalId: string }
+  /** A signal the run sent found no open run to take it (closed or unknown target). */
+  | {
+      readonly type: 'SignalDeliveryFailed';
+      readonly signalId: string;
+      readonly targetWorkflowId: WorkflowId;
+      readonly error: ErrorData;
     }
   | {
       readonly type: 'ChildWorkflowStarted';

@@ -23,7 +23,14 @@ export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
 export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';
 export { mergeAttributes, movesOnlyHistoryLength } from './projection.js';
-export { executionInitFromStart, type ReplayResult, replayRun, type Settle, settle } from './replay.js';
+export {
+  applyHeld,
+  executionInitFromStart,
+  type ReplayResult,
+  replayRun,
+  type Settle,
+  settle,
+} from './replay.js';
 export {
   type AnyWorkflowDefinition,
   describeOutcome,

@@ -24,9 +24,12 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'WorkflowCompleted',
   'WorkflowFailed',
   'WorkflowCancelled',
+  'WorkflowTerminated',
   'WorkflowTimedOut',
   'WorkflowContinuedAsNew',
   'SearchAttributesUpdated',
+  'WorkflowPaused',
+  'WorkflowResumed',
   'TimerStarted',
   'TimerFired',
   'TimerCancelled',
@@ -74,6 +77,7 @@ export function projectEvents(
     if (summary.status !== 'Running') continue;
     const outcome = terminalOutcomeOfEvent(event, summary.runId);
     if (outcome) {
+      delete summary.paused;
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
       timers = editable(timers, previous);
@@ -83,6 +87,12 @@ export function projectEvents(
     switch (event.type) {
       case 'SearchAttributesUpdated':
         summary.searchAttributes = mergeAttributes(summary.searchAttributes, event.searchAttributes);
+        break;
+      case 'WorkflowPaused':
+        summary.paused = true;
+        break;
+      case 'WorkflowResumed':
+        delete summary.paused;
         break;
       case 'TimerStarted':
         timers = editable(timers, previous);

@@ -48,7 +48,7 @@ export type RunVerdict = {
  *   the engine records them on its next replay;
  * - the run's recorded end differs from the code's: status, result (as JSON values), error
  *   name and message, cancel reason, continue-as-new input and type. A run closed from
- *   outside is exempt: timed out, or recorded Cancelled (terminated) while its code waits.
+ *   outside is exempt: timed out, terminated, or recorded Cancelled while its code waits.
  */
 export async function replayVerdict(
   workflows: ReadonlyMap<string, AnyWorkflowDefinition>,
@@ -96,7 +96,9 @@ async function judgeRun(
   const diverged = (recordedText: string | undefined, requested: string) =>
     new NonDeterminismError(started.workflowId, position, recordedText, requested, end?.seq);
   const closedFromOutside =
-    recorded?.status === 'TimedOut' || (recorded?.status === 'Cancelled' && ended === undefined);
+    recorded?.status === 'TimedOut' ||
+    recorded?.status === 'Terminated' ||
+    (recorded?.status === 'Cancelled' && ended === undefined);
 
   const extra = replayed.unmatched[0];
   const after = replayed.unmatchedAfter;
@@ -140,6 +142,7 @@ export function sameOutcome(recorded: TerminalOutcome, replayed: ExecutionOutcom
         recorded.workflowType === replayed.workflowType
       );
     case 'TimedOut':
+    case 'Terminated':
       return true;
   }
 }
@@ -163,5 +166,7 @@ export function describeOutcome(outcome: TerminalOutcome | ExecutionOutcome, ful
       return `WorkflowContinuedAsNew input ${JSON.stringify(outcome.input)}${outcome.workflowType ? ` as ${outcome.workflowType}` : ''}`;
     case 'TimedOut':
       return 'WorkflowTimedOut';
+    case 'Terminated':
+      return `WorkflowTerminated reason ${JSON.stringify(outcome.reason)}`;
   }
 }

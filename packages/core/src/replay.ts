@@ -7,7 +7,7 @@ import {
 } from './commands.js';
 import type { WorkflowDefinition } from './definitions.js';
 import { NonDeterminismError } from './errors.js';
-import type { EventOf, WorkflowEvent } from './events.js';
+import type { EventBody, EventOf, WorkflowEvent } from './events.js';
 import type { TerminalOutcome } from './run-segment.js';
 import { terminalOutcomeOfEvent } from './run-segment.js';
 import { type ExecutionInit, WorkflowExecution } from './workflow-execution.js';
@@ -55,6 +55,37 @@ export interface ReplayResult {
   readonly matched: Command[];
   /** The run's recorded terminal outcome, if its segment has one. */
   readonly recordedOutcome: TerminalOutcome | undefined;
+  /**
+   * Set when the history leaves the run paused: the inputs recorded since its WorkflowPaused,
+   * held from the code (see {@link applyHeld}); the engine applies them when it resumes.
+   */
+  readonly paused: { readonly held: readonly WorkflowEvent[] } | undefined;
+}
+
+/**
+ * Applies the inputs a paused run held, in recorded order, as a resume does: each at the time of
+ * the resume (`ctx.now()`), settling the code after each. An input the code cannot take (news
+ * for something it no longer waits on) is passed over, live and on replay alike. Returns the
+ * commands the code issued.
+ */
+export async function applyHeld(
+  execution: WorkflowExecution,
+  held: readonly { readonly body: EventBody }[],
+  resumedAt: number,
+  barrier: Settle,
+): Promise<Command[]> {
+  const commands: Command[] = [];
+  for (const { body } of held) {
+    if (execution.outcome) break;
+    try {
+      execution.apply(body, resumedAt);
+    } catch {
+      continue;
+    }
+    await barrier();
+    commands.push(...execution.takeCommands());
+  }
+  return commands;
 }
 
 /** Options of {@link replayRun}. */
@@ -92,6 +123,7 @@ export async function replayRun(
   const matched: Command[] = [];
   let position = 0;
   let recordedOutcome: TerminalOutcome | undefined;
+  let held: WorkflowEvent[] | undefined;
   for (const event of segment.slice(1)) {
     recordedOutcome = terminalOutcomeOfEvent(event, init.runId);
     if (recordedOutcome) break;
@@ -114,10 +146,37 @@ export async function replayRun(
       }
       matched.push(command);
       position++;
+      if (command.kind === 'SendSignal' && event.type === 'SignalSent' && event.signalId === undefined) {
+        // Recorded before signals had outcomes: it counted as sent then, so the code goes on now.
+        execution.signalRecordedWithoutOutcome(command.signalId);
+        await barrier();
+        for (const next of execution.takeCommands()) {
+          issued.push(next);
+          issuedAfter.push(event.seq);
+        }
+      }
       continue;
     }
     if (execution.outcome) continue;
     execution.silent = event.seq <= loggedThrough;
+    if (event.type === 'WorkflowPaused') {
+      held ??= [];
+      continue;
+    }
+    if (event.type === 'WorkflowResumed') {
+      if (!held) continue;
+      const resumed = held.map((body) => ({ body }));
+      held = undefined;
+      for (const command of await applyHeld(execution, resumed, event.recordedAt, barrier)) {
+        issued.push(command);
+        issuedAfter.push(event.seq);
+      }
+      continue;
+    }
+    if (held) {
+      held.push(event);
+      continue;
+    }
     try {
       execution.apply(event, event.recordedAt);
     } catch (error) {
@@ -136,5 +195,12 @@ export async function replayRun(
     }
   }
   execution.silent = false;
-  return { execution, unmatched: issued, unmatchedAfter: issuedAfter[0], matched, recordedOutcome };
+  return {
+    execution,
+    unmatched: issued,
+    unmatchedAfter: issuedAfter[0],
+    matched,
+    recordedOutcome,
+    paused: held ? { held } : undefined,
+  };
 }

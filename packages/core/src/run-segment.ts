@@ -4,7 +4,14 @@ import type { RunId } from './ids.js';
 import type { JsonValue } from './payload.js';
 
 /** Where a run stands: `Running` until its terminal event, then how it ended. */
-export type WorkflowStatus = 'Running' | 'Completed' | 'Failed' | 'Cancelled' | 'TimedOut' | 'ContinuedAsNew';
+export type WorkflowStatus =
+  | 'Running'
+  | 'Completed'
+  | 'Failed'
+  | 'Cancelled'
+  | 'Terminated'
+  | 'TimedOut'
+  | 'ContinuedAsNew';
 
 /** Every status, in a stable order. */
 export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
@@ -12,6 +19,7 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   'Completed',
   'Failed',
   'Cancelled',
+  'Terminated',
   'TimedOut',
   'ContinuedAsNew',
 ];
@@ -21,6 +29,7 @@ export type TerminalOutcome =
   | { readonly status: 'Completed'; readonly result: JsonValue }
   | { readonly status: 'Failed'; readonly error: ErrorData }
   | { readonly status: 'Cancelled'; readonly reason: string | null }
+  | { readonly status: 'Terminated'; readonly reason: string | null }
   | { readonly status: 'TimedOut'; readonly timeout: TimeoutDescription }
   | {
       readonly status: 'ContinuedAsNew';
@@ -44,6 +53,8 @@ export function terminalOutcomeOfEvent(event: WorkflowEvent, runId: RunId): Term
       return { status: 'Failed', error: event.error };
     case 'WorkflowCancelled':
       return { status: 'Cancelled', reason: event.reason };
+    case 'WorkflowTerminated':
+      return { status: 'Terminated', reason: event.reason };
     case 'WorkflowTimedOut':
       return { status: 'TimedOut', timeout: event.timeout };
     case 'WorkflowContinuedAsNew':

@@ -65,15 +65,25 @@ export function describeEvent(event: WorkflowEvent): string {
     case 'WorkflowStarted':
       return `WorkflowStarted ${event.workflowType} ${event.runId} input ${briefJson(event.input)}${
         event.parentRunId ? ` continuing ${event.parentRunId}` : ''
-      }${event.parent ? ` as child ${event.parent.childId} of ${event.parent.workflowId}` : ''}`;
+      }${event.parent ? ` as child ${event.parent.childId} of ${event.parent.workflowId}` : ''}${
+        event.forkedFrom ? ` forked from ${event.forkedFrom.workflowId} #${event.forkedFrom.eventSeq}` : ''
+      }`;
     case 'WorkflowCompleted':
       return `WorkflowCompleted result ${briefJson(event.result)}`;
     case 'WorkflowFailed':
       return `WorkflowFailed ${briefError(event.error)}`;
     case 'WorkflowCancelled':
       return `WorkflowCancelled reason ${briefJson(event.reason)}`;
+    case 'WorkflowForked':
+      return `WorkflowForked to ${event.toWorkflowId} (run ${event.toRunId}) from #${event.fromEventSeq}`;
+    case 'WorkflowPaused':
+      return `WorkflowPaused reason ${briefJson(event.reason)}`;
+    case 'WorkflowResumed':
+      return `WorkflowResumed reason ${briefJson(event.reason)}`;
     case 'WorkflowCancelRequested':
       return `WorkflowCancelRequested reason ${briefJson(event.reason)}`;
+    case 'WorkflowTerminated':
+      return `WorkflowTerminated reason ${briefJson(event.reason)}`;
     case 'WorkflowTimedOut':
       return `WorkflowTimedOut after ${briefDuration(event.timeout.afterMs)}`;
     case 'WorkflowContinuedAsNew':
@@ -102,6 +112,16 @@ export function describeEvent(event: WorkflowEvent): string {
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
     case 'SignalReceived':
       return `SignalReceived ${event.signalName} payload ${briefJson(event.payload)}`;
+    case 'UpdateAccepted':
+      return `UpdateAccepted ${event.updateName} (update ${event.updateId}) args ${briefJson(event.args)}`;
+    case 'UpdateCompleted':
+      return `UpdateCompleted ${event.updateName} (update ${event.updateId}) ${
+        event.error ? briefError(event.error) : `result ${briefJson(event.result ?? null)}`
+      }`;
+    case 'SignalDelivered':
+      return `SignalDelivered ${event.signalId}`;
+    case 'SignalDeliveryFailed':
+      return `SignalDeliveryFailed ${event.signalId} to ${event.targetWorkflowId} ${briefError(event.error)}`;
     case 'SignalSent':
       return `SignalSent ${event.signalName} to ${event.targetWorkflowId} payload ${briefJson(event.payload)}`;
     case 'ChildWorkflowStarted':

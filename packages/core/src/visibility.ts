@@ -28,6 +28,8 @@ export interface WorkflowSummary {
   readonly parentRunId: RunId | null;
   /** The parent workflow, for a child workflow. */
   readonly parent?: ParentLink;
+  /** Set while the latest run is paused (`handle.pause`); its status stays `Running`. */
+  readonly paused?: true;
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   ActivityOptions,
   ChildHandle,
   ChildOptions,
+  UpdateHandlerOptions,
   WorkflowContext,
   WorkflowDefinition,
   WorkflowLog,
@@ -20,6 +21,8 @@ import {
   QueryNotReadOnlyError,
   RepriseError,
   UnknownActivityError,
+  UpdateRejectedError,
+  WorkflowNotFoundError,
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
@@ -110,6 +113,28 @@ interface SignalWaiter {
   timerId?: string;
 }
 
+interface UpdateHandler {
+  readonly handler: (args: JsonValue) => unknown;
+  readonly validator?: (args: JsonValue) => void;
+}
+
+/** What a validator threw, as text: an Error's message, or any other value as safely as it can. */
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message || thrown.name;
+  try {
+    if (typeof thrown === 'string') return thrown;
+    const json = JSON.stringify(thrown);
+    if (json !== undefined) return json;
+  } catch {
+    // a cycle, a BigInt, a hostile toJSON: fall through
+  }
+  try {
+    return String(thrown);
+  } catch {
+    return `a thrown ${typeof thrown}`;
+  }
+}
+
 const ignore = (): undefined => undefined;
 
 const quiet = <T>(promise: Promise<T>): Promise<T> => {
@@ -136,6 +161,9 @@ export class WorkflowExecution {
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
+  #signalOrdinal = 0;
+  /** Signals sent and waiting for their delivery's outcome, by signal id. */
+  #sentSignalMap: Map<string, Pending<void>> | undefined;
   #draws = 0;
   #started = false;
   #outcome: ExecutionOutcome | undefined;
@@ -149,6 +177,7 @@ export class WorkflowExecution {
   #signalBufferMap: Map<string, JsonValue[]> | undefined;
   #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
   #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
+  #updateHandlerMap: Map<string, UpdateHandler> | undefined;
   /** The query whose handler is running: `ctx` refuses commands meanwhile. */
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
@@ -176,6 +205,14 @@ export class WorkflowExecution {
   get #signalWaiters(): Map<string, SignalWaiter[]> {
     this.#signalWaiterMap ??= new Map();
     return this.#signalWaiterMap;
+  }
+  get #sentSignals(): Map<string, Pending<void>> {
+    this.#sentSignalMap ??= new Map();
+    return this.#sentSignalMap;
+  }
+  get #updateHandlers(): Map<string, UpdateHandler> {
+    this.#updateHandlerMap ??= new Map();
+    return this.#updateHandlerMap;
   }
   get #queryHandlers(): Map<string, (args: JsonValue) => JsonValue> {
     this.#queryHandlerMap ??= new Map();
@@ -246,6 +283,17 @@ export class WorkflowExecution {
     return taken;
   }
 
+  /**
+   * A SignalSent recorded before signals had delivery outcomes (no `signalId`) was matched to the
+   * code's signal: it counts as sent once recorded, as it did then.
+   */
+  signalRecordedWithoutOutcome(signalId: string): void {
+    const pending = this.#sentSignalMap?.get(signalId);
+    if (!pending) return;
+    this.#sentSignalMap?.delete(signalId);
+    pending.resolve();
+  }
+
   /** The activity ids awaiting an outcome. */
   pendingActivityIds(): string[] {
     return this.#activityMap ? [...this.#activityMap.keys()] : [];
@@ -286,6 +334,65 @@ export class WorkflowExecution {
     this.#queryMisuse = undefined;
     if (misuse) throw misuse;
     return checkPayload(answer, { path: `query ${name} result` });
+  }
+
+  /**
+   * Decides whether the run takes an update, before anything is recorded: throws an
+   * `UpdateRejectedError` when no handler of that name is set, when its validator throws
+   * (whatever it throws, an Error or not), or when the validator calls a `ctx` method that is
+   * not read-only (nothing it asked for is issued).
+   */
+  validateUpdate(name: string, args: JsonValue): void {
+    const handler = this.#updateHandlerMap?.get(name);
+    if (!handler) {
+      const known = [...(this.#updateHandlerMap?.keys() ?? [])];
+      throw new UpdateRejectedError(
+        this.workflowId,
+        name,
+        `no handler of that name; known: ${known.map((key) => JSON.stringify(key)).join(', ') || '(none)'}`,
+      );
+    }
+    if (!handler.validator) return;
+    this.#answeringQuery = `update validator ${name}`;
+    this.#queryMisuse = undefined;
+    let thrown: { readonly error: unknown } | undefined;
+    try {
+      handler.validator(args);
+    } catch (error) {
+      thrown = { error };
+    } finally {
+      this.#answeringQuery = undefined;
+    }
+    const misuse = this.#queryMisuse as QueryNotReadOnlyError | undefined;
+    this.#queryMisuse = undefined;
+    if (misuse) throw new UpdateRejectedError(this.workflowId, name, misuse.message);
+    if (thrown) throw new UpdateRejectedError(this.workflowId, name, describeThrown(thrown.error));
+  }
+
+  /** Runs an accepted update's handler; its end is issued as a CompleteUpdate command. */
+  #runUpdate(updateId: string, name: string, args: JsonValue): void {
+    const handler = this.#updateHandlerMap?.get(name);
+    const complete = (outcome: { result: JsonValue } | { error: ReturnType<typeof toErrorData> }) => {
+      if (this.#outcome) return; // the run has ended: nothing more is recorded for it
+      this.#issue({ kind: 'CompleteUpdate', updateId, updateName: name, ...outcome });
+    };
+    let running: Promise<unknown>;
+    try {
+      if (!handler) throw new UpdateRejectedError(this.workflowId, name, 'no handler of that name');
+      running = Promise.resolve(handler.handler(args));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (result) => {
+        try {
+          complete({ result: this.#payload(result, `update ${name} result`) });
+        } catch (error) {
+          complete({ error: toErrorData(error) });
+        }
+      },
+      (error: unknown) => complete({ error: toErrorData(error) }),
+    );
   }
 
   /** Throws, before anything changes, when a query handler calls a `ctx` method that is not read-only. */
@@ -346,8 +453,22 @@ export class WorkflowExecution {
         );
         return;
       }
+      case 'SignalDelivered':
+        this.#take(this.#sentSignals, event.signalId, event.type).resolve();
+        return;
+      case 'SignalDeliveryFailed': {
+        const pending = this.#take(this.#sentSignals, event.signalId, event.type);
+        // The recorded message says why (closed, or unknown); the error is the typed one.
+        const error = new WorkflowNotFoundError(event.targetWorkflowId);
+        error.message = event.error.message;
+        pending.reject(error);
+        return;
+      }
       case 'WorkflowCancelRequested':
         this.#requestCancel(event.reason);
+        return;
+      case 'UpdateAccepted':
+        this.#runUpdate(event.updateId, event.updateName, event.args);
         return;
       default:
         return;
@@ -569,6 +690,7 @@ export class WorkflowExecution {
           resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
         if (merged.scheduleToCloseTimeout !== undefined)
           resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+        if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
         const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
         const promise = new Promise<JsonValue>((resolve, reject) => {
           execution.#activities.set(activityId, {
@@ -641,19 +763,27 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('signalWorkflow');
       const execution = this.#execution;
       const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      const cancellable = this.#cancellable;
+      return attempt(() => {
         if (typeof workflowId !== 'string' || workflowId === '') {
           throw new InvalidArgumentError(
             'ctx.signalWorkflow workflowId',
             `${JSON.stringify(workflowId)} is not an id`,
           );
         }
+        const checked = execution.#payload(payload, `signal ${name} payload`);
+        const signalId = `s${++execution.#signalOrdinal}`;
+        const delivered = new Promise<void>((resolve, reject) => {
+          execution.#sentSignals.set(signalId, { resolve, reject, cancellable });
+        });
         execution.#issue({
           kind: 'SendSignal',
+          signalId,
           targetWorkflowId: asWorkflowId(workflowId),
           signalName: name,
-          payload: execution.#payload(payload, `signal ${name} payload`),
+          payload: checked,
         });
+        return delivered;
       });
     }
 
@@ -754,6 +884,28 @@ export class WorkflowExecution {
       if (typeof handler !== 'function')
         throw new InvalidArgumentError(`query handler ${name}`, 'must be a function');
       execution.#queryHandlers.set(name, handler);
+    }
+
+    setUpdateHandler<A extends JsonValue = JsonValue, R = JsonValue>(
+      name: string,
+      handler: (args: A) => Promise<R> | R,
+      options?: UpdateHandlerOptions<A>,
+    ): void {
+      const execution = this.#execution;
+      if (typeof name !== 'string' || name === '')
+        throw new InvalidArgumentError(
+          'update handler name',
+          `${JSON.stringify(name)} must be a non-empty string`,
+        );
+      if (typeof handler !== 'function')
+        throw new InvalidArgumentError(`update handler ${name}`, 'must be a function');
+      const validator = options?.validator;
+      if (validator !== undefined && typeof validator !== 'function')
+        throw new InvalidArgumentError(`update validator ${name}`, 'must be a function');
+      execution.#updateHandlers.set(name, {
+        handler: handler as (args: JsonValue) => unknown,
+        ...(validator ? { validator: validator as (args: JsonValue) => void } : {}),
+      });
     }
 
     now(): number {

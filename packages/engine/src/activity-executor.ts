@@ -35,10 +35,14 @@ export type ActivityReport = (task: ActivityTask, outcome: EventBody) => void;
 
 class AttemptTimeout extends Error {
   constructor(
-    readonly kind: 'StartToClose' | 'ScheduleToClose',
+    readonly kind: 'StartToClose' | 'ScheduleToClose' | 'Heartbeat',
     ms: number,
   ) {
-    super(`${kind === 'StartToClose' ? 'attempt' : 'activity'} timed out after ${ms} ms`);
+    super(
+      kind === 'Heartbeat'
+        ? `attempt sent no heartbeat for ${ms} ms`
+        : `${kind === 'StartToClose' ? 'attempt' : 'activity'} timed out after ${ms} ms`,
+    );
     this.name = `${kind}Timeout`;
   }
 }
@@ -54,6 +58,7 @@ class Attempt implements ActivityContext {
   #reason: unknown;
   #aborted = false;
   #reject: ((reason: unknown) => void) | undefined;
+  #ended = false;
   readonly idempotencyKey: string;
 
   constructor(
@@ -61,8 +66,23 @@ class Attempt implements ActivityContext {
     readonly activityId: string,
     readonly activityType: string,
     readonly attempt: number,
+    /** The last heartbeat's details from an earlier attempt. */
+    readonly heartbeatDetails: JsonValue | undefined,
+    /** Keeps a heartbeat's (checked) details; resets the heartbeat timeout. */
+    private readonly onHeartbeat: (details: JsonValue) => void,
   ) {
     this.idempotencyKey = `${workflowId}/${activityId}`;
+  }
+
+  heartbeat(details: JsonValue = null): void {
+    const checked = checkPayload(details, { path: `activity ${this.activityType} heartbeat details` });
+    if (this.#ended || this.#aborted) return;
+    this.onHeartbeat(checked);
+  }
+
+  /** The attempt has reported (or been aborted): later heartbeats are ignored. */
+  end(): void {
+    this.#ended = true;
   }
 
   get signal(): AbortSignal {
@@ -98,6 +118,13 @@ class Attempt implements ActivityContext {
 const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
   `a:${task.workflowId}/${task.activityId}`;
 
+/** An activity's last heartbeat, kept with it (in memory) until it ends. */
+export interface Heartbeat {
+  readonly details: JsonValue;
+  /** Engine clock time of the heartbeat. */
+  readonly at: number;
+}
+
 /**
  * Runs activity attempts: each with its AbortSignal, attempt number and idempotency key, bounded
  * by its timeouts. It reports each attempt's end (completed, or failed with the time of the
@@ -106,6 +133,10 @@ const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
  */
 export class ActivityExecutor {
   readonly #inflight = new Map<string, Attempt>();
+  /** Attempts due later (a retry's backoff), by key: what `cancelRun` must also drop. */
+  readonly #due = new Map<string, ActivityTask>();
+  /** The last heartbeat of each activity that has not ended, by key. */
+  readonly #heartbeats = new Map<string, Heartbeat>();
   #progress = 0;
 
   constructor(
@@ -113,6 +144,8 @@ export class ActivityExecutor {
     private readonly timers: TimerService,
     private readonly definitions: ReadonlyMap<string, ActivityDefinition<never, unknown>>,
     private readonly report: ActivityReport,
+    /** Takes an attempt that must not start now (its run is paused); true if it took it. */
+    private readonly hold: (task: ActivityTask) => boolean = () => false,
   ) {}
 
   /**
@@ -121,9 +154,13 @@ export class ActivityExecutor {
    */
   start(task: ActivityTask): void {
     const key = taskKey(task);
-    if (this.#inflight.has(key)) return;
+    if (this.#inflight.has(key) || this.hold(task)) return;
     if (task.notBefore !== undefined && task.notBefore > this.clock.now()) {
-      this.timers.arm(key, task.notBefore, () => void this.#attempt(task));
+      this.#due.set(key, task);
+      this.timers.arm(key, task.notBefore, () => {
+        this.#due.delete(key);
+        if (!this.hold(task)) void this.#attempt(task);
+      });
       return;
     }
     void this.#attempt(task);
@@ -133,8 +170,29 @@ export class ActivityExecutor {
   cancel(workflowId: WorkflowId, activityId: string): void {
     const key = taskKey({ workflowId, activityId });
     this.timers.disarm(key);
+    this.#due.delete(key);
+    this.#heartbeats.delete(key);
     this.#inflight.get(key)?.abort(new AttemptCancelled('cancelled'));
     this.#inflight.delete(key);
+  }
+
+  /**
+   * Aborts every attempt of a run that has closed (its AbortSignal fires) and drops its pending
+   * retries: whatever closed it (its code returning with activities in flight included).
+   */
+  cancelRun(workflowId: WorkflowId, runId: RunId): void {
+    const prefix = `${runId}.`;
+    const ofRun = (attempt: { workflowId: WorkflowId; activityId: string }) =>
+      attempt.workflowId === workflowId && attempt.activityId.startsWith(prefix);
+    for (const attempt of [...this.#inflight.values()]) {
+      if (ofRun(attempt)) this.cancel(workflowId, attempt.activityId);
+    }
+    for (const task of [...this.#due.values()]) if (ofRun(task)) this.cancel(workflowId, task.activityId);
+  }
+
+  /** The last heartbeat of an activity that has not ended, if it sent one. */
+  lastHeartbeat(workflowId: WorkflowId, activityId: string): Heartbeat | undefined {
+    return this.#heartbeats.get(taskKey({ workflowId, activityId }));
   }
 
   /** Aborts every attempt and pending retry (engine shutdown). */
@@ -160,11 +218,31 @@ export class ActivityExecutor {
 
   async #attempt(task: ActivityTask): Promise<void> {
     const key = taskKey(task);
-    const attempt = new Attempt(task.workflowId, task.activityId, task.activityType, task.attempt);
+    const { startToCloseTimeout, scheduleToCloseTimeout, heartbeatTimeout } = task.options;
+    let heartbeatHandle: unknown;
+    const armHeartbeat = () => {
+      if (heartbeatTimeout === undefined) return;
+      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
+      heartbeatHandle = this.clock.setTimeout(
+        () => attempt.abort(new AttemptTimeout('Heartbeat', heartbeatTimeout)),
+        heartbeatTimeout,
+      );
+    };
+    const attempt: Attempt = new Attempt(
+      task.workflowId,
+      task.activityId,
+      task.activityType,
+      task.attempt,
+      this.#heartbeats.get(key)?.details,
+      (details) => {
+        this.#heartbeats.set(key, { details, at: this.clock.now() });
+        armHeartbeat();
+      },
+    );
     const span = attemptSpan(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
-    const { startToCloseTimeout, scheduleToCloseTimeout } = task.options;
+    armHeartbeat();
     const deadline =
       scheduleToCloseTimeout === undefined ? undefined : task.scheduledAt + scheduleToCloseTimeout;
     const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
@@ -213,11 +291,15 @@ export class ActivityExecutor {
       }
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
     } finally {
+      attempt.end();
       if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
+      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
       if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }
     endAttemptSpan(span, outcome);
+    // The activity has ended unless a retry follows: its heartbeats go with it.
+    if (outcome.type !== 'ActivityFailed' || outcome.retryAt === undefined) this.#heartbeats.delete(key);
     this.report(task, outcome);
   }
 

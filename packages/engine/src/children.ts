@@ -16,6 +16,7 @@ import {
   WorkflowAlreadyStartedError,
   type WorkflowId,
   type WorkflowStore,
+  WorkflowTerminatedError,
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { type Command, latestStart, toErrorData } from '@reprise/core/internal';
@@ -122,7 +123,9 @@ export class Children {
               error:
                 outcome.status === 'Failed'
                   ? outcome.error
-                  : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
+                  : outcome.status === 'Terminated'
+                    ? toErrorData(new WorkflowTerminatedError(run.workflowId, outcome.reason ?? undefined))
+                    : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
             };
     this.port.deliver(parent.workflowId, parent.runId, body);
   }

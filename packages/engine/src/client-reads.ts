@@ -17,9 +17,11 @@ import {
   WorkflowNotFoundError,
   WorkflowStalledError,
   type WorkflowStore,
+  WorkflowTerminatedError,
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { latestStart, type Settle } from '@reprise/core/internal';
+import type { ActivityExecutor } from './activity-executor.js';
 import {
   describeSummary,
   pendingWorkFromHistory,
@@ -43,6 +45,7 @@ export interface ClientReadsPort {
   readonly residency: Residency;
   readonly lifecycle: Lifecycle;
   readonly settle: Settle;
+  readonly activities: ActivityExecutor;
 }
 
 export class ClientReads {
@@ -114,6 +117,7 @@ export class ClientReads {
               activityType: state.activityType,
               attemptsEnded: state.attemptsEnded,
               ...(state.retryAt === undefined ? {} : { retryAt: state.retryAt }),
+              ...(state.lastFailure === undefined ? {} : { lastFailure: state.lastFailure }),
             })),
             pendingTimers: [...execution.pendingTimers()].map(([timerId, fireAt]) => ({ timerId, fireAt })),
           }
@@ -123,7 +127,10 @@ export class ClientReads {
           );
     return {
       ...describeSummary(summary),
-      pendingActivities: pending.pendingActivities,
+      pendingActivities: pending.pendingActivities.map((activity) => {
+        const heartbeat = this.port.activities.lastHeartbeat(workflowId, activity.activityId);
+        return heartbeat ? { ...activity, lastHeartbeat: heartbeat } : activity;
+      }),
       pendingTimers: pending.pendingTimers,
       residency: execution
         ? 'resident'
@@ -180,6 +187,8 @@ function settleOutcome(workflowId: WorkflowId, outcome: TerminalOutcome): JsonVa
       throw new WorkflowFailedError(workflowId, outcome.error);
     case 'Cancelled':
       throw new WorkflowCancelledError(workflowId, outcome.reason ?? undefined);
+    case 'Terminated':
+      throw new WorkflowTerminatedError(workflowId, outcome.reason ?? undefined);
     case 'TimedOut':
       throw new WorkflowTimedOutError(workflowId, outcome.timeout.afterMs);
     case 'ContinuedAsNew':

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import type { StoreCorruption, WorkflowEvent, WorkflowId, WorkflowStatus } from '@reprise/core';
+import type { ActivityExecutor } from './activity-executor.js';
 import type { Children } from './children.js';
 import { type ClosedRun, type ExitContext, type ExitingRun, handleRunExit } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -26,6 +27,7 @@ export interface ClosingPort {
   readonly table: RunTable;
   readonly residency: Residency;
   readonly timers: TimerService;
+  readonly activities: ActivityExecutor;
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
   readonly children: () => Children;
@@ -91,6 +93,9 @@ export class RunClosing implements ExitContext {
       }
     }
     this.port.control().disarmExecutionTimeout(run);
+    // Attempts still in flight for the run are aborted (their AbortSignal fires), however it
+    // ended: its code may have returned without awaiting them.
+    this.port.activities.cancelRun(run.workflowId, run.runId);
   }
 
   stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void {

@@ -15,6 +15,7 @@ import {
   toMs,
   type VisibilityFilter,
   WorkflowAlreadyStartedError,
+  WorkflowClosedError,
   type WorkflowDefinition,
   type WorkflowStore,
 } from '@reprise/core';
@@ -28,7 +29,13 @@ import { ActivityExecutor } from './activity-executor.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
-import { type CancelResult, type HandleOperations, WorkflowHandle, type WorkflowListPage } from './handle.js';
+import {
+  type CancelResult,
+  type ForkOptions,
+  type HandleOperations,
+  WorkflowHandle,
+  type WorkflowListPage,
+} from './handle.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
@@ -38,8 +45,10 @@ import { Residency } from './residency.js';
 import { Retention } from './retention.js';
 import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
+import { RunForks } from './run-fork.js';
 import { makeRunHost } from './run-host.js';
 import { RunTable } from './run-table.js';
+import { RunUpdates } from './run-updates.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { Starter, type StarterPort } from './starter.js';
@@ -80,6 +89,7 @@ export class Engine {
   #closing!: RunClosing;
   #children!: Children;
   #starter!: Starter;
+  #forks!: RunForks;
   #handles!: HandleOperations & { list: ClientReads['list'] };
   #retention: Retention | undefined;
 
@@ -111,8 +121,18 @@ export class Engine {
     const control = () => this.#control;
     const children = () => this.#children;
     const starter = () => this.#starter;
-    const activities = new ActivityExecutor(clock, timers, activityTypes, (task, outcome) =>
-      control().deliver(task.workflowId, task.runId, outcome),
+    const activities = new ActivityExecutor(
+      clock,
+      timers,
+      activityTypes,
+      (task, outcome) => control().deliver(task.workflowId, task.runId, outcome),
+      // A paused run starts no attempt: its entry holds them until it is resumed.
+      (task) => {
+        const entry = table.get(task.workflowId);
+        if (entry?.runId !== task.runId || !entry.paused) return false;
+        entry.paused.attempts.set(task.activityId, task);
+        return true;
+      },
     );
     const supervision = new RunSupervision(clock, (type) => starter().restoreType(type));
     const shared: Shared = {
@@ -124,6 +144,17 @@ export class Engine {
     this.#check = check;
     const residency = new Residency({ ...shared, maxResident, hibernateAfter });
     const closing = new RunClosing({ ...shared, residency, children, control, starter });
+    const forks = new RunForks({
+      ...shared,
+      starter,
+      terminate: (workflowId, reason) => control().terminate(workflowId, reason),
+      note: (workflowId, body) => control().note(workflowId, body),
+    });
+    this.#forks = forks;
+    const updates = new RunUpdates({
+      ...shared,
+      post: (entry, body, ack) => control().post(entry, body, ack),
+    });
     const host = makeRunHost({
       ...shared,
       residency: () => residency,
@@ -132,6 +163,7 @@ export class Engine {
       schema,
       workflow: (workflowType) => workflows.get(workflowType),
       isActivity: (activityType) => activityTypes.has(activityType),
+      updateCompleted: (workflowId, updateId) => updates.completed(workflowId, updateId),
     });
     const entryPort: RunEntryPort = {
       host,
@@ -168,6 +200,14 @@ export class Engine {
       result: (workflowId) => reads.result(workflowId),
       signal: (workflowId, name, payload, how) => control().signal(workflowId, name, payload, how),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      terminate: async (workflowId, reason) => {
+        const { status } = await control().terminate(workflowId, reason ?? 'terminated');
+        if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
+      },
+      pause: (workflowId, reason) => control().pause(workflowId, reason),
+      reset: (workflowId, options) => forks.reset(workflowId, options),
+      resume: (workflowId, reason) => control().resume(workflowId, reason),
+      executeUpdate: (workflowId, name, args, options) => updates.execute(workflowId, name, args, options),
       describe: (workflowId) => reads.describe(workflowId),
       history: (workflowId) => reads.history(workflowId),
       query: (workflowId, name, args) => reads.query(workflowId, name, args),
@@ -243,10 +283,29 @@ export class Engine {
     return this.#s.supervision.view(this.#s.table.entries());
   }
 
-  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  /**
+   * Ends the open run of a workflow at once, recorded as Terminated; no clean-up code runs. A
+   * closed run is left as it is and its status returned (`handle.terminate` refuses it with
+   * WorkflowClosedError instead).
+   */
   terminate(workflowId: string, reason = 'terminated'): Promise<CancelResult> {
     this.#s.lifecycle.assertOpen();
     return this.#control.terminate(checkWorkflowId(workflowId), reason);
+  }
+
+  /**
+   * Forks a workflow: a new workflow (`options.workflowId`, or a made-up id) whose first run's
+   * history copies one of the source's runs up to and including `fromEventSeq` (its
+   * WorkflowStarted names the source in `forkedFrom`; the source's history records
+   * `WorkflowForked`), then runs on from there: activities whose results lie after the point run
+   * again. The source is left as it is. A point that is not a workflow-task boundary, is past the
+   * end or at a run's end, or whose prefix started a child workflow is refused with
+   * InvalidArgumentError; an id that exists with WorkflowAlreadyStartedError.
+   */
+  async fork<O = JsonValue>(workflowId: string, options: ForkOptions): Promise<WorkflowHandle<O>> {
+    this.#s.lifecycle.assertOpen();
+    const forked = await this.#forks.fork(checkWorkflowId(workflowId), options);
+    return this.getHandle<O>(forked.workflowId);
   }
 
   /**

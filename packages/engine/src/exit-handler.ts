@@ -1,7 +1,7 @@
 /**
  * Exit handling: what a run's type supervisor does when the run actor exits, as the seed's
  * `handle_process_exit` does it. This module is the one writer of terminal events
- * (`WorkflowCompleted`, `WorkflowFailed`, `WorkflowCancelled`, `WorkflowTimedOut`,
+ * (`WorkflowCompleted`, `WorkflowFailed`, `WorkflowCancelled`, `WorkflowTerminated`, `WorkflowTimedOut`,
  * `WorkflowContinuedAsNew`): the run's code returning, throwing or continuing as new, and a close
  * imposed from outside (execution timeout, termination), all reach it as an exit (`RunExit`), and
  * it records at most one terminal per run, deduped against the history.
@@ -98,6 +98,8 @@ export function terminalEventBody(outcome: ExecutionOutcome | ImposedOutcome, ru
       return { type: 'WorkflowCancelled', reason: outcome.reason };
     case 'TimedOut':
       return { type: 'WorkflowTimedOut', timeout: outcome.timeout };
+    case 'Terminated':
+      return { type: 'WorkflowTerminated', reason: outcome.reason };
     case 'ContinuedAsNew':
       return outcome.workflowType === undefined
         ? { type: 'WorkflowContinuedAsNew', input: outcome.input, parentRunId: runId }

@@ -1,5 +1,6 @@
 import {
   type CorruptRecord,
+  type ErrorData,
   type EventOf,
   type JsonValue,
   projectHistory,
@@ -11,6 +12,7 @@ import {
   type WorkflowStatus,
   type WorkflowSummary,
 } from '@reprise/core';
+import type { UpdateOptions } from './run-updates.js';
 
 /**
  * Where a run lives right now: `resident` (its actor and interpreter in memory), `hibernated`
@@ -45,12 +47,19 @@ export interface WorkflowDescription {
     readonly activityType: string;
     /** Attempts that have ended (failed) so far. */
     readonly attemptsEnded: number;
+    /** When the next attempt is due, while a retry is pending. */
     readonly retryAt?: number;
+    /** The last failure of an attempt, while a retry is pending. */
+    readonly lastFailure?: ErrorData;
+    /** The last `actx.heartbeat` of this activity, kept in memory by the process running it. */
+    readonly lastHeartbeat?: { readonly details: JsonValue; readonly at: number };
   }[];
   /** Timers the latest run waits on, with their fire time. */
   readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
   /** Whether the run is in memory now. */
   readonly residency: Residency;
+  /** Set while the run is paused (`handle.pause`): its status stays `Running`. */
+  readonly paused?: true;
   /** Set when replay diverged from history: the run waits for code that matches it. */
   readonly stalled?: { readonly reason: string; readonly position: number };
 }
@@ -67,6 +76,7 @@ export type SummaryDescription = Pick<
   | 'historyLength'
   | 'searchAttributes'
   | 'parentRunId'
+  | 'paused'
 >;
 
 /** The fields of a description read from a stored summary. */
@@ -81,6 +91,7 @@ export function describeSummary(summary: WorkflowSummary): SummaryDescription {
     historyLength: summary.historyLength,
     searchAttributes: summary.searchAttributes,
     parentRunId: summary.parentRunId,
+    ...(summary.paused ? { paused: true as const } : {}),
   };
 }
 
@@ -114,7 +125,10 @@ export function pendingWorkFromHistory(
 
 /** The activities a run segment scheduled and has not seen end (a retry pending counts). */
 export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescription['pendingActivities'] {
-  const activities = new Map<string, { activityType: string; attemptsEnded: number; retryAt?: number }>();
+  const activities = new Map<
+    string,
+    { activityType: string; attemptsEnded: number; retryAt?: number; lastFailure?: ErrorData }
+  >();
   for (const event of segment) {
     switch (event.type) {
       case 'ActivityScheduled':
@@ -129,6 +143,7 @@ export function openActivities(segment: readonly WorkflowEvent[]): WorkflowDescr
             ...state,
             attemptsEnded: event.attempt,
             retryAt: event.retryAt,
+            lastFailure: event.error,
           });
         break;
       }
@@ -178,6 +193,20 @@ export interface WorkflowListPage {
   readonly corrupt?: readonly CorruptRecord[];
 }
 
+/** Where a reset goes: an event's seq, or the boundary before the step that scheduled the last activity. */
+export type ResetTarget = { readonly toEventSeq: number } | { readonly toLastActivity: true };
+
+/** Options of `handle.reset`: where to (`toEventSeq`, or `toLastActivity: true`) and why. */
+export type ResetOptions = ResetTarget & { readonly reason?: string };
+
+/** Options of `engine.fork`. */
+export interface ForkOptions {
+  /** The last event copied: a workflow-task boundary of one of the source's runs. */
+  readonly fromEventSeq: number;
+  /** The new workflow's id; made up when absent. */
+  readonly workflowId?: string;
+}
+
 /** What `handle.cancel()` found. */
 export interface CancelResult {
   /** `Running`: cancellation was requested; anything else: the run had already closed so. */
@@ -195,6 +224,16 @@ export interface HandleOperations {
   result(workflowId: WorkflowId): Promise<JsonValue>;
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, options: SignalOptions): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
+  terminate(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  pause(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  reset(workflowId: WorkflowId, options: ResetOptions): Promise<RunId>;
+  resume(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  executeUpdate(
+    workflowId: WorkflowId,
+    name: string,
+    args: JsonValue,
+    options: UpdateOptions,
+  ): Promise<JsonValue>;
   describe(workflowId: WorkflowId): Promise<WorkflowDescription>;
   history(workflowId: WorkflowId): Promise<WorkflowEvent[]>;
   query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue>;
@@ -211,7 +250,8 @@ export class WorkflowHandle<O = JsonValue> {
 
   /**
    * The result of the workflow, following continue-as-new to the last run. Rejects with
-   * WorkflowFailedError, WorkflowCancelledError or WorkflowTimedOutError as the run ended.
+   * WorkflowFailedError, WorkflowCancelledError, WorkflowTerminatedError or WorkflowTimedOutError
+   * as the run ended.
    */
   result(): Promise<O> {
     return this.operations.result(this.workflowId) as Promise<O>;
@@ -225,6 +265,70 @@ export class WorkflowHandle<O = JsonValue> {
   /** Asks the running run to cancel; a closed run is left as it is and its status returned. */
   cancel(reason?: string): Promise<CancelResult> {
     return this.operations.cancel(this.workflowId, reason);
+  }
+
+  /**
+   * Ends the running run at once, recorded as `WorkflowTerminated`: its code runs no clean-up,
+   * its activities in flight are aborted, and its children get their `parentClosePolicy`.
+   * Resolves once recorded. A run that has already closed is refused with WorkflowClosedError
+   * (an unknown id with WorkflowNotFoundError), as Temporal refuses it.
+   */
+  terminate(reason?: string): Promise<void> {
+    return this.operations.terminate(this.workflowId, reason);
+  }
+
+  /**
+   * Pauses the running run, recorded as `WorkflowPaused`: until `resume`, its code sees nothing
+   * new (fired timers, activity results, signals, accepted updates and cancel requests are
+   * recorded and held) and no new activity attempt starts (one in flight finishes and is
+   * recorded). It stays paused across restarts, shows `paused` in `describe` and `list`, and
+   * its status stays `Running`. Pausing a paused run changes nothing; a closed run is refused with
+   * WorkflowClosedError. Terminate, cancel (held until resume) and queries still work.
+   */
+  pause(reason?: string): Promise<void> {
+    return this.operations.pause(this.workflowId, reason);
+  }
+
+  /**
+   * Resumes a paused run, recorded as `WorkflowResumed`: the code takes what was held, in the
+   * order it arrived, and held activity attempts start. Resuming a run that is not paused changes
+   * nothing; a closed run is refused with WorkflowClosedError.
+   */
+  resume(reason?: string): Promise<void> {
+    return this.operations.resume(this.workflowId, reason);
+  }
+
+  /**
+   * Resets the workflow to a point of its latest run's history: its open run, if any, is
+   * terminated (reason `reset to #<seq>: <reason>`), and a new run of the same workflow id starts
+   * whose history copies the old one's up to and including the point (its WorkflowStarted says
+   * so in `forkedFrom`); activities whose results lie after the point run again. The point is
+   * `toEventSeq`, or with `toLastActivity: true` the boundary before the step that scheduled the
+   * run's last activity. A point that is not a workflow-task boundary, is past the end or at the
+   * run's end, or whose prefix started a child workflow is refused with InvalidArgumentError.
+   * Resolves with this handle, which follows the new run.
+   */
+  async reset(options: ResetOptions): Promise<WorkflowHandle<O>> {
+    await this.operations.reset(this.workflowId, options);
+    return this;
+  }
+
+  /**
+   * Sends an update to the running run and resolves with its handler's result. The run's
+   * validator decides first: a rejected update (no handler of that name, or the validator threw)
+   * records nothing and rejects with UpdateRejectedError. An accepted update is recorded, its
+   * handler runs as part of the workflow (activities, timers and all), and a handler that throws
+   * rejects the call with UpdateFailedError. With `updateId`, an update the workflow accepted
+   * before is not accepted again: the call waits for its outcome (also from another process,
+   * after a crash). A closed run is refused with WorkflowClosedError, also when it closed
+   * before the handler finished; an unknown id with WorkflowNotFoundError.
+   */
+  executeUpdate<R extends JsonValue = JsonValue>(
+    name: string,
+    args: JsonValue = null,
+    options: UpdateOptions = {},
+  ): Promise<R> {
+    return this.operations.executeUpdate(this.workflowId, name, args, options) as Promise<R>;
   }
 
   /** Status, timing and pending work of the latest run. */

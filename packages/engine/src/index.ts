@@ -17,6 +17,9 @@ export { type Clock, systemClock, VirtualClock } from '@reprise/actors';
 export { Engine, EngineClosedError } from './engine.js';
 export {
   type CancelResult,
+  type ForkOptions,
+  type ResetOptions,
+  type ResetTarget,
   type Residency,
   type SignalOptions,
   type WorkflowDescription,
@@ -25,6 +28,7 @@ export {
   type WorkflowListPage,
 } from './handle.js';
 export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
+export type { UpdateOptions } from './run-updates.js';
 export {
   type BackfillResult,
   CATCH_UP_POLICIES,

@@ -5,7 +5,7 @@
  * map, so a run with no activity holds none.
  */
 
-import type { EventBody, RunId, WorkflowEvent, WorkflowId } from '@reprise/core';
+import type { ErrorData, EventBody, RunId, WorkflowEvent, WorkflowId } from '@reprise/core';
 import type { ActivityExecutionOptions, Command } from '@reprise/core/internal';
 import type { ActivityTask } from './activity-executor.js';
 
@@ -18,6 +18,8 @@ export interface ActivityState {
   /** The last attempt that ended, 0 before the first. */
   attemptsEnded: number;
   retryAt?: number;
+  /** The last attempt's error, while a retry is pending. */
+  lastFailure?: ErrorData;
 }
 
 /** The run's activities by id. */
@@ -62,6 +64,7 @@ export function noteActivityEnd(states: ActivityStates | undefined, input: Event
   } else {
     state.attemptsEnded = input.attempt;
     state.retryAt = input.retryAt;
+    state.lastFailure = input.error;
   }
 }
 
@@ -95,6 +98,7 @@ export function restoreActivityStates(
       if (state) {
         state.attemptsEnded = event.attempt;
         state.retryAt = event.retryAt;
+        state.lastFailure = event.error;
       }
     }
   }

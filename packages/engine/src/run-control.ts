@@ -17,6 +17,7 @@ import {
   type RunId,
   runSegment,
   statusFromEvents,
+  terminalOutcomeFromHistory,
   WorkflowClosedError,
   type WorkflowEvent,
   type WorkflowId,
@@ -34,6 +35,16 @@ import type { RunEntry } from './run-entry.js';
 import type { RunTable } from './run-table.js';
 import type { RunSupervision } from './supervision.js';
 import { type TimerService, timerKey } from './timer-service.js';
+
+/** Whether a run segment leaves its run paused: a WorkflowPaused with no WorkflowResumed after it. */
+export function pausedIn(segment: readonly WorkflowEvent[]): boolean {
+  for (let index = segment.length - 1; index >= 0; index--) {
+    const type = segment[index]?.type;
+    if (type === 'WorkflowPaused') return true;
+    if (type === 'WorkflowResumed') return false;
+  }
+  return false;
+}
 
 /** How many times an input is retried when the run's loop ends under it (eviction, stall). */
 const INPUT_RETRIES = 4;
@@ -106,7 +117,50 @@ export class RunControl {
     }
   }
 
-  /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
+  /**
+   * Pauses the open run (records WorkflowPaused through its mailbox, or straight into the history
+   * when it is not in memory); a paused run is left as it is. A closed run: WorkflowClosedError.
+   */
+  async pause(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
+    this.port.lifecycle.assertOpen();
+    await this.#sendInput(
+      workflowId,
+      { type: 'WorkflowPaused', reason: reason ?? null },
+      (_history, segment) => pausedIn(segment),
+    );
+  }
+
+  /** Resumes a paused open run (records WorkflowResumed); a run that is not paused is left as it is. */
+  async resume(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
+    this.port.lifecycle.assertOpen();
+    await this.#sendInput(
+      workflowId,
+      { type: 'WorkflowResumed', reason: reason ?? null },
+      (_history, segment) => !pausedIn(segment),
+    );
+  }
+
+  /**
+   * Records a note about the workflow (a fork made from it) that its code does not act on:
+   * through the open run's mailbox, or appended under the workflow's writer when it is closed.
+   */
+  async note(workflowId: WorkflowId, body: EventBody): Promise<void> {
+    try {
+      await this.#sendInput(workflowId, body, () => false);
+    } catch (error) {
+      if (!(error instanceof WorkflowClosedError)) throw error;
+      const recorder = this.port.table.recorder(workflowId);
+      await recorder.exclusive(async () => {
+        await recorder.read();
+        await recorder.append([body], this.port.clock.now());
+      });
+    }
+  }
+
+  /**
+   * Ends the open run of a workflow at once, recorded as Terminated; no clean-up code runs.
+   * A closed run is left as it is and its status returned (`handle.terminate` refuses it).
+   */
   async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
     this.port.table.assertReadable(workflowId);
@@ -121,8 +175,10 @@ export class RunControl {
       workflowType: current.workflowType,
       recorder: this.port.table.recorder(workflowId),
     };
-    await this.closeFromOutside(run, { status: 'Cancelled', reason });
-    return { status: 'Running' };
+    await this.closeFromOutside(run, { status: 'Terminated', reason });
+    // The run may have closed on its own first: then that is its status, and nothing was ended.
+    const closed = terminalOutcomeFromHistory(await this.port.store.readHistory(workflowId), current.runId);
+    return { status: closed && closed.status !== 'Terminated' ? closed.status : 'Running' };
   }
 
   /** Arms the execution timeout of a run: when it fires, the run is closed TimedOut. */
@@ -233,6 +289,8 @@ export class RunControl {
     const { table, clock } = this.port;
     for (let attempt = 0; ; attempt++) {
       this.port.lifecycle.assertOpen();
+      // A workflow in quarantine takes no input: its records are damaged.
+      table.assertReadable(workflowId);
       const entry = table.get(workflowId);
       if (entry && !entry.stalled) {
         try {

@@ -12,6 +12,7 @@ import {
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
 import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { SupervisedRun } from './supervision.js';
@@ -66,6 +67,12 @@ export class RunEntry implements SupervisedRun {
    * recovered from the store, by the one before): replay keeps those steps silent.
    */
   loggedThrough = 0;
+  /**
+   * Set while the run is paused (its replay or its loop says so): activity attempts due for it
+   * are held here, by activity id, instead of starting, and start when it is resumed. Kept on the
+   * entry, so a paused run evicted from memory still holds its retries.
+   */
+  paused: { readonly attempts: Map<string, ActivityTask> } | undefined;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */

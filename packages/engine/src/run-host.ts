@@ -6,6 +6,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import {
+  type EventBody,
   type EventOf,
   type RunId,
   type SearchAttributeSchema,
@@ -21,6 +22,7 @@ import {
   type Command,
   executionInitFromStart,
   type Settle,
+  toErrorData,
   validateSearchAttributes,
 } from '@reprise/core/internal';
 import type { ActivityExecutor, ActivityTask } from './activity-executor.js';
@@ -45,6 +47,8 @@ export interface RunHostPort {
   readonly residency: () => Residency;
   readonly children: () => Children;
   readonly control: () => RunControl;
+  /** Told when a run has recorded an update's end, for the callers waiting on it. */
+  updateCompleted(workflowId: WorkflowId, updateId: string): void;
   readonly schema: SearchAttributeSchema;
   readonly maxPayloadBytes: number | undefined;
   workflow(workflowType: string): WorkflowDefinition<never, unknown> | undefined;
@@ -81,8 +85,15 @@ export function makeRunHost(port: RunHostPort): RunHost {
    * Delivers a signal a run recorded as sent, after the run's effects recorded before it (so a
    * signal to a child just started finds it started). It carries a request id made from the
    * SignalSent's place in history, so delivering it again after a crash records it only once.
+   * Its outcome goes back to the run as input: SignalDelivered, or SignalDeliveryFailed when the
+   * target has no open run (the code's `ctx.signalWorkflow` then rejects with
+   * WorkflowNotFoundError). A signal recorded before outcomes were (no `signalId`) is only logged.
    */
   const sendSignal = (run: Run, event: EventOf<'SignalSent'>): void => {
+    const { signalId } = event;
+    const outcome = (body: EventBody) => {
+      if (signalId !== undefined) port.control().deliver(run.workflowId, run.runId, body);
+    };
     lifecycle.track(
       run.effectInOrder(() =>
         port
@@ -90,15 +101,28 @@ export function makeRunHost(port: RunHostPort): RunHost {
           .signal(event.targetWorkflowId, event.signalName, event.payload, {
             requestId: `${event.workflowId}#${event.seq}`,
           })
-          .catch((error: unknown) => {
-            if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError))
-              throw error;
-            port.logger.warn('signal from a workflow found no running target', {
-              from: event.workflowId,
-              to: event.targetWorkflowId,
-              error: (error as Error).message,
-            });
-          }),
+          .then(
+            () => outcome({ type: 'SignalDelivered', signalId: signalId as string }),
+            (error: unknown) => {
+              if (!(error instanceof WorkflowClosedError || error instanceof WorkflowNotFoundError))
+                throw error;
+              if (signalId === undefined) {
+                port.logger.warn('signal from a workflow found no running target', {
+                  from: event.workflowId,
+                  to: event.targetWorkflowId,
+                  error: (error as Error).message,
+                });
+              }
+              const detail =
+                error instanceof WorkflowClosedError ? `it is closed (${error.status})` : 'it does not exist';
+              outcome({
+                type: 'SignalDeliveryFailed',
+                signalId: signalId as string,
+                targetWorkflowId: event.targetWorkflowId,
+                error: toErrorData(new WorkflowNotFoundError(event.targetWorkflowId, detail)),
+              });
+            },
+          ),
       ),
     );
   };
@@ -132,6 +156,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
       case 'SendSignal':
         if (event.type === 'SignalSent') sendSignal(run, event);
         return;
+      case 'CompleteUpdate':
+        port.updateCompleted(run.workflowId, command.updateId);
+        return;
       default:
         return;
     }
@@ -159,6 +186,17 @@ export function makeRunHost(port: RunHostPort): RunHost {
         else
           item.ack?.reject(lifecycle.closing ? new EngineClosedError() : new RunEndedError(run.workflowId));
       }
+    },
+    pausedChanged: (run, paused) => {
+      const entry = port.table.get(run.workflowId);
+      if (entry?.runId !== run.runId) return;
+      if (paused) {
+        entry.paused ??= { attempts: new Map() };
+        return;
+      }
+      const held = entry.paused?.attempts;
+      entry.paused = undefined;
+      for (const task of held?.values() ?? []) activities.start(task);
     },
     waiting: (run) => port.residency().waiting(run),
   };

@@ -15,6 +15,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import {
+  applyHeld,
   type Command,
   commandEvent,
   type ExecutionInit,
@@ -69,7 +70,7 @@ export interface FinalStep {
 }
 
 /** An outcome imposed on a run from outside its code: an execution timeout, a termination. */
-export type ImposedOutcome = Extract<TerminalOutcome, { status: 'TimedOut' | 'Cancelled' }>;
+export type ImposedOutcome = Extract<TerminalOutcome, { status: 'TimedOut' | 'Terminated' }>;
 
 /** How a run actor's loop ends; the run's type supervisor handles it (see `exit-handler.ts`). */
 export type RunExit =
@@ -109,6 +110,11 @@ export interface RunHost {
   resumeChild(run: Run, started: EventOf<'ChildWorkflowStarted'>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
   handBack(run: Run, items: readonly MailboxItem[]): void;
+  /**
+   * The run was paused (`true`) or resumed (`false`): while paused no new activity attempt of it
+   * starts (the executor holds them), and on resume the held ones start.
+   */
+  pausedChanged(run: Run, paused: boolean): void;
   /** The run has nothing to do until something arrives: a moment to evict others, or it. */
   waiting(run: Run): void;
 }
@@ -164,6 +170,13 @@ export class Run {
   /** The last seq this run has seen: it appends only on top of it (another writer makes it replay). */
   #seenSeq = 0;
   #requestIds: Set<string> | undefined;
+  /**
+   * Set while the run is paused: the inputs recorded since its WorkflowPaused, not yet applied
+   * to the code (they are, in order, when WorkflowResumed is recorded).
+   */
+  #held: { readonly body: EventBody }[] | undefined;
+  /** Update ids this run has accepted: a second update with one is not accepted again. */
+  #updateIds: Set<string> | undefined;
   /** The run's parent, from its WorkflowStarted. */
   #parent: ParentLink | undefined;
   /** Whether the run has started a child (its close then applies the child's close policy). */
@@ -204,6 +217,11 @@ export class Run {
   #noteRequestId(requestId: string): void {
     this.#requestIds ??= new Set();
     this.#requestIds.add(requestId);
+  }
+
+  /** Whether the run is paused (its code sees nothing new until it is resumed). */
+  get paused(): boolean {
+    return this.#held !== undefined;
   }
 
   /** The live interpreter, once replay has finished. */
@@ -353,6 +371,10 @@ export class Run {
     }
     this.#execution = replayed.execution;
     this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
+    if (replayed.paused) {
+      this.#held = replayed.paused.held.map((event) => ({ body: event }));
+      this.host.pausedChanged(this, true);
+    }
     this.#ready();
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
@@ -408,7 +430,22 @@ export class Run {
         item.ack?.resolve();
         continue;
       }
+      if (item.body.type === 'UpdateAccepted') {
+        // The validator decides before anything is recorded: a rejected update leaves no trace.
+        try {
+          execution.validateUpdate(item.body.updateName, item.body.args);
+        } catch (error) {
+          // Every update comes with its caller's ack (RunUpdates posts it so).
+          item.ack?.reject(error);
+          continue;
+        }
+      }
       const recordedAt = item.recordedAt ?? this.host.now();
+      if (item.body.type === 'WorkflowPaused' || item.body.type === 'WorkflowResumed' || this.#held) {
+        const exit = await this.#pausing(item, recordedAt);
+        if (exit) return exit;
+        continue;
+      }
       try {
         execution.apply(item.body, recordedAt);
       } catch {
@@ -428,6 +465,49 @@ export class Run {
       }
       item.ack?.resolve();
     }
+  }
+
+  /**
+   * An input while paused, or a pause or resume. A pause is recorded alone (a second one, or a
+   * resume of a run that is not paused, records nothing); while paused, every input is recorded
+   * at once and held from the code; a resume is recorded with the commands the code issues as
+   * it takes the held inputs, in order, at the resume's time (as `applyHeld` replays it).
+   */
+  async #pausing(item: MailboxItem, recordedAt: number): Promise<RunExit | undefined> {
+    const { body } = item;
+    const held = this.#held;
+    if ((body.type === 'WorkflowPaused' && held) || (body.type === 'WorkflowResumed' && !held)) {
+      item.ack?.resolve();
+      return undefined;
+    }
+    if (body.type === 'WorkflowResumed' && held) {
+      const execution = this.#execution as WorkflowExecution;
+      const commands = await applyHeld(execution, held, recordedAt, this.host.settle);
+      this.#held = undefined;
+      this.host.pausedChanged(this, false);
+      if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
+      await this.#recordItem(item, commands, recordedAt);
+      return undefined;
+    }
+    await this.#recordItem(item, [], recordedAt);
+    if (body.type === 'WorkflowPaused') {
+      this.#held = [];
+      this.host.pausedChanged(this, true);
+    } else {
+      this.#held?.push({ body });
+    }
+    return undefined;
+  }
+
+  /** Records an input with the commands it led to, settling its caller's ack either way. */
+  async #recordItem(item: MailboxItem, commands: readonly Command[], recordedAt: number): Promise<void> {
+    try {
+      await this.#record([item.body], commands, recordedAt);
+    } catch (error) {
+      item.ack?.reject(error);
+      throw error;
+    }
+    item.ack?.resolve();
   }
 
   /**
@@ -530,11 +610,18 @@ export class Run {
     if (input.type === 'ActivityFailed' || input.type === 'ActivityCompleted') {
       return staleActivityNews(this.#activityStates, input);
     }
+    if (input.type === 'UpdateAccepted') return this.#updateIds?.has(input.updateId) === true;
     if (input.type !== 'SignalReceived' || input.requestId === undefined) return false;
     return this.#requestIds?.has(input.requestId) === true;
   }
 
+  #noteUpdateId(updateId: string): void {
+    this.#updateIds ??= new Set();
+    this.#updateIds.add(updateId);
+  }
+
   #noteInput(input: EventBody): void {
+    if (input.type === 'UpdateAccepted') this.#noteUpdateId(input.updateId);
     if (input.type === 'SignalReceived' && input.requestId !== undefined)
       this.#noteRequestId(input.requestId);
     noteActivityEnd(this.#activityStates, input);
@@ -557,6 +644,7 @@ export class Run {
     for (const event of segment) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
         this.#noteRequestId(event.requestId);
+      if (event.type === 'UpdateAccepted') this.#noteUpdateId(event.updateId);
     }
     this.#activityStates = restoreActivityStates(segment, matched, new Set(execution.pendingActivityIds()));
     // An attempt whose end arrived while the run was out of memory is not run again: recording
@@ -570,6 +658,8 @@ export class Run {
     const unrecorded = new Set(
       unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
     );
+    // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
+    for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
     for (const [timerId, fireAt] of execution.pendingTimers()) {
       if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
     }

@@ -10,6 +10,7 @@ import {
   type EventBody,
   type EventOf,
   envelopeEvents,
+  type ForkPoint,
   InvalidArgumentError,
   type JsonValue,
   type ParentLink,
@@ -46,6 +47,8 @@ export interface RunStart {
   readonly parent?: ParentLink;
   readonly searchAttributes?: SearchAttributes;
   readonly executionTimeout?: number;
+  /** A reset's or fork's source. */
+  readonly forkedFrom?: ForkPoint;
 }
 
 /** The body of a new run's WorkflowStarted event. */
@@ -59,6 +62,7 @@ export function workflowStartedBody(start: RunStart): EventBody {
     ...(start.parent ? { parent: start.parent } : {}),
     ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
     ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+    ...(start.forkedFrom ? { forkedFrom: start.forkedFrom } : {}),
   };
 }
 
@@ -160,7 +164,8 @@ export class Starter {
         const reusable =
           !open &&
           (policy === 'allowDuplicate' ||
-            (policy === 'allowDuplicateFailedOnly' && ['Failed', 'Cancelled', 'TimedOut'].includes(status)));
+            (policy === 'allowDuplicateFailedOnly' &&
+              ['Failed', 'Cancelled', 'Terminated', 'TimedOut'].includes(status)));
         if (open && request.onConflict === 'useExisting') return { existing: live };
         if (!reusable) {
           throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
@@ -206,6 +211,36 @@ export class Starter {
       return [...current, ...(await recorder.append([workflowStartedBody(start)], this.port.clock.now()))];
     });
     if (history) await this.spawn(history);
+  }
+
+  /**
+   * Records a run made by a reset or a fork, its WorkflowStarted and the copied events in one
+   * append, and starts its actor (which replays them and carries on). `fresh`: the workflow id
+   * must have no history (a fork); otherwise its latest run must be closed (a reset closes it
+   * first). Resolves with the new run's id.
+   */
+  async startCopy(
+    workflowId: WorkflowId,
+    start: RunStart & { readonly forkedFrom: ForkPoint },
+    copy: (runId: RunId) => EventBody[],
+    fresh: boolean,
+  ): Promise<RunId> {
+    const recorder = this.port.table.recorder(workflowId);
+    const { history, runId } = await recorder.exclusive(async () => {
+      const current = await recorder.read();
+      if (fresh ? current.length > 0 : statusFromEvents(current) === 'Running') {
+        throw new WorkflowAlreadyStartedError(
+          workflowId,
+          latestStart(current)?.runId as RunId,
+          statusFromEvents(current) as string,
+        );
+      }
+      const started = workflowStartedBody(start) as EventOf<'WorkflowStarted'>;
+      const appended = await recorder.append([started, ...copy(started.runId)], this.port.clock.now());
+      return { history: [...current, ...appended], runId: started.runId };
+    });
+    await this.spawn(history);
+    return runId;
   }
 
   /**

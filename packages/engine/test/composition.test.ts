@@ -274,7 +274,7 @@ describe('timeouts', () => {
     await second.close();
   });
 
-  it('terminate ends a run at once as Cancelled; terminating a closed run reports its status', async () => {
+  it('engine.terminate ends a run at once as Terminated; terminating a closed run reports its status', async () => {
     const forever = defineWorkflow('forever', async (ctx) => {
       for (;;) await ctx.sleep('1h');
     });
@@ -282,8 +282,8 @@ describe('timeouts', () => {
     const handle = await env.engine.start(forever, null);
     await env.advance('2h');
     expect(await env.engine.terminate(handle.workflowId, 'ops')).toEqual({ status: 'Running' });
-    await expect(handle.result()).rejects.toMatchObject({ code: 'workflow_cancelled', reason: 'ops' });
-    expect(await env.engine.terminate(handle.workflowId)).toEqual({ status: 'Cancelled' });
+    await expect(handle.result()).rejects.toMatchObject({ code: 'workflow_terminated', reason: 'ops' });
+    expect(await env.engine.terminate(handle.workflowId)).toEqual({ status: 'Terminated' });
     await env.close();
   });
 });
@@ -308,7 +308,7 @@ describe('parent close policy', () => {
   );
 
   const cases: ['terminate' | 'requestCancel' | 'abandon', string, string][] = [
-    ['terminate', 'Cancelled', 'terminated at once'],
+    ['terminate', 'Terminated', 'terminated at once'],
     ['requestCancel', 'Cancelled', 'after its clean-up'],
     ['abandon', 'Running', 'left running'],
   ];

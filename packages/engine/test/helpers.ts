@@ -58,6 +58,7 @@ const TERMINAL_TYPES: ReadonlySet<string> = new Set([
   'WorkflowCompleted',
   'WorkflowFailed',
   'WorkflowCancelled',
+  'WorkflowTerminated',
   'WorkflowTimedOut',
   'WorkflowContinuedAsNew',
 ]);

@@ -265,14 +265,14 @@ describe('hibernation (hibernateAfter)', () => {
       });
       await env.idle();
       expect(await env.engine.terminate('to-terminate', 'ops')).toEqual({ status: 'Running' });
-      await expect(terminated.result()).rejects.toMatchObject({ code: 'workflow_cancelled' });
+      await expect(terminated.result()).rejects.toMatchObject({ code: 'workflow_terminated' });
       await env.advance('1h');
       await expect(timedOut.result()).rejects.toMatchObject({ code: 'workflow_timed_out' });
       expect(cleanups).not.toContain('to-terminate');
       expect(cleanups).not.toContain('to-time-out');
       for (const handle of [terminated, timedOut]) {
         const terminals = (await handle.history()).filter(
-          (event) => event.type === 'WorkflowCancelled' || event.type === 'WorkflowTimedOut',
+          (event) => event.type === 'WorkflowTerminated' || event.type === 'WorkflowTimedOut',
         );
         expect(terminals).toHaveLength(1);
       }

@@ -31,7 +31,7 @@ function activities() {
 
 describe.each([
   ['an execution timeout', 'TimedOut'],
-  ['a terminate', 'Cancelled'],
+  ['a terminate', 'Terminated'],
 ] as const)('%s', (_label, status) => {
   async function setUp(workflow: 'hang' | 'flaky', maxResident?: number) {
     const { log, hang, flaky, waitsOnHang, waitsOnFlaky } = activities();

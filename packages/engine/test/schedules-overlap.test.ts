@@ -123,13 +123,13 @@ describe('overlap policies', () => {
     const env = await scheduleEveryMinute('terminateOther', 'tidy', 600_000);
     await env.advance('210s');
     expect(starts(await startedBy(env.engine.store, 's'))).toEqual([
-      [idAt(m(1)), m(1), 'Cancelled'],
-      [idAt(m(2)), m(2), 'Cancelled'],
+      [idAt(m(1)), m(1), 'Terminated'],
+      [idAt(m(2)), m(2), 'Terminated'],
       [idAt(m(3)), m(3), 'Running'],
     ]);
     const first = await env.engine.getHandle(idAt(m(1))).history();
     expect(first.at(-1)).toMatchObject({
-      type: 'WorkflowCancelled',
+      type: 'WorkflowTerminated',
       reason: 'schedule s: overlap terminateOther',
       recordedAt: m(2),
     });

@@ -58,7 +58,7 @@ describe('a trigger with its own overlap policy, while fires wait under the sche
       workflowId: triggerId(NEXT_SEQ),
     });
     await env.idle();
-    expect(await statusOf(env, idAt(m(1)))).toBe('Cancelled');
+    expect(await statusOf(env, idAt(m(1)))).toBe('Terminated');
     expect(await openAndWaiting(env)).toEqual({
       open: [triggerId(NEXT_SEQ)],
       waiting: [idAt(m(2)), idAt(m(3))],

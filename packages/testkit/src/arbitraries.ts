@@ -138,6 +138,12 @@ const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
     type: fc.constant('SearchAttributesUpdated' as const),
     searchAttributes: upsertedAttributesArbitrary(),
   }),
+  fc.record({
+    type: fc.constant('WorkflowForked' as const),
+    toWorkflowId: fc.constantFrom('fork-1', 'fork-2').map(asWorkflowId),
+    toRunId: fc.constantFrom('run-f1', 'run-f2').map(asRunId),
+    fromEventSeq: fc.integer({ min: 1, max: 50 }),
+  }),
 ];
 
 /**
@@ -180,6 +186,35 @@ export const runStepBodyArbitrary = (): fc.Arbitrary<EventBody> => {
     fc.record({ type: fc.constant('TimerFired' as const), timerId: id }),
     fc.record({ type: fc.constant('TimerCancelled' as const), timerId: id }),
     fc.record({ type: fc.constant('WithTimeoutCompleted' as const), scopeId: id, timedOut: fc.boolean() }),
+    fc.record({ type: fc.constant('SignalDelivered' as const), signalId: id }),
+    fc.record({
+      type: fc.constant('SignalDeliveryFailed' as const),
+      signalId: id,
+      targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
+      error: errorDataArbitrary(),
+    }),
+    fc.record({ type: fc.constant('WorkflowPaused' as const), reason: reasonArbitrary() }),
+    fc.record({ type: fc.constant('WorkflowResumed' as const), reason: reasonArbitrary() }),
+    fc.record({
+      type: fc.constant('UpdateAccepted' as const),
+      updateId: id,
+      updateName: updateNameArbitrary(),
+      args: payloadArbitrary(),
+    }),
+    fc.oneof(
+      fc.record({
+        type: fc.constant('UpdateCompleted' as const),
+        updateId: id,
+        updateName: updateNameArbitrary(),
+        result: payloadArbitrary(),
+      }),
+      fc.record({
+        type: fc.constant('UpdateCompleted' as const),
+        updateId: id,
+        updateName: updateNameArbitrary(),
+        error: errorDataArbitrary(),
+      }),
+    ),
     ...loneBodyArbitraries(),
     fc.record(
       {
@@ -348,6 +383,62 @@ const childLifecycle = (runId: RunId): fc.Arbitrary<StepLifecycle> =>
       }),
     );
 
+const updateNameArbitrary = (): fc.Arbitrary<string> => fc.constantFrom('add', 'approve');
+
+/** An update: accepted, then completed with a result or an error, or still running its handler. */
+const updateLifecycle = (): fc.Arbitrary<StepLifecycle> =>
+  fc
+    .record({
+      updateName: updateNameArbitrary(),
+      args: payloadArbitrary(),
+      end: fc.oneof(
+        fc.record({ kind: fc.constant('completed' as const), result: payloadArbitrary() }),
+        fc.record({ kind: fc.constant('failed' as const), error: errorDataArbitrary() }),
+        fc.record({ kind: fc.constant('running' as const) }),
+      ),
+    })
+    .map(({ updateName, args, end }) =>
+      lifecycle('none', (ordinal) => {
+        const updateId = `u${ordinal}`;
+        const bodies: EventBody[] = [{ type: 'UpdateAccepted', updateId, updateName, args }];
+        if (end.kind === 'completed')
+          bodies.push({ type: 'UpdateCompleted', updateId, updateName, result: end.result });
+        if (end.kind === 'failed')
+          bodies.push({ type: 'UpdateCompleted', updateId, updateName, error: end.error });
+        return bodies;
+      }),
+    );
+
+/** A signal sent with its ordinal, then delivered, refused (no open target), or on its way. */
+const sentSignalLifecycle = (): fc.Arbitrary<StepLifecycle> =>
+  fc
+    .record({
+      targetWorkflowId: fc.constantFrom('peer-1', 'peer-2').map(asWorkflowId),
+      signalName: signalNameArbitrary(),
+      payload: payloadArbitrary(),
+      end: fc.oneof(
+        fc.constant({ kind: 'delivered' as const }),
+        fc.record({ kind: fc.constant('failed' as const), error: errorDataArbitrary() }),
+        fc.constant({ kind: 'pending' as const }),
+      ),
+    })
+    .map(({ end, ...sent }) =>
+      lifecycle('none', (ordinal) => {
+        const signalId = `s${ordinal}`;
+        const bodies: EventBody[] = [{ type: 'SignalSent', ...sent, signalId }];
+        if (end.kind === 'delivered') bodies.push({ type: 'SignalDelivered', signalId });
+        if (end.kind === 'failed') {
+          bodies.push({
+            type: 'SignalDeliveryFailed',
+            signalId,
+            targetWorkflowId: sent.targetWorkflowId,
+            error: end.error,
+          });
+        }
+        return bodies;
+      }),
+    );
+
 /** Events that stand alone: signals in and out, search attribute upserts. */
 const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
   fc.oneof(...loneBodyArbitraries()).map((body: EventBody) => lifecycle('none', () => [body]));
@@ -356,7 +447,7 @@ const loneLifecycle = (): fc.Arbitrary<StepLifecycle> =>
  * The steps of one run (`runId`), at most `maxSteps` events: activities, timers, withTimeout
  * scopes, children, signals and upserts, interleaved as concurrent code interleaves them, each
  * consistent (an outcome follows its command, at most one end each, retried failures carry
- * `retryAt`), with ids as workflow code makes them; and at most one WorkflowCancelRequested.
+ * `retryAt`), with ids as workflow code makes them; at most one WorkflowCancelRequested, and at most one WorkflowPaused with its WorkflowResumed.
  * Anything may still be open when the steps end.
  */
 export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<EventBody[]> =>
@@ -369,15 +460,18 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
           { weight: 1, arbitrary: withTimeoutLifecycle() },
           { weight: 2, arbitrary: childLifecycle(runId) },
           { weight: 3, arbitrary: loneLifecycle() },
+          { weight: 1, arbitrary: updateLifecycle() },
+          { weight: 1, arbitrary: sentSignalLifecycle() },
         ),
         { maxLength: maxSteps },
       ),
       turns: fc.array(fc.nat(), { minLength: 1, maxLength: 2 * maxSteps + 1 }),
       cancelRequest: fc.option(fc.tuple(reasonArbitrary(), fc.nat())),
+      pause: fc.option(fc.tuple(reasonArbitrary(), fc.nat())),
     })
-    .map(({ lifecycles, turns, cancelRequest }) => {
+    .map(({ lifecycles, turns, cancelRequest, pause }) => {
       // Whole lifecycles only, as many as fit: a cut one would end where its code cannot stop.
-      let budget = cancelRequest ? maxSteps - 1 : maxSteps;
+      let budget = (cancelRequest ? maxSteps - 1 : maxSteps) - (pause && maxSteps >= 3 ? 2 : 0);
       const kept = lifecycles.filter((step) => {
         if (step.length > budget) return false;
         budget -= step.length;
@@ -387,6 +481,16 @@ export const runStepsArbitrary = (runId: RunId, maxSteps = 6): fc.Arbitrary<Even
       if (cancelRequest && maxSteps > 0) {
         const [reason, at] = cancelRequest;
         steps.splice(at % (steps.length + 1), 0, { type: 'WorkflowCancelRequested', reason });
+      }
+      if (pause && maxSteps >= 3) {
+        // A pause and its resume, with nothing held between them.
+        const [reason, at] = pause;
+        steps.splice(
+          at % (steps.length + 1),
+          0,
+          { type: 'WorkflowPaused', reason },
+          { type: 'WorkflowResumed', reason: null },
+        );
       }
       return steps;
     });
@@ -414,6 +518,7 @@ const terminalArbitrary = (runId: RunId): fc.Arbitrary<EventBody> =>
     fc.record({ type: fc.constant('WorkflowCompleted' as const), result: payloadArbitrary() }),
     fc.record({ type: fc.constant('WorkflowFailed' as const), error: errorDataArbitrary() }),
     fc.record({ type: fc.constant('WorkflowCancelled' as const), reason: reasonArbitrary() }),
+    fc.record({ type: fc.constant('WorkflowTerminated' as const), reason: reasonArbitrary() }),
     fc.record({
       type: fc.constant('WorkflowTimedOut' as const),
       timeout: fc.record({
@@ -801,6 +906,8 @@ function terminalStatusOf(body: EventBody): TerminalStatus {
       return 'Failed';
     case 'WorkflowCancelled':
       return 'Cancelled';
+    case 'WorkflowTerminated':
+      return 'Terminated';
     case 'WorkflowTimedOut':
       return 'TimedOut';
     case 'WorkflowContinuedAsNew':

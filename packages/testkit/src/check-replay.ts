@@ -181,6 +181,7 @@ async function checkOneReplay<I>(
 const CLOSING = new Set([
   'WorkflowFailed',
   'WorkflowCancelled',
+  'WorkflowTerminated',
   'WorkflowTimedOut',
   'WorkflowContinuedAsNew',
 ]);

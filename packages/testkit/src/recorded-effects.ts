@@ -42,6 +42,7 @@ function effectKey(event: WorkflowEvent, timerStarts: Map<string, number>): stri
     case 'WorkflowCompleted':
     case 'WorkflowFailed':
     case 'WorkflowCancelled':
+    case 'WorkflowTerminated':
     case 'WorkflowTimedOut':
     case 'WorkflowContinuedAsNew':
       return "the run's end";

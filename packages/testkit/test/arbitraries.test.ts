@@ -21,6 +21,7 @@ const TERMINAL_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowCompleted',
   'WorkflowFailed',
   'WorkflowCancelled',
+  'WorkflowTerminated',
   'WorkflowTimedOut',
   'WorkflowContinuedAsNew',
 ]);

@@ -114,8 +114,18 @@ export function registerList(program: Command, context: CommandContext): void {
           item.closedAt === undefined
             ? `${formatDuration(now - item.startedAt)} so far`
             : formatDuration(item.closedAt - item.startedAt);
-        const status = (item: { workflowId: string; status: WorkflowStatus }, latest: boolean) =>
-          styledStatus(colours, latest && stalled.has(item.workflowId) ? 'Stalled' : item.status);
+        const status = (
+          item: { workflowId: string; status: WorkflowStatus; paused?: boolean },
+          latest: boolean,
+        ) =>
+          styledStatus(
+            colours,
+            latest && stalled.has(item.workflowId)
+              ? 'Stalled'
+              : latest && item.paused
+                ? 'Paused'
+                : item.status,
+          );
         const table = runs
           ? renderTable(
               ['WORKFLOW ID', 'RUN', 'TYPE', 'STATUS', 'STARTED', 'DURATION'].map((title) =>

@@ -8,8 +8,8 @@ import type { ControlRequest } from './protocol.js';
 const READS = new Set(['hello', 'describe', 'query', 'list']);
 
 /**
- * Serves control requests with an engine: what `reprise start/signal/cancel/describe` ask of
- * the worker (or app) holding the data directory.
+ * Serves control requests with an engine: what `reprise start/signal/cancel/terminate/pause/
+ * resume/update/describe` ask of the worker (or app) holding the data directory.
  */
 export function engineControlHandler(engine: Engine, log?: (line: string) => void): ControlHandler {
   return (request) => {
@@ -35,6 +35,52 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .getHandle(request.workflowId)
           .cancel(request.reason)
           .then((result) => ({ status: result.status }));
+      case 'terminate':
+        return engine
+          .getHandle(request.workflowId)
+          .terminate(request.reason)
+          .then(() => null);
+      case 'pause':
+        return engine
+          .getHandle(request.workflowId)
+          .pause(request.reason)
+          .then(() => null);
+      case 'resume':
+        return engine
+          .getHandle(request.workflowId)
+          .resume(request.reason)
+          .then(() => null);
+      case 'update':
+        return engine
+          .getHandle(request.workflowId)
+          .executeUpdate(
+            request.name,
+            request.args ?? null,
+            request.updateId === undefined ? {} : { updateId: request.updateId },
+          );
+      case 'reset':
+        return engine
+          .getHandle(request.workflowId)
+          .reset({
+            ...(request.toLastActivity
+              ? { toLastActivity: true as const }
+              : { toEventSeq: request.toEventSeq as number }),
+            ...(request.reason === undefined ? {} : { reason: request.reason }),
+          })
+          .then(async (handle) => ({
+            workflowId: handle.workflowId,
+            runId: (await handle.describe()).runId,
+          }));
+      case 'fork':
+        return engine
+          .fork(request.workflowId, {
+            fromEventSeq: request.fromEventSeq,
+            ...(request.newWorkflowId === undefined ? {} : { workflowId: request.newWorkflowId }),
+          })
+          .then(async (handle) => ({
+            workflowId: handle.workflowId,
+            runId: (await handle.describe()).runId,
+          }));
       case 'describe':
         return engine
           .getHandle(request.workflowId)
@@ -99,7 +145,14 @@ function describeRequest(request: ControlRequest): string {
     case 'signal':
       return `signal ${request.name} to ${request.workflowId}`;
     case 'cancel':
-      return `cancel ${request.workflowId}`;
+    case 'terminate':
+    case 'pause':
+    case 'resume':
+    case 'reset':
+    case 'fork':
+      return `${request.op} ${request.workflowId}`;
+    case 'update':
+      return `update ${request.name} of ${request.workflowId}`;
     case 'schedule':
       return `schedule ${request.action} ${request.scheduleId ?? ''}`.trimEnd();
     case 'prune':

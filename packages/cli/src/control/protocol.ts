@@ -15,6 +15,29 @@ export type ControlRequest =
     }
   | { readonly op: 'signal'; readonly workflowId: string; readonly name: string; readonly payload: JsonValue }
   | { readonly op: 'cancel'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'terminate'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'pause'; readonly workflowId: string; readonly reason?: string }
+  | { readonly op: 'resume'; readonly workflowId: string; readonly reason?: string }
+  | {
+      readonly op: 'reset';
+      readonly workflowId: string;
+      readonly toEventSeq?: number;
+      readonly toLastActivity?: boolean;
+      readonly reason?: string;
+    }
+  | {
+      readonly op: 'fork';
+      readonly workflowId: string;
+      readonly fromEventSeq: number;
+      readonly newWorkflowId?: string;
+    }
+  | {
+      readonly op: 'update';
+      readonly workflowId: string;
+      readonly name: string;
+      readonly args: JsonValue;
+      readonly updateId?: string;
+    }
   | { readonly op: 'describe'; readonly workflowId: string }
   | { readonly op: 'query'; readonly workflowId: string; readonly name: string; readonly args: JsonValue }
   /** The engine's `list` (which marks stalled runs); the filter is checked by the engine. */
@@ -71,6 +94,12 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   start: ['workflowType'],
   signal: ['workflowId', 'name'],
   cancel: ['workflowId'],
+  terminate: ['workflowId'],
+  pause: ['workflowId'],
+  resume: ['workflowId'],
+  update: ['workflowId', 'name'],
+  reset: ['workflowId'],
+  fork: ['workflowId'],
   describe: ['workflowId'],
   query: ['workflowId', 'name'],
   list: [],
@@ -105,7 +134,11 @@ export function parseControlRequest(line: string): ControlRequest {
     if (typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
-  for (const field of ['workflowId', 'reason', 'scheduleId', 'note'] as const) {
+  for (const field of ['toEventSeq', 'fromEventSeq'] as const) {
+    if (request[field] !== undefined && typeof request[field] !== 'number')
+      throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a number`);
+  }
+  for (const field of ['workflowId', 'reason', 'updateId', 'newWorkflowId', 'scheduleId', 'note'] as const) {
     if (request[field] !== undefined && typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }

@@ -98,6 +98,8 @@ function outcomeRow(outcome: TerminalOutcome): [string, string] {
       return ['failure', `${outcome.error.name}: ${outcome.error.message.split('\n')[0]}`];
     case 'Cancelled':
       return ['reason', outcome.reason ?? '(none given)'];
+    case 'Terminated':
+      return ['terminated', outcome.reason ?? '(no reason given)'];
     case 'TimedOut':
       return ['timeout', `${outcome.timeout.kind} after ${formatDuration(outcome.timeout.afterMs)}`];
     case 'ContinuedAsNew':
@@ -110,7 +112,10 @@ export function renderDescription(description: Description, now: number, servedB
   const rows: [string, string][] = [
     ['workflow', printable(description.workflowId)],
     ['type', printable(description.workflowType)],
-    ['status', description.status + (description.stalled ? ' (stalled)' : '')],
+    [
+      'status',
+      (description.paused ? 'Paused' : description.status) + (description.stalled ? ' (stalled)' : ''),
+    ],
     ['run', printable(description.runId)],
     [
       'started',
@@ -149,8 +154,17 @@ export function renderDescription(description: Description, now: number, servedB
           ? ''
           : `, next attempt ${activity.retryAt > now ? `in ${formatDuration(activity.retryAt - now)}` : 'due'}`;
       lines.push(
-        `  ${activity.activityId}  ${activity.activityType}  (${activity.attemptsEnded} attempts failed${retry})`,
+        `  ${activity.activityId}  ${activity.activityType}  attempt ${activity.attemptsEnded + 1} (${activity.attemptsEnded} failed${retry})`,
       );
+      if (activity.lastFailure) {
+        lines.push(
+          `    last failure: ${activity.lastFailure.name}: ${preview(activity.lastFailure.message, 100)}`,
+        );
+      }
+      if (activity.lastHeartbeat) {
+        const ago = formatDuration(Math.max(0, now - activity.lastHeartbeat.at));
+        lines.push(`    last heartbeat: ${ago} ago, details ${preview(activity.lastHeartbeat.details, 80)}`);
+      }
     }
   }
   if (description.pendingTimers.length > 0) {

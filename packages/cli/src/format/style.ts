@@ -18,15 +18,17 @@ export function coloursFor(
 }
 
 /** A status as a list or a description shows it, coloured by what it means. */
-export function styledStatus(colours: Colours, status: WorkflowStatus | 'Stalled'): string {
+export function styledStatus(colours: Colours, status: WorkflowStatus | 'Stalled' | 'Paused'): string {
   switch (status) {
     case 'Completed':
       return colours.green(status);
     case 'Failed':
     case 'TimedOut':
+    case 'Terminated':
     case 'Stalled':
       return colours.red(status);
     case 'Cancelled':
+    case 'Paused':
       return colours.yellow(status);
     case 'Running':
       return colours.cyan(status);

@@ -20,7 +20,7 @@ export interface ScheduleHost {
   ): Promise<'started' | 'exists'>;
   /** Requests cancellation of a running workflow (overlap policy cancelOther). */
   cancelWorkflow(workflowId: WorkflowId, reason: string): Promise<void>;
-  /** Ends a running workflow at once, recording it Cancelled without running its clean-up (terminateOther). */
+  /** Ends a running workflow at once, recording it Terminated without running its clean-up (terminateOther). */
   terminateWorkflow(workflowId: WorkflowId, reason: string): Promise<void>;
   /** The status of a workflow's latest run, `undefined` if unknown. */
   workflowStatus(workflowId: WorkflowId): Promise<WorkflowStatus | undefined>;

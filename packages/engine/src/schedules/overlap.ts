@@ -7,7 +7,7 @@
  * - `bufferAll`: every fire waits, and they start one after another as runs close.
  * - `cancelOther`: the open run is asked to cancel; the fire waits for it to close, then starts.
  *   At most one fire waits, as with `bufferOne`.
- * - `terminateOther`: the open run is ended at once (recorded Cancelled, no clean-up code runs)
+ * - `terminateOther`: the open run is ended at once (recorded Terminated, no clean-up code runs)
  *   and the fire starts.
  * - `allowAll`: the fire starts; any number of runs may be open together.
  *

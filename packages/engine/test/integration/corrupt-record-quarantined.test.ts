@@ -62,6 +62,9 @@ it('a damaged history quarantines its run; the others recover and complete', asy
     key: 'history ["history-victim",1]',
   });
   await expect(victim.describe()).rejects.toBeInstanceOf(StoreCorruption);
+  await expect(victim.pause()).rejects.toBeInstanceOf(StoreCorruption);
+  await expect(victim.executeUpdate('anything', null)).rejects.toBeInstanceOf(StoreCorruption);
+  await expect(victim.terminate('no')).rejects.toBeInstanceOf(StoreCorruption);
   await second.close();
 });
 

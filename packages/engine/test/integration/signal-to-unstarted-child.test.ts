@@ -1,6 +1,7 @@
-// Window: the parent recorded two ChildWorkflowStarted and a SignalSent to each, then the
+// Window: the parent recorded two ChildWorkflowStarted and a SignalSent to the first, then the
 // process died before either child's own WorkflowStarted. Recovery must start each child before
-// delivering its signal again; a signal that overtakes the start finds no workflow and is lost.
+// delivering the signal again; a signal that overtook the start would find no workflow and fail
+// the parent's ctx.signalWorkflow with WorkflowNotFoundError.
 import { defineWorkflow } from '@reprise/core';
 import { lmdbDir, lmdbEngine, openStore } from './fixtures/lmdb-env.js';
 
@@ -26,13 +27,13 @@ it('recovery starts recorded children before it delivers their recorded signals'
 
   const crashed = lmdbDir();
   const store = openStore(crashed);
-  const lastSend = parentHistory.findLastIndex((event) => event.type === 'SignalSent');
-  const cut = parentHistory.slice(0, lastSend + 1);
+  // The parent waits for each signal's delivery before it sends the next.
+  const firstSend = parentHistory.findIndex((event) => event.type === 'SignalSent');
+  const cut = parentHistory.slice(0, firstSend + 1);
   expect(cut.map((event) => event.type)).toEqual([
     'WorkflowStarted',
     'ChildWorkflowStarted',
     'ChildWorkflowStarted',
-    'SignalSent',
     'SignalSent',
   ]);
   await store.append('p' as never, cut, { expectedSeq: 0 });
