@@ -44,7 +44,8 @@ export type Command =
       readonly parentClosePolicy: ParentClosePolicy;
       readonly searchAttributes?: SearchAttributes;
     }
-  | { readonly kind: 'CompleteWithTimeout'; readonly scopeId: string; readonly timedOut: boolean };
+  | { readonly kind: 'CompleteWithTimeout'; readonly scopeId: string; readonly timedOut: boolean }
+  | { readonly kind: 'RecordPatch'; readonly patchId: string; readonly deprecated: boolean };
 
 /** The event a command is recorded as. */
 export function commandEvent(command: Command): EventBody {
@@ -83,6 +84,8 @@ export function commandEvent(command: Command): EventBody {
       };
     case 'CompleteWithTimeout':
       return { type: 'WithTimeoutCompleted', scopeId: command.scopeId, timedOut: command.timedOut };
+    case 'RecordPatch':
+      return { type: 'PatchMarker', patchId: command.patchId, deprecated: command.deprecated };
   }
 }
 
@@ -96,6 +99,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'SignalSent',
   'ChildWorkflowStarted',
   'WithTimeoutCompleted',
+  'PatchMarker',
 ]);
 
 /** Whether an event records a command. */
@@ -124,6 +128,8 @@ export function describeCommandEvent(event: EventBody): string {
       return `ChildWorkflowStarted ${event.workflowType} (${event.childWorkflowId})`;
     case 'WithTimeoutCompleted':
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
+    case 'PatchMarker':
+      return `PatchMarker ${event.patchId}`;
     default:
       return event.type;
   }

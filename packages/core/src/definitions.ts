@@ -113,6 +113,21 @@ export interface WorkflowContext {
   random(): number;
   /** A v4-format UUID from the same seeded generator. */
   uuid(): string;
+  /**
+   * Whether this run takes the new branch of a code change (Temporal's `patched`): a run that
+   * reaches the call for the first time records a PatchMarker and gets `true`; a replayed run
+   * gets `true` if and only if its history holds that marker at or before the step being
+   * replayed (a run started by older code gets `false` and keeps its old path). The answer is
+   * given once per run and id: later calls with the same id return it again and record nothing.
+   * `patchId` is a non-empty string, else `InvalidArgumentError`.
+   */
+  patched(patchId: string): boolean;
+  /**
+   * Declares that every run still open takes the new branch of `patchId`, so the old one can
+   * go: records the marker in a run that has not (Temporal's `deprecatePatch`), but a history
+   * without the marker replays too. Once no open run predates it, remove the call.
+   */
+  deprecatePatch(patchId: string): void;
   /** Aborted when cancellation of this run is requested. */
   readonly cancelled: AbortSignal;
   /**

@@ -43,6 +43,7 @@ const eventFields = {
   TimerFired: { timerId: 'string' },
   TimerCancelled: { timerId: 'string' },
   WithTimeoutCompleted: { scopeId: 'string', timedOut: 'boolean' },
+  PatchMarker: { patchId: 'string', deprecated: 'boolean' },
   SignalReceived: { signalName: 'string', payload: 'json', requestId: 'string?' },
   SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json' },
   ChildWorkflowStarted: {

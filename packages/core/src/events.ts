@@ -134,6 +134,11 @@ export type EventBody =
   | { readonly type: 'TimerFired'; readonly timerId: string }
   | { readonly type: 'TimerCancelled'; readonly timerId: string }
   | { readonly type: 'WithTimeoutCompleted'; readonly scopeId: string; readonly timedOut: boolean }
+  /**
+   * The code took a patch's new branch (`ctx.patched`) or declared it the only one
+   * (`ctx.deprecatePatch`): recorded once per run and patch id, at the first such call.
+   */
+  | { readonly type: 'PatchMarker'; readonly patchId: string; readonly deprecated: boolean }
   | {
       readonly type: 'SignalReceived';
       readonly signalName: string;

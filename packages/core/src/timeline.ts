@@ -100,6 +100,8 @@ export function describeEvent(event: WorkflowEvent): string {
       return `TimerCancelled ${event.timerId}`;
     case 'WithTimeoutCompleted':
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
+    case 'PatchMarker':
+      return `PatchMarker ${event.patchId}${event.deprecated ? ' (deprecated)' : ''}`;
     case 'SignalReceived':
       return `SignalReceived ${event.signalName} payload ${briefJson(event.payload)}`;
     case 'SignalSent':

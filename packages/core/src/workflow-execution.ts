@@ -144,6 +144,12 @@ export class WorkflowExecution {
   #signalBufferMap: Map<string, JsonValue[]> | undefined;
   #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
   #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
+  /** Patch ids answered in this run: the answer `ctx.patched` gave (deprecated ones: true). */
+  #patchAnswers: Map<string, boolean> | undefined;
+  /** PatchMarkers recorded at or before the step being run (replay feeds them step by step). */
+  #recordedPatches: Set<string> | undefined;
+  /** The step being run was recorded already: replay, not new work (see `replayStep`). */
+  #replaying = false;
   /** The query whose handler is running: `ctx` refuses commands meanwhile. */
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
@@ -234,6 +240,42 @@ export class WorkflowExecution {
     const taken = this.#commands;
     this.#commands = [];
     return taken;
+  }
+
+  /**
+   * Replay tells the interpreter, before each step it re-runs (the start, or an input applied),
+   * whether that step was recorded (`replaying`) and which PatchMarkers its history holds up to
+   * the end of that step. While replaying, `ctx.patched` answers from those markers and records
+   * nothing; otherwise it records a marker the run does not have yet and answers `true`.
+   */
+  replayStep(replaying: boolean, recordedPatches: Iterable<string> = []): void {
+    this.#replaying = replaying;
+    for (const patchId of recordedPatches) {
+      this.#recordedPatches ??= new Set();
+      this.#recordedPatches.add(patchId);
+    }
+  }
+
+  #patch(patchId: string, deprecated: boolean): boolean {
+    this.#refuseInQuery(deprecated ? 'deprecatePatch' : 'patched');
+    if (typeof patchId !== 'string' || patchId === '') {
+      throw new InvalidArgumentError(
+        deprecated ? 'ctx.deprecatePatch patchId' : 'ctx.patched patchId',
+        `${JSON.stringify(patchId)} must be a non-empty string`,
+      );
+    }
+    const answered = this.#patchAnswers?.get(patchId);
+    if (answered !== undefined) return answered;
+    const recorded = this.#recordedPatches?.has(patchId) === true;
+    const answer = deprecated || recorded || !this.#replaying;
+    this.#patchAnswers ??= new Map();
+    this.#patchAnswers.set(patchId, answer);
+    if (answer && !recorded && !this.#replaying) {
+      this.#recordedPatches ??= new Set();
+      this.#recordedPatches.add(patchId);
+      this.#issue({ kind: 'RecordPatch', patchId, deprecated });
+    }
+    return answer;
   }
 
   /** The activity ids awaiting an outcome. */
@@ -721,6 +763,14 @@ export class WorkflowExecution {
 
     now(): number {
       return this.#execution.#now;
+    }
+
+    patched(patchId: string): boolean {
+      return this.#execution.#patch(patchId, false);
+    }
+
+    deprecatePatch(patchId: string): void {
+      this.#execution.#patch(patchId, true);
     }
 
     random(): number {

@@ -128,6 +128,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
       case 'SendSignal':
         if (event.type === 'SignalSent') sendSignal(run, event);
         return;
+      // A PatchMarker only records which branch the run took: nothing to carry out.
+      case 'RecordPatch':
+        return;
       default:
         return;
     }

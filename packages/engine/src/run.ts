@@ -338,7 +338,10 @@ export class Run {
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
     let replayed: Awaited<ReturnType<typeof replayRun>>;
     try {
-      replayed = await replayRun(init, segment, { settle: this.host.settle });
+      replayed = await replayRun(init, segment, {
+        settle: this.host.settle,
+        opening: this.opening !== undefined,
+      });
     } catch (error) {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;

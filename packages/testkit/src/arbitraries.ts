@@ -138,6 +138,11 @@ const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
     type: fc.constant('SearchAttributesUpdated' as const),
     searchAttributes: upsertedAttributesArbitrary(),
   }),
+  fc.record({
+    type: fc.constant('PatchMarker' as const),
+    patchId: fc.constantFrom('new-step', 'fix-1'),
+    deprecated: fc.boolean(),
+  }),
 ];
 
 /**

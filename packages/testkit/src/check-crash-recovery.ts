@@ -179,7 +179,9 @@ function describeCrash(prefix: readonly RecordedAppend[], total: number): string
 function commandSeq(history: readonly WorkflowEvent[], position: number): number | undefined {
   const start = latestStart(history);
   if (!start) return undefined;
-  return runSegment(history, start.runId).filter((event) => isCommandEvent(event))[position]?.seq;
+  return runSegment(history, start.runId).filter(
+    (event) => isCommandEvent(event) && event.type !== 'PatchMarker',
+  )[position]?.seq;
 }
 
 /** Whether two endings agree, run ids (which differ for runs started after the crash) named by place. */
