@@ -19,7 +19,13 @@ export type {
   WorkflowContext,
   WorkflowDefinition,
 } from './definitions.js';
-export { defineActivity, defineWorkflow } from './definitions.js';
+export {
+  DEFAULT_STALL_ERROR_TYPES,
+  defineActivity,
+  defineWorkflow,
+  type ErrorType,
+  type WorkflowOptions,
+} from './definitions.js';
 export { type Duration, type DurationUnit, toMs } from './duration.js';
 export type { ErrorData } from './error-data.js';
 export {
@@ -38,6 +44,7 @@ export {
   ScheduleAlreadyExistsError,
   ScheduleNotFoundError,
   SearchAttributeError,
+  type StallCause,
   StoreClosedError,
   StoreCorruption,
   StoreFormatError,
@@ -47,6 +54,7 @@ export {
   WorkflowAlreadyStartedError,
   WorkflowCancelledError,
   WorkflowClosedError,
+  WorkflowCodeError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowStalledError,

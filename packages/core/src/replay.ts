@@ -95,7 +95,14 @@ export async function replayRun(
       issuedAfter.shift();
       const recorded = describeCommandEvent(event);
       if (!command) {
-        throw new NonDeterminismError(init.workflowId, position, recorded, undefined, event.seq);
+        const bug = execution.bug;
+        throw new NonDeterminismError(
+          init.workflowId,
+          position,
+          recorded,
+          bug ? `nothing: the code threw ${bug.error.name}: ${bug.error.message}` : undefined,
+          event.seq,
+        );
       }
       const requested = commandEvent(command);
       if (commandMatchKey(requested) !== commandMatchKey(event)) {

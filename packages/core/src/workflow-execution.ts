@@ -1,11 +1,12 @@
 import type { ActivityExecutionOptions, Command } from './commands.js';
-import type {
-  ActivityDefinition,
-  ActivityOptions,
-  ChildHandle,
-  ChildOptions,
-  WorkflowContext,
-  WorkflowDefinition,
+import {
+  type ActivityDefinition,
+  type ActivityOptions,
+  type ChildHandle,
+  type ChildOptions,
+  stallsRun,
+  type WorkflowContext,
+  type WorkflowDefinition,
 } from './definitions.js';
 import { type Duration, toMs } from './duration.js';
 import { type ErrorData, toErrorData } from './error-data.js';
@@ -134,6 +135,9 @@ export class WorkflowExecution {
   #draws = 0;
   #started = false;
   #outcome: ExecutionOutcome | undefined;
+  #bug: { readonly error: ErrorData; readonly position: number } | undefined;
+  /** Commands issued so far, patch markers aside: the position of the next one. */
+  #commandCount = 0;
   #cancelReason: string | null | undefined;
   #cancelController: AbortController | undefined;
   // Made on first use: a resident run should cost little memory, and most use a few of these.
@@ -221,8 +225,24 @@ export class WorkflowExecution {
           this.#finish({ status: 'Failed', error: toErrorData(error) });
         }
       },
-      (thrown: unknown) => this.#finish(this.#outcomeOfThrow(thrown)),
+      (thrown: unknown) => {
+        if (this.#outcome || this.#bug) return;
+        if (!(thrown instanceof ContinueAsNewRequest) && stallsRun(thrown, this.#init.definition.options)) {
+          this.#bug = { error: toErrorData(thrown), position: this.#commandCount };
+          return;
+        }
+        this.#finish(this.#outcomeOfThrow(thrown));
+      },
     );
+  }
+
+  /**
+   * Set when the code threw a bug (see `WorkflowOptions.stallOn`): it has ended with no
+   * outcome, and its run stalls until fixed code replays it. `position`: the commands it had
+   * issued (patch markers aside).
+   */
+  get bug(): { readonly error: ErrorData; readonly position: number } | undefined {
+    return this.#bug;
   }
 
   /** How the code ended, once it has. */
@@ -424,6 +444,7 @@ export class WorkflowExecution {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
     this.#commands.push(command);
+    if (command.kind !== 'RecordPatch') this.#commandCount++;
   }
 
   #payload(value: unknown, path: string): JsonValue {

@@ -23,6 +23,7 @@ import { latestStart, type Settle } from '@reprise/core/internal';
 import {
   describeSummary,
   pendingWorkFromHistory,
+  stallInfo,
   type WorkflowDescription,
   type WorkflowListItem,
 } from './handle.js';
@@ -53,7 +54,7 @@ export class ClientReads {
     const page = await this.port.store.query(filter);
     const items = page.items.map((summary) => {
       const stalled = this.port.table.get(summary.workflowId)?.stalled;
-      return stalled ? { ...summary, stalled: { reason: stalled.message } } : summary;
+      return stalled ? { ...summary, stalled: stallInfo(stalled) } : summary;
     });
     return page.cursor ? { items, cursor: page.cursor } : { items };
   }
@@ -117,9 +118,7 @@ export class ClientReads {
         : entry && supervision.hibernating(entry)
           ? 'hibernated'
           : 'suspended',
-      ...(entry?.stalled && entry.runId === summary.runId
-        ? { stalled: { reason: entry.stalled.message, position: entry.stalled.position } }
-        : {}),
+      ...(entry?.stalled && entry.runId === summary.runId ? { stalled: stallInfo(entry.stalled) } : {}),
     };
   }
 

@@ -1,10 +1,13 @@
 import {
+  type ErrorData,
   type EventOf,
   type JsonValue,
   projectHistory,
   type RunId,
   runSegment,
   type SearchAttributes,
+  type StallCause,
+  WorkflowCodeError,
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStatus,
@@ -50,8 +53,8 @@ export interface WorkflowDescription {
   readonly pendingTimers: readonly { readonly timerId: string; readonly fireAt: number }[];
   /** Whether the run is in memory now. */
   readonly residency: Residency;
-  /** Set when replay diverged from history: the run waits for code that matches it. */
-  readonly stalled?: { readonly reason: string; readonly position: number };
+  /** Set when replay diverged from history or the code threw a bug: the run waits for code that matches it. */
+  readonly stalled?: StallInfo;
 }
 
 /** The part of a description that the stored summary gives (the rest is the live run's). */
@@ -159,7 +162,26 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
 }
 
 /** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
-export type WorkflowListItem = WorkflowSummary & { readonly stalled?: { readonly reason: string } };
+export type WorkflowListItem = WorkflowSummary & { readonly stalled?: StallInfo };
+
+/** Why an open run is stalled, and where: it waits, unrecorded, for a build that fixes it. */
+export interface StallInfo {
+  /** The stall's error message: the divergence (position, recorded, asked for) or the bug. */
+  readonly reason: string;
+  /** The 0-based command where replay diverged, or after which the code threw. */
+  readonly position: number;
+  /** `nonDeterminism`: replay diverged from history; `bug`: the code threw a bug (see `stallOn`). */
+  readonly cause: 'nonDeterminism' | 'bug';
+  /** For a bug: what the code threw, with its stack. */
+  readonly error?: ErrorData;
+}
+
+/** How a stall is shown to clients. */
+export function stallInfo(cause: StallCause): StallInfo {
+  return cause instanceof WorkflowCodeError
+    ? { reason: cause.message, position: cause.position, cause: 'bug', error: cause.error }
+    : { reason: cause.message, position: cause.position, cause: 'nonDeterminism' };
+}
 
 /** What `handle.cancel()` found. */
 export interface CancelResult {

@@ -4,13 +4,7 @@
  * builds a fresh `Run` (a replay), after a backoff when the previous start crashed.
  */
 import type { Clock, Pid } from '@reprise/actors';
-import type {
-  NonDeterminismError,
-  RunId,
-  WorkflowDefinition,
-  WorkflowEvent,
-  WorkflowId,
-} from '@reprise/core';
+import type { RunId, StallCause, WorkflowDefinition, WorkflowEvent, WorkflowId } from '@reprise/core';
 import { type Recorder, SETTLED } from './recorder.js';
 import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { SupervisedRun } from './supervision.js';
@@ -50,7 +44,7 @@ export function waitingRun(entry: RunEntry): Run | undefined {
 export class RunEntry implements SupervisedRun {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
-  stalled: NonDeterminismError | undefined;
+  stalled: StallCause | undefined;
   /** Input that arrived while no run was in memory; the next run takes it. */
   readonly pending: MailboxItem[] = [];
   /** A start of the run actor is under way. */

@@ -7,8 +7,10 @@ import {
   RepriseError,
   type RunId,
   runSegment,
+  type StallCause,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
+  WorkflowCodeError,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
@@ -84,8 +86,11 @@ export type RunExit =
   | { readonly kind: 'closed'; readonly outcome: ImposedOutcome; readonly ack?: Ack }
   /** The run's segment already has a terminal event (recorded before a crash, or by a racer). */
   | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
-  /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
-  | { readonly kind: 'stalled'; readonly error: NonDeterminismError }
+  /**
+   * Replay diverged, or the code threw a bug: the run waits, unrecorded (but for the input of
+   * the step that threw), for code that matches its history.
+   */
+  | { readonly kind: 'stalled'; readonly error: StallCause }
   /** Stopped by the engine (shutdown or eviction); its history is intact and it can be rehydrated. */
   | { readonly kind: 'stopped' };
 
@@ -348,6 +353,17 @@ export class Run {
     }
     this.#execution = replayed.execution;
     this.#ready();
+    const bug = replayed.execution.bug;
+    if (bug) {
+      // The start is durable even though its first step threw: the run exists, stalled.
+      const opening = this.opening;
+      if (opening) {
+        await this.#record([opening.body], [], opening.recordedAt);
+        this.opening = undefined;
+        opening.recorded();
+      }
+      return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
+    }
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
@@ -413,6 +429,19 @@ export class Run {
       }
       await this.host.settle();
       const commands = execution.takeCommands();
+      const bug = execution.bug;
+      if (bug) {
+        // A bug is not an outcome: the input is recorded, what the code asked for in the step
+        // that threw is not, and the run stalls until a fixed build replays it.
+        try {
+          await this.#record([item.body], [], recordedAt);
+        } catch (error) {
+          item.ack?.reject(error);
+          throw error;
+        }
+        item.ack?.resolve();
+        return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
+      }
       if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
       try {
         await this.#record([item.body], commands, recordedAt);
