@@ -5,6 +5,7 @@ import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
 import { registerReplay } from './commands/replay.js';
+import { registerRuns } from './commands/runs.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStart } from './commands/start.js';
@@ -38,6 +39,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerCancel,
     registerReplay,
     registerExport,
+    registerRuns,
   ]) {
     register(program, context);
   }

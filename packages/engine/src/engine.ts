@@ -27,7 +27,14 @@ import { ActivityExecutor } from './activity-executor.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
-import { type CancelResult, type HandleOperations, WorkflowHandle, type WorkflowListItem } from './handle.js';
+import {
+  type CancelResult,
+  type HandleOperations,
+  type StalledRun,
+  stallInfo,
+  WorkflowHandle,
+  type WorkflowListItem,
+} from './handle.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
@@ -218,6 +225,27 @@ export class Engine {
   /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
   list(filter: VisibilityFilter = {}): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
     return this.#handles.list(filter);
+  }
+
+  /**
+   * The open runs of this engine that are stalled (replay diverged, or the code threw a bug),
+   * in no particular order: what `reprise runs stalled` lists. A build that fixes them resumes
+   * them at its start.
+   */
+  stalledRuns(): StalledRun[] {
+    this.#s.lifecycle.assertOpen();
+    const stalled: StalledRun[] = [];
+    for (const entry of this.#s.table.entries()) {
+      if (entry.stalled) {
+        stalled.push({
+          workflowId: entry.workflowId,
+          runId: entry.runId,
+          workflowType: entry.workflowType,
+          stalled: stallInfo(entry.stalled),
+        });
+      }
+    }
+    return stalled;
   }
 
   /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */

@@ -176,6 +176,18 @@ export interface StallInfo {
   readonly error?: ErrorData;
 }
 
+/** A stalled run, as `engine.stalledRuns()` lists it. */
+export interface StalledRun {
+  /** The workflow. */
+  readonly workflowId: WorkflowId;
+  /** Its open run, the stalled one. */
+  readonly runId: RunId;
+  /** The run's workflow type. */
+  readonly workflowType: string;
+  /** Why and where it stalled. */
+  readonly stalled: StallInfo;
+}
+
 /** How a stall is shown to clients. */
 export function stallInfo(cause: StallCause): StallInfo {
   return cause instanceof WorkflowCodeError

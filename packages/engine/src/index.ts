@@ -19,6 +19,7 @@ export {
   type CancelResult,
   type Residency,
   type SignalOptions,
+  type StalledRun,
   type StallInfo,
   type WorkflowDescription,
   WorkflowHandle,

@@ -9,7 +9,8 @@ import type { ControlRequest } from './protocol.js';
  */
 export function engineControlHandler(engine: Engine, log?: (line: string) => void): ControlHandler {
   return (request) => {
-    if (request.op !== 'hello' && request.op !== 'describe') log?.(describeRequest(request));
+    if (request.op !== 'hello' && request.op !== 'describe' && request.op !== 'stalled')
+      log?.(describeRequest(request));
     switch (request.op) {
       case 'start':
         return (async () => {
@@ -35,6 +36,8 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .getHandle(request.workflowId)
           .describe()
           .then((description) => description as unknown as JsonValue);
+      case 'stalled':
+        return Promise.resolve(engine.stalledRuns() as unknown as JsonValue);
       default:
         return Promise.reject(
           new InvalidArgumentError(

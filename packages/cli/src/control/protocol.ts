@@ -15,7 +15,8 @@ export type ControlRequest =
     }
   | { readonly op: 'signal'; readonly workflowId: string; readonly name: string; readonly payload: JsonValue }
   | { readonly op: 'cancel'; readonly workflowId: string; readonly reason?: string }
-  | { readonly op: 'describe'; readonly workflowId: string };
+  | { readonly op: 'describe'; readonly workflowId: string }
+  | { readonly op: 'stalled' };
 
 /** An error as it crosses the socket. */
 export interface ControlErrorData {
@@ -48,6 +49,7 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   signal: ['workflowId', 'name'],
   cancel: ['workflowId'],
   describe: ['workflowId'],
+  stalled: [],
 };
 
 /**

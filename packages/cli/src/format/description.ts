@@ -65,6 +65,8 @@ export function renderDescription(description: Description, now: number, servedB
   const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
   if (description.stalled) {
     lines.push(`stalled at command #${description.stalled.position}: ${description.stalled.reason}`);
+    const stack = description.stalled.error?.stack;
+    if (stack) lines.push(...stack.split('\n').map((line) => `  ${line.trim()}`));
   }
   if (description.pendingActivities.length > 0) {
     lines.push('pending activities:');
