@@ -27,6 +27,7 @@ const eventFields = {
     parent: 'parentLink?',
     searchAttributes: 'object?',
     executionTimeout: 'number?',
+    buildId: 'string?',
   },
   WorkflowCompleted: { result: 'json' },
   WorkflowFailed: { error: 'error' },
@@ -44,6 +45,7 @@ const eventFields = {
   TimerCancelled: { timerId: 'string' },
   WithTimeoutCompleted: { scopeId: 'string', timedOut: 'boolean' },
   PatchMarker: { patchId: 'string', deprecated: 'boolean' },
+  BuildChanged: { buildId: 'string' },
   SignalReceived: { signalName: 'string', payload: 'json', requestId: 'string?' },
   SignalSent: { targetWorkflowId: 'string', signalName: 'string', payload: 'json' },
   ChildWorkflowStarted: {

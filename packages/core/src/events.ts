@@ -94,6 +94,8 @@ export type EventBody =
       readonly searchAttributes?: SearchAttributes;
       /** Milliseconds from this start until the run times out. */
       readonly executionTimeout?: number;
+      /** The build id of the engine that started the run (`Engine.create({ buildId })`). */
+      readonly buildId?: string;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
@@ -139,6 +141,12 @@ export type EventBody =
    * (`ctx.deprecatePatch`): recorded once per run and patch id, at the first such call.
    */
   | { readonly type: 'PatchMarker'; readonly patchId: string; readonly deprecated: boolean }
+  /**
+   * From here on the run is carried on by another build than the one last recorded (its
+   * WorkflowStarted's, or the last BuildChanged): recorded with the first step that build
+   * records, so a restart on the same build costs nothing. Not an input: replay skips it.
+   */
+  | { readonly type: 'BuildChanged'; readonly buildId: string }
   | {
       readonly type: 'SignalReceived';
       readonly signalName: string;

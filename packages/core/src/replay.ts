@@ -90,6 +90,8 @@ export async function replayRun(
     if (recordedOutcome) break;
     // A marker takes no part in matching: its only effect is the answer `ctx.patched` gives.
     if (event.type === 'PatchMarker') continue;
+    // Which build carries the run on is no input to its code.
+    if (event.type === 'BuildChanged') continue;
     if (isCommandEvent(event)) {
       const command = issued.shift();
       issuedAfter.shift();
@@ -174,7 +176,7 @@ function stepPatches(segment: readonly WorkflowEvent[], from: number): string[] 
   for (let index = from + 1; index < segment.length; index++) {
     const event = segment[index] as WorkflowEvent;
     if (event.type === 'PatchMarker') patchIds.push(event.patchId);
-    else if (!isCommandEvent(event)) break;
+    else if (!isCommandEvent(event) && event.type !== 'BuildChanged') break;
   }
   return patchIds;
 }

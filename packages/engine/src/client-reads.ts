@@ -17,6 +17,7 @@ import {
   WorkflowNotFoundError,
   WorkflowStalledError,
   type WorkflowStore,
+  type WorkflowSummary,
   WorkflowTimedOutError,
 } from '@reprise/core';
 import { latestStart, type Settle } from '@reprise/core/internal';
@@ -43,6 +44,8 @@ export interface ClientReadsPort {
   readonly residency: Residency;
   readonly lifecycle: Lifecycle;
   readonly settle: Settle;
+  /** The build a `pinned` open run of this type and build waits for, if another than this engine's. */
+  waitingForBuild(summary: WorkflowSummary): string | undefined;
 }
 
 export class ClientReads {
@@ -54,7 +57,13 @@ export class ClientReads {
     const page = await this.port.store.query(filter);
     const items = page.items.map((summary) => {
       const stalled = this.port.table.get(summary.workflowId)?.stalled;
-      return stalled ? { ...summary, stalled: stallInfo(stalled) } : summary;
+      const waitingFor = this.port.waitingForBuild(summary);
+      if (!stalled && waitingFor === undefined) return summary;
+      return {
+        ...summary,
+        ...(stalled ? { stalled: stallInfo(stalled) } : {}),
+        ...(waitingFor === undefined ? {} : { waitingForBuild: waitingFor }),
+      };
     });
     return page.cursor ? { items, cursor: page.cursor } : { items };
   }
@@ -109,6 +118,7 @@ export class ClientReads {
             summary,
             summary.status === 'Running' ? await store.readHistory(workflowId) : [],
           );
+    const waitingFor = this.port.waitingForBuild(summary);
     return {
       ...describeSummary(summary),
       pendingActivities: pending.pendingActivities,
@@ -119,6 +129,7 @@ export class ClientReads {
           ? 'hibernated'
           : 'suspended',
       ...(entry?.stalled && entry.runId === summary.runId ? { stalled: stallInfo(entry.stalled) } : {}),
+      ...(waitingFor === undefined ? {} : { waitingForBuild: waitingFor }),
     };
   }
 

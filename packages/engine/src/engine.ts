@@ -24,6 +24,7 @@ import {
   validateSearchAttributes,
 } from '@reprise/core/internal';
 import { ActivityExecutor } from './activity-executor.js';
+import { checkBuildId, defaultBuildId } from './build-id.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
@@ -69,6 +70,8 @@ interface Shared {
   readonly supervision: RunSupervision;
   readonly settle: Settle;
   readonly maxPayloadBytes: number | undefined;
+  /** The build this engine runs (see `EngineOptions.buildId`). */
+  readonly buildId: string;
 }
 
 /**
@@ -102,6 +105,8 @@ export class Engine {
       options.hibernateAfter === undefined ? Number.POSITIVE_INFINITY : toMs(options.hibernateAfter);
     const logger = options.logger ?? consoleLogger;
     const workflows = indexDefinitions('workflow', options.workflows as readonly AnyWorkflow[]);
+    const buildId =
+      options.buildId === undefined ? defaultBuildId(workflows.values()) : checkBuildId(options.buildId);
     const activityTypes = indexDefinitions('activity', (options.activities ?? []) as readonly AnyActivity[]);
     const limit = maxPayloadBytes === undefined ? {} : { maxBytes: maxPayloadBytes };
     const check = {
@@ -122,6 +127,7 @@ export class Engine {
     const shared: Shared = {
       ...{ store, clock, logger, lifecycle, table, timers, activities, supervision, settle },
       maxPayloadBytes,
+      buildId,
     };
     this.#s = shared;
     this.#workflows = workflows;
@@ -166,7 +172,14 @@ export class Engine {
       terminate: (workflowId, reason) => this.terminate(workflowId, reason),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
     });
-    const reads = new ClientReads({ ...shared, residency });
+    const reads = new ClientReads({
+      ...shared,
+      residency,
+      waitingForBuild: (summary) =>
+        summary.status === 'Running' && this.#pinnedToOtherBuild(summary.workflowType, summary.buildId)
+          ? (summary.buildId ?? '(none recorded)')
+          : undefined,
+    });
     this.#handles = {
       list: (filter) => reads.list(filter),
       result: (workflowId) => reads.result(workflowId),
@@ -192,9 +205,15 @@ export class Engine {
       ...engine.#s,
       starter: engine.#starter,
       isWorkflowType: (workflowType) => engine.#workflows.has(workflowType),
+      pinnedToOtherBuild: (started) => engine.#pinnedToOtherBuild(started.workflowType, started.buildId),
     });
     await engine.schedules.recover();
     return engine;
+  }
+
+  /** The build this engine runs: recorded in the runs it starts and carries on (see `EngineOptions.buildId`). */
+  get buildId(): string {
+    return this.#s.buildId;
   }
 
   /** The clock the engine runs on. */
@@ -225,6 +244,11 @@ export class Engine {
   /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
   list(filter: VisibilityFilter = {}): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
     return this.#handles.list(filter);
+  }
+
+  /** Whether a run of this type and build is pinned to a build other than this engine's. */
+  #pinnedToOtherBuild(workflowType: string, buildId: string | undefined): boolean {
+    return this.#workflows.get(workflowType)?.options?.versioning === 'pinned' && buildId !== this.#s.buildId;
   }
 
   /**

@@ -55,6 +55,13 @@ export interface WorkflowDescription {
   readonly residency: Residency;
   /** Set when replay diverged from history or the code threw a bug: the run waits for code that matches it. */
   readonly stalled?: StallInfo;
+  /** The build id of the engine that started the latest run (absent if none was recorded). */
+  readonly buildId?: string;
+  /**
+   * Set for an open run of a `pinned` workflow type that an engine of another build holds:
+   * the build it waits for. Nothing happens to it until an engine of that build runs.
+   */
+  readonly waitingForBuild?: string;
 }
 
 /** The part of a description that the stored summary gives (the rest is the live run's). */
@@ -69,6 +76,7 @@ export type SummaryDescription = Pick<
   | 'historyLength'
   | 'searchAttributes'
   | 'parentRunId'
+  | 'buildId'
 >;
 
 /** The fields of a description read from a stored summary. */
@@ -83,6 +91,7 @@ export function describeSummary(summary: WorkflowSummary): SummaryDescription {
     historyLength: summary.historyLength,
     searchAttributes: summary.searchAttributes,
     parentRunId: summary.parentRunId,
+    ...(summary.buildId === undefined ? {} : { buildId: summary.buildId }),
   };
 }
 
@@ -162,7 +171,11 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
 }
 
 /** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
-export type WorkflowListItem = WorkflowSummary & { readonly stalled?: StallInfo };
+export type WorkflowListItem = WorkflowSummary & {
+  readonly stalled?: StallInfo;
+  /** An open run of a `pinned` type started by another build: the build it waits for. */
+  readonly waitingForBuild?: string;
+};
 
 /** Why an open run is stalled, and where: it waits, unrecorded, for a build that fixes it. */
 export interface StallInfo {

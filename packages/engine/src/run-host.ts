@@ -46,6 +46,7 @@ export interface RunHostPort {
   readonly control: () => RunControl;
   readonly schema: SearchAttributeSchema;
   readonly maxPayloadBytes: number | undefined;
+  readonly buildId: string;
   workflow(workflowType: string): WorkflowDefinition<never, unknown> | undefined;
   isActivity(activityType: string): boolean;
 }
@@ -137,6 +138,7 @@ export function makeRunHost(port: RunHostPort): RunHost {
   };
 
   return {
+    buildId: port.buildId,
     settle: port.settle,
     now: () => clock.now(),
     executionInit: (started) => {

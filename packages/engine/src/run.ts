@@ -97,6 +97,8 @@ export type RunExit =
 /** What a run needs from the engine around it. */
 export interface RunHost {
   readonly settle: Settle;
+  /** The engine's build: a run carried on by another build than its last recorded one records BuildChanged. */
+  readonly buildId: string;
   now(): number;
   executionInit(started: EventOf<'WorkflowStarted'>): ExecutionInit | undefined;
   /** Carries out a recorded command (run an activity, arm a timer, start a child ...); `event` records it. */
@@ -170,6 +172,8 @@ export class Run {
   #parent: ParentLink | undefined;
   /** Whether the run has started a child (its close then applies the child's close policy). */
   #startedChildren = false;
+  /** BuildChanged to record with the run's next append: this build carries on a run another recorded. */
+  #buildNote: EventBody | undefined;
   /** A close asked for from outside, taken by the loop at its next step. */
   #closeRequest: { readonly outcome: ImposedOutcome; readonly ack: Ack } | undefined;
 
@@ -338,6 +342,10 @@ export class Run {
     if (started?.type !== 'WorkflowStarted')
       throw new Error(`run ${this.runId} of ${this.workflowId} has no WorkflowStarted`);
     this.#parent = started.parent;
+    let lastBuild = started.buildId;
+    for (const event of segment) if (event.type === 'BuildChanged') lastBuild = event.buildId;
+    if (lastBuild !== this.host.buildId)
+      this.#buildNote = { type: 'BuildChanged', buildId: this.host.buildId };
     this.#startedChildren = segment.some((event) => event.type === 'ChildWorkflowStarted');
     const init = this.host.executionInit(started);
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
@@ -474,7 +482,8 @@ export class Run {
     recordedAt: number,
     opening?: Opening,
   ): RunExit {
-    const inputs = items.map((item) => item.body);
+    const note = this.#buildNote;
+    const inputs = [...(note ? [note] : []), ...items.map((item) => item.body)];
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
@@ -486,6 +495,7 @@ export class Run {
         startedChildren: this.#startedChildren,
         opens: opening !== undefined,
         recorded: (events) => {
+          if (this.#buildNote === note) this.#buildNote = undefined;
           if (opening) {
             this.opening = undefined;
             opening.recorded();
@@ -503,12 +513,14 @@ export class Run {
 
   /** Records an input and the commands it led to in one append, then carries the commands out. */
   async #record(
-    inputs: readonly EventBody[],
+    given: readonly EventBody[],
     commands: readonly Command[],
     recordedAt: number,
   ): Promise<void> {
+    if (given.length === 0 && commands.length === 0) return;
+    const note = this.#buildNote;
+    const inputs = note ? [note, ...given] : given;
     const bodies = [...inputs, ...commands.map(commandEvent)];
-    if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
         return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
@@ -517,6 +529,7 @@ export class Run {
         throw error;
       }
     });
+    if (this.#buildNote === note) this.#buildNote = undefined;
     this.#carryOut(inputs, commands, events, recordedAt);
   }
 

@@ -49,7 +49,7 @@ export interface RunStart {
 }
 
 /** The body of a new run's WorkflowStarted event. */
-export function workflowStartedBody(start: RunStart): EventBody {
+export function workflowStartedBody(start: RunStart, buildId: string): EventBody {
   return {
     type: 'WorkflowStarted',
     workflowType: start.workflowType,
@@ -59,6 +59,7 @@ export function workflowStartedBody(start: RunStart): EventBody {
     ...(start.parent ? { parent: start.parent } : {}),
     ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
     ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+    buildId,
   };
 }
 
@@ -87,6 +88,8 @@ export interface StarterPort {
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
   readonly entryPort: RunEntryPort;
+  /** Recorded in every WorkflowStarted: the build that starts the run. */
+  readonly buildId: string;
   definition(workflowType: string): AnyWorkflow | undefined;
   /** Checks a payload against the engine's limits (PayloadError naming `path`). */
   checkPayload(value: unknown, path: string): JsonValue;
@@ -166,12 +169,15 @@ export class Starter {
           throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
         }
       }
-      const body = workflowStartedBody({
-        workflowType: request.definition.name,
-        input: request.input,
-        ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
-        ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
-      });
+      const body = workflowStartedBody(
+        {
+          workflowType: request.definition.name,
+          input: request.input,
+          ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
+          ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
+        },
+        this.port.buildId,
+      );
       const recordedAt = clock.now();
       const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
       return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
@@ -203,7 +209,10 @@ export class Starter {
       const current = await recorder.read();
       const start = startFrom(current);
       if (!start) return undefined;
-      return [...current, ...(await recorder.append([workflowStartedBody(start)], this.port.clock.now()))];
+      return [
+        ...current,
+        ...(await recorder.append([workflowStartedBody(start, this.port.buildId)], this.port.clock.now())),
+      ];
     });
     if (history) await this.spawn(history);
   }

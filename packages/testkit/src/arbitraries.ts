@@ -138,6 +138,7 @@ const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
     type: fc.constant('SearchAttributesUpdated' as const),
     searchAttributes: upsertedAttributesArbitrary(),
   }),
+  fc.record({ type: fc.constant('BuildChanged' as const), buildId: fc.constantFrom('build-a', 'build-b') }),
   fc.record({
     type: fc.constant('PatchMarker' as const),
     patchId: fc.constantFrom('new-step', 'fix-1'),
