@@ -1,15 +1,7 @@
 // `reprise runs stalled` lists the stalled runs with their position and error: from the worker
 // (a bug in the code, with its stack), or, with no worker, by replaying the running workflows
 // with a module (what its replay would stall on). `describe` shows the stack too.
-import {
-  CLI_TEST_TIMEOUT_MS,
-  eventually,
-  reprise,
-  SHOP,
-  SHOP_CHANGED,
-  spawnReprise,
-  tempData,
-} from './cli-process.js';
+import { CLI_TEST_TIMEOUT_MS, eventually, reprise, SHOP, spawnReprise, tempData } from './cli-process.js';
 
 jest.setTimeout(CLI_TEST_TIMEOUT_MS);
 

@@ -80,6 +80,14 @@ export {
   type WorkflowEvent,
 } from './events.js';
 export {
+  EXPORTED_HISTORY_FORMAT,
+  EXPORTED_HISTORY_VERSION,
+  type ExportedHistory,
+  readExportedHistories,
+  readExportedHistory,
+  toExportedHistory,
+} from './exported-history.js';
+export {
   asRunId,
   asWorkflowId,
   type Brand,

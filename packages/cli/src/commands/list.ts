@@ -17,6 +17,7 @@ export function registerList(program: Command, context: CommandContext): void {
     .description('list workflows, newest first')
     .option('--status <statuses>', `only these statuses, comma-separated (${WORKFLOW_STATUSES.join(', ')})`)
     .option('--type <type>', 'only this workflow type')
+    .option('--build <buildId>', 'only runs started by this build id')
     .option(
       '--attr <key=value>',
       'only workflows whose search attribute equals the value (repeatable)',
@@ -27,7 +28,14 @@ export function registerList(program: Command, context: CommandContext): void {
     .option('--json', 'print the rows as JSON')
     .action(
       async (
-        options: { status?: string; type?: string; attr: string[]; limit: string; json?: boolean },
+        options: {
+          status?: string;
+          type?: string;
+          build?: string;
+          attr: string[];
+          limit: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const limit = Number(options.limit);
@@ -38,6 +46,7 @@ export function registerList(program: Command, context: CommandContext): void {
         const filter: VisibilityFilter = {
           ...(options.status ? { status: parseStatuses(options.status) } : {}),
           ...(options.type ? { workflowType: options.type } : {}),
+          ...(options.build ? { buildId: options.build } : {}),
           ...(Object.keys(attributes).length > 0 ? { searchAttributes: attributes } : {}),
         };
         await withExistingStore(context.data(command), async (store) => {
@@ -60,10 +69,14 @@ export function registerList(program: Command, context: CommandContext): void {
             item.closedAt === undefined
               ? `${formatDuration(now - item.startedAt)} so far`
               : formatDuration(item.closedAt - item.startedAt),
+            item.buildId === undefined ? '' : printable(item.buildId),
             Object.keys(item.searchAttributes).length > 0 ? preview(item.searchAttributes, 50) : '',
           ]);
           context.out(
-            renderTable(['WORKFLOW ID', 'TYPE', 'STATUS', 'STARTED', 'DURATION', 'ATTRIBUTES'], rows),
+            renderTable(
+              ['WORKFLOW ID', 'TYPE', 'STATUS', 'STARTED', 'DURATION', 'BUILD', 'ATTRIBUTES'],
+              rows,
+            ),
           );
           if (total > page.items.length)
             context.out(`(${page.items.length} of ${total}; --limit shows more)`);
@@ -72,7 +85,8 @@ export function registerList(program: Command, context: CommandContext): void {
     );
 }
 
-function parseStatuses(text: string): WorkflowStatus[] {
+/** `--status a,b`: statuses by name, any case; an unknown one is bad usage naming it. */
+export function parseStatuses(text: string): WorkflowStatus[] {
   return text.split(',').map((part) => {
     const wanted = part.trim().toLowerCase();
     const status = WORKFLOW_STATUSES.find((candidate) => candidate.toLowerCase() === wanted);

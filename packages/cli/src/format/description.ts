@@ -51,6 +51,15 @@ export function renderDescription(description: Description, now: number, servedB
     ]);
   }
   rows.push(['history', `${description.historyLength} events`]);
+  if (description.buildId !== undefined) {
+    rows.push([
+      'build',
+      printable(description.buildId) +
+        (description.waitingForBuild === undefined
+          ? ''
+          : ` (pinned: waits for an engine of build ${printable(description.waitingForBuild)})`),
+    ]);
+  }
   if (Object.keys(description.searchAttributes).length > 0) {
     rows.push(['attributes', preview(description.searchAttributes, 100)]);
   }
