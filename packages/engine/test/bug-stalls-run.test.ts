@@ -5,6 +5,7 @@ import {
   defineActivity,
   defineWorkflow,
   InvalidArgumentError,
+  type JsonValue,
   type WorkflowContext,
   type WorkflowDefinition,
   WorkflowFailedError,
@@ -33,7 +34,7 @@ function deployments() {
   const data = reopenable();
   let current: TestEngine | undefined;
   return {
-    async deploy(workflow: WorkflowDefinition<never, unknown>): Promise<TestEngine> {
+    async deploy(workflow: WorkflowDefinition<JsonValue, unknown>): Promise<TestEngine> {
       await current?.close();
       current = await createTestEngine({
         store: data.open(),
@@ -50,7 +51,7 @@ function deployments() {
 describe('a bug in workflow code stalls its run', () => {
   it('a TypeError stalls the run (input recorded, nothing else); list and describe show the error and stack; the fix resumes it', async () => {
     const deploys = deployments();
-    let env = await deploys.deploy(buggy as WorkflowDefinition<never, unknown>);
+    let env = await deploys.deploy(buggy as WorkflowDefinition<JsonValue, unknown>);
     const handle = await env.engine.start(buggy, { sku: 'tea' }, { workflowId: 'no-coupon' });
     await env.idle();
     await handle.signal('pay', null);
@@ -71,7 +72,7 @@ describe('a bug in workflow code stalls its run', () => {
       'SignalReceived',
     ]);
     // The buggy build keeps it stalled after a restart too: replay throws the same bug.
-    env = await deploys.deploy(buggy as WorkflowDefinition<never, unknown>);
+    env = await deploys.deploy(buggy as WorkflowDefinition<JsonValue, unknown>);
     await env.idle();
     expect((await env.engine.getHandle('no-coupon').describe()).stalled?.cause).toBe('bug');
     // Replay before deploy names the bug as the place the code leaves its history.
@@ -80,7 +81,7 @@ describe('a bug in workflow code stalls its run', () => {
     expect(report.summary).toContain('the code threw TypeError');
     expect((await replayHistories([fixed], [history])).ok).toBe(true);
 
-    env = await deploys.deploy(fixed as WorkflowDefinition<never, unknown>);
+    env = await deploys.deploy(fixed as WorkflowDefinition<JsonValue, unknown>);
     expect(await env.engine.getHandle('no-coupon').result()).toBe(7);
     await deploys.close();
   });
@@ -93,12 +94,12 @@ describe('a bug in workflow code stalls its run', () => {
       (input.name ?? 'nobody').toUpperCase(),
     );
     const deploys = deployments();
-    let env = await deploys.deploy(early as WorkflowDefinition<never, unknown>);
+    let env = await deploys.deploy(early as WorkflowDefinition<JsonValue, unknown>);
     const handle = await env.engine.start(early, {}, { workflowId: 'early' });
     await env.idle();
     expect((await handle.describe()).stalled).toMatchObject({ cause: 'bug', position: 0 });
     expect((await handle.history()).map((event) => event.type)).toEqual(['WorkflowStarted']);
-    env = await deploys.deploy(earlyFixed as WorkflowDefinition<never, unknown>);
+    env = await deploys.deploy(earlyFixed as WorkflowDefinition<JsonValue, unknown>);
     expect(await env.engine.getHandle('early').result()).toBe('NOBODY');
     await deploys.close();
   });

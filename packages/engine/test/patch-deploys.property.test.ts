@@ -8,6 +8,7 @@
 import {
   defineActivity,
   defineWorkflow,
+  type JsonValue,
   type WorkflowContext,
   type WorkflowDefinition,
   type WorkflowEvent,
@@ -24,7 +25,7 @@ const olds = Array.from({ length: SLOTS }, (_, i) => defineActivity(`old${i}`, a
 const news = Array.from({ length: SLOTS }, (_, i) => defineActivity(`new${i}`, async () => `new${i}`));
 
 /** One version of the `patchy` workflow: each slot waits for `go`, then runs its old or new activity. */
-function version(stages: readonly Stage[]): WorkflowDefinition<never, unknown> {
+function version(stages: readonly Stage[]): WorkflowDefinition<JsonValue, unknown> {
   return defineWorkflow('patchy', async (ctx: WorkflowContext) => {
     const taken: string[] = [];
     for (let slot = 0; slot < SLOTS; slot++) {
@@ -49,7 +50,7 @@ function version(stages: readonly Stage[]): WorkflowDefinition<never, unknown> {
       taken.push(await ctx.activity(activity as (typeof olds)[number], null));
     }
     return taken;
-  }) as WorkflowDefinition<never, unknown>;
+  }) as WorkflowDefinition<JsonValue, unknown>;
 }
 
 /** A deploy: the stages of its code, and how many slots the run goes through on it. */
@@ -120,7 +121,7 @@ describe('deploying patched code under a running workflow', () => {
         let env: TestEngine | undefined;
         let delivered = 0;
         let deployed = 0;
-        let last: WorkflowDefinition<never, unknown> | undefined;
+        let last: WorkflowDefinition<JsonValue, unknown> | undefined;
         try {
           for (const [index, deploy] of deploys.entries()) {
             await env?.close();
@@ -160,7 +161,7 @@ describe('deploying patched code under a running workflow', () => {
             ),
           );
           // The replay verdict, as `reprise replay` and CI run it, agrees with the engine.
-          const report = await replayHistories([last as WorkflowDefinition<never, unknown>], [history]);
+          const report = await replayHistories([last as WorkflowDefinition<JsonValue, unknown>], [history]);
           const diverges = divergence(deploys[deployed]?.stages ?? [], expected.taken);
           expect(report.ok).toBe(diverges === undefined);
           if (diverges !== undefined) {

@@ -4,6 +4,7 @@ import {
   defineActivity,
   defineWorkflow,
   InvalidArgumentError,
+  type JsonValue,
   type WorkflowContext,
   type WorkflowDefinition,
   type WorkflowEvent,
@@ -16,7 +17,7 @@ const newStep = defineActivity('newStep', async (name: string) => name);
 
 /** A workflow of type `flow` whose code is `body`: every version of it shares the type. */
 const flow = (body: (ctx: WorkflowContext) => Promise<unknown>) =>
-  defineWorkflow('flow', async (ctx: WorkflowContext) => body(ctx)) as WorkflowDefinition<never, unknown>;
+  defineWorkflow('flow', async (ctx: WorkflowContext) => body(ctx)) as WorkflowDefinition<JsonValue, unknown>;
 
 // v1: the code before the change.
 const v1 = flow(async (ctx) => {
@@ -52,7 +53,7 @@ function deployments() {
   const data = reopenable();
   let current: TestEngine | undefined;
   return {
-    async deploy(workflow: WorkflowDefinition<never, unknown>): Promise<TestEngine> {
+    async deploy(workflow: WorkflowDefinition<JsonValue, unknown>): Promise<TestEngine> {
       await current?.close();
       current = await createTestEngine({
         store: data.open(),

@@ -3,7 +3,7 @@
 // The doc quotes the code of each version verbatim from fixtures/versioning-doc.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowDefinition, WorkflowEvent } from '@reprise/core';
+import type { JsonValue, WorkflowDefinition, WorkflowEvent } from '@reprise/core';
 import { createTestEngine, replayHistories, type TestEngine } from '@reprise/testkit';
 import { activities, v1, v2, v2Unpatched, v3, v4 } from './fixtures/versioning-doc.js';
 import { reopenable } from './helpers.js';
@@ -37,7 +37,7 @@ it('quotes each version of the example as the test runs it', () => {
 it('takes the example from v1 to v4 with runs in flight at every deploy', async () => {
   const data = reopenable();
   let env: TestEngine | undefined;
-  const deploy = async (order: WorkflowDefinition<never, unknown>) => {
+  const deploy = async (order: WorkflowDefinition<JsonValue, unknown>) => {
     await env?.close();
     env = await createTestEngine({ store: data.open(), workflows: [order], activities });
     return env.engine;
@@ -50,7 +50,7 @@ it('takes the example from v1 to v4 with runs in flight at every deploy', async 
 
   // Step 1, v1 in production: order-a waits to be paid; order-b is paid and shipped, and waits
   // to be delivered.
-  let engine = await deploy(v1 as WorkflowDefinition<never, unknown>);
+  let engine = await deploy(v1 as WorkflowDefinition<JsonValue, unknown>);
   for (const id of ['order-a', 'order-b']) await engine.start(v1, id, { workflowId: id });
   await signal('order-b', 'paid');
 
@@ -63,13 +63,13 @@ it('takes the example from v1 to v4 with runs in flight at every deploy', async 
     /recorded ActivityScheduled ship .*, code asked for ActivityScheduled checkFraud/,
   );
   // The doc prints the line `reprise replay` gives for it.
-  const failure = unpatched.results[1] as { seq?: number; error: { position: number } };
+  const failure = unpatched.results[1] as unknown as { seq?: number; error: { position: number } };
   expect(doc).toContain(`at command #${failure.error.position} (event seq ${failure.seq})`);
   expect((await replayHistories([v2], inFlight)).ok).toBe(true);
 
   // Step 2, v2 deployed: order-a reaches the patch now and takes the check; order-b had passed
   // it, keeps its old branch and finishes; a new run takes the check.
-  engine = await deploy(v2 as WorkflowDefinition<never, unknown>);
+  engine = await deploy(v2 as WorkflowDefinition<JsonValue, unknown>);
   await signal('order-a', 'paid');
   await signal('order-b', 'delivered');
   await engine.start(v2, 'order-c', { workflowId: 'order-c' });
@@ -84,7 +84,7 @@ it('takes the example from v1 to v4 with runs in flight at every deploy', async 
   // Step 3, v3: no open run took the old branch any more (order-b is done), so the patch is
   // deprecated: the open runs replay, and new ones record the marker as deprecated.
   expect((await replayHistories([v3], [await history('order-a'), await history('order-c')])).ok).toBe(true);
-  engine = await deploy(v3 as WorkflowDefinition<never, unknown>);
+  engine = await deploy(v3 as WorkflowDefinition<JsonValue, unknown>);
   await engine.start(v3, 'order-d', { workflowId: 'order-d' });
   await signal('order-d', 'paid');
   await signal('order-a', 'delivered');
@@ -93,7 +93,7 @@ it('takes the example from v1 to v4 with runs in flight at every deploy', async 
 
   // Step 4, v4: every open run has the marker (order-c from v2, order-d from v3); the call goes.
   expect((await replayHistories([v4], [await history('order-c'), await history('order-d')])).ok).toBe(true);
-  engine = await deploy(v4 as WorkflowDefinition<never, unknown>);
+  engine = await deploy(v4 as WorkflowDefinition<JsonValue, unknown>);
   for (const id of ['order-c', 'order-d']) {
     await signal(id, 'delivered');
     expect(await engine.getHandle(id).result()).toBe(`shipped ${id}`);
