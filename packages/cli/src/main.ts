@@ -9,6 +9,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStart } from './commands/start.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWorker } from './commands/worker.js';
 import { DEFAULT_DATA_PATH } from './data-dir.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
@@ -40,6 +41,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerReplay,
     registerExport,
     registerRuns,
+    registerVerify,
   ]) {
     register(program, context);
   }

@@ -135,10 +135,11 @@ export class StoreCorruption extends RepriseError {
   constructor(
     /** The damaged record's key, as the store names it. */
     readonly key: string,
-    message: string,
+    /** What is wrong with it (a checksum that fails, a value that is not JSON, a gap). */
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`corrupt record at ${key}: ${message}`, options);
+    super(`corrupt record at ${key}: ${reason}`, options);
   }
 }
 

@@ -161,6 +161,33 @@ function fieldMatches(kind: FieldKind, value: unknown): boolean {
   }
 }
 
+/** What is wrong with the fields of an event of a known `type` (its envelope's time included). */
+function eventFieldsProblem(type: EventType, candidate: Record<string, unknown>): string | undefined {
+  if (!fieldMatches('number', candidate.recordedAt)) {
+    return `${type} has recordedAt ${JSON.stringify(candidate.recordedAt)}, expected epoch ms`;
+  }
+  for (const [field, kind, optional] of fieldChecks.get(type) ?? []) {
+    const value = candidate[field];
+    if (optional && value === undefined) continue;
+    if (!fieldMatches(kind, value)) {
+      return `${type}.${field} is ${JSON.stringify(value) ?? 'undefined'}, expected ${KIND_NAMES[kind] ?? kind}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a value read back as an event, or `undefined` when it is a known variant
+ * with its fields: the check of `encodeEventBatch`, for a store's reader to tell a damaged
+ * record from an event (seq and workflow id are the reader's to compare with the key).
+ */
+export function storedEventProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not an object';
+  const candidate = value as Record<string, unknown>;
+  if (!isEventType(candidate.type)) return `unknown event type ${JSON.stringify(candidate.type)}`;
+  return eventFieldsProblem(candidate.type, candidate);
+}
+
 /** The options of a batch check: what seq the batch must start at, and payload limits. */
 export interface EventBatchCheck {
   readonly workflowId: string;
@@ -204,22 +231,8 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
         `${type} has seq ${JSON.stringify(candidate.seq)}, expected ${wantSeq}`,
       );
     }
-    if (!fieldMatches('number', candidate.recordedAt)) {
-      throw new InvalidEventError(
-        index,
-        `${type} has recordedAt ${JSON.stringify(candidate.recordedAt)}, expected epoch ms`,
-      );
-    }
-    for (const [field, kind, optional] of fieldChecks.get(type) ?? []) {
-      const value = candidate[field];
-      if (optional && value === undefined) continue;
-      if (!fieldMatches(kind, value)) {
-        throw new InvalidEventError(
-          index,
-          `${type}.${field} is ${JSON.stringify(value) ?? 'undefined'}, expected ${KIND_NAMES[kind] ?? kind}`,
-        );
-      }
-    }
+    const problem = eventFieldsProblem(type, candidate);
+    if (problem !== undefined) throw new InvalidEventError(index, problem);
     const payload = check.payload;
     return payload?.path === undefined
       ? encodePayloadAt(event, 'events', index, payload?.maxBytes)

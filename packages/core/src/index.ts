@@ -131,6 +131,7 @@ export type {
   WorkflowStore,
 } from './store.js';
 export {
+  type CorruptRecord,
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   type PredicateOperators,

@@ -18,7 +18,7 @@ export {
   isCommandEvent,
 } from './commands.js';
 export { fromErrorData, toErrorData } from './error-data.js';
-export { type EventBatchCheck, encodeEventBatch } from './event-validation.js';
+export { type EventBatchCheck, encodeEventBatch, storedEventProblem } from './event-validation.js';
 export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
 export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';

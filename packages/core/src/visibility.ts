@@ -90,6 +90,21 @@ export interface VisibilityPage {
   readonly items: readonly WorkflowSummary[];
   /** Pass as the filter's `cursor` for the next page; absent on the last one. */
   readonly cursor?: string;
+  /**
+   * Rows this page passed over because their stored value is damaged (`StoreCorruption`): the
+   * index placed them in the page's range, but what they hold cannot be read. Absent when none.
+   */
+  readonly corrupt?: readonly CorruptRecord[];
+}
+
+/** A stored record that cannot be read, named for the user who has to restore it. */
+export interface CorruptRecord {
+  /** The workflow the record belongs to. */
+  readonly workflowId: WorkflowId;
+  /** The record's key, as the store names it in `StoreCorruption`. */
+  readonly key: string;
+  /** What is wrong with it. */
+  readonly reason: string;
 }
 
 /** The page size when a filter gives none. */

@@ -27,6 +27,7 @@ import {
   stallInfo,
   type WorkflowDescription,
   type WorkflowListItem,
+  type WorkflowListPage,
 } from './handle.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Residency } from './residency.js';
@@ -51,12 +52,18 @@ export interface ClientReadsPort {
 export class ClientReads {
   constructor(private readonly port: ClientReadsPort) {}
 
-  /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
-  async list(filter: VisibilityFilter): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
-    this.port.lifecycle.assertOpen();
-    const page = await this.port.store.query(filter);
-    const items = page.items.map((summary) => {
-      const stalled = this.port.table.get(summary.workflowId)?.stalled;
+  /**
+   * A page of workflows from the store's visibility, newest first; stalled runs say so, and so do
+   * workflows in quarantine, rows the store could not read, and pinned runs waiting for their build.
+   */
+  async list(filter: VisibilityFilter): Promise<WorkflowListPage> {
+    const { table, store, lifecycle } = this.port;
+    lifecycle.assertOpen();
+    const page = await store.query(filter);
+    const items = page.items.map((summary): WorkflowListItem => {
+      const damage = table.quarantined(summary.workflowId);
+      if (damage) return { ...summary, corrupt: { key: damage.key, reason: damage.reason } };
+      const stalled = table.get(summary.workflowId)?.stalled;
       const waitingFor = this.port.waitingForBuild(summary);
       if (!stalled && waitingFor === undefined) return summary;
       return {
@@ -65,7 +72,11 @@ export class ClientReads {
         ...(waitingFor === undefined ? {} : { waitingForBuild: waitingFor }),
       };
     });
-    return page.cursor ? { items, cursor: page.cursor } : { items };
+    return {
+      items,
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+      ...(page.corrupt ? { corrupt: page.corrupt } : {}),
+    };
   }
 
   /** The workflow's result, following continue-as-new to the last run. */
@@ -73,6 +84,7 @@ export class ClientReads {
     const { table, store, lifecycle } = this.port;
     for (;;) {
       lifecycle.assertOpen();
+      table.assertReadable(workflowId);
       if (table.has(workflowId)) {
         // A run this process owns: its outcome arrives in memory, no read needed.
         const outcome = await table.nextChange(workflowId);
@@ -96,6 +108,7 @@ export class ClientReads {
   async describe(workflowId: WorkflowId): Promise<WorkflowDescription> {
     const { table, store, supervision, lifecycle } = this.port;
     lifecycle.assertOpen();
+    table.assertReadable(workflowId);
     const summary = await store.getSummary(workflowId);
     if (!summary) throw new WorkflowNotFoundError(workflowId);
     const entry = table.get(workflowId);
@@ -136,6 +149,7 @@ export class ClientReads {
   /** The whole history of the workflow id, every run. */
   async history(workflowId: WorkflowId): Promise<WorkflowEvent[]> {
     this.port.lifecycle.assertOpen();
+    this.port.table.assertReadable(workflowId);
     const history = await this.port.store.readHistory(workflowId);
     if (history.length === 0) throw new WorkflowNotFoundError(workflowId);
     return history;
@@ -145,6 +159,7 @@ export class ClientReads {
   async query(workflowId: WorkflowId, name: string, args: JsonValue): Promise<JsonValue> {
     const { table, store, residency, lifecycle, settle } = this.port;
     lifecycle.assertOpen();
+    table.assertReadable(workflowId);
     const checked = checkPayload(args, { path: `query ${name} args` });
     for (let attempt = 0; attempt < QUERY_ATTEMPTS; attempt++) {
       const entry = table.get(workflowId);

@@ -5,7 +5,13 @@
  * This is the engine's side of `ExitContext`; the exit protocol itself is in `exit-handler.ts`.
  */
 import type { Clock } from '@reprise/actors';
-import { WorkflowCodeError, type WorkflowEvent, type WorkflowId, type WorkflowStatus } from '@reprise/core';
+import {
+  type StoreCorruption,
+  WorkflowCodeError,
+  type WorkflowEvent,
+  type WorkflowId,
+  type WorkflowStatus,
+} from '@reprise/core';
 import type { Children } from './children.js';
 import { type ClosedRun, type ExitContext, type ExitingRun, handleRunExit } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -13,7 +19,7 @@ import type { EngineLogger } from './options.js';
 import type { Residency } from './residency.js';
 import { RunEndedError, type RunExit } from './run.js';
 import type { RunControl } from './run-control.js';
-import type { RunTable } from './run-table.js';
+import { quarantineWorkflow, type RunTable } from './run-table.js';
 import type { Starter } from './starter.js';
 import { type TimerService, timerKey } from './timer-service.js';
 
@@ -70,20 +76,27 @@ export class RunClosing implements ExitContext {
   }
 
   reconcile(run: ExitingRun, { openChildren }: ClosedRun): void {
+    this.#letGo(run, () => new RunEndedError(run.workflowId));
+    this.port.children().applyParentClosePolicy(run, openChildren);
+    this.port.table.releaseRecorder(run.workflowId);
+  }
+
+  /**
+   * The run leaves the run table and memory: input still queued for it fails with `refusal`,
+   * and the timers its code still waited on (a race it left, a timeout) are disarmed.
+   */
+  #letGo(run: ExitingRun, refusal: () => Error): void {
     const { table, residency, timers } = this.port;
     const entry = table.get(run.workflowId);
     if (entry?.runId === run.runId) {
       table.remove(entry);
       residency.forget(run.workflowId);
-      for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
-      // Timers the code still waited on when the run closed (a race it left, a timeout).
+      for (const item of entry.pending.splice(0)) item.ack?.reject(refusal());
       for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {
         timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
       }
     }
     this.port.control().disarmExecutionTimeout(run);
-    this.port.children().applyParentClosePolicy(run, openChildren);
-    table.releaseRecorder(run.workflowId);
   }
 
   stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void {
@@ -103,6 +116,12 @@ export class RunClosing implements ExitContext {
       runId: run.runId,
       error: exit.error.message,
     });
+  }
+
+  quarantine(run: ExitingRun, error: StoreCorruption): void {
+    this.#letGo(run, () => error);
+    quarantineWorkflow(this.port.table, this.port.logger, run.workflowId, error);
+    this.port.table.releaseRecorder(run.workflowId);
   }
 
   startSuccessor(

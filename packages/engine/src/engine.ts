@@ -34,7 +34,7 @@ import {
   type StalledRun,
   stallInfo,
   WorkflowHandle,
-  type WorkflowListItem,
+  type WorkflowListPage,
 } from './handle.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
@@ -241,8 +241,12 @@ export class Engine {
     return new WorkflowHandle<O>(checkWorkflowId(workflowId), this.#handles);
   }
 
-  /** A page of workflows from the store's visibility, newest first; stalled runs say so. */
-  list(filter: VisibilityFilter = {}): Promise<{ items: WorkflowListItem[]; cursor?: string }> {
+  /**
+   * A page of workflows from the store's visibility, newest first. Stalled runs say so, and so do
+   * workflows in quarantine (`corrupt`: a stored record of theirs is damaged) and, in the page's
+   * `corrupt`, rows the store could not read at all.
+   */
+  list(filter: VisibilityFilter = {}): Promise<WorkflowListPage> {
     return this.#handles.list(filter);
   }
 

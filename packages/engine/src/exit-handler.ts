@@ -13,6 +13,7 @@ import {
   type ParentLink,
   type RunId,
   runSegment,
+  StoreCorruption,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
   type WorkflowEvent,
@@ -79,6 +80,11 @@ export interface ExitContext {
    * brought back by replay, as a crashed run actor is.
    */
   restart(run: ExitingRun, error: unknown): void;
+  /**
+   * The run's stored records cannot be read or written (`StoreCorruption`): nothing is recorded
+   * and nothing restarts it; the workflow goes to quarantine and those waiting on it get `error`.
+   */
+  quarantine(run: ExitingRun, error: StoreCorruption): void;
 }
 
 /** The terminal event that records how a run ended. */
@@ -126,6 +132,10 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     context.stall(run, exit);
     return;
   }
+  if (exit.kind === 'corrupt') {
+    context.quarantine(run, exit.error);
+    return;
+  }
   if (exit.kind === 'finished' && exit.finalStep) {
     await recordFinalStep(context, run, exit.outcome, exit.finalStep);
     return;
@@ -146,6 +156,10 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     });
   } catch (error) {
     if (exit.kind === 'closed') exit.ack?.reject(error);
+    if (error instanceof StoreCorruption) {
+      context.quarantine(run, error);
+      return;
+    }
     throw error;
   }
   const { outcome, history, recordedNow } = recorded;
@@ -177,7 +191,9 @@ async function recordFinalStep(
   } catch (error) {
     step.failed(error);
     // A start that never got recorded is not restarted: its starter has the error.
-    if (!step.opens) context.restart(run, error);
+    if (step.opens) return;
+    if (error instanceof StoreCorruption) context.quarantine(run, error);
+    else context.restart(run, error);
     return;
   }
   step.recorded(events.slice(0, -1));

@@ -1,4 +1,5 @@
 import {
+  type CorruptRecord,
   type ErrorData,
   type EventOf,
   type JsonValue,
@@ -170,12 +171,27 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
   );
 }
 
-/** A row of `engine.list()`: the stored summary, with the stall of a run that has one. */
+/**
+ * A row of `engine.list()`: the stored summary, with the stall of a run that has one, the
+ * damage of a workflow in quarantine (a stored record of it cannot be read), and the build a
+ * pinned run waits for.
+ */
 export type WorkflowListItem = WorkflowSummary & {
   readonly stalled?: StallInfo;
+  readonly corrupt?: { readonly key: string; readonly reason: string };
   /** An open run of a `pinned` type started by another build: the build it waits for. */
   readonly waitingForBuild?: string;
 };
+
+/** A page of `engine.list()`. */
+export interface WorkflowListPage {
+  /** The rows, newest workflow first. */
+  readonly items: WorkflowListItem[];
+  /** Pass as the filter's `cursor` for the next page; absent on the last one. */
+  readonly cursor?: string;
+  /** Rows the store passed over because their stored value is damaged; absent when none. */
+  readonly corrupt?: readonly CorruptRecord[];
+}
 
 /** Why an open run is stalled, and where: it waits, unrecorded, for a build that fixes it. */
 export interface StallInfo {

@@ -24,6 +24,7 @@ export {
   type WorkflowDescription,
   WorkflowHandle,
   type WorkflowListItem,
+  type WorkflowListPage,
 } from './handle.js';
 export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
 export {

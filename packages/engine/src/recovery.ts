@@ -5,15 +5,17 @@
  */
 import {
   type EventOf,
+  StoreCorruption,
   statusFromEvents,
   terminalOutcomeFromHistory,
+  type WorkflowEvent,
   type WorkflowId,
   type WorkflowStore,
 } from '@reprise/core';
 import { latestStart } from '@reprise/core/internal';
 import { successorStarted } from './exit-handler.js';
 import type { EngineLogger } from './options.js';
-import type { RunTable } from './run-table.js';
+import { quarantineWorkflow, type RunTable } from './run-table.js';
 import type { Starter } from './starter.js';
 
 /** How many closed-by-continue-as-new workflows are read per page. */
@@ -33,8 +35,19 @@ export interface RecoveryPort {
 /** Brings back every active workflow of a registered type, and missing successors. */
 export async function recover(port: RecoveryPort): Promise<void> {
   const { store, table, starter, logger } = port;
+  const quarantined = (workflowId: WorkflowId, error: unknown): boolean => {
+    if (!(error instanceof StoreCorruption)) return false;
+    quarantineWorkflow(table, logger, workflowId, error);
+    return true;
+  };
   for await (const workflowId of store.listActive()) {
-    const history = await store.readHistory(workflowId);
+    let history: WorkflowEvent[];
+    try {
+      history = await store.readHistory(workflowId);
+    } catch (error) {
+      if (quarantined(workflowId, error)) continue;
+      throw error;
+    }
     const started = latestStart(history);
     if (!started || statusFromEvents(history) !== 'Running') {
       logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
@@ -58,7 +71,13 @@ export async function recover(port: RecoveryPort): Promise<void> {
     for (const summary of page.items) {
       if (!port.isWorkflowType(summary.workflowType)) continue;
       const recorder = table.recorder(summary.workflowId as WorkflowId);
-      const history = await recorder.exclusive(() => recorder.read());
+      let history: WorkflowEvent[];
+      try {
+        history = await recorder.exclusive(() => recorder.read());
+      } catch (error) {
+        if (quarantined(summary.workflowId as WorkflowId, error)) continue;
+        throw error;
+      }
       const outcome = terminalOutcomeFromHistory(history, summary.runId);
       if (outcome?.status === 'ContinuedAsNew' && !successorStarted(history, summary.runId)) {
         await starter.startSuccessor(

@@ -31,6 +31,12 @@ export interface ResidencyPort {
 export class Residency {
   /** Entries whose run actor is alive, least recently used first. */
   readonly #resident = new Map<WorkflowId, RunEntry>();
+  /**
+   * Resident entries whose run began to wait and was not used since, longest waiting first: the
+   * candidates for eviction. Kept apart so that an eviction pass looks only at runs it may evict,
+   * not past every run still replaying or working (recovery starts thousands at once).
+   */
+  readonly #quiet = new Map<WorkflowId, RunEntry>();
   #evictionQueued = false;
   #hibernationRoundArmed = false;
 
@@ -68,20 +74,26 @@ export class Residency {
   touch(entry: RunEntry): void {
     this.#resident.delete(entry.workflowId);
     this.#resident.set(entry.workflowId, entry);
+    this.#quiet.delete(entry.workflowId);
     this.#scheduleEviction();
   }
 
   /** The workflow's run left memory for good (closed, or its start abandoned). */
   forget(workflowId: WorkflowId): void {
     this.#resident.delete(workflowId);
+    this.#quiet.delete(workflowId);
   }
 
   /** A run began to wait: a moment to evict others, and the start of its wait for hibernation. */
   waiting(run: Run): void {
-    this.#scheduleEviction();
     const { hibernateAfter, table, clock } = this.port;
-    if (hibernateAfter === Number.POSITIVE_INFINITY) return;
     const entry = table.get(run.workflowId);
+    if (entry?.run === run && this.#resident.has(run.workflowId)) {
+      this.#quiet.delete(run.workflowId);
+      this.#quiet.set(run.workflowId, entry);
+    }
+    this.#scheduleEviction();
+    if (hibernateAfter === Number.POSITIVE_INFINITY) return;
     if (entry?.run !== run) return;
     entry.quietSince = clock.now();
     if (!this.#hibernationRoundArmed) this.#armHibernationRound(entry.quietSince + hibernateAfter);
@@ -96,13 +108,15 @@ export class Residency {
     });
   }
 
-  /** Evicts the least recently used runs that wait on something, down to `maxResident`. */
+  /** Evicts the runs that have waited longest, down to `maxResident`. */
   #evict(): void {
     let excess = this.#resident.size - this.port.maxResident;
-    for (const entry of this.#resident.values()) {
+    for (const entry of this.#quiet.values()) {
       if (excess <= 0) break;
+      this.#quiet.delete(entry.workflowId);
       const run = waitingRun(entry);
-      if (!run) continue;
+      // No longer waiting (input is on its way, or it hibernated): it comes back when it waits.
+      if (!run || !this.#resident.has(entry.workflowId)) continue;
       this.#resident.delete(entry.workflowId);
       excess--;
       run.requestStop();
@@ -136,7 +150,10 @@ export class Residency {
         nextDue = Math.min(nextDue, due);
         continue;
       }
-      if (supervision.hibernateRun(entry)) this.#resident.delete(entry.workflowId);
+      if (supervision.hibernateRun(entry)) {
+        this.#resident.delete(entry.workflowId);
+        this.#quiet.delete(entry.workflowId);
+      }
     }
     if (nextDue !== Number.POSITIVE_INFINITY) {
       this.#armHibernationRound(Math.max(nextDue, now + hibernateAfter / 4));

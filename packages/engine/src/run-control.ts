@@ -64,6 +64,7 @@ export class RunControl {
     options: SignalOptions,
   ): Promise<void> {
     this.port.lifecycle.assertOpen();
+    this.port.table.assertReadable(workflowId);
     if (typeof name !== 'string' || name === '') {
       throw new InvalidArgumentError('signal name', `${JSON.stringify(name)} must be a non-empty string`);
     }
@@ -90,6 +91,7 @@ export class RunControl {
   /** Asks the open run to cancel; a closed run is left as it is and its status returned. */
   async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
+    this.port.table.assertReadable(workflowId);
     try {
       await this.#sendInput(
         workflowId,
@@ -107,6 +109,7 @@ export class RunControl {
   /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */
   async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
+    this.port.table.assertReadable(workflowId);
     const history = await this.port.store.readHistory(workflowId);
     const current = latestStart(history);
     if (!current) throw new WorkflowNotFoundError(workflowId);

@@ -4,7 +4,14 @@
  * builds a fresh `Run` (a replay), after a backoff when the previous start crashed.
  */
 import type { Clock, Pid } from '@reprise/actors';
-import type { RunId, StallCause, WorkflowDefinition, WorkflowEvent, WorkflowId } from '@reprise/core';
+import {
+  type RunId,
+  type StallCause,
+  StoreCorruption,
+  type WorkflowDefinition,
+  type WorkflowEvent,
+  type WorkflowId,
+} from '@reprise/core';
 import { type Recorder, SETTLED } from './recorder.js';
 import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { SupervisedRun } from './supervision.js';
@@ -143,6 +150,9 @@ export class RunEntry implements SupervisedRun {
     // A start that never got recorded is not restarted: its starter gets the error.
     const abandoned = this.#abandonUnrecordedStart(() => error);
     if (abandoned) return abandoned;
+    // A damaged record stays damaged: a restart would only read it again, within the intensity
+    // of the whole type's supervisor. The run goes to quarantine instead.
+    if (error instanceof StoreCorruption) return { kind: 'corrupt', error };
     this.#crashes++;
     throw error;
   }

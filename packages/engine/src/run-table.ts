@@ -1,9 +1,11 @@
 /**
  * The run table: the workflow ids whose open run this process owns (one `RunEntry` each), the
  * single writer (`Recorder`) of each workflow's history, and the waiters for a workflow's next
- * change. Every service reads and changes runs through it; it does no I/O of its own.
+ * change, and the quarantine: workflows whose stored records are damaged. Every service reads and
+ * changes runs through it; it does no I/O of its own.
  */
-import type { EventStore, TerminalOutcome, WorkflowId } from '@reprise/core';
+import type { EventStore, StoreCorruption, TerminalOutcome, WorkflowId } from '@reprise/core';
+import type { EngineLogger } from './options.js';
 import { Recorder } from './recorder.js';
 import type { RunEntry } from './run-entry.js';
 
@@ -11,6 +13,7 @@ export class RunTable {
   readonly #entries = new Map<WorkflowId, RunEntry>();
   readonly #recorders = new Map<WorkflowId, Recorder>();
   readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
+  readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
 
   constructor(private readonly store: EventStore) {}
 
@@ -85,4 +88,42 @@ export class RunTable {
     for (const waiters of this.#changes.values()) for (const wake of waiters) wake(undefined);
     this.#changes.clear();
   }
+
+  /**
+   * Puts a workflow whose stored records cannot be read in quarantine: no run of it is brought
+   * back in this process, every call on it fails with `error`, and `list` shows it as corrupt.
+   * One damaged record costs one workflow, never the engine. Returns false if it already was.
+   */
+  quarantine(workflowId: WorkflowId, error: StoreCorruption): boolean {
+    if (this.#quarantined.has(workflowId)) return false;
+    this.#quarantined.set(workflowId, error);
+    this.changed(workflowId);
+    return true;
+  }
+
+  /** The damage that put the workflow in quarantine, if it is there. */
+  quarantined(workflowId: WorkflowId): StoreCorruption | undefined {
+    return this.#quarantined.get(workflowId);
+  }
+
+  /** Throws the damage of a workflow in quarantine (calls on it fail with it). */
+  assertReadable(workflowId: WorkflowId): void {
+    const damage = this.#quarantined.get(workflowId);
+    if (damage) throw damage;
+  }
+}
+
+/** Puts the workflow in the table's quarantine and, the first time, says so in the log. */
+export function quarantineWorkflow(
+  table: RunTable,
+  logger: EngineLogger,
+  workflowId: WorkflowId,
+  error: StoreCorruption,
+): void {
+  if (!table.quarantine(workflowId, error)) return;
+  logger.warn('workflow quarantined: a stored record of it is damaged; restore it from a backup', {
+    workflowId,
+    key: error.key,
+    error: error.message,
+  });
 }

@@ -8,6 +8,7 @@ import {
   type RunId,
   runSegment,
   type StallCause,
+  type StoreCorruption,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
   WorkflowCodeError,
@@ -91,6 +92,8 @@ export type RunExit =
    * the step that threw), for code that matches its history.
    */
   | { readonly kind: 'stalled'; readonly error: StallCause }
+  /** Its stored records could not be read or written (`StoreCorruption`): the run is quarantined. */
+  | { readonly kind: 'corrupt'; readonly error: StoreCorruption }
   /** Stopped by the engine (shutdown or eviction); its history is intact and it can be rehydrated. */
   | { readonly kind: 'stopped' };
 

@@ -3,10 +3,10 @@ import {
   type ActorSystem,
   type Clock,
   createActorSystem,
-  type DownMessage,
   type Pid,
   type Supervisor,
   supervisor,
+  type TraceEvent,
 } from '@reprise/actors';
 import type { ActorLogic, EventObject, Snapshot } from 'xstate';
 import { EngineClosedError } from './lifecycle.js';
@@ -102,8 +102,9 @@ const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
  * run's loop as a promise actor (`runLogic`), `transient`: a normal exit is final; a crash (an
  * engine fault such as a store error) restarts the actor, which replays the run.
  *
- * Every start of a run actor is monitored: its `DOWN` message carries the exit reason, and for a
- * normal exit the loop's `RunExit`, which goes to the type's exit handling (`SupervisedRun.exited`).
+ * The exit of every start of a run actor reaches its type supervisor, which traces it with the
+ * reason and, for a normal exit, the loop's `RunExit`: that goes to the type's exit handling
+ * (`SupervisedRun.exited`).
  * A type supervisor is monitored too: if it exceeds its intensity and exits, the root restarts
  * it empty and `onTypeRestarted` lets the engine bring that type's runs back.
  */
@@ -118,7 +119,7 @@ export class RunSupervision {
     clock: Clock,
     private readonly onTypeRestarted: (workflowType: string) => void,
   ) {
-    this.#system = createActorSystem({ clock });
+    this.#system = createActorSystem({ clock, onTrace: this.#onTrace });
   }
 
   /** Starts the root and one supervisor per workflow type. */
@@ -241,23 +242,29 @@ export class RunSupervision {
     this.onTypeRestarted(workflowType);
   }
 
-  /** A run actor started (or woke) with `pid`: watch it; its DOWN carries its exit. */
+  /** A run actor started (or woke) with `pid`: its exit will reach its type supervisor. */
   readonly #attach = (pid: Pid, run: SupervisedRun): void => {
     if (run.pid === pid) return;
     this.#runs.set(pid, run);
     run.pid = pid;
-    this.#system.monitor(pid, this.#runDown);
   };
 
   /**
-   * The DOWN of one start of a run actor. A normal exit hands the loop's RunExit to the exit
-   * handling; a crash is the type supervisor's to restart (the new start attaches again); a
-   * stop the engine made (`stopRun`, shutdown) has been accounted for already. One callback
-   * serves every run actor (found by pid), so a waiting run costs no closure of its own.
+   * The type supervisor's exit message for one start of a run actor, as the actor system's trace
+   * reports it (`child_exited`, with the loop's output on a normal exit). A normal exit hands the
+   * loop's RunExit to the exit handling; a crash is the type supervisor's to restart (the new
+   * start attaches again); a stop the engine made (`stopRun`, shutdown) has been accounted for
+   * already, and exits of other processes are not run actors'. The supervisor handles the exit
+   * first (its restart decision), then the engine, after the current turn, as a monitor's DOWN
+   * would arrive; a waiting run costs no monitor, ref or closure of its own.
    */
-  readonly #runDown = (down: DownMessage): void => {
-    const run = this.#untrack(down.pid);
-    if (run && down.reason === 'normal') run.exited(down.output as RunExit);
+  readonly #onTrace = (event: TraceEvent): void => {
+    if (event.type !== 'child_exited' || !this.#runs.has(event.pid)) return;
+    const run = this.#untrack(event.pid);
+    if (run && event.reason === 'normal') {
+      const exit = event.output as RunExit;
+      queueMicrotask(() => run.exited(exit));
+    }
   };
 
   #untrack(pid: Pid): SupervisedRun | undefined {

@@ -5,6 +5,7 @@ import {
   asWorkflowId,
   envelopeEvents,
   InMemoryStore,
+  StoreCorruption,
   type TerminalOutcome,
   type WorkflowEvent,
 } from '@reprise/core';
@@ -40,13 +41,16 @@ async function activeWorkflow() {
   const notified: TerminalOutcome[] = [];
   const reconciled: ClosedRun[] = [];
   const successors: TerminalOutcome[] = [];
+  const quarantined: StoreCorruption[] = [];
+  const restarted: unknown[] = [];
   const context: ExitContext = {
     now: () => NOW + 10,
     notify: (_, closed) => notified.push(closed.outcome),
     reconcile: (_, closed) => reconciled.push(closed),
     stall: () => undefined,
     dropOutstandingWork: () => undefined,
-    restart: () => undefined,
+    restart: (_, error) => restarted.push(error),
+    quarantine: (_, error) => quarantined.push(error),
     startSuccessor: async (exiting, outcome) => {
       await exiting.recorder.exclusive(async () => {
         if (successorStarted(await exiting.recorder.read(), runId)) return;
@@ -66,7 +70,10 @@ async function activeWorkflow() {
       });
     },
   };
-  return { store, workflowId, runId, recorder, run, context, notified, reconciled, successors };
+  return {
+    ...{ store, workflowId, runId, recorder, run, context },
+    ...{ notified, reconciled, successors, quarantined, restarted },
+  };
 }
 
 it('a normal exit records Completed, reconciles and notifies', async () => {
@@ -203,4 +210,58 @@ it('a stalled or stopped run records nothing', async () => {
   await handleRunExit(active.context, active.run, { kind: 'stopped' });
   expect(await active.store.lastSeq(active.workflowId)).toBe(1);
   expect(active.notified).toEqual([]);
+});
+
+describe('a damaged record (StoreCorruption) quarantines the run: nothing recorded, nothing restarted', () => {
+  const damaged = () => new StoreCorruption('workflows "checkout-1"', 'checksum mismatch');
+  const refuseAppends = (active: Awaited<ReturnType<typeof activeWorkflow>>) => {
+    active.store.append = async () => {
+      throw damaged();
+    };
+  };
+
+  it('when the run reports it as its exit', async () => {
+    const active = await activeWorkflow();
+    await handleRunExit(active.context, active.run, { kind: 'corrupt', error: damaged() });
+    expect(active.quarantined.map((error) => error.key)).toEqual(['workflows "checkout-1"']);
+    expect(active.notified).toEqual([]);
+    expect((await active.store.readHistory(active.workflowId)).map((event) => event.type)).toEqual([
+      'WorkflowStarted',
+    ]);
+  });
+
+  it('when the terminal event cannot be appended', async () => {
+    const active = await activeWorkflow();
+    refuseAppends(active);
+    await handleRunExit(active.context, active.run, {
+      kind: 'finished',
+      outcome: { status: 'Completed', result: 1 },
+    });
+    expect(active.quarantined).toHaveLength(1);
+    expect(active.notified).toEqual([]);
+    expect(active.reconciled).toEqual([]);
+  });
+
+  it('when the final step cannot be appended: its waiter gets the error, the run is not restarted', async () => {
+    const active = await activeWorkflow();
+    refuseAppends(active);
+    const failures: unknown[] = [];
+    await handleRunExit(active.context, active.run, {
+      kind: 'finished',
+      outcome: { status: 'Completed', result: 'own' },
+      finalStep: {
+        bodies: [{ type: 'SignalReceived', signalName: 'go', payload: null }],
+        recordedAt: NOW + 5,
+        afterSeq: 1,
+        parent: undefined,
+        startedChildren: false,
+        opens: false,
+        recorded: () => undefined,
+        failed: (error) => failures.push(error),
+      },
+    });
+    expect(failures).toEqual([expect.any(StoreCorruption)]);
+    expect(active.quarantined).toHaveLength(1);
+    expect(active.restarted).toEqual([]);
+  });
 });

@@ -1,5 +1,7 @@
 import { crc32 } from 'node:zlib';
-import { StoreCorruption } from '@reprise/core';
+import { StoreCorruption, type WorkflowEvent } from '@reprise/core';
+import { storedEventProblem } from '@reprise/core/internal';
+import { describeKey } from './layout.js';
 
 /**
  * Every value the store writes is a frame: the CRC-32 of the body as 8 lowercase hex digits,
@@ -77,4 +79,24 @@ export function decodeFrame(frame: string, describeKey: () => string): unknown {
   } catch (error) {
     throw new StoreCorruption(describeKey(), 'value is not JSON', { cause: error });
   }
+}
+
+/**
+ * Checks a value read from `history` at `[workflowId, seq]`: the event it must be, with that
+ * seq and workflow id. Replay trusts what it reads, so a value that passed its checksum yet is
+ * no such event is damage, reported as `StoreCorruption` naming the key.
+ */
+export function checkStoredEvent(value: unknown, workflowId: string, seq: number): WorkflowEvent {
+  const event = value as Partial<WorkflowEvent> | null | undefined;
+  if (event?.seq !== seq || event.workflowId !== workflowId) {
+    throw new StoreCorruption(
+      describeKey('history', [workflowId, seq]),
+      `holds ${JSON.stringify([event?.workflowId, event?.seq])}`,
+    );
+  }
+  const problem = storedEventProblem(value);
+  if (problem !== undefined) {
+    throw new StoreCorruption(describeKey('history', [workflowId, seq]), `not an event: ${problem}`);
+  }
+  return value as WorkflowEvent;
 }

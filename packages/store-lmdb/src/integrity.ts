@@ -1,12 +1,6 @@
-import {
-  EMPTY_PROJECTION,
-  type JsonValue,
-  projectEvents,
-  type WorkflowEvent,
-  type WorkflowProjection,
-} from '@reprise/core';
+import { EMPTY_PROJECTION, type JsonValue, projectEvents, type WorkflowProjection } from '@reprise/core';
 import { jsonEqual } from '@reprise/core/internal';
-import { decodeFrame } from './frame.js';
+import { checkStoredEvent, decodeFrame } from './frame.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
 import { entryKey, indexEntriesOf } from './visibility-index.js';
@@ -90,9 +84,11 @@ export function checkIntegrity(
     if (seq !== current.seq + 1)
       problem(`${describeKey('history', [fromKeyText(tid), seq])} follows seq ${current.seq}`);
     try {
-      const event = decodeFrame(value, () =>
-        describeKey('history', [fromKeyText(tid), seq]),
-      ) as WorkflowEvent;
+      const event = checkStoredEvent(
+        decodeFrame(value, () => describeKey('history', [fromKeyText(tid), seq])),
+        fromKeyText(tid),
+        seq,
+      );
       current.projection = projectEvents(current.projection, [event]);
     } catch (error) {
       problem(String(error));

@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { type Stats, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import {
   type AppendOptions,
   type AppendResult,
@@ -14,6 +14,7 @@ import {
   StoreUnavailableError,
   type VisibilityFilter,
   type VisibilityPage,
+  WORKFLOW_STATUSES,
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStore,
@@ -30,7 +31,7 @@ import {
   writePlanIfNext,
 } from './append-plan.js';
 import { checkEnvironmentFile } from './environment-check.js';
-import { decodeFrame, encodeFrame, frameBody } from './frame.js';
+import { checkStoredEvent, decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
@@ -91,6 +92,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   checkOptions(options);
   const path = resolve(options.path);
   refuseFile(path);
+  refuseSpecialFiles(path);
   checkEnvironmentFile(path); // LMDB faults the process on such files instead of failing the open.
   let root: RootDatabase<Buffer, Key>;
   try {
@@ -107,6 +109,7 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
       // failed commit to its callers only (no stray unhandled rejection).
       eventTurnBatching: false,
       ...(options.noSync ? { noSync: true } : {}),
+      ...(options.readOnly ? { readOnly: true } : {}),
       ...(options.mapSize === undefined ? {} : { mapSize: options.mapSize }),
     });
   } catch (error) {
@@ -115,11 +118,49 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   try {
     refuseForeign(root, path);
     const dbs = openDatabases(root);
-    checkFormat(dbs, path);
-    return new LmdbWorkflowStore(path, dbs, checkPayloadLimit(options.maxPayloadBytes));
+    checkFormat(dbs, path, options.readOnly === true);
+    return new LmdbWorkflowStore(
+      path,
+      dbs,
+      checkPayloadLimit(options.maxPayloadBytes),
+      options.readOnly === true,
+    );
   } catch (error) {
     root.close().catch(() => {});
     throw error instanceof RepriseError ? error : openFailure(path, error);
+  }
+}
+
+/** What a path that exists but is no regular file is, in words. */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * LMDB maps its files into memory and faults the process (SIGSEGV) on one that is no regular
+ * file: a `data.mdb` linked to `/dev/null`, say. Refused here, before LMDB sees it.
+ */
+function refuseSpecialFiles(path: string): void {
+  for (const name of ['data.mdb', 'lock.mdb']) {
+    const file = join(path, name);
+    let stats: Stats;
+    try {
+      stats = statSync(file); // follows a symbolic link to what LMDB would map
+    } catch {
+      continue; // Missing (created by open) or unreadable (reported by open).
+    }
+    if (!stats.isFile()) {
+      throw new StoreUnavailableError(
+        path,
+        'open',
+        `${file} is ${kindOf(stats)}; LMDB needs a regular file there (remove it, or restore the file from a backup)`,
+      );
+    }
   }
 }
 
@@ -165,7 +206,7 @@ function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
   }
 }
 
-function checkFormat(dbs: Databases, path: string): void {
+function checkFormat(dbs: Databases, path: string, readOnly: boolean): void {
   const read = (): unknown => {
     const frame = dbs.meta.get('format');
     return frame === undefined ? undefined : decodeFrame(frame, () => describeKey('meta', 'format'));
@@ -173,7 +214,7 @@ function checkFormat(dbs: Databases, path: string): void {
   let record = read();
   if (record === undefined) {
     const hasData = [dbs.history, dbs.workflows].some((db) => db.getKeysCount({ limit: 1 }) > 0);
-    if (hasData) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
+    if (hasData || readOnly) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
     try {
       dbs.root.transactionSync(() => {
         if (dbs.meta.get('format') === undefined) {
@@ -215,7 +256,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   #pending = 0;
   #drained: (() => void) | undefined;
 
-  constructor(path: string, dbs: Databases, maxPayloadBytes: number | undefined) {
+  constructor(
+    path: string,
+    dbs: Databases,
+    maxPayloadBytes: number | undefined,
+    private readonly readOnly: boolean,
+  ) {
     this.path = path;
     this.dbs = dbs;
     this.#payloadLimit = maxPayloadBytes === undefined ? undefined : { maxBytes: maxPayloadBytes };
@@ -228,6 +274,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   ): Promise<AppendResult> {
     try {
       this.#assertOpen('append');
+      if (this.readOnly)
+        throw new StoreUnavailableError(this.path, 'append', 'the store was opened read-only');
       const expectedSeq = options?.expectedSeq;
       const tid = workflowKey(workflowId);
       const texts = encodeEventBatch(
@@ -430,16 +478,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         }
       });
     }
-    for (let index = 0; index < events.length; index++) {
-      const event = events[index];
-      const seq = fromSeq + index;
-      if (event?.seq !== seq || event.workflowId !== workflowId) {
-        throw new StoreCorruption(
-          describeKey('history', [workflowId, seq]),
-          `holds ${JSON.stringify([event?.workflowId, event?.seq])}`,
-        );
-      }
-    }
+    for (let index = 0; index < events.length; index++)
+      checkStoredEvent(events[index], workflowId, fromSeq + index);
     return events;
   }
 
@@ -569,14 +609,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   #decodeRecord(tid: string, frame: string): WorkflowRecord {
     const where = () => describeKey('workflows', fromKeyText(tid));
     const record = decodeFrame(frame, where) as WorkflowRecord | null;
-    if (
-      typeof record !== 'object' ||
-      record === null ||
-      typeof record.summary !== 'object' ||
-      !Array.isArray(record.timers)
-    ) {
+    if (typeof record !== 'object' || record === null || !Array.isArray(record.timers)) {
       throw new StoreCorruption(where(), 'is not a workflow record');
     }
+    const problem = summaryProblem(record.summary, fromKeyText(tid));
+    if (problem !== undefined) throw new StoreCorruption(where(), `is not a workflow record: ${problem}`);
     return record;
   }
 
@@ -589,6 +626,39 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 interface Committed {
   head: number;
   known: KnownRecord;
+}
+
+const STATUSES = new Set<unknown>(WORKFLOW_STATUSES);
+
+/**
+ * What is wrong with a stored summary (the fields that lists, filters and the engine read), or
+ * `undefined`. A record whose checksum holds yet whose summary is of the wrong shape is damage.
+ */
+function summaryProblem(summary: unknown, workflowId: string): string | undefined {
+  // A history with no WorkflowStarted (a schedule's) has a record without a row.
+  if (summary === undefined || summary === null) return undefined;
+  if (typeof summary !== 'object' || Array.isArray(summary))
+    return `its summary is ${JSON.stringify(summary)}`;
+  const row = summary as Partial<Record<keyof StoredSummary, unknown>>;
+  if (row.workflowId !== workflowId) return `its summary names workflow ${JSON.stringify(row.workflowId)}`;
+  for (const field of ['runId', 'workflowType'] as const) {
+    if (typeof row[field] !== 'string') return `summary.${field} is ${JSON.stringify(row[field])}`;
+  }
+  if (!STATUSES.has(row.status)) return `summary.status is ${JSON.stringify(row.status)}`;
+  for (const field of ['createdAt', 'startedAt'] as const) {
+    if (!Number.isFinite(row[field])) return `summary.${field} is ${JSON.stringify(row[field])}`;
+  }
+  if (row.closedAt !== undefined && !Number.isFinite(row.closedAt)) {
+    return `summary.closedAt is ${JSON.stringify(row.closedAt)}`;
+  }
+  const attributes = row.searchAttributes;
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    return `summary.searchAttributes is ${JSON.stringify(attributes)}`;
+  }
+  if (row.parentRunId !== null && typeof row.parentRunId !== 'string') {
+    return `summary.parentRunId is ${JSON.stringify(row.parentRunId)}`;
+  }
+  return undefined;
 }
 
 /** A stored summary as a visibility row, with `historyLength` from the history's last key. */

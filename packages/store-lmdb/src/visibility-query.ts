@@ -1,9 +1,11 @@
 import {
+  type CorruptRecord,
   type PredicateOperators,
   type SearchAttributePredicate,
   StoreCorruption,
   type VisibilityFilter,
   type VisibilityPage,
+  type WorkflowId,
   type WorkflowSummary,
 } from '@reprise/core';
 import {
@@ -91,39 +93,77 @@ const PLAN_COUNT_CAP_MAX = 32_768;
 export function queryPage(source: RowSource, filter?: VisibilityFilter): VisibilityPage {
   const normalized = normalizeFilter(filter);
   const matching: [string, StoredSummary][] = [];
-  visitMatches(source, normalized, normalized.limit + 1, (tid, row) => matching.push([tid, row]));
+  const corrupt: CorruptRecord[] = [];
+  visitMatches(
+    source,
+    normalized,
+    normalized.limit + 1,
+    (tid, row) => matching.push([tid, row]),
+    (workflowId, error) => {
+      if (matching.length <= normalized.limit)
+        corrupt.push({ workflowId: workflowId as WorkflowId, key: error.key, reason: error.reason });
+    },
+  );
   const items = matching.slice(0, normalized.limit).map(([tid, row]) => source.rowOf(tid, row));
   const last = items[items.length - 1];
-  return matching.length > normalized.limit && last ? { items, cursor: encodeCursor(last) } : { items };
+  return {
+    items,
+    ...(matching.length > normalized.limit && last ? { cursor: encodeCursor(last) } : {}),
+    ...(corrupt.length > 0 ? { corrupt } : {}),
+  };
 }
 
-/** How many rows match `filter` (its limit ignored). */
+/** How many rows match `filter` (its limit ignored); a damaged row is not counted. */
 export function countRows(source: RowSource, filter?: VisibilityFilter): number {
   const normalized = normalizeFilter(filter);
   const counted = countFromIndexes(source, normalized);
   if (counted !== undefined) return counted;
   let count = 0;
-  visitMatches(source, normalized, Number.POSITIVE_INFINITY, () => count++);
+  visitMatches(
+    source,
+    normalized,
+    Number.POSITIVE_INFINITY,
+    () => count++,
+    () => {},
+  );
   return count;
 }
 
+/**
+ * Calls `onMatch` for each row matching `filter`, in list order, until `want` matched. A row
+ * that cannot be read (its value damaged, or the index entry that led to it disagreeing with
+ * it) goes to `onCorrupt` instead: one damaged record must not hide every other row.
+ */
 function visitMatches(
   source: RowSource,
   filter: NormalizedFilter,
   want: number,
   onMatch: (tid: string, row: StoredSummary) => void,
+  onCorrupt: (workflowId: string, error: StoreCorruption) => void,
 ): void {
   let found = 0;
   const after = filter.after;
   for (const candidate of candidatesOf(source, filter, want)) {
     if (after && compareListPosition(positionOf(candidate), after) <= 0) continue;
-    const row = source.summaryOf(candidate.tid, () => `${candidate.index} ${JSON.stringify(candidate.key)}`);
+    const entry = `${candidate.index} ${JSON.stringify(candidate.key)}`;
+    let row: StoredSummary;
+    try {
+      row = source.summaryOf(candidate.tid, () => entry);
+    } catch (error) {
+      if (!(error instanceof StoreCorruption)) throw error;
+      onCorrupt(candidate.workflowId, error);
+      continue;
+    }
     if (row.createdAt !== negated(candidate.negCreatedAt) || row.workflowId !== candidate.workflowId) {
       // An index entry whose row moved: only a damaged environment can hold one.
-      throw new StoreCorruption(
-        `${candidate.index} ${JSON.stringify(candidate.key)}`,
-        `index entry points at workflow ${JSON.stringify(row.workflowId)} created at ${row.createdAt}`,
+      onCorrupt(
+        candidate.workflowId,
+        new StoreCorruption(
+          entry,
+          `index entry points at workflow ${JSON.stringify(row.workflowId)} created at ${row.createdAt}`,
+        ),
       );
+      continue;
     }
     if (!matchesFilter(row, filter)) continue;
     onMatch(candidate.tid, row);

@@ -1,10 +1,9 @@
 // One stored value damaged on disk: reading it fails with StoreCorruption naming its key;
 // other workflows keep working.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, asWorkflowId, envelopeEvents, StoreCorruption, type WorkflowId } from '@reprise/core';
+import { damageStoredValue } from '@reprise/testkit/internal';
 import { type Key, open } from 'lmdb';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
 import { toKeyText } from '../src/key-text.js';
@@ -24,21 +23,7 @@ async function seed(store: LmdbStore, id: WorkflowId, marker: string): Promise<v
   );
 }
 
-/**
- * Flips one byte inside every occurrence of `marker` in the data file. LMDB copies pages on
- * write, so stale copies of a value may sit in free pages beside the live one.
- */
-function damage(path: string, marker: string): void {
-  const file = join(path, 'data.mdb');
-  const bytes = readFileSync(file);
-  let hits = 0;
-  for (let at = bytes.indexOf(marker); at >= 0; at = bytes.indexOf(marker, at + 1)) {
-    bytes[at + marker.length - 1] = (bytes[at + marker.length - 1] as number) ^ 0x01;
-    hits++;
-  }
-  expect(hits).toBeGreaterThan(0);
-  writeFileSync(file, bytes);
-}
+const damage = damageStoredValue;
 
 it('names the damaged key and keeps serving the other workflows', async () => {
   const path = dirs.make();

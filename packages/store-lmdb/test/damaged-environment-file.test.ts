@@ -1,43 +1,17 @@
 // A data.mdb that is not a whole LMDB file (random bytes, a copy cut short, a damaged meta page)
 // is refused at open with StoreCorruption naming the file, where LMDB would fault the process.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, asWorkflowId, envelopeEvents } from '@reprise/core';
 import { openLmdbStore } from '../src/index.js';
+import { openInChild } from './open-in-child.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('damaged-env');
 afterAll(() => dirs.removeAll());
-
-const OPEN_ONCE = join(__dirname, 'fixtures', 'open-once.ts');
-
-interface OpenOutcome {
-  readonly opened: boolean;
-  readonly events?: number;
-  readonly name?: string;
-  readonly code?: string;
-  readonly key?: string;
-  readonly message?: string;
-}
-
-/** Opens the store at `path` in a child process: a fault there fails the test, not the runner. */
-function openInChild(path: string): OpenOutcome {
-  const child = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', OPEN_ONCE, path], {
-    encoding: 'utf8',
-    // A hang guard only (node and tsx start in seconds on a busy machine): it times nothing.
-    timeout: 120_000,
-  });
-  if (child.status !== 0) {
-    throw new Error(
-      `the open ended the process (status ${child.status}, signal ${child.signal}): ${child.stderr}`,
-    );
-  }
-  return JSON.parse(child.stdout) as OpenOutcome;
-}
 
 /** A real store holding one workflow's two events, closed; returns its data file's bytes. */
 async function realStore(): Promise<{ path: string; bytes: Buffer }> {

@@ -51,13 +51,28 @@ export function registerList(program: Command, context: CommandContext): void {
         };
         await withExistingStore(context.data(command), async (store) => {
           const page = await store.query({ ...filter, limit });
+          // Rows whose stored value is damaged are listed by id and key, after the readable ones.
+          const corrupt = (page.corrupt ?? []).map(({ workflowId, key, reason }) => ({
+            workflowId,
+            corrupt: { key, reason },
+          }));
           if (options.json) {
-            context.out(JSON.stringify(page.items, null, 2));
+            context.out(JSON.stringify([...page.items, ...corrupt], null, 2));
             return;
           }
           const total = await store.count(filter);
+          const printCorrupt = () => {
+            if (corrupt.length === 0) return;
+            context.out('damaged (restore from a backup; `reprise verify` lists every damaged record):');
+            for (const row of corrupt) {
+              context.out(
+                `  ${printable(row.workflowId)}  CORRUPT at ${printable(row.corrupt.key)}: ${printable(row.corrupt.reason)}`,
+              );
+            }
+          };
           if (page.items.length === 0) {
             context.out('no workflows match');
+            printCorrupt();
             return;
           }
           const now = systemClock.now();
@@ -80,6 +95,7 @@ export function registerList(program: Command, context: CommandContext): void {
           );
           if (total > page.items.length)
             context.out(`(${page.items.length} of ${total}; --limit shows more)`);
+          printCorrupt();
         });
       },
     );

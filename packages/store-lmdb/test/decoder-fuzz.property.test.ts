@@ -1,0 +1,156 @@
+// Fuzz of the store's decoder: whatever bytes a damaged disk leaves in one stored value (an
+// event of a history or a workflow's row), every read of the store either answers or fails with
+// a typed StoreCorruption naming that value's key; `verify()` reports it and never throws; the
+// other workflow reads exactly as written. Never another error, never a crash.
+import { afterAll, expect, it } from '@jest/globals';
+import { asRunId, asWorkflowId, envelopeEvents, StoreCorruption, type WorkflowId } from '@reprise/core';
+import fc from 'fast-check';
+import { type Key, open } from 'lmdb';
+import { encodeFrame } from '../src/frame.js';
+import { toKeyText } from '../src/key-text.js';
+import { type LmdbStore, openLmdbStore } from '../src/lmdb-store.js';
+import { tempDirs } from './temp-dirs.js';
+
+const dirs = tempDirs('decoder-fuzz');
+afterAll(() => dirs.removeAll());
+
+const victim = asWorkflowId('victim');
+const bystander = asWorkflowId('bystander');
+
+async function seed(store: LmdbStore, id: WorkflowId): Promise<void> {
+  await store.append(
+    id,
+    envelopeEvents(id, 0, 1_000, [
+      {
+        type: 'WorkflowStarted',
+        workflowType: 'order',
+        input: { id, items: [1, 2] },
+        runId: asRunId(`run-${id}`),
+        parentRunId: null,
+        searchAttributes: { region: 'eu' },
+      },
+      { type: 'TimerStarted', timerId: 't1', fireAt: 5_000 },
+      { type: 'SignalReceived', signalName: 'go', payload: 'x' },
+    ]),
+    { expectedSeq: 0 },
+  );
+}
+
+/** Where in the victim the damage goes: one of its events, or its workflow row. */
+type Target =
+  | { readonly db: 'history'; readonly key: [string, number] }
+  | { readonly db: 'workflows'; readonly key: string };
+
+const targets: fc.Arbitrary<Target> = fc.oneof(
+  fc.integer({ min: 1, max: 3 }).map((seq): Target => ({ db: 'history', key: [toKeyText(victim), seq] })),
+  fc.constant<Target>({ db: 'workflows', key: toKeyText(victim) }),
+);
+
+/** A JSON value with the prototype-bending keys a hostile writer would try among the others. */
+const jsonish = fc.jsonValue({ maxDepth: 3 });
+
+/** How the stored bytes are damaged, given the original ones. */
+const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
+  fc.uint8Array({ maxLength: 64 }).map((bytes) => () => Buffer.from(bytes)),
+  fc
+    .array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 })
+    .map((flips) => (original: Buffer) => {
+      const copy = Buffer.from(original);
+      for (const [at, mask] of flips) copy[at % copy.length] = (copy[at % copy.length] as number) ^ mask;
+      return copy;
+    }),
+  fc.nat().map((cut) => (original: Buffer) => original.subarray(0, cut % original.length)),
+  // A frame whose checksum holds around a value of the wrong shape: only the decoder's checks stand.
+  jsonish.map((value) => () => Buffer.from(encodeFrame(JSON.stringify(value)))),
+  fc
+    .tuple(
+      fc.constantFrom(
+        'summary',
+        'timers',
+        'seq',
+        'workflowId',
+        'type',
+        'status',
+        'createdAt',
+        'searchAttributes',
+        '__proto__',
+      ),
+      jsonish,
+    )
+    .map(([field, value]) => (original: Buffer) => {
+      const body = JSON.parse(original.subarray(8).toString('utf8')) as Record<string, unknown>;
+      const target = field in body || !('summary' in body) ? body : (body.summary as Record<string, unknown>);
+      Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
+      return Buffer.from(encodeFrame(JSON.stringify(body)));
+    }),
+);
+
+/** Runs a read; a failure must be StoreCorruption. Returns whether it answered. */
+async function typed(read: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await read();
+    return true;
+  } catch (error) {
+    if (!(error instanceof StoreCorruption)) throw error;
+    return false;
+  }
+}
+
+it('every read of a store with one damaged value answers or throws StoreCorruption', async () => {
+  const path = dirs.make();
+  const store = openLmdbStore({ path, noSync: true });
+  await seed(store, victim);
+  await seed(store, bystander);
+  const bystanderHistory = await store.readHistory(bystander);
+  await store.close();
+
+  await fc.assert(
+    fc.asyncProperty(targets, damages, async (target, damage) => {
+      const raw = open({ path });
+      const db = raw.openDB<Buffer, Key>(target.db, { encoding: 'binary' });
+      const original = db.get(target.key) as Buffer;
+      expect(original).toBeDefined();
+      await db.put(target.key, damage(original));
+      await raw.close();
+      try {
+        const reopened = openLmdbStore({ path, noSync: true });
+        try {
+          const answered = [
+            await typed(() => reopened.readHistory(victim)),
+            await typed(() => reopened.readHistory(victim, { fromSeq: 2 })),
+            await typed(() => reopened.getSummary(victim)),
+            await typed(() => reopened.lastSeq(victim)),
+          ];
+          for (const filter of [
+            {},
+            { status: 'Running' as const },
+            { workflowType: 'order' },
+            { searchAttributes: { region: 'eu' } },
+          ]) {
+            answered.push(await typed(() => reopened.query(filter)));
+            answered.push(await typed(() => reopened.count(filter)));
+          }
+          answered.push(
+            await typed(async () => {
+              for await (const id of reopened.listActive()) expect(typeof id).toBe('string');
+            }),
+          );
+          answered.push(await typed(() => reopened.dueTimers(10_000)));
+          // Whatever a read refused, the walk over every record names too.
+          const report = await reopened.verify();
+          if (answered.includes(false)) expect(report.problems.join('\n')).toContain('victim');
+          // The other workflow reads exactly as written.
+          expect(await reopened.readHistory(bystander)).toEqual(bystanderHistory);
+          expect((await reopened.getSummary(bystander))?.status).toBe('Running');
+        } finally {
+          await reopened.close();
+        }
+      } finally {
+        const repair = open({ path });
+        await repair.openDB<Buffer, Key>(target.db, { encoding: 'binary' }).put(target.key, original);
+        await repair.close();
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
