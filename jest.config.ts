@@ -16,7 +16,7 @@ const moduleNameMapper = {
   ),
   // The `/internal` subpaths (package.json "exports") of the packages that have one.
   ...Object.fromEntries(
-    ['core', 'engine', 'testkit'].map((name) => [
+    ['core', 'store-lmdb', 'engine', 'testkit'].map((name) => [
       `^@reprise/${name}/internal$`,
       `<rootDir>/packages/${name}/src/internal.ts`,
     ]),

@@ -52,7 +52,10 @@ export function openExistingStore(path: string): LmdbStore {
  */
 export function requireData(path: string): void {
   if (!hasData(path)) {
-    throw new CliError('no_data', `no Reprise data at ${path} (start a workflow or run \`npm start\` first)`);
+    throw new CliError(
+      'no_data',
+      `no Reprise data at ${path} (point --data at the folder your app or worker stores its workflows in)`,
+    );
   }
 }
 

@@ -8,7 +8,9 @@ export type CliErrorCode =
   | 'data_busy'
   | 'workflow_closed'
   /** The process holding the data directory did not answer on its control socket. */
-  | 'worker_unreachable';
+  | 'worker_unreachable'
+  /** The command needs a live engine (a query, a schedule change) and no worker runs. */
+  | 'no_worker';
 
 /**
  * An error the CLI raises itself. `code` is stable and decides the exit status (see

@@ -20,6 +20,8 @@ export const EXIT = {
   nonDeterminism: 5,
   /** The store could not be opened or read (unavailable, unknown format, corrupt). */
   store: 6,
+  /** `start --wait`: the workflow closed other than Completed (failed, cancelled, timed out). */
+  notCompleted: 7,
 } as const;
 
 /** One of the exit statuses above. */
@@ -36,10 +38,16 @@ const byErrorCode: Readonly<Record<string, ExitCode>> = {
   unknown_workflow_type: EXIT.usage,
   no_data: EXIT.notFound,
   workflow_not_found: EXIT.notFound,
+  schedule_not_found: EXIT.notFound,
   workflow_already_started: EXIT.refused,
   workflow_closed: EXIT.refused,
   data_busy: EXIT.refused,
+  no_worker: EXIT.refused,
+  workflow_stalled: EXIT.refused,
   non_determinism: EXIT.nonDeterminism,
+  workflow_failed: EXIT.notCompleted,
+  workflow_cancelled: EXIT.notCompleted,
+  workflow_timed_out: EXIT.notCompleted,
   store_unavailable: EXIT.store,
   store_format_unsupported: EXIT.store,
   store_corruption: EXIT.store,

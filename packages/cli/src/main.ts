@@ -1,11 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { processContext } from './command-context.js';
+import { registerBackup } from './commands/backup.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerCount } from './commands/count.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
+import { registerPrune } from './commands/prune.js';
+import { registerQuery } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRuns } from './commands/runs.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStart } from './commands/start.js';
@@ -34,10 +39,15 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerWorker,
     registerStart,
     registerList,
+    registerCount,
     registerShow,
     registerDescribe,
+    registerQuery,
     registerSignal,
     registerCancel,
+    registerSchedule,
+    registerPrune,
+    registerBackup,
     registerReplay,
     registerExport,
     registerRuns,
@@ -45,13 +55,18 @@ export async function runCli(args: readonly string[]): Promise<number> {
   ]) {
     register(program, context);
   }
-  for (const command of program.commands) command.exitOverride();
+  const exitOverride = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(exitOverride);
+  };
+  program.commands.forEach(exitOverride);
   program.addHelpText(
     'after',
     `
 Exit status: 0 ok · 1 unexpected error · 2 bad usage (arguments, JSON, module, workflow type)
              3 not found (workflow or data) · 4 refused (already started/closed, data busy)
              5 replay found non-determinism · 6 store unavailable or unreadable
+             7 start --wait: the workflow failed, was cancelled or timed out
 Commands that start, signal or cancel hand the request to the worker holding --data when one
 runs; otherwise they record it for the next worker (start then needs --module or $REPRISE_MODULE).`,
   );
@@ -92,7 +107,7 @@ function oneLine(error: unknown): string {
   const first = message.split('\n')[0] ?? message;
   // A remote error without a code of its own was printed without one before it got `remote_error`.
   return typeof code === 'string' &&
-    !['usage', 'module_error', 'no_data', 'data_busy', 'remote_error'].includes(code)
+    !['usage', 'module_error', 'no_data', 'data_busy', 'no_worker', 'remote_error'].includes(code)
     ? `${first} [${code}]`
     : first;
 }

@@ -58,9 +58,9 @@ it('list --limit shows the newest rows and says how many more there are', async 
   expect(idsOf(all.stdout)).toEqual(['refund-2', 'checkout-3', 'refund-1', 'checkout-2', 'checkout-1']);
   expect(all.stdout).not.toMatch(/--limit shows more/);
   const json = await reprise(at('list', '--limit', '1', '--json'));
-  expect((JSON.parse(json.stdout) as { workflowId: string }[]).map((row) => row.workflowId)).toEqual([
-    'refund-2',
-  ]);
+  const page = JSON.parse(json.stdout) as { items: { workflowId: string }[]; cursor?: string };
+  expect(page.items.map((row) => row.workflowId)).toEqual(['refund-2']);
+  expect(page.cursor).toEqual(expect.any(String));
   const zero = await reprise(at('list', '--limit', '0'));
   expect(zero.code).toBe(2);
   expect(zero.stderr).toBe('reprise: --limit 0 must be a whole number from 1 to 10000\n');

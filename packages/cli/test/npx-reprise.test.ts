@@ -60,7 +60,7 @@ describe.each([
     expect(list).toEqual({
       code: 3,
       stdout: '',
-      stderr: `reprise: no Reprise data at ${empty} (start a workflow or run \`npm start\` first)\n`,
+      stderr: `reprise: no Reprise data at ${empty} (point --data at the folder your app or worker stores its workflows in)\n`,
     });
   });
 

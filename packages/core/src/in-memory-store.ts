@@ -4,12 +4,16 @@ import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
 import { checkPayloadLimit, decodePayload, type JsonValue } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
+import { retentionCandidates } from './retention.js';
 import type {
   AppendOptions,
   AppendResult,
+  DeleteClosedOptions,
+  DeleteClosedResult,
   DueTimer,
   EventStore,
   ReadHistoryOptions,
+  RetentionStore,
   VisibilityStore,
 } from './store.js';
 import {
@@ -37,7 +41,7 @@ export interface InMemoryStoreOptions {
  * whole store contract: each append is checked, then applied in one synchronous step, so a
  * reader sees all of it or none of it.
  */
-export class InMemoryStore implements EventStore, VisibilityStore {
+export class InMemoryStore implements EventStore, VisibilityStore, RetentionStore {
   readonly #workflows = new Map<WorkflowId, StoredWorkflow>();
   readonly #maxPayloadBytes: number | undefined;
   #closed = false;
@@ -136,6 +140,22 @@ export class InMemoryStore implements EventStore, VisibilityStore {
     this.#assertOpen('count');
     return pageOf(this.#summaries(), { ...normalizeFilter(filter), limit: Number.POSITIVE_INFINITY }).items
       .length;
+  }
+
+  /** {@inheritDoc RetentionStore.deleteClosed} */
+  async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
+    this.#assertOpen('deleteClosed');
+    const { rows, cursor } = await retentionCandidates(this, options);
+    const deleted: WorkflowId[] = [];
+    // No await below: the batch goes in one step, as one transaction would.
+    for (const row of rows) {
+      const stored = this.#workflows.get(row.workflowId);
+      // Appended to since it was chosen: its row is another one now.
+      if (!stored || stored.events.length !== row.historyLength) continue;
+      if (!options.dryRun) this.#workflows.delete(row.workflowId);
+      deleted.push(row.workflowId);
+    }
+    return { deleted, ...(cursor === undefined ? {} : { cursor }) };
   }
 
   /** {@inheritDoc EventStore.close} */

@@ -121,14 +121,18 @@ export {
   type WorkflowStatus,
 } from './run-segment.js';
 export type { SearchAttributeSchema, SearchAttributeType } from './search-attributes.js';
-export type {
-  AppendOptions,
-  AppendResult,
-  DueTimer,
-  EventStore,
-  ReadHistoryOptions,
-  VisibilityStore,
-  WorkflowStore,
+export {
+  type AppendOptions,
+  type AppendResult,
+  type DeleteClosedOptions,
+  type DeleteClosedResult,
+  type DueTimer,
+  type EventStore,
+  type ReadHistoryOptions,
+  type RetentionStore,
+  supportsRetention,
+  type VisibilityStore,
+  type WorkflowStore,
 } from './store.js';
 export {
   type CorruptRecord,

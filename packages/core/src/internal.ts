@@ -31,6 +31,12 @@ export {
   replayVerdict,
   sameOutcome,
 } from './replay-verdict.js';
+export {
+  checkDeleteClosedOptions,
+  DEFAULT_DELETE_BATCH,
+  MAX_DELETE_BATCH,
+  retentionCandidates,
+} from './retention.js';
 export { isNonRetryable, nextRetryDelay, normalizeRetryPolicy } from './retry.js';
 export {
   latestStart,

@@ -78,3 +78,46 @@ export interface VisibilityStore {
 
 /** A store that keeps both. */
 export type WorkflowStore = EventStore & VisibilityStore;
+
+/** What `deleteClosed` deletes: closed workflows, a bounded batch at a time. */
+export interface DeleteClosedOptions {
+  /** Workflows whose latest run closed strictly before this time (epoch ms). */
+  readonly closedBefore: number;
+  /** Only workflows whose latest run is of this type. */
+  readonly workflowType?: string;
+  /** At most this many workflows in this call, 1 to 1,000; default 100. */
+  readonly limit?: number;
+  /** Where the previous call stopped, as it returned it. */
+  readonly cursor?: string;
+  /** Say what would be deleted, and delete nothing. */
+  readonly dryRun?: boolean;
+}
+
+/** What one `deleteClosed` call deleted (or, dry, would delete). */
+export interface DeleteClosedResult {
+  /** The workflows deleted, in list order (newest first). */
+  readonly deleted: readonly WorkflowId[];
+  /** Pass as `cursor` for the next batch; absent when no more may match. */
+  readonly cursor?: string;
+}
+
+/**
+ * A store that can delete closed workflows (retention). `deleteClosed` deletes, in one atomic
+ * step, up to `limit` workflows whose latest run closed before `closedBefore`: each one's whole
+ * history (every run), its visibility row and index entries, and anything else derived from it.
+ * A crash leaves each workflow of the batch whole or gone, never part of one. It keeps:
+ * - an open workflow, and one that closed at or after `closedBefore`;
+ * - a child workflow whose parent workflow is still running (the parent may yet need its outcome);
+ * - a workflow appended to since the batch was chosen.
+ * Other workflows are not touched: the parent of a deleted child keeps its history (which names
+ * the child), and an id whose history was deleted can be started again from seq 1.
+ */
+export interface RetentionStore {
+  /** Deletes one batch of closed workflows (see the interface); `dryRun` deletes nothing. */
+  deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult>;
+}
+
+/** Whether a store implements retention (`deleteClosed`). */
+export function supportsRetention(store: object): store is RetentionStore {
+  return typeof (store as Partial<RetentionStore>).deleteClosed === 'function';
+}

@@ -10,6 +10,7 @@ import {
   InMemoryStore,
   InvalidArgumentError,
   type JsonValue,
+  type RetentionStore,
   type SearchAttributes,
   toMs,
   type VisibilityFilter,
@@ -42,6 +43,7 @@ import { waitForQuiescence } from './quiescence.js';
 import { recover } from './recovery.js';
 import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry.js';
 import { Residency } from './residency.js';
+import { Retention } from './retention.js';
 import { RunControl } from './run-control.js';
 import { type RunEntryPort, restartBackoff } from './run-entry.js';
 import { makeRunHost } from './run-host.js';
@@ -89,6 +91,7 @@ export class Engine {
   #children!: Children;
   #starter!: Starter;
   #handles!: HandleOperations & { list: ClientReads['list'] };
+  #retention: Retention | undefined;
 
   /** Cron and interval schedules that start workflows. */
   readonly schedules: Schedules;
@@ -190,6 +193,12 @@ export class Engine {
       query: (workflowId, name, args) => reads.query(workflowId, name, args),
     };
     this.schedules = new Schedules(this.#scheduleHost());
+    if (options.retention !== undefined) {
+      this.#retention = new Retention(
+        { store: store as WorkflowStore & RetentionStore, clock, lifecycle, logger },
+        toMs(options.retention),
+      );
+    }
   }
 
   /**
@@ -208,6 +217,7 @@ export class Engine {
       pinnedToOtherBuild: (started) => engine.#pinnedToOtherBuild(started.workflowType, started.buildId),
     });
     await engine.schedules.recover();
+    engine.#retention?.start();
     return engine;
   }
 
@@ -289,6 +299,7 @@ export class Engine {
   async shutdown(): Promise<void> {
     if (!this.#s.lifecycle.beginShutdown()) return;
     this.schedules.stop();
+    this.#retention?.stop();
     for (const entry of this.#s.table.entries()) entry.run?.requestStop();
     this.#s.activities.stop();
     this.#s.timers.stop();

@@ -2,7 +2,8 @@
  * `@reprise/engine/internal`: what Reprise's own packages use of the engine beyond its public
  * surface (`index.ts`). The CLI describes workflows from their history without an engine
  * (`describeSummary`, `pendingWorkFromHistory`); testkit reads schedule histories
- * (`scheduleHistoryId`, `CATALOG_HISTORY_ID`, `foldScheduleHistory`); the engine's tests drive
+ * (`scheduleHistoryId`, `CATALOG_HISTORY_ID`, `foldScheduleHistory`), and so does the CLI without a
+ * worker (`listedIds` too); the engine's tests drive
  * the exit handler and the recorder directly. Nothing here is a stable API, and it has no API
  * report.
  *
@@ -35,6 +36,7 @@ export {
   type FireTimes,
   fireTimes,
   foldScheduleHistory,
+  listedIds,
   MISSED_AFTER_MS,
   normalizeSpec,
   type ScheduleAction,

@@ -5,6 +5,8 @@ import {
   InvalidArgumentError,
   type SearchAttributeSchema,
   type SearchAttributes,
+  supportsRetention,
+  toMs,
   type WorkflowDefinition,
   type WorkflowStore,
 } from '@reprise/core';
@@ -52,6 +54,14 @@ export interface EngineOptions {
    * set it to your release's version or commit to name builds yourself.
    */
   readonly buildId?: string;
+  /**
+   * Deletes closed workflows (history, visibility row, index entries) whose latest run closed
+   * longer ago than this, such as `'30d'`: in the background, in batches of 100 workflows, each
+   * one atomic step of the store. Never an open workflow, nor a child whose parent still runs.
+   * The store must implement `RetentionStore` (the in-memory and LMDB stores do). Off by default:
+   * histories are kept forever.
+   */
+  readonly retention?: Duration;
 }
 
 /** How a start treats an id used before. */
@@ -90,4 +100,18 @@ export function checkEngineOptions(options: EngineOptions): void {
     }
   }
   checkPayloadLimit(options.maxPayloadBytes);
+  if (options.retention !== undefined) {
+    if (toMs(options.retention) <= 0) {
+      throw new InvalidArgumentError(
+        'retention',
+        `${JSON.stringify(options.retention)} must be a positive duration`,
+      );
+    }
+    if (store !== undefined && !supportsRetention(store as object)) {
+      throw new InvalidArgumentError(
+        'retention',
+        'needs a store that can delete closed workflows (deleteClosed)',
+      );
+    }
+  }
 }

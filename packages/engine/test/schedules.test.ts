@@ -144,6 +144,47 @@ describe('pause, resume, update, delete', () => {
     await t.close();
   });
 
+  it('a partial spec keeps what it does not name: a cron its timezone, an interval its offset', async () => {
+    const t = await env();
+    await t.engine.schedules.create({
+      scheduleId: 'paris',
+      spec: { cron: '0 2 * * *', timezone: 'Europe/Paris' },
+      workflowType: 'quick',
+    });
+    await t.engine.schedules.create({
+      scheduleId: 'tick',
+      spec: { every: '1h', offset: '5m' },
+      workflowType: 'quick',
+    });
+    const paris = await t.engine.schedules.update('paris', { spec: { cron: '0 3 * * *' } });
+    expect(paris.spec).toEqual({ cron: '0 3 * * *', timezone: 'Europe/Paris' });
+    expect(paris.nextFireAt).toBe(Date.parse('2026-01-01T02:00:00Z')); // 03:00 in Paris (UTC+1)
+    const tick = await t.engine.schedules.update('tick', { spec: { every: '2h' } });
+    expect(tick.spec).toEqual({ every: 7_200_000, offset: 300_000 });
+    // What it names replaces; a spec of the other kind replaces the whole spec.
+    expect(
+      (await t.engine.schedules.update('paris', { spec: { cron: '0 3 * * *', timezone: 'UTC' } })).spec,
+    ).toEqual({
+      cron: '0 3 * * *',
+      timezone: 'UTC',
+    });
+    expect((await t.engine.schedules.update('tick', { spec: { cron: '@daily' } })).spec).toEqual({
+      cron: '@daily',
+    });
+    // The history records the whole spec, so a restart reads the same definition.
+    const updates = (await scheduleHistory(t.engine.store, 'paris')).filter(
+      (e) => e.type === 'ScheduleUpdated',
+    );
+    expect(updates.map((e) => (e as { changes: unknown }).changes)).toEqual([
+      { spec: { cron: '0 3 * * *', timezone: 'Europe/Paris' } },
+      { spec: { cron: '0 3 * * *', timezone: 'UTC' } },
+    ]);
+    await expect(
+      t.engine.schedules.update('paris', { spec: { cron: '0 3 * * *', every: '1h' } as never }),
+    ).rejects.toBeInstanceOf(InvalidScheduleSpecError);
+    await t.close();
+  });
+
   it('delete stops the fires, forgets the schedule, and lets the id be used again', async () => {
     const t = await env();
     await t.engine.schedules.create({ scheduleId: 'd', spec: { every: '1m' }, workflowType: 'quick' });

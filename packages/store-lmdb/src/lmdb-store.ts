@@ -4,10 +4,13 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyConflict,
+  type DeleteClosedOptions,
+  type DeleteClosedResult,
   type DueTimer,
   InvalidArgumentError,
   type ReadHistoryOptions,
   RepriseError,
+  type RetentionStore,
   StoreClosedError,
   StoreCorruption,
   StoreFormatError,
@@ -20,7 +23,7 @@ import {
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
-import { checkPayloadLimit, encodeEventBatch } from '@reprise/core/internal';
+import { checkPayloadLimit, encodeEventBatch, retentionCandidates } from '@reprise/core/internal';
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,
@@ -30,6 +33,7 @@ import {
   writePlan,
   writePlanIfNext,
 } from './append-plan.js';
+import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
 import { checkStoredEvent, decodeFrame, encodeFrame, frameBody } from './frame.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
@@ -54,13 +58,14 @@ import {
   type WorkflowRecord,
 } from './layout.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
+import { deleteClosedWorkflow } from './retention.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
 
 /**
  * A workflow store on LMDB: `EventStore & VisibilityStore`, plus `close`, `verify` and `path`.
  * See the package README for the contract.
  */
-export interface LmdbStore extends WorkflowStore {
+export interface LmdbStore extends WorkflowStore, RetentionStore {
   /** The absolute directory of the environment. */
   readonly path: string;
   /**
@@ -69,6 +74,13 @@ export interface LmdbStore extends WorkflowStore {
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
+  /**
+   * Writes a consistent, compacted copy of the store to `file` (LMDB's copy with compaction,
+   * from one read transaction: appends go on meanwhile and are in the copy or not, whole). The
+   * copy is a `data.mdb`: restoring is copying it into an empty directory under that name.
+   * Refuses a `file` that exists.
+   */
+  backup(file: string): Promise<void>;
   /** Waits for appends in flight, then closes the environment. Idempotent. */
   close(): Promise<void>;
 }
@@ -177,6 +189,25 @@ function refuseFile(path: string): void {
 
 const errorCode = (error: unknown): string | number | undefined =>
   (error as { code?: string | number } | null)?.code;
+
+/** What LMDB answers when it meets damage it detects itself (`MDB_CORRUPTED`, `MDB_PAGE_NOTFOUND`). */
+const LMDB_DAMAGE_CODES = new Set<unknown>([-30796, -30797]);
+
+/**
+ * A read that failed below the store, as the error its caller gets: damage LMDB detects itself,
+ * or a key whose damaged bytes lmdb-js cannot decode (a `TypeError` or `RangeError` thrown in
+ * lmdb-js or its key encoding), is `StoreCorruption` naming where; anything else goes unchanged.
+ */
+function unreadable(error: unknown, where: () => string): unknown {
+  if (error instanceof RepriseError) return error;
+  const fromLmdb =
+    LMDB_DAMAGE_CODES.has(errorCode(error)) ||
+    ((error instanceof TypeError || error instanceof RangeError) &&
+      /node_modules[\\/](lmdb|ordered-binary|msgpackr)[\\/]/.test(error.stack ?? ''));
+  if (!fromLmdb) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new StoreCorruption(where(), `LMDB cannot read it: ${message}`, { cause: error });
+}
 
 function openFailure(path: string, error: unknown): Error {
   const code = errorCode(error);
@@ -445,19 +476,23 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
     const bodies: string[] = [];
     let expected = fromSeq;
-    for (const { key, value } of this.dbs.history.getRange({
-      start: [tid, fromSeq],
-      end: [tid, AFTER_ALL],
-    })) {
-      const seq = (key as KeyPart[])[1] as number;
-      if (seq !== expected) {
-        throw new StoreCorruption(
-          describeKey('history', [workflowId, expected]),
-          `missing; the next event is seq ${seq}`,
-        );
+    try {
+      for (const { key, value } of this.dbs.history.getRange({
+        start: [tid, fromSeq],
+        end: [tid, AFTER_ALL],
+      })) {
+        const seq = (key as KeyPart[])[1] as number;
+        if (seq !== expected) {
+          throw new StoreCorruption(
+            describeKey('history', [workflowId, expected]),
+            `missing; the next event is seq ${seq}`,
+          );
+        }
+        bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
+        expected++;
       }
-      bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
-      expected++;
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, expected]));
     }
     // One parse of the whole range is much faster than one per event; a failure is pinned below.
     let events: WorkflowEvent[];
@@ -485,7 +520,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   async lastSeq(workflowId: WorkflowId): Promise<number> {
     this.#assertOpen('lastSeq');
-    return headSeq(this.dbs.history, workflowKey(workflowId));
+    try {
+      return headSeq(this.dbs.history, workflowKey(workflowId));
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, 'last']));
+    }
   }
 
   async *listActive(): AsyncIterable<WorkflowId> {
@@ -511,10 +550,14 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw new InvalidArgumentError('upTo', `${JSON.stringify(upTo)} is not epoch milliseconds`);
     }
     const due: DueTimer[] = [];
-    for (const key of this.dbs.timers.getKeys({})) {
-      const [fireAt, tid, timerKey] = key as [number, string, string];
-      if (fireAt > upTo) break;
-      due.push({ workflowId: fromKeyText(tid) as WorkflowId, timerId: fromKeyText(timerKey), fireAt });
+    try {
+      for (const key of this.dbs.timers.getKeys({})) {
+        const [fireAt, tid, timerKey] = key as [number, string, string];
+        if (fireAt > upTo) break;
+        due.push({ workflowId: fromKeyText(tid) as WorkflowId, timerId: fromKeyText(timerKey), fireAt });
+      }
+    } catch (error) {
+      throw unreadable(error, () => 'timers');
     }
     return due;
   }
@@ -522,18 +565,64 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
     this.#assertOpen('getSummary');
     const tid = workflowKey(workflowId);
-    const summary = this.#readRecord(tid)?.summary;
-    return summary ? this.rowOf(tid, summary) : undefined;
+    try {
+      const summary = this.#readRecord(tid)?.summary;
+      return summary ? this.rowOf(tid, summary) : undefined;
+    } catch (error) {
+      throw unreadable(error, () => describeKey('workflows', workflowId));
+    }
   }
 
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
     this.#assertOpen('query');
-    return queryPage(this, filter);
+    try {
+      return queryPage(this, filter);
+    } catch (error) {
+      throw unreadable(error, () => 'the visibility indexes');
+    }
   }
 
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
     this.#assertOpen('count');
-    return countRows(this, filter);
+    try {
+      return countRows(this, filter);
+    } catch (error) {
+      throw unreadable(error, () => 'the visibility indexes');
+    }
+  }
+
+  /**
+   * Deletes a batch of closed workflows in one write transaction (`retention.ts`). A workflow
+   * with an append of this process in flight is kept for a later batch; for each one deleted,
+   * this process forgets what it knew of it, so the next append to its id (a new start) reads
+   * the store instead of building on a history that is gone.
+   */
+  async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
+    this.#assertOpen('deleteClosed');
+    const { rows, cursor } = await retentionCandidates(this, options);
+    const page = cursor === undefined ? {} : { cursor };
+    if (options.dryRun) return { deleted: rows.map((row) => row.workflowId), ...page };
+    let deleted: WorkflowId[] = [];
+    try {
+      await this.dbs.root.transaction(() => {
+        deleted = [];
+        for (const row of rows) {
+          const tid = workflowKey(row.workflowId);
+          if (this.#inFlight.has(tid)) continue;
+          if (!deleteClosedWorkflow(this.dbs, tid, row, (key) => this.#readRecord(key))) continue;
+          this.#committed.delete(tid);
+          deleted.push(row.workflowId);
+        }
+      });
+    } catch (error) {
+      throw await this.#writeFailure(error, 'deleteClosed');
+    }
+    return { deleted, ...page };
+  }
+
+  async backup(file: string): Promise<void> {
+    this.#assertOpen('backup');
+    await backupTo(this.dbs.root, this.path, file);
   }
 
   async verify(): Promise<IntegrityReport> {

@@ -4,12 +4,14 @@ import {
   ConcurrencyConflict,
   type EventBody,
   envelopeEvents,
+  InvalidArgumentError,
   InvalidEventError,
   type JsonValue,
   PayloadError,
   projectHistory,
   StoreClosedError,
   statusFromEvents,
+  supportsRetention,
   terminalOutcomeFromHistory,
   type VisibilityFilter,
   type WorkflowEvent,
@@ -882,6 +884,150 @@ export function describeEventStoreConformance(name: string, makeStore: StoreFact
           { type: 'TimerStarted', timerId: 'u', fireAt: T0 + 1 },
         ]);
         expect(await store.dueTimers(T0 + 1)).toEqual([{ workflowId: id, timerId: 'u', fireAt: T0 + 1 }]);
+      });
+    });
+
+    describe('retention (deleteClosed, for a store that has it)', () => {
+      // A store without `deleteClosed` has no retention: these tests have nothing to check on it.
+      const retaining = async () => {
+        const store = await fresh();
+        return supportsRetention(store) ? store : undefined;
+      };
+      const HOUR = 3_600_000;
+      /** Starts `id` at T0 and, when `closedAt` is given, completes it then. */
+      const seed = async (
+        store: WorkflowStore,
+        id: string,
+        closedAt?: number,
+        extra: Partial<EventBody> = {},
+      ) => {
+        const workflowId = asWorkflowId(id);
+        await appendBodies(store, workflowId, [started(`run-${id}`, 'order', extra)], T0);
+        if (closedAt !== undefined) await appendBodies(store, workflowId, [completed()], closedAt);
+        return workflowId;
+      };
+      const drain = async (store: WorkflowStore & { deleteClosed: Function }, options: object) => {
+        const deleted: string[] = [];
+        let cursor: string | undefined;
+        for (let batch = 0; batch < 100; batch++) {
+          const result = await store.deleteClosed({ ...options, ...(cursor ? { cursor } : {}) });
+          deleted.push(...result.deleted);
+          cursor = result.cursor;
+          if (!cursor) break;
+        }
+        return deleted;
+      };
+
+      it('deletes the history, row and index entries of workflows closed before the cutoff, and nothing else', async () => {
+        const store = await retaining();
+        if (!store) return;
+        const old = await seed(store, 'old', T0 + HOUR);
+        await seed(store, 'recent', T0 + 5 * HOUR);
+        await seed(store, 'open');
+        const result = await store.deleteClosed({ closedBefore: T0 + 2 * HOUR });
+        expect(result.deleted).toEqual([old]);
+        expect(await store.readHistory(old)).toEqual([]);
+        expect(await store.lastSeq(old)).toBe(0);
+        expect(await store.getSummary(old)).toBeUndefined();
+        expect((await store.query({})).items.map((row) => row.workflowId).sort()).toEqual(['open', 'recent']);
+        expect(await store.count({ status: 'Completed' })).toBe(1);
+        expect(await collect(store.listActive())).toEqual([asWorkflowId('open')]);
+        for (const id of ['recent', 'open']) await expectConsistent(store, asWorkflowId(id));
+        // The id is free again: a new start begins at seq 1.
+        await appendBodies(store, old, [started('again')], T0 + 3 * HOUR);
+        expect((await store.readHistory(old)).map((event) => event.seq)).toEqual([1]);
+        await expectConsistent(store, old);
+      });
+
+      it('goes in batches of at most `limit`, with a cursor; a dry run deletes nothing', async () => {
+        const store = await retaining();
+        if (!store) return;
+        for (let n = 0; n < 5; n++) await seed(store, `w${n}`, T0 + HOUR);
+        const dry = await drain(store, { closedBefore: T0 + 2 * HOUR, limit: 2, dryRun: true });
+        expect(dry.sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
+        expect(await store.count({})).toBe(5);
+        const first = await store.deleteClosed({ closedBefore: T0 + 2 * HOUR, limit: 2 });
+        expect(first.deleted).toHaveLength(2);
+        expect(await store.count({})).toBe(3);
+        const rest = await drain(store, { closedBefore: T0 + 2 * HOUR, limit: 2 });
+        expect([...first.deleted, ...rest].sort()).toEqual(['w0', 'w1', 'w2', 'w3', 'w4']);
+        expect(await store.count({})).toBe(0);
+      });
+
+      it('keeps a child while its parent runs; the parent of a deleted child stays readable', async () => {
+        const store = await retaining();
+        if (!store) return;
+        const parent = await seed(store, 'parent');
+        const link = {
+          parent: {
+            workflowId: parent,
+            runId: asRunId('run-parent'),
+            childId: 'c1',
+            parentClosePolicy: 'abandon',
+          },
+        };
+        const child = await seed(store, 'child', T0 + HOUR, link as Partial<EventBody>);
+        expect((await store.deleteClosed({ closedBefore: T0 + 2 * HOUR })).deleted).toEqual([]);
+        await appendBodies(store, parent, [completed()], T0 + 3 * HOUR);
+        const parentHistory = await store.readHistory(parent);
+        expect((await store.deleteClosed({ closedBefore: T0 + 2 * HOUR })).deleted).toEqual([child]);
+        expect(await store.readHistory(parent)).toEqual(parentHistory);
+        await expectConsistent(store, parent);
+      });
+
+      it('filters by workflow type, and refuses bad options with InvalidArgumentError', async () => {
+        const store = await retaining();
+        if (!store) return;
+        await seed(store, 'order-1', T0 + HOUR);
+        const refund = asWorkflowId('refund-1');
+        await appendBodies(store, refund, [started('r', 'refund')], T0);
+        await appendBodies(store, refund, [completed()], T0 + HOUR);
+        expect(
+          (await store.deleteClosed({ closedBefore: T0 + 2 * HOUR, workflowType: 'refund' })).deleted,
+        ).toEqual([refund]);
+        expect(await store.count({})).toBe(1);
+        for (const options of [
+          {},
+          { closedBefore: Number.NaN },
+          { closedBefore: T0, limit: 0 },
+          { closedBefore: T0, limit: 1001 },
+        ]) {
+          await expect(store.deleteClosed(options as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+        }
+        expect(await store.count({})).toBe(1);
+      });
+
+      it('leaves exactly the workflows that are open or closed at or after the cutoff', async () => {
+        const store = await retaining();
+        if (!store) return;
+        let round = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }), { maxLength: 12 }),
+            fc.integer({ min: 1, max: 11 }),
+            fc.integer({ min: 1, max: 4 }),
+            async (closings, cutoff, limit) => {
+              round++;
+              const ids = await Promise.all(
+                closings.map((hours, n) =>
+                  seed(store, `p${round}-${n}`, hours === undefined ? undefined : T0 + hours * HOUR),
+                ),
+              );
+              await drain(store, { closedBefore: T0 + cutoff * HOUR, limit });
+              const kept = ids.filter(
+                (_, n) => closings[n] === undefined || (closings[n] as number) >= cutoff,
+              );
+              const left = (await store.query({ limit: 10_000 })).items
+                .map((row) => row.workflowId as string)
+                .filter((id) => id.startsWith(`p${round}-`));
+              expect(left.sort()).toEqual([...kept].sort());
+              for (const id of kept) await expectConsistent(store, id);
+              // Each round leaves its survivors behind; the next round's cutoff may take them.
+              await drain(store, { closedBefore: T0 + 100 * HOUR, limit: 10 });
+            },
+          ),
+          { numRuns: 15 },
+        );
       });
     });
 

@@ -15,7 +15,8 @@ export function registerCancel(program: Command, context: CommandContext): void 
     .description("ask a workflow's open run to cancel")
     .argument('<workflowId>', 'the workflow id')
     .option('--reason <text>', 'why, recorded with the request')
-    .action(async (workflowId: string, options: { reason?: string }, command: Command) => {
+    .option('--json', 'print { workflowId, cancelRequested } as JSON')
+    .action(async (workflowId: string, options: { reason?: string; json?: boolean }, command: Command) => {
       const data = context.data(command);
       // Only a recorded workflow can take it: a mistyped --data must not create a directory.
       requireData(data);
@@ -42,6 +43,10 @@ export function registerCancel(program: Command, context: CommandContext): void 
       if (status !== 'Running') {
         throw new CliError('workflow_closed', `${workflowId} is already ${status}; nothing to cancel`);
       }
-      context.out(`cancellation of ${workflowId} requested`);
+      context.out(
+        options.json
+          ? JSON.stringify({ workflowId, cancelRequested: true })
+          : `cancellation of ${workflowId} requested`,
+      );
     });
 }

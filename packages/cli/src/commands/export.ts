@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
-import { parseStatuses } from './list.js';
+import { parseStatuses } from '../filter-args.js';
 
 /**
  * Writes the export to `path`. A path the system refuses (a directory, a missing folder, no

@@ -16,25 +16,38 @@ export function registerSignal(program: Command, context: CommandContext): void 
     .argument('<workflowId>', 'the workflow id')
     .argument('<name>', 'the signal name')
     .argument('[json]', 'the payload, as JSON', 'null')
-    .action(async (workflowId: string, name: string, json: string, _options: unknown, command: Command) => {
-      const data = context.data(command);
-      const payload = parseJsonArgument('the signal payload', json);
-      // Only a recorded workflow can take it: a mistyped --data must not create a directory.
-      requireData(data);
-      const access = await reachEngine(
-        data,
-        async () => ({ workflowTypes: [] }),
-        (line) => context.note(`warning: ${line}`),
-      );
-      if (access.kind === 'worker') {
-        await access.request({ op: 'signal', workflowId, name, payload });
-      } else {
-        try {
-          await access.engine.getHandle(workflowId).signal(name, payload);
-        } finally {
-          await access.close();
+    .option('--json', 'print { workflowId, signal } as JSON')
+    .action(
+      async (
+        workflowId: string,
+        name: string,
+        json: string,
+        options: { json?: boolean },
+        command: Command,
+      ) => {
+        const data = context.data(command);
+        const payload = parseJsonArgument('the signal payload', json);
+        // Only a recorded workflow can take it: a mistyped --data must not create a directory.
+        requireData(data);
+        const access = await reachEngine(
+          data,
+          async () => ({ workflowTypes: [] }),
+          (line) => context.note(`warning: ${line}`),
+        );
+        if (access.kind === 'worker') {
+          await access.request({ op: 'signal', workflowId, name, payload });
+        } else {
+          try {
+            await access.engine.getHandle(workflowId).signal(name, payload);
+          } finally {
+            await access.close();
+          }
         }
-      }
-      context.out(`signal ${name} recorded for ${workflowId}`);
-    });
+        context.out(
+          options.json
+            ? JSON.stringify({ workflowId, signal: name })
+            : `signal ${name} recorded for ${workflowId}`,
+        );
+      },
+    );
 }

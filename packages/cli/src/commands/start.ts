@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
+import { findWorker } from '../control/find-worker.js';
 import { reachEngine } from '../engine-access.js';
 import { CliError } from '../errors.js';
 import { printable } from '../format/printable.js';
 import { parseAttributes, parseJsonArgument } from '../json-arg.js';
+import { waitForOutcome } from '../outcome.js';
 import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
 
 /**
@@ -21,16 +23,31 @@ export function registerStart(program: Command, context: CommandContext): void {
     .option('--id <workflowId>', 'the workflow id (a random one by default)')
     .option('--attr <key=value>', 'a search attribute (repeatable)', collect, [])
     .option('--module <module>', `the workflow module, when no worker runs (default: $${MODULE_ENV})`)
+    .option('--wait', 'wait for the workflow to close and print its result (needs a worker)')
+    .option('--json', 'print { workflowId, runId } (with --wait, the outcome) as JSON')
     .action(
       async (
         workflowType: string,
-        options: { input: string; id?: string; attr: string[]; module?: string },
+        options: {
+          input: string;
+          id?: string;
+          attr: string[];
+          module?: string;
+          wait?: boolean;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const data = context.data(command);
         const input = parseJsonArgument('--input', options.input);
         const attributes = parseAttributes(options.attr);
         const searchAttributes = Object.keys(attributes).length > 0 ? attributes : undefined;
+        if (options.wait && !(await findWorker(data))) {
+          throw new CliError(
+            'usage',
+            `--wait needs a worker running on ${data}: without one the run is only recorded, and nothing runs it`,
+          );
+        }
         const access = await reachEngine(
           data,
           async () => {
@@ -57,9 +74,14 @@ export function registerStart(program: Command, context: CommandContext): void {
             ...(options.id === undefined ? {} : { workflowId: options.id }),
             ...(searchAttributes ? { searchAttributes } : {}),
           })) as { workflowId: string; runId: string };
-          context.out(
-            `started ${printable(started.workflowId)} (run ${printable(started.runId)}) on ${access.holder.name}`,
-          );
+          const line = `started ${printable(started.workflowId)} (run ${printable(started.runId)}) on ${access.holder.name}`;
+          if (options.wait) {
+            // The answer is the outcome: the start goes to stderr, so stdout holds the result alone.
+            if (!options.json) context.note(line);
+            await waitForOutcome(context, data, started.workflowId, options.json === true);
+          } else {
+            context.out(options.json ? JSON.stringify(started) : line);
+          }
           return;
         }
         try {
@@ -68,7 +90,11 @@ export function registerStart(program: Command, context: CommandContext): void {
             ...(searchAttributes ? { searchAttributes } : {}),
           });
           const { runId } = await handle.describe();
-          context.out(`started ${printable(handle.workflowId)} (run ${printable(runId)})`);
+          context.out(
+            options.json
+              ? JSON.stringify({ workflowId: handle.workflowId, runId })
+              : `started ${printable(handle.workflowId)} (run ${printable(runId)})`,
+          );
           context.note(`no worker is running on ${data}: the run is recorded and runs when a worker starts`);
         } finally {
           await access.close();

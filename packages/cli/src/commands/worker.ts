@@ -23,6 +23,7 @@ export function registerWorker(program: Command, context: CommandContext): void 
       'runs that wait this long (e.g. 30s, 0) let go of their memory until woken',
     )
     .option('--max-resident <n>', 'at most this many runs in memory; waiting ones beyond it are evicted')
+    .option('--retention <duration>', 'delete closed workflows that closed longer ago than this (e.g. 30d)')
     .action(async (modulePath: string, options: WorkerOptions, command: Command) => {
       const residency = residencyOptions(options);
       const data = context.data(command);
@@ -73,11 +74,29 @@ export function registerWorker(program: Command, context: CommandContext): void 
 interface WorkerOptions {
   readonly hibernateAfter?: string;
   readonly maxResident?: string;
+  readonly retention?: string;
 }
 
 /** The engine's residency options from the command line, checked before anything is opened. */
-function residencyOptions(options: WorkerOptions): { hibernateAfter?: number; maxResident?: number } {
-  const residency: { hibernateAfter?: number; maxResident?: number } = {};
+function residencyOptions(options: WorkerOptions): {
+  hibernateAfter?: number;
+  maxResident?: number;
+  retention?: number;
+} {
+  const residency: { hibernateAfter?: number; maxResident?: number; retention?: number } = {};
+  if (options.retention !== undefined) {
+    const text = options.retention;
+    let ms: number | undefined;
+    try {
+      ms = toMs(/^\d+(\.\d+)?$/.test(text) ? Number(text) : (text as Duration));
+    } catch {
+      ms = undefined;
+    }
+    if (ms === undefined || ms <= 0) {
+      throw new CliError('usage', `--retention ${text} is not a positive duration (30d, 12h, or ms)`);
+    }
+    residency.retention = ms;
+  }
   if (options.hibernateAfter !== undefined) {
     const text = options.hibernateAfter;
     try {

@@ -1,7 +1,11 @@
-import { InvalidArgumentError, type JsonValue } from '@reprise/core';
+import { InvalidArgumentError, type JsonValue, type VisibilityFilter } from '@reprise/core';
 import type { Engine } from '@reprise/engine';
+import { pruneAll } from '../prune.js';
 import type { ControlHandler } from './control-server.js';
 import type { ControlRequest } from './protocol.js';
+
+/** The requests that only read, which the worker does not log. */
+const READS = new Set(['hello', 'describe', 'query', 'list', 'stalled']);
 
 /**
  * Serves control requests with an engine: what `reprise start/signal/cancel/describe` ask of
@@ -9,7 +13,7 @@ import type { ControlRequest } from './protocol.js';
  */
 export function engineControlHandler(engine: Engine, log?: (line: string) => void): ControlHandler {
   return (request) => {
-    if (request.op !== 'hello' && request.op !== 'describe' && request.op !== 'stalled')
+    if (!READS.has(request.op) && !(request.op === 'schedule' && isScheduleRead(request.action)))
       log?.(describeRequest(request));
     switch (request.op) {
       case 'start':
@@ -38,6 +42,19 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .then((description) => description as unknown as JsonValue);
       case 'stalled':
         return Promise.resolve(engine.stalledRuns() as unknown as JsonValue);
+      case 'query':
+        return engine.getHandle(request.workflowId).query(request.name, request.args);
+      case 'list':
+        return engine
+          .list(request.filter as unknown as VisibilityFilter)
+          .then((page) => page as unknown as JsonValue);
+      case 'schedule':
+        return scheduleRequest(engine, request);
+      case 'prune':
+        return pruneAll(engine.store, {
+          closedBefore: request.closedBefore,
+          ...(request.workflowType === undefined ? {} : { workflowType: request.workflowType }),
+        }).then((deleted) => ({ deleted }));
       default:
         return Promise.reject(
           new InvalidArgumentError(
@@ -49,6 +66,34 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
   };
 }
 
+const isScheduleRead = (action: string) => action === 'list' || action === 'describe';
+
+function scheduleRequest(
+  engine: Engine,
+  request: Extract<ControlRequest, { op: 'schedule' }>,
+): Promise<JsonValue> {
+  const { schedules } = engine;
+  if (request.action === 'list') return schedules.list().then((list) => list as unknown as JsonValue);
+  const id = request.scheduleId;
+  if (id === undefined) {
+    return Promise.reject(
+      new InvalidArgumentError('request.scheduleId', `${request.action} needs a schedule id`),
+    );
+  }
+  switch (request.action) {
+    case 'describe':
+      return schedules.describe(id).then((description) => description as unknown as JsonValue);
+    case 'pause':
+      return schedules.pause(id, request.note).then(() => null);
+    case 'resume':
+      return schedules.resume(id, request.note).then(() => null);
+    case 'trigger':
+      return schedules.trigger(id).then((result) => result as unknown as JsonValue);
+    case 'delete':
+      return schedules.delete(id).then(() => null);
+  }
+}
+
 function describeRequest(request: ControlRequest): string {
   switch (request.op) {
     case 'start':
@@ -57,6 +102,10 @@ function describeRequest(request: ControlRequest): string {
       return `signal ${request.name} to ${request.workflowId}`;
     case 'cancel':
       return `cancel ${request.workflowId}`;
+    case 'schedule':
+      return `schedule ${request.action} ${request.scheduleId ?? ''}`.trimEnd();
+    case 'prune':
+      return `prune closed before ${new Date(request.closedBefore).toISOString()}`;
     default:
       return request.op;
   }

@@ -16,7 +16,31 @@ export type ControlRequest =
   | { readonly op: 'signal'; readonly workflowId: string; readonly name: string; readonly payload: JsonValue }
   | { readonly op: 'cancel'; readonly workflowId: string; readonly reason?: string }
   | { readonly op: 'describe'; readonly workflowId: string }
-  | { readonly op: 'stalled' };
+  | { readonly op: 'stalled' }
+  | { readonly op: 'query'; readonly workflowId: string; readonly name: string; readonly args: JsonValue }
+  /** The engine's `list` (which marks stalled runs); the filter is checked by the engine. */
+  | { readonly op: 'list'; readonly filter: Record<string, JsonValue> }
+  /** Deletes closed workflows (`reprise prune`) through the worker's store. */
+  | { readonly op: 'prune'; readonly closedBefore: number; readonly workflowType?: string }
+  | {
+      readonly op: 'schedule';
+      readonly action: ScheduleAction;
+      readonly scheduleId?: string;
+      readonly note?: string;
+    };
+
+/** What `reprise schedule` asks of a worker's `engine.schedules`. */
+export type ScheduleAction = 'list' | 'describe' | 'pause' | 'resume' | 'trigger' | 'delete';
+
+/** Every schedule action, for checks and help. */
+export const SCHEDULE_ACTIONS: readonly ScheduleAction[] = [
+  'list',
+  'describe',
+  'pause',
+  'resume',
+  'trigger',
+  'delete',
+];
 
 /** An error as it crosses the socket. */
 export interface ControlErrorData {
@@ -50,6 +74,10 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   cancel: ['workflowId'],
   describe: ['workflowId'],
   stalled: [],
+  query: ['workflowId', 'name'],
+  list: [],
+  schedule: ['action'],
+  prune: [],
 };
 
 /**
@@ -79,9 +107,26 @@ export function parseControlRequest(line: string): ControlRequest {
     if (typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
-  for (const field of ['workflowId', 'reason'] as const) {
+  for (const field of ['workflowId', 'reason', 'scheduleId', 'note'] as const) {
     if (request[field] !== undefined && typeof request[field] !== 'string')
       throw new InvalidArgumentError(`request.${field}`, `${shown(request[field])} is not a string`);
   }
+  if (op === 'list') {
+    const filter = request.filter;
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+      throw new InvalidArgumentError('request.filter', `${shown(filter)} is not a JSON object`);
+  }
+  if (op === 'prune' && (typeof request.closedBefore !== 'number' || !Number.isFinite(request.closedBefore)))
+    throw new InvalidArgumentError(
+      'request.closedBefore',
+      `${shown(request.closedBefore)} is not a time in epoch ms`,
+    );
+  if (op === 'prune' && request.workflowType !== undefined && typeof request.workflowType !== 'string')
+    throw new InvalidArgumentError('request.workflowType', `${shown(request.workflowType)} is not a string`);
+  if (op === 'schedule' && !SCHEDULE_ACTIONS.includes(request.action as ScheduleAction))
+    throw new InvalidArgumentError(
+      'request.action',
+      `${shown(request.action)} is not one of ${SCHEDULE_ACTIONS.join(', ')}`,
+    );
   return request as unknown as ControlRequest;
 }

@@ -1,4 +1,11 @@
-import type { WorkflowEvent, WorkflowSummary } from '@reprise/core';
+import {
+  type JsonValue,
+  runSegment,
+  type TerminalOutcome,
+  terminalOutcomeFromHistory,
+  type WorkflowEvent,
+  type WorkflowSummary,
+} from '@reprise/core';
 import type { Residency, WorkflowDescription } from '@reprise/engine';
 import { describeSummary, pendingWorkFromHistory } from '@reprise/engine/internal';
 import { printable } from './printable.js';
@@ -12,7 +19,21 @@ export type Description = Omit<WorkflowDescription, 'residency'> & {
   readonly parent?: { readonly workflowId: string; readonly childId: string };
   readonly pendingChildren?: readonly { readonly childId: string; readonly childWorkflowId: string }[];
   readonly residency: Residency | 'stored';
+  /** The latest run's input. */
+  readonly input?: JsonValue;
+  /** How the latest run ended (its result, error, reason or timeout); absent while it is open. */
+  readonly outcome?: TerminalOutcome;
+  /** The children the latest run started, with how each ended as the run saw it. */
+  readonly children?: readonly ChildView[];
 };
+
+/** A child of the latest run. */
+export interface ChildView {
+  readonly childId: string;
+  readonly childWorkflowId: string;
+  readonly workflowType: string;
+  readonly status: 'Running' | 'Completed' | 'Failed' | 'Cancelled';
+}
 
 /**
  * A description read from the store alone (no worker runs): the summary, and the activities,
@@ -29,7 +50,59 @@ export function describeFromHistory(
       : {}),
     ...pendingWorkFromHistory(summary, history),
     residency: 'stored',
+    ...runDetails(summary, history),
   };
+}
+
+/** The latest run's input, outcome and children, from its own segment of the history. */
+function runDetails(
+  summary: WorkflowSummary,
+  history: readonly WorkflowEvent[],
+): Pick<Description, 'input' | 'outcome' | 'children'> {
+  const segment = runSegment(history, summary.runId);
+  const start = segment[0];
+  const outcome = terminalOutcomeFromHistory(history, summary.runId);
+  const children = new Map<string, ChildView>();
+  for (const event of segment) {
+    if (event.type === 'ChildWorkflowStarted') {
+      const { childId, childWorkflowId, workflowType } = event;
+      children.set(childId, { childId, childWorkflowId, workflowType, status: 'Running' });
+    } else if (
+      event.type === 'ChildWorkflowCompleted' ||
+      event.type === 'ChildWorkflowFailed' ||
+      event.type === 'ChildWorkflowCancelled'
+    ) {
+      const child = children.get(event.childId);
+      const status =
+        event.type === 'ChildWorkflowCompleted'
+          ? 'Completed'
+          : event.type === 'ChildWorkflowFailed'
+            ? 'Failed'
+            : 'Cancelled';
+      if (child) children.set(event.childId, { ...child, status });
+    }
+  }
+  return {
+    ...(start?.type === 'WorkflowStarted' ? { input: start.input } : {}),
+    ...(outcome ? { outcome } : {}),
+    children: [...children.values()],
+  };
+}
+
+/** A run's outcome as one `key  value` row of a description. */
+function outcomeRow(outcome: TerminalOutcome): [string, string] {
+  switch (outcome.status) {
+    case 'Completed':
+      return ['result', preview(outcome.result, 200)];
+    case 'Failed':
+      return ['failure', `${outcome.error.name}: ${outcome.error.message.split('\n')[0]}`];
+    case 'Cancelled':
+      return ['reason', outcome.reason ?? '(none given)'];
+    case 'TimedOut':
+      return ['timeout', `${outcome.timeout.kind} after ${formatDuration(outcome.timeout.afterMs)}`];
+    case 'ContinuedAsNew':
+      return ['continued', `with input ${preview(outcome.input, 100)}`];
+  }
 }
 
 /** A description as `key  value` lines, then what the run waits on. */
@@ -51,6 +124,8 @@ export function renderDescription(description: Description, now: number, servedB
     ]);
   }
   rows.push(['history', `${description.historyLength} events`]);
+  if (description.input !== undefined) rows.push(['input', preview(description.input, 200)]);
+  if (description.outcome) rows.push(outcomeRow(description.outcome));
   if (description.buildId !== undefined) {
     rows.push([
       'build',
@@ -95,6 +170,13 @@ export function renderDescription(description: Description, now: number, servedB
       const due = timer.fireAt > now ? `due in ${formatDuration(timer.fireAt - now)}` : 'due now';
       lines.push(`  ${timer.timerId}  ${due} (${formatTimestamp(timer.fireAt)})`);
     }
+  }
+  if (description.children && description.children.length > 0) {
+    lines.push('children:');
+    for (const child of description.children)
+      lines.push(
+        `  ${printable(child.childId)}  ${printable(child.childWorkflowId)}  ${printable(child.workflowType)}  ${child.status}`,
+      );
   }
   if (description.pendingChildren && description.pendingChildren.length > 0) {
     lines.push('waiting on children:');

@@ -1,3 +1,4 @@
+export { listedIds } from './catalog.js';
 export { CATCH_UP_POLICIES, type CatchUpPolicy, MISSED_AFTER_MS } from './catch-up.js';
 export {
   DEFAULT_CATCH_UP_WINDOW_MS,

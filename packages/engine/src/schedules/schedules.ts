@@ -28,7 +28,7 @@ import { firedWorkflowId, scheduleHistoryId, triggeredWorkflowId } from './ids.j
 import { LiveSchedule, type WaitingFire } from './live-schedule.js';
 import { admitFire, goesAhead, nextForWaiting, type OverlapPolicy, waitingOrder } from './overlap.js';
 import { foldScheduleHistory } from './schedule-record.js';
-import { fireTimes } from './spec.js';
+import { fireTimes, type ScheduleSpecInput, specKeeping } from './spec.js';
 import type {
   BackfillResult,
   ScheduleActionView,
@@ -149,7 +149,13 @@ export class Schedules {
   async update(scheduleId: string, changes: ScheduleChanges): Promise<ScheduleDescription> {
     this.#assertOpen();
     const live = this.#get(scheduleId);
-    const normalized = normalizeChanges(changes);
+    // A partial spec keeps what it does not name (the timezone, the offset); what is recorded
+    // is the whole spec, so the history reads the same without this rule.
+    const normalized = normalizeChanges(
+      typeof changes === 'object' && changes !== null && changes.spec !== undefined
+        ? { ...changes, spec: specKeeping(live.definition.spec, changes.spec) as ScheduleSpecInput }
+        : changes,
+    );
     if (typeof normalized.workflowType === 'string' && !this.#host.isWorkflowType(normalized.workflowType)) {
       throw new UnknownWorkflowTypeError(normalized.workflowType);
     }

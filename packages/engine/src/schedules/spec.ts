@@ -46,6 +46,28 @@ export function normalizeSpec(input: unknown): ScheduleSpec {
   return offset === 0 ? { every } : { every, offset };
 }
 
+/**
+ * The spec a partial update means: a new spec of the same kind keeps what it does not name, so
+ * `{ cron }` keeps the schedule's `timezone` and `{ every }` its `offset` (give `timezone: 'UTC'`
+ * or `offset: 0` to drop them). A spec of the other kind replaces the old one whole. Anything
+ * that is not a spec object is returned as it is, for `normalizeSpec` to refuse.
+ */
+export function specKeeping(current: ScheduleSpec, input: unknown): unknown {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const candidate = input as Record<string, unknown>;
+  if ('cron' in current && candidate.cron !== undefined && candidate.every === undefined) {
+    return candidate.timezone === undefined && current.timezone !== undefined
+      ? { ...candidate, timezone: current.timezone }
+      : input;
+  }
+  if ('every' in current && candidate.every !== undefined && candidate.cron === undefined) {
+    return candidate.offset === undefined && current.offset !== undefined
+      ? { ...candidate, offset: current.offset }
+      : input;
+  }
+  return input;
+}
+
 /** The fire times of a stored spec. The spec must have passed `normalizeSpec`. */
 export function fireTimes(spec: ScheduleSpec): FireTimes {
   if ('every' in spec) {

@@ -1,0 +1,40 @@
+import type { WorkflowSummary } from '@reprise/core';
+import { toKeyText } from './key-text.js';
+import { AFTER_ALL, type Databases, headSeq, negated, type WorkflowRecord } from './layout.js';
+import { entryKey, indexEntriesOf } from './visibility-index.js';
+
+/**
+ * Deletes one chosen workflow inside the caller's write transaction, if it is still as it was
+ * chosen: its record says the same closed row, and its history has not grown. Removes its
+ * history (every run), its index entries, its active entry and timers (a closed run has none,
+ * removed anyway) and its record. Returns whether it deleted it. Everything goes in the
+ * caller's transaction, so a crash leaves the workflow whole or gone.
+ */
+export function deleteClosedWorkflow(
+  dbs: Databases,
+  tid: string,
+  chosen: WorkflowSummary,
+  readRecord: (tid: string) => WorkflowRecord | undefined,
+): boolean {
+  const record = readRecord(tid);
+  const summary = record?.summary;
+  if (!record || !summary) return false;
+  if (
+    summary.status === 'Running' ||
+    summary.closedAt !== chosen.closedAt ||
+    summary.runId !== chosen.runId
+  ) {
+    return false;
+  }
+  const head = headSeq(dbs.history, tid);
+  if (head !== chosen.historyLength) return false;
+  const keys = [...dbs.history.getKeys({ start: [tid, 1], end: [tid, AFTER_ALL] })];
+  for (const key of keys) dbs.history.remove(key);
+  const negCreatedAt = negated(summary.createdAt);
+  for (const entry of indexEntriesOf(summary))
+    dbs.indexes[entry.index].remove(entryKey(entry, negCreatedAt, tid));
+  dbs.active.remove(tid);
+  for (const [timerId, fireAt] of record.timers) dbs.timers.remove([fireAt, tid, toKeyText(timerId)]);
+  dbs.workflows.remove(tid);
+  return true;
+}
