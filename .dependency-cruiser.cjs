@@ -18,7 +18,8 @@ const LAYERS = {
   engine: ['core', 'actors'],
   'store-lmdb': ['core'],
   testkit: ['core', 'engine'],
-  cli: ['core', 'engine', 'store-lmdb'],
+  cli: ['core', 'engine', 'store-lmdb', 'ui'],
+  ui: ['core', 'engine'],
 };
 
 const alternatives = (names) => names.join('|');

@@ -89,8 +89,8 @@ const FILES: Record<string, string> = {
   'packages/cli/src/index.ts': "import '@reprise/engine';\nimport '@reprise/store-lmdb';\n",
   'packages/cli/src/undeclared-core.ts': "import '@reprise/core';\n",
 
-  'packages/ui/package.json': manifest('ui', { '@reprise/engine': '0' }),
-  'packages/ui/src/index.ts': "import '@reprise/engine';\n",
+  'packages/newcomer/package.json': manifest('newcomer', { '@reprise/engine': '0' }),
+  'packages/newcomer/src/index.ts': "import '@reprise/engine';\n",
 
   'examples/shop/main.ts': "import '@reprise/engine';\nimport '@reprise/core/internal';\n",
   'examples/shop/deep.ts': "import '../../packages/engine/src/run.js';\n",
@@ -117,7 +117,7 @@ const EXPECTED = [
   'declared-testkit: packages/testkit/src/clock-from-actors.ts',
   'no-relative-import-across-packages: packages/testkit/src/core-by-path.ts',
   'declared-cli: packages/cli/src/undeclared-core.ts',
-  'layer-unlisted-package: packages/ui/src/index.ts',
+  'layer-unlisted-package: packages/newcomer/src/index.ts',
   'no-deep-import-across-packages: examples/shop/deep.ts',
 ].sort();
 
@@ -131,7 +131,7 @@ beforeAll(() => {
   }
   // As npm workspaces link them: @reprise/* resolve through node_modules to packages/*.
   mkdirSync(join(fixture, 'node_modules/@reprise'), { recursive: true });
-  for (const name of ['core', 'actors', 'engine', 'store-lmdb', 'testkit', 'cli', 'ui'])
+  for (const name of ['core', 'actors', 'engine', 'store-lmdb', 'testkit', 'cli', 'newcomer'])
     symlinkSync(join('..', '..', 'packages', name), join(fixture, 'node_modules/@reprise', name), 'dir');
 });
 

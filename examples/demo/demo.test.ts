@@ -24,7 +24,7 @@ interface Demo {
 function demo(): Demo {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/demo/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, REPRISE_DATA: join(dir, 'data'), DEMO_ORDERS: '8' },
+    env: { ...process.env, REPRISE_DATA: join(dir, 'data'), DEMO_ORDERS: '8', DEMO_UI_PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -57,6 +57,8 @@ it('is interrupted with runs in flight, and the next run resumes them to the end
   first.child.kill('SIGINT');
   expect(await first.exited).toBe(0);
   expect(first.output()).toMatch(/^Batch 1: 8 orders into /m);
+  // The demo turns its web UI on and prints the address, with the token its actions need.
+  expect(first.output()).toMatch(/^Web UI: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m);
   const interrupted = /^Interrupted: (\d+) order\(s\) still running/m.exec(first.output());
   expect(Number(interrupted?.[1])).toBeGreaterThan(0);
 

@@ -13,4 +13,6 @@ await runDemo({
   orders: Number(process.env.DEMO_ORDERS ?? 20),
   signal: stop.signal,
   out: process.stdout,
+  // DEMO_UI_PORT=off runs the demo without its web UI.
+  ...(process.env.DEMO_UI_PORT === 'off' ? {} : { uiPort: Number(process.env.DEMO_UI_PORT ?? 7800) }),
 });

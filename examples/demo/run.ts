@@ -2,6 +2,7 @@ import { claimDataDir, serveEngine } from '@reprise/cli';
 import { asWorkflowId, type JsonValue, type WorkflowStatus } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { type LmdbStore, openLmdbStore } from '@reprise/store-lmdb';
+import { serveUi, type UiServer } from '@reprise/ui';
 import { type BatchTally, tallyBatch } from './batch-tally.js';
 import { type DemoOrder, makePipeline, PAYMENT } from './pipeline.js';
 import { Progress, type ProgressCounts } from './progress.js';
@@ -16,6 +17,8 @@ export interface DemoOptions {
   /** Aborted on Ctrl-C: the demo stops where it is, and the next run resumes. */
   readonly signal: AbortSignal;
   readonly out: NodeJS.WriteStream;
+  /** The web UI's port (0: any free one); `undefined`: no UI. */
+  readonly uiPort?: number;
 }
 
 const CUSTOMERS = ['ada', 'grace', 'alan', 'edsger', 'barbara', 'ken', 'margaret', 'dennis'];
@@ -47,6 +50,7 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
   const started = Date.now();
   const control = await claimDataDir(dataPath, 'the npm start demo');
   let engine: Engine | undefined;
+  let ui: UiServer | undefined;
   const shop = await startShop((workflowId, answer) => {
     engine
       ?.getHandle(workflowId)
@@ -66,6 +70,15 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
       logger: { warn: () => undefined },
     });
     serveEngine(control, engine);
+    if (options.uiPort !== undefined) {
+      try {
+        ui = await serveUi(engine, { port: options.uiPort });
+        say(`Web UI: ${ui.urlWithToken}`);
+      } catch (error) {
+        // Another app on the port: the demo runs without its UI rather than not at all.
+        say(`Web UI not started: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
 
     const latest = (await store.query({ workflowType: 'order', limit: 1 })).items[0];
     const lastBatch = typeof latest?.searchAttributes.batch === 'number' ? latest.searchAttributes.batch : 0;
@@ -153,8 +166,14 @@ export async function runDemo(options: DemoOptions): Promise<'done' | 'interrupt
     }
     const tally = last?.tally ?? (await tallyBatch(store, batch));
     await printSummary(store, batch, orders.length, Date.now() - started, shop.restarts(), tally, say);
+    if (ui && out.isTTY && !options.signal.aborted) {
+      // At a terminal the UI stays up to look around in; a script (or a test) ends here.
+      say(`  The web UI stays up at ${ui.url} until Ctrl-C.`);
+      await new Promise((resolve) => options.signal.addEventListener('abort', resolve, { once: true }));
+    }
     return 'done';
   } finally {
+    await ui?.close();
     await control.close();
     await engine?.shutdown();
     await shop.stop();

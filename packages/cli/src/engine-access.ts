@@ -74,7 +74,12 @@ export async function reachEngine(
   }
 }
 
-async function askWorker(dataPath: string, request: ControlRequest, deadline: number): Promise<JsonValue> {
+/** Sends a request to the worker on `dataPath`, asking again while it is busy, until `deadline`. */
+export async function askWorker(
+  dataPath: string,
+  request: ControlRequest,
+  deadline: number,
+): Promise<JsonValue> {
   for (;;) {
     const reply = await sendControlRequest(controlSocketPath(dataPath), request);
     if (reply.ok) return reply.value;

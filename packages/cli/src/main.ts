@@ -14,6 +14,7 @@ import { registerSchedule } from './commands/schedule.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
 import { registerStart } from './commands/start.js';
+import { registerUi } from './commands/ui.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWorker } from './commands/worker.js';
 import { DEFAULT_DATA_PATH } from './data-dir.js';
@@ -52,6 +53,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerExport,
     registerRuns,
     registerVerify,
+    registerUi,
   ]) {
     register(program, context);
   }

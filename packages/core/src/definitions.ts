@@ -61,6 +61,36 @@ export interface ChildHandle<O> {
   result(): Promise<O>;
 }
 
+/** The levels of `ctx.log`, lowest first. */
+export type WorkflowLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * One level of `ctx.log`, called as pino's methods are: `ctx.log.info('charged')` or
+ * `ctx.log.info({ orderId }, 'charged')`.
+ */
+export interface WorkflowLogFn {
+  /** A line with a message only. */
+  (message: string): void;
+  /** A line with fields of its own (merged with the run's ids) and a message. */
+  (fields: Readonly<Record<string, unknown>>, message?: string): void;
+}
+
+/**
+ * `ctx.log`: logging from workflow code that is silent while the code replays steps it has run
+ * before, so each line is written once however often the run is rebuilt. Lines go to the
+ * engine's `logger` with the run's `workflowId`, `runId` and `workflowType` among their fields.
+ */
+export interface WorkflowLog {
+  /** Detail for debugging. */
+  readonly debug: WorkflowLogFn;
+  /** What the workflow did. */
+  readonly info: WorkflowLogFn;
+  /** Something unusual. */
+  readonly warn: WorkflowLogFn;
+  /** Something failed. */
+  readonly error: WorkflowLogFn;
+}
+
 /**
  * Everything workflow code may do. Each call is a command, recorded in the run's history; on
  * replay the same calls must come in the same order. Anything else non-deterministic
@@ -130,6 +160,8 @@ export interface WorkflowContext {
   deprecatePatch(patchId: string): void;
   /** Aborted when cancellation of this run is requested. */
   readonly cancelled: AbortSignal;
+  /** Logging that stays silent while the code replays (see {@link WorkflowLog}); records nothing. */
+  readonly log: WorkflowLog;
   /**
    * Runs `fn` with a context whose calls cancellation does not reach, for clean-up after a
    * cancel: `await ctx.nonCancellable((safe) => safe.activity(refund, order))`.

@@ -18,6 +18,9 @@ export type {
   ChildOptions,
   WorkflowContext,
   WorkflowDefinition,
+  WorkflowLog,
+  WorkflowLogFn,
+  WorkflowLogLevel,
 } from './definitions.js';
 export {
   DEFAULT_STALL_ERROR_TYPES,

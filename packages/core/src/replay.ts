@@ -22,7 +22,10 @@ export const settle: Settle = () => new Promise((resolve) => setImmediate(resolv
 export function executionInitFromStart(
   started: EventOf<'WorkflowStarted'>,
   definition: WorkflowDefinition<never, unknown>,
-  extra: Pick<ExecutionInit, 'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered'> = {},
+  extra: Pick<
+    ExecutionInit,
+    'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered' | 'log'
+  > = {},
 ): ExecutionInit {
   return {
     workflowId: started.workflowId,
@@ -54,6 +57,20 @@ export interface ReplayResult {
   readonly recordedOutcome: TerminalOutcome | undefined;
 }
 
+/** Options of {@link replayRun}. */
+export interface ReplayOptions {
+  /** The barrier after each step; {@link settle} by default. */
+  readonly settle?: Settle;
+  /**
+   * `ctx.log` stays silent in the steps whose input has a seq up to this one (the start's is
+   * its WorkflowStarted's): their lines were written when those steps first ran. Default: every
+   * step is silent (a replay for checking writes no log). The execution logs again afterwards.
+   */
+  readonly loggedThrough?: number;
+  /** The run's WorkflowStarted is not recorded yet: its first step is new work (`ctx.patched` records). */
+  readonly opening?: boolean;
+}
+
 /**
  * Re-executes a run against its recorded segment (its WorkflowStarted first). Recorded inputs
  * are applied in order, settling the code after each; every recorded command must match the
@@ -63,19 +80,17 @@ export interface ReplayResult {
 export async function replayRun(
   init: ExecutionInit,
   segment: readonly WorkflowEvent[],
-  options: {
-    readonly settle?: Settle;
-    /** The run's WorkflowStarted is not recorded yet: its first step is new work. */
-    readonly opening?: boolean;
-  } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const barrier = options.settle ?? settle;
+  const loggedThrough = options.loggedThrough ?? Number.POSITIVE_INFINITY;
   const execution = new WorkflowExecution(init);
   const lastRecorded = lastRecordedIndex(segment, init.runId);
   execution.replayStep(
     lastRecorded > 0 || (!options.opening && startRecordedWithFirstStep(segment[0])),
     stepPatches(segment, 0),
   );
+  execution.silent = (segment[0]?.seq ?? 0) <= loggedThrough;
   execution.start();
   await barrier();
   const issued: Command[] = execution.takeCommands();
@@ -122,6 +137,7 @@ export async function replayRun(
     }
     if (execution.outcome) continue;
     execution.replayStep(index < lastRecorded, stepPatches(segment, index));
+    execution.silent = event.seq <= loggedThrough;
     try {
       execution.apply(event, event.recordedAt);
     } catch (error) {
@@ -141,6 +157,7 @@ export async function replayRun(
   }
   // What the code does from here on is new work.
   execution.replayStep(false);
+  execution.silent = false;
   return { execution, unmatched: issued, unmatchedAfter: issuedAfter[0], matched, recordedOutcome };
 }
 

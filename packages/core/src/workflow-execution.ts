@@ -7,6 +7,9 @@ import {
   stallsRun,
   type WorkflowContext,
   type WorkflowDefinition,
+  type WorkflowLog,
+  type WorkflowLogFn,
+  type WorkflowLogLevel,
 } from './definitions.js';
 import { type Duration, toMs } from './duration.js';
 import { type ErrorData, toErrorData } from './error-data.js';
@@ -52,6 +55,8 @@ export interface ExecutionInit {
   readonly maxPayloadBytes?: number;
   /** Whether an activity of this name can run here; an unknown one is refused when the code asks. */
   readonly isActivityRegistered?: (activityType: string) => boolean;
+  /** Where `ctx.log` lines go while the execution is not silent (see `WorkflowExecution.silent`); none by default. */
+  readonly log?: (level: WorkflowLogLevel, message: string, fields: Record<string, unknown>) => void;
 }
 
 /** Raised by `ctx.continueAsNew` to unwind the workflow function. */
@@ -187,6 +192,11 @@ export class WorkflowExecution {
     return this.#queryHandlerMap;
   }
   readonly #init: ExecutionInit;
+  /**
+   * While true, `ctx.log` writes nothing: the code is re-running a step whose lines were
+   * written before (replay sets it per step, see `replayRun`).
+   */
+  silent = false;
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -535,6 +545,33 @@ export class WorkflowExecution {
       throw new CancelledError(this.#cancelReason ?? undefined);
   }
 
+  #logObject: WorkflowLog | undefined;
+  /** `ctx.log`, made on first use. */
+  get #log(): WorkflowLog {
+    this.#logObject ??= {
+      debug: this.#logFn('debug'),
+      info: this.#logFn('info'),
+      warn: this.#logFn('warn'),
+      error: this.#logFn('error'),
+    };
+    return this.#logObject;
+  }
+
+  #logFn(level: WorkflowLogLevel): WorkflowLogFn {
+    return (first: string | Readonly<Record<string, unknown>>, message?: string) => {
+      const sink = this.#init.log;
+      if (!sink || this.silent) return;
+      const own = typeof first === 'string' ? {} : first;
+      const text = typeof first === 'string' ? first : (message ?? '');
+      sink(level, text, {
+        ...own,
+        workflowId: this.workflowId,
+        runId: this.runId,
+        workflowType: this.workflowType,
+      });
+    };
+  }
+
   #context(cancellable: boolean): WorkflowContext {
     return new WorkflowExecution.#Context(this, cancellable);
   }
@@ -804,6 +841,10 @@ export class WorkflowExecution {
       const execution = this.#execution;
       execution.#refuseInQuery('uuid');
       return seededUuid(execution.workflowId, execution.runId, execution.#draws++);
+    }
+
+    get log(): WorkflowLog {
+      return this.#execution.#log;
     }
 
     nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
@@ -160,6 +161,7 @@ export class ActivityExecutor {
   async #attempt(task: ActivityTask): Promise<void> {
     const key = taskKey(task);
     const attempt = new Attempt(task.workflowId, task.activityId, task.activityType, task.attempt);
+    const span = attemptSpan(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
     const { startToCloseTimeout, scheduleToCloseTimeout } = task.options;
@@ -188,7 +190,10 @@ export class ActivityExecutor {
         );
       }
       const run = definition.run as (input: JsonValue, context: unknown) => unknown;
-      const result = await attempt.run(() => run(task.input, attempt));
+      // The activity's code runs in its attempt's span: calls it traces join the trace.
+      const result = await attempt.run(() =>
+        context.with(trace.setSpan(ROOT_CONTEXT, span), () => run(task.input, attempt)),
+      );
       let checked: JsonValue;
       try {
         checked = checkPayload(result, { path: `activity ${task.activityType} result` });
@@ -202,13 +207,17 @@ export class ActivityExecutor {
         result: checked,
       };
     } catch (thrown) {
-      if (thrown instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled) return;
+      if (thrown instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled) {
+        endAttemptSpan(span, 'cancelled');
+        return;
+      }
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
     } finally {
       if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
       if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }
+    endAttemptSpan(span, outcome);
     this.report(task, outcome);
   }
 
@@ -226,4 +235,44 @@ export class ActivityExecutor {
     if (deadline !== undefined && retryAt >= deadline) return final;
     return { ...final, retryAt };
   }
+}
+
+/** The tracer of the app's registered OpenTelemetry provider (a no-op one when none is). */
+const tracer = () => trace.getTracer('@reprise/engine');
+
+/**
+ * One attempt's span, named after the activity, with its attempt number. An attempt runs
+ * once, live (replay never runs one again), so each attempt has exactly one span.
+ */
+function attemptSpan(task: ActivityTask): Span {
+  return tracer().startSpan(
+    `activity ${task.activityType}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        attempt: task.attempt,
+        'reprise.workflow_id': task.workflowId,
+        'reprise.run_id': task.runId,
+        'reprise.activity_id': task.activityId,
+        'reprise.activity_type': task.activityType,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+}
+
+/** Ends an attempt's span with its outcome; a failure sets the error status with its message. */
+function endAttemptSpan(span: Span, outcome: EventBody | 'cancelled'): void {
+  if (outcome === 'cancelled') {
+    span.setAttribute('reprise.outcome', 'cancelled');
+  } else if (outcome.type === 'ActivityFailed') {
+    span.setAttribute('reprise.outcome', outcome.retryAt === undefined ? 'failed' : 'retrying');
+    span.setStatus({
+      code: SpanStatusCode.ERROR,
+      message: `${outcome.error.name}: ${outcome.error.message}`,
+    });
+  } else {
+    span.setAttribute('reprise.outcome', 'completed');
+  }
+  span.end();
 }

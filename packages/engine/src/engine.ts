@@ -51,7 +51,7 @@ import { RunTable } from './run-table.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { Starter, type StarterPort } from './starter.js';
-import { RunSupervision } from './supervision.js';
+import { RunSupervision, type SupervisionTree } from './supervision.js';
 import { TimerService, timerKey } from './timer-service.js';
 
 export { EngineClosedError } from './lifecycle.js';
@@ -284,6 +284,15 @@ export class Engine {
       }
     }
     return stalled;
+  }
+
+  /**
+   * The supervision tree as it is now: the root, one supervisor per workflow type with its
+   * restart counts, and the runs this process owns with their pid and residency. Read-only;
+   * for tools such as the web UI (`@reprise/ui`).
+   */
+  supervisionTree(): SupervisionTree {
+    return this.#s.supervision.view(this.#s.table.entries());
   }
 
   /** Ends the open run of a workflow at once, recorded as Cancelled; no clean-up code runs. */

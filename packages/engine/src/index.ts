@@ -46,3 +46,4 @@ export {
   type TriggerResult,
   triggeredWorkflowId,
 } from './schedules/index.js';
+export type { SupervisedRunView, SupervisionTree, TypeSupervisorView } from './supervision.js';

@@ -12,10 +12,22 @@ import {
 } from '@reprise/core';
 import { checkPayloadLimit } from '@reprise/core/internal';
 
-/** Where the engine reports what it skipped or retried; `console` by default. */
+/**
+ * Where the engine reports what it skipped or retried, and where workflow code's `ctx.log`
+ * lines go (with the run's `workflowId`, `runId` and `workflowType` in `details`); by default
+ * `console`, warnings only. A level it lacks is dropped. For pino, pass its methods with the
+ * arguments swapped (`info: (message, details) => pino.info(details, message)`), or any logger
+ * with this shape.
+ */
 export interface EngineLogger {
-  /** Something the engine skipped, retried or could not do; `details` names what. */
+  /** Something the engine skipped, retried or could not do; `details` names what. Also `ctx.log.warn`. */
   warn(message: string, details?: Record<string, unknown>): void;
+  /** `ctx.log.debug`. */
+  debug?(message: string, details?: Record<string, unknown>): void;
+  /** `ctx.log.info`. */
+  info?(message: string, details?: Record<string, unknown>): void;
+  /** `ctx.log.error`. */
+  error?(message: string, details?: Record<string, unknown>): void;
 }
 
 /** Options of `Engine.create`. */

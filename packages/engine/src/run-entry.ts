@@ -61,6 +61,11 @@ export class RunEntry implements SupervisedRun {
    * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
    */
   resendSignals = false;
+  /**
+   * The last seq whose step's `ctx.log` lines were written (by this process, or, for a run
+   * recovered from the store, by the one before): replay keeps those steps silent.
+   */
+  loggedThrough = 0;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
@@ -124,6 +129,7 @@ export class RunEntry implements SupervisedRun {
       this.pending.splice(0),
       this.resendSignals,
       this.#opening,
+      this,
     );
     this.preloaded = undefined;
     this.run = run;

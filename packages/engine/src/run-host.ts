@@ -14,6 +14,7 @@ import {
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
+  type WorkflowLogLevel,
   WorkflowNotFoundError,
 } from '@reprise/core';
 import {
@@ -60,6 +61,9 @@ export function makeRunHost(port: RunHostPort): RunHost {
       validateSearchAttributes(port.schema, attributes),
     isActivityRegistered: (activityType: string) => port.isActivity(activityType),
     ...(port.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: port.maxPayloadBytes }),
+    // ctx.log: to the engine's logger, at the level the code chose (a level it lacks is dropped).
+    log: (level: WorkflowLogLevel, message: string, fields: Record<string, unknown>) =>
+      port.logger[level]?.(message, fields),
   };
 
   // The timer's callback holds the run's ids only: an evicted run's frames must not stay reachable.

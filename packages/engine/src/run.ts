@@ -194,6 +194,8 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
+    /** Through which seq the run's `ctx.log` lines were written; kept by its entry across rebuilds. */
+    private readonly logged: { loggedThrough: number } = { loggedThrough: 0 },
   ) {
     this.#mailbox = initialMailbox;
   }
@@ -357,12 +359,14 @@ export class Run {
       replayed = await replayRun(init, segment, {
         settle: this.host.settle,
         opening: this.opening !== undefined,
+        loggedThrough: this.logged.loggedThrough,
       });
     } catch (error) {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;
     }
     this.#execution = replayed.execution;
+    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
     this.#ready();
     const bug = replayed.execution.bug;
     if (bug) {
@@ -544,6 +548,7 @@ export class Run {
     recordedAt: number,
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
+    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
     if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (const [index, command] of commands.entries()) {

@@ -289,6 +289,8 @@ export class Starter {
       options.opening,
     );
     entry.resendSignals = options.recovered === true;
+    // A recovered run's recorded steps were run, and logged, by the process before.
+    if (options.recovered) entry.loggedThrough = history.at(-1)?.seq ?? 0;
     table.add(entry);
     if (started.executionTimeout !== undefined) this.port.armExecutionTimeout(entry, started);
     table.changed(started.workflowId);

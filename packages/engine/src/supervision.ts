@@ -92,6 +92,56 @@ const runLogic: ActorLogic<RunSnapshot, RunEvent, RunActorInput> = {
   getPersistedSnapshot: (snapshot) => snapshot,
 };
 
+/** Restarts of one type's run actors, kept for the read-only view of the tree. */
+interface TypeRestarts {
+  total: number;
+  /** When the restarts within the last period happened (the intensity in use). */
+  recent: number[];
+  readonly byRun: WeakMap<SupervisedRun, number>;
+}
+
+/** A run actor as `engine.supervisionTree()` shows it. */
+export interface SupervisedRunView {
+  /** The run's workflow. */
+  readonly workflowId: string;
+  /** The run. */
+  readonly runId: string;
+  /** The pid of its actor; absent while the run has none (evicted: `suspended`). */
+  readonly pid?: string;
+  /** In memory (`resident`), its actor kept with its interpreter let go (`hibernated`), or evicted (`suspended`). */
+  readonly residency: 'resident' | 'hibernated' | 'suspended';
+  /** How often its actor crashed and was restarted by its type supervisor in this process. */
+  readonly restarts: number;
+}
+
+/** A workflow type's supervisor as `engine.supervisionTree()` shows it. */
+export interface TypeSupervisorView {
+  /** The workflow type whose runs it supervises. */
+  readonly workflowType: string;
+  /** Its pid; absent while it is down. */
+  readonly pid?: string;
+  /** Its strategy: run actors are its dynamic children. */
+  readonly strategy: 'simple_one_for_one';
+  /** Its restart intensity: at most this many restarts ... */
+  readonly intensity: number;
+  /** ... within this many ms. */
+  readonly period: number;
+  /** Restarts of its run actors since the engine started. */
+  readonly restarts: number;
+  /** Restarts within the last `period`: the intensity in use. */
+  readonly recentRestarts: number;
+  /** Its run actors and the evicted runs this process owns, in the run table's order. */
+  readonly runs: readonly SupervisedRunView[];
+}
+
+/** The engine's supervision tree at one moment: `engine.supervisionTree()`. */
+export interface SupervisionTree {
+  /** The root supervisor, whose children are the type supervisors. */
+  readonly root: { readonly pid?: string; readonly strategy: 'one_for_one' };
+  /** One supervisor per workflow type, in registration order. */
+  readonly types: readonly TypeSupervisorView[];
+}
+
 /** Restart intensity of each workflow type's supervisor: how often engine faults are retried by replay. */
 const RUN_RESTARTS = { intensity: 20, period: 10_000 };
 const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
@@ -112,11 +162,13 @@ export class RunSupervision {
   readonly #system: ActorSystem;
   readonly #types = new Map<string, Supervisor>();
   readonly #runs = new Map<Pid, SupervisedRun>();
+  /** Automatic restarts seen, by workflow type: for {@link RunSupervision.view}, read-only. */
+  readonly #restarts = new Map<string, TypeRestarts>();
   #root: Supervisor | undefined;
   #shuttingDown = false;
 
   constructor(
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly onTypeRestarted: (workflowType: string) => void,
   ) {
     this.#system = createActorSystem({ clock, onTrace: this.#onTrace });
@@ -261,11 +313,67 @@ export class RunSupervision {
   readonly #onTrace = (event: TraceEvent): void => {
     if (event.type !== 'child_exited' || !this.#runs.has(event.pid)) return;
     const run = this.#untrack(event.pid);
-    if (run && event.reason === 'normal') {
+    if (!run) return;
+    if (event.reason === 'normal') {
       const exit = event.output as RunExit;
       queueMicrotask(() => run.exited(exit));
+    } else {
+      this.#noteRestart(run);
     }
   };
+
+  /** A run actor crashed: its transient spec makes the type supervisor restart it. Counted for the view. */
+  #noteRestart(run: SupervisedRun): void {
+    let restarts = this.#restarts.get(run.workflowType);
+    if (!restarts) {
+      restarts = { total: 0, recent: [], byRun: new WeakMap() };
+      this.#restarts.set(run.workflowType, restarts);
+    }
+    const now = this.clock.now();
+    restarts.total++;
+    restarts.recent = [...restarts.recent.filter((at) => now - at < RUN_RESTARTS.period), now];
+    restarts.byRun.set(run, (restarts.byRun.get(run) ?? 0) + 1);
+  }
+
+  /**
+   * What the tree looks like now, for tools (the web UI): the root, each type's supervisor with
+   * its restart counts, and the run actors this process holds. Reads only.
+   */
+  view(
+    runs: Iterable<SupervisedRun & { readonly workflowId: string; readonly runId: string }>,
+  ): SupervisionTree {
+    const now = this.clock.now();
+    const byType = new Map<string, SupervisedRunView[]>();
+    for (const run of runs) {
+      const list = byType.get(run.workflowType) ?? [];
+      byType.set(run.workflowType, list);
+      const restarts = this.#restarts.get(run.workflowType)?.byRun.get(run) ?? 0;
+      list.push({
+        workflowId: run.workflowId,
+        runId: run.runId,
+        ...(run.pid === undefined ? {} : { pid: run.pid }),
+        residency: run.pid === undefined ? 'suspended' : this.hibernating(run) ? 'hibernated' : 'resident',
+        restarts,
+      });
+    }
+    const types = [...this.#types].map(([workflowType, typeSupervisor]): TypeSupervisorView => {
+      const restarts = this.#restarts.get(workflowType);
+      return {
+        workflowType,
+        ...(typeSupervisor.alive ? { pid: typeSupervisor.pid } : {}),
+        strategy: 'simple_one_for_one',
+        intensity: RUN_RESTARTS.intensity,
+        period: RUN_RESTARTS.period,
+        restarts: restarts?.total ?? 0,
+        recentRestarts: restarts?.recent.filter((at) => now - at < RUN_RESTARTS.period).length ?? 0,
+        runs: byType.get(workflowType) ?? [],
+      };
+    });
+    return {
+      root: { ...(this.#root?.alive ? { pid: this.#root.pid } : {}), strategy: 'one_for_one' },
+      types,
+    };
+  }
 
   #untrack(pid: Pid): SupervisedRun | undefined {
     const run = this.#runs.get(pid);

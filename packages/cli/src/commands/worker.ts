@@ -124,7 +124,8 @@ function residencyOptions(options: WorkerOptions): {
 const errorFields = (_key: string, value: unknown) =>
   value instanceof Error ? { name: value.name, message: value.message } : value;
 
-function untilStopSignal(): Promise<void> {
+/** Resolves at the first SIGINT or SIGTERM (and stops listening for them). */
+export function untilStopSignal(): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

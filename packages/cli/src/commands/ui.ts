@@ -1,0 +1,61 @@
+import type { JsonValue } from '@reprise/core';
+import { systemClock } from '@reprise/engine';
+import { serveUiSource, storeSource } from '@reprise/ui';
+import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { CLAIM_WAIT_MS } from '../control/serve-control.js';
+import { openExistingStore } from '../data-dir.js';
+import { askWorker } from '../engine-access.js';
+import { CliError } from '../errors.js';
+import { untilStopSignal } from './worker.js';
+
+/**
+ * `reprise ui [--port 7800]`: serves the web UI over the data directory on 127.0.0.1 until
+ * SIGINT or SIGTERM. Runs, their histories and descriptions are read from the store (safe
+ * beside a running worker: LMDB readers never block its writer); signal and cancel go to the
+ * worker holding the directory over its control socket, and are refused while none runs. The
+ * supervision tree and schedules need an engine in the same process: an app shows them with
+ * `serveUi(engine)`.
+ */
+export function registerUi(program: Command, context: CommandContext): void {
+  program
+    .command('ui')
+    .description('serve the web UI over the data directory on 127.0.0.1')
+    .option('--port <port>', 'the port to listen on (0: any free port)', '7800')
+    .action(async (options: { port: string }, command: Command) => {
+      const data = context.data(command);
+      const port = Number(options.port);
+      if (!/^\d+$/.test(options.port) || port > 65_535)
+        throw new CliError('usage', `--port ${options.port} is not a port number (0 to 65535)`);
+      const store = openExistingStore(data);
+      const request = (value: Parameters<typeof askWorker>[1]) =>
+        askWorker(data, value, systemClock.now() + CLAIM_WAIT_MS).catch((error: unknown) => {
+          if (error instanceof CliError && error.code === 'worker_unreachable')
+            throw new CliError(
+              'worker_unreachable',
+              `no worker runs on ${data}: start one (reprise worker) to signal or cancel from the UI`,
+              { cause: error },
+            );
+          throw error;
+        });
+      try {
+        const ui = await serveUiSource(
+          storeSource(store, `data ${data}`, {
+            signal: async (workflowId: string, name: string, payload: JsonValue) => {
+              await request({ op: 'signal', workflowId, name, payload });
+            },
+            cancel: async (workflowId: string, reason: string) => {
+              await request({ op: 'cancel', workflowId, reason });
+            },
+          }),
+          { port },
+        );
+        const stopped = untilStopSignal();
+        context.out(`Reprise UI on ${data}: ${ui.urlWithToken}`);
+        await stopped;
+        await ui.close();
+      } finally {
+        await store.close();
+      }
+    });
+}
