@@ -14,3 +14,11 @@ export declare const checkout: WorkflowDefinition<{ id: string; amount: number }
 export declare const charge: ActivityDefinition<number, { receipt: string }>;
 /** Its promotion activity. */
 export declare const promo: ActivityDefinition<string, string>;
+/** The activities of docs/versioning.md's worked example. */
+export declare const reserve: ActivityDefinition<string, string>;
+/** The fraud check the example's v2 adds behind a patch. */
+export declare const checkFraud: ActivityDefinition<string, string>;
+/** The example's shipping activity. */
+export declare const ship: ActivityDefinition<string, string>;
+/** The example's workflow. */
+export declare const order: WorkflowDefinition<string, string>;

@@ -7,6 +7,8 @@ import { parseTimeArgument } from './time-arg.js';
 export interface FilterOptions {
   status?: string;
   type?: string;
+  /** Only runs started by this build id. */
+  build?: string;
   attr: string[];
   startedAfter?: string;
   startedBefore?: string;
@@ -22,6 +24,7 @@ export function filterFromOptions(options: FilterOptions, now: number): Visibili
   return {
     ...(options.status ? { status: parseStatuses(options.status) } : {}),
     ...(options.type ? { workflowType: options.type } : {}),
+    ...(options.build ? { buildId: options.build } : {}),
     ...(Object.keys(attributes).length > 0 ? { searchAttributes: attributes } : {}),
     ...time('startedAfter', options.startedAfter),
     ...time('startedBefore', options.startedBefore),

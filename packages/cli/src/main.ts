@@ -10,6 +10,7 @@ import { registerOperations, registerResetAndFork, registerUpdate } from './comm
 import { registerPrune } from './commands/prune.js';
 import { registerQuery } from './commands/query.js';
 import { registerReplay } from './commands/replay.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerShow } from './commands/show.js';
 import { registerSignal } from './commands/signal.js';
@@ -54,6 +55,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerResetAndFork,
     registerReplay,
     registerExport,
+    registerRuns,
     registerVerify,
     registerUi,
   ]) {

@@ -58,6 +58,10 @@ const samples: Readonly<Record<string, readonly [() => Error, string]>> = {
     'store_unavailable',
   ],
   TimeoutError: [() => new core.TimeoutError(500), 'timeout'],
+  WorkflowCodeError: [
+    () => new core.WorkflowCodeError('w', 2, { name: 'TypeError', message: 'x is undefined' }),
+    'workflow_code_error',
+  ],
   UnknownActivityError: [() => new core.UnknownActivityError('charge'), 'unknown_activity'],
   UnknownWorkflowTypeError: [() => new core.UnknownWorkflowTypeError('order'), 'unknown_workflow_type'],
   WorkflowAlreadyStartedError: [

@@ -66,13 +66,19 @@ it('list --limit shows the newest rows and says how many more there are', async 
   expect(zero.stderr).toBe('reprise: --limit 0 must be a whole number from 1 to 10000\n');
 });
 
-it('export --out writes the history to the file, the same events as on stdout', async () => {
+it('export --out writes the history to the file (the exported-history format), the same as on stdout', async () => {
   const file = join(data.path, '..', 'refund-1.json');
   const result = await reprise(at('export', 'refund-1', '--out', file));
   expect(result).toMatchObject({ code: 0, stdout: '' });
   expect(result.stderr).toBe(`exported 2 events of refund-1 to ${file}\n`);
-  const written = JSON.parse(readFileSync(file, 'utf8')) as { type: string; seq: number }[];
-  expect(written.map((event) => [event.seq, event.type])).toEqual([
+  const written = JSON.parse(readFileSync(file, 'utf8')) as {
+    format: string;
+    version: number;
+    workflowId: string;
+    events: { type: string; seq: number }[];
+  };
+  expect(written).toMatchObject({ format: 'reprise.history', version: 1, workflowId: 'refund-1' });
+  expect(written.events.map((event) => [event.seq, event.type])).toEqual([
     [1, 'WorkflowStarted'],
     [2, 'WorkflowCompleted'],
   ]);

@@ -63,8 +63,13 @@ it('start records the run without executing it; signal and cancel are recorded t
 
   const list = await reprise(at('list', '--attr', 'customer=ada'));
   expect(list.stdout.split('\n')[0]).toMatch(
-    /^WORKFLOW ID\s+TYPE\s+STATUS\s+STARTED\s+DURATION\s+ATTRIBUTES$/,
+    /^WORKFLOW ID\s+TYPE\s+STATUS\s+STARTED\s+DURATION\s+BUILD\s+ATTRIBUTES$/,
   );
+  // The run records the build of the engine that started it; list filters by it.
+  const buildId = (events[0] as { buildId?: string }).buildId as string;
+  expect(buildId).toMatch(/^src-[0-9a-f]{16}$/);
+  expect((await reprise(at('list', '--build', buildId))).stdout).toMatch(/^o-1\s+checkout\s+Running\s/m);
+  expect((await reprise(at('list', '--build', 'no-such-build'))).stdout).toBe('no workflows match\n');
   expect(list.stdout).toMatch(/^o-1\s+checkout\s+Running\s/m);
   expect((await reprise(at('list', '--status', 'completed,failed'))).stdout).toBe('no workflows match\n');
 
@@ -73,7 +78,12 @@ it('start records the run without executing it; signal and cancel are recorded t
   expect(described.stdout).toMatch(/no worker is running/);
 
   const exported = await reprise(at('export', 'o-1'));
-  expect(JSON.parse(exported.stdout)).toEqual(events);
+  expect(JSON.parse(exported.stdout)).toEqual({
+    format: 'reprise.history',
+    version: 1,
+    workflowId: 'o-1',
+    events,
+  });
 });
 
 it('unknown workflow ids are exit 3; signals to unknown ids too', async () => {

@@ -56,7 +56,8 @@ export type Command =
       readonly updateName: string;
       readonly result?: JsonValue;
       readonly error?: ErrorData;
-    };
+    }
+  | { readonly kind: 'RecordPatch'; readonly patchId: string; readonly deprecated: boolean };
 
 /** The event a command is recorded as. */
 export function commandEvent(command: Command): EventBody {
@@ -103,6 +104,8 @@ export function commandEvent(command: Command): EventBody {
         updateName: command.updateName,
         ...(command.error === undefined ? { result: command.result ?? null } : { error: command.error }),
       };
+    case 'RecordPatch':
+      return { type: 'PatchMarker', patchId: command.patchId, deprecated: command.deprecated };
   }
 }
 
@@ -117,6 +120,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
   'ChildWorkflowStarted',
   'WithTimeoutCompleted',
   'UpdateCompleted',
+  'PatchMarker',
 ]);
 
 /** Whether an event records a command. */
@@ -147,6 +151,8 @@ export function describeCommandEvent(event: EventBody): string {
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
     case 'UpdateCompleted':
       return `UpdateCompleted ${event.updateName} (update ${event.updateId})`;
+    case 'PatchMarker':
+      return `PatchMarker ${event.patchId}`;
     default:
       return event.type;
   }

@@ -179,6 +179,21 @@ export interface WorkflowContext {
   random(): number;
   /** A v4-format UUID from the same seeded generator. */
   uuid(): string;
+  /**
+   * Whether this run takes the new branch of a code change (Temporal's `patched`): a run that
+   * reaches the call for the first time records a PatchMarker and gets `true`; a replayed run
+   * gets `true` if and only if its history holds that marker at or before the step being
+   * replayed (a run started by older code gets `false` and keeps its old path). The answer is
+   * given once per run and id: later calls with the same id return it again and record nothing.
+   * `patchId` is a non-empty string, else `InvalidArgumentError`.
+   */
+  patched(patchId: string): boolean;
+  /**
+   * Declares that every run still open takes the new branch of `patchId`, so the old one can
+   * go: records the marker in a run that has not (Temporal's `deprecatePatch`), but a history
+   * without the marker replays too. Once no open run predates it, remove the call.
+   */
+  deprecatePatch(patchId: string): void;
   /** Aborted when cancellation of this run is requested. */
   readonly cancelled: AbortSignal;
   /** Logging that stays silent while the code replays (see {@link WorkflowLog}); records nothing. */
@@ -190,6 +205,40 @@ export interface WorkflowContext {
   nonCancellable<T>(fn: (shielded: WorkflowContext) => Promise<T>): Promise<T>;
 }
 
+/**
+ * An error type in `stallOn` / `failOn`: a class (matched with `instanceof`) or a name (matched
+ * against the error's `name` and the names of the classes it inherits from).
+ */
+export type ErrorType = string | (abstract new (...args: never[]) => Error);
+
+/** The errors that stall a run by default: what a bug in workflow code throws. */
+export const DEFAULT_STALL_ERROR_TYPES: readonly ErrorType[] = Object.freeze([
+  'TypeError',
+  'ReferenceError',
+  'SyntaxError',
+  'RangeError',
+]);
+
+/** Options of `defineWorkflow`. */
+export interface WorkflowOptions {
+  /**
+   * Errors thrown by the workflow's own code that are bugs, not outcomes: the run stalls (as on
+   * a NonDeterminismError; nothing is recorded but the input of the step that threw) and a
+   * build with the fix resumes it. `DEFAULT_STALL_ERROR_TYPES` when not given; `[]` makes every
+   * error an outcome. Errors of activities and children reach the code as `ActivityFailure` /
+   * `ChildWorkflowFailure`, never as one of these.
+   */
+  readonly stallOn?: readonly ErrorType[];
+  /** Errors that fail the run even when `stallOn` matches them (a `RangeError` thrown on purpose). */
+  readonly failOn?: readonly ErrorType[];
+  /**
+   * Which builds may resume a run of this type: `patch` (default) any build, whose `ctx.patched`
+   * calls keep old runs on their branch; `pinned` only an engine whose build id is the one that
+   * started the run (others leave it untouched and list it as waiting for its build).
+   */
+  readonly versioning?: 'patch' | 'pinned';
+}
+
 /** A workflow: deterministic code that orchestrates activities, timers, signals and children. */
 export interface WorkflowDefinition<I = JsonValue, O = JsonValue> {
   /** Tells a workflow definition from an activity definition. */
@@ -198,7 +247,41 @@ export interface WorkflowDefinition<I = JsonValue, O = JsonValue> {
   readonly name: string;
   /** The workflow's code: deterministic, every effect through `ctx`. */
   readonly run: (ctx: WorkflowContext, input: I) => Promise<O>;
+  /** As given to `defineWorkflow` (absent: every default). */
+  readonly options?: WorkflowOptions;
 }
+
+/** Whether `thrown` is of `type`: an instance of the class, or an error of that name or inheriting from a class of that name. */
+export function isErrorOfType(thrown: unknown, type: ErrorType): boolean {
+  if (typeof type === 'function') return thrown instanceof type;
+  if (typeof thrown !== 'object' || thrown === null) return false;
+  if ((thrown as { name?: unknown }).name === type) return true;
+  for (let proto = Object.getPrototypeOf(thrown); proto; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown })?.name === type)
+      return true;
+  }
+  return false;
+}
+
+/** Whether workflow code that threw `thrown` stalls its run (a bug) rather than failing it. */
+export function stallsRun(thrown: unknown, options: WorkflowOptions | undefined): boolean {
+  const stallOn = options?.stallOn ?? DEFAULT_STALL_ERROR_TYPES;
+  if (!stallOn.some((type) => isErrorOfType(thrown, type))) return false;
+  return !(options?.failOn ?? []).some((type) => isErrorOfType(thrown, type));
+}
+
+const checkErrorTypes = (name: string, option: string, types: unknown): void => {
+  if (types === undefined) return;
+  if (
+    !Array.isArray(types) ||
+    !types.every((type) => typeof type === 'string' || typeof type === 'function')
+  ) {
+    throw new InvalidArgumentError(
+      `workflow ${name} ${option}`,
+      'must be an array of error class names or error classes',
+    );
+  }
+};
 
 const checkName = (what: string, name: unknown): string => {
   if (typeof name !== 'string' || name.trim() === '') {
@@ -218,12 +301,22 @@ export function defineActivity<I = JsonValue, O = JsonValue>(
   return Object.freeze({ kind: 'activity', name, run, options });
 }
 
-/** Declares a workflow. */
+/** Declares a workflow. `options`: which errors are bugs (`stallOn`, `failOn`), and its `versioning`. */
 export function defineWorkflow<I = JsonValue, O = JsonValue>(
   name: string,
   run: (ctx: WorkflowContext, input: I) => Promise<O>,
+  options?: WorkflowOptions,
 ): WorkflowDefinition<I, O> {
   checkName('workflow', name);
   if (typeof run !== 'function') throw new InvalidArgumentError(`workflow ${name}`, 'needs a function');
-  return Object.freeze({ kind: 'workflow', name, run });
+  if (options === undefined) return Object.freeze({ kind: 'workflow', name, run });
+  checkErrorTypes(name, 'stallOn', options.stallOn);
+  checkErrorTypes(name, 'failOn', options.failOn);
+  if (options.versioning !== undefined && options.versioning !== 'patch' && options.versioning !== 'pinned') {
+    throw new InvalidArgumentError(
+      `workflow ${name} versioning`,
+      `${JSON.stringify(options.versioning)} is not 'patch' or 'pinned'`,
+    );
+  }
+  return Object.freeze({ kind: 'workflow', name, run, options: Object.freeze({ ...options }) });
 }

@@ -416,24 +416,53 @@ export class NonDeterminismError extends RepriseError {
 }
 
 /**
+ * Workflow code threw a programming error (a `TypeError`, `ReferenceError`, `SyntaxError` or
+ * `RangeError` by default; see the `stallOn` / `failOn` options of `defineWorkflow`). A bug is
+ * not an outcome: the run is stalled, not failed, and nothing of the step that threw is recorded
+ * but its input; deploying fixed code resumes it.
+ */
+export class WorkflowCodeError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'workflow_code_error';
+  constructor(
+    /** The workflow whose code threw. */
+    readonly workflowId: string,
+    /** The 0-based position of the command the code would have issued next. */
+    readonly position: number,
+    /** What the code threw, as data: name, message and stack. */
+    readonly error: ErrorData,
+  ) {
+    super(
+      `workflow ${JSON.stringify(workflowId)} threw ${error.name}: ${error.message} after command #${position} (a bug in its code: the run is stalled, not failed; deploy a fix to resume it)`,
+    );
+  }
+}
+
+/** Why a run is stalled: its replay diverged from its history, or its code threw a bug. */
+export type StallCause = NonDeterminismError | WorkflowCodeError;
+
+/**
  * The workflow's open run is stalled: replaying it diverged from its history (`cause` is the
- * `NonDeterminismError`). It is not closed: signals and cancel requests to it are recorded, and
- * code that matches its history resumes it; until then it has no live state to answer queries.
+ * `NonDeterminismError`), or its code threw a bug (`cause` is the `WorkflowCodeError`). It is
+ * not closed: signals and cancel requests to it are recorded, and code that matches its history
+ * resumes it; until then it has no live state to answer queries.
  */
 export class WorkflowStalledError extends RepriseError {
   /** Stable across versions; branch on it. */
   readonly code = 'workflow_stalled';
-  /** The 0-based position of the command where replay diverged. */
+  /** The 0-based position of the command where replay diverged, or after which the code threw. */
   readonly position: number;
   constructor(
     /** The stalled workflow. */
     readonly workflowId: string,
     /** Its open run, the one that diverged. */
     readonly runId: string,
-    cause: NonDeterminismError,
+    cause: StallCause,
   ) {
     super(
-      `workflow ${JSON.stringify(workflowId)} (run ${runId}) is stalled: replay diverged from its history at command #${cause.position} (recorded ${cause.recorded ?? 'nothing'}, code asked for ${cause.requested ?? 'nothing'}); deploy code that matches its history to resume it`,
+      cause instanceof WorkflowCodeError
+        ? `workflow ${JSON.stringify(workflowId)} (run ${runId}) is stalled: its code threw ${cause.error.name}: ${cause.error.message} after command #${cause.position}; deploy a fix to resume it`
+        : `workflow ${JSON.stringify(workflowId)} (run ${runId}) is stalled: replay diverged from its history at command #${cause.position} (recorded ${cause.recorded ?? 'nothing'}, code asked for ${cause.requested ?? 'nothing'}); deploy code that matches its history to resume it`,
       { cause },
     );
     this.position = cause.position;

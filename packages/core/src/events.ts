@@ -111,6 +111,8 @@ export type EventBody =
        * to `eventSeq` (included) this run's events after its WorkflowStarted copy.
        */
       readonly forkedFrom?: ForkPoint;
+      /** The build id of the engine that started the run (`Engine.create({ buildId })`). */
+      readonly buildId?: string;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }
@@ -168,6 +170,17 @@ export type EventBody =
   | { readonly type: 'TimerFired'; readonly timerId: string }
   | { readonly type: 'TimerCancelled'; readonly timerId: string }
   | { readonly type: 'WithTimeoutCompleted'; readonly scopeId: string; readonly timedOut: boolean }
+  /**
+   * The code took a patch's new branch (`ctx.patched`) or declared it the only one
+   * (`ctx.deprecatePatch`): recorded once per run and patch id, at the first such call.
+   */
+  | { readonly type: 'PatchMarker'; readonly patchId: string; readonly deprecated: boolean }
+  /**
+   * From here on the run is carried on by another build than the one last recorded (its
+   * WorkflowStarted's, or the last BuildChanged): recorded with the first step that build
+   * records, so a restart on the same build costs nothing. Not an input: replay skips it.
+   */
+  | { readonly type: 'BuildChanged'; readonly buildId: string }
   | {
       readonly type: 'SignalReceived';
       readonly signalName: string;

@@ -23,7 +23,13 @@ export type {
   WorkflowLogFn,
   WorkflowLogLevel,
 } from './definitions.js';
-export { defineActivity, defineWorkflow } from './definitions.js';
+export {
+  DEFAULT_STALL_ERROR_TYPES,
+  defineActivity,
+  defineWorkflow,
+  type ErrorType,
+  type WorkflowOptions,
+} from './definitions.js';
 export { type Duration, type DurationUnit, toMs } from './duration.js';
 export type { ErrorData } from './error-data.js';
 export {
@@ -42,6 +48,7 @@ export {
   ScheduleAlreadyExistsError,
   ScheduleNotFoundError,
   SearchAttributeError,
+  type StallCause,
   StoreClosedError,
   StoreCorruption,
   StoreFormatError,
@@ -53,6 +60,7 @@ export {
   WorkflowAlreadyStartedError,
   WorkflowCancelledError,
   WorkflowClosedError,
+  WorkflowCodeError,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowStalledError,
@@ -79,6 +87,14 @@ export {
   type TimeoutDescription,
   type WorkflowEvent,
 } from './events.js';
+export {
+  EXPORTED_HISTORY_FORMAT,
+  EXPORTED_HISTORY_VERSION,
+  type ExportedHistory,
+  readExportedHistories,
+  readExportedHistory,
+  toExportedHistory,
+} from './exported-history.js';
 export {
   asRunId,
   asWorkflowId,

@@ -67,6 +67,7 @@ export function projectEvents(
         parentRunId: event.parentRunId,
       };
       if (event.parent) started.parent = event.parent;
+      if (event.buildId !== undefined) started.buildId = event.buildId;
       summary = started;
       timers = editable(timers, previous);
       timers.clear();

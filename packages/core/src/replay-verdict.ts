@@ -46,6 +46,7 @@ export type RunVerdict = {
  *   append holds an input with every command it led to). Commands after inputs recorded
  *   while the run was not in memory (a signal, the start a parent recorded) are new work, as
  *   the engine records them on its next replay;
+ * - the code throws a bug (`WorkflowOptions.stallOn`): the engine would stall the run;
  * - the run's recorded end differs from the code's: status, result (as JSON values), error
  *   name and message, cancel reason, continue-as-new input and type. A run closed from
  *   outside is exempt: timed out, terminated, or recorded Cancelled while its code waits.
@@ -100,6 +101,16 @@ async function judgeRun(
     recorded?.status === 'Terminated' ||
     (recorded?.status === 'Cancelled' && ended === undefined);
 
+  const bug = replayed.execution.bug;
+  if (bug) {
+    throw new NonDeterminismError(
+      started.workflowId,
+      bug.position,
+      recorded ? describeOutcome(recorded) : undefined,
+      `nothing: the code threw ${bug.error.name}: ${bug.error.message} (a bug: the run stalls)`,
+      end?.seq,
+    );
+  }
   const extra = replayed.unmatched[0];
   const after = replayed.unmatchedAfter;
   if (extra && after !== undefined) {

@@ -98,6 +98,8 @@ export interface ReplayOptions {
    * step is silent (a replay for checking writes no log). The execution logs again afterwards.
    */
   readonly loggedThrough?: number;
+  /** The run's WorkflowStarted is not recorded yet: its first step is new work (`ctx.patched` records). */
+  readonly opening?: boolean;
 }
 
 /**
@@ -114,6 +116,11 @@ export async function replayRun(
   const barrier = options.settle ?? settle;
   const loggedThrough = options.loggedThrough ?? Number.POSITIVE_INFINITY;
   const execution = new WorkflowExecution(init);
+  const lastRecorded = lastRecordedIndex(segment, init.runId);
+  execution.replayStep(
+    lastRecorded > 0 || (!options.opening && startRecordedWithFirstStep(segment[0])),
+    stepPatches(segment, 0),
+  );
   execution.silent = (segment[0]?.seq ?? 0) <= loggedThrough;
   execution.start();
   await barrier();
@@ -124,15 +131,27 @@ export async function replayRun(
   let position = 0;
   let recordedOutcome: TerminalOutcome | undefined;
   let held: WorkflowEvent[] | undefined;
-  for (const event of segment.slice(1)) {
+  for (let index = 1; index < segment.length; index++) {
+    const event = segment[index] as WorkflowEvent;
     recordedOutcome = terminalOutcomeOfEvent(event, init.runId);
     if (recordedOutcome) break;
+    // A marker takes no part in matching: its only effect is the answer `ctx.patched` gives.
+    if (event.type === 'PatchMarker') continue;
+    // Which build carries the run on is no input to its code.
+    if (event.type === 'BuildChanged') continue;
     if (isCommandEvent(event)) {
       const command = issued.shift();
       issuedAfter.shift();
       const recorded = describeCommandEvent(event);
       if (!command) {
-        throw new NonDeterminismError(init.workflowId, position, recorded, undefined, event.seq);
+        const bug = execution.bug;
+        throw new NonDeterminismError(
+          init.workflowId,
+          position,
+          recorded,
+          bug ? `nothing: the code threw ${bug.error.name}: ${bug.error.message}` : undefined,
+          event.seq,
+        );
       }
       const requested = commandEvent(command);
       if (commandMatchKey(requested) !== commandMatchKey(event)) {
@@ -158,6 +177,7 @@ export async function replayRun(
       continue;
     }
     if (execution.outcome) continue;
+    execution.replayStep(index < lastRecorded, stepPatches(segment, index));
     execution.silent = event.seq <= loggedThrough;
     if (event.type === 'WorkflowPaused') {
       held ??= [];
@@ -194,6 +214,8 @@ export async function replayRun(
       issuedAfter.push(event.seq);
     }
   }
+  // What the code does from here on is new work.
+  execution.replayStep(false);
   execution.silent = false;
   return {
     execution,
@@ -203,4 +225,41 @@ export async function replayRun(
     recordedOutcome,
     paused: held ? { held } : undefined,
   };
+}
+
+/**
+ * The index of the last event of `segment` that shows the steps before it were recorded: a
+ * command event (an append holds an input with every command it led to), or an end the run's
+ * code recorded (a time-out is imposed from outside). A step starting after it is new work:
+ * its input was recorded while the run was not in memory, or it is about to be recorded.
+ */
+function lastRecordedIndex(segment: readonly WorkflowEvent[], runId: ExecutionInit['runId']): number {
+  for (let index = segment.length - 1; index > 0; index--) {
+    const event = segment[index] as WorkflowEvent;
+    if (isCommandEvent(event)) return index;
+    const outcome = terminalOutcomeOfEvent(event, runId);
+    if (outcome && outcome.status !== 'TimedOut') return index;
+  }
+  return 0;
+}
+
+/**
+ * A client's start is recorded in one append with the commands of the code's first step, so
+ * that step was recorded (with no command, if none follows). A child's or a successor's
+ * WorkflowStarted is recorded by another run, before its own first step: with nothing after
+ * it, that step counts as new work.
+ */
+function startRecordedWithFirstStep(started: WorkflowEvent | undefined): boolean {
+  return started?.type === 'WorkflowStarted' && started.parentRunId === null && started.parent === undefined;
+}
+
+/** The PatchMarkers recorded in the step that starts at `segment[from]` (its command events). */
+function stepPatches(segment: readonly WorkflowEvent[], from: number): string[] {
+  const patchIds: string[] = [];
+  for (let index = from + 1; index < segment.length; index++) {
+    const event = segment[index] as WorkflowEvent;
+    if (event.type === 'PatchMarker') patchIds.push(event.patchId);
+    else if (!isCommandEvent(event) && event.type !== 'BuildChanged') break;
+  }
+  return patchIds;
 }

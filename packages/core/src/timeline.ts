@@ -110,6 +110,10 @@ export function describeEvent(event: WorkflowEvent): string {
       return `TimerCancelled ${event.timerId}`;
     case 'WithTimeoutCompleted':
       return `WithTimeoutCompleted ${event.scopeId}${event.timedOut ? ' (timed out)' : ''}`;
+    case 'BuildChanged':
+      return `BuildChanged to ${event.buildId}`;
+    case 'PatchMarker':
+      return `PatchMarker ${event.patchId}${event.deprecated ? ' (deprecated)' : ''}`;
     case 'SignalReceived':
       return `SignalReceived ${event.signalName} payload ${briefJson(event.payload)}`;
     case 'UpdateAccepted':

@@ -30,6 +30,8 @@ export interface WorkflowSummary {
   readonly parent?: ParentLink;
   /** Set while the latest run is paused (`handle.pause`); its status stays `Running`. */
   readonly paused?: true;
+  /** The build id of the engine that started the latest run, when it recorded one. */
+  readonly buildId?: string;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface VisibilityFilter {
   readonly closedBefore?: number;
   /** Conditions on search attributes, by name; all must hold. */
   readonly searchAttributes?: Readonly<Record<string, SearchAttributePredicate>>;
+  /** The latest run was started by this build (or one of these); see `Engine.create({ buildId })`. */
+  readonly buildId?: string | readonly string[];
   /** Page size, 1 to 10,000; default 100. */
   readonly limit?: number;
   /** Where the previous page stopped, as returned with it. */
@@ -149,6 +153,7 @@ export function decodeCursor(cursor: string): ListPosition {
 export interface NormalizedFilter {
   readonly statuses?: ReadonlySet<WorkflowStatus>;
   readonly workflowTypes?: ReadonlySet<string>;
+  readonly buildIds?: ReadonlySet<string>;
   readonly startedAfter?: number;
   readonly startedBefore?: number;
   readonly closedAfter?: number;
@@ -172,6 +177,7 @@ export function normalizeFilter(filter: VisibilityFilter = {}): NormalizedFilter
     'closedAfter',
     'closedBefore',
     'searchAttributes',
+    'buildId',
     'limit',
     'cursor',
   ]);
@@ -196,6 +202,14 @@ export function normalizeFilter(filter: VisibilityFilter = {}): NormalizedFilter
     for (const type of workflowTypes) {
       if (typeof type !== 'string')
         throw new InvalidArgumentError('filter.workflowType', `${JSON.stringify(type)} is not a string`);
+    }
+  }
+  let buildIds: Set<string> | undefined;
+  if (filter.buildId !== undefined) {
+    buildIds = new Set(asList(filter.buildId));
+    for (const buildId of buildIds) {
+      if (typeof buildId !== 'string')
+        throw new InvalidArgumentError('filter.buildId', `${JSON.stringify(buildId)} is not a string`);
     }
   }
   for (const key of ['startedAfter', 'startedBefore', 'closedAfter', 'closedBefore'] as const) {
@@ -233,6 +247,7 @@ export function normalizeFilter(filter: VisibilityFilter = {}): NormalizedFilter
   };
   if (statuses) normalized.statuses = statuses;
   if (workflowTypes) normalized.workflowTypes = workflowTypes;
+  if (buildIds) normalized.buildIds = buildIds;
   if (filter.startedAfter !== undefined) normalized.startedAfter = filter.startedAfter;
   if (filter.startedBefore !== undefined) normalized.startedBefore = filter.startedBefore;
   if (filter.closedAfter !== undefined) normalized.closedAfter = filter.closedAfter;
@@ -251,6 +266,8 @@ export function matchesFilter(
 ): boolean {
   if (filter.statuses && !filter.statuses.has(summary.status)) return false;
   if (filter.workflowTypes && !filter.workflowTypes.has(summary.workflowType)) return false;
+  if (filter.buildIds && !(summary.buildId !== undefined && filter.buildIds.has(summary.buildId)))
+    return false;
   if (filter.startedAfter !== undefined && !(summary.startedAt > filter.startedAfter)) return false;
   if (filter.startedBefore !== undefined && !(summary.startedAt < filter.startedBefore)) return false;
   if (

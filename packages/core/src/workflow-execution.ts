@@ -1,15 +1,16 @@
 import type { ActivityExecutionOptions, Command } from './commands.js';
-import type {
-  ActivityDefinition,
-  ActivityOptions,
-  ChildHandle,
-  ChildOptions,
-  UpdateHandlerOptions,
-  WorkflowContext,
-  WorkflowDefinition,
-  WorkflowLog,
-  WorkflowLogFn,
-  WorkflowLogLevel,
+import {
+  type ActivityDefinition,
+  type ActivityOptions,
+  type ChildHandle,
+  type ChildOptions,
+  stallsRun,
+  type UpdateHandlerOptions,
+  type WorkflowContext,
+  type WorkflowDefinition,
+  type WorkflowLog,
+  type WorkflowLogFn,
+  type WorkflowLogLevel,
 } from './definitions.js';
 import { type Duration, toMs } from './duration.js';
 import { type ErrorData, toErrorData } from './error-data.js';
@@ -167,6 +168,9 @@ export class WorkflowExecution {
   #draws = 0;
   #started = false;
   #outcome: ExecutionOutcome | undefined;
+  #bug: { readonly error: ErrorData; readonly position: number } | undefined;
+  /** Commands issued so far, patch markers aside: the position of the next one. */
+  #commandCount = 0;
   #cancelReason: string | null | undefined;
   #cancelController: AbortController | undefined;
   // Made on first use: a resident run should cost little memory, and most use a few of these.
@@ -178,6 +182,12 @@ export class WorkflowExecution {
   #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
   #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
   #updateHandlerMap: Map<string, UpdateHandler> | undefined;
+  /** Patch ids answered in this run: the answer `ctx.patched` gave (deprecated ones: true). */
+  #patchAnswers: Map<string, boolean> | undefined;
+  /** PatchMarkers recorded at or before the step being run (replay feeds them step by step). */
+  #recordedPatches: Set<string> | undefined;
+  /** The step being run was recorded already: replay, not new work (see `replayStep`). */
+  #replaying = false;
   /** The query whose handler is running: `ctx` refuses commands meanwhile. */
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
@@ -262,8 +272,24 @@ export class WorkflowExecution {
           this.#finish({ status: 'Failed', error: toErrorData(error) });
         }
       },
-      (thrown: unknown) => this.#finish(this.#outcomeOfThrow(thrown)),
+      (thrown: unknown) => {
+        if (this.#outcome || this.#bug) return;
+        if (!(thrown instanceof ContinueAsNewRequest) && stallsRun(thrown, this.#init.definition.options)) {
+          this.#bug = { error: toErrorData(thrown), position: this.#commandCount };
+          return;
+        }
+        this.#finish(this.#outcomeOfThrow(thrown));
+      },
     );
+  }
+
+  /**
+   * Set when the code threw a bug (see `WorkflowOptions.stallOn`): it has ended with no
+   * outcome, and its run stalls until fixed code replays it. `position`: the commands it had
+   * issued (patch markers aside).
+   */
+  get bug(): { readonly error: ErrorData; readonly position: number } | undefined {
+    return this.#bug;
   }
 
   /** How the code ended, once it has. */
@@ -292,6 +318,42 @@ export class WorkflowExecution {
     if (!pending) return;
     this.#sentSignalMap?.delete(signalId);
     pending.resolve();
+  }
+
+  /**
+   * Replay tells the interpreter, before each step it re-runs (the start, or an input applied),
+   * whether that step was recorded (`replaying`) and which PatchMarkers its history holds up to
+   * the end of that step. While replaying, `ctx.patched` answers from those markers and records
+   * nothing; otherwise it records a marker the run does not have yet and answers `true`.
+   */
+  replayStep(replaying: boolean, recordedPatches: Iterable<string> = []): void {
+    this.#replaying = replaying;
+    for (const patchId of recordedPatches) {
+      this.#recordedPatches ??= new Set();
+      this.#recordedPatches.add(patchId);
+    }
+  }
+
+  #patch(patchId: string, deprecated: boolean): boolean {
+    this.#refuseInQuery(deprecated ? 'deprecatePatch' : 'patched');
+    if (typeof patchId !== 'string' || patchId === '') {
+      throw new InvalidArgumentError(
+        deprecated ? 'ctx.deprecatePatch patchId' : 'ctx.patched patchId',
+        `${JSON.stringify(patchId)} must be a non-empty string`,
+      );
+    }
+    const answered = this.#patchAnswers?.get(patchId);
+    if (answered !== undefined) return answered;
+    const recorded = this.#recordedPatches?.has(patchId) === true;
+    const answer = deprecated || recorded || !this.#replaying;
+    this.#patchAnswers ??= new Map();
+    this.#patchAnswers.set(patchId, answer);
+    if (answer && !recorded && !this.#replaying) {
+      this.#recordedPatches ??= new Set();
+      this.#recordedPatches.add(patchId);
+      this.#issue({ kind: 'RecordPatch', patchId, deprecated });
+    }
+    return answer;
   }
 
   /** The activity ids awaiting an outcome. */
@@ -513,6 +575,7 @@ export class WorkflowExecution {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
     this.#commands.push(command);
+    if (command.kind !== 'RecordPatch') this.#commandCount++;
   }
 
   #payload(value: unknown, path: string): JsonValue {
@@ -910,6 +973,14 @@ export class WorkflowExecution {
 
     now(): number {
       return this.#execution.#now;
+    }
+
+    patched(patchId: string): boolean {
+      return this.#execution.#patch(patchId, false);
+    }
+
+    deprecatePatch(patchId: string): void {
+      this.#execution.#patch(patchId, true);
     }
 
     random(): number {

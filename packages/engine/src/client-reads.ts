@@ -17,6 +17,7 @@ import {
   WorkflowNotFoundError,
   WorkflowStalledError,
   type WorkflowStore,
+  type WorkflowSummary,
   WorkflowTerminatedError,
   WorkflowTimedOutError,
 } from '@reprise/core';
@@ -25,6 +26,7 @@ import type { ActivityExecutor } from './activity-executor.js';
 import {
   describeSummary,
   pendingWorkFromHistory,
+  stallInfo,
   type WorkflowDescription,
   type WorkflowListItem,
   type WorkflowListPage,
@@ -46,6 +48,8 @@ export interface ClientReadsPort {
   readonly lifecycle: Lifecycle;
   readonly settle: Settle;
   readonly activities: ActivityExecutor;
+  /** The build a `pinned` open run of this type and build waits for, if another than this engine's. */
+  waitingForBuild(summary: WorkflowSummary): string | undefined;
 }
 
 export class ClientReads {
@@ -53,7 +57,7 @@ export class ClientReads {
 
   /**
    * A page of workflows from the store's visibility, newest first; stalled runs say so, and so do
-   * workflows in quarantine and rows the store could not read.
+   * workflows in quarantine, rows the store could not read, and pinned runs waiting for their build.
    */
   async list(filter: VisibilityFilter): Promise<WorkflowListPage> {
     const { table, store, lifecycle } = this.port;
@@ -63,7 +67,13 @@ export class ClientReads {
       const damage = table.quarantined(summary.workflowId);
       if (damage) return { ...summary, corrupt: { key: damage.key, reason: damage.reason } };
       const stalled = table.get(summary.workflowId)?.stalled;
-      return stalled ? { ...summary, stalled: { reason: stalled.message } } : summary;
+      const waitingFor = this.port.waitingForBuild(summary);
+      if (!stalled && waitingFor === undefined) return summary;
+      return {
+        ...summary,
+        ...(stalled ? { stalled: stallInfo(stalled) } : {}),
+        ...(waitingFor === undefined ? {} : { waitingForBuild: waitingFor }),
+      };
     });
     return {
       items,
@@ -125,6 +135,7 @@ export class ClientReads {
             summary,
             summary.status === 'Running' ? await store.readHistory(workflowId) : [],
           );
+    const waitingFor = this.port.waitingForBuild(summary);
     return {
       ...describeSummary(summary),
       pendingActivities: pending.pendingActivities.map((activity) => {
@@ -137,9 +148,8 @@ export class ClientReads {
         : entry && supervision.hibernating(entry)
           ? 'hibernated'
           : 'suspended',
-      ...(entry?.stalled && entry.runId === summary.runId
-        ? { stalled: { reason: entry.stalled.message, position: entry.stalled.position } }
-        : {}),
+      ...(entry?.stalled && entry.runId === summary.runId ? { stalled: stallInfo(entry.stalled) } : {}),
+      ...(waitingFor === undefined ? {} : { waitingForBuild: waitingFor }),
     };
   }
 

@@ -5,7 +5,13 @@
  * This is the engine's side of `ExitContext`; the exit protocol itself is in `exit-handler.ts`.
  */
 import type { Clock } from '@reprise/actors';
-import type { StoreCorruption, WorkflowEvent, WorkflowId, WorkflowStatus } from '@reprise/core';
+import {
+  type StoreCorruption,
+  WorkflowCodeError,
+  type WorkflowEvent,
+  type WorkflowId,
+  type WorkflowStatus,
+} from '@reprise/core';
 import type { ActivityExecutor } from './activity-executor.js';
 import type { Children } from './children.js';
 import { type ClosedRun, type ExitContext, type ExitingRun, handleRunExit } from './exit-handler.js';
@@ -108,7 +114,9 @@ export class RunClosing implements ExitContext {
       // is dropped: the run's next replay re-runs the activity and re-arms the timer.
       for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
     }
-    this.port.logger.warn('run stalled: replay diverged from its history', {
+    const why =
+      exit.error instanceof WorkflowCodeError ? 'its code threw a bug' : 'replay diverged from its history';
+    this.port.logger.warn(`run stalled: ${why}`, {
       workflowId: run.workflowId,
       runId: run.runId,
       error: exit.error.message,

@@ -26,6 +26,7 @@ import {
   validateSearchAttributes,
 } from '@reprise/core/internal';
 import { ActivityExecutor } from './activity-executor.js';
+import { checkBuildId, defaultBuildId } from './build-id.js';
 import { Children } from './children.js';
 import { ClientReads } from './client-reads.js';
 import { RunClosing } from './closing.js';
@@ -33,6 +34,8 @@ import {
   type CancelResult,
   type ForkOptions,
   type HandleOperations,
+  type StalledRun,
+  stallInfo,
   WorkflowHandle,
   type WorkflowListPage,
 } from './handle.js';
@@ -73,6 +76,8 @@ interface Shared {
   readonly supervision: RunSupervision;
   readonly settle: Settle;
   readonly maxPayloadBytes: number | undefined;
+  /** The build this engine runs (see `EngineOptions.buildId`). */
+  readonly buildId: string;
 }
 
 /**
@@ -108,6 +113,8 @@ export class Engine {
       options.hibernateAfter === undefined ? Number.POSITIVE_INFINITY : toMs(options.hibernateAfter);
     const logger = options.logger ?? consoleLogger;
     const workflows = indexDefinitions('workflow', options.workflows as readonly AnyWorkflow[]);
+    const buildId =
+      options.buildId === undefined ? defaultBuildId(workflows.values()) : checkBuildId(options.buildId);
     const activityTypes = indexDefinitions('activity', (options.activities ?? []) as readonly AnyActivity[]);
     const limit = maxPayloadBytes === undefined ? {} : { maxBytes: maxPayloadBytes };
     const check = {
@@ -138,6 +145,7 @@ export class Engine {
     const shared: Shared = {
       ...{ store, clock, logger, lifecycle, table, timers, activities, supervision, settle },
       maxPayloadBytes,
+      buildId,
     };
     this.#s = shared;
     this.#workflows = workflows;
@@ -194,7 +202,14 @@ export class Engine {
       terminate: (workflowId, reason) => this.terminate(workflowId, reason),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
     });
-    const reads = new ClientReads({ ...shared, residency });
+    const reads = new ClientReads({
+      ...shared,
+      residency,
+      waitingForBuild: (summary) =>
+        summary.status === 'Running' && this.#pinnedToOtherBuild(summary.workflowType, summary.buildId)
+          ? (summary.buildId ?? '(none recorded)')
+          : undefined,
+    });
     this.#handles = {
       list: (filter) => reads.list(filter),
       result: (workflowId) => reads.result(workflowId),
@@ -234,10 +249,16 @@ export class Engine {
       ...engine.#s,
       starter: engine.#starter,
       isWorkflowType: (workflowType) => engine.#workflows.has(workflowType),
+      pinnedToOtherBuild: (started) => engine.#pinnedToOtherBuild(started.workflowType, started.buildId),
     });
     await engine.schedules.recover();
     engine.#retention?.start();
     return engine;
+  }
+
+  /** The build this engine runs: recorded in the runs it starts and carries on (see `EngineOptions.buildId`). */
+  get buildId(): string {
+    return this.#s.buildId;
   }
 
   /** The clock the engine runs on. */
@@ -272,6 +293,32 @@ export class Engine {
    */
   list(filter: VisibilityFilter = {}): Promise<WorkflowListPage> {
     return this.#handles.list(filter);
+  }
+
+  /** Whether a run of this type and build is pinned to a build other than this engine's. */
+  #pinnedToOtherBuild(workflowType: string, buildId: string | undefined): boolean {
+    return this.#workflows.get(workflowType)?.options?.versioning === 'pinned' && buildId !== this.#s.buildId;
+  }
+
+  /**
+   * The open runs of this engine that are stalled (replay diverged, or the code threw a bug),
+   * in no particular order: what `reprise runs stalled` lists. A build that fixes them resumes
+   * them at its start.
+   */
+  stalledRuns(): StalledRun[] {
+    this.#s.lifecycle.assertOpen();
+    const stalled: StalledRun[] = [];
+    for (const entry of this.#s.table.entries()) {
+      if (entry.stalled) {
+        stalled.push({
+          workflowId: entry.workflowId,
+          runId: entry.runId,
+          workflowType: entry.workflowType,
+          stalled: stallInfo(entry.stalled),
+        });
+      }
+    }
+    return stalled;
   }
 
   /**

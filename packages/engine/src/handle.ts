@@ -7,6 +7,8 @@ import {
   type RunId,
   runSegment,
   type SearchAttributes,
+  type StallCause,
+  WorkflowCodeError,
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStatus,
@@ -60,8 +62,15 @@ export interface WorkflowDescription {
   readonly residency: Residency;
   /** Set while the run is paused (`handle.pause`): its status stays `Running`. */
   readonly paused?: true;
-  /** Set when replay diverged from history: the run waits for code that matches it. */
-  readonly stalled?: { readonly reason: string; readonly position: number };
+  /** Set when replay diverged from history or the code threw a bug: the run waits for code that matches it. */
+  readonly stalled?: StallInfo;
+  /** The build id of the engine that started the latest run (absent if none was recorded). */
+  readonly buildId?: string;
+  /**
+   * Set for an open run of a `pinned` workflow type that an engine of another build holds:
+   * the build it waits for. Nothing happens to it until an engine of that build runs.
+   */
+  readonly waitingForBuild?: string;
 }
 
 /** The part of a description that the stored summary gives (the rest is the live run's). */
@@ -77,6 +86,7 @@ export type SummaryDescription = Pick<
   | 'searchAttributes'
   | 'parentRunId'
   | 'paused'
+  | 'buildId'
 >;
 
 /** The fields of a description read from a stored summary. */
@@ -92,6 +102,7 @@ export function describeSummary(summary: WorkflowSummary): SummaryDescription {
     searchAttributes: summary.searchAttributes,
     parentRunId: summary.parentRunId,
     ...(summary.paused ? { paused: true as const } : {}),
+    ...(summary.buildId === undefined ? {} : { buildId: summary.buildId }),
   };
 }
 
@@ -175,12 +186,15 @@ export function openChildStarts(segment: readonly WorkflowEvent[]): EventOf<'Chi
 }
 
 /**
- * A row of `engine.list()`: the stored summary, with the stall of a run that has one, and the
- * damage of a workflow in quarantine (a stored record of it cannot be read).
+ * A row of `engine.list()`: the stored summary, with the stall of a run that has one, the
+ * damage of a workflow in quarantine (a stored record of it cannot be read), and the build a
+ * pinned run waits for.
  */
 export type WorkflowListItem = WorkflowSummary & {
-  readonly stalled?: { readonly reason: string };
+  readonly stalled?: StallInfo;
   readonly corrupt?: { readonly key: string; readonly reason: string };
+  /** An open run of a `pinned` type started by another build: the build it waits for. */
+  readonly waitingForBuild?: string;
 };
 
 /** A page of `engine.list()`. */
@@ -205,6 +219,37 @@ export interface ForkOptions {
   readonly fromEventSeq: number;
   /** The new workflow's id; made up when absent. */
   readonly workflowId?: string;
+}
+
+/** Why an open run is stalled, and where: it waits, unrecorded, for a build that fixes it. */
+export interface StallInfo {
+  /** The stall's error message: the divergence (position, recorded, asked for) or the bug. */
+  readonly reason: string;
+  /** The 0-based command where replay diverged, or after which the code threw. */
+  readonly position: number;
+  /** `nonDeterminism`: replay diverged from history; `bug`: the code threw a bug (see `stallOn`). */
+  readonly cause: 'nonDeterminism' | 'bug';
+  /** For a bug: what the code threw, with its stack. */
+  readonly error?: ErrorData;
+}
+
+/** A stalled run, as `engine.stalledRuns()` lists it. */
+export interface StalledRun {
+  /** The workflow. */
+  readonly workflowId: WorkflowId;
+  /** Its open run, the stalled one. */
+  readonly runId: RunId;
+  /** The run's workflow type. */
+  readonly workflowType: string;
+  /** Why and where it stalled. */
+  readonly stalled: StallInfo;
+}
+
+/** How a stall is shown to clients. */
+export function stallInfo(cause: StallCause): StallInfo {
+  return cause instanceof WorkflowCodeError
+    ? { reason: cause.message, position: cause.position, cause: 'bug', error: cause.error }
+    : { reason: cause.message, position: cause.position, cause: 'nonDeterminism' };
 }
 
 /** What `handle.cancel()` found. */

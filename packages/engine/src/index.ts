@@ -22,6 +22,8 @@ export {
   type ResetTarget,
   type Residency,
   type SignalOptions,
+  type StalledRun,
+  type StallInfo,
   type WorkflowDescription,
   WorkflowHandle,
   type WorkflowListItem,

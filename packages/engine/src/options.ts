@@ -59,6 +59,14 @@ export interface EngineOptions {
   /** Where warnings go; `console.warn` by default. */
   readonly logger?: EngineLogger;
   /**
+   * Which code this engine runs, recorded in every run it starts (`WorkflowStarted.buildId`)
+   * and carries on (`BuildChanged`); `engine.list({ buildId })` filters by it, and a `pinned`
+   * workflow type is resumed only by an engine of the same build. By default `src-` and 16 hex
+   * digits of a SHA-256 of the registered workflow functions' source (see `defaultBuildId`):
+   * set it to your release's version or commit to name builds yourself.
+   */
+  readonly buildId?: string;
+  /**
    * Deletes closed workflows (history, visibility row, index entries) whose latest run closed
    * longer ago than this, such as `'30d'`: in the background, in batches of 100 workflows, each
    * one atomic step of the store. Never an open workflow, nor a child whose parent still runs.

@@ -4,6 +4,7 @@
  * but never started. Timers are re-armed and activities re-run by each run's replay.
  */
 import {
+  type EventOf,
   StoreCorruption,
   statusFromEvents,
   terminalOutcomeFromHistory,
@@ -27,6 +28,8 @@ export interface RecoveryPort {
   readonly starter: Starter;
   readonly logger: EngineLogger;
   isWorkflowType(workflowType: string): boolean;
+  /** A run of a `pinned` type started by another build: left untouched for that build. */
+  pinnedToOtherBuild(started: EventOf<'WorkflowStarted'>): boolean;
 }
 
 /** Brings back every active workflow of a registered type, and missing successors. */
@@ -57,6 +60,8 @@ export async function recover(port: RecoveryPort): Promise<void> {
       });
       continue;
     }
+    // Not replayed, nothing recorded: `list` shows it waiting for its build.
+    if (port.pinnedToOtherBuild(started)) continue;
     table.recorder(workflowId).sync(history);
     await starter.spawn(history, true);
   }

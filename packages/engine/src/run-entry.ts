@@ -5,8 +5,8 @@
  */
 import type { Clock, Pid } from '@reprise/actors';
 import {
-  type NonDeterminismError,
   type RunId,
+  type StallCause,
   StoreCorruption,
   type WorkflowDefinition,
   type WorkflowEvent,
@@ -52,7 +52,7 @@ export function waitingRun(entry: RunEntry): Run | undefined {
 export class RunEntry implements SupervisedRun {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
-  stalled: NonDeterminismError | undefined;
+  stalled: StallCause | undefined;
   /** Input that arrived while no run was in memory; the next run takes it. */
   readonly pending: MailboxItem[] = [];
   /** A start of the run actor is under way. */

@@ -51,6 +51,7 @@ export interface RunHostPort {
   updateCompleted(workflowId: WorkflowId, updateId: string): void;
   readonly schema: SearchAttributeSchema;
   readonly maxPayloadBytes: number | undefined;
+  readonly buildId: string;
   workflow(workflowType: string): WorkflowDefinition<never, unknown> | undefined;
   isActivity(activityType: string): boolean;
 }
@@ -159,12 +160,16 @@ export function makeRunHost(port: RunHostPort): RunHost {
       case 'CompleteUpdate':
         port.updateCompleted(run.workflowId, command.updateId);
         return;
+      // A PatchMarker only records which branch the run took: nothing to carry out.
+      case 'RecordPatch':
+        return;
       default:
         return;
     }
   };
 
   return {
+    buildId: port.buildId,
     settle: port.settle,
     now: () => clock.now(),
     executionInit: (started) => {

@@ -7,9 +7,11 @@ import {
   RepriseError,
   type RunId,
   runSegment,
+  type StallCause,
   type StoreCorruption,
   type TerminalOutcome,
   terminalOutcomeFromHistory,
+  WorkflowCodeError,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
@@ -86,8 +88,11 @@ export type RunExit =
   | { readonly kind: 'closed'; readonly outcome: ImposedOutcome; readonly ack?: Ack }
   /** The run's segment already has a terminal event (recorded before a crash, or by a racer). */
   | { readonly kind: 'alreadyClosed'; readonly outcome: TerminalOutcome }
-  /** Replay diverged: the run waits, unrecorded, for code that matches its history. */
-  | { readonly kind: 'stalled'; readonly error: NonDeterminismError }
+  /**
+   * Replay diverged, or the code threw a bug: the run waits, unrecorded (but for the input of
+   * the step that threw), for code that matches its history.
+   */
+  | { readonly kind: 'stalled'; readonly error: StallCause }
   /** Its stored records could not be read or written (`StoreCorruption`): the run is quarantined. */
   | { readonly kind: 'corrupt'; readonly error: StoreCorruption }
   /** Stopped by the engine (shutdown or eviction); its history is intact and it can be rehydrated. */
@@ -96,6 +101,8 @@ export type RunExit =
 /** What a run needs from the engine around it. */
 export interface RunHost {
   readonly settle: Settle;
+  /** The engine's build: a run carried on by another build than its last recorded one records BuildChanged. */
+  readonly buildId: string;
   now(): number;
   executionInit(started: EventOf<'WorkflowStarted'>): ExecutionInit | undefined;
   /** Carries out a recorded command (run an activity, arm a timer, start a child ...); `event` records it. */
@@ -181,6 +188,8 @@ export class Run {
   #parent: ParentLink | undefined;
   /** Whether the run has started a child (its close then applies the child's close policy). */
   #startedChildren = false;
+  /** BuildChanged to record with the run's next append: this build carries on a run another recorded. */
+  #buildNote: EventBody | undefined;
   /** A close asked for from outside, taken by the loop at its next step. */
   #closeRequest: { readonly outcome: ImposedOutcome; readonly ack: Ack } | undefined;
 
@@ -356,6 +365,10 @@ export class Run {
     if (started?.type !== 'WorkflowStarted')
       throw new Error(`run ${this.runId} of ${this.workflowId} has no WorkflowStarted`);
     this.#parent = started.parent;
+    let lastBuild = started.buildId;
+    for (const event of segment) if (event.type === 'BuildChanged') lastBuild = event.buildId;
+    if (lastBuild !== this.host.buildId)
+      this.#buildNote = { type: 'BuildChanged', buildId: this.host.buildId };
     this.#startedChildren = segment.some((event) => event.type === 'ChildWorkflowStarted');
     const init = this.host.executionInit(started);
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
@@ -363,6 +376,7 @@ export class Run {
     try {
       replayed = await replayRun(init, segment, {
         settle: this.host.settle,
+        opening: this.opening !== undefined,
         loggedThrough: this.logged.loggedThrough,
       });
     } catch (error) {
@@ -376,6 +390,17 @@ export class Run {
       this.host.pausedChanged(this, true);
     }
     this.#ready();
+    const bug = replayed.execution.bug;
+    if (bug) {
+      // The start is durable even though its first step threw: the run exists, stalled.
+      const opening = this.opening;
+      if (opening) {
+        await this.#record([opening.body], [], opening.recordedAt);
+        this.opening = undefined;
+        opening.recorded();
+      }
+      return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
+    }
     // A request id is recorded once per workflow id, whichever run received it.
     for (const event of history) {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
@@ -456,6 +481,19 @@ export class Run {
       }
       await this.host.settle();
       const commands = execution.takeCommands();
+      const bug = execution.bug;
+      if (bug) {
+        // A bug is not an outcome: the input is recorded, what the code asked for in the step
+        // that threw is not, and the run stalls until a fixed build replays it.
+        try {
+          await this.#record([item.body], [], recordedAt);
+        } catch (error) {
+          item.ack?.reject(error);
+          throw error;
+        }
+        item.ack?.resolve();
+        return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
+      }
       if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
       try {
         await this.#record([item.body], commands, recordedAt);
@@ -531,7 +569,8 @@ export class Run {
     recordedAt: number,
     opening?: Opening,
   ): RunExit {
-    const inputs = items.map((item) => item.body);
+    const note = this.#buildNote;
+    const inputs = [...(note ? [note] : []), ...items.map((item) => item.body)];
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
@@ -543,6 +582,7 @@ export class Run {
         startedChildren: this.#startedChildren,
         opens: opening !== undefined,
         recorded: (events) => {
+          if (this.#buildNote === note) this.#buildNote = undefined;
           if (opening) {
             this.opening = undefined;
             opening.recorded();
@@ -560,12 +600,14 @@ export class Run {
 
   /** Records an input and the commands it led to in one append, then carries the commands out. */
   async #record(
-    inputs: readonly EventBody[],
+    given: readonly EventBody[],
     commands: readonly Command[],
     recordedAt: number,
   ): Promise<void> {
+    if (given.length === 0 && commands.length === 0) return;
+    const note = this.#buildNote;
+    const inputs = note ? [note, ...given] : given;
     const bodies = [...inputs, ...commands.map(commandEvent)];
-    if (bodies.length === 0) return;
     const events = await this.recorder.exclusive(async () => {
       try {
         return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
@@ -574,6 +616,7 @@ export class Run {
         throw error;
       }
     });
+    if (this.#buildNote === note) this.#buildNote = undefined;
     this.#carryOut(inputs, commands, events, recordedAt);
   }
 

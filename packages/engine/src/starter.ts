@@ -52,7 +52,7 @@ export interface RunStart {
 }
 
 /** The body of a new run's WorkflowStarted event. */
-export function workflowStartedBody(start: RunStart): EventBody {
+export function workflowStartedBody(start: RunStart, buildId: string): EventBody {
   return {
     type: 'WorkflowStarted',
     workflowType: start.workflowType,
@@ -63,6 +63,7 @@ export function workflowStartedBody(start: RunStart): EventBody {
     ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
     ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
     ...(start.forkedFrom ? { forkedFrom: start.forkedFrom } : {}),
+    buildId,
   };
 }
 
@@ -91,6 +92,8 @@ export interface StarterPort {
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
   readonly entryPort: RunEntryPort;
+  /** Recorded in every WorkflowStarted: the build that starts the run. */
+  readonly buildId: string;
   definition(workflowType: string): AnyWorkflow | undefined;
   /** Checks a payload against the engine's limits (PayloadError naming `path`). */
   checkPayload(value: unknown, path: string): JsonValue;
@@ -171,12 +174,15 @@ export class Starter {
           throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
         }
       }
-      const body = workflowStartedBody({
-        workflowType: request.definition.name,
-        input: request.input,
-        ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
-        ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
-      });
+      const body = workflowStartedBody(
+        {
+          workflowType: request.definition.name,
+          input: request.input,
+          ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
+          ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
+        },
+        this.port.buildId,
+      );
       const recordedAt = clock.now();
       const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
       return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
@@ -208,7 +214,10 @@ export class Starter {
       const current = await recorder.read();
       const start = startFrom(current);
       if (!start) return undefined;
-      return [...current, ...(await recorder.append([workflowStartedBody(start)], this.port.clock.now()))];
+      return [
+        ...current,
+        ...(await recorder.append([workflowStartedBody(start, this.port.buildId)], this.port.clock.now())),
+      ];
     });
     if (history) await this.spawn(history);
   }
@@ -235,7 +244,7 @@ export class Starter {
           statusFromEvents(current) as string,
         );
       }
-      const started = workflowStartedBody(start) as EventOf<'WorkflowStarted'>;
+      const started = workflowStartedBody(start, this.port.buildId) as EventOf<'WorkflowStarted'>;
       const appended = await recorder.append([started, ...copy(started.runId)], this.port.clock.now());
       return { history: [...current, ...appended], runId: started.runId };
     });

@@ -3,9 +3,14 @@
 import { ChildWorkflowFailure, defineWorkflow } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
 
-const failing = defineWorkflow('failing', async () => {
-  throw new TypeError('the child broke');
-});
+// A TypeError would stall the child as a bug; this one is its outcome on purpose (`failOn`).
+const failing = defineWorkflow(
+  'failing',
+  async () => {
+    throw new TypeError('the child broke');
+  },
+  { failOn: [TypeError] },
+);
 const parent = defineWorkflow('parent', async (ctx) => {
   try {
     await ctx.child(failing, null);

@@ -102,7 +102,11 @@ describe('determinism', () => {
     await second.idle();
     const described = await second.engine.getHandle('ship-1').describe();
     expect(described.status).toBe('Running');
-    expect(described.stalled).toEqual({ reason: expect.stringContaining('command #0'), position: 0 });
+    expect(described.stalled).toEqual({
+      reason: expect.stringContaining('command #0'),
+      position: 0,
+      cause: 'nonDeterminism',
+    });
     expect(described.stalled?.reason).toContain('recorded ActivityScheduled echo');
     expect(described.stalled?.reason).toContain('code asked for TimerStarted t1');
     const listed = await second.engine.list({ status: 'Running' });

@@ -464,6 +464,7 @@ function rangeCount(dbs: Databases, part: Part, cap = Number.POSITIVE_INFINITY):
 function countFromIndexes(source: RowSource, filter: NormalizedFilter): number | undefined {
   if (
     filter.after ||
+    filter.buildIds !== undefined ||
     filter.searchAttributes.length > 0 ||
     filter.startedAfter !== undefined ||
     filter.startedBefore !== undefined ||

@@ -144,6 +144,12 @@ const loneBodyArbitraries = (): fc.Arbitrary<EventBody>[] => [
     toRunId: fc.constantFrom('run-f1', 'run-f2').map(asRunId),
     fromEventSeq: fc.integer({ min: 1, max: 50 }),
   }),
+  fc.record({ type: fc.constant('BuildChanged' as const), buildId: fc.constantFrom('build-a', 'build-b') }),
+  fc.record({
+    type: fc.constant('PatchMarker' as const),
+    patchId: fc.constantFrom('new-step', 'fix-1'),
+    deprecated: fc.boolean(),
+  }),
 ];
 
 /**

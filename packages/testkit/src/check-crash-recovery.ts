@@ -75,6 +75,8 @@ interface Stall {
   readonly workflowId: WorkflowId;
   readonly reason: string;
   readonly position: number;
+  /** `bug`: the code threw a programming error (it stalls live runs too); else replay diverged. */
+  readonly cause: 'nonDeterminism' | 'bug';
 }
 
 async function checkOneRecovery<I>(
@@ -129,7 +131,9 @@ async function checkOneRecovery<I>(
     if (stall) {
       const history = histories.get(stall.workflowId) ?? [];
       throw fail(
-        `recovery of ${JSON.stringify(stall.workflowId)} stalled: its replay diverged from the history recorded before the crash.`,
+        stall.cause === 'bug'
+          ? `recovery of ${JSON.stringify(stall.workflowId)} stalled: its code threw a bug (a TypeError or kin stalls a run; see stallOn).`
+          : `recovery of ${JSON.stringify(stall.workflowId)} stalled: its replay diverged from the history recorded before the crash.`,
         stall.workflowId,
         commandSeq(history, stall.position),
         `recovery: ${stall.reason}`,
@@ -179,7 +183,9 @@ function describeCrash(prefix: readonly RecordedAppend[], total: number): string
 function commandSeq(history: readonly WorkflowEvent[], position: number): number | undefined {
   const start = latestStart(history);
   if (!start) return undefined;
-  return runSegment(history, start.runId).filter((event) => isCommandEvent(event))[position]?.seq;
+  return runSegment(history, start.runId).filter(
+    (event) => isCommandEvent(event) && event.type !== 'PatchMarker',
+  )[position]?.seq;
 }
 
 /** Whether two endings agree, run ids (which differ for runs started after the crash) named by place. */

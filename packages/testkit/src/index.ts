@@ -37,6 +37,7 @@ export {
   exportHistory,
   readExportedHistory,
 } from './exported-history.js';
+export { readHistoryFiles } from './history-files.js';
 export type { AnyWorkflowDefinition } from './history-replay.js';
 export {
   type HistoryReplayFailure,

@@ -85,3 +85,19 @@ describe('a correct workflow with retries, timers, timeouts and continue-as-new'
     });
   });
 });
+
+describe('a workflow whose code throws a TypeError after its first activity', () => {
+  const buggy = defineWorkflow('buggy', async (ctx, input: Order) => {
+    await ctx.activity(charge, input.amount);
+    return (input as unknown as { customer: { name: string } }).customer.name;
+  });
+
+  it('is reported as a bug that stalls the run, not as a divergence', async () => {
+    const error = await checkCrashRecovery(buggy, { activities, input: order, numRuns: 3 }).catch(
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ReplayCheckError);
+    expect((error as Error).message).toContain('stalled: its code threw a bug');
+    expect((error as Error).message).toMatch(/TypeError/);
+  });
+});

@@ -40,6 +40,7 @@ export function registerList(program: Command, context: CommandContext): void {
     .description('list workflows, newest first')
     .option('--status <statuses>', `only these statuses, comma-separated (${WORKFLOW_STATUSES.join(', ')})`)
     .option('--type <type>', 'only this workflow type')
+    .option('--build <buildId>', 'only workflows whose latest run was started by this build id')
     .option(
       '--attr <key=value>',
       'only workflows whose search attribute equals the value (repeatable)',
@@ -141,7 +142,7 @@ export function registerList(program: Command, context: CommandContext): void {
               ]),
             )
           : renderTable(
-              ['WORKFLOW ID', 'TYPE', 'STATUS', 'STARTED', 'DURATION', 'ATTRIBUTES'].map((title) =>
+              ['WORKFLOW ID', 'TYPE', 'STATUS', 'STARTED', 'DURATION', 'BUILD', 'ATTRIBUTES'].map((title) =>
                 colours.bold(title),
               ),
               rows.map((item) => [
@@ -150,6 +151,7 @@ export function registerList(program: Command, context: CommandContext): void {
                 status(item, true),
                 formatTimestamp(item.startedAt),
                 duration(item),
+                item.buildId === undefined ? '' : printable(item.buildId),
                 Object.keys(item.searchAttributes).length > 0 ? preview(item.searchAttributes, 50) : '',
               ]),
             );

@@ -6,6 +6,7 @@ import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { readHistoryFiles } from '../history-files.js';
 import { type RunReplayResult, replayHistory } from '../replay-check.js';
 import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
 
@@ -18,16 +19,39 @@ export function registerReplay(program: Command, context: CommandContext): void 
   program
     .command('replay')
     .description("check recorded histories against the module's current code")
-    .argument('[workflowId]', 'the workflow to replay')
+    .argument(
+      '[workflowId]',
+      'the workflow to replay (with --workflows: a file or folder of exported histories)',
+    )
     .option('--all', 'replay every workflow on the data')
     .option('--module <module>', `the workflow module (default: $${MODULE_ENV})`)
+    .option(
+      '--workflows <module>',
+      'replay exported history files (reprise export) instead of the data, with this module',
+    )
     .option('--json', 'print every run result as JSON')
     .action(
       async (
         workflowId: string | undefined,
-        options: { all?: boolean; module?: string; json?: boolean },
+        options: { all?: boolean; module?: string; workflows?: string; json?: boolean },
         command: Command,
       ) => {
+        if (options.workflows !== undefined) {
+          if (!workflowId || options.all || options.module) {
+            throw new CliError(
+              'usage',
+              'replay --workflows <module> takes one file or folder, and no --all or --module',
+            );
+          }
+          const module = await loadWorkflowModule(options.workflows);
+          const workflows = new Map(module.workflows.map((workflow) => [workflow.name, workflow]));
+          const all: (RunReplayResult & { file: string })[] = [];
+          for (const { file, history } of readHistoryFiles(workflowId)) {
+            for (const run of await replayHistory(workflows, history.events)) all.push({ ...run, file });
+          }
+          report(context, all, options.json === true);
+          return;
+        }
         if (Boolean(workflowId) === Boolean(options.all)) {
           throw new CliError('usage', 'replay needs a workflow id or --all (not both)');
         }
@@ -64,27 +88,36 @@ export function registerReplay(program: Command, context: CommandContext): void 
           }
           return all;
         });
-        const diverged = results.filter((run) => run.verdict === 'diverged');
-        if (options.json) {
-          context.out(JSON.stringify(results, null, 2));
-        } else {
-          for (const run of diverged) {
-            if (run.verdict !== 'diverged') continue;
-            const where = `command #${run.position}${run.seq === undefined ? '' : ` (event seq ${run.seq})`}`;
-            context.out(
-              `DIVERGED ${run.workflowId} run ${run.runId} (${run.workflowType}) at ${where}: recorded ${run.recorded ?? 'nothing'}, code asked for ${run.requested ?? 'nothing'}`,
-            );
-          }
-          const count = (verdict: string) => results.filter((run) => run.verdict === verdict).length;
-          const skipped = count('skipped');
-          context.out(
-            `replayed ${results.length - skipped} run(s): ${count('ok')} ok, ${diverged.length} diverged` +
-              (skipped > 0 ? `; ${skipped} skipped (type not in the module)` : ''),
-          );
-        }
-        if (diverged.length > 0) context.exitWith(EXIT.nonDeterminism);
+        report(context, results, options.json === true);
       },
     );
+}
+
+/** Prints the verdicts (one DIVERGED line per diverged run, then a count) and sets exit 5 if any diverged. */
+function report(
+  context: CommandContext,
+  results: readonly (RunReplayResult & { file?: string })[],
+  json: boolean,
+): void {
+  const diverged = results.filter((run) => run.verdict === 'diverged');
+  if (json) {
+    context.out(JSON.stringify(results, null, 2));
+  } else {
+    for (const run of diverged) {
+      if (run.verdict !== 'diverged') continue;
+      const where = `command #${run.position}${run.seq === undefined ? '' : ` (event seq ${run.seq})`}`;
+      context.out(
+        `DIVERGED ${run.workflowId} run ${run.runId} (${run.workflowType}) at ${where}: recorded ${run.recorded ?? 'nothing'}, code asked for ${run.requested ?? 'nothing'}${run.file === undefined ? '' : ` [${run.file}]`}`,
+      );
+    }
+    const count = (verdict: string) => results.filter((run) => run.verdict === verdict).length;
+    const skipped = count('skipped');
+    context.out(
+      `replayed ${results.length - skipped} run(s): ${count('ok')} ok, ${diverged.length} diverged` +
+        (skipped > 0 ? `; ${skipped} skipped (type not in the module)` : ''),
+    );
+  }
+  if (diverged.length > 0) context.exitWith(EXIT.nonDeterminism);
 }
 
 async function allWorkflowIds(store: LmdbStore): Promise<WorkflowId[]> {

@@ -5,7 +5,7 @@ import type { ControlHandler } from './control-server.js';
 import type { ControlRequest } from './protocol.js';
 
 /** The requests that only read, which the worker does not log. */
-const READS = new Set(['hello', 'describe', 'query', 'list']);
+const READS = new Set(['hello', 'describe', 'query', 'list', 'stalled']);
 
 /**
  * Serves control requests with an engine: what `reprise start/signal/cancel/terminate/pause/
@@ -86,6 +86,8 @@ export function engineControlHandler(engine: Engine, log?: (line: string) => voi
           .getHandle(request.workflowId)
           .describe()
           .then((description) => description as unknown as JsonValue);
+      case 'stalled':
+        return Promise.resolve(engine.stalledRuns() as unknown as JsonValue);
       case 'query':
         return engine.getHandle(request.workflowId).query(request.name, request.args);
       case 'list':

@@ -39,6 +39,7 @@ export type ControlRequest =
       readonly updateId?: string;
     }
   | { readonly op: 'describe'; readonly workflowId: string }
+  | { readonly op: 'stalled' }
   | { readonly op: 'query'; readonly workflowId: string; readonly name: string; readonly args: JsonValue }
   /** The engine's `list` (which marks stalled runs); the filter is checked by the engine. */
   | { readonly op: 'list'; readonly filter: Record<string, JsonValue> }
@@ -101,6 +102,7 @@ const stringFields: Readonly<Record<string, readonly string[]>> = {
   reset: ['workflowId'],
   fork: ['workflowId'],
   describe: ['workflowId'],
+  stalled: [],
   query: ['workflowId', 'name'],
   list: [],
   schedule: ['action'],

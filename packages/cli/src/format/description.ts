@@ -131,6 +131,15 @@ export function renderDescription(description: Description, now: number, servedB
   rows.push(['history', `${description.historyLength} events`]);
   if (description.input !== undefined) rows.push(['input', preview(description.input, 200)]);
   if (description.outcome) rows.push(outcomeRow(description.outcome));
+  if (description.buildId !== undefined) {
+    rows.push([
+      'build',
+      printable(description.buildId) +
+        (description.waitingForBuild === undefined
+          ? ''
+          : ` (pinned: waits for an engine of build ${printable(description.waitingForBuild)})`),
+    ]);
+  }
   if (Object.keys(description.searchAttributes).length > 0) {
     rows.push(['attributes', preview(description.searchAttributes, 100)]);
   }
@@ -145,6 +154,8 @@ export function renderDescription(description: Description, now: number, servedB
   const lines = rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`);
   if (description.stalled) {
     lines.push(`stalled at command #${description.stalled.position}: ${description.stalled.reason}`);
+    const stack = description.stalled.error?.stack;
+    if (stack) lines.push(...stack.split('\n').map((line) => `  ${line.trim()}`));
   }
   if (description.pendingActivities.length > 0) {
     lines.push('pending activities:');
