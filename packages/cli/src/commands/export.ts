@@ -13,6 +13,7 @@ import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { parseStatuses } from '../filter-args.js';
+import { startProgress } from '../format/progress.js';
 
 /**
  * Writes the export to `path`. A path the system refuses (a directory, a missing folder, no
@@ -87,14 +88,21 @@ export function registerExport(program: Command, context: CommandContext): void 
             const filter: VisibilityFilter = options.status ? { status: parseStatuses(options.status) } : {};
             outputDir(out);
             let count = 0;
-            for (const id of await workflowIds(store, filter)) {
-              const history = await store.readHistory(id);
-              if (history.length === 0) continue;
-              writeOut(
-                join(out, exportFileName(id)),
-                `${JSON.stringify(toExportedHistory(history), null, 2)}\n`,
-              );
-              count++;
+            const ids = await workflowIds(store, filter);
+            const bar = startProgress('export', ids.length);
+            try {
+              for (const id of ids) {
+                const history = await store.readHistory(id);
+                bar.advance();
+                if (history.length === 0) continue;
+                writeOut(
+                  join(out, exportFileName(id)),
+                  `${JSON.stringify(toExportedHistory(history), null, 2)}\n`,
+                );
+                count++;
+              }
+            } finally {
+              bar.stop();
             }
             context.note(`exported ${count} workflow(s) to ${out}`);
             return;

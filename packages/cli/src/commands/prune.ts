@@ -1,11 +1,11 @@
 import { systemClock } from '@reprise/engine';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { askWorkerIfRunning } from '../control/ask-worker.js';
 import { ControlServer } from '../control/control-server.js';
 import { requireData, withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
+import { startProgress } from '../format/progress.js';
 import { formatTimestamp } from '../format/time.js';
 import { pruneAll } from '../prune.js';
 import { parseTimeArgument } from '../time-arg.js';
@@ -86,17 +86,11 @@ async function pruneHolding(
         closedBefore: selection.closedBefore,
         ...(selection.workflowType === undefined ? {} : { workflowType: selection.workflowType }),
       });
-      const bar = process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            { format: 'prune [{bar}] {value}/{total} workflows', stream: process.stderr, hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
-      bar?.start(total, 0);
+      const bar = startProgress('prune', total);
       try {
-        return await pruneAll(store, selection, (count) => bar?.increment(count));
+        return await pruneAll(store, selection, (count) => bar.advance(count));
       } finally {
-        bar?.stop();
+        bar.stop();
       }
     });
   } finally {

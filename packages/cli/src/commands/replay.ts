@@ -1,11 +1,11 @@
 import { asWorkflowId, type WorkflowId, WorkflowNotFoundError } from '@reprise/core';
 import type { LmdbStore } from '@reprise/store-lmdb';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
+import { startProgress } from '../format/progress.js';
 import { readHistoryFiles } from '../history-files.js';
 import { type RunReplayResult, replayHistory } from '../replay-check.js';
 import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
@@ -61,17 +61,7 @@ export function registerReplay(program: Command, context: CommandContext): void 
         const workflows = new Map(module.workflows.map((workflow) => [workflow.name, workflow]));
         const results = await withExistingStore(context.data(command), async (store) => {
           const ids = workflowId ? [asWorkflowId(workflowId)] : await allWorkflowIds(store);
-          const bar = process.stderr.isTTY
-            ? new cliProgress.SingleBar(
-                {
-                  format: 'replay [{bar}] {value}/{total} workflows · {diverged} diverged',
-                  stream: process.stderr,
-                  hideCursor: true,
-                },
-                cliProgress.Presets.shades_classic,
-              )
-            : undefined;
-          bar?.start(ids.length, 0, { diverged: 0 });
+          const bar = startProgress('replay', ids.length, ' · {diverged} diverged', { diverged: 0 });
           const all: RunReplayResult[] = [];
           let diverged = 0;
           try {
@@ -81,10 +71,10 @@ export function registerReplay(program: Command, context: CommandContext): void 
               const runs = await replayHistory(workflows, history);
               diverged += runs.filter((run) => run.verdict === 'diverged').length;
               all.push(...runs);
-              bar?.increment(1, { diverged });
+              bar.advance(1, { diverged });
             }
           } finally {
-            bar?.stop();
+            bar.stop();
           }
           return all;
         });
