@@ -1,6 +1,7 @@
 // What a fragment of the documentation imports from './my-app.js': the reader's own
 // application, declared here so that fragments type-check. Nothing here runs.
 import type { ActivityDefinition, EventStore, VisibilityStore, WorkflowDefinition } from '@reprise/core';
+import type { Engine, WorkflowHandle } from '@reprise/engine';
 
 /** The reader's own store, for the conformance suite. */
 export declare function openMyStore(): EventStore & VisibilityStore;
@@ -22,3 +23,9 @@ export declare const checkFraud: ActivityDefinition<string, string>;
 export declare const ship: ActivityDefinition<string, string>;
 /** The example's workflow. */
 export declare const order: WorkflowDefinition<string, string>;
+/** The reader's engine, made with Engine.create. */
+export declare const engine: Engine;
+/** A handle on one of the reader's workflows. */
+export declare const handle: WorkflowHandle;
+/** Copies one row of an import file (the heartbeat example). */
+export declare function copyRow(file: string, row: number, options: { signal: AbortSignal }): Promise<void>;
