@@ -29,6 +29,7 @@ export {
   pendingWorkFromHistory,
   type SummaryDescription,
 } from './handle.js';
+export { readHistoryFiles } from './history-files.js';
 export { Recorder } from './recorder.js';
 export { RunEndedError, type RunExit } from './run.js';
 export {

@@ -1,4 +1,5 @@
 import { asWorkflowId, type WorkflowId, WorkflowNotFoundError } from '@reprise/core';
+import { readHistoryFiles } from '@reprise/engine/internal';
 import type { LmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
@@ -6,7 +7,6 @@ import { withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress } from '../format/progress.js';
-import { readHistoryFiles } from '../history-files.js';
 import { type RunReplayResult, replayHistory } from '../replay-check.js';
 import { loadWorkflowModule, MODULE_ENV, moduleSpecifier } from '../workflow-module.js';
 

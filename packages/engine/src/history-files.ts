@@ -1,20 +1,25 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ExportedHistory, readExportedHistories } from '@reprise/core';
-import { CliError } from './errors.js';
+import { type ExportedHistory, InvalidArgumentError, readExportedHistories } from '@reprise/core';
 
 /**
  * The exported histories in a file, or in every `.json` file under a folder (subfolders too, in
- * name order), each with the file it came from; the format is core's (`readExportedHistories`),
- * as the testkit's `readHistoryFiles` reads it. A missing path, or a file that is not JSON or
- * not a history, is bad usage naming it.
+ * name order), each with the file it came from: what `reprise export --all --out <dir>` writes,
+ * and what a repository commits as regression fixtures. A file holds one exported history, a
+ * bare array of events, or an array of exported histories (core's `readExportedHistories`). A
+ * missing path, or a file that is not JSON or not a history, is an `InvalidArgumentError`
+ * naming it. The one reader of history files: `reprise replay` and the testkit's
+ * `readHistoryFiles` both go through it.
  */
 export function readHistoryFiles(path: string): { file: string; history: ExportedHistory }[] {
   let isDirectory: boolean;
   try {
     isDirectory = statSync(path).isDirectory();
   } catch {
-    throw new CliError('usage', `${JSON.stringify(path)} is not a file or folder of exported histories`);
+    throw new InvalidArgumentError(
+      'path',
+      `${JSON.stringify(path)} is not a file or folder of exported histories`,
+    );
   }
   const files = isDirectory ? jsonFilesUnder(path) : [path];
   return files.flatMap((file) => {
@@ -22,12 +27,12 @@ export function readHistoryFiles(path: string): { file: string; history: Exporte
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new CliError('usage', `${file} is not JSON: ${(error as Error).message}`);
+      throw new InvalidArgumentError('file', `${file} is not JSON: ${(error as Error).message}`);
     }
     try {
       return readExportedHistories(json).map((history) => ({ file, history }));
     } catch (error) {
-      throw new CliError('usage', `${file}: ${(error as Error).message}`);
+      throw new InvalidArgumentError('file', `${file}: ${(error as Error).message}`);
     }
   });
 }
