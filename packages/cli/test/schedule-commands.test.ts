@@ -89,7 +89,8 @@ it('with a worker: pause, trigger, resume and delete', async () => {
     expect((await reprise(at('schedule', 'resume', 'nightly'))).code).toBe(0);
     expect(await json('schedule', 'describe', 'nightly')).toMatchObject({ paused: false });
     expect(await json('schedule', 'delete', 'nightly')).toEqual({ scheduleId: 'nightly', action: 'delete' });
-    expect((await reprise(at('schedule', 'list'))).stdout).toBe('no schedules\n');
+    // The whole result, so that a failure shows what the command said on stderr.
+    expect(await reprise(at('schedule', 'list'))).toEqual({ code: 0, stdout: 'no schedules\n', stderr: '' });
     expect((await reprise(at('schedule', 'pause', 'nightly'))).code).toBe(3);
   } finally {
     worker.child.kill('SIGINT');
