@@ -75,7 +75,6 @@ export class RunControl {
     options: SignalOptions,
   ): Promise<void> {
     this.port.lifecycle.assertOpen();
-    this.port.table.assertReadable(workflowId);
     if (typeof name !== 'string' || name === '') {
       throw new InvalidArgumentError('signal name', `${JSON.stringify(name)} must be a non-empty string`);
     }
@@ -102,7 +101,6 @@ export class RunControl {
   /** Asks the open run to cancel; a closed run is left as it is and its status returned. */
   async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
-    this.port.table.assertReadable(workflowId);
     try {
       await this.#sendInput(
         workflowId,
