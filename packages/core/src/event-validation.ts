@@ -13,6 +13,7 @@ type FieldKind =
   | 'stringOrNull'
   | 'timeout'
   | 'parentLink'
+  | 'traceContext'
   | 'parentClosePolicy'
   | 'overlapPolicy';
 type FieldSpec = FieldKind | `${FieldKind}?`;
@@ -29,6 +30,7 @@ const eventFields = {
     executionTimeout: 'number?',
     forkedFrom: 'object?',
     buildId: 'string?',
+    traceContext: 'traceContext?',
   },
   WorkflowForked: { toWorkflowId: 'string', toRunId: 'string', fromEventSeq: 'number' },
   WorkflowCompleted: { result: 'json' },
@@ -99,6 +101,7 @@ const KIND_NAMES: Partial<Record<FieldKind, string>> = {
   timeout: "{ kind: 'execution', afterMs: number }",
   parentLink: '{ workflowId, runId, childId: string, parentClosePolicy }',
   parentClosePolicy: "'terminate' | 'requestCancel' | 'abandon'",
+  traceContext: '{ [field: string]: string } (such as { traceparent })',
   overlapPolicy: OVERLAP_POLICIES.map((policy) => `'${policy}'`).join(' | '),
   error: '{ name: string, message: string }',
 };
@@ -154,6 +157,13 @@ function fieldMatches(kind: FieldKind, value: unknown): boolean {
         fieldMatches('parentClosePolicy', link.parentClosePolicy)
       );
     }
+    case 'traceContext':
+      return (
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.values(value).every((field) => typeof field === 'string')
+      );
     case 'parentClosePolicy':
       return typeof value === 'string' && PARENT_CLOSE_POLICIES.has(value);
     case 'overlapPolicy':

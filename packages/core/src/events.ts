@@ -30,6 +30,13 @@ export interface ParentLink {
   readonly parentClosePolicy: ParentClosePolicy;
 }
 
+/**
+ * The trace a run belongs to, as an OpenTelemetry propagator writes it into a carrier
+ * (`propagation.inject`): with the W3C propagator, `traceparent` and maybe `tracestate`. Plain
+ * strings, so a run resumed by another process (after a crash, say) continues the same trace.
+ */
+export type TraceContext = Readonly<Record<string, string>>;
+
 /** Where a reset or fork copied a run's history from. */
 export interface ForkPoint {
   /** The source workflow. */
@@ -113,6 +120,11 @@ export type EventBody =
       readonly forkedFrom?: ForkPoint;
       /** The build id of the engine that started the run (`Engine.create({ buildId })`). */
       readonly buildId?: string;
+      /**
+       * The trace context of the span that started the run (the client's start, or the parent
+       * run's span for a child); each segment of the run's life in a process is a span under it.
+       */
+      readonly traceContext?: TraceContext;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }

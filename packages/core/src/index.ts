@@ -85,6 +85,7 @@ export {
   type ScheduleSpec,
   type SearchAttributes,
   type TimeoutDescription,
+  type TraceContext,
   type WorkflowEvent,
 } from './events.js';
 export {

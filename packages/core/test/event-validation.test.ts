@@ -51,3 +51,41 @@ describe('ScheduleTriggered.overlap', () => {
     },
   );
 });
+
+// A run's recorded trace context (what an OpenTelemetry propagator injected): string fields only.
+const started = (extra: Record<string, unknown> = {}) =>
+  ({
+    type: 'WorkflowStarted',
+    workflowType: 'order',
+    input: null,
+    runId: 'r1',
+    parentRunId: null,
+    ...extra,
+  }) as EventBodyOf<'WorkflowStarted'>;
+
+const checkStarted = (body: EventBodyOf<'WorkflowStarted'>) =>
+  encodeEventBatch(envelopeEvents(asWorkflowId('w'), 0, T0, [body]), {
+    workflowId: asWorkflowId('w'),
+    expectedSeq: 0,
+  });
+
+describe('WorkflowStarted.traceContext', () => {
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+  it('may be absent, or a carrier of strings, kept as written', () => {
+    expect(() => checkStarted(started())).not.toThrow();
+    const carrier = { traceparent, tracestate: 'vendor=1' };
+    const [text] = checkStarted(started({ traceContext: carrier }));
+    expect(JSON.parse(text as string).traceContext).toEqual(carrier);
+  });
+
+  it.each([['00-abc'], [null], [[traceparent]], [{ traceparent: 7 }], [{ traceparent, tracestate: null }]])(
+    'is refused as %p with an InvalidEventError naming the field',
+    (value) => {
+      expect(() => checkStarted(started({ traceContext: value }))).toThrow(InvalidEventError);
+      expect(() => checkStarted(started({ traceContext: value }))).toThrow(
+        /WorkflowStarted\.traceContext is/,
+      );
+    },
+  );
+});
