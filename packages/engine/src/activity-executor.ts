@@ -1,4 +1,4 @@
-import { context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
 import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
@@ -12,6 +12,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import { type ActivityExecutionOptions, nextRetryDelay, toErrorData } from '@reprise/core/internal';
+import type { Telemetry } from './telemetry.js';
 import type { TimerService } from './timer-service.js';
 
 /** One scheduled activity, as the executor runs it. */
@@ -143,6 +144,8 @@ export class ActivityExecutor {
     private readonly clock: Clock,
     private readonly timers: TimerService,
     private readonly definitions: ReadonlyMap<string, ActivityDefinition<never, unknown>>,
+    /** Each attempt's span and metrics (see `telemetry.ts`). */
+    private readonly telemetry: Pick<Telemetry, 'attemptStarted' | 'attemptEnded'>,
     private readonly report: ActivityReport,
     /** Takes an attempt that must not start now (its run is paused); true if it took it. */
     private readonly hold: (task: ActivityTask) => boolean = () => false,
@@ -239,7 +242,7 @@ export class ActivityExecutor {
         armHeartbeat();
       },
     );
-    const span = attemptSpan(task);
+    const traced = this.telemetry.attemptStarted(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
     armHeartbeat();
@@ -269,9 +272,7 @@ export class ActivityExecutor {
       }
       const run = definition.run as (input: JsonValue, context: unknown) => unknown;
       // The activity's code runs in its attempt's span: calls it traces join the trace.
-      const result = await attempt.run(() =>
-        context.with(trace.setSpan(ROOT_CONTEXT, span), () => run(task.input, attempt)),
-      );
+      const result = await attempt.run(() => context.with(traced.context, () => run(task.input, attempt)));
       let checked: JsonValue;
       try {
         checked = checkPayload(result, { path: `activity ${task.activityType} result` });
@@ -286,7 +287,7 @@ export class ActivityExecutor {
       };
     } catch (thrown) {
       if (thrown instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled) {
-        endAttemptSpan(span, 'cancelled');
+        this.telemetry.attemptEnded(traced, task, 'cancelled');
         return;
       }
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
@@ -297,7 +298,7 @@ export class ActivityExecutor {
       if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }
-    endAttemptSpan(span, outcome);
+    this.telemetry.attemptEnded(traced, task, outcome);
     // The activity has ended unless a retry follows: its heartbeats go with it.
     if (outcome.type !== 'ActivityFailed' || outcome.retryAt === undefined) this.#heartbeats.delete(key);
     this.report(task, outcome);
@@ -317,44 +318,4 @@ export class ActivityExecutor {
     if (deadline !== undefined && retryAt >= deadline) return final;
     return { ...final, retryAt };
   }
-}
-
-/** The tracer of the app's registered OpenTelemetry provider (a no-op one when none is). */
-const tracer = () => trace.getTracer('@reprise/engine');
-
-/**
- * One attempt's span, named after the activity, with its attempt number. An attempt runs
- * once, live (replay never runs one again), so each attempt has exactly one span.
- */
-function attemptSpan(task: ActivityTask): Span {
-  return tracer().startSpan(
-    `activity ${task.activityType}`,
-    {
-      kind: SpanKind.INTERNAL,
-      attributes: {
-        attempt: task.attempt,
-        'reprise.workflow_id': task.workflowId,
-        'reprise.run_id': task.runId,
-        'reprise.activity_id': task.activityId,
-        'reprise.activity_type': task.activityType,
-      },
-    },
-    ROOT_CONTEXT,
-  );
-}
-
-/** Ends an attempt's span with its outcome; a failure sets the error status with its message. */
-function endAttemptSpan(span: Span, outcome: EventBody | 'cancelled'): void {
-  if (outcome === 'cancelled') {
-    span.setAttribute('reprise.outcome', 'cancelled');
-  } else if (outcome.type === 'ActivityFailed') {
-    span.setAttribute('reprise.outcome', outcome.retryAt === undefined ? 'failed' : 'retrying');
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: `${outcome.error.name}: ${outcome.error.message}`,
-    });
-  } else {
-    span.setAttribute('reprise.outcome', 'completed');
-  }
-  span.end();
 }

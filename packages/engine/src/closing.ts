@@ -22,6 +22,7 @@ import { RunEndedError, type RunExit } from './run.js';
 import type { RunControl } from './run-control.js';
 import { quarantineWorkflow, type RunTable } from './run-table.js';
 import type { Starter } from './starter.js';
+import type { Telemetry } from './telemetry.js';
 import { type TimerService, timerKey } from './timer-service.js';
 
 /** Who hears of every run that closes (the schedules service). */
@@ -36,6 +37,7 @@ export interface ClosingPort {
   readonly activities: ActivityExecutor;
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
+  readonly telemetry: Telemetry;
   readonly children: () => Children;
   readonly control: () => RunControl;
   readonly starter: () => Starter;
@@ -77,7 +79,9 @@ export class RunClosing implements ExitContext {
     for (const listener of this.#closeListeners) listener(run.workflowId, outcome.status);
   }
 
-  reconcile(run: ExitingRun, { openChildren }: ClosedRun): void {
+  reconcile(run: ExitingRun, closed: ClosedRun): void {
+    const { openChildren } = closed;
+    this.port.telemetry.segmentEnded(run, closed);
     this.#letGo(run, () => new RunEndedError(run.workflowId));
     this.port.children().applyParentClosePolicy(run, openChildren);
     this.port.table.releaseRecorder(run.workflowId);
@@ -124,6 +128,7 @@ export class RunClosing implements ExitContext {
   }
 
   quarantine(run: ExitingRun, error: StoreCorruption): void {
+    this.port.telemetry.segmentEnded(run, 'quarantined');
     this.#letGo(run, () => error);
     quarantineWorkflow(this.port.table, this.port.logger, run.workflowId, error);
     this.port.table.releaseRecorder(run.workflowId);

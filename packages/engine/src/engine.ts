@@ -56,6 +56,7 @@ import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { Starter, type StarterPort } from './starter.js';
 import { RunSupervision, type SupervisionTree } from './supervision.js';
+import { type ResidencyKind, Telemetry } from './telemetry.js';
 import { TimerService, timerKey } from './timer-service.js';
 
 export { EngineClosedError } from './lifecycle.js';
@@ -76,6 +77,8 @@ interface Shared {
   readonly supervision: RunSupervision;
   readonly settle: Settle;
   readonly maxPayloadBytes: number | undefined;
+  /** Spans and metrics (OpenTelemetry). */
+  readonly telemetry: Telemetry;
   /** The build this engine runs (see `EngineOptions.buildId`). */
   readonly buildId: string;
 }
@@ -122,7 +125,22 @@ export class Engine {
       checkSearchAttributes: (attributes: SearchAttributes) => validateSearchAttributes(schema, attributes),
     };
     const lifecycle = new Lifecycle(logger);
-    const table = new RunTable(store);
+    const telemetry: Telemetry = new Telemetry({
+      clock,
+      residencies: function* (): Generator<readonly [string, ResidencyKind]> {
+        for (const entry of table.entries()) {
+          yield [
+            entry.workflowType,
+            entry.pid === undefined
+              ? 'suspended'
+              : supervision.hibernating(entry)
+                ? 'hibernated'
+                : 'resident',
+          ];
+        }
+      },
+    });
+    const table: RunTable = new RunTable(telemetry.timeAppends(store));
     const timers = new TimerService(clock);
     // Services that need each other reach one another through these, once all are built.
     const control = () => this.#control;
@@ -132,6 +150,7 @@ export class Engine {
       clock,
       timers,
       activityTypes,
+      telemetry,
       (task, outcome) => control().deliver(task.workflowId, task.runId, outcome),
       // A paused run starts no attempt: its entry holds them until it is resumed.
       (task) => {
@@ -145,6 +164,7 @@ export class Engine {
     const shared: Shared = {
       ...{ store, clock, logger, lifecycle, table, timers, activities, supervision, settle },
       maxPayloadBytes,
+      telemetry,
       buildId,
     };
     this.#s = shared;
@@ -372,6 +392,7 @@ export class Engine {
       [...this.#s.table.recorders()].map((recorder) => recorder.exclusive(async () => undefined)),
     );
     this.#s.table.wakeAll();
+    this.#s.telemetry.shutdown();
     this.#s.lifecycle.closed();
     await this.#s.store.close();
   }

@@ -39,6 +39,8 @@ export interface ClosedRun {
   readonly parent: ParentLink | undefined;
   /** Children the run started and did not see close: its parentClosePolicy applies to them. */
   readonly openChildren: readonly EventOf<'ChildWorkflowStarted'>[];
+  /** Set when this exit recorded the terminal event: its `recordedAt` (what the run metrics count). */
+  readonly recordedAt?: number;
 }
 
 /** A closed run as `history` (which holds its terminal event) shows it. */
@@ -142,7 +144,12 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     await recordFinalStep(context, run, exit.outcome, exit.finalStep);
     return;
   }
-  let recorded: { outcome: TerminalOutcome; history: WorkflowEvent[]; recordedNow: boolean };
+  let recorded: {
+    outcome: TerminalOutcome;
+    history: WorkflowEvent[];
+    recordedNow: boolean;
+    recordedAt?: number;
+  };
   try {
     recorded = await run.recorder.exclusive(async () => {
       const history = await run.recorder.read();
@@ -154,7 +161,7 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
       const events = await run.recorder.append([terminalEventBody(exit.outcome, run.runId)], context.now());
       const updated = [...history, ...events];
       const outcome = terminalOutcomeFromHistory(updated, run.runId) as TerminalOutcome;
-      return { outcome, history: updated, recordedNow: true };
+      return { outcome, history: updated, recordedNow: true, recordedAt: events.at(-1)?.recordedAt };
     });
   } catch (error) {
     if (exit.kind === 'closed') exit.ack?.reject(error);
@@ -164,9 +171,10 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
     }
     throw error;
   }
-  const { outcome, history, recordedNow } = recorded;
+  const { outcome, history, recordedNow, recordedAt } = recorded;
   if (exit.kind === 'closed' && recordedNow) context.dropOutstandingWork(run, history);
-  closeRun(context, run, closedRunOf(history, run.runId, outcome));
+  const closed = closedRunOf(history, run.runId, outcome);
+  closeRun(context, run, recordedAt === undefined ? closed : { ...closed, recordedAt });
   if (exit.kind === 'closed') exit.ack?.resolve();
   if (outcome.status === 'ContinuedAsNew' && !successorStarted(history, run.runId)) {
     await context.startSuccessor(run, outcome);
@@ -199,16 +207,16 @@ async function recordFinalStep(
     return;
   }
   step.recorded(events.slice(0, -1));
-  const closedOutcome = terminalOutcomeOfEvent(events.at(-1) as WorkflowEvent, run.runId) as TerminalOutcome;
+  const terminal = events.at(-1) as WorkflowEvent;
+  const closedOutcome = terminalOutcomeOfEvent(terminal, run.runId) as TerminalOutcome;
   // Children started earlier may still be open: their close policy needs the history.
   const history = step.startedChildren ? await run.recorder.exclusive(() => run.recorder.read()) : undefined;
-  closeRun(
-    context,
-    run,
-    history
+  closeRun(context, run, {
+    ...(history
       ? closedRunOf(history, run.runId, closedOutcome)
-      : { outcome: closedOutcome, parent: step.parent, openChildren: [] },
-  );
+      : { outcome: closedOutcome, parent: step.parent, openChildren: [] }),
+    recordedAt: terminal.recordedAt,
+  });
   if (closedOutcome.status === 'ContinuedAsNew') {
     await context.startSuccessor(run, closedOutcome);
   }

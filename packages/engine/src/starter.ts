@@ -19,6 +19,7 @@ import {
   type SearchAttributes,
   statusFromEvents,
   type TerminalOutcome,
+  type TraceContext,
   toMs,
   UnknownWorkflowTypeError,
   WorkflowAlreadyStartedError,
@@ -34,6 +35,7 @@ import type { Residency } from './residency.js';
 import { type Opening, RunEndedError } from './run.js';
 import { RunEntry, type RunEntryPort } from './run-entry.js';
 import type { RunTable } from './run-table.js';
+import type { Telemetry } from './telemetry.js';
 
 type AnyWorkflow = WorkflowDefinition<never, unknown>;
 
@@ -49,6 +51,8 @@ export interface RunStart {
   readonly executionTimeout?: number;
   /** A reset's or fork's source. */
   readonly forkedFrom?: ForkPoint;
+  /** The trace the run belongs to (see `telemetry.ts`). */
+  readonly traceContext?: TraceContext;
 }
 
 /** The body of a new run's WorkflowStarted event. */
@@ -64,6 +68,7 @@ export function workflowStartedBody(start: RunStart, buildId: string): EventBody
     ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
     ...(start.forkedFrom ? { forkedFrom: start.forkedFrom } : {}),
     buildId,
+    ...(start.traceContext ? { traceContext: start.traceContext } : {}),
   };
 }
 
@@ -82,6 +87,7 @@ interface ClientStart {
   readonly executionTimeout?: number;
   readonly idReusePolicy: IdReusePolicy;
   readonly onConflict: 'fail' | 'useExisting';
+  readonly traceContext?: TraceContext;
 }
 
 /** What the starter acts through. */
@@ -92,6 +98,7 @@ export interface StarterPort {
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
   readonly entryPort: RunEntryPort;
+  readonly telemetry: Telemetry;
   /** Recorded in every WorkflowStarted: the build that starts the run. */
   readonly buildId: string;
   definition(workflowType: string): AnyWorkflow | undefined;
@@ -131,15 +138,24 @@ export class Starter {
     if (!ID_REUSE_POLICIES.includes(idReusePolicy)) {
       throw new InvalidArgumentError('idReusePolicy', `${JSON.stringify(idReusePolicy)} is not a policy`);
     }
-    await this.#start({
-      workflowId,
-      definition,
-      input: payload,
-      ...(searchAttributes ? { searchAttributes } : {}),
-      ...(executionTimeout === undefined ? {} : { executionTimeout }),
-      idReusePolicy,
-      onConflict: options.onConflict ?? 'fail',
-    });
+    // The start is a span; the run records its context, so the run's spans join its trace.
+    const traced = this.port.telemetry.clientStart(definition.name, workflowId);
+    try {
+      await this.#start({
+        workflowId,
+        definition,
+        input: payload,
+        ...(searchAttributes ? { searchAttributes } : {}),
+        ...(executionTimeout === undefined ? {} : { executionTimeout }),
+        idReusePolicy,
+        onConflict: options.onConflict ?? 'fail',
+        ...(traced.traceContext ? { traceContext: traced.traceContext } : {}),
+      });
+    } catch (error) {
+      traced.end(error);
+      throw error;
+    }
+    traced.end();
     return workflowId;
   }
 
@@ -180,6 +196,7 @@ export class Starter {
           input: request.input,
           ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
           ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
+          ...(request.traceContext ? { traceContext: request.traceContext } : {}),
         },
         this.port.buildId,
       );
@@ -199,6 +216,7 @@ export class Starter {
       this.#forgetUnrecordedStart(started.opening);
       throw error;
     }
+    this.port.telemetry.runStarted(request.definition.name);
   }
 
   /**
@@ -210,14 +228,21 @@ export class Starter {
     startFrom: (history: readonly WorkflowEvent[]) => RunStart | undefined,
   ): Promise<void> {
     const recorder = this.port.table.recorder(workflowId);
+    const { telemetry } = this.port;
     const history = await recorder.exclusive(async () => {
       const current = await recorder.read();
       const start = startFrom(current);
       if (!start) return undefined;
-      return [
-        ...current,
-        ...(await recorder.append([workflowStartedBody(start, this.port.buildId)], this.port.clock.now())),
-      ];
+      // A child's run joins the trace of its parent run's span.
+      const traceContext =
+        start.traceContext ?? (start.parent ? telemetry.childTraceContext(start.parent) : undefined);
+      const body = workflowStartedBody(
+        { ...start, ...(traceContext ? { traceContext } : {}) },
+        this.port.buildId,
+      );
+      const appended = await recorder.append([body], this.port.clock.now());
+      telemetry.runStarted(start.workflowType);
+      return [...current, ...appended];
     });
     if (history) await this.spawn(history);
   }
@@ -246,6 +271,7 @@ export class Starter {
       }
       const started = workflowStartedBody(start, this.port.buildId) as EventOf<'WorkflowStarted'>;
       const appended = await recorder.append([started, ...copy(started.runId)], this.port.clock.now());
+      this.port.telemetry.runStarted(started.workflowType);
       return { history: [...current, ...appended], runId: started.runId };
     });
     await this.spawn(history);
@@ -279,6 +305,8 @@ export class Starter {
         ...(previous?.parent ? { parent: previous.parent } : {}),
         ...(Object.keys(carried).length > 0 ? { searchAttributes: carried } : {}),
         ...(previous?.executionTimeout === undefined ? {} : { executionTimeout: previous.executionTimeout }),
+        // The successor stays in its predecessor's trace.
+        ...(previous?.traceContext ? { traceContext: previous.traceContext } : {}),
       };
     });
   }
@@ -324,6 +352,7 @@ export class Starter {
       options.opening,
     );
     entry.resendSignals = options.recovered === true;
+    this.port.telemetry.segmentOpened(started, options.recovered === true);
     // A recovered run's recorded steps were run, and logged, by the process before.
     if (options.recovered) entry.loggedThrough = history.at(-1)?.seq ?? 0;
     table.add(entry);
@@ -348,6 +377,7 @@ export class Starter {
       residency.forget(entry.workflowId);
     }
     this.port.disarmExecutionTimeout(entry);
+    this.port.telemetry.segmentEnded(entry, 'not started');
     for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 }

@@ -87,7 +87,12 @@ it('a normal exit records Completed, reconciles and notifies', async () => {
   expect(history.map((event) => event.type)).toEqual(['WorkflowStarted', 'WorkflowCompleted']);
   expect(history[1]).toMatchObject({ result: { label: 'result' }, recordedAt: NOW + 10 });
   expect(active.reconciled).toEqual([
-    { outcome: { status: 'Completed', result: { label: 'result' } }, parent: undefined, openChildren: [] },
+    {
+      outcome: { status: 'Completed', result: { label: 'result' } },
+      parent: undefined,
+      openChildren: [],
+      recordedAt: NOW + 10, // recorded by this exit: the run metrics count it
+    },
   ]);
   expect((await active.store.getSummary(active.workflowId))?.status).toBe('Completed');
 });
@@ -195,7 +200,7 @@ it('a final step handed over by the run is recorded with the terminal in one app
   expect(carriedOut.map((events) => events.map((event) => event.type))).toEqual([['SignalReceived']]);
   expect(active.notified).toEqual([{ status: 'Completed', result: 'own' }]);
   expect(active.reconciled).toEqual([
-    { outcome: { status: 'Completed', result: 'own' }, parent, openChildren: [] },
+    { outcome: { status: 'Completed', result: 'own' }, parent, openChildren: [], recordedAt: NOW + 5 },
   ]);
   const history = await active.store.readHistory(active.workflowId);
   expect(history.map((event) => event.type)).toEqual([
