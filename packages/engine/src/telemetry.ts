@@ -42,7 +42,6 @@ import type {
   TraceContext,
   WorkflowId,
 } from '@reprise/core';
-import type { ActivityTask } from './activity-executor.js';
 
 /** The instrumentation scope of the engine's tracer and meter. */
 export const INSTRUMENTATION_SCOPE = '@reprise/engine';
@@ -55,6 +54,19 @@ export interface TelemetryPort {
   readonly clock: Clock;
   /** Every open run of this process with its workflow type and residency (for the gauges). */
   residencies(): Iterable<readonly [workflowType: string, residency: ResidencyKind]>;
+}
+
+/** An activity attempt as telemetry knows it (the executor's `ActivityTask`). */
+export interface AttemptTask {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly activityId: string;
+  readonly activityType: string;
+  readonly attempt: number;
+  /** When the activity was scheduled. */
+  readonly scheduledAt: number;
+  /** When this attempt was due, if not at once (a retry's time). */
+  readonly notBefore?: number;
 }
 
 /** A run as telemetry knows it. */
@@ -289,7 +301,7 @@ export class Telemetry {
    * An activity attempt starts: its span (named after the activity, with its attempt number)
    * under its run's segment span; it counts, and so does the time it waited to start.
    */
-  attemptStarted(task: ActivityTask): AttemptTrace {
+  attemptStarted(task: AttemptTask): AttemptTrace {
     const startedAt = this.port.clock.now();
     const span = this.#tracer().startSpan(
       `activity ${task.activityType}`,
@@ -312,7 +324,7 @@ export class Telemetry {
   }
 
   /** An attempt ends with its outcome; a failure sets the error status with its message. */
-  attemptEnded(attempt: AttemptTrace, task: ActivityTask, outcome: EventBody | 'cancelled'): void {
+  attemptEnded(attempt: AttemptTrace, task: AttemptTask, outcome: EventBody | 'cancelled'): void {
     const { span } = attempt;
     const result =
       outcome === 'cancelled'
