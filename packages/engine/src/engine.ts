@@ -61,8 +61,10 @@ import { TimerService, timerKey } from './timer-service.js';
 
 export { EngineClosedError } from './lifecycle.js';
 
+/** The default logger: quiet except warnings, at pino's level `warn` (so errors too). */
 const consoleLogger: EngineLogger = {
   warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),
+  error: (message, details) => console.error(`[reprise] ${message}`, details ?? ''),
 };
 
 /** The services every other one is built on, shared through their ports. */

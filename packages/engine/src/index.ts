@@ -29,7 +29,14 @@ export {
   type WorkflowListItem,
   type WorkflowListPage,
 } from './handle.js';
-export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
+export {
+  type EngineLogger,
+  type EngineOptions,
+  type IdReusePolicy,
+  type PinoLikeLogger,
+  pinoLogger,
+  type StartOptions,
+} from './options.js';
 export type { UpdateOptions } from './run-updates.js';
 export {
   type BackfillResult,

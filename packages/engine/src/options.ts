@@ -15,9 +15,9 @@ import { checkPayloadLimit } from '@reprise/core/internal';
 /**
  * Where the engine reports what it skipped or retried, and where workflow code's `ctx.log`
  * lines go (with the run's `workflowId`, `runId` and `workflowType` in `details`); by default
- * `console`, warnings only. A level it lacks is dropped. For pino, pass its methods with the
- * arguments swapped (`info: (message, details) => pino.info(details, message)`), or any logger
- * with this shape.
+ * `console`, quiet except warnings (warnings and errors, as pino's level `warn`). A level it
+ * lacks is dropped. For pino (or any logger called as pino's are, `(fields, message)`), pass
+ * `pinoLogger(pino)`; or any logger with this shape.
  */
 export interface EngineLogger {
   /** Something the engine skipped, retried or could not do; `details` names what. Also `ctx.log.warn`. */
@@ -28,6 +28,31 @@ export interface EngineLogger {
   info?(message: string, details?: Record<string, unknown>): void;
   /** `ctx.log.error`. */
   error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/** A logger called as pino's methods are: `(fields, message)`. A pino instance is one. */
+export interface PinoLikeLogger {
+  /** A warning line. */
+  warn(fields: Record<string, unknown>, message: string): void;
+  /** A debug line. */
+  debug(fields: Record<string, unknown>, message: string): void;
+  /** An info line. */
+  info(fields: Record<string, unknown>, message: string): void;
+  /** An error line. */
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * The engine's `logger` for a pino logger (or any with pino's call shape): each line goes to
+ * the same level, its details as pino's merging object, so pino's own level filters apply.
+ */
+export function pinoLogger(logger: PinoLikeLogger): EngineLogger {
+  return {
+    debug: (message, details) => logger.debug(details ?? {}, message),
+    info: (message, details) => logger.info(details ?? {}, message),
+    warn: (message, details) => logger.warn(details ?? {}, message),
+    error: (message, details) => logger.error(details ?? {}, message),
+  };
 }
 
 /** Options of `Engine.create`. */
@@ -56,7 +81,7 @@ export interface EngineOptions {
   readonly hibernateAfter?: Duration;
   /** The largest payload, in bytes of JSON (2 MiB by default). */
   readonly maxPayloadBytes?: number;
-  /** Where warnings go; `console.warn` by default. */
+  /** Where warnings and `ctx.log` lines go; by default `console.warn` and `console.error`, nothing quieter. */
   readonly logger?: EngineLogger;
   /**
    * Which code this engine runs, recorded in every run it starts (`WorkflowStarted.buildId`)
