@@ -303,6 +303,7 @@ export class Telemetry {
    */
   attemptStarted(task: AttemptTask): AttemptTrace {
     const startedAt = this.port.clock.now();
+    const parent = this.segmentContext(task);
     const span = this.#tracer().startSpan(
       `activity ${task.activityType}`,
       {
@@ -315,12 +316,12 @@ export class Telemetry {
           'reprise.activity_type': task.activityType,
         },
       },
-      this.segmentContext(task),
+      parent,
     );
     const attributes = { 'reprise.activity_type': task.activityType };
     this.#attempts.add(1, attributes);
     this.#scheduleToStart.record(seconds(startedAt - (task.notBefore ?? task.scheduledAt)), attributes);
-    return { span, context: trace.setSpan(this.segmentContext(task), span), startedAt };
+    return { span, context: trace.setSpan(parent, span), startedAt };
   }
 
   /** An attempt ends with its outcome; a failure sets the error status with its message. */
@@ -361,11 +362,18 @@ export class Telemetry {
         histogram.record((performance.now() - began) / 1000);
       }
     };
+    // The store's own methods, bound to it (a store may keep private fields), once per method.
+    const bound = new Map<PropertyKey, { readonly of: unknown; readonly method: unknown }>();
     return new Proxy(store, {
       get(target, property) {
         if (property === 'append') return append;
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        const known = bound.get(property);
+        if (known?.of === value) return known.method;
+        const method = value.bind(target);
+        bound.set(property, { of: value, method });
+        return method;
       },
     });
   }

@@ -18,6 +18,8 @@ import {
   defineWorkflow,
   type EventOf,
   InMemoryStore,
+  readExportedHistory,
+  toExportedHistory,
   type WorkflowEvent,
 } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
@@ -137,6 +139,9 @@ describe('run segment spans', () => {
       `00-${start.spanContext().traceId}-${spanId(start)}-01`,
     );
     expect(kidStarted?.traceContext?.traceparent).toBe(`00-${run.spanContext().traceId}-${spanId(run)}-01`);
+    // An exported history keeps it, and reads back with it.
+    const exported = JSON.parse(JSON.stringify(toExportedHistory(await handle.history())));
+    expect(started(readExportedHistory(exported).events)[0]?.traceContext).toEqual(runStarted?.traceContext);
     await env.close();
   });
 
@@ -148,6 +153,30 @@ describe('run segment spans', () => {
     const run = one('workflow broken');
     expect(run.status).toEqual({ code: SpanStatusCode.ERROR, message: 'OutOfStock: out of stock' });
     expect(run.attributes['reprise.outcome']).toBe('Failed');
+    await env.close();
+  });
+
+  it('are one per run in a process, its attempts under it, however often the run is evicted', async () => {
+    const env = await createTestEngine({ workflows: [waiter], activities: [step], maxResident: 1 });
+    await env.engine.start(waiter, null, { workflowId: 'e-1' });
+    await env.idle();
+    // e-2's start evicts e-1; e-1's signal brings it back by replay, which evicts e-2.
+    await env.engine.start(waiter, null, { workflowId: 'e-2' });
+    await env.idle();
+    expect((await env.engine.getHandle('e-1').describe()).residency).toBe('suspended');
+    for (const id of ['e-1', 'e-2']) await env.engine.getHandle(id).signal('go', id);
+    for (const id of ['e-1', 'e-2']) expect(await env.engine.getHandle(id).result()).toBe(id);
+    await env.idle();
+    const runs = named('workflow waiter');
+    expect(runs.map((span) => span.attributes['reprise.workflow_id']).sort()).toEqual(['e-1', 'e-2']);
+    for (const run of runs) {
+      const id = run.attributes['reprise.workflow_id'];
+      const steps = named('activity step').filter((span) => span.attributes['reprise.workflow_id'] === id);
+      expect(steps.map((span) => [span.attributes.attempt, parentId(span)])).toEqual([
+        [1, spanId(run)],
+        [1, spanId(run)],
+      ]);
+    }
     await env.close();
   });
 
