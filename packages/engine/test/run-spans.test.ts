@@ -75,6 +75,12 @@ const waiter = defineWorkflow('waiter', async (ctx) => {
   return word;
 });
 
+const looper = defineWorkflow('looper', async (ctx, round: number): Promise<number> => {
+  await ctx.activity(step, round);
+  if (round < 2) return ctx.continueAsNew(round + 1);
+  return round;
+});
+
 const finished = () => exporter.getFinishedSpans();
 const named = (name: string) => finished().filter((span) => span.name === name);
 const one = (name: string): ReadableSpan => {
@@ -142,6 +148,23 @@ describe('run segment spans', () => {
     // An exported history keeps it, and reads back with it.
     const exported = JSON.parse(JSON.stringify(toExportedHistory(await handle.history())));
     expect(started(readExportedHistory(exported).events)[0]?.traceContext).toEqual(runStarted?.traceContext);
+    await env.close();
+  });
+
+  it('of a continue-as-new successor stay in the trace its first run recorded', async () => {
+    const env = await createTestEngine({ workflows: [looper], activities: [step] });
+    const handle = await env.engine.start(looper, 1, { workflowId: 'l-1' });
+    expect(await handle.result()).toBe(2);
+    await env.idle();
+    const start = one('start looper');
+    const runs = named('workflow looper');
+    expect(runs.map((span) => [span.attributes['reprise.outcome'], parentId(span)])).toEqual([
+      ['ContinuedAsNew', spanId(start)],
+      ['Completed', spanId(start)],
+    ]);
+    expect(runs[1]?.attributes['reprise.parent_run_id']).toBe(runs[0]?.attributes['reprise.run_id']);
+    expect(named('activity step').map(parentId)).toEqual(runs.map(spanId));
+    expect(new Set(finished().map((span) => span.spanContext().traceId)).size).toBe(1);
     await env.close();
   });
 
