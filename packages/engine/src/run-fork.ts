@@ -215,6 +215,8 @@ export class RunForks {
       ...(started.searchAttributes ? { searchAttributes: started.searchAttributes } : {}),
       ...(started.executionTimeout === undefined ? {} : { executionTimeout: started.executionTimeout }),
       forkedFrom,
+      // The new run stays in the trace of the run it copies.
+      ...(started.traceContext ? { traceContext: started.traceContext } : {}),
     };
   }
 }

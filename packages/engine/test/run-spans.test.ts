@@ -168,6 +168,24 @@ describe('run segment spans', () => {
     await env.close();
   });
 
+  it('of a reset run stay in the trace of the run it copies', async () => {
+    const env = await createTestEngine({ workflows: [waiter], activities: [step] });
+    const handle = await env.engine.start(waiter, null, { workflowId: 'r-1' });
+    await env.idle();
+    await handle.reset({ toLastActivity: true, reason: 'try again' });
+    await handle.signal('go', 'again');
+    expect(await handle.result()).toBe('again');
+    await env.idle();
+    const start = one('start waiter');
+    const runs = named('workflow waiter');
+    expect(runs.map((span) => [span.attributes['reprise.outcome'], parentId(span)])).toEqual([
+      ['Terminated', spanId(start)],
+      ['Completed', spanId(start)],
+    ]);
+    expect(runs[0]?.status.code).toBe(SpanStatusCode.ERROR);
+    await env.close();
+  });
+
   it('end with an error status when the run fails', async () => {
     const env = await createTestEngine({ workflows: [broken] });
     const handle = await env.engine.start(broken, null, { workflowId: 'b-1' });
