@@ -5,12 +5,13 @@
  *
  * Spans. A client's `engine.start` is a span (`start <type>`), whose context is recorded in the
  * run's WorkflowStarted (`traceContext`, as the registered propagator injects it); a child's
- * WorkflowStarted records its parent run's span instead, and a continue-as-new successor its
- * predecessor's recorded context (a reset or fork run, its source run's). Each segment of a run's life in a process (from its start, or
- * from its recovery after a crash or in another process, to its close) is one span named
- * `workflow <type>`, parented to the recorded context: a run resumed after a crash continues the
- * same trace. Eviction, hibernation and actor restarts keep the segment's span (it is kept here,
- * by workflow id, not on the run). Each activity attempt is one span (`activity <type>`) under
+ * WorkflowStarted records its parent run's span instead, a continue-as-new successor its
+ * predecessor's recorded context, a reset or fork run its source run's. Each segment of a run's
+ * life in a process (from its start, or from its recovery after a crash or in another process,
+ * to its close) is one span named `workflow <type>`, parented to the recorded context: a run
+ * resumed after a crash continues the same trace. Eviction, hibernation and actor restarts keep
+ * the segment's span (it is kept here, by workflow id, not on the run; only while a tracer or
+ * meter provider is registered). Each activity attempt is one span (`activity <type>`) under
  * its run's segment span, active while the activity's code runs. Replay starts no span: a
  * replayed step runs no attempt, and a segment opens once per process.
  *
