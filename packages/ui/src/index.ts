@@ -10,5 +10,12 @@
 
 export { engineSource } from './engine-source.js';
 export { DEFAULT_UI_PORT, serveUi, serveUiSource, type UiOptions, type UiServer } from './serve.js';
-export type { UiRunDescription, UiRunRow, UiSchedules, UiSource } from './source.js';
+export type {
+  UiNewRun,
+  UiResetOptions,
+  UiRunDescription,
+  UiRunRow,
+  UiSchedules,
+  UiSource,
+} from './source.js';
 export { type StoreSourceActions, storeSource } from './store-source.js';
