@@ -5,7 +5,7 @@
 // run), pause and resume. Hostile text in update names, arguments and reasons stays text.
 import { defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
-import { serveUi, type UiServer } from '@reprise/ui';
+import { serveUi, serveUiSource, storeSource, type UiServer } from '@reprise/ui';
 import type { Page } from 'playwright-core';
 import { BROWSER_TEST_TIMEOUT_MS, docsScreenshot, launchBrowser, type TestBrowser, text } from './browser.js';
 
@@ -280,6 +280,44 @@ describe("a run's page", () => {
     await page.locator('[data-testid=mark][data-kind=resumed]').waitFor();
     expect(list.problems).toEqual([]);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('a run page with no engine to act through', () => {
+  it('is read-only: its buttons are off and say why', async () => {
+    const reason = `No worker runs on ${IMG}: start one to act on runs.`;
+    const refuse = async () => {
+      throw new Error('no worker');
+    };
+    const readOnly = await serveUiSource(
+      storeSource(env.engine.store, 'a data directory', {
+        signal: refuse,
+        cancel: refuse,
+        terminate: refuse,
+        unavailable: async () => reason,
+      }),
+      { port: 0 },
+    );
+    try {
+      const { page, problems } = await browser.newPage();
+      await page.goto(`${readOnly.urlWithToken}#/runs/waiting-1`);
+      await page.locator('[data-testid=actions-blocked]').waitFor();
+      expect(await text(page, '[data-testid=actions-blocked]')).toBe(reason);
+      for (const action of ['send-signal', 'cancel', 'terminate']) {
+        const button = page.locator(`[data-testid=${action}]`);
+        expect(await button.isDisabled()).toBe(true);
+        expect(await button.getAttribute('title')).toBe(reason);
+      }
+      // What the source cannot do at all says so.
+      expect(await page.locator('[data-testid=update]').getAttribute('title')).toBe(
+        'update is not available here',
+      );
+      expect(await page.locator('main img').count()).toBe(0);
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await readOnly.close();
+    }
   });
 });
 
