@@ -621,8 +621,14 @@ function SupervisionPage() {
                 <b>${type.workflowType}</b>
                 <span>${type.strategy}</span>
                 <span class="pid">${type.pid ?? 'down'}</span>
-                <span>restarts ${type.restarts}</span>
-                <span title="restarts within the period, against the intensity">intensity ${type.recentRestarts}/${type.intensity} in ${duration(type.period)}</span>
+                <span data-testid="type-restarts">restarts ${type.restarts}</span>
+                <span
+                  class=${`intensity${type.recentRestarts > type.intensity / 2 ? ' high' : ''}`}
+                  title="automatic restarts within the period, against the intensity beyond which the supervisor gives up"
+                  data-testid="type-intensity"
+                  data-recent=${type.recentRestarts}
+                  data-intensity=${type.intensity}
+                >intensity ${type.recentRestarts}/${type.intensity} in ${duration(type.period)}</span>
                 <span class="muted">${type.runs.length} runs</span>
               </div>
               <ul>
@@ -633,7 +639,7 @@ function SupervisionPage() {
                         <a href=${runLink(run.workflowId)}>${run.workflowId}</a>
                         <span class="pid">${run.pid ?? 'no actor'}</span>
                         <span class=${`badge ${run.residency}`}>${run.residency}</span>
-                        ${run.restarts > 0 ? html`<span>restarted ${run.restarts}×</span>` : null}
+                        ${run.restarts > 0 ? html`<span data-testid="run-restarts">restarted ${run.restarts}×</span>` : null}
                       </div>
                     </li>
                   `,
@@ -649,6 +655,14 @@ function SupervisionPage() {
 
 // ---------------------------------------------------------------------------------------------
 // Schedules
+
+/** A schedule's spec in words: its cron (and zone), or its interval (and offset). */
+function specText(spec) {
+  if (spec.cron !== undefined) return `cron ${spec.cron}${spec.timezone ? ` (${spec.timezone})` : ''}`;
+  if (spec.every !== undefined)
+    return `every ${duration(spec.every)}${spec.offset ? `, offset ${duration(spec.offset)}` : ''}`;
+  return JSON.stringify(spec);
+}
 
 function SchedulesPage() {
   const { data, error, reload } = usePoll('/api/schedules', REFRESH_MS);
@@ -672,16 +686,18 @@ function SchedulesPage() {
           (s) => html`
             <tr data-testid="schedule-row" data-schedule-id=${s.scheduleId}>
               <td>${s.scheduleId}</td>
-              <td><code>${JSON.stringify(s.spec)}</code></td>
+              <td data-testid="schedule-spec">${specText(s.spec)}</td>
               <td>${s.workflowType}</td>
-              <td data-testid="schedule-state">${s.paused ? 'paused' : 'active'}</td>
-              <td>${s.nextFireTimes.slice(0, 3).map((at) => html`<div>${time(at)}</div>`)}</td>
-              <td>${s.recentActions
-                .filter((a) => a.kind === 'fired')
-                .slice(-3)
-                .map(
-                  (a) => html`<div><a href=${runLink(a.workflowId)}>${a.workflowId}</a> ${a.status}</div>`,
-                )}</td>
+              <td data-testid="schedule-state">${s.paused ? 'paused' : 'active'}${s.note ? html`<div class="muted">${s.note}</div>` : null}</td>
+              <td data-testid="schedule-next">${s.nextFireTimes.slice(0, 3).map((at) => html`<div>${time(at)}</div>`)}</td>
+              <td data-testid="schedule-recent">${s.recentActions.slice(-5).map((a) =>
+                a.kind === 'fired'
+                  ? html`<div data-testid="schedule-fire" data-workflow-id=${a.workflowId}>
+                      <a href=${runLink(a.workflowId)}>${a.workflowId}</a> <${Status} status=${a.status} testid="fire-status" />
+                      <span class="muted">${time(a.fireAt)}${a.cause === 'spec' ? '' : ` (${a.cause})`}</span>
+                    </div>`
+                  : html`<div class="muted">skipped ${time(a.from)} – ${time(a.upTo)} (${a.reason})</div>`,
+              )}</td>
               <td>
                 <button class="secondary" data-testid="schedule-toggle" onClick=${() => act(s.scheduleId, s.paused ? 'resume' : 'pause')}>
                   ${s.paused ? 'Resume' : 'Pause'}
