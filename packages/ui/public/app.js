@@ -477,6 +477,15 @@ function TimelineRun({ run, runs, workflowId, onPick }) {
           : null
       }
       ${run.spans.length === 0 && run.points.length === 0 ? html`<p class="muted">Nothing waited on in this run.</p>` : null}
+      <div class="lane axis" data-testid="axis">
+        <div class="lane-label"></div>
+        <div class="track">
+          ${[0, 0.25, 0.5, 0.75, 1].map(
+            (f) =>
+              html`<span class=${`tick${f === 1 ? ' last' : ''}`} style=${{ left: `${f * 100}%` }}>+${duration(Math.round(f * (extent.end - extent.start)))}</span>`,
+          )}
+        </div>
+      </div>
     </section>
   `;
 }
@@ -524,6 +533,7 @@ function RunPage({ workflowId, info }) {
   return html`
     <h1>Run <span data-testid="run-id">${d.workflowId}</span></h1>
     <div class="grid">
+      <div>
       <div class="card">
         <dl class="kv">
           <dt>Status</dt><dd><${Status} status=${d.status} />${d.paused && running ? html` <span class="badge paused" data-testid="paused">paused</span>` : null}${d.stalled ? html` <span class="status-Failed">stalled: ${d.stalled.reason}</span>` : null}</dd>
@@ -539,11 +549,14 @@ function RunPage({ workflowId, info }) {
           ${d.parentRunId ? html`<dt>Continued from</dt><dd>${d.parentRunId}</dd>` : null}
         </dl>
       </div>
+      <h2>Input</h2><pre data-testid="input">${json(data.input)}</pre>
+      <h2>${data.outcome ? data.outcome.status : 'Result'}</h2><pre data-testid="outcome">${data.outcome ? json(data.outcome) : 'not closed yet'}</pre>
+      </div>
       <div class="card"><${Actions} run=${d} info=${info} actions=${data.actions} resetSeq=${resetSeq} setResetSeq=${setResetSeq} onDone=${reload} /></div>
     </div>
-    <div class="grid">
-      <div><h2>Input</h2><pre data-testid="input">${json(data.input)}</pre></div>
-      <div><h2>${data.outcome ? data.outcome.status : 'Result'}</h2><pre data-testid="outcome">${data.outcome ? json(data.outcome) : 'not closed yet'}</pre></div>
+    <h2>Timeline</h2>
+    <div class="bars" data-testid="timeline-bars">
+      ${data.timeline.runs.map((run) => html`<${TimelineRun} run=${run} runs=${data.timeline.runs} workflowId=${d.workflowId} onPick=${pick} />`)}
     </div>
     ${
       d.pendingActivities.length > 0
@@ -573,10 +586,6 @@ function RunPage({ workflowId, info }) {
         ? html`<h2>Children</h2><div class="tree" data-testid="children"><${ChildTree} nodes=${data.childTree} /></div>`
         : null
     }
-    <h2>Timeline</h2>
-    <div class="bars" data-testid="timeline-bars">
-      ${data.timeline.runs.map((run) => html`<${TimelineRun} run=${run} runs=${data.timeline.runs} workflowId=${d.workflowId} onPick=${pick} />`)}
-    </div>
     <h2>Events</h2>
     <table class="timeline" data-testid="timeline">
       <tbody>

@@ -19,7 +19,7 @@ const flaky = defineActivity(
     if (actx.attempt < 3) throw new Error(`busy (attempt ${actx.attempt})`);
     return `${input} done`;
   },
-  { retry: { initialInterval: '1s', backoffCoefficient: 2, maximumAttempts: 5 } },
+  { retry: { initialInterval: '10s', backoffCoefficient: 2, maximumAttempts: 5 } },
 );
 const stuck = defineActivity(
   'stuck',
@@ -30,16 +30,19 @@ const stuck = defineActivity(
 );
 const step = defineActivity('step', async (n: number) => n + 1);
 
+const grandkid = defineWorkflow('grandkid', async (_ctx, n: number) => n * 10);
+/** A bit of everything the timeline draws: a retried activity, a child, a timer, a signal. */
 const retrying = defineWorkflow('retrying', async (ctx, input: string) => {
   const result = await ctx.activity(flaky, input);
-  await ctx.sleep('30s');
-  return result;
+  const tens = await ctx.child(grandkid, 3, { workflowId: 'retrying-kid' });
+  await ctx.sleep('20s');
+  const shipped = await ctx.waitForSignal<{ by: string }>('ship');
+  return { result, tens, shippedBy: shipped?.by ?? null };
 });
 const waiting = defineWorkflow('waiting', async (ctx) => {
   await ctx.activity(stuck, null);
   return null;
 });
-const grandkid = defineWorkflow('grandkid', async (_ctx, n: number) => n * 10);
 const kid = defineWorkflow('kid', async (ctx, n: number) =>
   ctx.child(grandkid, n, { workflowId: `grandkid-${n}` }),
 );
@@ -84,7 +87,8 @@ beforeAll(async () => {
   });
   const { engine } = env;
   await engine.start(retrying, 'order', { workflowId: 'retrying-1' });
-  await env.advance('1m');
+  await env.advance('2m');
+  await engine.getHandle('retrying-1').signal('ship', { by: 'ada' });
   await engine.getHandle('retrying-1').result();
   await engine.start(waiting, null, { workflowId: 'waiting-1' });
   await (await engine.start(family, null, { workflowId: 'family-1' })).result();
@@ -132,6 +136,10 @@ describe("a run's page", () => {
       'busy (attempt 1)',
     );
     await page.locator('[data-testid=span][data-kind=timer][data-outcome=fired]').waitFor();
+    await page
+      .locator('[data-testid=span][data-kind=child][data-outcome=completed] [data-testid=child-link]')
+      .waitFor();
+    await page.locator('[data-testid=mark][data-kind=signal][data-name=ship]').waitFor();
     expect(await page.locator('[data-testid=timeline-run]').getAttribute('data-status')).toBe('Completed');
     await docsScreenshot(page, 'ui-run');
     expect(problems).toEqual([]);
