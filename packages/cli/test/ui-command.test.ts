@@ -87,6 +87,18 @@ it('serves the runs of a data directory, and signals through the worker holding 
       outcome: { status: string; result: { by: string } };
     };
     expect(run.outcome).toMatchObject({ status: 'Completed', result: { by: 'ui' } });
+
+    // Terminate goes to the worker as well: a run started through it ends as Terminated.
+    await reprise(
+      at('start', 'checkout', '--module', SHOP, '--id', 'late', '--input', '{"sku":"L","amount":1}'),
+    );
+    const terminated = await api('/api/runs/late/terminate', { reason: 'from the UI' });
+    expect(terminated.status).toBe(200);
+    await eventually(async () => (await api('/api/runs/late')).body.description?.status === 'Terminated');
+    expect((await api('/api/runs/late')).body.outcome).toEqual({
+      status: 'Terminated',
+      reason: 'from the UI',
+    });
   } finally {
     worker.current?.child.kill('SIGTERM');
     ui.child.kill('SIGTERM');

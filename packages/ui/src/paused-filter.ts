@@ -13,7 +13,7 @@ export const PAUSED = 'paused';
 /** Store pages one request of the runs table reads at most while looking for paused runs. */
 const MAX_STORE_PAGES = 20;
 /** Running rows a paused count reads at most; beyond, the count is a lower bound. */
-const MAX_COUNTED = 5000;
+const MAX_COUNTED = 1000;
 
 /** What a status filter of the runs table asks for: statuses, and whether paused runs too. */
 export interface StatusChoice {
