@@ -58,8 +58,11 @@ it('serves the runs of a data directory, and signals through the worker holding 
       pause: true,
       resume: true,
       supervision: false,
-      schedules: false,
+      schedules: true,
     });
+    // Schedules are the worker's to read: none runs yet.
+    const noSchedules = await api('/api/schedules');
+    expect([noSchedules.status, noSchedules.body.error?.code]).toEqual([400, 'worker_unreachable']);
 
     // No worker yet: the page says why its actions are off, a signal is refused and nothing is recorded.
     expect((await api('/api/runs/early')).body.actions).toEqual({
@@ -75,6 +78,8 @@ it('serves the runs of a data directory, and signals through the worker holding 
     worker.current = spawnReprise(at('worker', SHOP));
     await worker.current.waitFor(/^worker ready on /);
     expect((await api('/api/runs/early')).body.actions).toEqual({ available: true });
+    const schedules = await api('/api/schedules');
+    expect([schedules.status, schedules.body]).toEqual([200, []]);
     // Pause and resume go through the worker too: the run is paused, then runs on.
     expect((await api('/api/runs/early/pause', { reason: 'looking' })).status).toBe(200);
     await eventually(async () => (await api('/api/runs?status=paused')).body.items?.length === 1);

@@ -1,6 +1,6 @@
 import { checkWorkflowId, type JsonValue, WorkflowNotFoundError, type WorkflowStore } from '@reprise/core';
 import { describeSummary, pendingWorkFromHistory } from '@reprise/engine/internal';
-import type { UiNewRun, UiResetOptions, UiSource } from './source.js';
+import type { UiNewRun, UiResetOptions, UiSchedules, UiSource } from './source.js';
 
 /** Actions a store-only source may carry out elsewhere (for `reprise ui`: through a worker's control socket). */
 export interface StoreSourceActions {
@@ -20,11 +20,14 @@ export interface StoreSourceActions {
   reset?(workflowId: string, options: UiResetOptions): Promise<UiNewRun>;
   /** Why the actions cannot be carried out now (no worker runs), or `undefined` when they can. */
   unavailable?(): Promise<string | undefined>;
+  /** Schedules, read and changed elsewhere (for `reprise ui`: by the worker's engine). */
+  readonly schedules?: UiSchedules;
 }
 
 /**
  * The UI over a store alone: runs, descriptions and histories read from it, with the pending
- * work a run's history shows. No supervision tree or schedules (no engine here to ask); signal
+ * work a run's history shows. No supervision tree, nor schedules unless `actions` has them (no
+ * engine here to ask); signal
  * and cancel (and the other actions given) only when `actions` is given.
  */
 export function storeSource(store: WorkflowStore, label: string, actions?: StoreSourceActions): UiSource {
@@ -51,7 +54,7 @@ export function storeSource(store: WorkflowStore, label: string, actions?: Store
 
 /** The actions given, as the source's own (each only where given). */
 function storeActions(actions: StoreSourceActions): Partial<UiSource> {
-  const { signal, cancel, terminate, pause, resume, update, reset, unavailable } = actions;
+  const { signal, cancel, terminate, pause, resume, update, reset, unavailable, schedules } = actions;
   return {
     signal,
     cancel,
@@ -61,5 +64,6 @@ function storeActions(actions: StoreSourceActions): Partial<UiSource> {
     ...(update ? { update } : {}),
     ...(reset ? { reset } : {}),
     ...(unavailable ? { actionsUnavailable: unavailable } : {}),
+    ...(schedules ? { schedules } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@reprise/core';
-import { systemClock } from '@reprise/engine';
+import { type ScheduleDescription, type ScheduleSummary, systemClock } from '@reprise/engine';
 import { serveUiSource, storeSource } from '@reprise/ui';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
@@ -15,9 +15,9 @@ import { untilStopSignal } from './worker.js';
  * SIGINT or SIGTERM. Runs, their histories and descriptions are read from the store (safe
  * beside a running worker: LMDB readers never block its writer); signal and cancel go to the
  * worker holding the directory over its control socket, as do terminate, update, reset, pause and
- * resume; while none runs they are refused, and the page says so beside its disabled buttons. The
- * supervision tree and schedules need an engine in the same process: an app shows them with
- * `serveUi(engine)`.
+ * resume, and the schedules page's reads and changes; while none runs they are refused, and the
+ * page says so beside its disabled buttons. The supervision tree needs an engine in the same
+ * process: an app shows it with `serveUi(engine)`.
  */
 export function registerUi(program: Command, context: CommandContext): void {
   program
@@ -66,6 +66,32 @@ export function registerUi(program: Command, context: CommandContext): void {
                 runId: string;
               };
               return { workflowId: run.workflowId, runId: run.runId };
+            },
+            schedules: {
+              list: async () =>
+                (await request({ op: 'schedule', action: 'list' })) as unknown as ScheduleSummary[],
+              describe: async (scheduleId: string) =>
+                (await request({
+                  op: 'schedule',
+                  action: 'describe',
+                  scheduleId,
+                })) as unknown as ScheduleDescription,
+              pause: async (scheduleId: string) => {
+                await request({
+                  op: 'schedule',
+                  action: 'pause',
+                  scheduleId,
+                  note: 'paused from the web UI',
+                });
+              },
+              resume: async (scheduleId: string) => {
+                await request({
+                  op: 'schedule',
+                  action: 'resume',
+                  scheduleId,
+                  note: 'resumed from the web UI',
+                });
+              },
             },
             // Read-only while no worker holds the directory: the page says why its buttons are off.
             unavailable: async () =>
