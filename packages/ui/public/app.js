@@ -88,10 +88,21 @@ function Status({ status, testid = 'status' }) {
   return html`<span class=${`status status-${status}`} data-testid=${testid}>${status}</span>`;
 }
 
+/**
+ * A link's click that shows a run's part of the timeline: a new run of the workflow id on this
+ * page (a reset keeps the id) is scrolled to; a link to another page goes there.
+ */
+const showRun = (runId) => (event) => {
+  const section = document.getElementById(`run-${runId}`);
+  if (!section || event.currentTarget.getAttribute('href') !== location.hash) return;
+  event.preventDefault();
+  section.scrollIntoView();
+};
+
 function Message({ message }) {
   if (!message) return null;
   return html`<div class=${`message ${message.kind}`} data-testid=${message.testid ?? `message-${message.kind}`}>
-    ${message.text}${message.link ? html`<a href=${message.link.href} data-testid="new-run-link" data-run-id=${message.link.runId}>${message.link.text}</a>` : null}
+    ${message.text}${message.link ? html`<a href=${message.link.href} onClick=${showRun(message.link.runId)} data-testid="new-run-link" data-run-id=${message.link.runId}>${message.link.text}</a>` : null}
   </div>`;
 }
 
@@ -346,6 +357,8 @@ function Actions({ run, info, actions, resetSeq, setResetSeq, onDone }) {
 // The timeline as bars: one axis per run, from its start to its end (or the latest time it knows).
 
 const SPAN_TITLES = { activity: 'activity', timer: 'timer', child: 'child' };
+/** Lanes drawn per run at most; a run with more lists the rest in its events only. */
+const MAX_LANES = 300;
 
 function runExtent(run) {
   let end = run.end ?? run.start;
@@ -455,7 +468,8 @@ function TimelineRun({ run, runs, workflowId, onPick }) {
             : null
         }
       </div>
-      ${run.spans.map((span) => html`<${SpanRow} span=${span} extent=${extent} workflowEnd=${workflowEnd} onPick=${onPick} />`)}
+      ${run.spans.slice(0, MAX_LANES).map((span) => html`<${SpanRow} span=${span} extent=${extent} workflowEnd=${workflowEnd} onPick=${onPick} />`)}
+      ${run.spans.length > MAX_LANES ? html`<p class="muted" data-testid="lanes-cut">${run.spans.length - MAX_LANES} more not drawn: see the events below.</p>` : null}
       ${
         run.points.length > 0
           ? html`<div class="lane lane-points">
@@ -552,7 +566,7 @@ function RunPage({ workflowId, info }) {
       <h2>Input</h2><pre data-testid="input">${json(data.input)}</pre>
       <h2>${data.outcome ? data.outcome.status : 'Result'}</h2><pre data-testid="outcome">${data.outcome ? json(data.outcome) : 'not closed yet'}</pre>
       </div>
-      <div class="card"><${Actions} run=${d} info=${info} actions=${data.actions} resetSeq=${resetSeq} setResetSeq=${setResetSeq} onDone=${reload} /></div>
+      <div class="card"><${Actions} key=${d.workflowId} run=${d} info=${info} actions=${data.actions} resetSeq=${resetSeq} setResetSeq=${setResetSeq} onDone=${reload} /></div>
     </div>
     <h2>Timeline</h2>
     <div class="bars" data-testid="timeline-bars">
