@@ -18,6 +18,7 @@ interface Answer {
   readonly timeline?: { readonly items: readonly { readonly type: string }[] };
   readonly description?: { readonly status: string };
   readonly outcome?: unknown;
+  readonly actions?: { readonly available: boolean; readonly reason?: string };
 }
 
 it('serves the runs of a data directory, and signals through the worker holding it', async () => {
@@ -48,9 +49,26 @@ it('serves the runs of a data directory, and signals through the worker holding 
     expect(runs.body.items).toEqual([expect.objectContaining({ workflowId: 'early', status: 'Running' })]);
     expect(runs.body.counts).toMatchObject({ Running: 1, Completed: 0 });
     const info = await api('/api/info');
-    expect(info.body.can).toEqual({ signal: true, cancel: true, supervision: false, schedules: false });
+    expect(info.body.can).toEqual({
+      signal: true,
+      cancel: true,
+      terminate: true,
+      update: true,
+      reset: true,
+      pause: true,
+      resume: true,
+      supervision: false,
+      schedules: true,
+    });
+    // Schedules are the worker's to read: none runs yet.
+    const noSchedules = await api('/api/schedules');
+    expect([noSchedules.status, noSchedules.body.error?.code]).toEqual([400, 'worker_unreachable']);
 
-    // No worker yet: the signal is refused and nothing is recorded.
+    // No worker yet: the page says why its actions are off, a signal is refused and nothing is recorded.
+    expect((await api('/api/runs/early')).body.actions).toEqual({
+      available: false,
+      reason: expect.stringMatching(/^No worker runs on .*: start one \(reprise worker\)/),
+    });
     const refused = await api('/api/runs/early/signal', { name: 'approve', payload: { by: 'ui' } });
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'worker_unreachable' });
@@ -59,6 +77,14 @@ it('serves the runs of a data directory, and signals through the worker holding 
 
     worker.current = spawnReprise(at('worker', SHOP));
     await worker.current.waitFor(/^worker ready on /);
+    expect((await api('/api/runs/early')).body.actions).toEqual({ available: true });
+    const schedules = await api('/api/schedules');
+    expect([schedules.status, schedules.body]).toEqual([200, []]);
+    // Pause and resume go through the worker too: the run is paused, then runs on.
+    expect((await api('/api/runs/early/pause', { reason: 'looking' })).status).toBe(200);
+    await eventually(async () => (await api('/api/runs?status=paused')).body.items?.length === 1);
+    expect((await api('/api/runs/early/resume', {})).status).toBe(200);
+    await eventually(async () => (await api('/api/runs?status=paused')).body.items?.length === 0);
     const sent = await api('/api/runs/early/signal', { name: 'approve', payload: { by: 'ui' } });
     expect(sent.status).toBe(200);
     await eventually(async () => (await api('/api/runs/early')).body.description?.status === 'Completed');
@@ -66,6 +92,18 @@ it('serves the runs of a data directory, and signals through the worker holding 
       outcome: { status: string; result: { by: string } };
     };
     expect(run.outcome).toMatchObject({ status: 'Completed', result: { by: 'ui' } });
+
+    // Terminate goes to the worker as well: a run started through it ends as Terminated.
+    await reprise(
+      at('start', 'checkout', '--module', SHOP, '--id', 'late', '--input', '{"sku":"L","amount":1}'),
+    );
+    const terminated = await api('/api/runs/late/terminate', { reason: 'from the UI' });
+    expect(terminated.status).toBe(200);
+    await eventually(async () => (await api('/api/runs/late')).body.description?.status === 'Terminated');
+    expect((await api('/api/runs/late')).body.outcome).toEqual({
+      status: 'Terminated',
+      reason: 'from the UI',
+    });
   } finally {
     worker.current?.child.kill('SIGTERM');
     ui.child.kill('SIGTERM');

@@ -65,6 +65,14 @@ export {
   timelineLines,
 } from './timeline.js';
 export {
+  type TimelineAttempt,
+  type TimelinePoint,
+  type TimelineRun,
+  type TimelineSpan,
+  type TimelineSpanOutcome,
+  timelineRuns,
+} from './timeline-spans.js';
+export {
   attributeMatches,
   compareListPosition,
   decodeCursor,

@@ -1,6 +1,7 @@
 import type { ErrorData } from './error-data.js';
 import type { WorkflowEvent } from './events.js';
 import type { JsonValue } from './payload.js';
+import { timelineRuns } from './timeline-spans.js';
 
 /** Where a timeline points: the event a divergence is at (or after the last one) and what to say there. */
 export interface TimelineMark {
@@ -199,60 +200,30 @@ export function timelineLines(history: readonly WorkflowEvent[], options: Timeli
   return lines;
 }
 
-/** For each event that ends something, how long that took (ms), by the event's seq. */
+/** Run ends that `durations` shows (a terminated or timed-out run shows none). */
+const TIMED_RUN_ENDS: ReadonlySet<string> = new Set(['Completed', 'Failed', 'Cancelled', 'ContinuedAsNew']);
+
+/**
+ * For each event that ends something, how long that took (ms), by the event's seq: read from
+ * `timelineRuns`, the one reading of what began and ended when.
+ */
 function durationsOf(history: readonly WorkflowEvent[]): Map<number, number> {
   const took = new Map<number, number>();
-  // Keys are per run (`a:` activity, `a:…#n` its attempt n, `t:` timer, `c:` child), cleared at its start.
-  const since = new Map<string, number>();
-  let runStart = 0;
-  const end = (event: WorkflowEvent, key: string) => {
-    const start = since.get(key);
-    if (start !== undefined) took.set(event.seq, event.recordedAt - start);
+  const ended = (endSeq: number | undefined, end: number | undefined, start: number) => {
+    if (endSeq !== undefined && end !== undefined) took.set(endSeq, end - start);
   };
-  for (const event of history) {
-    switch (event.type) {
-      case 'WorkflowStarted':
-        runStart = event.recordedAt;
-        since.clear();
-        break;
-      case 'WorkflowCompleted':
-      case 'WorkflowFailed':
-      case 'WorkflowCancelled':
-      case 'WorkflowContinuedAsNew':
-        took.set(event.seq, event.recordedAt - runStart);
-        break;
-      case 'ActivityScheduled':
-        since.set(`a:${event.activityId}`, event.recordedAt);
-        since.set(`a:${event.activityId}#1`, event.recordedAt);
-        break;
-      case 'ActivityFailed':
-        end(event, `a:${event.activityId}#${event.attempt}`);
-        // Without ActivityStarted events, the next attempt is taken to start when it was due.
-        if (event.retryAt !== undefined)
-          since.set(`a:${event.activityId}#${event.attempt + 1}`, event.retryAt);
-        break;
-      case 'ActivityCompleted':
-      case 'ActivityCancelled':
-        end(event, `a:${event.activityId}`);
-        break;
-      case 'TimerStarted':
-        since.set(`t:${event.timerId}`, event.recordedAt);
-        break;
-      case 'TimerFired':
-      case 'TimerCancelled':
-        end(event, `t:${event.timerId}`);
-        break;
-      case 'ChildWorkflowStarted':
-        since.set(`c:${event.childId}`, event.recordedAt);
-        break;
-      case 'ChildWorkflowCompleted':
-      case 'ChildWorkflowFailed':
-      case 'ChildWorkflowCancelled':
-        end(event, `c:${event.childId}`);
-        break;
-      default:
-        break;
+  for (const run of timelineRuns(history)) {
+    for (const span of run.spans) {
+      if (span.kind !== 'activity') ended(span.endSeq, span.end, span.start);
+      else {
+        // A failed attempt from its start; a completed or cancelled activity from its scheduling.
+        for (const attempt of span.attempts ?? [])
+          if (attempt.outcome === 'failed') ended(attempt.endSeq, attempt.end, attempt.start);
+        if (span.outcome === 'completed' || span.outcome === 'cancelled')
+          ended(span.endSeq, span.end, span.start);
+      }
     }
+    if (TIMED_RUN_ENDS.has(run.status)) ended(run.endSeq, run.end, run.start);
   }
   return took;
 }

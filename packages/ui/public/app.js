@@ -28,6 +28,7 @@ class ApiError extends Error {
     super(error?.message ?? `HTTP ${status}`);
     this.status = status;
     this.code = error?.code;
+    if (error?.name) this.name = error.name;
   }
 }
 
@@ -83,13 +84,26 @@ function duration(ms) {
 }
 const json = (value) => JSON.stringify(value, null, 2) ?? 'undefined';
 
-function Status({ status }) {
-  return html`<span class=${`status status-${status}`} data-testid="status">${status}</span>`;
+function Status({ status, testid = 'status' }) {
+  return html`<span class=${`status status-${status}`} data-testid=${testid}>${status}</span>`;
 }
+
+/**
+ * A link's click that shows a run's part of the timeline: a new run of the workflow id on this
+ * page (a reset keeps the id) is scrolled to; a link to another page goes there.
+ */
+const showRun = (runId) => (event) => {
+  const section = document.getElementById(`run-${runId}`);
+  if (!section || event.currentTarget.getAttribute('href') !== location.hash) return;
+  event.preventDefault();
+  section.scrollIntoView();
+};
 
 function Message({ message }) {
   if (!message) return null;
-  return html`<div class=${`message ${message.kind}`} data-testid=${`message-${message.kind}`}>${message.text}</div>`;
+  return html`<div class=${`message ${message.kind}`} data-testid=${message.testid ?? `message-${message.kind}`}>
+    ${message.text}${message.link ? html`<a href=${message.link.href} onClick=${showRun(message.link.runId)} data-testid="new-run-link" data-run-id=${message.link.runId}>${message.link.text}</a>` : null}
+  </div>`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +150,7 @@ function RunsPage({ info }) {
             data-testid=${`count-${status}`}
             onClick=${() => apply({ ...filters, status: filters.status === status ? '' : status })}
           >
-            ${status} <b>${data?.counts?.[status] ?? '…'}</b>
+            ${status} <b>${data?.counts?.[status] ?? '…'}${data?.countsAtLeast?.includes(status) ? '+' : ''}</b>
           </button>
         `,
       )}
@@ -167,7 +181,7 @@ function RunsPage({ info }) {
             <tr data-testid="run-row" data-workflow-id=${run.workflowId}>
               <td><a href=${runLink(run.workflowId)}>${run.workflowId}</a></td>
               <td>${run.workflowType}</td>
-              <td><${Status} status=${run.status} /></td>
+              <td><${Status} status=${run.status} />${run.paused ? html` <span class="badge paused">paused</span>` : null}</td>
               <td>${run.buildId ?? ''}</td>
               <td>${time(run.startedAt)}</td>
               <td>${time(run.closedAt)}</td>
@@ -198,77 +212,347 @@ function kindOf(type) {
   return 'other';
 }
 
-function Actions({ workflowId, info, running, onDone }) {
-  const [name, setName] = useState('');
-  const [payload, setPayload] = useState('null');
-  const [reason, setReason] = useState('');
+/** Parses a JSON text field; `undefined` and a message when it is not JSON. */
+function parseJson(label, text, setMessage) {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    setMessage({ kind: 'error', text: `The ${label} is not JSON: ${error.message}` });
+    return undefined;
+  }
+}
+
+/** Why the actions cannot be used now, or undefined: no engine, no worker, no token. */
+function actionsBlocked(info, actions) {
+  if (!info?.can?.signal && !info?.can?.cancel) return 'This UI has no engine to send actions to.';
+  if (actions && !actions.available) return actions.reason;
+  if (!token) return 'Actions need the token: open the address printed at start.';
+  return undefined;
+}
+
+function Actions({ run, info, actions, resetSeq, setResetSeq, onDone }) {
+  const workflowId = run.workflowId;
+  const running = run.status === 'Running';
+  const [fields, setFields] = useState({
+    name: '',
+    payload: 'null',
+    reason: '',
+    terminateReason: '',
+    pauseReason: '',
+    updateName: '',
+    updateArgs: 'null',
+    resetReason: '',
+  });
   const [message, setMessage] = useState();
   const [busy, setBusy] = useState(false);
-  const act = async (what, body) => {
+  const field = (name) => (event) => setFields({ ...fields, [name]: event.currentTarget.value });
+  const blocked = actionsBlocked(info, actions);
+  const closedWhy = running ? undefined : `The run is ${run.status}: only reset acts on it.`;
+  const can = (what) => Boolean(info?.can?.[what]);
+  const act = async (what, body, done) => {
     setBusy(true);
     setMessage(undefined);
     try {
-      await api(`/api/runs/${encodeURIComponent(workflowId)}/${what}`, { method: 'POST', body });
-      setMessage({ kind: 'ok', text: what === 'signal' ? `Signal ${body.name} sent.` : 'Cancel requested.' });
+      const answer = await api(`/api/runs/${encodeURIComponent(workflowId)}/${what}`, {
+        method: 'POST',
+        body,
+      });
+      setMessage(done(answer));
       onDone();
     } catch (error) {
-      setMessage({ kind: 'error', text: error.message });
+      setMessage({
+        kind: 'error',
+        text: error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message,
+      });
     } finally {
       setBusy(false);
     }
   };
-  const signal = (event) => {
+  const submit = (handler) => (event) => {
     event.preventDefault();
-    let value;
-    try {
-      value = JSON.parse(payload);
-    } catch (error) {
-      setMessage({ kind: 'error', text: `The payload is not JSON: ${error.message}` });
+    handler();
+  };
+  const signal = () => {
+    const payload = parseJson('payload', fields.payload, setMessage);
+    if (payload)
+      act('signal', { name: fields.name, payload: payload.value }, () => ({
+        kind: 'ok',
+        text: `Signal ${fields.name} sent.`,
+      }));
+  };
+  const update = () => {
+    const args = parseJson('update arguments', fields.updateArgs, setMessage);
+    if (args)
+      act('update', { name: fields.updateName, args: args.value }, (answer) => ({
+        kind: 'ok',
+        testid: 'update-result',
+        text: `Update ${fields.updateName} returned ${json(answer.result)}`,
+      }));
+  };
+  const reset = () => {
+    const seq = Number(resetSeq);
+    if (!Number.isInteger(seq) || seq < 1) {
+      setMessage({ kind: 'error', text: `${JSON.stringify(resetSeq)} is not an event seq.` });
       return;
     }
-    act('signal', { name, payload: value });
+    act(
+      'reset',
+      { toEventSeq: seq, ...(fields.resetReason ? { reason: fields.resetReason } : {}) },
+      (answer) => ({
+        kind: 'ok',
+        testid: 'reset-done',
+        text: `Reset to #${seq}: new run `,
+        link: { href: runLink(answer.workflowId), runId: answer.runId, text: answer.runId },
+      }),
+    );
   };
-  if (!info?.can?.signal && !info?.can?.cancel)
-    return html`<p class="muted">This UI has no engine to send actions to.</p>`;
+  const disabledWhy = (what, needsOpen = true) =>
+    !can(what) ? `${what} is not available here` : (blocked ?? (needsOpen ? closedWhy : undefined));
+  const button = (what, label, cls, needsOpen = true, testid = what) => {
+    const why = disabledWhy(what, needsOpen);
+    return html`<button type="submit" class=${cls} disabled=${busy || why !== undefined} title=${why ?? ''} data-testid=${testid}>${label}</button>`;
+  };
   return html`
     <div class="actions">
-      ${token ? null : html`<p class="muted">Actions need the token: open the address printed at start.</p>`}
-      <form class="actions" onSubmit=${signal} data-testid="signal-form">
-        <label>Signal name <input name="signal-name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} required /></label>
-        <label>Payload (JSON) <textarea name="signal-payload" value=${payload} onInput=${(e) => setPayload(e.currentTarget.value)} /></label>
-        <button type="submit" disabled=${busy || !running} data-testid="send-signal">Send signal</button>
+      ${blocked ? html`<p class="muted" data-testid="actions-blocked">${blocked}</p>` : null}
+      ${!blocked && closedWhy ? html`<p class="muted" data-testid="actions-closed">${closedWhy}</p>` : null}
+      <form class="action" onSubmit=${submit(signal)} data-testid="signal-form">
+        <label>Signal name <input name="signal-name" value=${fields.name} onInput=${field('name')} required /></label>
+        <label>Payload (JSON) <textarea name="signal-payload" value=${fields.payload} onInput=${field('payload')} /></label>
+        ${button('signal', 'Send signal', '', true, 'send-signal')}
       </form>
-      <form class="actions" onSubmit=${(e) => {
-        e.preventDefault();
-        act('cancel', reason ? { reason } : {});
-      }}>
-        <label>Cancel reason <input name="cancel-reason" value=${reason} onInput=${(e) => setReason(e.currentTarget.value)} /></label>
-        <button type="submit" class="secondary" disabled=${busy || !running} data-testid="cancel">Cancel run</button>
+      <form class="action" onSubmit=${submit(update)} data-testid="update-form">
+        <label>Update name <input name="update-name" value=${fields.updateName} onInput=${field('updateName')} required /></label>
+        <label>Arguments (JSON) <textarea name="update-args" value=${fields.updateArgs} onInput=${field('updateArgs')} /></label>
+        ${button('update', 'Send update', '')}
+      </form>
+      <form class="action inline" onSubmit=${submit(() => act('cancel', fields.reason ? { reason: fields.reason } : {}, () => ({ kind: 'ok', text: 'Cancel requested.' })))}>
+        <label>Cancel reason <input name="cancel-reason" value=${fields.reason} onInput=${field('reason')} /></label>
+        ${button('cancel', 'Cancel run', 'secondary')}
+      </form>
+      <form class="action inline" onSubmit=${submit(() => act('terminate', fields.terminateReason ? { reason: fields.terminateReason } : {}, () => ({ kind: 'ok', text: 'Terminated.' })))}>
+        <label>Terminate reason <input name="terminate-reason" value=${fields.terminateReason} onInput=${field('terminateReason')} /></label>
+        ${button('terminate', 'Terminate', 'danger')}
+      </form>
+      <form class="action inline" onSubmit=${submit(() => {
+        const what = run.paused ? 'resume' : 'pause';
+        act(what, fields.pauseReason ? { reason: fields.pauseReason } : {}, () => ({
+          kind: 'ok',
+          text: what === 'pause' ? 'Paused.' : 'Resumed.',
+        }));
+      })}>
+        <label>${run.paused ? 'Resume' : 'Pause'} reason <input name="pause-reason" value=${fields.pauseReason} onInput=${field('pauseReason')} /></label>
+        ${run.paused ? button('resume', 'Resume', 'secondary') : button('pause', 'Pause', 'secondary')}
+      </form>
+      <form class="action inline" onSubmit=${submit(reset)} data-testid="reset-form">
+        <label>Reset to event # <input name="reset-seq" value=${resetSeq} onInput=${(e) => setResetSeq(e.currentTarget.value)} placeholder="pick one in the timeline" size="6" /></label>
+        <label>Reason <input name="reset-reason" value=${fields.resetReason} onInput=${field('resetReason')} /></label>
+        ${button('reset', 'Reset', 'secondary', false)}
       </form>
       <${Message} message=${message} />
     </div>
   `;
 }
 
+// The timeline as bars: one axis per run, from its start to its end (or the latest time it knows).
+
+const SPAN_TITLES = { activity: 'activity', timer: 'timer', child: 'child' };
+/** Lanes drawn per run at most; a run with more lists the rest in its events only. */
+const MAX_LANES = 300;
+
+function runExtent(run) {
+  let end = run.end ?? run.start;
+  for (const span of run.spans) {
+    end = Math.max(end, span.end ?? span.start, span.fireAt ?? 0);
+    for (const attempt of span.attempts ?? [])
+      end = Math.max(end, attempt.end ?? attempt.start, attempt.retryAt ?? 0);
+  }
+  for (const point of run.points) end = Math.max(end, point.at);
+  return { start: run.start, end: Math.max(end, run.start + 1) };
+}
+
+/** A bar's position on its run's axis, as CSS percentages (set through the DOM's style object). */
+function place(extent, from, to) {
+  const size = extent.end - extent.start;
+  const left = ((from - extent.start) / size) * 100;
+  const width = Math.max(((to - from) / size) * 100, 0.6);
+  return { left: `${Math.min(left, 99.4)}%`, width: `${Math.min(width, 100 - Math.min(left, 99.4))}%` };
+}
+
+function Bar({ extent, from, to, cls, title, testid, attrs = {}, onPick, seq }) {
+  return html`<div
+    class=${`bar ${cls}`}
+    style=${place(extent, from, to)}
+    title=${title}
+    data-testid=${testid}
+    ...${attrs}
+    onClick=${onPick && seq !== undefined ? () => onPick(seq) : undefined}
+  />`;
+}
+
+function SpanRow({ span, extent, workflowEnd, onPick }) {
+  const end = span.end ?? workflowEnd;
+  let bars;
+  if (span.kind === 'activity') {
+    bars = span.attempts.flatMap((attempt, index) => {
+      const next = span.attempts[index + 1];
+      const attemptEnd = attempt.end ?? Math.max(attempt.start, workflowEnd);
+      const out = [
+        html`<${Bar}
+          extent=${extent}
+          from=${attempt.start}
+          to=${attemptEnd}
+          cls=${`attempt attempt-${attempt.outcome}`}
+          title=${`attempt ${attempt.attempt}: ${attempt.outcome}${attempt.error ? ` (${attempt.error.name}: ${attempt.error.message})` : ''}`}
+          testid="attempt"
+          attrs=${{ 'data-attempt': attempt.attempt, 'data-outcome': attempt.outcome }}
+          onPick=${onPick}
+          seq=${attempt.endSeq}
+        />`,
+      ];
+      if (attempt.retryAt !== undefined && attempt.end !== undefined)
+        out.push(
+          html`<${Bar} extent=${extent} from=${attempt.end} to=${next?.start ?? attempt.retryAt} cls="backoff" title=${`backoff before attempt ${attempt.attempt + 1}`} testid="backoff" />`,
+        );
+      return out;
+    });
+  } else {
+    const to = span.kind === 'timer' && span.end === undefined ? (span.fireAt ?? end) : end;
+    bars = html`<${Bar}
+      extent=${extent}
+      from=${span.start}
+      to=${to}
+      cls=${`span-${span.kind} outcome-${span.outcome}`}
+      title=${`${SPAN_TITLES[span.kind]} ${span.name}: ${span.outcome}`}
+      testid="span-bar"
+      onPick=${onPick}
+      seq=${span.startSeq}
+    />`;
+  }
+  return html`
+    <div class=${`lane lane-${span.kind}`} data-testid="span" data-kind=${span.kind} data-span-id=${span.id} data-outcome=${span.outcome}>
+      <div class="lane-label">
+        ${
+          span.kind === 'child'
+            ? html`<a href=${runLink(span.childWorkflowId)} data-testid="child-link">${span.name}</a> <span class="muted">${span.childWorkflowId}</span>`
+            : html`<b>${span.name}</b>${span.kind === 'activity' ? html` <span class="muted">${span.id}</span>` : null}`
+        }
+        ${span.attempts && span.attempts.length > 1 ? html` <span class="muted">${span.attempts.length} attempts</span>` : null}
+      </div>
+      <div class="track">${bars}</div>
+    </div>
+  `;
+}
+
+function TimelineRun({ run, runs, workflowId, onPick }) {
+  const extent = runExtent(run);
+  const workflowEnd = extent.end;
+  const aliasOf = (runId) => runs.find((r) => r.runId === runId)?.alias ?? runId;
+  const jump = (runId) => (event) => {
+    event.preventDefault();
+    document.getElementById(`run-${runId}`)?.scrollIntoView();
+  };
+  return html`
+    <section class="timeline-run" id=${`run-${run.runId}`} data-testid="timeline-run" data-run-id=${run.runId} data-status=${run.status}>
+      <div class="run-head">
+        <b>${run.alias}</b> <span class="pid">${run.runId}</span> <${Status} status=${run.status} testid="run-status" />
+        <span class="muted">${time(run.start)} · ${duration(extent.end - extent.start)}</span>
+        ${
+          run.previousRunId
+            ? html`<a href=${runLink(workflowId)} onClick=${jump(run.previousRunId)} data-testid="previous-run">← continues ${aliasOf(run.previousRunId)}</a>`
+            : null
+        }
+        ${
+          run.nextRunId
+            ? html`<a href=${runLink(workflowId)} onClick=${jump(run.nextRunId)} data-testid="next-run">continued as ${aliasOf(run.nextRunId)} →</a>`
+            : null
+        }
+      </div>
+      ${run.spans.slice(0, MAX_LANES).map((span) => html`<${SpanRow} span=${span} extent=${extent} workflowEnd=${workflowEnd} onPick=${onPick} />`)}
+      ${run.spans.length > MAX_LANES ? html`<p class="muted" data-testid="lanes-cut">${run.spans.length - MAX_LANES} more not drawn: see the events below.</p>` : null}
+      ${
+        run.points.length > 0
+          ? html`<div class="lane lane-points">
+              <div class="lane-label muted">signals, updates</div>
+              <div class="track">
+                ${run.points.map(
+                  (point) => html`<div
+                    class=${`mark mark-${point.kind}${point.failed ? ' failed' : ''}`}
+                    style=${{ left: place(extent, point.at, point.at).left }}
+                    title=${`#${point.seq} ${point.kind} ${point.name}`}
+                    data-testid="mark"
+                    data-kind=${point.kind}
+                    data-name=${point.name}
+                    onClick=${() => onPick(point.seq)}
+                  />`,
+                )}
+              </div>
+            </div>`
+          : null
+      }
+      ${run.spans.length === 0 && run.points.length === 0 ? html`<p class="muted">Nothing waited on in this run.</p>` : null}
+      <div class="lane axis" data-testid="axis">
+        <div class="lane-label"></div>
+        <div class="track">
+          ${[0, 0.25, 0.5, 0.75, 1].map(
+            (f) =>
+              html`<span class=${`tick${f === 1 ? ' last' : ''}`} style=${{ left: `${f * 100}%` }}>+${duration(Math.round(f * (extent.end - extent.start)))}</span>`,
+          )}
+        </div>
+      </div>
+    </section>
+  `;
+}
+
+function ChildTree({ nodes }) {
+  return html`<ul>
+    ${nodes.map(
+      (node) => html`
+        <li data-testid="child-node" data-workflow-id=${node.workflowId}>
+          <div class="node">
+            <a href=${runLink(node.workflowId)}>${node.workflowId}</a>
+            <span class="muted">${node.workflowType}</span>
+            ${node.status ? html`<${Status} status=${node.status} testid="child-status" />` : html`<span class="muted">not started</span>`}
+            <span class="muted">input <code>${node.input}</code></span>
+            ${node.outcome ? html`<code data-testid="child-outcome">${node.outcome}</code>` : null}
+            ${node.cut ? html`<span class="muted">(more below: open it)</span>` : null}
+          </div>
+          ${node.children.length > 0 ? html`<${ChildTree} nodes=${node.children} />` : null}
+        </li>
+      `,
+    )}
+  </ul>`;
+}
+
+function briefFailure(error) {
+  return error ? `${error.name}: ${error.message}` : '';
+}
+
 function RunPage({ workflowId, info }) {
   const path = `/api/runs/${encodeURIComponent(workflowId)}`;
   const { data, error, reload } = usePoll(path, REFRESH_MS);
   const [events, setEvents] = useState();
-  useEffect(() => setEvents(undefined), [workflowId]);
+  const [resetSeq, setResetSeq] = useState('');
+  useEffect(() => {
+    setEvents(undefined);
+    setResetSeq('');
+  }, [workflowId]);
   if (error && !data)
     return html`<h1>Run</h1><${Message} message=${{ kind: 'error', text: error.message }} />`;
   if (!data) return html`<p class="muted">Loading…</p>`;
   const d = data.description;
   const running = d.status === 'Running';
   const showEvents = async () => setEvents(await api(`${path}/events`));
+  const pick = info?.can?.reset ? (seq) => setResetSeq(String(seq)) : () => undefined;
   return html`
     <h1>Run <span data-testid="run-id">${d.workflowId}</span></h1>
     <div class="grid">
+      <div>
       <div class="card">
         <dl class="kv">
-          <dt>Status</dt><dd><${Status} status=${d.status} />${d.stalled ? html` <span class="status-Failed">stalled: ${d.stalled.reason}</span>` : null}</dd>
+          <dt>Status</dt><dd><${Status} status=${d.status} />${d.paused && running ? html` <span class="badge paused" data-testid="paused">paused</span>` : null}${d.stalled ? html` <span class="status-Failed">stalled: ${d.stalled.reason}</span>` : null}</dd>
           <dt>Type</dt><dd>${d.workflowType}</dd>
-          <dt>Run id</dt><dd>${d.runId}</dd>
+          <dt>Run id</dt><dd data-testid="run-run-id">${d.runId}</dd>
           ${d.buildId ? html`<dt>Build</dt><dd>${d.buildId}</dd>` : null}
           <dt>Started</dt><dd>${time(d.startedAt)}</dd>
           <dt>Closed</dt><dd>${time(d.closedAt)}</dd>
@@ -279,20 +563,28 @@ function RunPage({ workflowId, info }) {
           ${d.parentRunId ? html`<dt>Continued from</dt><dd>${d.parentRunId}</dd>` : null}
         </dl>
       </div>
-      <div class="card"><${Actions} workflowId=${d.workflowId} info=${info} running=${running} onDone=${reload} /></div>
+      <h2>Input</h2><pre data-testid="input">${json(data.input)}</pre>
+      <h2>${data.outcome ? data.outcome.status : 'Result'}</h2><pre data-testid="outcome">${data.outcome ? json(data.outcome) : 'not closed yet'}</pre>
+      </div>
+      <div class="card"><${Actions} key=${d.workflowId} run=${d} info=${info} actions=${data.actions} resetSeq=${resetSeq} setResetSeq=${setResetSeq} onDone=${reload} /></div>
     </div>
-    <div class="grid">
-      <div><h2>Input</h2><pre data-testid="input">${json(data.input)}</pre></div>
-      <div><h2>${data.outcome ? data.outcome.status : 'Result'}</h2><pre data-testid="outcome">${data.outcome ? json(data.outcome) : 'not closed yet'}</pre></div>
+    <h2>Timeline</h2>
+    <div class="bars" data-testid="timeline-bars">
+      ${data.timeline.runs.map((run) => html`<${TimelineRun} run=${run} runs=${data.timeline.runs} workflowId=${d.workflowId} onPick=${pick} />`)}
     </div>
     ${
       d.pendingActivities.length > 0
         ? html`<h2>Pending activities</h2>
           <table data-testid="pending-activities">
-            <thead><tr><th>Activity id</th><th>Type</th><th>Attempts ended</th><th>Next retry</th></tr></thead>
+            <thead><tr><th>Activity id</th><th>Type</th><th>Attempt</th><th>Last failure</th><th>Next retry</th></tr></thead>
             <tbody>${d.pendingActivities.map(
               (a) =>
-                html`<tr><td>${a.activityId}</td><td>${a.activityType}</td><td>${a.attemptsEnded}</td><td>${time(a.retryAt)}</td></tr>`,
+                html`<tr data-testid="pending-activity" data-activity-id=${a.activityId}>
+                  <td>${a.activityId}</td><td>${a.activityType}</td>
+                  <td data-testid="pending-attempt">${a.attemptsEnded + 1}</td>
+                  <td data-testid="pending-failure">${briefFailure(a.lastFailure)}</td>
+                  <td>${time(a.retryAt)}</td>
+                </tr>`,
             )}</tbody>
           </table>`
         : null
@@ -304,23 +596,20 @@ function RunPage({ workflowId, info }) {
         : null
     }
     ${
-      data.children.length > 0
-        ? html`<h2>Children</h2>
-          <ul data-testid="children">${data.children.map(
-            (c) =>
-              html`<li><a href=${runLink(c.workflowId)}>${c.workflowId}</a> <span class="muted">${c.workflowType}</span></li>`,
-          )}</ul>`
+      data.childTree.length > 0
+        ? html`<h2>Children</h2><div class="tree" data-testid="children"><${ChildTree} nodes=${data.childTree} /></div>`
         : null
     }
-    <h2>Timeline</h2>
+    <h2>Events</h2>
     <table class="timeline" data-testid="timeline">
       <tbody>
         ${data.timeline.items.map(
           (item) => html`
-            <tr class=${`kind-${kindOf(item.type)}`} data-testid="timeline-item" data-type=${item.type}>
+            <tr class=${`kind-${kindOf(item.type)}${String(item.seq) === resetSeq ? ' picked' : ''}`} data-testid="timeline-item" data-type=${item.type} data-seq=${item.seq}>
               <td class="seq">#${item.seq}</td>
               <td class="offset">+${duration(item.offset)}</td>
               <td class="text">${item.text}</td>
+              ${info?.can?.reset ? html`<td class="pick"><button class="link" data-testid="pick-reset" title="reset to this event" onClick=${() => setResetSeq(String(item.seq))}>reset here</button></td>` : null}
             </tr>
           `,
         )}
@@ -355,8 +644,14 @@ function SupervisionPage() {
                 <b>${type.workflowType}</b>
                 <span>${type.strategy}</span>
                 <span class="pid">${type.pid ?? 'down'}</span>
-                <span>restarts ${type.restarts}</span>
-                <span title="restarts within the period, against the intensity">intensity ${type.recentRestarts}/${type.intensity} in ${duration(type.period)}</span>
+                <span data-testid="type-restarts">restarts ${type.restarts}</span>
+                <span
+                  class=${`intensity${type.recentRestarts > type.intensity / 2 ? ' high' : ''}`}
+                  title="automatic restarts within the period, against the intensity beyond which the supervisor gives up"
+                  data-testid="type-intensity"
+                  data-recent=${type.recentRestarts}
+                  data-intensity=${type.intensity}
+                >intensity ${type.recentRestarts}/${type.intensity} in ${duration(type.period)}</span>
                 <span class="muted">${type.runs.length} runs</span>
               </div>
               <ul>
@@ -367,7 +662,7 @@ function SupervisionPage() {
                         <a href=${runLink(run.workflowId)}>${run.workflowId}</a>
                         <span class="pid">${run.pid ?? 'no actor'}</span>
                         <span class=${`badge ${run.residency}`}>${run.residency}</span>
-                        ${run.restarts > 0 ? html`<span>restarted ${run.restarts}×</span>` : null}
+                        ${run.restarts > 0 ? html`<span data-testid="run-restarts">restarted ${run.restarts}×</span>` : null}
                       </div>
                     </li>
                   `,
@@ -383,6 +678,14 @@ function SupervisionPage() {
 
 // ---------------------------------------------------------------------------------------------
 // Schedules
+
+/** A schedule's spec in words: its cron (and zone), or its interval (and offset). */
+function specText(spec) {
+  if (spec.cron !== undefined) return `cron ${spec.cron}${spec.timezone ? ` (${spec.timezone})` : ''}`;
+  if (spec.every !== undefined)
+    return `every ${duration(spec.every)}${spec.offset ? `, offset ${duration(spec.offset)}` : ''}`;
+  return JSON.stringify(spec);
+}
 
 function SchedulesPage() {
   const { data, error, reload } = usePoll('/api/schedules', REFRESH_MS);
@@ -406,16 +709,18 @@ function SchedulesPage() {
           (s) => html`
             <tr data-testid="schedule-row" data-schedule-id=${s.scheduleId}>
               <td>${s.scheduleId}</td>
-              <td><code>${JSON.stringify(s.spec)}</code></td>
+              <td data-testid="schedule-spec">${specText(s.spec)}</td>
               <td>${s.workflowType}</td>
-              <td data-testid="schedule-state">${s.paused ? 'paused' : 'active'}</td>
-              <td>${s.nextFireTimes.slice(0, 3).map((at) => html`<div>${time(at)}</div>`)}</td>
-              <td>${s.recentActions
-                .filter((a) => a.kind === 'fired')
-                .slice(-3)
-                .map(
-                  (a) => html`<div><a href=${runLink(a.workflowId)}>${a.workflowId}</a> ${a.status}</div>`,
-                )}</td>
+              <td data-testid="schedule-state">${s.paused ? 'paused' : 'active'}${s.note ? html`<div class="muted">${s.note}</div>` : null}</td>
+              <td data-testid="schedule-next">${s.nextFireTimes.slice(0, 3).map((at) => html`<div>${time(at)}</div>`)}</td>
+              <td data-testid="schedule-recent">${s.recentActions.slice(-5).map((a) =>
+                a.kind === 'fired'
+                  ? html`<div data-testid="schedule-fire" data-workflow-id=${a.workflowId}>
+                      <a href=${runLink(a.workflowId)}>${a.workflowId}</a> <${Status} status=${a.status} testid="fire-status" />
+                      <span class="muted">${time(a.fireAt)}${a.cause === 'spec' ? '' : ` (${a.cause})`}</span>
+                    </div>`
+                  : html`<div class="muted">skipped ${time(a.from)} – ${time(a.upTo)} (${a.reason})</div>`,
+              )}</td>
               <td>
                 <button class="secondary" data-testid="schedule-toggle" onClick=${() => act(s.scheduleId, s.paused ? 'resume' : 'pause')}>
                   ${s.paused ? 'Resume' : 'Pause'}

@@ -12,9 +12,11 @@ import {
   WORKFLOW_STATUSES,
   type WorkflowStatus,
 } from '@reprise/core';
-import { describeEvent, latestStart, timelineLines } from '@reprise/core/internal';
+import { describeEvent, latestStart, timelineLines, timelineRuns } from '@reprise/core/internal';
 import { type Context, Hono } from 'hono';
 import type { Assets } from './assets.js';
+import { childTree } from './child-tree.js';
+import { countPaused, listRuns, PAUSED, type StatusChoice } from './paused-filter.js';
 import { hostAllowed, originAllowed, TOKEN_HEADER, tokenMatches } from './security.js';
 import type { UiSource } from './source.js';
 
@@ -71,10 +73,16 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
   app.get('/api/info', (c) =>
     c.json({
       label: source.label,
-      statuses: WORKFLOW_STATUSES,
+      // `paused` filters running runs that are paused (the summary's `paused: true`).
+      statuses: [...WORKFLOW_STATUSES, PAUSED],
       can: {
         signal: source.signal !== undefined,
         cancel: source.cancel !== undefined,
+        terminate: source.terminate !== undefined,
+        update: source.update !== undefined,
+        reset: source.reset !== undefined,
+        pause: source.pause !== undefined,
+        resume: source.resume !== undefined,
         supervision: source.supervisionTree !== undefined,
         schedules: source.schedules !== undefined,
       },
@@ -82,19 +90,21 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
   );
 
   app.get('/api/runs', async (c) => {
-    const filter = listFilter(c);
+    const { filter, choice } = listFilter(c);
     const limit = pageSize(c.req.query('limit'));
-    const cursor = c.req.query('cursor');
-    const page = await source.list({ ...filter, limit, ...(cursor ? { cursor } : {}) });
-    const { status: _status, ...withoutStatus } = filter;
-    const counts = Object.fromEntries(
-      await Promise.all(
-        WORKFLOW_STATUSES.map(
-          async (status) => [status, await source.count({ ...withoutStatus, status })] as const,
-        ),
+    const page = await listRuns(source, filter, choice, limit, c.req.query('cursor') || undefined);
+    const [counts, paused] = await Promise.all([
+      Promise.all(
+        WORKFLOW_STATUSES.map(async (status) => [status, await source.count({ ...filter, status })] as const),
       ),
-    );
-    return c.json({ items: page.items, ...(page.cursor ? { cursor: page.cursor } : {}), counts });
+      countPaused(source, filter),
+    ]);
+    return c.json({
+      items: page.items,
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+      counts: { ...Object.fromEntries(counts), [PAUSED]: paused.count },
+      ...(paused.atLeast ? { countsAtLeast: [PAUSED] } : {}),
+    });
   });
 
   app.get('/api/runs/:id', async (c) => {
@@ -110,8 +120,14 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
         ? [{ workflowId: event.childWorkflowId, workflowType: event.workflowType, seq: event.seq }]
         : [],
     );
+    const [tree, unavailable] = await Promise.all([
+      childTree(source, history),
+      source.actionsUnavailable?.(),
+    ]);
     return c.json({
       description,
+      actions: unavailable === undefined ? { available: true } : { available: false, reason: unavailable },
+      childTree: tree,
       input: start?.input ?? null,
       outcome: start ? (terminalOutcomeFromHistory(history, start.runId) ?? null) : null,
       parent: start?.parent ?? null,
@@ -119,6 +135,8 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
       timeline: {
         // Core's one reading of events: the same lines `reprise show` prints, and per event its text.
         lines: timelineLines(history, { byRun: true, durations: true }),
+        // Core's one reading of what began and ended when: the bars of the timeline.
+        runs: timelineRuns(history),
         items: history.map((event) => ({
           seq: event.seq,
           type: event.type,
@@ -145,11 +163,48 @@ export function createApp({ source, assets, token, hosts }: AppOptions): Hono {
   app.post('/api/runs/:id/cancel', async (c) => {
     if (!source.cancel) return notAvailable(c, 'cancel');
     const body = await jsonBody(c);
-    const reason = body.reason ?? 'cancelled from the web UI';
-    if (typeof reason !== 'string')
-      throw new InvalidArgumentError('reason', `${shown(reason)} is not a string`);
-    await source.cancel(c.req.param('id'), reason);
+    await source.cancel(c.req.param('id'), reasonOf(body, 'cancelled from the web UI'));
     return c.json({ ok: true });
+  });
+
+  app.post('/api/runs/:id/terminate', async (c) => {
+    if (!source.terminate) return notAvailable(c, 'terminate');
+    await source.terminate(c.req.param('id'), reasonOf(await jsonBody(c), 'terminated from the web UI'));
+    return c.json({ ok: true });
+  });
+
+  app.post('/api/runs/:id/:action{pause|resume}', async (c) => {
+    const action = c.req.param('action') as 'pause' | 'resume';
+    const act = source[action];
+    if (!act) return notAvailable(c, action);
+    await act.call(source, c.req.param('id'), reasonOf(await jsonBody(c), `${action}d from the web UI`));
+    return c.json({ ok: true });
+  });
+
+  app.post('/api/runs/:id/update', async (c) => {
+    if (!source.update) return notAvailable(c, 'update');
+    const body = await jsonBody(c);
+    const name = body.name;
+    if (typeof name !== 'string' || name.length === 0)
+      throw new InvalidArgumentError('name', `${shown(name)} is not an update name`);
+    const result = await source.update(c.req.param('id'), name, (body.args ?? null) as JsonValue);
+    return c.json({ ok: true, result });
+  });
+
+  app.post('/api/runs/:id/reset', async (c) => {
+    if (!source.reset) return notAvailable(c, 'reset');
+    const body = await jsonBody(c);
+    const toEventSeq = body.toEventSeq;
+    if (typeof toEventSeq !== 'number' || !Number.isInteger(toEventSeq) || toEventSeq < 1)
+      throw new InvalidArgumentError(
+        'toEventSeq',
+        `${shown(toEventSeq)} is not an event seq (a whole number from 1)`,
+      );
+    const run = await source.reset(c.req.param('id'), {
+      toEventSeq,
+      reason: reasonOf(body, 'reset from the web UI'),
+    });
+    return c.json({ ok: true, ...run });
   });
 
   app.get('/api/supervision', (c) => {
@@ -222,6 +277,14 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
+/** The body's `reason`: a string, or `fallback` when absent or empty. */
+function reasonOf(body: Record<string, unknown>, fallback: string): string {
+  const reason = body.reason ?? '';
+  if (typeof reason !== 'string')
+    throw new InvalidArgumentError('reason', `${shown(reason)} is not a string`);
+  return reason === '' ? fallback : reason;
+}
+
 function pageSize(text: string | undefined): number {
   if (text === undefined) return 50;
   const limit = Number(text);
@@ -239,13 +302,27 @@ function time(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
-/** The runs filter of a query string: status (comma-separated), type, startedAfter/Before, attr=name=value. */
-function listFilter(c: Context): Omit<VisibilityFilter, 'limit' | 'cursor'> {
+/**
+ * The runs filter of a query string: status (comma-separated; `paused` among them), type,
+ * startedAfter/Before, attr=name=value.
+ */
+function listFilter(c: Context): {
+  filter: Omit<VisibilityFilter, 'status' | 'limit' | 'cursor'>;
+  choice: StatusChoice;
+} {
   const status = c.req.query('status');
-  const statuses = status ? status.split(',').filter((s) => s !== '') : [];
-  for (const s of statuses)
-    if (!WORKFLOW_STATUSES.includes(s as WorkflowStatus))
-      throw new InvalidArgumentError('status', `${shown(s)} is not one of ${WORKFLOW_STATUSES.join(', ')}`);
+  const names = status ? status.split(',').filter((s) => s !== '') : [];
+  const statuses: WorkflowStatus[] = [];
+  let paused = false;
+  for (const s of names) {
+    if (s === PAUSED) paused = true;
+    else if (WORKFLOW_STATUSES.includes(s as WorkflowStatus)) statuses.push(s as WorkflowStatus);
+    else
+      throw new InvalidArgumentError(
+        'status',
+        `${shown(s)} is not one of ${[...WORKFLOW_STATUSES, PAUSED].join(', ')}`,
+      );
+  }
   const type = c.req.query('type');
   const after = time('startedAfter', c.req.query('startedAfter'));
   const before = time('startedBefore', c.req.query('startedBefore'));
@@ -257,11 +334,13 @@ function listFilter(c: Context): Omit<VisibilityFilter, 'limit' | 'cursor'> {
     attributes[pair.slice(0, at)] = attributeValue(pair.slice(at + 1));
   }
   return {
-    ...(statuses.length > 0 ? { status: statuses as WorkflowStatus[] } : {}),
-    ...(type ? { workflowType: type } : {}),
-    ...(after === undefined ? {} : { startedAfter: after }),
-    ...(before === undefined ? {} : { startedBefore: before }),
-    ...(Object.keys(attributes).length > 0 ? { searchAttributes: attributes } : {}),
+    filter: {
+      ...(type ? { workflowType: type } : {}),
+      ...(after === undefined ? {} : { startedAfter: after }),
+      ...(before === undefined ? {} : { startedBefore: before }),
+      ...(Object.keys(attributes).length > 0 ? { searchAttributes: attributes } : {}),
+    },
+    choice: { statuses, paused },
   };
 }
 

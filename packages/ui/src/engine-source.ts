@@ -20,5 +20,13 @@ export function engineSource(engine: Engine, label = 'engine in this process'): 
     cancel: async (workflowId, reason) => {
       await engine.getHandle(workflowId).cancel(reason);
     },
+    terminate: (workflowId, reason) => engine.getHandle(workflowId).terminate(reason),
+    pause: (workflowId, reason) => engine.getHandle(workflowId).pause(reason),
+    resume: (workflowId, reason) => engine.getHandle(workflowId).resume(reason),
+    update: (workflowId, name, args) => engine.getHandle(workflowId).executeUpdate(name, args),
+    reset: async (workflowId, { toEventSeq, reason }) => {
+      const handle = await engine.getHandle(workflowId).reset({ toEventSeq, reason });
+      return { workflowId: handle.workflowId, runId: (await handle.describe()).runId };
+    },
   };
 }

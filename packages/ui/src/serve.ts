@@ -35,7 +35,8 @@ export const DEFAULT_UI_PORT = 7800;
 
 /**
  * Serves the web UI for an engine in this process: runs, a run's timeline, the live
- * supervision tree, schedules, and signal and cancel buttons.
+ * supervision tree, schedules, and the actions on a run (signal, update, cancel, terminate,
+ * pause, resume, reset).
  *
  * @example
  * ```ts

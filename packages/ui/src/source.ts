@@ -30,6 +30,8 @@ export interface UiRunRow {
   readonly searchAttributes: Readonly<Record<string, JsonValue>>;
   /** The build that started the run, where the engine records one. */
   readonly buildId?: string;
+  /** Set while the run is paused (its status stays `Running`). */
+  readonly paused?: true;
 }
 
 /** A description of a workflow's latest run: the engine's own, whichever source gave it. */
@@ -70,4 +72,35 @@ export interface UiSource {
   signal?(workflowId: string, name: string, payload: JsonValue): Promise<void>;
   /** Asks a run to cancel; absent when the UI may not change runs. */
   cancel?(workflowId: string, reason: string): Promise<void>;
+  /** Ends a run at once, recorded as WorkflowTerminated; absent when the UI may not change runs. */
+  terminate?(workflowId: string, reason: string): Promise<void>;
+  /** Pauses a run (`handle.pause`); absent when the UI may not change runs. */
+  pause?(workflowId: string, reason: string): Promise<void>;
+  /** Resumes a paused run (`handle.resume`); absent when the UI may not change runs. */
+  resume?(workflowId: string, reason: string): Promise<void>;
+  /** Sends an update and resolves with its result (`handle.executeUpdate`); absent when the UI may not change runs. */
+  update?(workflowId: string, name: string, args: JsonValue): Promise<JsonValue>;
+  /** Resets a workflow to an event of its latest run (`handle.reset`); resolves with the new run. */
+  reset?(workflowId: string, options: UiResetOptions): Promise<UiNewRun>;
+  /**
+   * Why the actions cannot be carried out right now (say, no worker runs on the data
+   * directory), or `undefined` when they can; absent when they always can.
+   */
+  actionsUnavailable?(): Promise<string | undefined>;
+}
+
+/** Where a reset from the UI goes, and why. */
+export interface UiResetOptions {
+  /** The event of the latest run to reset to (a workflow-task boundary). */
+  readonly toEventSeq: number;
+  /** Why, recorded on the terminated run. */
+  readonly reason: string;
+}
+
+/** The run a reset started. */
+export interface UiNewRun {
+  /** The workflow id (a reset keeps it). */
+  readonly workflowId: string;
+  /** The new run. */
+  readonly runId: string;
 }

@@ -73,6 +73,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/** The repository's `docs/` folder, where the README's pictures of the UI live. */
+const DOCS = join(__dirname, '..', '..', '..', 'docs');
+
+/**
+ * Saves a screenshot for review as {@link screenshot} does and, when the environment sets
+ * `REPRISE_DOCS_SCREENSHOTS=1`, also as `docs/<name>.png`, the picture the README shows (so a
+ * run of the tests refreshes it on purpose, never by accident).
+ */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  if (process.env.REPRISE_DOCS_SCREENSHOTS === '1')
+    await page.screenshot({ path: join(DOCS, `${name}.png`), fullPage: true });
+}
+
 /** The text of the first element matching `selector` (its DOM textContent). */
 export async function text(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).first().textContent()) ?? '';

@@ -14,6 +14,7 @@ let ui: UiServer;
 beforeAll(async () => {
   env = await createTestEngine({ workflows: [inbox] });
   await env.engine.start(inbox, null, { workflowId: 'w' });
+  await env.engine.start(inbox, null, { workflowId: 'still' });
   ui = await serveUi(env.engine, { port: 0 });
 });
 
@@ -107,6 +108,71 @@ describe('requests the UI refuses', () => {
     });
     expect(accepted.status).toBe(200);
     expect(await env.engine.getHandle('w').result()).toBe('hi');
+  });
+
+  it('refuses terminate, pause, resume, update and reset without the token or from another origin; records nothing', async () => {
+    const before = await env.engine.getHandle('still').history();
+    const actions: [string, unknown][] = [
+      ['terminate', { reason: 'r' }],
+      ['pause', {}],
+      ['resume', {}],
+      ['update', { name: 'u', args: null }],
+      ['reset', { toEventSeq: 1 }],
+    ];
+    for (const [action, body] of actions) {
+      for (const [headers, code] of [
+        [{ ...goodHeaders(), 'x-reprise-token': 'x'.repeat(ui.token.length) }, 'token_refused'],
+        [{ ...goodHeaders(), origin: 'http://evil.example' }, 'origin_refused'],
+      ] as const) {
+        const answer = await send(`/api/runs/still/${action}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+        });
+        expect([action, answer.status, JSON.parse(answer.body).error.code]).toEqual([action, 403, code]);
+      }
+    }
+    expect(await env.engine.getHandle('still').history()).toEqual(before);
+  });
+
+  it('answers bad input to the actions with a typed error naming it, and changes nothing', async () => {
+    const before = await env.engine.getHandle('still').history();
+    const post = async (path: string, body: unknown) => {
+      const answer = await send(path, { method: 'POST', headers: goodHeaders(), body: JSON.stringify(body) });
+      const { code, message } = JSON.parse(answer.body).error;
+      return [answer.status, code, message];
+    };
+    expect(await post('/api/runs/still/reset', { toEventSeq: 'first' })).toEqual([
+      400,
+      'invalid_argument',
+      expect.stringContaining('"first"'),
+    ]);
+    expect(await post('/api/runs/still/reset', { toEventSeq: 99 })).toEqual([
+      400,
+      'invalid_argument',
+      expect.stringContaining('99'),
+    ]);
+    expect(await post('/api/runs/still/update', { name: 7 })).toEqual([
+      400,
+      'invalid_argument',
+      expect.stringContaining('7'),
+    ]);
+    expect(await post('/api/runs/still/update', { name: 'nope' })).toEqual([
+      400,
+      'update_rejected',
+      expect.stringContaining('nope'),
+    ]);
+    expect(await post('/api/runs/still/terminate', { reason: { not: 'text' } })).toEqual([
+      400,
+      'invalid_argument',
+      expect.stringContaining('{"not":"text"}'),
+    ]);
+    expect(await post('/api/runs/nobody/terminate', {})).toEqual([
+      404,
+      'workflow_not_found',
+      expect.stringContaining('nobody'),
+    ]);
+    expect(await env.engine.getHandle('still').history()).toEqual(before);
   });
 
   it('answers bad input with a typed error naming it', async () => {

@@ -5,7 +5,14 @@ import { defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine, type TestEngine } from '@reprise/testkit';
 import { serveUi, type UiServer } from '@reprise/ui';
 import type { Page } from 'playwright-core';
-import { BROWSER_TEST_TIMEOUT_MS, launchBrowser, screenshot, type TestBrowser, text } from './browser.js';
+import {
+  BROWSER_TEST_TIMEOUT_MS,
+  docsScreenshot,
+  launchBrowser,
+  screenshot,
+  type TestBrowser,
+  text,
+} from './browser.js';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT_MS);
 
@@ -102,7 +109,7 @@ describe('the web UI in Chromium', () => {
     await page.locator('[data-testid=count-Failed] b', { hasText: '1' }).waitFor();
     // The token is taken out of the address bar once read.
     expect(page.url()).not.toContain('token=');
-    await screenshot(page, 'runs');
+    await docsScreenshot(page, 'ui-runs');
 
     await page.click('[data-testid=count-Completed]');
     await waitForRows(page, ['hello-ada', 'hello-grace']);
