@@ -29,6 +29,7 @@ const eventFields = {
     executionTimeout: 'number?',
     forkedFrom: 'object?',
     buildId: 'string?',
+    firstStepQuiet: 'boolean?',
   },
   WorkflowForked: { toWorkflowId: 'string', toRunId: 'string', fromEventSeq: 'number' },
   WorkflowCompleted: { result: 'json' },

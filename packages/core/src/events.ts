@@ -113,6 +113,13 @@ export type EventBody =
       readonly forkedFrom?: ForkPoint;
       /** The build id of the engine that started the run (`Engine.create({ buildId })`). */
       readonly buildId?: string;
+      /**
+       * Set when the code's first step was recorded with this start and asked for nothing (it
+       * waits for a signal, say): the run has nothing to do until something arrives. Without it,
+       * the first step is recorded by the commands after the start, or has yet to run (a child's,
+       * a successor's or a reset's start is recorded before its code runs).
+       */
+      readonly firstStepQuiet?: true;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }

@@ -30,14 +30,17 @@ describe('movesOnlyHistoryLength', () => {
     );
   });
 
-  it('stops every batch that starts, closes, upserts attributes or touches a timer', () => {
+  it('stops every batch that starts, closes, upserts attributes, touches a timer or the backlog', () => {
     const at = { workflowId: 'w' as never, seq: 2, recordedAt: 1 };
     expect(
       movesOnlyHistoryLength([
-        { ...at, type: 'ActivityScheduled', activityId: '1', activityType: 'a', input: null },
+        { ...at, type: 'WorkflowForked', toWorkflowId: 'f' as never, toRunId: 'r' as never, fromEventSeq: 1 },
       ]),
     ).toBe(true);
     for (const event of [
+      { ...at, type: 'ActivityScheduled', activityId: '1', activityType: 'a', input: null },
+      { ...at, type: 'SignalReceived', signalName: 'go', payload: null },
+      { ...at, type: 'BuildChanged', buildId: 'b2' },
       { ...at, type: 'TimerStarted', timerId: 't', fireAt: 5 },
       { ...at, type: 'TimerFired', timerId: 't' },
       { ...at, type: 'WorkflowCompleted', result: null },

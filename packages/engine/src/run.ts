@@ -111,8 +111,8 @@ export interface RunHost {
   sendSignal(run: Run, event: EventOf<'SignalSent'>): void;
   /** Runs an activity attempt (a first attempt, a retry at its time, or a re-run after recovery). */
   startActivity(task: ActivityTask): void;
-  /** Arms a timer that fires `TimerFired` into the run. */
-  armTimer(run: Run, timerId: string, fireAt: number): void;
+  /** Arms a timer that fires `TimerFired` into the run (in memory or not: it holds its ids only). */
+  armTimer(run: Pick<Run, 'workflowId' | 'runId'>, timerId: string, fireAt: number): void;
   /** After replay: a recorded child the run still waits on; its outcome may have been missed while down. */
   resumeChild(run: Run, started: EventOf<'ChildWorkflowStarted'>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
@@ -412,7 +412,10 @@ export class Run {
       if (this.#endsWith(replayed.unmatched)) {
         return this.#finalStep([{ body: opening.body }], replayed.unmatched, opening.recordedAt, opening);
       }
-      await this.#record([opening.body], replayed.unmatched, opening.recordedAt);
+      // A first step that asked for nothing says so in the start: recovery leaves the run waiting.
+      const quiet = replayed.unmatched.length === 0;
+      const body = quiet ? ({ ...opening.body, firstStepQuiet: true } as EventBody) : opening.body;
+      await this.#record([body], replayed.unmatched, opening.recordedAt);
       this.opening = undefined;
       opening.recorded();
     } else if (replayed.unmatched.length > 0) {
