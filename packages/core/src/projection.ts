@@ -197,6 +197,10 @@ function nextBacklog(backlog: RunBacklog, event: WorkflowEvent): RunBacklog {
   ) {
     return backlog;
   }
+  // The commonest backlogs are shared, not allocated for every run that waits.
+  if (activities === 0 && children === 0 && signals === 0 && backlog.build === undefined) {
+    return input ? FIRST_STEP_DUE : STARTED_BACKLOG;
+  }
   return {
     activities,
     children,
