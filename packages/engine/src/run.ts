@@ -148,6 +148,19 @@ export interface Opening {
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
+/** Whether a step's commands start a child. A loop, not `some`: it runs at every step of every run. */
+function startsChild(commands: readonly Command[]): boolean {
+  for (const command of commands) if (command.kind === 'StartChild') return true;
+  return false;
+}
+
+/** The bodies one step records: its inputs, then its commands' events, in one array. */
+function eventBodies(inputs: readonly EventBody[], commands: readonly Command[]): EventBody[] {
+  const bodies = inputs.slice();
+  for (const command of commands) bodies.push(commandEvent(command));
+  return bodies;
+}
+
 /**
  * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
  * in flight for it. The run actor executes `loop()`; everything that happens to the run goes
@@ -561,7 +574,7 @@ export class Run {
       this.#execution?.outcome !== undefined &&
       this.#childStartsPending === 0 &&
       !this.#childStartFailure &&
-      !commands.some((command) => command.kind === 'StartChild')
+      !startsChild(commands)
     );
   }
 
@@ -578,7 +591,7 @@ export class Run {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
       finalStep: {
-        bodies: [...inputs, ...commands.map(commandEvent)],
+        bodies: eventBodies(inputs, commands),
         recordedAt,
         afterSeq: this.#seenSeq,
         parent: this.#parent,
@@ -610,7 +623,7 @@ export class Run {
     if (given.length === 0 && commands.length === 0) return;
     const note = this.#buildNote;
     const inputs = note ? [note, ...given] : given;
-    const bodies = [...inputs, ...commands.map(commandEvent)];
+    const bodies = eventBodies(inputs, commands);
     const events = await this.recorder.exclusive(async () => {
       try {
         return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
@@ -632,9 +645,10 @@ export class Run {
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
     this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
-    if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
+    if (startsChild(commands)) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
-    for (const [index, command] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const command = commands[index] as Command;
       if (command.kind === 'ScheduleActivity') {
         this.#trackActivity(command.activityId, {
           activityType: command.activityType,
