@@ -64,6 +64,47 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
 export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
   events.every((event) => !PROJECTED_TYPES.has(event.type));
 
+/** The projected event types that change nothing but an open run's backlog. */
+const BACKLOG_TYPES: ReadonlySet<string> = new Set([
+  'ActivityScheduled',
+  'ActivityCompleted',
+  'ActivityFailed',
+  'ActivityCancelled',
+  'ChildWorkflowStarted',
+  'ChildWorkflowCompleted',
+  'ChildWorkflowFailed',
+  'ChildWorkflowCancelled',
+  'SignalSent',
+  'SignalDelivered',
+  'SignalDeliveryFailed',
+  'SignalReceived',
+  'WorkflowCancelRequested',
+  'UpdateAccepted',
+  'UpdateCompleted',
+  'WithTimeoutCompleted',
+  'PatchMarker',
+  'BuildChanged',
+]);
+
+/**
+ * Whether appending `events` on top of `previous` leaves the projection as it was but for its
+ * summary's `historyLength`: what `projectEvents` would say, without copying the summary. True
+ * for the commonest step of a run (an activity's end and the next one scheduled), whose backlog
+ * ends as it began. A store may then keep its record as it is.
+ */
+export function leavesProjection(previous: WorkflowProjection, events: readonly WorkflowEvent[]): boolean {
+  if (movesOnlyHistoryLength(events)) return true;
+  const backlog = previous.summary?.status === 'Running' ? previous.summary.backlog : undefined;
+  if (!backlog) return false;
+  let next = backlog;
+  for (const event of events) {
+    if (!PROJECTED_TYPES.has(event.type)) continue;
+    if (!BACKLOG_TYPES.has(event.type)) return false;
+    next = nextBacklog(next, event);
+  }
+  return sameBacklog(next, backlog);
+}
+
 /** The batch's own copy of the timers, made at the first change. */
 const editable = (
   timers: Map<string, number> | undefined,
