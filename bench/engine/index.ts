@@ -10,10 +10,17 @@
  * (f) one parent fanning out to 1,000 children: time to all done
  * (g) signal ping-pong between two workflows: p50/p99
  * (h) 100k workflows waiting on signals with maxResident 1000: heap, and time to signal each
+ * (i) recovery: N and 2N runs waiting on a signal, the process that started them killed with
+ *     SIGKILL; in a new process, the time `Engine.create` takes, then the time to signal every
+ *     run and see all complete, and the ratio of 2N's times to N's (≈ 2 when linear)
+ *
+ * `--recovery` runs (i) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineActivity, defineWorkflow, type WorkflowStore } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
@@ -24,6 +31,8 @@ const quick = process.argv.includes('--quick');
 const N = quick ? 1000 : 10_000;
 const SEQUENTIAL = quick ? 100 : 500;
 const WAITERS = quick ? 5000 : 100_000;
+/** (i)'s N: recovery is measured over N and 2N waiting runs. */
+const RECOVERY_N = quick ? 10_000 : 50_000;
 
 const dirs: string[] = [];
 const tempDir = (label: string) => {
@@ -351,7 +360,131 @@ async function manyWaiters() {
   );
 }
 
+/** (i), in the process that is killed: starts `count` waiters, says so, and waits for its SIGKILL. */
+async function recoveryWriter(dir: string, count: number): Promise<void> {
+  const engine = await Engine.create({
+    store: openLmdbStore({ path: dir }),
+    workflows,
+    activities,
+    logger: quiet,
+    maxResident: 1000,
+  });
+  for (let i = 0; i < count; i += 1000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1000, count - i) }, (_, j) =>
+        engine.start(waiter, null, { workflowId: `wait-${i + j}` }),
+      ),
+    );
+  }
+  await engine.idle();
+  process.stdout.write('ready\n');
+  // Kept alive (a pending promise alone would let the process exit) until the SIGKILL.
+  setInterval(() => undefined, 60_000);
+}
+
+/** (i), in a new process: `Engine.create` over the killed process's store, then a signal to each run. */
+async function recoveryReader(dir: string, count: number): Promise<void> {
+  const createdAt = ms();
+  const cpuBefore = process.cpuUsage();
+  const engine = await Engine.create({
+    store: openLmdbStore({ path: dir }),
+    workflows,
+    activities,
+    logger: quiet,
+    maxResident: 1000,
+  });
+  const createSeconds = (ms() - createdAt) / 1000;
+  const createCpu = process.cpuUsage(cpuBefore);
+  // CPU as well as wall time: on a shared machine the wall time says how busy the others were.
+  const createCpuSeconds = (createCpu.user + createCpu.system) / 1e6;
+  const rss = process.memoryUsage().rss;
+  const signalledAt = ms();
+  const signalCpuBefore = process.cpuUsage();
+  for (let i = 0; i < count; i += 1000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1000, count - i) }, (_, j) =>
+        engine.getHandle(`wait-${i + j}`).signal('wake', j),
+      ),
+    );
+  }
+  await engine.idle();
+  const signalSeconds = (ms() - signalledAt) / 1000;
+  const signalCpu = process.cpuUsage(signalCpuBefore);
+  const signalCpuSeconds = (signalCpu.user + signalCpu.system) / 1e6;
+  const completed = await engine.store.count({ status: 'Completed', workflowType: 'waiter' });
+  await engine.shutdown();
+  process.stdout.write(
+    `${JSON.stringify({ createSeconds, createCpuSeconds, signalSeconds, signalCpuSeconds, completed, rss })}\n`,
+  );
+}
+
+/** Runs this file again in a child process with `args`; resolves with the child once it printed a line. */
+function child(args: string[]): { done: Promise<string>; kill(): void } {
+  const process_ = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const done = new Promise<string>((resolve, reject) => {
+    process_.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('\n')) resolve(output.trim());
+    });
+    process_.on('exit', (code, signal) => {
+      if (!output.includes('\n'))
+        reject(new Error(`child ${args[0]} exited (${code ?? signal}) before it answered`));
+    });
+  });
+  return { done, kill: () => process_.kill('SIGKILL') };
+}
+
+interface RecoveryFigures {
+  readonly createSeconds: number;
+  readonly createCpuSeconds: number;
+  readonly signalSeconds: number;
+  readonly signalCpuSeconds: number;
+  readonly completed: number;
+  readonly rss: number;
+}
+
+/** (i) for `count` runs: written by a process killed with SIGKILL, recovered by a new one. */
+async function recovery(count: number): Promise<RecoveryFigures> {
+  const dir = tempDir(`recovery-${count}`);
+  const writer = child(['--recovery-writer', dir, String(count)]);
+  await writer.done;
+  writer.kill();
+  const reader = child(['--recovery-reader', dir, String(count)]);
+  const figures = JSON.parse(await reader.done) as RecoveryFigures;
+  reader.kill();
+  return figures;
+}
+
+async function recoveryItem(): Promise<void> {
+  const n = await recovery(RECOVERY_N);
+  const twice = await recovery(2 * RECOVERY_N);
+  const line = (count: number, figures: RecoveryFigures) =>
+    `${fmt(count)} runs: Engine.create ${fmt(figures.createSeconds, 2)} s (${fmt(figures.createCpuSeconds, 2)} s of CPU; RSS after ${fmt(figures.rss / 1024 / 1024)} MB), ` +
+    `signal each and all complete ${fmt(figures.signalSeconds, 2)} s (${fmt(figures.signalCpuSeconds, 2)} s of CPU), ${fmt(figures.completed)} completed`;
+  console.log(`(i) recovery after SIGKILL, maxResident 1000: ${line(RECOVERY_N, n)}`);
+  console.log(`    ${line(2 * RECOVERY_N, twice)}`);
+  console.log(
+    `    2N/N ratio: Engine.create ${fmt(twice.createSeconds / n.createSeconds, 2)} (CPU ${fmt(twice.createCpuSeconds / n.createCpuSeconds, 2)}), ` +
+      `signal and complete ${fmt(twice.signalSeconds / n.signalSeconds, 2)} (CPU ${fmt(twice.signalCpuSeconds / n.signalCpuSeconds, 2)}) (≈ 2 when linear); ` +
+      `target for 100,000: Engine.create within 5 s`,
+  );
+}
+
 async function main() {
+  if (process.argv.includes('--recovery')) {
+    await recoveryItem();
+    return;
+  }
+  if (process.argv.includes('--orders')) {
+    const b = await concurrentRuns(order, 'order');
+    console.log(
+      `(b) ${fmt(N)} order workflows concurrently: ${fmt(b.runsPerSecond)} runs/s (${fmt(b.cpuMicrosPerRun)} µs of CPU a run)`,
+    );
+    return;
+  }
   console.log(
     `Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`,
   );
@@ -401,10 +534,24 @@ async function main() {
     `(h) ${fmt(WAITERS)} workflows waiting on a signal, maxResident 1000: heap ${fmt(h.heap / 1024 / 1024, 1)} MB (target < 300 MB), ` +
       `started in ${fmt(h.startSeconds, 1)} s, one signal each delivered in ${fmt(h.signalSeconds, 1)} s, ${fmt(h.completed)} completed`,
   );
+  await recoveryItem();
 }
 
-try {
-  await main();
-} finally {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+const role =
+  process.argv.indexOf('--recovery-writer') >= 0
+    ? 'writer'
+    : process.argv.indexOf('--recovery-reader') >= 0
+      ? 'reader'
+      : 'main';
+if (role === 'main') {
+  try {
+    await main();
+  } finally {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const at = process.argv.indexOf(role === 'writer' ? '--recovery-writer' : '--recovery-reader');
+  const dir = process.argv[at + 1] as string;
+  const count = Number(process.argv[at + 2]);
+  await (role === 'writer' ? recoveryWriter(dir, count) : recoveryReader(dir, count));
 }

@@ -31,6 +31,7 @@ const eventFields = {
     forkedFrom: 'object?',
     buildId: 'string?',
     traceContext: 'traceContext?',
+    firstStepQuiet: 'boolean?',
   },
   WorkflowForked: { toWorkflowId: 'string', toRunId: 'string', fromEventSeq: 'number' },
   WorkflowCompleted: { result: 'json' },

@@ -125,6 +125,13 @@ export type EventBody =
        * run's span for a child); each segment of the run's life in a process is a span under it.
        */
       readonly traceContext?: TraceContext;
+      /**
+       * Set when the code's first step was recorded with this start and asked for nothing (it
+       * waits for a signal, say): the run has nothing to do until something arrives. Without it,
+       * the first step is recorded by the commands after the start, or has yet to run (a child's,
+       * a successor's or a reset's start is recorded before its code runs).
+       */
+      readonly firstStepQuiet?: true;
     }
   | { readonly type: 'WorkflowCompleted'; readonly result: JsonValue }
   | { readonly type: 'WorkflowFailed'; readonly error: ErrorData }

@@ -177,13 +177,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 /**
  * A summary the caller may change without changing the store's row (which later reads, counts
  * and queries answer from). Its nested parts are its search attributes, whose values may be
- * lists, and its parent link; everything else is a scalar.
+ * lists, its parent link and its backlog; everything else is a scalar.
  */
 function copySummary(summary: WorkflowSummary): WorkflowSummary {
   return {
     ...summary,
     searchAttributes: copyJson(summary.searchAttributes) as SearchAttributes,
     ...(summary.parent ? { parent: { ...summary.parent } } : {}),
+    ...(summary.backlog ? { backlog: { ...summary.backlog } } : {}),
   };
 }
 

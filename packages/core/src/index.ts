@@ -148,6 +148,7 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   type PredicateOperators,
+  type RunBacklog,
   type SearchAttributePredicate,
   type VisibilityFilter,
   type VisibilityPage,

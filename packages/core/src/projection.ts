@@ -1,7 +1,8 @@
+import { isCommandEvent } from './commands.js';
 import type { WorkflowEvent } from './events.js';
 import type { JsonValue } from './payload.js';
 import { terminalOutcomeOfEvent } from './run-segment.js';
-import type { WorkflowSummary } from './visibility.js';
+import type { RunBacklog, WorkflowSummary } from './visibility.js';
 
 /**
  * What a store keeps beside a workflow's history, derived from it event by event: the
@@ -18,6 +19,11 @@ export interface WorkflowProjection {
 /** The projection of an empty history. */
 export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
 
+/** The backlog of a run whose start was recorded with its code's first step, which asked for nothing. */
+const STARTED_BACKLOG: RunBacklog = { activities: 0, children: 0, signals: 0 };
+/** The backlog of a run whose code's first step is not recorded with its start. */
+const FIRST_STEP_DUE: RunBacklog = { activities: 0, children: 0, signals: 0, input: true };
+
 /** The event types `projectEvents` reads beyond their seq; every other event moves only `historyLength`. */
 const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'WorkflowStarted',
@@ -33,11 +39,71 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'TimerStarted',
   'TimerFired',
   'TimerCancelled',
+  // The run's backlog: every command and input.
+  'ActivityScheduled',
+  'ActivityCompleted',
+  'ActivityFailed',
+  'ActivityCancelled',
+  'ChildWorkflowStarted',
+  'ChildWorkflowCompleted',
+  'ChildWorkflowFailed',
+  'ChildWorkflowCancelled',
+  'SignalSent',
+  'SignalDelivered',
+  'SignalDeliveryFailed',
+  'SignalReceived',
+  'WorkflowCancelRequested',
+  'UpdateAccepted',
+  'UpdateCompleted',
+  'WithTimeoutCompleted',
+  'PatchMarker',
+  'BuildChanged',
 ]);
 
 /** Whether `events` change a projection in nothing but its summary's `historyLength`. */
 export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
   events.every((event) => !PROJECTED_TYPES.has(event.type));
+
+/** The projected event types that change nothing but an open run's backlog. */
+const BACKLOG_TYPES: ReadonlySet<string> = new Set([
+  'ActivityScheduled',
+  'ActivityCompleted',
+  'ActivityFailed',
+  'ActivityCancelled',
+  'ChildWorkflowStarted',
+  'ChildWorkflowCompleted',
+  'ChildWorkflowFailed',
+  'ChildWorkflowCancelled',
+  'SignalSent',
+  'SignalDelivered',
+  'SignalDeliveryFailed',
+  'SignalReceived',
+  'WorkflowCancelRequested',
+  'UpdateAccepted',
+  'UpdateCompleted',
+  'WithTimeoutCompleted',
+  'PatchMarker',
+  'BuildChanged',
+]);
+
+/**
+ * Whether appending `events` on top of `previous` leaves the projection as it was but for its
+ * summary's `historyLength`: what `projectEvents` would say, without copying the summary. True
+ * for the commonest step of a run (an activity's end and the next one scheduled), whose backlog
+ * ends as it began. A store may then keep its record as it is.
+ */
+export function leavesProjection(previous: WorkflowProjection, events: readonly WorkflowEvent[]): boolean {
+  if (movesOnlyHistoryLength(events)) return true;
+  const backlog = previous.summary?.status === 'Running' ? previous.summary.backlog : undefined;
+  if (!backlog) return false;
+  let next = backlog;
+  for (const event of events) {
+    if (!PROJECTED_TYPES.has(event.type)) continue;
+    if (!BACKLOG_TYPES.has(event.type)) return false;
+    next = nextBacklog(next, event);
+  }
+  return sameBacklog(next, backlog);
+}
 
 /** The batch's own copy of the timers, made at the first change. */
 const editable = (
@@ -68,6 +134,10 @@ export function projectEvents(
       };
       if (event.parent) started.parent = event.parent;
       if (event.buildId !== undefined) started.buildId = event.buildId;
+      if (event.executionTimeout !== undefined) started.executionTimeout = event.executionTimeout;
+      // Until a command follows the start, the code's first step may not have run, unless the
+      // start says that step was recorded with it and asked for nothing.
+      started.backlog = event.firstStepQuiet === true ? STARTED_BACKLOG : FIRST_STEP_DUE;
       summary = started;
       timers = editable(timers, previous);
       timers.clear();
@@ -79,6 +149,7 @@ export function projectEvents(
     const outcome = terminalOutcomeOfEvent(event, summary.runId);
     if (outcome) {
       delete summary.paused;
+      delete summary.backlog;
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
       timers = editable(timers, previous);
@@ -105,8 +176,106 @@ export function projectEvents(
         timers.delete(event.timerId);
         break;
     }
+    if (summary.backlog) summary.backlog = nextBacklog(summary.backlog, event);
+  }
+  // A batch that ends with the backlog it began with keeps that object: its row is unchanged.
+  const before = previous.summary?.backlog;
+  if (before && summary?.backlog && summary.backlog !== before && sameBacklog(before, summary.backlog)) {
+    summary.backlog = before;
   }
   return { summary, timers: timers ?? previous.timers };
+}
+
+/**
+ * The backlog after one event of the open run. Notes its code never sees (BuildChanged, which
+ * names the build, and WorkflowForked) leave the rest as it was; every other event that is not a
+ * command is an input (a type added later counts as one: recovery then replays the run).
+ * Returns `backlog` itself when nothing changes, so that an append that leaves it as it was
+ * leaves the stored row as it was.
+ */
+function nextBacklog(backlog: RunBacklog, event: WorkflowEvent): RunBacklog {
+  if (event.type === 'WorkflowForked') return backlog;
+  if (event.type === 'BuildChanged') {
+    return backlog.build === event.buildId ? backlog : { ...backlog, build: event.buildId };
+  }
+  let { activities, children, signals } = backlog;
+  switch (event.type) {
+    case 'ActivityScheduled':
+      activities++;
+      break;
+    case 'ActivityCompleted':
+    case 'ActivityCancelled':
+      activities--;
+      break;
+    case 'ActivityFailed':
+      if (event.retryAt === undefined) activities--;
+      break;
+    case 'ChildWorkflowStarted':
+      children++;
+      break;
+    case 'ChildWorkflowCompleted':
+    case 'ChildWorkflowFailed':
+    case 'ChildWorkflowCancelled':
+      children--;
+      break;
+    case 'SignalSent':
+      if (event.signalId !== undefined) signals++;
+      break;
+    case 'SignalDelivered':
+    case 'SignalDeliveryFailed':
+      signals--;
+      break;
+  }
+  const input = !isCommandEvent(event);
+  activities = Math.max(0, activities);
+  children = Math.max(0, children);
+  signals = Math.max(0, signals);
+  if (
+    activities === backlog.activities &&
+    children === backlog.children &&
+    signals === backlog.signals &&
+    input === (backlog.input === true)
+  ) {
+    return backlog;
+  }
+  // The commonest backlogs are shared, not allocated for every run that waits.
+  if (activities === 0 && children === 0 && signals === 0 && backlog.build === undefined) {
+    return input ? FIRST_STEP_DUE : STARTED_BACKLOG;
+  }
+  return {
+    activities,
+    children,
+    signals,
+    ...(input ? { input: true as const } : {}),
+    ...(backlog.build === undefined ? {} : { build: backlog.build }),
+  };
+}
+
+const sameBacklog = (a: RunBacklog, b: RunBacklog): boolean =>
+  a.activities === b.activities &&
+  a.children === b.children &&
+  a.signals === b.signals &&
+  a.input === b.input &&
+  a.build === b.build;
+
+/**
+ * Whether recovery must replay the open run of `summary` at start rather than leave it to wait
+ * for input, given the engine's build: it has activities to run, children or signal deliveries
+ * whose outcome may have been missed, an input its code may not have taken, or its latest step
+ * was recorded by another build (whose code may have diverged from this one's, or thrown where
+ * this one does not: replay finds out now). A row without a backlog (recorded before backlogs
+ * were) is replayed. Timers are not in it: they are in the store's timer index.
+ */
+export function replayAtStart(summary: WorkflowSummary, buildId: string): boolean {
+  const backlog = summary.backlog;
+  if (!backlog) return true;
+  return (
+    backlog.activities > 0 ||
+    backlog.children > 0 ||
+    backlog.signals > 0 ||
+    backlog.input === true ||
+    (backlog.build ?? summary.buildId) !== buildId
+  );
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -32,6 +32,41 @@ export interface WorkflowSummary {
   readonly paused?: true;
   /** The build id of the engine that started the latest run, when it recorded one. */
   readonly buildId?: string;
+  /** Milliseconds from the latest run's start until it times out, when it has an execution timeout. */
+  readonly executionTimeout?: number;
+  /**
+   * What the open latest run has outstanding, derived from its events: present while it runs
+   * (rows recorded before it existed lack it). Recovery reads it to leave a run that only waits
+   * in the store, replayed when something arrives for it, instead of replaying it at start.
+   */
+  readonly backlog?: RunBacklog;
+}
+
+/**
+ * What an open run has outstanding that only its code, replayed, can carry on: derived event by
+ * event by the projection (`projectEvents`), so every store keeps it in the same step as the
+ * events. A run with none of these, whose timers are not due, only waits.
+ */
+export interface RunBacklog {
+  /** Activities scheduled and not ended (completed, failed for good, or cancelled). */
+  readonly activities: number;
+  /** Children the run recorded as started whose outcome it has not recorded. */
+  readonly children: number;
+  /** Signals the run sent (with a `signalId`) whose delivery outcome it has not recorded. */
+  readonly signals: number;
+  /**
+   * Set when an input (a signal, an activity's end, a fired timer ...) is the last thing the run
+   * recorded, with no command of its code after it: the code may not have taken it yet (it was
+   * recorded from outside the run) or may have thrown on it. Also set from a start until a
+   * command follows it, unless the start was recorded with the code's first step and that step
+   * asked for nothing (`firstStepQuiet`).
+   */
+  readonly input?: true;
+  /**
+   * The build that recorded the run's latest step, when it is not the one that started it (the
+   * run's last BuildChanged).
+   */
+  readonly build?: string;
 }
 
 /**

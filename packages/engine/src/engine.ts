@@ -213,6 +213,7 @@ export class Engine {
       entryPort,
       definition: (workflowType) => workflows.get(workflowType),
       armExecutionTimeout: (entry, started) => control().armExecutionTimeout(entry, started),
+      armTimer: (run, timerId, fireAt) => host.armTimer(run, timerId, fireAt),
       disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
       enforceParentClose: (workflowId, parent) => children().enforceParentClose(workflowId, parent),
     });

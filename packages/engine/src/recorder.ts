@@ -41,10 +41,8 @@ export class Recorder {
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     this.#busy++;
     const run = this.#tail.then(task);
-    this.#tail = run.then(
-      () => this.#settled(),
-      () => this.#settled(),
-    );
+    const settled = () => this.#settled();
+    this.#tail = run.then(settled, settled);
     return run;
   }
 

@@ -1,9 +1,17 @@
 /**
- * Startup recovery: `Engine.create` replays every workflow the store lists as active (a run
+ * Startup recovery: `Engine.create` brings back every workflow the store lists as active (a run
  * whose type is registered here), and starts the continue-as-new successors that were recorded
- * but never started. Timers are re-armed and activities re-run by each run's replay.
+ * but never started. A run that only waits (on a signal, a child, a timer not due yet) is not
+ * replayed: its visibility row's backlog says so, and it is entered in the run table suspended,
+ * as an evicted run is, with its timers armed from the store's timer index; what arrives for it
+ * brings it back by replay. A run with work due now (an activity to run, an overdue timer, an
+ * input its code may not have taken, a child or a signal delivery whose outcome may be missing)
+ * is replayed at once, a bounded batch at a time; its replay re-arms its timers and re-runs its
+ * activities.
  */
+import type { Clock } from '@reprise/actors';
 import {
+  type DueTimer,
   type EventOf,
   StoreCorruption,
   statusFromEvents,
@@ -11,8 +19,9 @@ import {
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStore,
+  type WorkflowSummary,
 } from '@reprise/core';
-import { latestStart } from '@reprise/core/internal';
+import { latestStart, replayAtStart } from '@reprise/core/internal';
 import { successorStarted } from './exit-handler.js';
 import type { EngineLogger } from './options.js';
 import { quarantineWorkflow, type RunTable } from './run-table.js';
@@ -21,50 +30,130 @@ import type { Starter } from './starter.js';
 /** How many closed-by-continue-as-new workflows are read per page. */
 const PAGE = 1000;
 
+/** How many runs replayed at start may be replaying at once. */
+const REPLAY_BATCH = 256;
+
 /** What recovery acts through. */
 export interface RecoveryPort {
   readonly store: WorkflowStore;
+  readonly clock: Clock;
   readonly table: RunTable;
   readonly starter: Starter;
   readonly logger: EngineLogger;
+  /** The build this engine runs: a run whose only step another build recorded is replayed. */
+  readonly buildId: string;
   isWorkflowType(workflowType: string): boolean;
   /** A run of a `pinned` type started by another build: left untouched for that build. */
-  pinnedToOtherBuild(started: EventOf<'WorkflowStarted'>): boolean;
+  pinnedToOtherBuild(started: Pick<EventOf<'WorkflowStarted'>, 'workflowType' | 'buildId'>): boolean;
 }
 
 /** Brings back every active workflow of a registered type, and missing successors. */
 export async function recover(port: RecoveryPort): Promise<void> {
+  await recoverRuns(port, port.store.listActive());
+  await startMissingSuccessors(port);
+}
+
+/**
+ * Brings back the open runs of the given workflows (ids the store lists as active, or any
+ * subset of them, such as one shard's): each is entered in the run table suspended, or, with
+ * work due, replayed. Ids that are closed, unknown, of a type not registered here or already in
+ * the table are passed over. Resolves once the replays it started have caught up with their
+ * histories.
+ */
+export async function recoverRuns(
+  port: RecoveryPort,
+  workflowIds: AsyncIterable<WorkflowId> | Iterable<WorkflowId>,
+): Promise<void> {
   const { store, table, starter, logger } = port;
   const quarantined = (workflowId: WorkflowId, error: unknown): boolean => {
     if (!(error instanceof StoreCorruption)) return false;
     quarantineWorkflow(table, logger, workflowId, error);
     return true;
   };
-  for await (const workflowId of store.listActive()) {
-    let history: WorkflowEvent[];
+  const now = port.clock.now();
+  const timers = timersByWorkflow(await store.dueTimers(Number.MAX_SAFE_INTEGER));
+  const replaying = new Set<Promise<void>>();
+  for await (const workflowId of workflowIds) {
+    let summary: WorkflowSummary | undefined;
     try {
-      history = await store.readHistory(workflowId);
+      summary = await store.getSummary(workflowId);
     } catch (error) {
       if (quarantined(workflowId, error)) continue;
       throw error;
     }
-    const started = latestStart(history);
-    if (!started || statusFromEvents(history) !== 'Running') {
+    if (summary?.status !== 'Running') {
       logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
       continue;
     }
-    if (!port.isWorkflowType(started.workflowType)) {
+    if (!port.isWorkflowType(summary.workflowType)) {
       logger.warn('active workflow of an unregistered type left as it is', {
         workflowId,
-        workflowType: started.workflowType,
+        workflowType: summary.workflowType,
       });
       continue;
     }
     // Not replayed, nothing recorded: `list` shows it waiting for its build.
-    if (port.pinnedToOtherBuild(started)) continue;
-    table.recorder(workflowId).sync(history);
-    await starter.spawn(history, true);
+    if (port.pinnedToOtherBuild(summary)) continue;
+    // One entry per run: another path (a parent's replay starting its child) may have entered it.
+    if (table.get(workflowId)?.runId === summary.runId) continue;
+    const runTimers = timers.get(workflowId) ?? [];
+    if (!replayAtStart(summary, port.buildId) && runTimers.every((timer) => timer.fireAt > now)) {
+      starter.suspend(summary, runTimers);
+      continue;
+    }
+    const ready = (await replay(port, workflowId, quarantined))?.ready;
+    if (!ready) continue;
+    const settled = ready.then(() => {
+      replaying.delete(settled);
+    });
+    replaying.add(settled);
+    if (replaying.size >= REPLAY_BATCH) await Promise.race(replaying);
   }
+  await Promise.all(replaying);
+}
+
+/**
+ * Reads a workflow's history and starts its run's actor, which replays it. Resolves with
+ * `ready`, which settles once that replay is done, or nothing when the run was not started.
+ */
+async function replay(
+  port: RecoveryPort,
+  workflowId: WorkflowId,
+  quarantined: (workflowId: WorkflowId, error: unknown) => boolean,
+): Promise<{ readonly ready: Promise<void> | undefined } | undefined> {
+  const { store, table, starter, logger } = port;
+  let history: WorkflowEvent[];
+  try {
+    history = await store.readHistory(workflowId);
+  } catch (error) {
+    if (quarantined(workflowId, error)) return undefined;
+    throw error;
+  }
+  const started = latestStart(history);
+  if (!started || statusFromEvents(history) !== 'Running') {
+    logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
+    return undefined;
+  }
+  table.recorder(workflowId).sync(history);
+  await starter.spawn(history, true);
+  const entry = table.get(workflowId);
+  return { ready: entry?.runId === started.runId ? entry.run?.ready : undefined };
+}
+
+/** The store's pending timers, by workflow. */
+function timersByWorkflow(timers: readonly DueTimer[]): Map<WorkflowId, DueTimer[]> {
+  const byWorkflow = new Map<WorkflowId, DueTimer[]>();
+  for (const timer of timers) {
+    const list = byWorkflow.get(timer.workflowId);
+    if (list) list.push(timer);
+    else byWorkflow.set(timer.workflowId, [timer]);
+  }
+  return byWorkflow;
+}
+
+/** Starts the continue-as-new successors that were recorded but never started. */
+async function startMissingSuccessors(port: RecoveryPort): Promise<void> {
+  const { store, table, starter, logger } = port;
   let cursor: string | undefined;
   do {
     const page = await store.query({ status: 'ContinuedAsNew', limit: PAGE, ...(cursor ? { cursor } : {}) });
@@ -75,8 +164,9 @@ export async function recover(port: RecoveryPort): Promise<void> {
       try {
         history = await recorder.exclusive(() => recorder.read());
       } catch (error) {
-        if (quarantined(summary.workflowId as WorkflowId, error)) continue;
-        throw error;
+        if (!(error instanceof StoreCorruption)) throw error;
+        quarantineWorkflow(table, logger, summary.workflowId as WorkflowId, error);
+        continue;
       }
       const outcome = terminalOutcomeFromHistory(history, summary.runId);
       if (outcome?.status === 'ContinuedAsNew' && !successorStarted(history, summary.runId)) {

@@ -180,7 +180,10 @@ export class RunControl {
   }
 
   /** Arms the execution timeout of a run: when it fires, the run is closed TimedOut. */
-  armExecutionTimeout(entry: RunEntry, started: EventOf<'WorkflowStarted'>): void {
+  armExecutionTimeout(
+    entry: RunEntry,
+    started: Pick<EventOf<'WorkflowStarted'>, 'executionTimeout' | 'recordedAt'>,
+  ): void {
     const afterMs = started.executionTimeout as number;
     this.port.timers.arm(timerKey('x', entry.workflowId, entry.runId), started.recordedAt + afterMs, () =>
       this.port.lifecycle.track(

@@ -73,7 +73,7 @@ export function makeRunHost(port: RunHostPort): RunHost {
   // The timer's callback holds the run's ids only: an evicted run's frames must not stay reachable.
   const fireRunTimer = (timer: { workflowId: WorkflowId; runId: RunId; timerId: string }) =>
     port.control().deliver(timer.workflowId, timer.runId, { type: 'TimerFired', timerId: timer.timerId });
-  const armTimer = (run: Run, timerId: string, fireAt: number): void => {
+  const armTimer = (run: Pick<Run, 'workflowId' | 'runId'>, timerId: string, fireAt: number): void => {
     const { workflowId, runId } = run;
     timers.arm(timerKey('t', workflowId, runId, timerId), fireAt, fireRunTimer, {
       workflowId,

@@ -111,8 +111,8 @@ export interface RunHost {
   sendSignal(run: Run, event: EventOf<'SignalSent'>): void;
   /** Runs an activity attempt (a first attempt, a retry at its time, or a re-run after recovery). */
   startActivity(task: ActivityTask): void;
-  /** Arms a timer that fires `TimerFired` into the run. */
-  armTimer(run: Run, timerId: string, fireAt: number): void;
+  /** Arms a timer that fires `TimerFired` into the run (in memory or not: it holds its ids only). */
+  armTimer(run: Pick<Run, 'workflowId' | 'runId'>, timerId: string, fireAt: number): void;
   /** After replay: a recorded child the run still waits on; its outcome may have been missed while down. */
   resumeChild(run: Run, started: EventOf<'ChildWorkflowStarted'>): void;
   /** A run stopped (evicted, or shut down) with input not yet recorded: it goes back to the workflow. */
@@ -147,6 +147,19 @@ export interface Opening {
 
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
+
+/** Whether a step's commands start a child. A loop, not `some`: it runs at every step of every run. */
+function startsChild(commands: readonly Command[]): boolean {
+  for (const command of commands) if (command.kind === 'StartChild') return true;
+  return false;
+}
+
+/** The bodies one step records: its inputs, then its commands' events, in one array. */
+function eventBodies(inputs: readonly EventBody[], commands: readonly Command[]): EventBody[] {
+  const bodies = inputs.slice();
+  for (const command of commands) bodies.push(commandEvent(command));
+  return bodies;
+}
 
 /**
  * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
@@ -412,7 +425,10 @@ export class Run {
       if (this.#endsWith(replayed.unmatched)) {
         return this.#finalStep([{ body: opening.body }], replayed.unmatched, opening.recordedAt, opening);
       }
-      await this.#record([opening.body], replayed.unmatched, opening.recordedAt);
+      // A first step that asked for nothing says so in the start: recovery leaves the run waiting.
+      const quiet = replayed.unmatched.length === 0;
+      const body = quiet ? ({ ...opening.body, firstStepQuiet: true } as EventBody) : opening.body;
+      await this.#record([body], replayed.unmatched, opening.recordedAt);
       this.opening = undefined;
       opening.recorded();
     } else if (replayed.unmatched.length > 0) {
@@ -558,7 +574,7 @@ export class Run {
       this.#execution?.outcome !== undefined &&
       this.#childStartsPending === 0 &&
       !this.#childStartFailure &&
-      !commands.some((command) => command.kind === 'StartChild')
+      !startsChild(commands)
     );
   }
 
@@ -575,7 +591,7 @@ export class Run {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
       finalStep: {
-        bodies: [...inputs, ...commands.map(commandEvent)],
+        bodies: eventBodies(inputs, commands),
         recordedAt,
         afterSeq: this.#seenSeq,
         parent: this.#parent,
@@ -607,7 +623,7 @@ export class Run {
     if (given.length === 0 && commands.length === 0) return;
     const note = this.#buildNote;
     const inputs = note ? [note, ...given] : given;
-    const bodies = [...inputs, ...commands.map(commandEvent)];
+    const bodies = eventBodies(inputs, commands);
     const events = await this.recorder.exclusive(async () => {
       try {
         return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
@@ -629,9 +645,10 @@ export class Run {
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
     this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
-    if (commands.some((command) => command.kind === 'StartChild')) this.#startedChildren = true;
+    if (startsChild(commands)) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
-    for (const [index, command] of commands.entries()) {
+    for (let index = 0; index < commands.length; index++) {
+      const command = commands[index] as Command;
       if (command.kind === 'ScheduleActivity') {
         this.#trackActivity(command.activityId, {
           activityType: command.activityType,

@@ -7,6 +7,7 @@
 import type { Clock } from '@reprise/actors';
 import {
   checkWorkflowId,
+  type DueTimer,
   type EventBody,
   type EventOf,
   envelopeEvents,
@@ -26,6 +27,7 @@ import {
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
+  type WorkflowSummary,
 } from '@reprise/core';
 import { latestStart, newRunId, newWorkflowId, runStart } from '@reprise/core/internal';
 import { type ExitingRun, successorStarted } from './exit-handler.js';
@@ -106,7 +108,12 @@ export interface StarterPort {
   checkPayload(value: unknown, path: string): JsonValue;
   checkSearchAttributes(attributes: SearchAttributes): SearchAttributes;
   /** A run with an execution timeout: arm it (the close comes from outside the code). */
-  armExecutionTimeout(entry: RunEntry, started: EventOf<'WorkflowStarted'>): void;
+  armExecutionTimeout(
+    entry: RunEntry,
+    started: Pick<EventOf<'WorkflowStarted'>, 'executionTimeout' | 'recordedAt'>,
+  ): void;
+  /** Arms a timer of a run that fires `TimerFired` into it (as the run host does). */
+  armTimer(run: Pick<RunEntry, 'workflowId' | 'runId'>, timerId: string, fireAt: number): void;
   disarmExecutionTimeout(run: Pick<RunEntry, 'workflowId' | 'runId'>): void;
   /** A child started after its parent may have closed: apply the parent's close policy. */
   enforceParentClose(workflowId: WorkflowId, parent: ParentLink): Promise<void>;
@@ -332,6 +339,37 @@ export class Starter {
     // One entry, and so one actor, per run: recovery may meet a run another path started.
     if (this.port.table.get(started.workflowId)?.runId === started.runId) return;
     await this.#startRegistered(this.#register(history, { recovered }), started.parent);
+  }
+
+  /**
+   * Enters a recovered run that only waits in the run table without an actor: suspended, as an
+   * evicted run is, so that what arrives for it brings it back by replay. Built from its row
+   * (`summary`) alone; its pending `timers` (from the store's timer index) and its execution
+   * timeout are armed, and a child's parent close policy is checked as at any start.
+   */
+  suspend(summary: WorkflowSummary, timers: readonly DueTimer[]): void {
+    const { table, lifecycle } = this.port;
+    const { workflowId, executionTimeout, parent } = summary;
+    const entry = new RunEntry(
+      workflowId,
+      summary.runId,
+      summary.workflowType,
+      this.port.definition(summary.workflowType) as AnyWorkflow,
+      table.recorder(workflowId),
+      this.port.entryPort,
+      undefined,
+    );
+    // Its recorded steps were run, and logged, by the process before.
+    entry.loggedThrough = summary.historyLength;
+    table.add(entry);
+    if (executionTimeout !== undefined) {
+      this.port.armExecutionTimeout(entry, { executionTimeout, recordedAt: summary.startedAt });
+    }
+    for (const timer of timers) this.port.armTimer(entry, timer.timerId, timer.fireAt);
+    table.changed(workflowId);
+    if (parent && parent.parentClosePolicy !== 'abandon') {
+      lifecycle.track(this.port.enforceParentClose(workflowId, parent));
+    }
   }
 
   /** Enters the latest run of `history` in the run table, not started yet. */

@@ -5,7 +5,7 @@ import {
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
-import { movesOnlyHistoryLength } from '@reprise/core/internal';
+import { leavesProjection } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { encodeFrame } from './frame.js';
 import { toKeyText } from './key-text.js';
@@ -73,7 +73,7 @@ export function planAppend(
   events: readonly WorkflowEvent[],
   frames: readonly Buffer[],
 ): AppendPlan {
-  if (before && movesOnlyHistoryLength(events)) return unchangedRecord(tid, before, expectedSeq, frames);
+  if (before && leavesProjection(before, events)) return unchangedRecord(tid, before, expectedSeq, frames);
   // projectEvents copies what it changes: `before` stays as it was.
   const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;

@@ -1,6 +1,8 @@
 // One damaged record (a stored value whose checksum fails) must cost one workflow, not the
-// engine: Engine.create quarantines the damaged run, brings back the rest, and the quarantined
-// one is shown as corrupt, with its key, by list and describe; calls on it get StoreCorruption.
+// engine: the damaged run is quarantined where the damage is first read (Engine.create reads
+// each open run's row; a history only when the run is replayed), the rest are brought back, and
+// the quarantined one is shown as corrupt, with its key, by list and describe; calls on it get
+// StoreCorruption.
 import { defineWorkflow, StoreCorruption } from '@reprise/core';
 import { damageStoredValue } from '@reprise/testkit/internal';
 import { lmdbDir, lmdbEngine } from './fixtures/lmdb-env.js';
@@ -42,8 +44,14 @@ it('a damaged history quarantines its run; the others recover and complete', asy
 
   const log = recordingLogger();
   const second = await lmdbEngine(dir, { workflows: [waiter], logger: log.logger });
-  expect(log.quarantined()).toEqual(['history ["history-victim",1]']);
+  // The run only waits: recovery leaves it in the store, and its history is read at its wake.
+  expect(log.quarantined()).toEqual([]);
   const { engine } = second;
+  await expect(engine.getHandle('history-victim').signal('go', 'wake')).rejects.toMatchObject({
+    code: 'store_corruption',
+    key: 'history ["history-victim",1]',
+  });
+  expect(log.quarantined()).toEqual(['history ["history-victim",1]']);
   await engine.getHandle('bystander').signal('go', 'yes');
   expect(await engine.getHandle('bystander').result()).toBe('MARKER-bystander: yes');
   await engine.getHandle('row-victim').signal('go', 'also');
@@ -68,7 +76,7 @@ it('a damaged history quarantines its run; the others recover and complete', asy
   await second.close();
 });
 
-it('a damaged workflow row quarantines its run at its first append and is listed with its key', async () => {
+it('a damaged workflow row quarantines its run when Engine.create reads it, and is listed with its key', async () => {
   const dir = lmdbDir();
   await seed(dir);
   // The row holds the summary, whose search attributes are empty; its id marks it.
@@ -76,8 +84,8 @@ it('a damaged workflow row quarantines its run at its first append and is listed
 
   const log = recordingLogger();
   const second = await lmdbEngine(dir, { workflows: [waiter], logger: log.logger });
-  // Its history reads, so it is brought back; the damage shows at its first append.
-  expect(log.quarantined()).toEqual([]);
+  // Recovery reads each open run's row to know whether it only waits: the damage shows there.
+  expect(log.quarantined()).toEqual(['workflows "row-victim"']);
   const { engine } = second;
   await engine.getHandle('bystander').signal('go', 'yes');
   expect(await engine.getHandle('bystander').result()).toBe('MARKER-bystander: yes');
