@@ -38,6 +38,8 @@ export {
   ChildWorkflowFailure,
   ConcurrencyConflict,
   DurationError,
+  FencedError,
+  InboxItemGoneError,
   InvalidArgumentError,
   InvalidEventError,
   InvalidScheduleSpecError,
@@ -48,6 +50,7 @@ export {
   ScheduleAlreadyExistsError,
   ScheduleNotFoundError,
   SearchAttributeError,
+  ShardMovedError,
   type StallCause,
   StoreClosedError,
   StoreCorruption,
@@ -108,6 +111,25 @@ export {
   type WorkflowId,
 } from './ids.js';
 export { InMemoryStore, type InMemoryStoreOptions } from './in-memory-store.js';
+export {
+  type ClaimShardsOptions,
+  checkShardCount,
+  DEFAULT_SHARD_COUNT,
+  type InboxConsumption,
+  type InboxItem,
+  type InboxKind,
+  type InboxNotice,
+  type InboxRequest,
+  type InboxStatus,
+  type LiveOwner,
+  MAX_SHARD_COUNT,
+  type OwnershipStore,
+  type ShardFence,
+  type ShardFilter,
+  type ShardLease,
+  shardOf,
+  supportsOwnership,
+} from './ownership.js';
 export {
   checkPayload,
   DEFAULT_MAX_PAYLOAD_BYTES,
