@@ -1,27 +1,11 @@
-import { ConcurrencyConflict, InboxItemGoneError, InvalidArgumentError, StoreClosedError } from './errors.js';
+import { ConcurrencyConflict, InvalidArgumentError, StoreClosedError } from './errors.js';
 import { encodeEventBatch } from './event-validation.js';
 import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
-import {
-  type ClaimShardsOptions,
-  checkShardCount,
-  DEFAULT_SHARD_COUNT,
-  type InboxConsumption,
-  type InboxItem,
-  type InboxNotice,
-  type InboxRequest,
-  type InboxStatus,
-  type LiveOwner,
-  type OwnershipStore,
-  type ShardFence,
-  type ShardFilter,
-  type ShardLease,
-  shardOf,
-} from './ownership.js';
-import { checkPayload, checkPayloadLimit, decodePayload, encodePayload, type JsonValue } from './payload.js';
+import type { ShardFilter } from './ownership.js';
+import { checkPayloadLimit, decodePayload, type JsonValue } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
 import { retentionCandidates } from './retention.js';
-import { ShardLeases } from './shard-leases.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -47,51 +31,24 @@ interface StoredWorkflow {
   projection: WorkflowProjection;
 }
 
-/** An inbox item as the in-memory store keeps it: its payload and outcome as JSON text. */
-interface StoredInboxItem {
-  readonly item: Omit<InboxItem, 'payload'>;
-  readonly payload: string;
-  /** The outcome's JSON text, once consumed. */
-  outcome: string | undefined;
-}
-
 /** Options of the in-memory store. */
 export interface InMemoryStoreOptions {
   /** The largest event, in bytes of JSON (default 2 MiB). */
   readonly maxPayloadBytes?: number;
-  /** The number of virtual shards (default `DEFAULT_SHARD_COUNT`, 64). */
-  readonly shardCount?: number;
-  /**
-   * The store's clock, which lease expiry runs on (default the system clock). Give the engines'
-   * virtual clock in tests so that leases expire as it advances.
-   */
-  readonly clock?: { now(): number };
 }
 
 /**
  * A store in process memory, for tests and for apps that need no durability. It keeps the
  * whole store contract: each append is checked, then applied in one synchronous step, so a
- * reader sees all of it or none of it. It implements shard ownership fully (leases on its
- * clock, fences, the inbox), so several engines in one process may share it.
+ * reader sees all of it or none of it.
  */
-export class InMemoryStore implements EventStore, VisibilityStore, RetentionStore, OwnershipStore {
+export class InMemoryStore implements EventStore, VisibilityStore, RetentionStore {
   readonly #workflows = new Map<WorkflowId, StoredWorkflow>();
   readonly #maxPayloadBytes: number | undefined;
-  readonly #clock: { now(): number };
-  readonly #leases: ShardLeases;
-  readonly #inbox = new Map<string, StoredInboxItem>();
-  readonly #inboxWatchers = new Set<(notice: InboxNotice) => void>();
-  #inboxCounter = 0;
   #closed = false;
-
-  /** {@inheritDoc OwnershipStore.shardCount} */
-  readonly shardCount: number;
 
   constructor(options: InMemoryStoreOptions = {}) {
     this.#maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes);
-    this.shardCount = checkShardCount(options.shardCount ?? DEFAULT_SHARD_COUNT);
-    this.#clock = options.clock ?? { now: () => Date.now() };
-    this.#leases = new ShardLeases(this.shardCount, () => this.#clock.now());
   }
 
   /** {@inheritDoc EventStore.append} */
@@ -100,7 +57,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     events: readonly WorkflowEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    this.#assertOpen('append');
+    this.assertOpen('append');
     const expectedSeq = options?.expectedSeq;
     const encoded = encodeEventBatch(events, {
       workflowId,
@@ -109,8 +66,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     });
     const stored = this.#workflows.get(workflowId);
     const actualSeq = stored?.events.length ?? 0;
-    if (options.fence !== undefined) this.#checkFence(workflowId, options.fence);
-    const consumed = this.#checkConsumptions(options.consumeInbox, options.fence, workflowId);
+    const applied = this.prepareAppend(workflowId, options);
     if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
     const copies = encoded.map((text) => decodePayload(text) as unknown as WorkflowEvent);
     const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, copies);
@@ -120,13 +76,28 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     } else {
       this.#workflows.set(workflowId, { events: encoded, projection });
     }
-    this.#consume(consumed);
+    applied?.();
     return { lastSeq: expectedSeq + encoded.length };
+  }
+
+  /**
+   * Checks what an append asks beyond its events (its fence and inbox consumptions, for
+   * `SharedInMemoryStore`) before anything is written, throwing to refuse it; returns what to
+   * do in the same step once the events are written. Here: nothing (one owner of everything).
+   */
+  protected prepareAppend(_workflowId: WorkflowId, _options: AppendOptions): (() => void) | undefined {
+    return undefined;
+  }
+
+  /** Whether a workflow is in the shards of a filter. Here, one shard (0) holds every workflow. */
+  protected shardTest(filter: ShardFilter): (workflowId: WorkflowId) => boolean {
+    const all = filter.shards === undefined || filter.shards.includes(0);
+    return () => all;
   }
 
   /** {@inheritDoc EventStore.readHistory} */
   async readHistory(workflowId: WorkflowId, options: ReadHistoryOptions = {}): Promise<WorkflowEvent[]> {
-    this.#assertOpen('readHistory');
+    this.assertOpen('readHistory');
     const fromSeq = options.fromSeq ?? 1;
     if (!Number.isInteger(fromSeq) || fromSeq < 1) {
       throw new InvalidArgumentError('fromSeq', `${JSON.stringify(fromSeq)} must be a positive integer`);
@@ -137,14 +108,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc EventStore.lastSeq} */
   async lastSeq(workflowId: WorkflowId): Promise<number> {
-    this.#assertOpen('lastSeq');
+    this.assertOpen('lastSeq');
     return this.#workflows.get(workflowId)?.events.length ?? 0;
   }
 
   /** {@inheritDoc EventStore.listActive} */
   async *listActive(filter: ShardFilter = {}): AsyncIterable<WorkflowId> {
-    this.#assertOpen('listActive');
-    const inShards = this.#shardTest(filter);
+    this.assertOpen('listActive');
+    const inShards = this.shardTest(filter);
     const active = [...this.#workflows].filter(
       ([workflowId, stored]) => stored.projection.summary?.status === 'Running' && inShards(workflowId),
     );
@@ -153,8 +124,8 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc EventStore.dueTimers} */
   async dueTimers(upTo: number, filter: ShardFilter = {}): Promise<DueTimer[]> {
-    this.#assertOpen('dueTimers');
-    const inShards = this.#shardTest(filter);
+    this.assertOpen('dueTimers');
+    const inShards = this.shardTest(filter);
     const due: DueTimer[] = [];
     for (const [workflowId, stored] of this.#workflows) {
       if (!inShards(workflowId)) continue;
@@ -172,14 +143,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc VisibilityStore.getSummary} */
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
-    this.#assertOpen('getSummary');
+    this.assertOpen('getSummary');
     const summary = this.#workflows.get(workflowId)?.projection.summary;
     return summary && copySummary(summary);
   }
 
   /** {@inheritDoc VisibilityStore.query} */
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
-    this.#assertOpen('query');
+    this.assertOpen('query');
     const page = pageOf(this.#summaries(), normalizeFilter(filter));
     // Only the page's rows are copied: matching and sorting read the stored rows in place.
     return { ...page, items: page.items.map(copySummary) };
@@ -187,14 +158,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc VisibilityStore.count} */
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
-    this.#assertOpen('count');
+    this.assertOpen('count');
     return pageOf(this.#summaries(), { ...normalizeFilter(filter), limit: Number.POSITIVE_INFINITY }).items
       .length;
   }
 
   /** {@inheritDoc RetentionStore.deleteClosed} */
   async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
-    this.#assertOpen('deleteClosed');
+    this.assertOpen('deleteClosed');
     const { rows, cursor } = await retentionCandidates(this, options);
     const deleted: WorkflowId[] = [];
     // No await below: the batch goes in one step, as one transaction would.
@@ -208,159 +179,9 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     return { deleted, ...(cursor === undefined ? {} : { cursor }) };
   }
 
-  /** {@inheritDoc OwnershipStore.claimShards} */
-  async claimShards(ownerId: string, options: ClaimShardsOptions): Promise<ShardLease[]> {
-    this.#assertOpen('claimShards');
-    return this.#leases.claim(ownerId, options);
-  }
-
-  /** {@inheritDoc OwnershipStore.releaseShards} */
-  async releaseShards(ownerId: string, shards: readonly number[]): Promise<void> {
-    this.#assertOpen('releaseShards');
-    this.#leases.release(ownerId, shards);
-  }
-
-  /** {@inheritDoc OwnershipStore.liveOwners} */
-  async liveOwners(): Promise<LiveOwner[]> {
-    this.#assertOpen('liveOwners');
-    return this.#leases.liveOwners();
-  }
-
-  /** {@inheritDoc OwnershipStore.enqueueInbox} */
-  async enqueueInbox(request: InboxRequest): Promise<string> {
-    this.#assertOpen('enqueueInbox');
-    const { workflowId, kind, payload } = request ?? ({} as InboxRequest);
-    if (typeof workflowId !== 'string' || workflowId === '') {
-      throw new InvalidArgumentError(
-        'workflowId',
-        `${JSON.stringify(workflowId)} must be a non-empty string`,
-      );
-    }
-    if (!['start', 'signal', 'cancel', 'update'].includes(kind)) {
-      throw new InvalidArgumentError(
-        'inbox kind',
-        `${JSON.stringify(kind)} must be start, signal, cancel or update`,
-      );
-    }
-    const text = encodePayload(checkPayload(payload, { path: 'inbox payload' }));
-    const id = `inbox-${++this.#inboxCounter}`;
-    const shard = shardOf(workflowId, this.shardCount);
-    this.#inbox.set(id, {
-      item: { id, workflowId, kind, shard, enqueuedAt: this.#clock.now() },
-      payload: text,
-      outcome: undefined,
-    });
-    this.#notify({ kind: 'enqueued', id, shard });
-    return id;
-  }
-
-  /** {@inheritDoc OwnershipStore.pendingInbox} */
-  async pendingInbox(shards: readonly number[], limit = 100): Promise<InboxItem[]> {
-    this.#assertOpen('pendingInbox');
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new InvalidArgumentError('limit', `${JSON.stringify(limit)} must be a positive integer`);
-    }
-    const wanted = new Set(shards);
-    const items: InboxItem[] = [];
-    for (const stored of this.#inbox.values()) {
-      if (items.length >= limit) break;
-      if (stored.outcome !== undefined || !wanted.has(stored.item.shard)) continue;
-      items.push({ ...stored.item, payload: decodePayload(stored.payload) });
-    }
-    return items;
-  }
-
-  /** {@inheritDoc OwnershipStore.consumeInbox} */
-  async consumeInbox(consumptions: readonly InboxConsumption[], fence: ShardFence): Promise<void> {
-    this.#assertOpen('consumeInbox');
-    if (fence === undefined) throw new InvalidArgumentError('fence', 'consuming inbox items needs a fence');
-    this.#leases.checkFence(fence);
-    const checked = this.#checkConsumptions(consumptions, fence, undefined);
-    this.#consume(checked);
-  }
-
-  /** {@inheritDoc OwnershipStore.inboxStatus} */
-  async inboxStatus(id: string): Promise<InboxStatus | undefined> {
-    this.#assertOpen('inboxStatus');
-    const stored = this.#inbox.get(id);
-    if (!stored) return undefined;
-    return stored.outcome === undefined
-      ? { state: 'pending' }
-      : { state: 'consumed', outcome: decodePayload(stored.outcome) };
-  }
-
-  /** {@inheritDoc OwnershipStore.watchInbox} */
-  watchInbox(listener: (notice: InboxNotice) => void): () => void {
-    this.#inboxWatchers.add(listener);
-    return () => this.#inboxWatchers.delete(listener);
-  }
-
   /** {@inheritDoc EventStore.close} */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#inboxWatchers.clear();
-  }
-
-  #checkFence(workflowId: WorkflowId, fence: ShardFence): void {
-    this.#leases.checkFence(fence);
-    const shard = shardOf(workflowId, this.shardCount);
-    if (fence.shard !== shard) {
-      throw new InvalidArgumentError(
-        'fence.shard',
-        `${fence.shard} is not the shard of ${JSON.stringify(workflowId)} (${shard})`,
-      );
-    }
-  }
-
-  /** Checks consumptions without changing anything; returns them with their encoded outcomes. */
-  #checkConsumptions(
-    consumptions: readonly InboxConsumption[] | undefined,
-    fence: ShardFence | undefined,
-    workflowId: WorkflowId | undefined,
-  ): [StoredInboxItem, string][] {
-    if (consumptions === undefined || consumptions.length === 0) return [];
-    if (fence === undefined) throw new InvalidArgumentError('fence', 'consuming inbox items needs a fence');
-    const seen = new Set<string>();
-    return consumptions.map(({ id, outcome }) => {
-      const stored = this.#inbox.get(id);
-      if (!stored || stored.outcome !== undefined || seen.has(id)) throw new InboxItemGoneError(id);
-      seen.add(id);
-      if (workflowId !== undefined && stored.item.workflowId !== workflowId) {
-        throw new InvalidArgumentError(
-          'consumeInbox',
-          `item ${id} is for ${JSON.stringify(stored.item.workflowId)}, not ${JSON.stringify(workflowId)}`,
-        );
-      }
-      if (stored.item.shard !== fence.shard) {
-        throw new InvalidArgumentError(
-          'consumeInbox',
-          `item ${id} is of shard ${stored.item.shard}, not the fence's ${fence.shard}`,
-        );
-      }
-      return [stored, encodePayload(checkPayload(outcome, { path: `inbox ${id} outcome` }))];
-    });
-  }
-
-  #consume(checked: readonly [StoredInboxItem, string][]): void {
-    for (const [stored, outcome] of checked) stored.outcome = outcome;
-    for (const [stored] of checked)
-      this.#notify({ kind: 'consumed', id: stored.item.id, shard: stored.item.shard });
-  }
-
-  #notify(notice: InboxNotice): void {
-    for (const listener of this.#inboxWatchers) {
-      try {
-        listener(notice);
-      } catch {
-        // A hint: a failing listener costs its owner a poll, never the store.
-      }
-    }
-  }
-
-  #shardTest(filter: ShardFilter): (workflowId: WorkflowId) => boolean {
-    if (filter.shards === undefined) return () => true;
-    const shards = new Set(filter.shards);
-    return (workflowId) => shards.has(shardOf(workflowId, this.shardCount));
   }
 
   *#summaries(): Iterable<WorkflowSummary> {
@@ -369,7 +190,8 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     }
   }
 
-  #assertOpen(operation: string): void {
+  /** Throws `StoreClosedError` once the store is closed. */
+  protected assertOpen(operation: string): void {
     if (this.#closed) throw new StoreClosedError(operation);
   }
 }

@@ -151,6 +151,7 @@ export {
   type WorkflowStatus,
 } from './run-segment.js';
 export type { SearchAttributeSchema, SearchAttributeType } from './search-attributes.js';
+export { SharedInMemoryStore, type SharedInMemoryStoreOptions } from './shared-in-memory-store.js';
 export {
   type AppendOptions,
   type AppendResult,

@@ -17,8 +17,9 @@
  *   outcome (`consumeInbox`: a refusal). The caller learns the outcome with `inboxStatus`,
  *   woken by `watchInbox` notices (a hint: poll as well, notices may be lost).
  *
- * A store without these methods (`supportsOwnership` false) is one owner of everything: one
- * shard, never fenced.
+ * A store without these methods (`supportsOwnership` false), such as `InMemoryStore` and the
+ * LMDB store (one process), is one owner of everything: one shard, never fenced.
+ * `SharedInMemoryStore` implements the contract in memory (several engines in one process).
  */
 import { InvalidArgumentError } from './errors.js';
 import type { WorkflowId } from './ids.js';

@@ -94,6 +94,9 @@ export class ShardLeases {
         (this.#leases[shard] as Lease).owner = undefined;
       }
     }
+    // An owner left with nothing has left (an engine shutting down): it no longer counts.
+    for (let shard = 0; shard < this.shardCount; shard++) if (this.#holds(shard, ownerId, now)) return;
+    this.#owners.delete(ownerId);
   }
 
   /** See `OwnershipStore.liveOwners`. */

@@ -1,10 +1,12 @@
-import { InMemoryStore, InvalidArgumentError, shardOf } from '@reprise/core';
-import { describeOwnershipConformance } from '@reprise/testkit';
+import { InvalidArgumentError, SharedInMemoryStore, shardOf } from '@reprise/core';
+import { describeEventStoreConformance, describeOwnershipConformance } from '@reprise/testkit';
 import fc from 'fast-check';
 
-describeOwnershipConformance('InMemoryStore', () => {
+describeEventStoreConformance('SharedInMemoryStore', () => new SharedInMemoryStore({ shardCount: 4 }));
+
+describeOwnershipConformance('SharedInMemoryStore', () => {
   let now = 1_700_000_000_000;
-  const store = new InMemoryStore({ shardCount: 8, clock: { now: () => now } });
+  const store = new SharedInMemoryStore({ shardCount: 8, clock: { now: () => now } });
   return {
     store,
     advance: (ms) => {

@@ -158,6 +158,12 @@ export function describeOwnershipConformance(name: string, makeFixture: Ownershi
         const b = await store.claimShards('b', { ttlMs: TTL });
         expect(shardsOf(b)).toContain(0);
         expect(fenceOf(b, 0).epoch).toBeGreaterThan(fenceOf(a, 0).epoch);
+        // An owner that gives up everything has left: the fair share no longer counts it.
+        await store.releaseShards(
+          'a',
+          shardsOf(await store.claimShards('a', { ttlMs: TTL, maxNewShards: 0 })),
+        );
+        expect((await store.liveOwners()).map((owner) => owner.ownerId)).toEqual(['b']);
       });
 
       it('refuses bad arguments with a typed error', async () => {
