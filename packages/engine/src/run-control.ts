@@ -62,6 +62,15 @@ export interface RunControlPort {
   readonly maxPayloadBytes: number | undefined;
   /** The exit handler of the run's supervisor, for a run with no live loop to exit. */
   handleExit(run: ExitingRun, exit: RunExit): Promise<void>;
+  /** Signals and cancel requests for workflows another engine owns go there (`inbox.ts`). */
+  readonly remote?: RemoteInput;
+}
+
+/** Where input for a workflow another engine owns goes (several engines on one store). */
+export interface RemoteInput {
+  routes(workflowId: string): boolean;
+  signal(workflowId: WorkflowId, name: string, payload: JsonValue, requestId?: string): Promise<void>;
+  cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
 }
 
 export class RunControl {
@@ -82,6 +91,9 @@ export class RunControl {
       path: `signal ${name} payload`,
       ...(this.port.maxPayloadBytes === undefined ? {} : { maxBytes: this.port.maxPayloadBytes }),
     });
+    if (this.port.remote?.routes(workflowId)) {
+      return this.port.remote.signal(workflowId, name, checked, options.requestId);
+    }
     const body: EventBody = {
       type: 'SignalReceived',
       signalName: name,
@@ -101,6 +113,7 @@ export class RunControl {
   /** Asks the open run to cancel; a closed run is left as it is and its status returned. */
   async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(workflowId)) return this.port.remote.cancel(workflowId, reason);
     try {
       await this.#sendInput(
         workflowId,
