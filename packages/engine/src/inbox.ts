@@ -258,15 +258,22 @@ export class Inbox {
             return;
           outcome = { ok: null };
           break;
-        case 'signal':
-          await this.port.signal(
-            workflowId,
-            payload.name as string,
-            payload.payload ?? null,
-            (payload.requestId as string | undefined) ?? item.id,
-          );
+        case 'signal': {
+          const requestId = (payload.requestId as string | undefined) ?? item.id;
+          try {
+            await this.port.signal(workflowId, payload.name as string, payload.payload ?? null, requestId);
+          } catch (error) {
+            // Recorded by an attempt that could not consume it, and the run has closed since.
+            if (
+              !(error instanceof WorkflowClosedError) ||
+              !(await this.#signalRecorded(workflowId, requestId))
+            ) {
+              throw error;
+            }
+          }
           outcome = { ok: null };
           break;
+        }
         case 'cancel':
           outcome = {
             ok: (await this.port.cancel(workflowId, (payload.reason as string | null) ?? undefined)).status,
@@ -295,6 +302,11 @@ export class Inbox {
       outcome = errorOutcome(error);
     }
     await this.consume(item, outcome);
+  }
+
+  async #signalRecorded(workflowId: WorkflowId, requestId: string): Promise<boolean> {
+    const history = await this.port.store.readHistory(workflowId);
+    return history.some((event) => event.type === 'SignalReceived' && event.requestId === requestId);
   }
 
   /** Consumes an item with its outcome under the fence of its shard; an item gone already is fine. */

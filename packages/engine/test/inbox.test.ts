@@ -35,24 +35,33 @@ const cart = defineWorkflow('cart', async (ctx, _input: null) => {
   return { note, total };
 });
 
-/** An engine's view of the shared store: shutdown leaves it open; `notices: false` loses every notice. */
-function viewOf(store: SharedInMemoryStore, notices = true): WorkflowStore {
+/**
+ * An engine's view of the shared store: shutdown leaves it open; `notices: false` loses every
+ * notice; `failConsumes` consumptions fail as if the owner died between recording and consuming.
+ */
+function viewOf(store: SharedInMemoryStore, notices = true, failConsumes = { count: 0 }): WorkflowStore {
   return new Proxy(store, {
     get(target, key) {
       if (key === 'close') return async () => {};
       if (key === 'watchInbox' && !notices) return () => () => {};
+      if (key === 'consumeInbox' && failConsumes.count > 0) {
+        return async () => {
+          failConsumes.count--;
+          throw new Error('connection lost');
+        };
+      }
       const value = Reflect.get(target, key, target) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   }) as unknown as WorkflowStore;
 }
 
-async function twoEngines(notices = true) {
+async function twoEngines(notices = true, failConsumes = { count: 0 }) {
   const clock = new VirtualClock(T0);
   const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
   const make = (ownerId: string) =>
     Engine.create({
-      store: viewOf(store, notices),
+      store: viewOf(store, notices, failConsumes),
       clock,
       logger: quiet,
       workflows: [cart],
@@ -168,6 +177,20 @@ describe('the inbox between engines', () => {
     await during(handle.signal('checkout', 'polled'));
     expect(await during(handle.result())).toEqual({ note: 'polled', total: 0 });
     expect(count(await store.readHistory(id), 'SignalReceived')).toBe(1);
+    await close();
+  });
+
+  it('records an item once when its owner fails between recording and consuming it: the retry only consumes it', async () => {
+    const failConsumes = { count: 0 };
+    const { store, a, b, during, close, idOfB } = await twoEngines(true, failConsumes);
+    const id = idOfB('retried');
+    await b.start(cart, null, { workflowId: id });
+    failConsumes.count = 2;
+    await during(a.getHandle(id).signal('checkout', 'once'));
+    expect(failConsumes.count).toBe(0);
+    const history = await store.readHistory(id);
+    expect(count(history, 'SignalReceived')).toBe(1);
+    expect(await during(a.getHandle(id).result())).toEqual({ note: 'once', total: 0 });
     await close();
   });
 });
