@@ -180,6 +180,8 @@ export class Engine {
           start: (...args: Parameters<Inbox['start']>) => inbox().start(...args),
           signal: (...args: Parameters<Inbox['signal']>) => inbox().signal(...args),
           cancel: (...args: Parameters<Inbox['cancel']>) => inbox().cancel(...args),
+          terminate: (...args: Parameters<Inbox['terminate']>) => inbox().terminate(...args),
+          deliver: (...args: Parameters<Inbox['deliver']>) => inbox().deliver(...args),
           acceptUpdate: (...args: Parameters<Inbox['acceptUpdate']>) => inbox().acceptUpdate(...args),
         }
       : undefined;
@@ -238,7 +240,9 @@ export class Engine {
       signal: (workflowId, name, payload, requestId) =>
         control().signal(workflowId, name, payload, { requestId }),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      terminate: (workflowId, reason) => control().terminate(workflowId, reason),
       acceptUpdate: (workflowId, body) => updates.accept(workflowId, body),
+      deliverToRun: (workflowId, runId, body) => control().deliverRecorded(workflowId, runId, body),
     });
     this.#children = new Children({
       ...shared,
@@ -247,6 +251,7 @@ export class Engine {
       deliver: (workflowId, runId, body) => control().deliver(workflowId, runId, body),
       terminate: (workflowId, reason) => this.terminate(workflowId, reason),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      ...(remote ? { remote } : {}),
     });
     const reads = new ClientReads({
       ...shared,

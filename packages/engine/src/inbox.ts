@@ -14,6 +14,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import {
+  type EventBody,
   type EventBodyOf,
   FencedError,
   type InboxItem,
@@ -24,6 +25,7 @@ import {
   type JsonValue,
   type OwnershipStore,
   RepriseError,
+  type RunId,
   ShardMovedError,
   UnknownWorkflowTypeError,
   UpdateRejectedError,
@@ -55,7 +57,10 @@ export interface InboxPort {
   start(workflowId: WorkflowId, start: InboxStart, itemId: string): Promise<'recorded' | 'existing'>;
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, requestId: string): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
+  terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult>;
   acceptUpdate(workflowId: WorkflowId, body: EventBodyOf<'UpdateAccepted'>): Promise<void>;
+  /** Hands a child's outcome to its parent run here; resolves once recorded (or not needed). */
+  deliverToRun(workflowId: WorkflowId, runId: RunId, body: EventBody): Promise<void>;
 }
 
 /** An item's outcome, as the owner consumes it and the caller reads it. */
@@ -153,6 +158,20 @@ export class Inbox {
   async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
     const status = await this.#send(workflowId, 'cancel', { reason: reason ?? null });
     return { status: status as WorkflowStatus };
+  }
+
+  /** A terminate through the owner (sent as a cancel item that says so). */
+  async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
+    const status = await this.#send(workflowId, 'cancel', { reason, terminate: true });
+    return { status: status as WorkflowStatus };
+  }
+
+  /**
+   * A child's outcome for its parent run, whose shard another engine owns (sent as a signal item
+   * that carries the event): resolves once the parent's owner has recorded it.
+   */
+  async deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): Promise<void> {
+    await this.#send(workflowId, 'signal', { deliver: body as unknown as JsonObject, runId });
   }
 
   /** An update's acceptance through the owner; resolves once UpdateAccepted is recorded. */
@@ -259,6 +278,15 @@ export class Inbox {
           outcome = { ok: null };
           break;
         case 'signal': {
+          if (payload.deliver !== undefined) {
+            await this.port.deliverToRun(
+              workflowId,
+              payload.runId as RunId,
+              payload.deliver as unknown as EventBody,
+            );
+            outcome = { ok: null };
+            break;
+          }
           const requestId = (payload.requestId as string | undefined) ?? item.id;
           try {
             await this.port.signal(workflowId, payload.name as string, payload.payload ?? null, requestId);
@@ -274,11 +302,15 @@ export class Inbox {
           outcome = { ok: null };
           break;
         }
-        case 'cancel':
-          outcome = {
-            ok: (await this.port.cancel(workflowId, (payload.reason as string | null) ?? undefined)).status,
-          };
+        case 'cancel': {
+          const reason = (payload.reason as string | null) ?? undefined;
+          const result =
+            payload.terminate === true
+              ? await this.port.terminate(workflowId, reason ?? 'terminated')
+              : await this.port.cancel(workflowId, reason);
+          outcome = { ok: result.status };
           break;
+        }
         case 'update':
           await this.port.acceptUpdate(workflowId, {
             type: 'UpdateAccepted',

@@ -92,6 +92,8 @@ export interface InboxStart {
   readonly executionTimeout?: number;
   readonly idReusePolicy: IdReusePolicy;
   readonly onConflict: 'fail' | 'useExisting';
+  /** For a child: its parent run (a child already started by it counts as `existing`). */
+  readonly parent?: ParentLink;
 }
 
 /** Where starts go whose workflow's shard another engine owns (`inbox.ts`). */
@@ -190,11 +192,21 @@ export class Starter {
     const history = await recorder.exclusive(async () => {
       const current = await recorder.read();
       const live = this.port.table.get(workflowId);
-      if (this.#decide(current, live, { workflowId, ...start }) === 'existing') return undefined;
+      const { parent } = start;
+      const ours =
+        parent !== undefined &&
+        current.some(
+          (event) =>
+            event.type === 'WorkflowStarted' &&
+            event.parent?.runId === parent.runId &&
+            event.parent.childId === parent.childId,
+        );
+      if (ours || this.#decide(current, live, { workflowId, ...start }) === 'existing') return undefined;
       const body = workflowStartedBody(
         {
           workflowType: start.workflowType,
           input: start.input,
+          ...(parent ? { parent } : {}),
           ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
           ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
         },

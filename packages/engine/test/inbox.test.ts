@@ -5,6 +5,7 @@ import {
   shardOf,
   UpdateRejectedError,
   WorkflowAlreadyStartedError,
+  type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
   WorkflowNotFoundError,
@@ -56,7 +57,11 @@ function viewOf(store: SharedInMemoryStore, notices = true, failConsumes = { cou
   }) as unknown as WorkflowStore;
 }
 
-async function twoEngines(notices = true, failConsumes = { count: 0 }) {
+async function twoEngines(
+  notices = true,
+  failConsumes = { count: 0 },
+  workflows: WorkflowDefinition<never, unknown>[] = [cart],
+) {
   const clock = new VirtualClock(T0);
   const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
   const make = (ownerId: string) =>
@@ -64,7 +69,7 @@ async function twoEngines(notices = true, failConsumes = { count: 0 }) {
       store: viewOf(store, notices, failConsumes),
       clock,
       logger: quiet,
-      workflows: [cart],
+      workflows,
       ownership: { ownerId },
     });
   const a = await make('a');
@@ -191,6 +196,53 @@ describe('the inbox between engines', () => {
     const history = await store.readHistory(id);
     expect(count(history, 'SignalReceived')).toBe(1);
     expect(await during(a.getHandle(id).result())).toEqual({ note: 'once', total: 0 });
+    await close();
+  });
+
+  it('runs a child whose id is in the other engine’s shard there, and hands its outcome to the parent; signals between workflows cross too', async () => {
+    const child = defineWorkflow('child', async (ctx, n: number) => {
+      const extra = await ctx.waitForSignal<number>('extra');
+      return n + (extra ?? 0);
+    });
+    const parent = defineWorkflow('parent', async (ctx, childId: string) => {
+      const handle = await ctx.startChild(child, 1, { workflowId: childId });
+      await ctx.signalWorkflow(childId, 'extra', 41);
+      return handle.result();
+    });
+    const workflows = [cart, child, parent] as WorkflowDefinition<never, unknown>[];
+    const { store, a, b, during, close, idOfB } = await twoEngines(true, { count: 0 }, workflows);
+    const childId = idOfB('child');
+    const parentId = workflowIdInShard(1, SHARDS, 'parent');
+    const handle = await a.start(parent, childId, { workflowId: parentId });
+    expect(await during(handle.result())).toBe(42);
+    const childHistory = await store.readHistory(childId);
+    expect(count(childHistory, 'WorkflowStarted')).toBe(1);
+    expect(count(childHistory, 'SignalReceived')).toBe(1);
+    expect(childHistory[0]).toMatchObject({ parent: { workflowId: parentId } });
+    const parentHistory = await store.readHistory(parentId as WorkflowId);
+    expect(count(parentHistory, 'ChildWorkflowCompleted')).toBe(1);
+    expect(count(parentHistory, 'WorkflowCompleted')).toBe(1);
+    expect(b.supervisionTree().types.flatMap((type) => type.runs)).toEqual([]);
+    await close();
+  });
+
+  it('terminates a child on the other engine when its parent closes (parentClosePolicy terminate)', async () => {
+    const forever = defineWorkflow('forever', async (ctx) => {
+      await ctx.waitForSignal('never');
+      return 'unreachable';
+    });
+    const shortParent = defineWorkflow('short-parent', async (ctx, childId: string) => {
+      await ctx.startChild(forever, null, { workflowId: childId });
+      return 'parent done';
+    });
+    const workflows = [cart, forever, shortParent] as WorkflowDefinition<never, unknown>[];
+    const { store, a, during, advance, close, idOfB } = await twoEngines(true, { count: 0 }, workflows);
+    const childId = idOfB('orphan');
+    const handle = await a.start(shortParent, childId, { workflowId: workflowIdInShard(2, SHARDS, 'p') });
+    expect(await during(handle.result())).toBe('parent done');
+    await advance(2_000);
+    const childHistory = await store.readHistory(childId);
+    expect(childHistory.at(-1)).toMatchObject({ type: 'WorkflowTerminated' });
     await close();
   });
 });
