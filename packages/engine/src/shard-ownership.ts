@@ -63,7 +63,7 @@ export class ShardOwnership implements Fencing {
   readonly #maxNewShards: number;
   /** The epoch of each shard held. */
   readonly #held = new Map<number, number>();
-  /** Shards being recovered: their runs come back before the shard counts as served. */
+  /** A renewal is under way (claim, drops, recovery of new shards): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
   #claimedAt = Number.NEGATIVE_INFINITY;
