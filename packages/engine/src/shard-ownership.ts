@@ -125,6 +125,10 @@ export class ShardOwnership implements Fencing {
       error: error.message,
     });
     this.#drop(shard);
+    // Claim again now: a lease that only expired (a pause longer than the TTL, a store clock
+    // that ran ahead) and that nobody took comes back at once, with a new epoch, and its runs
+    // are recovered; one that another engine holds stays with it.
+    this.port.lifecycle.track(this.renew());
   }
 
   /**
