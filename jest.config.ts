@@ -7,7 +7,7 @@
 // defaults to this file's folder.
 import type { Config } from 'jest';
 
-const packages = ['core', 'actors', 'store-lmdb', 'engine', 'testkit', 'cli', 'ui'];
+const packages = ['core', 'actors', 'store-lmdb', 'store-postgres', 'engine', 'testkit', 'cli', 'ui'];
 
 const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
