@@ -56,9 +56,15 @@ export const quoted = (schema: string): string => `"${schema}"`;
  * creates the schema and its `schema_version` table if missing, applies the missing migrations
  * in order and records each. Refuses (`StoreFormatError`) a schema at a later version than this
  * code, and a schema that holds tables but no `schema_version` (not a store of ours).
- * Returns the version found before.
+ * A schema created now gets `shardCount` shards. Returns the version found before and the
+ * schema's shard count.
  */
-export async function migrate(client: PoolClient, schema: string, target: string): Promise<number> {
+export async function migrate(
+  client: PoolClient,
+  schema: string,
+  target: string,
+  shardCount: number,
+): Promise<{ found: number; shardCount: number }> {
   const q = quoted(schema);
   await client.query('BEGIN');
   try {
@@ -92,9 +98,16 @@ export async function migrate(client: PoolClient, schema: string, target: string
           migration.name,
         ]);
       }
+      if (found === 0) {
+        await client.query(`INSERT INTO ${q}.store_config (shard_count) VALUES ($1)`, [shardCount]);
+        await client.query(`INSERT INTO ${q}.shard_leases (shard) SELECT generate_series(0, $1::int - 1)`, [
+          shardCount,
+        ]);
+      }
     }
+    const config = await client.query<{ shard_count: number }>(`SELECT shard_count FROM ${q}.store_config`);
     await client.query('COMMIT');
-    return found;
+    return { found, shardCount: config.rows[0]?.shard_count ?? shardCount };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@reprise/core';
+import { checkShardCount, DEFAULT_SHARD_COUNT, InvalidArgumentError } from '@reprise/core';
 import type { Pool } from 'pg';
 
 /** Where the store connects: a connection string (the store makes and owns a pool), or a pool. */
@@ -29,6 +29,17 @@ export interface PostgresStoreOptions {
    * restarts, say) before it fails with `StoreUnavailableError`; default 15,000 ms. 0: no retry.
    */
   readonly reconnectTimeoutMs?: number;
+  /**
+   * The number of virtual shards (`OwnershipStore.shardCount`), 1 to 65,536; default 64. Used only
+   * when the schema is created: an existing schema keeps the count it was created with.
+   */
+  readonly shardCount?: number;
+  /**
+   * Whether `watchInbox` hears other processes' inbox changes through `LISTEN/NOTIFY` (one more
+   * connection while someone watches); default true. Off, only this store's own changes are told,
+   * and engines find the others by polling the inbox.
+   */
+  readonly notifications?: boolean;
 }
 
 /** The schema when none is given. */
@@ -42,7 +53,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function checkOptions(
   connection: PostgresConnection,
   options: PostgresStoreOptions,
-): { schema: string; reconnectTimeoutMs: number } {
+): { schema: string; reconnectTimeoutMs: number; shardCount: number; notifications: boolean } {
   if (typeof connection !== 'object' || connection === null) {
     throw new InvalidArgumentError('connection', 'must be { connectionString } or { pool }');
   }
@@ -90,5 +101,12 @@ export function checkOptions(
       `${JSON.stringify(maxPayloadBytes)} must be a positive integer`,
     );
   }
-  return { schema, reconnectTimeoutMs };
+  if (options.notifications !== undefined && typeof options.notifications !== 'boolean') {
+    throw new InvalidArgumentError(
+      'options.notifications',
+      `${JSON.stringify(options.notifications)} is not a boolean`,
+    );
+  }
+  const shardCount = checkShardCount(options.shardCount ?? DEFAULT_SHARD_COUNT);
+  return { schema, reconnectTimeoutMs, shardCount, notifications: options.notifications ?? true };
 }

@@ -1,17 +1,36 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AppendOptions,
   type AppendResult,
+  type ClaimShardsOptions,
   ConcurrencyConflict,
+  checkPayload,
   type DeleteClosedOptions,
   type DeleteClosedResult,
   type DueTimer,
+  decodePayload,
   EMPTY_PROJECTION,
+  encodePayload,
+  FencedError,
+  type InboxConsumption,
+  type InboxItem,
+  InboxItemGoneError,
+  type InboxKind,
+  type InboxNotice,
+  type InboxRequest,
+  type InboxStatus,
   InvalidArgumentError,
+  type LiveOwner,
+  type OwnershipStore,
   projectEvents,
   type ReadHistoryOptions,
   type RetentionStore,
+  type ShardFence,
+  type ShardFilter,
+  type ShardLease,
   StoreClosedError,
   StoreCorruption,
+  shardOf,
   type VisibilityFilter,
   type VisibilityPage,
   type WorkflowEvent,
@@ -21,6 +40,7 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import {
+  checkClaim,
   checkPayloadLimit,
   encodeEventBatch,
   movesOnlyHistoryLength,
@@ -29,7 +49,9 @@ import {
 } from '@reprise/core/internal';
 import pg, { type Pool, type QueryResultRow } from 'pg';
 import { withRetry } from './failures.js';
+import { InboxNotices, notifySql } from './inbox-notices.js';
 import { fromKey, toKey } from './keys.js';
+import { claimShards, type LeaseTables, liveOwnersOf, liveOwnersQuery, releaseShards } from './leases.js';
 import { migrate, quoted } from './migrations.js';
 import { checkOptions, type PostgresConnection, type PostgresStoreOptions } from './options.js';
 import { describeRecord, storedEvent, storedProjection, storedSummary, summaryText } from './rows.js';
@@ -39,7 +61,7 @@ import { countRows, type ListRow, queryPage } from './visibility-query.js';
  * A workflow store on PostgreSQL: `EventStore & VisibilityStore & RetentionStore`, shared by
  * every process that opens the same schema. See the package README for the contract.
  */
-export interface PostgresStore extends WorkflowStore, RetentionStore {
+export interface PostgresStore extends WorkflowStore, RetentionStore, OwnershipStore {
   /** The schema that holds the store's tables. */
   readonly schema: string;
   /** Where the store connects, without credentials (for messages and logs). */
@@ -76,7 +98,7 @@ export async function openPostgresStore(
       : { reconnectTimeoutMs: connection.reconnectTimeoutMs }),
     ...options,
   };
-  const { schema, reconnectTimeoutMs } = checkOptions(connection, merged);
+  const { schema, reconnectTimeoutMs, shardCount, notifications } = checkOptions(connection, merged);
   const maxPayloadBytes = checkPayloadLimit(merged.maxPayloadBytes);
   const owned = !('pool' in connection);
   const pool: Pool =
@@ -91,23 +113,29 @@ export async function openPostgresStore(
   // its error would end the process.
   if (owned) pool.on('error', () => {});
   const target = describeTarget(pool);
-  const store = new PostgresWorkflowStore(pool, owned, schema, target, reconnectTimeoutMs, maxPayloadBytes);
+  const retry = { target: `${target} schema ${schema}`, reconnectTimeoutMs, isClosed: () => false };
   try {
-    await withRetry(store.retry, 'open', async () => {
+    const migrated = await withRetry(retry, 'open', async () => {
       const client = await pool.connect();
       try {
-        await migrate(client, schema, target);
+        const result = await migrate(client, schema, target, shardCount);
         client.release();
+        return result;
       } catch (error) {
         client.release(error instanceof Error ? error : true);
         throw error;
       }
     });
+    return new PostgresWorkflowStore(pool, owned, schema, target, {
+      reconnectTimeoutMs,
+      maxPayloadBytes,
+      shardCount: migrated.shardCount,
+      listen: notifications ? (pool.options as pg.ClientConfig) : undefined,
+    });
   } catch (error) {
     if (owned) await pool.end().catch(() => {});
     throw error;
   }
-  return store;
 }
 
 /** `postgresql://host:port/database`, without user or password. */
@@ -140,6 +168,44 @@ interface Known {
 /** What an append to a workflow without a row builds on. */
 const NO_ROW: Known = { lastSeq: 0, xmin: '', projection: EMPTY_PROJECTION };
 
+/** What the append's statement did: wrote (the row as it left it), or why not. */
+interface WriteOutcome {
+  readonly known?: Known;
+  readonly fenced?: FencedError;
+  /** The id of a consumed item that was not pending. */
+  readonly gone?: string;
+}
+
+/** The `FencedError` of a fence against the lease as read (`undefined` when the fence is current). */
+function fenceFailure(
+  fence: ShardFence,
+  epoch: string | null | undefined,
+  held: boolean | null | undefined,
+  live: boolean | null | undefined,
+): FencedError | undefined {
+  const current = epoch == null ? 0 : Number(epoch);
+  if (current !== fence.epoch) return new FencedError(fence.shard, fence.epoch, current, 'epoch');
+  if (!held) return new FencedError(fence.shard, fence.epoch, current, 'released');
+  if (!live) return new FencedError(fence.shard, fence.epoch, current, 'expired');
+  return undefined;
+}
+
+/** Checks consumptions (each needs the fence); returns their ids and encoded outcomes. */
+function checkConsumptions(
+  consumptions: readonly InboxConsumption[] | undefined,
+  fence: ShardFence | undefined,
+): { id: string; outcome: string }[] {
+  if (consumptions === undefined || consumptions.length === 0) return [];
+  if (fence === undefined) throw new InvalidArgumentError('fence', 'consuming inbox items needs a fence');
+  const seen = new Set<string>();
+  return consumptions.map(({ id, outcome }) => {
+    if (typeof id !== 'string' || !/^[1-9][0-9]{0,17}$/.test(id) || seen.has(id))
+      throw new InboxItemGoneError(String(id));
+    seen.add(id);
+    return { id, outcome: encodePayload(checkPayload(outcome, { path: `inbox ${id} outcome` })) };
+  });
+}
+
 /** One append, checked: its texts (what is written) and whether it moves only the history length. */
 interface Batch {
   readonly workflowId: WorkflowId;
@@ -147,7 +213,14 @@ interface Batch {
   readonly expectedSeq: number;
   readonly texts: readonly string[];
   readonly onlyLength: boolean;
+  /** The workflow's shard. */
+  readonly shard: number;
+  readonly fence: ShardFence | undefined;
+  /** Inbox items consumed with the append: ids and encoded outcomes. */
+  readonly consume: readonly { readonly id: string; readonly outcome: string }[];
 }
+
+const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update'];
 
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
@@ -155,7 +228,9 @@ class PostgresWorkflowStore implements PostgresStore {
   readonly schema: string;
   readonly target: string;
   readonly #payloadLimit: { readonly maxBytes: number } | undefined;
-  readonly #t: { workflows: string; events: string; timers: string };
+  readonly #t: { workflows: string; events: string; timers: string; inbox: string } & LeaseTables;
+  readonly shardCount: number;
+  readonly #notices: InboxNotices;
   #closed = false;
   #closing: Promise<void> | undefined;
   /** Per workflow id, this process's latest append not settled yet: the next one waits for it. */
@@ -171,16 +246,32 @@ class PostgresWorkflowStore implements PostgresStore {
     owned: boolean,
     schema: string,
     target: string,
-    reconnectTimeoutMs: number,
-    maxPayloadBytes: number | undefined,
+    settings: {
+      reconnectTimeoutMs: number;
+      maxPayloadBytes: number | undefined;
+      shardCount: number;
+      listen: pg.ClientConfig | undefined;
+    },
   ) {
+    const { reconnectTimeoutMs, maxPayloadBytes } = settings;
     this.#pool = pool;
     this.#owned = owned;
     this.schema = schema;
     this.target = `${target} schema ${schema}`;
+    this.shardCount = settings.shardCount;
     this.#payloadLimit = maxPayloadBytes === undefined ? undefined : { maxBytes: maxPayloadBytes };
     const q = quoted(schema);
-    this.#t = { workflows: `${q}.workflows`, events: `${q}.events`, timers: `${q}.timers` };
+    this.#t = {
+      workflows: `${q}.workflows`,
+      events: `${q}.events`,
+      timers: `${q}.timers`,
+      inbox: `${q}.inbox`,
+      leases: `${q}.shard_leases`,
+      owners: `${q}.owners`,
+      config: `${q}.store_config`,
+      now: `${q}.store_now()`,
+    };
+    this.#notices = new InboxNotices(schema, randomUUID(), settings.listen);
     this.retry = {
       target: this.target,
       reconnectTimeoutMs,
@@ -214,12 +305,27 @@ class PostgresWorkflowStore implements PostgresStore {
           ? { workflowId, expectedSeq }
           : { workflowId, expectedSeq, payload: this.#payloadLimit },
       );
+      const shard = shardOf(workflowId, this.shardCount);
+      const fence = options.fence;
+      if (fence !== undefined && fence.shard !== shard) {
+        throw new InvalidArgumentError(
+          'fence.shard',
+          `${JSON.stringify(fence.shard)} is not the shard of ${JSON.stringify(workflowId)} (${shard})`,
+        );
+      }
+      if (fence !== undefined && !Number.isSafeInteger(fence.epoch)) {
+        throw new InvalidArgumentError('fence.epoch', `${JSON.stringify(fence.epoch)} is not an epoch`);
+      }
+      const consume = checkConsumptions(options.consumeInbox, fence);
       const batch: Batch = {
         workflowId,
         key: toKey(workflowId),
         expectedSeq,
         texts,
-        onlyLength: movesOnlyHistoryLength(events),
+        onlyLength: movesOnlyHistoryLength(events) && consume.length === 0,
+        shard,
+        fence,
+        consume,
       };
       // An append builds on the row as the previous one left it, so it waits for this
       // process's previous append to the same workflow; others go at once.
@@ -260,16 +366,27 @@ class PostgresWorkflowStore implements PostgresStore {
           known = batch.expectedSeq === 0 && reread === 0 ? NO_ROW : await this.#readKnown(batch);
         if (known === undefined || known.lastSeq !== batch.expectedSeq) {
           if (inDoubt && (await this.#alreadyWritten(batch))) return this.#written(batch, undefined);
+          // A writer that lost its shard learns that, rather than of the conflict it caused.
+          if (batch.fence) await this.#checkFence(batch.fence);
           throw new ConcurrencyConflict(batch.workflowId, batch.expectedSeq, known?.lastSeq ?? 0);
         }
-        let result: Known | undefined;
+        let outcome: WriteOutcome;
         try {
-          result = await this.#conditionalWrite(batch, known);
+          outcome = await this.#conditionalWrite(batch, known);
         } catch (error) {
           this.#known.delete(batch.workflowId);
           throw error;
         }
-        if (result) return this.#written(batch, result);
+        if (outcome.fenced) throw outcome.fenced;
+        if (outcome.known) {
+          for (const { id } of batch.consume)
+            this.#notices.emit({ kind: 'consumed', id, shard: batch.shard });
+          return this.#written(batch, outcome.known);
+        }
+        if (outcome.gone !== undefined) {
+          if (inDoubt && (await this.#alreadyWritten(batch))) return this.#written(batch, undefined);
+          throw new InboxItemGoneError(outcome.gone);
+        }
         this.#known.delete(batch.workflowId);
         if (reread >= MAX_REREADS) {
           throw new ConcurrencyConflict(
@@ -319,11 +436,13 @@ class PostgresWorkflowStore implements PostgresStore {
   }
 
   /**
-   * The append's one statement. Returns the row as it left it, or `undefined` when the row was
-   * no longer `known` (nothing written).
+   * The append's one statement: under the fence (the lease row held FOR SHARE, so a takeover
+   * waits for it, and its epoch, holder and expiry checked on the store's clock) and with the
+   * consumed inbox items locked and pending, the row's update, the events, the timers' changes
+   * and the items' consumption; or nothing. Says which condition failed when nothing was written.
    */
-  async #conditionalWrite(batch: Batch, known: Known): Promise<Known | undefined> {
-    const { workflows, events, timers } = this.#t;
+  async #conditionalWrite(batch: Batch, known: Known): Promise<WriteOutcome> {
+    const { workflows, events, timers, inbox, leases } = this.#t;
     const lastSeq = batch.expectedSeq + batch.texts.length;
     const values: unknown[] = [batch.key, lastSeq];
     const param = (value: unknown): string => {
@@ -331,11 +450,36 @@ class PostgresWorkflowStore implements PostgresStore {
       return `$${values.length}`;
     };
     const seqs = batch.texts.map((_, index) => batch.expectedSeq + 1 + index);
-    let projection = known.projection;
     const parts: string[] = [];
+    const guards: string[] = [];
+    const report: string[] = ['(SELECT xmin FROM w) AS xmin'];
+    if (batch.fence) {
+      parts.push(
+        `f AS (SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${leases} WHERE shard = ${param(batch.shard)} FOR SHARE)`,
+      );
+      guards.push(
+        `EXISTS (SELECT 1 FROM f WHERE f.epoch = ${param(batch.fence.epoch)} AND f.held AND f.live)`,
+      );
+      report.push(
+        '(SELECT epoch FROM f) AS epoch',
+        '(SELECT held FROM f) AS held',
+        '(SELECT live FROM f) AS live',
+      );
+    }
+    let consumeIds: string | undefined;
+    if (batch.consume.length > 0) {
+      consumeIds = param(batch.consume.map((item) => item.id));
+      parts.push(
+        `p AS (SELECT id, shard FROM ${inbox} WHERE id = ANY(${consumeIds}::bigint[]) AND NOT consumed AND workflow_key = $1 FOR UPDATE)`,
+      );
+      guards.push(`(SELECT count(*) FROM p) = ${param(batch.consume.length)}`);
+      report.push('(SELECT array_agg(id::text) FROM p) AS pending');
+    }
+    const guard = guards.map((condition) => ` AND ${condition}`).join('');
+    let projection = known.projection;
     if (batch.onlyLength && batch.expectedSeq > 0) {
       parts.push(
-        `w AS (UPDATE ${workflows} SET last_seq = $2 WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid RETURNING workflow_key, xmin::text AS xmin)`,
+        `w AS (UPDATE ${workflows} SET last_seq = $2 WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid${guard} RETURNING workflow_key, xmin::text AS xmin)`,
       );
       if (projection.summary)
         projection = { ...projection, summary: { ...projection.summary, historyLength: lastSeq } };
@@ -345,7 +489,7 @@ class PostgresWorkflowStore implements PostgresStore {
         batch.texts.map((text) => JSON.parse(text) as WorkflowEvent),
       );
       const summary = projection.summary;
-      const columns = [
+      const [summaryP, timersP, statusP, typeP, buildP, createdP, startedP, closedP] = [
         summary ? summaryText(summary) : null,
         JSON.stringify([...projection.timers]),
         summary?.status ?? null,
@@ -357,15 +501,16 @@ class PostgresWorkflowStore implements PostgresStore {
       ].map(param);
       if (batch.expectedSeq === 0) {
         parts.push(
-          `w AS (INSERT INTO ${workflows} (workflow_key, last_seq, summary, timers, status, workflow_type, build_id, created_at, started_at, closed_at) ` +
-            `VALUES ($1, $2, ${columns.join(', ')}) ON CONFLICT (workflow_key) DO NOTHING RETURNING workflow_key, xmin::text AS xmin)`,
+          `w AS (INSERT INTO ${workflows} (workflow_key, shard, last_seq, summary, timers, status, workflow_type, build_id, created_at, started_at, closed_at) ` +
+            `SELECT $1::bytea, ${param(batch.shard)}::int, $2::int, ${summaryP}::text, ${timersP}::text, ${statusP}::text, ${typeP}::text, ${buildP}::text, ` +
+            `${createdP}::float8, ${startedP}::float8, ${closedP}::float8 WHERE true${guard} ` +
+            'ON CONFLICT (workflow_key) DO NOTHING RETURNING workflow_key, xmin::text AS xmin)',
         );
       } else {
-        const [summaryP, timersP, statusP, typeP, buildP, createdP, startedP, closedP] = columns;
         parts.push(
           `w AS (UPDATE ${workflows} SET last_seq = $2, summary = ${summaryP}, timers = ${timersP}, status = ${statusP}, ` +
             `workflow_type = ${typeP}, build_id = ${buildP}, created_at = ${createdP}, started_at = ${startedP}, closed_at = ${closedP} ` +
-            `WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid RETURNING workflow_key, xmin::text AS xmin)`,
+            `WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid${guard} RETURNING workflow_key, xmin::text AS xmin)`,
         );
       }
       const removed = [...known.projection.timers.keys()].filter((id) => !projection.timers.has(id));
@@ -379,7 +524,7 @@ class PostgresWorkflowStore implements PostgresStore {
       }
       if (changed.length > 0) {
         parts.push(
-          `i AS (INSERT INTO ${timers} (workflow_key, timer_key, fire_at) SELECT w.workflow_key, u.k, u.f FROM w, ` +
+          `i AS (INSERT INTO ${timers} (workflow_key, shard, timer_key, fire_at) SELECT w.workflow_key, ${param(batch.shard)}::int, u.k, u.f FROM w, ` +
             `unnest(${param(changed.map(([id]) => toKey(id)))}::bytea[], ${param(changed.map(([, fireAt]) => fireAt))}::float8[]) AS u(k, f) ` +
             'ON CONFLICT (workflow_key, timer_key) DO UPDATE SET fire_at = EXCLUDED.fire_at)',
         );
@@ -389,11 +534,46 @@ class PostgresWorkflowStore implements PostgresStore {
       `e AS (INSERT INTO ${events} (workflow_key, seq, body) SELECT w.workflow_key, u.s, u.b FROM w, ` +
         `unnest(${param(seqs)}::int[], ${param(batch.texts)}::text[]) AS u(s, b))`,
     );
-    const rows = (
-      await this.#pool.query<{ xmin: string }>(`WITH ${parts.join(', ')} SELECT xmin FROM w`, values)
+    if (consumeIds !== undefined) {
+      parts.push(
+        `c AS (UPDATE ${inbox} SET consumed = true, outcome = u.o FROM unnest(${consumeIds}::bigint[], ${param(batch.consume.map((item) => item.outcome))}::text[]) AS u(id, o) ` +
+          `WHERE ${inbox}.id = u.id AND EXISTS (SELECT 1 FROM w) RETURNING ${inbox}.id, ${inbox}.shard)`,
+      );
+      report.push(
+        `${notifySql('c', 'consumed', param(this.schema), param(this.#notices.origin))} AS notified`,
+      );
+    }
+    const [row] = (
+      await this.#pool.query<{
+        xmin: string | null;
+        epoch?: string | null;
+        held?: boolean | null;
+        live?: boolean | null;
+        pending?: string[] | null;
+      }>(`WITH ${parts.join(', ')} SELECT ${report.join(', ')}`, values)
     ).rows;
-    const row = rows[0];
-    return row ? { lastSeq, xmin: row.xmin, projection } : undefined;
+    if (row?.xmin) return { known: { lastSeq, xmin: row.xmin, projection } };
+    if (batch.fence) {
+      const fenced = fenceFailure(batch.fence, row?.epoch, row?.held, row?.live);
+      if (fenced) return { fenced };
+    }
+    if (batch.consume.length > 0) {
+      const pending = new Set(row?.pending ?? []);
+      const gone = batch.consume.find((item) => !pending.has(item.id));
+      if (gone) return { gone: gone.id };
+    }
+    return {};
+  }
+
+  /** Throws `FencedError` unless the fence's lease is held and unexpired now. */
+  async #checkFence(fence: ShardFence): Promise<void> {
+    const [row] = await this.#query<{ epoch: string; held: boolean; live: boolean }>(
+      'append',
+      `SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${this.#t.leases} WHERE shard = $1`,
+      [fence.shard],
+    );
+    const fenced = fenceFailure(fence, row?.epoch, row?.held, row?.live);
+    if (fenced) throw fenced;
   }
 
   #remember(workflowId: string, known: Known): void {
@@ -438,16 +618,19 @@ class PostgresWorkflowStore implements PostgresStore {
     return rows[0]?.last_seq ?? 0;
   }
 
-  async *listActive(): AsyncIterable<WorkflowId> {
+  async *listActive(filter: ShardFilter = {}): AsyncIterable<WorkflowId> {
+    const shards = checkShards(filter);
     let after: Buffer | undefined;
     for (;;) {
       this.#assertOpen('listActive');
+      const values: unknown[] = [ACTIVE_CHUNK];
+      const where = ["status = 'Running'"];
+      if (shards) where.push(`shard = ANY($${values.push(shards)}::int[])`);
+      if (after !== undefined) where.push(`workflow_key > $${values.push(after)}`);
       const rows = await this.#query<{ workflow_key: Buffer }>(
         'listActive',
-        `SELECT workflow_key FROM ${this.#t.workflows} WHERE status = 'Running'` +
-          (after === undefined ? '' : ' AND workflow_key > $2') +
-          ' ORDER BY workflow_key LIMIT $1',
-        after === undefined ? [ACTIVE_CHUNK] : [ACTIVE_CHUNK, after],
+        `SELECT workflow_key FROM ${this.#t.workflows} WHERE ${where.join(' AND ')} ORDER BY workflow_key LIMIT $1`,
+        values,
       );
       for (const row of rows) yield fromKey(row.workflow_key) as WorkflowId;
       if (rows.length < ACTIVE_CHUNK) return;
@@ -455,24 +638,189 @@ class PostgresWorkflowStore implements PostgresStore {
     }
   }
 
-  async dueTimers(upTo: number): Promise<DueTimer[]> {
+  async dueTimers(upTo: number, filter: ShardFilter = {}): Promise<DueTimer[]> {
     this.#assertOpen('dueTimers');
     if (typeof upTo !== 'number' || Number.isNaN(upTo)) {
       throw new InvalidArgumentError('upTo', `${JSON.stringify(upTo)} is not epoch milliseconds`);
     }
+    const shards = checkShards(filter);
     if (upTo === Number.NEGATIVE_INFINITY) return [];
+    const values: unknown[] = [];
+    const where: string[] = [];
+    if (upTo !== Number.POSITIVE_INFINITY) where.push(`fire_at <= $${values.push(upTo)}`);
+    if (shards) where.push(`shard = ANY($${values.push(shards)}::int[])`);
     const rows = await this.#query<{ workflow_key: Buffer; timer_key: Buffer; fire_at: number }>(
       'dueTimers',
       `SELECT workflow_key, timer_key, fire_at FROM ${this.#t.timers}` +
-        (upTo === Number.POSITIVE_INFINITY ? '' : ' WHERE fire_at <= $1') +
+        (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
         ' ORDER BY fire_at, workflow_key, timer_key',
-      upTo === Number.POSITIVE_INFINITY ? [] : [upTo],
+      values,
     );
     return rows.map((row) => ({
       workflowId: fromKey(row.workflow_key) as WorkflowId,
       timerId: fromKey(row.timer_key),
       fireAt: row.fire_at,
     }));
+  }
+
+  async claimShards(ownerId: string, options: ClaimShardsOptions): Promise<ShardLease[]> {
+    this.#assertOpen('claimShards');
+    const maxNew = checkClaim(ownerId, options);
+    return this.#transaction('claimShards', (client) =>
+      claimShards(client, this.#t, this.shardCount, ownerId, options, maxNew),
+    );
+  }
+
+  async releaseShards(ownerId: string, shards: readonly number[]): Promise<void> {
+    this.#assertOpen('releaseShards');
+    if (typeof ownerId !== 'string' || ownerId === '') {
+      throw new InvalidArgumentError('ownerId', `${JSON.stringify(ownerId)} must be a non-empty string`);
+    }
+    if (!Array.isArray(shards)) throw new InvalidArgumentError('shards', 'must be an array of shard numbers');
+    await this.#transaction('releaseShards', (client) => releaseShards(client, this.#t, ownerId, shards));
+  }
+
+  async liveOwners(): Promise<LiveOwner[]> {
+    this.#assertOpen('liveOwners');
+    return liveOwnersOf(
+      await this.#query<{ owner: string; expires_at: number; shards: string }>(
+        'liveOwners',
+        liveOwnersQuery(this.#t),
+      ),
+    );
+  }
+
+  async enqueueInbox(request: InboxRequest): Promise<string> {
+    this.#assertOpen('enqueueInbox');
+    const { workflowId, kind, payload } = request ?? ({} as InboxRequest);
+    if (typeof workflowId !== 'string' || workflowId === '') {
+      throw new InvalidArgumentError(
+        'workflowId',
+        `${JSON.stringify(workflowId)} must be a non-empty string`,
+      );
+    }
+    if (!INBOX_KINDS.includes(kind)) {
+      throw new InvalidArgumentError(
+        'inbox kind',
+        `${JSON.stringify(kind)} must be one of ${INBOX_KINDS.join(', ')}`,
+      );
+    }
+    const text = encodePayload(payload, { path: 'inbox payload' });
+    const shard = shardOf(workflowId, this.shardCount);
+    // One statement, so no retry can enqueue twice unless the first one's outcome is unknown.
+    const [row] = await this.#query<{ id: string }>(
+      'enqueueInbox',
+      `WITH r AS (INSERT INTO ${this.#t.inbox} (shard, workflow_key, kind, payload, enqueued_at) ` +
+        `VALUES ($1, $2, $3, $4, ${this.#t.now}) RETURNING id, shard) ` +
+        `SELECT (SELECT id::text FROM r) AS id, ${notifySql('r', 'enqueued', '$5', '$6')} AS notified`,
+      [shard, toKey(workflowId), kind, text, this.schema, this.#notices.origin],
+    );
+    const id = row?.id as string;
+    this.#notices.emit({ kind: 'enqueued', id, shard });
+    return id;
+  }
+
+  async pendingInbox(shards: readonly number[], limit = 100): Promise<InboxItem[]> {
+    this.#assertOpen('pendingInbox');
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new InvalidArgumentError('limit', `${JSON.stringify(limit)} must be a positive integer`);
+    }
+    const wanted = checkShards({ shards }) ?? [];
+    const rows = await this.#query<{
+      id: string;
+      shard: number;
+      workflow_key: Buffer;
+      kind: string;
+      payload: string;
+      enqueued_at: number;
+    }>(
+      'pendingInbox',
+      `SELECT id::text AS id, shard, workflow_key, kind, payload, enqueued_at FROM ${this.#t.inbox} ` +
+        'WHERE NOT consumed AND shard = ANY($1::int[]) ORDER BY id LIMIT $2',
+      [wanted, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      shard: row.shard,
+      workflowId: fromKey(row.workflow_key) as WorkflowId,
+      kind: row.kind as InboxKind,
+      payload: decodePayload(row.payload),
+      enqueuedAt: row.enqueued_at,
+    }));
+  }
+
+  async consumeInbox(consumptions: readonly InboxConsumption[], fence: ShardFence): Promise<void> {
+    this.#assertOpen('consumeInbox');
+    if (fence === undefined) throw new InvalidArgumentError('fence', 'consuming inbox items needs a fence');
+    const consume = checkConsumptions(consumptions, fence);
+    if (consume.length === 0) return;
+    const { inbox, leases } = this.#t;
+    const [row] = await this.#query<{
+      epoch: string | null;
+      held: boolean | null;
+      live: boolean | null;
+      pending: string[] | null;
+      consumed: string;
+    }>(
+      'consumeInbox',
+      `WITH f AS (SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${leases} WHERE shard = $1 FOR SHARE), ` +
+        `p AS (SELECT id, shard FROM ${inbox} WHERE id = ANY($3::bigint[]) AND NOT consumed AND shard = $1 FOR UPDATE), ` +
+        `c AS (UPDATE ${inbox} SET consumed = true, outcome = u.o FROM unnest($3::bigint[], $4::text[]) AS u(id, o) ` +
+        `WHERE ${inbox}.id = u.id AND EXISTS (SELECT 1 FROM f WHERE f.epoch = $2 AND f.held AND f.live) ` +
+        `AND (SELECT count(*) FROM p) = $5 RETURNING ${inbox}.id, ${inbox}.shard) ` +
+        `SELECT (SELECT epoch FROM f) AS epoch, (SELECT held FROM f) AS held, (SELECT live FROM f) AS live, ` +
+        `(SELECT array_agg(id::text) FROM p) AS pending, ${notifySql('c', 'consumed', '$6', '$7')} AS consumed`,
+      [
+        fence.shard,
+        fence.epoch,
+        consume.map((item) => item.id),
+        consume.map((item) => item.outcome),
+        consume.length,
+        this.schema,
+        this.#notices.origin,
+      ],
+    );
+    const fenced = fenceFailure(fence, row?.epoch, row?.held, row?.live);
+    if (fenced) throw fenced;
+    if (Number(row?.consumed ?? 0) !== consume.length) {
+      const pending = new Set(row?.pending ?? []);
+      throw new InboxItemGoneError((consume.find((item) => !pending.has(item.id)) ?? consume[0])?.id ?? '');
+    }
+    for (const { id } of consume) this.#notices.emit({ kind: 'consumed', id, shard: fence.shard });
+  }
+
+  async inboxStatus(id: string): Promise<InboxStatus | undefined> {
+    this.#assertOpen('inboxStatus');
+    if (typeof id !== 'string' || !/^[1-9][0-9]{0,17}$/.test(id)) return undefined;
+    const [row] = await this.#query<{ consumed: boolean; outcome: string | null }>(
+      'inboxStatus',
+      `SELECT consumed, outcome FROM ${this.#t.inbox} WHERE id = $1`,
+      [id],
+    );
+    if (!row) return undefined;
+    return row.consumed
+      ? { state: 'consumed', outcome: decodePayload(row.outcome ?? 'null') }
+      : { state: 'pending' };
+  }
+
+  watchInbox(listener: (notice: InboxNotice) => void): () => void {
+    this.#assertOpen('watchInbox');
+    return this.#notices.watch(listener);
+  }
+
+  /** Runs `work` in a transaction of its own on one connection, retried while the server is unreachable. */
+  #transaction<T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withRetry(this.retry, operation, async () => {
+      const client = await this.#pool.connect();
+      try {
+        const result = await work(client);
+        client.release();
+        return result;
+      } catch (error) {
+        client.release(error instanceof Error ? error : true);
+        throw error;
+      }
+    });
   }
 
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
@@ -539,6 +887,7 @@ class PostgresWorkflowStore implements PostgresStore {
 
   close(): Promise<void> {
     this.#closed = true;
+    this.#notices.close();
     this.#closing ??= (
       this.#pending === 0
         ? Promise.resolve()
@@ -552,6 +901,16 @@ class PostgresWorkflowStore implements PostgresStore {
   #assertOpen(operation: string): void {
     if (this.#closed) throw new StoreClosedError(operation);
   }
+}
+
+/** The shards of a filter, checked (`undefined`: all). */
+function checkShards(filter: ShardFilter): number[] | undefined {
+  const shards = filter?.shards;
+  if (shards === undefined) return undefined;
+  if (!Array.isArray(shards) || !shards.every((shard) => Number.isInteger(shard))) {
+    throw new InvalidArgumentError('shards', `${JSON.stringify(shards)} must be an array of shard numbers`);
+  }
+  return [...shards];
 }
 
 function checkId(workflowId: unknown): string {
