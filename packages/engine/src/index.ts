@@ -29,7 +29,13 @@ export {
   type WorkflowListItem,
   type WorkflowListPage,
 } from './handle.js';
-export type { EngineLogger, EngineOptions, IdReusePolicy, StartOptions } from './options.js';
+export type {
+  EngineLogger,
+  EngineOptions,
+  IdReusePolicy,
+  OwnershipOptions,
+  StartOptions,
+} from './options.js';
 export type { UpdateOptions } from './run-updates.js';
 export {
   type BackfillResult,
@@ -50,4 +56,5 @@ export {
   type TriggerResult,
   triggeredWorkflowId,
 } from './schedules/index.js';
+export { DEFAULT_LEASE_TTL_MS } from './shard-ownership.js';
 export type { SupervisedRunView, SupervisionTree, TypeSupervisorView } from './supervision.js';

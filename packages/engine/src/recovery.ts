@@ -30,6 +30,13 @@ export interface RecoveryPort {
   isWorkflowType(workflowType: string): boolean;
   /** A run of a `pinned` type started by another build: left untouched for that build. */
   pinnedToOtherBuild(started: EventOf<'WorkflowStarted'>): boolean;
+  /**
+   * Only the workflows of these shards (the shards this engine owns, `shard-ownership.ts`);
+   * every workflow when absent.
+   */
+  readonly shards?: readonly number[];
+  /** The shard of a workflow, for `shards`. */
+  shardOf?(workflowId: string): number;
 }
 
 /** Brings back every active workflow of a registered type, and missing successors. */
@@ -40,7 +47,11 @@ export async function recover(port: RecoveryPort): Promise<void> {
     quarantineWorkflow(table, logger, workflowId, error);
     return true;
   };
-  for await (const workflowId of store.listActive()) {
+  const { shards } = port;
+  const inShards = (workflowId: string): boolean =>
+    shards === undefined || shards.includes(port.shardOf?.(workflowId) ?? 0);
+  for await (const workflowId of store.listActive(shards === undefined ? undefined : { shards })) {
+    if (!inShards(workflowId)) continue;
     let history: WorkflowEvent[];
     try {
       history = await store.readHistory(workflowId);
@@ -69,7 +80,7 @@ export async function recover(port: RecoveryPort): Promise<void> {
   do {
     const page = await store.query({ status: 'ContinuedAsNew', limit: PAGE, ...(cursor ? { cursor } : {}) });
     for (const summary of page.items) {
-      if (!port.isWorkflowType(summary.workflowType)) continue;
+      if (!port.isWorkflowType(summary.workflowType) || !inShards(summary.workflowId)) continue;
       const recorder = table.recorder(summary.workflowId as WorkflowId);
       let history: WorkflowEvent[];
       try {
