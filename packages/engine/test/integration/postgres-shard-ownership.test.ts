@@ -1,10 +1,12 @@
 // Several engines on one PostgreSQL schema (each with its own connection pool): takeover of a paused engine's runs after its lease expires on the database's clock, the zombie's appends fenced, and work sent through one engine to runs another owns (start, signal, update), with notifications on and off.
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
   type ActivityDefinition,
   defineActivity,
   defineWorkflow,
   FencedError,
+  type OwnershipStore,
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStore,
@@ -12,9 +14,16 @@ import {
 import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
 import { openPostgresStore } from '@reprise/store-postgres';
 import { workflowIdInShard } from '@reprise/testkit';
+import { killWorkerProcesses, startWorkerProcess } from '@reprise/testkit/internal';
 import { dropTestSchemas, sql, testSchema } from '../../../../test/support/postgres.js';
+import { cart } from './fixtures/inbox-cart.js';
 
-afterAll(() => dropTestSchemas());
+const WORKER = join(__dirname, 'fixtures/pg-inbox-owner-worker.ts');
+
+afterAll(async () => {
+  killWorkerProcesses();
+  await dropTestSchemas();
+});
 
 const T0 = 1_767_225_600_000;
 const SHARDS = 8;
@@ -28,7 +37,7 @@ const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =
   history.filter((event) => event.type === type).length;
 
 /** Engines on one schema; `advance` moves the engines' virtual clock and the database's clock together. */
-async function pgCluster(prefix: string, notifications = true) {
+async function pgCluster(prefix: string, notifications = true, shardCount = SHARDS) {
   const { url, schema } = await testSchema(prefix);
   const clock = new VirtualClock(T0);
   const engines: Engine[] = [];
@@ -36,7 +45,7 @@ async function pgCluster(prefix: string, notifications = true) {
   const open = async (refused?: unknown[]) => {
     const store = await openPostgresStore(
       { connectionString: url, maxConnections: 4 },
-      { schema, shardCount: SHARDS, notifications },
+      { schema, shardCount, notifications },
     );
     stores.push(store);
     if (!refused) return store;
@@ -77,6 +86,8 @@ async function pgCluster(prefix: string, notifications = true) {
     await settle();
   };
   return {
+    url,
+    schema,
     clock,
     open,
     advance,
@@ -129,16 +140,6 @@ const order = defineWorkflow('order', async (ctx, n: number) => {
   const charged = await ctx.activity(instant, n, { retry: { maximumAttempts: 1 } });
   await ctx.sleep('2s');
   return charged;
-});
-
-const cart = defineWorkflow('cart', async (ctx, _input: null) => {
-  let total = 0;
-  ctx.setUpdateHandler('add', (amount: number) => {
-    total += amount;
-    return total;
-  });
-  const note = await ctx.waitForSignal<string>('checkout');
-  return { note, total };
 });
 
 describe('several engines on one PostgreSQL schema', () => {
@@ -206,4 +207,30 @@ describe('several engines on one PostgreSQL schema', () => {
       await c.close();
     });
   }
+
+  // Window: the owner has recorded the signal an inbox item asked for and dies before the item is
+  // marked consumed. The next owner must not record it again, and the caller's call must resolve.
+  it('an owner SIGKILLed between recording an inbox signal and consuming its item: the next owner only consumes it', async () => {
+    const c = await pgCluster('own_inbox_kill', true, 1);
+    const id = 'cart-killed' as WorkflowId;
+    const worker = startWorkerProcess(WORKER, [c.url, c.schema, id]);
+    await worker.waitFor((line) => line === 'started');
+    const a = await c.engine('a', [cart]);
+    expect(a.ownedShards()).toEqual([]);
+    const signalled = a.getHandle(id).signal('checkout', 'once');
+    expect((await worker.exited).signal).toBe('SIGKILL');
+    const store = await c.open();
+    const recorded = await store.readHistory(id);
+    expect(count(recorded, 'SignalReceived')).toBe(1);
+    expect(await (store as unknown as OwnershipStore).pendingInbox([0])).toHaveLength(1);
+    // The worker's lease expires on the database's clock; a claims the shard and the item.
+    await c.during(signalled);
+    expect(a.ownedShards()).toEqual([0]);
+    expect(await c.during(a.getHandle(id).result())).toEqual({ note: 'once', total: 0 });
+    const history = await store.readHistory(id);
+    expect(count(history, 'SignalReceived')).toBe(1);
+    expect(count(history, 'WorkflowCompleted')).toBe(1);
+    expect(await (store as unknown as OwnershipStore).pendingInbox([0])).toEqual([]);
+    await c.close();
+  });
 });
