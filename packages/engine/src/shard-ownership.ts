@@ -202,8 +202,21 @@ export class ShardOwnership implements Fencing {
         this.#held.set(shard, epoch);
         gained.push(shard);
       }
-      if (gained.length > 0) await this.port.recover(gained);
-      if (gained.length > 0) this.port.pollInbox();
+      if (gained.length > 0) {
+        try {
+          await this.port.recover(gained);
+        } catch (error) {
+          // Not served until recovered: given up here (the store still counts them ours), so the
+          // next renewal returns them as new and recovers them again.
+          this.port.logger.warn('recovery of newly claimed shards failed; tried again at the next renewal', {
+            shards: gained,
+            error,
+          });
+          for (const shard of gained) this.#drop(shard);
+          return;
+        }
+        this.port.pollInbox();
+      }
     } finally {
       this.#renewing = false;
       this.#armRenewal();

@@ -239,3 +239,38 @@ describe('an engine whose leases expired while nobody took them', () => {
     await engine.shutdown();
   });
 });
+
+describe('a recovery of newly claimed shards that fails', () => {
+  it('gives the shards up and recovers them at the next renewal', async () => {
+    const c = cluster();
+    const a = await c.engine({ workflows: [order], activities: [instant], ownership: { ownerId: 'a' } });
+    const ids = Array.from({ length: 6 }, (_, n) => `flaky-${n}`);
+    for (const [n, workflowId] of ids.entries()) await a.start(order, n, { workflowId });
+    await c.settle();
+    // Engine b's first recovery after its start fails (the store drops a read).
+    let failures = 1;
+    const flaky = new Proxy(viewOf(c.store), {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as (...args: unknown[]) => unknown;
+        if (key !== 'listActive') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) => {
+          const shards = (args[0] as { shards?: number[] } | undefined)?.shards ?? [];
+          if (shards.length > 0 && failures-- > 0) throw new Error('connection reset');
+          return value.apply(target, args);
+        };
+      },
+    });
+    const b = await c.engine({
+      store: flaky,
+      workflows: [order],
+      activities: [instant],
+      ownership: { ownerId: 'b' },
+    });
+    await a.shutdown();
+    await c.advance(4_000);
+    expect(failures).toBeLessThan(0);
+    expect(b.ownedShards()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    for (const [n, workflowId] of ids.entries()) expect(await b.getHandle(workflowId).result()).toBe(n * 2);
+    await c.close();
+  });
+});
