@@ -274,3 +274,19 @@ describe('a recovery of newly claimed shards that fails', () => {
     await c.close();
   });
 });
+
+describe('ownership options', () => {
+  it('refuses bad ones with an InvalidArgumentError naming them', async () => {
+    const store = new SharedInMemoryStore({ shardCount: SHARDS });
+    for (const [ownership, named] of [
+      [{ ownerId: '' }, 'ownership.ownerId'],
+      [{ leaseTtlMs: 0 }, 'ownership.leaseTtlMs'],
+      [{ pollMs: Number.NaN }, 'ownership.pollMs'],
+      [{ maxNewShards: 0.5 }, 'ownership.maxNewShards'],
+    ] as const) {
+      await expect(Engine.create({ store, workflows: [order], ownership })).rejects.toThrow(named);
+    }
+    expect(await store.liveOwners()).toEqual([]);
+    await store.close();
+  });
+});
