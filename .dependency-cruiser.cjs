@@ -17,6 +17,7 @@ const LAYERS = {
   actors: [],
   engine: ['core', 'actors'],
   'store-lmdb': ['core'],
+  'store-postgres': ['core'],
   testkit: ['core', 'engine'],
   cli: ['core', 'engine', 'store-lmdb', 'ui'],
   ui: ['core', 'engine'],

@@ -7,7 +7,7 @@
 // defaults to this file's folder.
 import type { Config } from 'jest';
 
-const packages = ['core', 'actors', 'store-lmdb', 'engine', 'testkit', 'cli', 'ui'];
+const packages = ['core', 'actors', 'store-lmdb', 'store-postgres', 'engine', 'testkit', 'cli', 'ui'];
 
 const moduleNameMapper = {
   '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -53,6 +53,10 @@ const project = (displayName: string, roots: string[], testMatch: string[]): Con
 
 const config: Config = {
   testTimeout: TEST_TIMEOUT_MS,
+  // PostgreSQL for the suites that need it: REPRISE_TEST_PG_URL, or a throwaway cluster started
+  // by the first test file that asks (test/support/postgres.ts) and stopped here at the end.
+  globalSetup: '<rootDir>/test/support/pg-global-setup.cjs',
+  globalTeardown: '<rootDir>/test/support/pg-global-teardown.cjs',
   projects: [
     ...packages.map((name) => project(name, [`<rootDir>/packages/${name}`], ['**/test/**/*.test.ts'])),
     project('examples', ['<rootDir>/examples'], ['**/*.test.ts']),

@@ -7,7 +7,7 @@
 // again.
 import { CompilerState, Extractor, ExtractorConfig } from '@microsoft/api-extractor';
 
-const PACKAGES = ['core', 'actors', 'store-lmdb', 'engine', 'testkit', 'cli', 'ui'];
+const PACKAGES = ['core', 'actors', 'store-lmdb', 'store-postgres', 'engine', 'testkit', 'cli', 'ui'];
 const local = process.argv.includes('--local');
 
 const configs = PACKAGES.map((name) =>

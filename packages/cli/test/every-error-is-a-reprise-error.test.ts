@@ -80,6 +80,9 @@ const samples: Readonly<Record<string, readonly [() => Error, string]>> = {
   WorkflowTimedOutError: [() => new core.WorkflowTimedOutError('w', 1000), 'workflow_timed_out'],
   UpdateRejectedError: [() => new core.UpdateRejectedError('w', 'add', 'negative'), 'update_rejected'],
   UpdateFailedError: [() => new core.UpdateFailedError('w', 'add', 'u-1', failure), 'update_failed'],
+  FencedError: [() => new core.FencedError(3, 4, 5), 'fenced'],
+  InboxItemGoneError: [() => new core.InboxItemGoneError('inbox-1'), 'inbox_item_gone'],
+  ShardMovedError: [() => new core.ShardMovedError('w', 3), 'shard_moved'],
   NoProcError: [() => new actors.NoProcError(undefined), 'noproc'],
   SupervisorError: [() => new actors.SupervisorError('not_found', { childId: 'worker' }), 'not_found'],
   NoTestRunnerError: [

@@ -553,3 +553,64 @@ export class ScheduleNotFoundError extends RepriseError {
     super(`schedule ${JSON.stringify(scheduleId)} not found`);
   }
 }
+
+/**
+ * An append (or inbox consumption) carried a shard fence that is no longer current: the shard's
+ * lease has passed to another owner (its epoch moved on), was released, or expired on the
+ * store's clock. Nothing was written. The engine that gets it no longer owns the shard's runs.
+ */
+export class FencedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'fenced';
+  constructor(
+    /** The shard the fence named. */
+    readonly shard: number,
+    /** The epoch the fence carried. */
+    readonly fenceEpoch: number,
+    /** The shard's current epoch (the fence's own when the lease expired or was released). */
+    readonly currentEpoch: number,
+    /** Why it is not current: another epoch, or the lease expired or was released. */
+    readonly reason: 'epoch' | 'expired' | 'released' = 'epoch',
+  ) {
+    super(
+      reason === 'epoch'
+        ? `shard ${shard}: fence epoch ${fenceEpoch} is stale, the current epoch is ${currentEpoch}; nothing written`
+        : `shard ${shard}: the lease of epoch ${fenceEpoch} has ${reason} (current epoch ${currentEpoch}); nothing written`,
+    );
+  }
+}
+
+/**
+ * An append or consumption named an inbox item that is not pending: it was consumed already (by
+ * this owner before a retry, or by another), or never existed. Nothing was written.
+ */
+export class InboxItemGoneError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'inbox_item_gone';
+  constructor(
+    /** The item's id. */
+    readonly itemId: string,
+  ) {
+    super(
+      `inbox item ${JSON.stringify(itemId)} is not pending (consumed already, or unknown); nothing written`,
+    );
+  }
+}
+
+/**
+ * A call on a run this engine was serving could not finish here: the run's shard moved to
+ * another engine (its lease was lost or taken over). The run goes on under its new owner; ask
+ * again (a handle reaches it through the store).
+ */
+export class ShardMovedError extends RepriseError {
+  /** Stable across versions; branch on it. */
+  readonly code = 'shard_moved';
+  constructor(
+    /** The workflow whose shard moved. */
+    readonly workflowId: string,
+    /** Its shard. */
+    readonly shard: number,
+  ) {
+    super(`workflow ${JSON.stringify(workflowId)}: shard ${shard} moved to another engine; call again`);
+  }
+}

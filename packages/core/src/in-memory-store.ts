@@ -2,6 +2,7 @@ import { ConcurrencyConflict, InvalidArgumentError, StoreClosedError } from './e
 import { encodeEventBatch } from './event-validation.js';
 import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
+import type { ShardFilter } from './ownership.js';
 import { checkPayloadLimit, decodePayload, type JsonValue } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
 import { retentionCandidates } from './retention.js';
@@ -56,7 +57,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     events: readonly WorkflowEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    this.#assertOpen('append');
+    this.assertOpen('append');
     const expectedSeq = options?.expectedSeq;
     const encoded = encodeEventBatch(events, {
       workflowId,
@@ -65,6 +66,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     });
     const stored = this.#workflows.get(workflowId);
     const actualSeq = stored?.events.length ?? 0;
+    const applied = this.prepareAppend(workflowId, options);
     if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
     const copies = encoded.map((text) => decodePayload(text) as unknown as WorkflowEvent);
     const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, copies);
@@ -74,12 +76,28 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     } else {
       this.#workflows.set(workflowId, { events: encoded, projection });
     }
+    applied?.();
     return { lastSeq: expectedSeq + encoded.length };
+  }
+
+  /**
+   * Checks what an append asks beyond its events (its fence and inbox consumptions, for
+   * `SharedInMemoryStore`) before anything is written, throwing to refuse it; returns what to
+   * do in the same step once the events are written. Here: nothing (one owner of everything).
+   */
+  protected prepareAppend(_workflowId: WorkflowId, _options: AppendOptions): (() => void) | undefined {
+    return undefined;
+  }
+
+  /** Whether a workflow is in the shards of a filter. Here, one shard (0) holds every workflow. */
+  protected shardTest(filter: ShardFilter): (workflowId: WorkflowId) => boolean {
+    const all = filter.shards === undefined || filter.shards.includes(0);
+    return () => all;
   }
 
   /** {@inheritDoc EventStore.readHistory} */
   async readHistory(workflowId: WorkflowId, options: ReadHistoryOptions = {}): Promise<WorkflowEvent[]> {
-    this.#assertOpen('readHistory');
+    this.assertOpen('readHistory');
     const fromSeq = options.fromSeq ?? 1;
     if (!Number.isInteger(fromSeq) || fromSeq < 1) {
       throw new InvalidArgumentError('fromSeq', `${JSON.stringify(fromSeq)} must be a positive integer`);
@@ -90,24 +108,27 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc EventStore.lastSeq} */
   async lastSeq(workflowId: WorkflowId): Promise<number> {
-    this.#assertOpen('lastSeq');
+    this.assertOpen('lastSeq');
     return this.#workflows.get(workflowId)?.events.length ?? 0;
   }
 
   /** {@inheritDoc EventStore.listActive} */
-  async *listActive(): AsyncIterable<WorkflowId> {
-    this.#assertOpen('listActive');
+  async *listActive(filter: ShardFilter = {}): AsyncIterable<WorkflowId> {
+    this.assertOpen('listActive');
+    const inShards = this.shardTest(filter);
     const active = [...this.#workflows].filter(
-      ([, stored]) => stored.projection.summary?.status === 'Running',
+      ([workflowId, stored]) => stored.projection.summary?.status === 'Running' && inShards(workflowId),
     );
     for (const [workflowId] of active) yield workflowId;
   }
 
   /** {@inheritDoc EventStore.dueTimers} */
-  async dueTimers(upTo: number): Promise<DueTimer[]> {
-    this.#assertOpen('dueTimers');
+  async dueTimers(upTo: number, filter: ShardFilter = {}): Promise<DueTimer[]> {
+    this.assertOpen('dueTimers');
+    const inShards = this.shardTest(filter);
     const due: DueTimer[] = [];
     for (const [workflowId, stored] of this.#workflows) {
+      if (!inShards(workflowId)) continue;
       for (const [timerId, fireAt] of stored.projection.timers) {
         if (fireAt <= upTo) due.push({ workflowId, timerId, fireAt });
       }
@@ -122,14 +143,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc VisibilityStore.getSummary} */
   async getSummary(workflowId: WorkflowId): Promise<WorkflowSummary | undefined> {
-    this.#assertOpen('getSummary');
+    this.assertOpen('getSummary');
     const summary = this.#workflows.get(workflowId)?.projection.summary;
     return summary && copySummary(summary);
   }
 
   /** {@inheritDoc VisibilityStore.query} */
   async query(filter: VisibilityFilter = {}): Promise<VisibilityPage> {
-    this.#assertOpen('query');
+    this.assertOpen('query');
     const page = pageOf(this.#summaries(), normalizeFilter(filter));
     // Only the page's rows are copied: matching and sorting read the stored rows in place.
     return { ...page, items: page.items.map(copySummary) };
@@ -137,14 +158,14 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
 
   /** {@inheritDoc VisibilityStore.count} */
   async count(filter: Omit<VisibilityFilter, 'limit' | 'cursor'> = {}): Promise<number> {
-    this.#assertOpen('count');
+    this.assertOpen('count');
     return pageOf(this.#summaries(), { ...normalizeFilter(filter), limit: Number.POSITIVE_INFINITY }).items
       .length;
   }
 
   /** {@inheritDoc RetentionStore.deleteClosed} */
   async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
-    this.#assertOpen('deleteClosed');
+    this.assertOpen('deleteClosed');
     const { rows, cursor } = await retentionCandidates(this, options);
     const deleted: WorkflowId[] = [];
     // No await below: the batch goes in one step, as one transaction would.
@@ -169,7 +190,8 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     }
   }
 
-  #assertOpen(operation: string): void {
+  /** Throws `StoreClosedError` once the store is closed. */
+  protected assertOpen(operation: string): void {
     if (this.#closed) throw new StoreClosedError(operation);
   }
 }

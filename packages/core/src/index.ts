@@ -38,6 +38,8 @@ export {
   ChildWorkflowFailure,
   ConcurrencyConflict,
   DurationError,
+  FencedError,
+  InboxItemGoneError,
   InvalidArgumentError,
   InvalidEventError,
   InvalidScheduleSpecError,
@@ -48,6 +50,7 @@ export {
   ScheduleAlreadyExistsError,
   ScheduleNotFoundError,
   SearchAttributeError,
+  ShardMovedError,
   type StallCause,
   StoreClosedError,
   StoreCorruption,
@@ -110,6 +113,25 @@ export {
 } from './ids.js';
 export { InMemoryStore, type InMemoryStoreOptions } from './in-memory-store.js';
 export {
+  type ClaimShardsOptions,
+  checkShardCount,
+  DEFAULT_SHARD_COUNT,
+  type InboxConsumption,
+  type InboxItem,
+  type InboxKind,
+  type InboxNotice,
+  type InboxRequest,
+  type InboxStatus,
+  type LiveOwner,
+  MAX_SHARD_COUNT,
+  type OwnershipStore,
+  type ShardFence,
+  type ShardFilter,
+  type ShardLease,
+  shardOf,
+  supportsOwnership,
+} from './ownership.js';
+export {
   checkPayload,
   DEFAULT_MAX_PAYLOAD_BYTES,
   decodePayload,
@@ -130,6 +152,7 @@ export {
   type WorkflowStatus,
 } from './run-segment.js';
 export type { SearchAttributeSchema, SearchAttributeType } from './search-attributes.js';
+export { SharedInMemoryStore, type SharedInMemoryStoreOptions } from './shared-in-memory-store.js';
 export {
   type AppendOptions,
   type AppendResult,

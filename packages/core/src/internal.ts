@@ -54,6 +54,7 @@ export {
 } from './run-segment.js';
 export { checkSearchAttributeSchema, validateSearchAttributes } from './search-attributes.js';
 export { seededRandom, seededUuid, seededWords } from './seeded-random.js';
+export { checkClaim, fairShare, ShardLeases } from './shard-leases.js';
 export {
   briefDuration,
   briefError,

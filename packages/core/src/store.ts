@@ -1,11 +1,23 @@
 import type { WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
+import type { InboxConsumption, ShardFence, ShardFilter } from './ownership.js';
 import type { VisibilityFilter, VisibilityPage, WorkflowSummary } from './visibility.js';
 
 /** The condition an append is made under. */
 export interface AppendOptions {
   /** The workflow's last seq the caller read (0 for a new workflow). */
   readonly expectedSeq: number;
+  /**
+   * For a store shared by several owners (`OwnershipStore`): the shard of the workflow and the
+   * epoch of the writer's lease on it. The append is refused with `FencedError`, writing
+   * nothing, unless that lease is still held and unexpired. Stores without ownership ignore it.
+   */
+  readonly fence?: ShardFence;
+  /**
+   * Inbox items of this workflow consumed in the same atomic step as the events (an
+   * `OwnershipStore` only): each must be pending, else `InboxItemGoneError` and nothing is written.
+   */
+  readonly consumeInbox?: readonly InboxConsumption[];
 }
 
 /** What an append made durable. */
@@ -58,10 +70,16 @@ export interface EventStore {
   readHistory(workflowId: WorkflowId, options?: ReadHistoryOptions): Promise<WorkflowEvent[]>;
   /** The last seq of a workflow (0 for an unknown id). */
   lastSeq(workflowId: WorkflowId): Promise<number>;
-  /** The ids whose status is `Running`. */
-  listActive(): AsyncIterable<WorkflowId>;
-  /** Pending timers (started, neither fired nor cancelled, run still open) due at or before `upTo`, earliest first. */
-  dueTimers(upTo: number): Promise<DueTimer[]>;
+  /**
+   * The ids whose status is `Running`; with `filter.shards`, only those of these shards (a store
+   * without ownership has one shard, 0, and may ignore the filter).
+   */
+  listActive(filter?: ShardFilter): AsyncIterable<WorkflowId>;
+  /**
+   * Pending timers (started, neither fired nor cancelled, run still open) due at or before
+   * `upTo`, earliest first; with `filter.shards`, only those of these shards.
+   */
+  dueTimers(upTo: number, filter?: ShardFilter): Promise<DueTimer[]>;
   /** Releases the store; idempotent. Every other call after it throws `StoreClosedError`. */
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ import { type Command, latestStart, toErrorData } from '@reprise/core/internal';
 import type { ExitingRun } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { RunTable } from './run-table.js';
-import type { Starter } from './starter.js';
+import type { InboxStart, Starter } from './starter.js';
 
 type RunRef = Pick<ExitingRun, 'workflowId' | 'runId'>;
 
@@ -38,6 +38,12 @@ export interface ChildrenPort {
   deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void;
   terminate(workflowId: WorkflowId, reason: string): Promise<unknown>;
   cancel(workflowId: WorkflowId, reason: string): Promise<unknown>;
+  /** Children and parents whose shard another engine owns are reached through it (`inbox.ts`). */
+  readonly remote?: {
+    routes(workflowId: string): boolean;
+    start(workflowId: WorkflowId, start: InboxStart): Promise<void>;
+    deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): Promise<void>;
+  };
 }
 
 export class Children {
@@ -49,6 +55,11 @@ export class Children {
     command: Extract<Command, { kind: 'StartChild' }> | EventOf<'ChildWorkflowStarted'>,
   ): Promise<void> {
     const known = this.port.isWorkflowType(command.workflowType);
+    const { remote } = this.port;
+    if (known && remote?.routes(command.childWorkflowId)) {
+      await this.#startRemoteChild(parent, command, remote);
+      return;
+    }
     await this.port.starter.recordAndStart(command.childWorkflowId, (current) => {
       const ours = current.some(
         (event) =>
@@ -85,6 +96,42 @@ export class Children {
         ...(command.searchAttributes ? { searchAttributes: command.searchAttributes } : {}),
       };
     });
+  }
+
+  /**
+   * A child whose shard another engine owns is started there, through its inbox (once: a child
+   * already started by this parent counts as started); one running already, or of a type the
+   * owner does not know, fails the child in the parent, as here.
+   */
+  async #startRemoteChild(
+    parent: RunRef,
+    command: Extract<Command, { kind: 'StartChild' }> | EventOf<'ChildWorkflowStarted'>,
+    remote: NonNullable<ChildrenPort['remote']>,
+  ): Promise<void> {
+    try {
+      await remote.start(command.childWorkflowId, {
+        workflowType: command.workflowType,
+        input: command.input,
+        ...(command.searchAttributes ? { searchAttributes: command.searchAttributes } : {}),
+        idReusePolicy: 'allowDuplicate',
+        onConflict: 'fail',
+        parent: {
+          workflowId: parent.workflowId,
+          runId: parent.runId,
+          childId: command.childId,
+          parentClosePolicy: command.parentClosePolicy,
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowAlreadyStartedError || error instanceof UnknownWorkflowTypeError))
+        throw error;
+      this.port.deliver(parent.workflowId, parent.runId, {
+        type: 'ChildWorkflowFailed',
+        childId: command.childId,
+        childWorkflowId: command.childWorkflowId,
+        error: toErrorData(error),
+      });
+    }
   }
 
   /** After a parent's replay: start a child that never started, or hand over an outcome it missed. */
@@ -127,6 +174,11 @@ export class Children {
                     ? toErrorData(new WorkflowTerminatedError(run.workflowId, outcome.reason ?? undefined))
                     : toErrorData(new WorkflowTimedOutError(run.workflowId, outcome.timeout.afterMs)),
             };
+    const { remote } = this.port;
+    if (remote?.routes(parent.workflowId)) {
+      this.port.lifecycle.track(remote.deliver(parent.workflowId, parent.runId, body));
+      return;
+    }
     this.port.deliver(parent.workflowId, parent.runId, body);
   }
 

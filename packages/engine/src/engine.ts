@@ -12,6 +12,7 @@ import {
   type JsonValue,
   type RetentionStore,
   type SearchAttributes,
+  supportsOwnership,
   toMs,
   type VisibilityFilter,
   WorkflowAlreadyStartedError,
@@ -39,6 +40,7 @@ import {
   WorkflowHandle,
   type WorkflowListPage,
 } from './handle.js';
+import { Inbox } from './inbox.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
@@ -54,6 +56,7 @@ import { RunTable } from './run-table.js';
 import { RunUpdates } from './run-updates.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
+import { ShardOwnership } from './shard-ownership.js';
 import { Starter, type StarterPort } from './starter.js';
 import { RunSupervision, type SupervisionTree } from './supervision.js';
 import { type ResidencyKind, Telemetry } from './telemetry.js';
@@ -102,6 +105,8 @@ export class Engine {
   #forks!: RunForks;
   #handles!: HandleOperations & { list: ClientReads['list'] };
   #retention: Retention | undefined;
+  #ownership!: ShardOwnership;
+  #inbox!: Inbox;
 
   /** Cron and interval schedules that start workflows. */
   readonly schedules: Schedules;
@@ -142,7 +147,16 @@ export class Engine {
         }
       },
     });
-    const table: RunTable = new RunTable(telemetry.timeAppends(store));
+    const ownership = () => this.#ownership;
+    const table: RunTable = new RunTable(
+      telemetry.timeAppends(store),
+      supportsOwnership(store)
+        ? {
+            fence: (workflowId) => ownership().fence(workflowId),
+            fenced: (workflowId, error) => ownership().fenced(workflowId, error),
+          }
+        : undefined,
+    );
     const timers = new TimerService(clock);
     // Services that need each other reach one another through these, once all are built.
     const control = () => this.#control;
@@ -181,9 +195,22 @@ export class Engine {
       note: (workflowId, body) => control().note(workflowId, body),
     });
     this.#forks = forks;
+    const inbox = () => this.#inbox;
+    const remote = supportsOwnership(store)
+      ? {
+          routes: (workflowId: string) => inbox().routes(workflowId),
+          start: (...args: Parameters<Inbox['start']>) => inbox().start(...args),
+          signal: (...args: Parameters<Inbox['signal']>) => inbox().signal(...args),
+          cancel: (...args: Parameters<Inbox['cancel']>) => inbox().cancel(...args),
+          terminate: (...args: Parameters<Inbox['terminate']>) => inbox().terminate(...args),
+          deliver: (...args: Parameters<Inbox['deliver']>) => inbox().deliver(...args),
+          acceptUpdate: (...args: Parameters<Inbox['acceptUpdate']>) => inbox().acceptUpdate(...args),
+        }
+      : undefined;
     const updates = new RunUpdates({
       ...shared,
       post: (entry, body, ack) => control().post(entry, body, ack),
+      ...(remote ? { remote } : {}),
     });
     const host = makeRunHost({
       ...shared,
@@ -205,6 +232,7 @@ export class Engine {
       ...shared,
       residency,
       handleExit: (run, exit) => closing.handle(run, exit),
+      ...(remote ? { remote } : {}),
     });
     this.#starter = new Starter({
       ...shared,
@@ -216,6 +244,28 @@ export class Engine {
       armTimer: (run, timerId, fireAt) => host.armTimer(run, timerId, fireAt),
       disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
       enforceParentClose: (workflowId, parent) => children().enforceParentClose(workflowId, parent),
+      ...(remote ? { remote } : {}),
+    });
+    this.#ownership = new ShardOwnership(
+      {
+        ...shared,
+        residency,
+        disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
+        recover: (shards) => this.#recover(shards),
+        pollInbox: () => inbox().poll(),
+      },
+      options.ownership,
+    );
+    this.#inbox = new Inbox({
+      ...shared,
+      ownership: this.#ownership,
+      start: (workflowId, start, itemId) => starter().startFromInbox(workflowId, start, itemId),
+      signal: (workflowId, name, payload, requestId) =>
+        control().signal(workflowId, name, payload, { requestId }),
+      cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      terminate: (workflowId, reason) => control().terminate(workflowId, reason),
+      acceptUpdate: (workflowId, body) => updates.accept(workflowId, body),
+      deliverToRun: (workflowId, runId, body) => control().deliverRecorded(workflowId, runId, body),
     });
     this.#children = new Children({
       ...shared,
@@ -224,6 +274,7 @@ export class Engine {
       deliver: (workflowId, runId, body) => control().deliver(workflowId, runId, body),
       terminate: (workflowId, reason) => this.terminate(workflowId, reason),
       cancel: (workflowId, reason) => control().cancel(workflowId, reason),
+      ...(remote ? { remote } : {}),
     });
     const reads = new ClientReads({
       ...shared,
@@ -268,15 +319,39 @@ export class Engine {
     checkEngineOptions(options);
     const engine = new Engine(options);
     await engine.#s.supervision.start([...engine.#workflows.keys()]);
-    await recover({
-      ...engine.#s,
-      starter: engine.#starter,
-      isWorkflowType: (workflowType) => engine.#workflows.has(workflowType),
-      pinnedToOtherBuild: (started) => engine.#pinnedToOtherBuild(started.workflowType, started.buildId),
-    });
+    await engine.#ownership.start();
+    await engine.#recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
+    engine.#inbox.open();
     await engine.schedules.recover();
     engine.#retention?.start();
     return engine;
+  }
+
+  /** Recovers the active runs of these shards (all of them when absent), as a restart does. */
+  #recover(shards: readonly number[] | undefined): Promise<void> {
+    return recover({
+      ...this.#s,
+      starter: this.#starter,
+      isWorkflowType: (workflowType) => this.#workflows.has(workflowType),
+      pinnedToOtherBuild: (started) => this.#pinnedToOtherBuild(started.workflowType, started.buildId),
+      ...(shards === undefined
+        ? {}
+        : { shards, shardOf: (workflowId: string) => this.#ownership.shardOf(workflowId) }),
+    });
+  }
+
+  /**
+   * The shards of the store this engine owns now, in order: its fair share of a store that
+   * several engines share (see `EngineOptions.ownership`), or `[0]`, everything, for a store
+   * without shard ownership.
+   */
+  ownedShards(): number[] {
+    return this.#ownership.heldShards();
+  }
+
+  /** This engine's owner id among the engines sharing its store (`EngineOptions.ownership.ownerId`). */
+  get ownerId(): string {
+    return this.#ownership.ownerId;
   }
 
   /** The build this engine runs: recorded in the runs it starts and carries on (see `EngineOptions.buildId`). */
@@ -384,6 +459,7 @@ export class Engine {
    */
   async shutdown(): Promise<void> {
     if (!this.#s.lifecycle.beginShutdown()) return;
+    this.#inbox.close();
     this.schedules.stop();
     this.#retention?.stop();
     for (const entry of this.#s.table.entries()) entry.run?.requestStop();
@@ -395,6 +471,8 @@ export class Engine {
       [...this.#s.table.recorders()].map((recorder) => recorder.exclusive(async () => undefined)),
     );
     this.#s.table.wakeAll();
+    // Given back once nothing more is written, so that another engine takes them at once.
+    await this.#ownership.stop();
     this.#s.telemetry.shutdown();
     this.#s.lifecycle.closed();
     await this.#s.store.close();

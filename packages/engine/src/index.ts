@@ -33,6 +33,7 @@ export {
   type EngineLogger,
   type EngineOptions,
   type IdReusePolicy,
+  type OwnershipOptions,
   type PinoLikeLogger,
   pinoLogger,
   type StartOptions,
@@ -57,4 +58,5 @@ export {
   type TriggerResult,
   triggeredWorkflowId,
 } from './schedules/index.js';
+export { DEFAULT_LEASE_TTL_MS } from './shard-ownership.js';
 export type { SupervisedRunView, SupervisionTree, TypeSupervisorView } from './supervision.js';

@@ -55,6 +55,24 @@ export function pinoLogger(logger: PinoLikeLogger): EngineLogger {
   };
 }
 
+/** Options of shard ownership (`EngineOptions.ownership`), for a store several engines share. */
+export interface OwnershipOptions {
+  /** This engine's name among the store's owners; unique per engine, random by default. */
+  readonly ownerId?: string;
+  /**
+   * How long a lease lasts unless renewed, in ms of the store's clock (default 3,000): a dead
+   * engine's runs are taken over this long after its last renewal. Renewed every third of it.
+   */
+  readonly leaseTtlMs?: number;
+  /**
+   * How often, in ms, the inbox of the owned shards and the runs other engines own that callers
+   * here wait on are read, besides the store's notices, which may be lost (default 500).
+   */
+  readonly pollMs?: number;
+  /** At most this many shards newly claimed per renewal (default 8): rebalancing is gradual. */
+  readonly maxNewShards?: number;
+}
+
 /** Options of `Engine.create`. */
 export interface EngineOptions {
   /** Where histories live; an `InMemoryStore` if not given. The engine closes it on shutdown. */
@@ -99,6 +117,15 @@ export interface EngineOptions {
    * histories are kept forever.
    */
   readonly retention?: Duration;
+  /**
+   * For a store that several engines share (one that implements `OwnershipStore`, such as
+   * `SharedInMemoryStore` or the PostgreSQL store): this engine's owner id, its lease TTL
+   * (default 3 s, renewed every third of it), how often it polls its inbox (default 500 ms) and
+   * how many new shards it claims per renewal (default 8). The engine claims a fair share of the
+   * store's shards, runs only their workflows, and sends starts, signals, cancels and updates of
+   * other workflows to their owner's inbox. Ignored for a store without shard ownership.
+   */
+  readonly ownership?: OwnershipOptions;
 }
 
 /** How a start treats an id used before. */
@@ -137,6 +164,7 @@ export function checkEngineOptions(options: EngineOptions): void {
     }
   }
   checkPayloadLimit(options.maxPayloadBytes);
+  checkOwnershipOptions(options.ownership);
   if (options.retention !== undefined) {
     if (toMs(options.retention) <= 0) {
       throw new InvalidArgumentError(
@@ -150,5 +178,34 @@ export function checkEngineOptions(options: EngineOptions): void {
         'needs a store that can delete closed workflows (deleteClosed)',
       );
     }
+  }
+}
+
+/** Checks `EngineOptions.ownership`: an owner id that is a non-empty string, positive numbers. */
+function checkOwnershipOptions(ownership: OwnershipOptions | undefined): void {
+  if (ownership === undefined) return;
+  const { ownerId, leaseTtlMs, pollMs, maxNewShards } = ownership;
+  if (ownerId !== undefined && (typeof ownerId !== 'string' || ownerId === '')) {
+    throw new InvalidArgumentError(
+      'ownership.ownerId',
+      `${JSON.stringify(ownerId)} must be a non-empty string`,
+    );
+  }
+  for (const [name, value] of [
+    ['leaseTtlMs', leaseTtlMs],
+    ['pollMs', pollMs],
+  ] as const) {
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new InvalidArgumentError(
+        `ownership.${name}`,
+        `${JSON.stringify(value)} must be a positive number of ms`,
+      );
+    }
+  }
+  if (maxNewShards !== undefined && !(Number.isInteger(maxNewShards) && maxNewShards >= 1)) {
+    throw new InvalidArgumentError(
+      'ownership.maxNewShards',
+      `${JSON.stringify(maxNewShards)} must be a positive integer`,
+    );
   }
 }

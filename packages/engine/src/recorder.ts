@@ -3,9 +3,23 @@ import {
   type EventBody,
   type EventStore,
   envelopeEvents,
+  FencedError,
+  type InboxConsumption,
+  type ShardFence,
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
+
+/**
+ * How a writer fences its appends (`shard-ownership.ts`): the fence of the workflow's shard, or
+ * a throw when this engine does not own it; and who hears of a refused fence.
+ */
+export interface Fencing {
+  /** The fence for an append to the workflow; `undefined` for a store with no ownership. */
+  fence(workflowId: WorkflowId): ShardFence | undefined;
+  /** An append was refused: the shard is no longer this engine's. */
+  fenced(workflowId: WorkflowId, error: FencedError): void;
+}
 
 /** A settled promise, shared: what an idle writer, a start already recorded, a run with no effects hold. */
 export const SETTLED: Promise<void> = Promise.resolve();
@@ -25,6 +39,7 @@ export class Recorder {
   constructor(
     readonly workflowId: WorkflowId,
     private readonly store: EventStore,
+    private readonly fencing?: Fencing,
   ) {}
 
   /** The last seq this writer knows of. */
@@ -72,9 +87,23 @@ export class Recorder {
     bodies: readonly EventBody[],
     recordedAt: number,
     afterSeq = this.#head,
+    consumeInbox?: readonly InboxConsumption[],
   ): Promise<WorkflowEvent[]> {
     const events = envelopeEvents(this.workflowId, afterSeq, recordedAt, bodies);
-    const result: AppendResult = await this.store.append(this.workflowId, events, { expectedSeq: afterSeq });
+    const fence = this.fencing?.fence(this.workflowId);
+    let result: AppendResult;
+    try {
+      result = await this.store.append(
+        this.workflowId,
+        events,
+        fence === undefined
+          ? { expectedSeq: afterSeq }
+          : { expectedSeq: afterSeq, fence, ...(consumeInbox ? { consumeInbox } : {}) },
+      );
+    } catch (error) {
+      if (error instanceof FencedError) this.fencing?.fenced(this.workflowId, error);
+      throw error;
+    }
     this.#head = result.lastSeq;
     return events;
   }

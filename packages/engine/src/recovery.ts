@@ -45,11 +45,21 @@ export interface RecoveryPort {
   isWorkflowType(workflowType: string): boolean;
   /** A run of a `pinned` type started by another build: left untouched for that build. */
   pinnedToOtherBuild(started: Pick<EventOf<'WorkflowStarted'>, 'workflowType' | 'buildId'>): boolean;
+  /**
+   * Only the workflows of these shards (the shards this engine owns, `shard-ownership.ts`);
+   * every workflow when absent.
+   */
+  readonly shards?: readonly number[];
+  /** The shard of a workflow, for `shards`. */
+  shardOf?(workflowId: string): number;
 }
 
 /** Brings back every active workflow of a registered type, and missing successors. */
 export async function recover(port: RecoveryPort): Promise<void> {
-  await recoverRuns(port, port.store.listActive());
+  await recoverRuns(
+    port,
+    port.store.listActive(port.shards === undefined ? undefined : { shards: port.shards }),
+  );
   await startMissingSuccessors(port);
 }
 
@@ -71,9 +81,11 @@ export async function recoverRuns(
     return true;
   };
   const now = port.clock.now();
-  const timers = timersByWorkflow(await store.dueTimers(Number.MAX_SAFE_INTEGER));
+  const filter = port.shards === undefined ? undefined : { shards: port.shards };
+  const timers = timersByWorkflow(await store.dueTimers(Number.MAX_SAFE_INTEGER, filter));
   const replaying = new Set<Promise<void>>();
   for await (const workflowId of workflowIds) {
+    if (!inShards(port, workflowId)) continue;
     let summary: WorkflowSummary | undefined;
     try {
       summary = await store.getSummary(workflowId);
@@ -140,6 +152,11 @@ async function replay(
   return { ready: entry?.runId === started.runId ? entry.run?.ready : undefined };
 }
 
+/** Whether a workflow is in the shards recovery is limited to (every workflow when unlimited). */
+function inShards(port: RecoveryPort, workflowId: string): boolean {
+  return port.shards === undefined || port.shards.includes(port.shardOf?.(workflowId) ?? 0);
+}
+
 /** The store's pending timers, by workflow. */
 function timersByWorkflow(timers: readonly DueTimer[]): Map<WorkflowId, DueTimer[]> {
   const byWorkflow = new Map<WorkflowId, DueTimer[]>();
@@ -158,7 +175,7 @@ async function startMissingSuccessors(port: RecoveryPort): Promise<void> {
   do {
     const page = await store.query({ status: 'ContinuedAsNew', limit: PAGE, ...(cursor ? { cursor } : {}) });
     for (const summary of page.items) {
-      if (!port.isWorkflowType(summary.workflowType)) continue;
+      if (!port.isWorkflowType(summary.workflowType) || !inShards(port, summary.workflowId)) continue;
       const recorder = table.recorder(summary.workflowId as WorkflowId);
       let history: WorkflowEvent[];
       try {

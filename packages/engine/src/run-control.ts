@@ -62,6 +62,16 @@ export interface RunControlPort {
   readonly maxPayloadBytes: number | undefined;
   /** The exit handler of the run's supervisor, for a run with no live loop to exit. */
   handleExit(run: ExitingRun, exit: RunExit): Promise<void>;
+  /** Signals and cancel requests for workflows another engine owns go there (`inbox.ts`). */
+  readonly remote?: RemoteInput;
+}
+
+/** Where input for a workflow another engine owns goes (several engines on one store). */
+export interface RemoteInput {
+  routes(workflowId: string): boolean;
+  signal(workflowId: WorkflowId, name: string, payload: JsonValue, requestId?: string): Promise<void>;
+  cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
+  terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult>;
 }
 
 export class RunControl {
@@ -82,6 +92,9 @@ export class RunControl {
       path: `signal ${name} payload`,
       ...(this.port.maxPayloadBytes === undefined ? {} : { maxBytes: this.port.maxPayloadBytes }),
     });
+    if (this.port.remote?.routes(workflowId)) {
+      return this.port.remote.signal(workflowId, name, checked, options.requestId);
+    }
     const body: EventBody = {
       type: 'SignalReceived',
       signalName: name,
@@ -101,6 +114,7 @@ export class RunControl {
   /** Asks the open run to cancel; a closed run is left as it is and its status returned. */
   async cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(workflowId)) return this.port.remote.cancel(workflowId, reason);
     try {
       await this.#sendInput(
         workflowId,
@@ -161,6 +175,7 @@ export class RunControl {
    */
   async terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult> {
     this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(workflowId)) return this.port.remote.terminate(workflowId, reason);
     this.port.table.assertReadable(workflowId);
     const history = await this.port.store.readHistory(workflowId);
     const current = latestStart(history);
@@ -258,6 +273,24 @@ export class RunControl {
   deliver(workflowId: WorkflowId, runId: RunId, body: EventBody): void {
     const entry = this.port.table.get(workflowId);
     if (entry?.runId === runId && !entry.stalled) this.post(entry, body);
+  }
+
+  /**
+   * Hands news to a run, as `deliver` does, and resolves once the run has recorded it. Nothing
+   * to do when the run is not this workflow's open run here, or already recorded news of the same
+   * child (the item carrying it came again): its replay finds the outcome in the store.
+   */
+  async deliverRecorded(workflowId: WorkflowId, runId: RunId, body: EventBody): Promise<void> {
+    const entry = this.port.table.get(workflowId);
+    if (entry?.runId !== runId || entry.stalled) return;
+    if ('childId' in body) {
+      const segment = runSegment(await this.port.store.readHistory(workflowId), runId);
+      const seen = segment.some(
+        (event) => event.type === body.type && 'childId' in event && event.childId === body.childId,
+      );
+      if (seen) return;
+    }
+    await new Promise<void>((resolve, reject) => this.post(entry, body, { resolve, reject }));
   }
 
   /** Posts input to the entry's run, bringing a suspended run back into memory first. */

@@ -5,7 +5,9 @@
  */
 import type { Clock, Pid } from '@reprise/actors';
 import {
+  FencedError,
   type RunId,
+  ShardMovedError,
   type StallCause,
   StoreCorruption,
   type WorkflowDefinition,
@@ -166,6 +168,9 @@ export class RunEntry implements SupervisedRun {
     // A damaged record stays damaged: a restart would only read it again, within the intensity
     // of the whole type's supervisor. The run goes to quarantine instead.
     if (error instanceof StoreCorruption) return { kind: 'corrupt', error };
+    // The run's shard is another engine's now (shard-ownership.ts has dropped it): a restart
+    // here could only be refused again.
+    if (error instanceof FencedError || error instanceof ShardMovedError) return STOPPED;
     this.#crashes++;
     throw error;
   }

@@ -6,7 +6,7 @@
  */
 import type { EventStore, StoreCorruption, TerminalOutcome, WorkflowId } from '@reprise/core';
 import type { EngineLogger } from './options.js';
-import { Recorder } from './recorder.js';
+import { type Fencing, Recorder } from './recorder.js';
 import type { RunEntry } from './run-entry.js';
 
 export class RunTable {
@@ -15,7 +15,11 @@ export class RunTable {
   readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
   readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /** How this engine's writers fence their appends (shard ownership); none for a sole owner. */
+    private readonly fencing?: Fencing,
+  ) {}
 
   /** The entry of the workflow's open run in this process. */
   get(workflowId: WorkflowId): RunEntry | undefined {
@@ -47,7 +51,7 @@ export class RunTable {
   recorder(workflowId: WorkflowId): Recorder {
     let recorder = this.#recorders.get(workflowId);
     if (!recorder) {
-      recorder = new Recorder(workflowId, this.store);
+      recorder = new Recorder(workflowId, this.store, this.fencing);
       this.#recorders.set(workflowId, recorder);
     }
     return recorder;
@@ -81,6 +85,15 @@ export class RunTable {
     if (!waiters) return;
     this.#changes.delete(workflowId);
     for (const wake of waiters) wake(outcome);
+  }
+
+  /** Wakes the waiters of the workflows that pass `test`, with no outcome (they read again). */
+  wakeWhere(test: (workflowId: WorkflowId) => boolean): void {
+    for (const [workflowId, waiters] of [...this.#changes]) {
+      if (!test(workflowId)) continue;
+      this.#changes.delete(workflowId);
+      for (const wake of waiters) wake(undefined);
+    }
   }
 
   /** Wakes every waiter with no outcome (shutdown). */

@@ -58,6 +58,11 @@ export interface RunUpdatesPort {
   readonly maxPayloadBytes: number | undefined;
   /** Posts input to the entry's run (its mailbox), bringing a suspended run back first. */
   post(entry: RunEntry, body: EventBody, ack: Ack): void;
+  /** Updates of workflows another engine owns are accepted there (`inbox.ts`). */
+  readonly remote?: {
+    routes(workflowId: string): boolean;
+    acceptUpdate(workflowId: WorkflowId, body: EventBodyOf<'UpdateAccepted'>): Promise<void>;
+  };
 }
 
 /** An update as a workflow's history shows it. */
@@ -114,8 +119,20 @@ export class RunUpdates {
       path: `update ${name} args`,
       ...(this.port.maxPayloadBytes === undefined ? {} : { maxBytes: this.port.maxPayloadBytes }),
     });
-    await this.#accept(workflowId, { type: 'UpdateAccepted', updateId, updateName: name, args: checked });
+    const body: EventBodyOf<'UpdateAccepted'> = {
+      type: 'UpdateAccepted',
+      updateId,
+      updateName: name,
+      args: checked,
+    };
+    if (this.port.remote?.routes(workflowId)) await this.port.remote.acceptUpdate(workflowId, body);
+    else await this.#accept(workflowId, body);
     return this.#outcome(workflowId, updateId);
+  }
+
+  /** Gets an update that came through the inbox accepted by the open run (once per update id). */
+  accept(workflowId: WorkflowId, body: EventBodyOf<'UpdateAccepted'>): Promise<void> {
+    return this.#accept(workflowId, body);
   }
 
   /** An update's end is durable (the run recorded UpdateCompleted): its callers read it. */

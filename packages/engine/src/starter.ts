@@ -92,6 +92,26 @@ interface ClientStart {
   readonly traceContext?: TraceContext;
 }
 
+/** A start sent through the inbox to the engine that owns the workflow's shard (JSON). */
+export interface InboxStart {
+  readonly workflowType: string;
+  readonly input: JsonValue;
+  readonly searchAttributes?: SearchAttributes;
+  readonly executionTimeout?: number;
+  readonly idReusePolicy: IdReusePolicy;
+  readonly onConflict: 'fail' | 'useExisting';
+  /** For a child: its parent run (a child already started by it counts as `existing`). */
+  readonly parent?: ParentLink;
+  /** The trace of the client's start span (see `telemetry.ts`). */
+  readonly traceContext?: TraceContext;
+}
+
+/** Where starts go whose workflow's shard another engine owns (`inbox.ts`). */
+export interface RemoteStarts {
+  routes(workflowId: string): boolean;
+  start(workflowId: WorkflowId, start: InboxStart): Promise<void>;
+}
+
 /** What the starter acts through. */
 export interface StarterPort {
   readonly clock: Clock;
@@ -117,6 +137,8 @@ export interface StarterPort {
   disarmExecutionTimeout(run: Pick<RunEntry, 'workflowId' | 'runId'>): void;
   /** A child started after its parent may have closed: apply the parent's close policy. */
   enforceParentClose(workflowId: WorkflowId, parent: ParentLink): Promise<void>;
+  /** Client starts of workflows another engine owns go there (several engines on one store). */
+  readonly remote?: RemoteStarts;
 }
 
 export class Starter {
@@ -145,25 +167,106 @@ export class Starter {
     if (!ID_REUSE_POLICIES.includes(idReusePolicy)) {
       throw new InvalidArgumentError('idReusePolicy', `${JSON.stringify(idReusePolicy)} is not a policy`);
     }
+    const onConflict = options.onConflict ?? 'fail';
     // The start is a span; the run records its context, so the run's spans join its trace.
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
+    const start = {
+      input: payload,
+      ...(searchAttributes ? { searchAttributes } : {}),
+      ...(executionTimeout === undefined ? {} : { executionTimeout }),
+      idReusePolicy,
+      onConflict,
+      ...(traced.traceContext ? { traceContext: traced.traceContext } : {}),
+    };
     try {
-      await this.#start({
-        workflowId,
-        definition,
-        input: payload,
-        ...(searchAttributes ? { searchAttributes } : {}),
-        ...(executionTimeout === undefined ? {} : { executionTimeout }),
-        idReusePolicy,
-        onConflict: options.onConflict ?? 'fail',
-        ...(traced.traceContext ? { traceContext: traced.traceContext } : {}),
-      });
+      if (this.port.remote?.routes(workflowId)) {
+        await this.port.remote.start(workflowId, { workflowType: definition.name, ...start });
+      } else {
+        await this.#start({ workflowId, definition, ...start });
+      }
     } catch (error) {
       traced.end(error);
       throw error;
     }
     traced.end();
     return workflowId;
+  }
+
+  /**
+   * A start that came through the inbox for a workflow of this engine's shards: decided as a
+   * client's start is, its WorkflowStarted recorded alone, consuming the item in the same
+   * append, then its actor started. `existing`: an open run it may use (the item is the caller's
+   * to consume). A refusal throws, recording nothing.
+   */
+  async startFromInbox(
+    workflowId: WorkflowId,
+    start: InboxStart,
+    itemId: string,
+  ): Promise<'recorded' | 'existing'> {
+    const definition = this.port.definition(start.workflowType);
+    if (!definition) throw new UnknownWorkflowTypeError(start.workflowType);
+    const recorder = this.port.table.recorder(workflowId);
+    const history = await recorder.exclusive(async () => {
+      const current = await recorder.read();
+      const live = this.port.table.get(workflowId);
+      const { parent } = start;
+      const ours =
+        parent !== undefined &&
+        current.some(
+          (event) =>
+            event.type === 'WorkflowStarted' &&
+            event.parent?.runId === parent.runId &&
+            event.parent.childId === parent.childId,
+        );
+      if (ours || this.#decide(current, live, { workflowId, ...start }) === 'existing') return undefined;
+      const body = workflowStartedBody(
+        {
+          workflowType: start.workflowType,
+          input: start.input,
+          ...(parent ? { parent } : {}),
+          ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
+          ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+          ...(start.traceContext ? { traceContext: start.traceContext } : {}),
+        },
+        this.port.buildId,
+      );
+      const appended = await recorder.append([body], this.port.clock.now(), recorder.head, [
+        { id: itemId, outcome: { ok: null } },
+      ]);
+      return [...current, ...appended];
+    });
+    if (!history) return 'existing';
+    await this.spawn(history);
+    return 'recorded';
+  }
+
+  /**
+   * Whether a start may go ahead on this history: `start`, or `existing` (an open run it may
+   * use); a refusal throws `WorkflowAlreadyStartedError`.
+   */
+  #decide(
+    history: readonly WorkflowEvent[],
+    live: RunEntry | undefined,
+    request: Pick<ClientStart, 'workflowId' | 'idReusePolicy' | 'onConflict'>,
+  ): 'start' | 'existing' {
+    const status = live ? 'Running' : statusFromEvents(history);
+    if (!status) return 'start';
+    const current = latestStart(history);
+    const open =
+      status === 'Running' ||
+      (status === 'ContinuedAsNew' &&
+        !successorStarted(history, (current as EventOf<'WorkflowStarted'>).runId));
+    const policy = request.idReusePolicy;
+    const reusable =
+      !open &&
+      (policy === 'allowDuplicate' ||
+        (policy === 'allowDuplicateFailedOnly' &&
+          ['Failed', 'Cancelled', 'Terminated', 'TimedOut'].includes(status)));
+    if (open && request.onConflict === 'useExisting') return 'existing';
+    if (!reusable) {
+      throw new WorkflowAlreadyStartedError(request.workflowId, live?.runId ?? current?.runId ?? '', status);
+    }
+    return 'start';
   }
 
   /**
@@ -179,24 +282,7 @@ export class Starter {
       const history = await recorder.read();
       // A run of this process is open, recorded or not yet (its start is being recorded).
       const live = table.get(workflowId);
-      const status = live ? 'Running' : statusFromEvents(history);
-      const current = latestStart(history);
-      if (status) {
-        const open =
-          status === 'Running' ||
-          (status === 'ContinuedAsNew' &&
-            !successorStarted(history, (current as EventOf<'WorkflowStarted'>).runId));
-        const policy = request.idReusePolicy;
-        const reusable =
-          !open &&
-          (policy === 'allowDuplicate' ||
-            (policy === 'allowDuplicateFailedOnly' &&
-              ['Failed', 'Cancelled', 'Terminated', 'TimedOut'].includes(status)));
-        if (open && request.onConflict === 'useExisting') return { existing: live };
-        if (!reusable) {
-          throw new WorkflowAlreadyStartedError(workflowId, live?.runId ?? current?.runId ?? '', status);
-        }
-      }
+      if (this.#decide(history, live, request) === 'existing') return { existing: live };
       const body = workflowStartedBody(
         {
           workflowType: request.definition.name,

@@ -40,6 +40,12 @@ export {
 export { readHistoryFiles } from './history-files.js';
 export type { AnyWorkflowDefinition } from './history-replay.js';
 export {
+  describeOwnershipConformance,
+  type OwnershipFixture,
+  type OwnershipFixtureFactory,
+  workflowIdInShard,
+} from './ownership-conformance.js';
+export {
   type HistoryReplayFailure,
   type HistoryReplayOk,
   type ReplayReport,
