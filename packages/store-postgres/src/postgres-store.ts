@@ -90,14 +90,7 @@ export async function openPostgresStore(
   connection: PostgresConnection & PostgresStoreOptions,
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
-  const merged: PostgresStoreOptions = {
-    ...(connection?.schema === undefined ? {} : { schema: connection.schema }),
-    ...(connection?.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: connection.maxPayloadBytes }),
-    ...(connection?.reconnectTimeoutMs === undefined
-      ? {}
-      : { reconnectTimeoutMs: connection.reconnectTimeoutMs }),
-    ...options,
-  };
+  const merged: PostgresStoreOptions = { ...pickOptions(connection), ...options };
   const { schema, reconnectTimeoutMs, shardCount, notifications } = checkOptions(connection, merged);
   const maxPayloadBytes = checkPayloadLimit(merged.maxPayloadBytes);
   const owned = !('pool' in connection);
@@ -137,6 +130,25 @@ export async function openPostgresStore(
     throw error;
   }
 }
+
+/** The store options given beside the connection, in the first argument. */
+function pickOptions(given: PostgresStoreOptions | null | undefined): PostgresStoreOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    const value = given?.[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked as PostgresStoreOptions;
+}
+
+/** Every key of `PostgresStoreOptions`: the compiler checks the list is whole. */
+const OPTION_KEYS = Object.keys({
+  schema: true,
+  maxPayloadBytes: true,
+  reconnectTimeoutMs: true,
+  shardCount: true,
+  notifications: true,
+} satisfies Record<keyof PostgresStoreOptions, true>) as (keyof PostgresStoreOptions)[];
 
 /** `postgresql://host:port/database`, without user or password. */
 function describeTarget(pool: Pool): string {
