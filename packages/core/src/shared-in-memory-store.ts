@@ -1,4 +1,4 @@
-import { InboxItemGoneError, InvalidArgumentError } from './errors.js';
+import { InboxItemGoneError, InvalidArgumentError, StoreClosedError } from './errors.js';
 import type { WorkflowId } from './ids.js';
 import { InMemoryStore, type InMemoryStoreOptions } from './in-memory-store.js';
 import {
@@ -149,6 +149,36 @@ export class SharedInMemoryStore extends InMemoryStore implements OwnershipStore
   watchInbox(listener: (notice: InboxNotice) => void): () => void {
     this.#watchers.add(listener);
     return () => this.#watchers.delete(listener);
+  }
+
+  /**
+   * A connection to this store for one engine, as each process has its own connection to a
+   * database: the same data, leases and inbox, but its `close()` (which `engine.shutdown()`
+   * calls) closes only the connection, whose later calls throw `StoreClosedError`, and leaves
+   * the store open for the other engines.
+   */
+  connect(): SharedInMemoryStore {
+    let closed = false;
+    return new Proxy(this, {
+      get: (target, key) => {
+        if (key === 'close') {
+          return async () => {
+            closed = true;
+          };
+        }
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (closed) {
+            // As the store's own methods fail once closed: the async ones reject.
+            const error = new StoreClosedError(String(key));
+            if (key === 'watchInbox') throw error;
+            return Promise.reject(error);
+          }
+          return (value as (...args: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
   }
 
   /** {@inheritDoc EventStore.close} */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, SharedInMemoryStore, shardOf } from '@reprise/core';
+import { InvalidArgumentError, SharedInMemoryStore, StoreClosedError, shardOf } from '@reprise/core';
 import { describeEventStoreConformance, describeOwnershipConformance } from '@reprise/testkit';
 import fc from 'fast-check';
 
@@ -66,5 +66,20 @@ describe('shardOf', () => {
       expect(() => shardOf('w', count)).toThrow(InvalidArgumentError);
     }
     expect(() => shardOf('w', 0)).toThrow(/shardCount: 0 must/);
+  });
+});
+
+describe('SharedInMemoryStore.connect', () => {
+  it('gives each engine a connection whose close leaves the store open for the others', async () => {
+    const store = new SharedInMemoryStore({ shardCount: 4 });
+    const first = store.connect();
+    const second = store.connect();
+    await first.claimShards('a', { ttlMs: 1_000 });
+    await first.close();
+    await expect(first.lastSeq('w' as never)).rejects.toThrow(/store is closed: cannot lastSeq/);
+    expect(() => first.watchInbox(() => {})).toThrow(StoreClosedError);
+    expect((await second.liveOwners()).map((owner) => owner.ownerId)).toEqual(['a']);
+    await store.close();
+    await expect(second.liveOwners()).rejects.toBeInstanceOf(StoreClosedError);
   });
 });

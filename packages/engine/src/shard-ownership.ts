@@ -63,7 +63,7 @@ export class ShardOwnership implements Fencing {
   readonly #maxNewShards: number;
   /** The epoch of each shard held. */
   readonly #held = new Map<number, number>();
-  /** Shards being recovered: their runs come back before the shard counts as served. */
+  /** A renewal is under way (claim, drops, recovery of new shards): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
   #claimedAt = Number.NEGATIVE_INFINITY;
@@ -125,6 +125,10 @@ export class ShardOwnership implements Fencing {
       error: error.message,
     });
     this.#drop(shard);
+    // Claim again now: a lease that only expired (a pause longer than the TTL, a store clock
+    // that ran ahead) and that nobody took comes back at once, with a new epoch, and its runs
+    // are recovered; one that another engine holds stays with it.
+    this.port.lifecycle.track(this.renew());
   }
 
   /**

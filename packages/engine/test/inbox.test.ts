@@ -5,13 +5,12 @@ import {
   shardOf,
   UpdateRejectedError,
   WorkflowAlreadyStartedError,
-  type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
   WorkflowNotFoundError,
   type WorkflowStore,
 } from '@reprise/core';
-import { Engine, VirtualClock } from '@reprise/engine';
+import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
 
 const T0 = 1_767_225_600_000;
@@ -60,7 +59,7 @@ function viewOf(store: SharedInMemoryStore, notices = true, failConsumes = { cou
 async function twoEngines(
   notices = true,
   failConsumes = { count: 0 },
-  workflows: WorkflowDefinition<never, unknown>[] = [cart],
+  workflows: EngineOptions['workflows'] = [cart],
 ) {
   const clock = new VirtualClock(T0);
   const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
@@ -209,7 +208,7 @@ describe('the inbox between engines', () => {
       await ctx.signalWorkflow(childId, 'extra', 41);
       return handle.result();
     });
-    const workflows = [cart, child, parent] as WorkflowDefinition<never, unknown>[];
+    const workflows = [cart, child, parent];
     const { store, a, b, during, close, idOfB } = await twoEngines(true, { count: 0 }, workflows);
     const childId = idOfB('child');
     const parentId = workflowIdInShard(1, SHARDS, 'parent');
@@ -235,7 +234,7 @@ describe('the inbox between engines', () => {
       await ctx.startChild(forever, null, { workflowId: childId });
       return 'parent done';
     });
-    const workflows = [cart, forever, shortParent] as WorkflowDefinition<never, unknown>[];
+    const workflows = [cart, forever, shortParent];
     const { store, a, during, advance, close, idOfB } = await twoEngines(true, { count: 0 }, workflows);
     const childId = idOfB('orphan');
     const handle = await a.start(shortParent, childId, { workflowId: workflowIdInShard(2, SHARDS, 'p') });

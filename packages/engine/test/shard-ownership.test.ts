@@ -204,3 +204,38 @@ describe('several engines on one store', () => {
     await c.close();
   });
 });
+
+describe('an engine whose leases expired while nobody took them', () => {
+  it('claims them again at its first refused append, and its runs carry on', async () => {
+    const waiting = defineWorkflow(
+      'waiting',
+      async (ctx, n: number) => n + ((await ctx.waitForSignal<number>('go')) ?? 0),
+    );
+    // The store's clock runs ahead of the engine's (a pause longer than the TTL, as the store sees it).
+    const clock = new VirtualClock(T0);
+    let skew = 0;
+    const store = new SharedInMemoryStore({ shardCount: SHARDS, clock: { now: () => clock.now() + skew } });
+    const refused: { error: unknown; fence?: ShardFence }[] = [];
+    const engine = await Engine.create({
+      store: viewOf(store, refused),
+      clock,
+      logger: quiet,
+      workflows: [waiting],
+      ownership: { ownerId: 'a' },
+    });
+    const handle = await engine.start(waiting, 4, { workflowId: 'skewed' });
+    await engine.idle();
+    skew = 10_000;
+    // The signal's append is refused: the caller is told, and the engine claims its shards again.
+    await expect(handle.signal('go', 1)).rejects.toThrow(/shard \d+/);
+    await engine.idle();
+    expect(refused.filter((entry) => entry.error instanceof FencedError)).toHaveLength(1);
+    expect(engine.ownedShards()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await handle.signal('go', 2);
+    expect(await handle.result()).toBe(6);
+    const history = await store.readHistory('skewed' as never);
+    expect(count(history, 'SignalReceived')).toBe(1);
+    expect(count(history, 'WorkflowCompleted')).toBe(1);
+    await engine.shutdown();
+  });
+});
