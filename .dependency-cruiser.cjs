@@ -19,7 +19,7 @@ const LAYERS = {
   'store-lmdb': ['core'],
   'store-postgres': ['core'],
   testkit: ['core', 'engine'],
-  cli: ['core', 'engine', 'store-lmdb', 'ui'],
+  cli: ['core', 'engine', 'store-lmdb', 'store-postgres', 'ui'],
   ui: ['core', 'engine'],
 };
 

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { checkDataPath, DEFAULT_DATA_PATH } from './data-dir.js';
+import { checkDataPath, DEFAULT_DATA_PATH, isPostgres } from './data-dir.js';
+import { CliError } from './errors.js';
 
 /** What every command's action reads from the command line and writes to. */
 export interface CommandContext {
   /**
    * `--data`, as given (relative paths are relative to the working directory); a path that is
-   * a file, or lies under one, is refused here as bad usage.
+   * a file, or lies under one, is refused here as bad usage. With `--pg`, its URL instead
+   * (`isPostgres` tells them apart).
    */
   data(command: Command): string;
   /** `--verbose`. */
@@ -21,8 +23,17 @@ export interface CommandContext {
 /** A context over the process's own streams. */
 export function processContext(state: { exitCode: number }): CommandContext {
   return {
-    data: (command) =>
-      checkDataPath((command.optsWithGlobals().data as string | undefined) ?? DEFAULT_DATA_PATH),
+    data: (command) => {
+      const options = command.optsWithGlobals();
+      const pg = options.pg as string | undefined;
+      if (pg !== undefined) {
+        if (command.getOptionValueSourceWithGlobals('data') === 'cli')
+          throw new CliError('usage', 'give --data or --pg, not both');
+        if (!isPostgres(pg)) throw new CliError('usage', `--pg ${pg} is not a postgresql:// URL`);
+        return pg;
+      }
+      return checkDataPath((options.data as string | undefined) ?? DEFAULT_DATA_PATH);
+    },
     verbose: (command) => Boolean(command.optsWithGlobals().verbose),
     out: (line) => process.stdout.write(`${line}\n`),
     note: (line) => process.stderr.write(`${line}\n`),

@@ -12,6 +12,7 @@ import { ControlServer, type Holder } from './control/control-server.js';
 import type { ControlRequest } from './control/protocol.js';
 import { CLAIM_WAIT_MS, pause, RETRY_MS } from './control/serve-control.js';
 import { controlSocketPath } from './control/socket-path.js';
+import { isPostgres } from './data-dir.js';
 import { CliError, RemoteError } from './errors.js';
 
 /**
@@ -40,6 +41,7 @@ export async function reachEngine(
   setup: () => Promise<LocalSetup>,
   logger: (message: string) => void,
 ): Promise<EngineAccess> {
+  refusePostgres(dataPath);
   const deadline = systemClock.now() + CLAIM_WAIT_MS;
   for (;;) {
     const claim = await ControlServer.claim(dataPath, 'command', 'a reprise command');
@@ -80,6 +82,7 @@ export async function askWorker(
   request: ControlRequest,
   deadline: number,
 ): Promise<JsonValue> {
+  refusePostgres(dataPath);
   for (;;) {
     const reply = await sendControlRequest(controlSocketPath(dataPath), request);
     if (reply.ok) return reply.value;
@@ -90,6 +93,21 @@ export async function askWorker(
     if (systemClock.now() > deadline)
       throw new CliError('data_busy', `the worker on ${dataPath} is not ready; try again`);
     await pause(RETRY_MS);
+  }
+}
+
+/**
+ * Commands that change workflows reach an engine over a data directory's control socket, or
+ * record through an engine of their own that holds the directory. On PostgreSQL neither fits:
+ * engines share the database, and a command's engine would take a share of the shards. Such a
+ * change goes through an application's engine (its handles route to the owner's inbox).
+ */
+function refusePostgres(location: string): void {
+  if (isPostgres(location)) {
+    throw new CliError(
+      'usage',
+      'with --pg, starts, signals, cancels and other changes go through an engine of your application (engine.start, handle.signal, ...); the command line reads (list, describe, show, count, export, replay, runs) and runs workers (reprise worker --pg)',
+    );
   }
 }
 

@@ -33,6 +33,10 @@ export async function runCli(args: readonly string[]): Promise<number> {
     .description('Run and inspect Reprise workflows stored in an LMDB directory.')
     .version(VERSION)
     .option('--data <path>', 'the data directory', DEFAULT_DATA_PATH)
+    .option(
+      '--pg <url>',
+      'a PostgreSQL database instead of --data: postgresql://user@host:5432/db (?schema=name; default reprise)',
+    )
     .option('--verbose', 'print the stack of an error')
     // Commander's own errors are printed below, as one line like every other error.
     .configureOutput({ outputError: () => undefined })

@@ -64,15 +64,21 @@ CREATE FUNCTION store_now() RETURNS double precision LANGUAGE sql VOLATILE
   SET search_path FROM CURRENT
   AS $$ SELECT extract(epoch FROM clock_timestamp()) * 1000 + clock_offset_ms FROM store_config $$;
 
--- One row per shard (created with store_config): who holds it, under which epoch, until when.
--- The epoch grows at every new claim; an append holds the row FOR SHARE while it checks its fence,
--- so a takeover (which updates the row) waits for appends in flight, and appends after it see
--- the new epoch.
+-- One row per shard (created with store_config): who holds it and until when. Renewals update
+-- only this table.
 CREATE TABLE shard_leases (
   shard integer PRIMARY KEY,
   owner text,
-  epoch bigint NOT NULL DEFAULT 0,
   expires_at double precision NOT NULL DEFAULT 0
+);
+
+-- One row per shard: the epoch of its current tenure, raised at every new claim (and only then).
+-- An append holds the row FOR SHARE while it checks its fence, so a takeover (which raises the
+-- epoch) waits for appends in flight under the old one, and appends after it see the new one;
+-- renewals, which touch shard_leases only, never wait for appends.
+CREATE TABLE shard_epochs (
+  shard integer PRIMARY KEY,
+  epoch bigint NOT NULL DEFAULT 0
 );
 
 -- Owners that claimed recently: the fair share counts the live ones.

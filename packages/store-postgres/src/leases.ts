@@ -10,6 +10,7 @@ import type { PoolClient } from 'pg';
 /** The qualified names the lease statements use. */
 export interface LeaseTables {
   readonly leases: string;
+  readonly epochs: string;
   readonly owners: string;
   readonly config: string;
   readonly now: string;
@@ -63,15 +64,21 @@ export async function claimShards(
     const wanted = Math.min(maxNew, fair - held.length);
     if (wanted > 0) {
       const claimed = await client.query<{ shard: number }>(
-        `UPDATE ${t.leases} SET owner = $1, epoch = epoch + 1, expires_at = $2 WHERE shard IN ` +
+        `UPDATE ${t.leases} SET owner = $1, expires_at = $2 WHERE shard IN ` +
           `(SELECT shard FROM ${t.leases} WHERE owner IS NULL OR expires_at <= $3 ORDER BY shard LIMIT $4) RETURNING shard`,
         [ownerId, expiresAt, now, wanted],
       );
-      held.push(...claimed.rows.map((row) => row.shard));
+      const shards = claimed.rows.map((row) => row.shard);
+      // A new tenure: waits for appends in flight under the old epoch (they hold its row).
+      if (shards.length > 0) {
+        await client.query(`UPDATE ${t.epochs} SET epoch = epoch + 1 WHERE shard = ANY($1::int[])`, [shards]);
+      }
+      held.push(...shards);
     }
     const leases = (
       await client.query<{ shard: number; epoch: string; expires_at: number }>(
-        `SELECT shard, epoch, expires_at FROM ${t.leases} WHERE shard = ANY($1::int[]) ORDER BY shard`,
+        `SELECT l.shard, e.epoch, l.expires_at FROM ${t.leases} l JOIN ${t.epochs} e USING (shard) ` +
+          'WHERE l.shard = ANY($1::int[]) ORDER BY l.shard',
         [held],
       )
     ).rows.map((row) => ({ shard: row.shard, epoch: Number(row.epoch), expiresAt: row.expires_at }));

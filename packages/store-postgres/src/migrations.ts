@@ -100,9 +100,11 @@ export async function migrate(
       }
       if (found === 0) {
         await client.query(`INSERT INTO ${q}.store_config (shard_count) VALUES ($1)`, [shardCount]);
-        await client.query(`INSERT INTO ${q}.shard_leases (shard) SELECT generate_series(0, $1::int - 1)`, [
-          shardCount,
-        ]);
+        for (const table of ['shard_leases', 'shard_epochs']) {
+          await client.query(`INSERT INTO ${q}.${table} (shard) SELECT generate_series(0, $1::int - 1)`, [
+            shardCount,
+          ]);
+        }
       }
     }
     const config = await client.query<{ shard_count: number }>(`SELECT shard_count FROM ${q}.store_config`);

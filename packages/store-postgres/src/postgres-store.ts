@@ -90,14 +90,7 @@ export async function openPostgresStore(
   connection: PostgresConnection & PostgresStoreOptions,
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
-  const merged: PostgresStoreOptions = {
-    ...(connection?.schema === undefined ? {} : { schema: connection.schema }),
-    ...(connection?.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: connection.maxPayloadBytes }),
-    ...(connection?.reconnectTimeoutMs === undefined
-      ? {}
-      : { reconnectTimeoutMs: connection.reconnectTimeoutMs }),
-    ...options,
-  };
+  const merged: PostgresStoreOptions = { ...pickOptions(connection), ...options };
   const { schema, reconnectTimeoutMs, shardCount, notifications } = checkOptions(connection, merged);
   const maxPayloadBytes = checkPayloadLimit(merged.maxPayloadBytes);
   const owned = !('pool' in connection);
@@ -137,6 +130,25 @@ export async function openPostgresStore(
     throw error;
   }
 }
+
+/** The store options given beside the connection, in the first argument. */
+function pickOptions(given: PostgresStoreOptions | null | undefined): PostgresStoreOptions {
+  const picked: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    const value = given?.[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked as PostgresStoreOptions;
+}
+
+/** Every key of `PostgresStoreOptions`: the compiler checks the list is whole. */
+const OPTION_KEYS = Object.keys({
+  schema: true,
+  maxPayloadBytes: true,
+  reconnectTimeoutMs: true,
+  shardCount: true,
+  notifications: true,
+} satisfies Record<keyof PostgresStoreOptions, true>) as (keyof PostgresStoreOptions)[];
 
 /** `postgresql://host:port/database`, without user or password. */
 function describeTarget(pool: Pool): string {
@@ -267,6 +279,7 @@ class PostgresWorkflowStore implements PostgresStore {
       timers: `${q}.timers`,
       inbox: `${q}.inbox`,
       leases: `${q}.shard_leases`,
+      epochs: `${q}.shard_epochs`,
       owners: `${q}.owners`,
       config: `${q}.store_config`,
       now: `${q}.store_now()`,
@@ -436,13 +449,14 @@ class PostgresWorkflowStore implements PostgresStore {
   }
 
   /**
-   * The append's one statement: under the fence (the lease row held FOR SHARE, so a takeover
-   * waits for it, and its epoch, holder and expiry checked on the store's clock) and with the
+   * The append's one statement: under the fence (the shard's epoch row held FOR SHARE, so a
+   * takeover, which raises the epoch, waits for it; the epoch, holder and expiry checked on the
+   * store's clock; renewals touch another table and never wait) and with the
    * consumed inbox items locked and pending, the row's update, the events, the timers' changes
    * and the items' consumption; or nothing. Says which condition failed when nothing was written.
    */
   async #conditionalWrite(batch: Batch, known: Known): Promise<WriteOutcome> {
-    const { workflows, events, timers, inbox, leases } = this.#t;
+    const { workflows, events, timers, inbox, leases, epochs } = this.#t;
     const lastSeq = batch.expectedSeq + batch.texts.length;
     const values: unknown[] = [batch.key, lastSeq];
     const param = (value: unknown): string => {
@@ -455,7 +469,7 @@ class PostgresWorkflowStore implements PostgresStore {
     const report: string[] = ['(SELECT xmin FROM w) AS xmin'];
     if (batch.fence) {
       parts.push(
-        `f AS (SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${leases} WHERE shard = ${param(batch.shard)} FOR SHARE)`,
+        `f AS (SELECT e.epoch, l.owner IS NOT NULL AS held, l.expires_at > ${this.#t.now} AS live FROM ${epochs} e JOIN ${leases} l USING (shard) WHERE e.shard = ${param(batch.shard)} FOR SHARE OF e)`,
       );
       guards.push(
         `EXISTS (SELECT 1 FROM f WHERE f.epoch = ${param(batch.fence.epoch)} AND f.held AND f.live)`,
@@ -569,7 +583,7 @@ class PostgresWorkflowStore implements PostgresStore {
   async #checkFence(fence: ShardFence): Promise<void> {
     const [row] = await this.#query<{ epoch: string; held: boolean; live: boolean }>(
       'append',
-      `SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${this.#t.leases} WHERE shard = $1`,
+      `SELECT e.epoch, l.owner IS NOT NULL AS held, l.expires_at > ${this.#t.now} AS live FROM ${this.#t.epochs} e JOIN ${this.#t.leases} l USING (shard) WHERE e.shard = $1`,
       [fence.shard],
     );
     const fenced = fenceFailure(fence, row?.epoch, row?.held, row?.live);
@@ -754,7 +768,7 @@ class PostgresWorkflowStore implements PostgresStore {
     if (fence === undefined) throw new InvalidArgumentError('fence', 'consuming inbox items needs a fence');
     const consume = checkConsumptions(consumptions, fence);
     if (consume.length === 0) return;
-    const { inbox, leases } = this.#t;
+    const { inbox, leases, epochs } = this.#t;
     const [row] = await this.#query<{
       epoch: string | null;
       held: boolean | null;
@@ -763,7 +777,7 @@ class PostgresWorkflowStore implements PostgresStore {
       consumed: string;
     }>(
       'consumeInbox',
-      `WITH f AS (SELECT epoch, owner IS NOT NULL AS held, expires_at > ${this.#t.now} AS live FROM ${leases} WHERE shard = $1 FOR SHARE), ` +
+      `WITH f AS (SELECT e.epoch, l.owner IS NOT NULL AS held, l.expires_at > ${this.#t.now} AS live FROM ${epochs} e JOIN ${leases} l USING (shard) WHERE e.shard = $1 FOR SHARE OF e), ` +
         `p AS (SELECT id, shard FROM ${inbox} WHERE id = ANY($3::bigint[]) AND NOT consumed AND shard = $1 FOR UPDATE), ` +
         `c AS (UPDATE ${inbox} SET consumed = true, outcome = u.o FROM unnest($3::bigint[], $4::text[]) AS u(id, o) ` +
         `WHERE ${inbox}.id = u.id AND EXISTS (SELECT 1 FROM f WHERE f.epoch = $2 AND f.held AND f.live) ` +

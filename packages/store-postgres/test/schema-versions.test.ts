@@ -51,3 +51,13 @@ it('refuses a schema that holds tables of something else', async () => {
   );
   expect(tables.map((row) => row.name)).toEqual(['invoices']);
 });
+
+it('keeps the shard count a schema was created with', async () => {
+  const { url, schema } = await testSchema('versions');
+  const created = await openPostgresStore({ connectionString: url, schema, shardCount: 8 });
+  expect(created.shardCount).toBe(8);
+  await created.close();
+  const reopened = await openPostgresStore({ connectionString: url }, { schema, shardCount: 16 });
+  expect(reopened.shardCount).toBe(8);
+  await reopened.close();
+});

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { withExistingStore } from '../data-dir.js';
+import { withExistingLmdbStore } from '../data-dir.js';
 
 /**
  * `reprise backup <file>`: a consistent, compacted copy of the store in one file, made while
@@ -17,7 +17,7 @@ export function registerBackup(program: Command, context: CommandContext): void 
     .option('--json', 'print { file, bytes } as JSON')
     .action(async (file: string, options: { json?: boolean }, command: Command) => {
       const data = context.data(command);
-      await withExistingStore(data, (store) => store.backup(file));
+      await withExistingLmdbStore(data, 'backup', (store) => store.backup(file));
       const target = resolve(file);
       const bytes = statSync(target).size;
       context.out(

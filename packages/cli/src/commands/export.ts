@@ -7,10 +7,9 @@ import {
   type WorkflowId,
   WorkflowNotFoundError,
 } from '@reprise/core';
-import type { LmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { withExistingStore } from '../data-dir.js';
+import { type CommandStore, withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { parseStatuses } from '../filter-args.js';
 import { startProgress } from '../format/progress.js';
@@ -121,7 +120,7 @@ export function registerExport(program: Command, context: CommandContext): void 
     );
 }
 
-async function workflowIds(store: LmdbStore, filter: VisibilityFilter): Promise<WorkflowId[]> {
+async function workflowIds(store: CommandStore, filter: VisibilityFilter): Promise<WorkflowId[]> {
   const ids: WorkflowId[] = [];
   let cursor: string | undefined;
   do {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { askWorkerIfRunning } from '../control/ask-worker.js';
 import { ControlServer } from '../control/control-server.js';
-import { requireData, withExistingStore } from '../data-dir.js';
+import { isPostgres, requireData, withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { startProgress } from '../format/progress.js';
 import { formatTimestamp } from '../format/time.js';
@@ -55,6 +55,9 @@ export function registerPrune(program: Command, context: CommandContext): void {
       if (viaWorker) {
         ids = (viaWorker.value as { deleted: string[] }).deleted;
       } else if (options.dryRun) {
+        ids = await withExistingStore(data, (store) => pruneAll(store, selection));
+      } else if (isPostgres(data)) {
+        // Deleting on PostgreSQL is conditional on each row being unchanged: safe beside engines.
         ids = await withExistingStore(data, (store) => pruneAll(store, selection));
       } else {
         ids = await pruneHolding(data, selection);

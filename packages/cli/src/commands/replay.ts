@@ -1,9 +1,8 @@
 import { asWorkflowId, type WorkflowId, WorkflowNotFoundError } from '@reprise/core';
 import { readHistoryFiles } from '@reprise/engine/internal';
-import type { LmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { withExistingStore } from '../data-dir.js';
+import { type CommandStore, withExistingStore } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { startProgress } from '../format/progress.js';
@@ -110,7 +109,7 @@ function report(
   if (diverged.length > 0) context.exitWith(EXIT.nonDeterminism);
 }
 
-async function allWorkflowIds(store: LmdbStore): Promise<WorkflowId[]> {
+async function allWorkflowIds(store: CommandStore): Promise<WorkflowId[]> {
   const ids: WorkflowId[] = [];
   let cursor: string | undefined;
   do {

@@ -1,12 +1,11 @@
 import type { WorkflowId } from '@reprise/core';
 import type { StalledRun } from '@reprise/engine';
-import type { LmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { sendControlRequest } from '../control/control-client.js';
 import { findWorker } from '../control/find-worker.js';
 import { controlSocketPath } from '../control/socket-path.js';
-import { withExistingStore } from '../data-dir.js';
+import { type CommandStore, withExistingStore } from '../data-dir.js';
 import { CliError, RemoteError } from '../errors.js';
 import { printable } from '../format/printable.js';
 import { renderTable } from '../format/table.js';
@@ -98,7 +97,7 @@ async function byReplay(
   return { runs, source: `replayed with ${specifier} (no worker is running)` };
 }
 
-async function runningIds(store: LmdbStore): Promise<WorkflowId[]> {
+async function runningIds(store: CommandStore): Promise<WorkflowId[]> {
   const ids: WorkflowId[] = [];
   let cursor: string | undefined;
   do {

@@ -4,7 +4,7 @@ import { walkDataFile } from '@reprise/store-lmdb/internal';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { findWorker } from '../control/find-worker.js';
-import { requireData } from '../data-dir.js';
+import { requireData, requireDirectory } from '../data-dir.js';
 import { EXIT } from '../exit-codes.js';
 import { printable } from '../format/printable.js';
 
@@ -39,6 +39,7 @@ export function registerVerify(program: Command, context: CommandContext): void 
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const data = context.data(command);
+      requireDirectory(data, 'verify');
       requireData(data);
       const live = (await findWorker(data)) !== undefined;
       const report = await verifyStore(data, live);

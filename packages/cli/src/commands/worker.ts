@@ -4,6 +4,7 @@ import { openLmdbStore } from '@reprise/store-lmdb';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { claimDataDir, serveEngine } from '../control/serve-control.js';
+import { isPostgres, openPostgresLocation } from '../data-dir.js';
 import { CliError } from '../errors.js';
 import { loadWorkflowModule } from '../workflow-module.js';
 
@@ -28,10 +29,14 @@ export function registerWorker(program: Command, context: CommandContext): void 
       const residency = residencyOptions(options);
       const data = context.data(command);
       const module = await loadWorkflowModule(modulePath);
-      const server = await claimDataDir(data, 'a reprise worker');
+      // On PostgreSQL workers share the database (each leases a share of its shards): nothing
+      // to hold, and no control socket.
+      const postgres = isPostgres(data);
+      const server = postgres ? undefined : await claimDataDir(data, 'a reprise worker');
       let engine: Engine | undefined;
       try {
-        const store = openLmdbStore({ path: data });
+        const store = postgres ? await openPostgresLocation(data) : openLmdbStore({ path: data });
+        const shown = 'target' in store ? store.target : data;
         let recovered: number;
         try {
           recovered = await store.count({ status: 'Running' });
@@ -52,19 +57,19 @@ export function registerWorker(program: Command, context: CommandContext): void 
           await store.close();
           throw error;
         }
-        serveEngine(server, engine, (line) => context.note(`worker: ${line}`));
+        if (server) serveEngine(server, engine, (line) => context.note(`worker: ${line}`));
         const types = module.workflows.map((workflow) => workflow.name).join(', ');
         // Listening before "ready" says so: a SIGTERM sent as soon as that line is read must
         // stop the worker gracefully, not kill it by default.
         const stopRequested = untilStopSignal();
         context.out(
-          `worker ready on ${data} (pid ${process.pid}): workflows ${types}; ${module.activities.length} activities; ${recovered} running workflow(s) resumed`,
+          `worker ready on ${shown} (pid ${process.pid}): workflows ${types}; ${module.activities.length} activities; ${recovered} running workflow(s) ${postgres ? 'in the database, shared with other workers' : 'resumed'}`,
         );
         await stopRequested;
         context.note('worker: stopping (Ctrl-C again to quit at once)');
         process.once('SIGINT', () => process.exit(130));
       } finally {
-        await server.close();
+        await server?.close();
         await engine?.shutdown();
       }
       context.out('worker stopped');
