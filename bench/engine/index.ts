@@ -33,6 +33,8 @@ import {
 } from '../shared/floor.js';
 
 const quick = process.argv.includes('--quick');
+/** `--targets`: only the figures issue 23 sets targets on ((b), (c), the store line), for A/B runs. */
+const targetsOnly = process.argv.includes('--targets');
 const N = quick ? 1000 : 10_000;
 const SEQUENTIAL = quick ? 100 : 500;
 const WAITERS = quick ? 5000 : 100_000;
@@ -339,14 +341,16 @@ async function main() {
   console.log(
     `Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`,
   );
-  const raw = await rawLmdb();
-  console.log(
-    `(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`,
-  );
-  const a = await concurrentRuns(hello, 'hello');
-  console.log(
-    `(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each; ${fmt(a.cpuMicrosPerRun)} µs of CPU a run)`,
-  );
+  if (!targetsOnly) {
+    const raw = await rawLmdb();
+    console.log(
+      `(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`,
+    );
+    const a = await concurrentRuns(hello, 'hello');
+    console.log(
+      `(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each; ${fmt(a.cpuMicrosPerRun)} µs of CPU a run)`,
+    );
+  }
   // (b) and its floor, alternated, 3 rounds.
   const bRounds: Awaited<ReturnType<typeof concurrentRuns>>[] = [];
   const bFloor: number[] = [];
@@ -395,6 +399,7 @@ async function main() {
       `raw puts ${fmt(median(putRates))}/s (rounds ${putRates.map((x) => fmt(x)).join(', ')}); ratio ${fmt(storeRatio, 2)} ` +
       `(target ≥ 0.50: ${storeRatio >= 0.5 ? 'met' : 'not met'})`,
   );
+  if (targetsOnly) return;
   const e = await heapPerWaitingRun({ hibernateAfter: 0 });
   const awake = await heapPerWaitingRun();
   const rawActor = heapPerRawActor();
