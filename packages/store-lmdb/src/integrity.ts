@@ -1,6 +1,7 @@
 import { EMPTY_PROJECTION, type JsonValue, projectEvents, type WorkflowProjection } from '@reprise/core';
 import { jsonEqual } from '@reprise/core/internal';
-import { checkStoredEvent, decodeFrame } from './frame.js';
+import { checkStoredEvent, decodeChunk } from './frame.js';
+import { chunkEvents } from './history-chunks.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
 import { entryKey, indexEntriesOf } from './visibility-index.js';
@@ -74,26 +75,27 @@ export function checkIntegrity(
       wantTimers.add(JSON.stringify([fireAt, tid, toKeyText(timerId)]));
   };
   for (const { key, value } of dbs.history.getRange({})) {
-    const [tid, seq] = key as [string, number];
+    const [tid, firstSeq] = key as [string, number];
     if (current?.tid !== tid) {
       finish();
       workflows++;
       current = { tid, projection: EMPTY_PROJECTION, seq: 0 };
     }
-    events++;
-    if (seq !== current.seq + 1)
-      problem(`${describeKey('history', [fromKeyText(tid), seq])} follows seq ${current.seq}`);
+    const workflowId = fromKeyText(tid);
+    if (firstSeq !== current.seq + 1)
+      problem(`${describeKey('history', [workflowId, firstSeq])} follows seq ${current.seq}`);
     try {
-      const event = checkStoredEvent(
-        decodeFrame(value, () => describeKey('history', [fromKeyText(tid), seq])),
-        fromKeyText(tid),
-        seq,
+      const chunk = decodeChunk(value, firstSeq, () => describeKey('history', [workflowId, firstSeq]));
+      const chunkOf = chunkEvents(workflowId, firstSeq, chunk.lastSeq, chunk.events).map((event, index) =>
+        checkStoredEvent(event, workflowId, firstSeq + index),
       );
-      current.projection = projectEvents(current.projection, [event]);
+      current.projection = projectEvents(current.projection, chunkOf);
+      current.seq = chunk.lastSeq;
+      events += chunkOf.length;
     } catch (error) {
       problem(String(error));
+      current.seq = firstSeq;
     }
-    current.seq = seq;
   }
   finish();
 

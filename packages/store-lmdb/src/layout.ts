@@ -10,7 +10,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, seq]` | one event (frame) |
+ * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, then the events) |
  * | `workflows` | `tid` | the workflow record: summary without `historyLength`, pending timers (frame) |
  * | `active` | `tid` | empty: the workflow's status is Running |
  * | `timers` | `[fireAt, tid, timerId]` | empty: a pending timer of an open run |
@@ -26,22 +26,24 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
- * anywhere but in its history: it is the seq of the last key of `[tid, *]` (`historyLength`
- * of its row included). The record holds only what changes rarely, so most appends write their
- * events and nothing else. A workflow's seqs only grow and histories are never deleted, so
- * `[tid, n + 1]` being absent while `[tid, n]` was committed means the workflow is still at `n`:
- * appends are conditional writes on that (`append-plan.ts`). Nothing is kept beside the indexes:
+ * anywhere but in its history: it is the last seq named by the chunk under the last key of
+ * `[tid, *]` (`historyLength` of its row included; `history-chunks.ts`). The record holds only
+ * what changes rarely, so most appends write one chunk and nothing else. A workflow's seqs only
+ * grow, histories are never deleted, and every append's chunk starts right after the last seq it
+ * was conditional on, so no chunk key `[tid, n + 1]` while the last seq `n` was committed means
+ * the workflow is still at `n`: appends are conditional writes on that (`append-plan.ts`). Nothing is kept beside the indexes:
  * how many rows an index value has is a count of its key range (`visibility-query.ts`), so no
  * append reads anything to write.
  */
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 4: no `counts` database (counts are key ranges of the indexes); format 3 kept a
+ * than misread. 5: a history is chunks, one per append, under `[tid, firstSeq]`. 4 kept one
+ * event per key `[tid, seq]`, and had no `counts` database (counts are key ranges of the indexes); format 3 kept a
  * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
  * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 /** Databases that earlier formats had and this one has not (format 3's `counts`). */
 export const EARLIER_FORMAT_NAMES = ['counts'] as const;
@@ -147,41 +149,7 @@ export const negated = (createdAt: number): number => 0 - createdAt;
 export const AFTER_ALL = Number.POSITIVE_INFINITY;
 
 /** Above every seq (seqs are safe integers from 1). */
-const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** How a key is named in errors: the database, then the key as JSON. */
 export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;
-
-/**
- * The length of a workflow's history, found by probing keys: a history holds every seq from 1 to
- * its last (appends check it; `verify()` reports a store where it does not hold), so the length
- * is the largest `n` with `[tid, n]` present: doubling, then halving, about 2 log2(n) lookups.
- * For rows read in bulk (queries, summaries): unlike a range read, a lookup leaves no garbage
- * that survives young-generation collections, which made query p99 5 to 9 ms instead of about 1.
- * Writes use {@link headSeq}, which reads the last key itself.
- */
-export function historyLength(history: Database<string, Key>, tid: string): number {
-  if (!history.doesExist([tid, 1])) return 0;
-  let present = 1;
-  while (history.doesExist([tid, present * 2])) present *= 2;
-  let absent = present * 2;
-  while (absent - present > 1) {
-    const middle = Math.floor((present + absent) / 2);
-    if (history.doesExist([tid, middle])) present = middle;
-    else absent = middle;
-  }
-  return present;
-}
-
-/**
- * The last seq of the workflow with key form `tid`: the seq of its history's last key, 0 when it
- * has none. Inside a write transaction, what that transaction sees.
- */
-export function headSeq(history: Database<string, Key>, tid: string): number {
-  // A finite bound: with `Infinity` in the start key, a loop of these reads left garbage that
-  // survived young-generation collections (scavenges of about 11 ms instead of 2, measured).
-  for (const key of history.getKeys({ start: [tid, MAX_SEQ], end: [tid, 0], reverse: true, limit: 1 })) {
-    return (key as KeyPart[])[1] as number;
-  }
-  return 0;
-}

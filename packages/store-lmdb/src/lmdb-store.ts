@@ -35,21 +35,18 @@ import {
 } from './append-plan.js';
 import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
-import { checkStoredEvent, decodeFrame, encodeFrame, frameBody } from './frame.js';
+import { decodeFrame, encodeChunk, encodeFrame } from './frame.js';
+import { headSeq, historyLength, readChunks } from './history-chunks.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
-  AFTER_ALL,
   asFrameWriter,
   type Databases,
   describeKey,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
-  headSeq,
-  historyLength,
   INDEX_NAMES,
-  type KeyPart,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
@@ -316,8 +313,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
           : { workflowId, expectedSeq, payload: this.#payloadLimit },
       );
       checkTimerIds(events);
-      const input: BatchInput = { events, texts, frames: texts.map(encodeFrame) };
       const lastSeq = expectedSeq + texts.length;
+      const input: BatchInput = { events, texts, chunk: encodeChunk(lastSeq, texts) };
       const batch: Batch = { workflowId, tid, expectedSeq, lastSeq, input, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
@@ -379,9 +376,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const committed = this.#committed.get(tid);
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
-    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.frames);
+    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.chunk);
     // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.frames);
+    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.chunk);
   }
 
   /**
@@ -409,7 +406,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         const actualSeq = headSeq(this.dbs.history, tid);
         if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
         const before = this.#recordAt(tid, actualSeq);
-        const inTransaction = planAppend(tid, before, expectedSeq, events, input.frames);
+        const inTransaction = planAppend(tid, before, expectedSeq, events, input.chunk);
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
@@ -474,47 +471,19 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (fromSeq === 1 && !this.dbs.history.doesExist([tid, 1]) && !this.dbs.workflows.doesExist(tid)) {
       return [];
     }
-    const bodies: string[] = [];
-    let expected = fromSeq;
-    try {
-      for (const { key, value } of this.dbs.history.getRange({
-        start: [tid, fromSeq],
-        end: [tid, AFTER_ALL],
-      })) {
-        const seq = (key as KeyPart[])[1] as number;
-        if (seq !== expected) {
-          throw new StoreCorruption(
-            describeKey('history', [workflowId, expected]),
-            `missing; the next event is seq ${seq}`,
-          );
-        }
-        bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
-        expected++;
-      }
-    } catch (error) {
-      throw unreadable(error, () => describeKey('history', [workflowId, expected]));
-    }
-    // One parse of the whole range is much faster than one per event; a failure is pinned below.
     let events: WorkflowEvent[];
     try {
-      events = JSON.parse(`[${bodies.join(',')}]`) as WorkflowEvent[];
-    } catch {
-      events = bodies.map((body, index) => {
-        try {
-          return JSON.parse(body) as WorkflowEvent;
-        } catch (error) {
-          throw new StoreCorruption(
-            describeKey('history', [workflowId, fromSeq + index]),
-            'value is not JSON',
-            {
-              cause: error,
-            },
-          );
-        }
-      });
+      events = readChunks(this.dbs.history, workflowId, tid, fromSeq);
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, fromSeq]));
     }
-    for (let index = 0; index < events.length; index++)
-      checkStoredEvent(events[index], workflowId, fromSeq + index);
+    // Its record says it was written, yet no chunk is left: its history is gone.
+    if (events.length === 0 && fromSeq === 1 && this.dbs.workflows.doesExist(tid)) {
+      throw new StoreCorruption(
+        describeKey('history', [workflowId, 1]),
+        'missing; the workflow has a record',
+      );
+    }
     return events;
   }
 
@@ -756,7 +725,7 @@ function withLength(summary: StoredSummary, head: number): WorkflowSummary {
   return Object.assign(summary, { historyLength: head });
 }
 
-/** One append's checked batch: its events (or, once it had to wait, only their texts) and frames. */
+/** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
 interface Batch {
   readonly workflowId: WorkflowId;
   readonly tid: string;
@@ -772,12 +741,13 @@ interface Batch {
   done: Promise<AppendResult> | undefined;
 }
 
-/** An append's events: the caller's (or, once it had to wait, only their texts) and frames. */
+/** An append's events: the caller's (or, once it had to wait, only their texts) and chunk. */
 interface BatchInput {
   /** The caller's events, usable only while the append has not yet returned. */
   events: readonly WorkflowEvent[] | undefined;
   readonly texts: readonly string[];
-  readonly frames: readonly Buffer[];
+  /** The history chunk of the append (`frame.ts`). */
+  readonly chunk: Buffer;
 }
 
 const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);
