@@ -41,12 +41,12 @@ import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
   asFrameWriter,
+  DATABASE_NAMES,
   type Databases,
   describeKey,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
-  INDEX_NAMES,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
@@ -220,15 +220,7 @@ function openFailure(path: string, error: unknown): Error {
  * formats pass here, so that the format record says which version it is (`checkFormat`).
  */
 function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
-  const ours = new Set<unknown>([
-    'meta',
-    'history',
-    'workflows',
-    'active',
-    'timers',
-    ...INDEX_NAMES,
-    ...EARLIER_FORMAT_NAMES,
-  ]);
+  const ours = new Set<unknown>([...DATABASE_NAMES, ...EARLIER_FORMAT_NAMES]);
   for (const key of root.getKeys({})) {
     if (!ours.has(key)) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
   }
