@@ -54,6 +54,7 @@ import {
   type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
+import { MIGRATES_FROM, migrateFormat4 } from './migrate.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
 import { deleteClosedWorkflow } from './retention.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
@@ -126,8 +127,8 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   }
   try {
     refuseForeign(root, path);
+    checkFormat(root, path, options.readOnly === true);
     const dbs = openDatabases(root);
-    checkFormat(dbs, path, options.readOnly === true);
     return new LmdbWorkflowStore(
       path,
       dbs,
@@ -226,19 +227,34 @@ function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
   }
 }
 
-function checkFormat(dbs: Databases, path: string, readOnly: boolean): void {
+/** What `StoreFormatError` says to do with a store this version migrates but may not write. */
+export const MIGRATE_HINT =
+  'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
+
+/**
+ * Checks the format record, writing it in a new store; migrates a format-4 store in place
+ * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
+ * how to migrate it when it is opened read-only.
+ */
+function checkFormat(root: RootDatabase<Buffer, Key>, path: string, readOnly: boolean): void {
+  const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
   const read = (): unknown => {
-    const frame = dbs.meta.get('format');
+    const frame = meta.get('format');
     return frame === undefined ? undefined : decodeFrame(frame, () => describeKey('meta', 'format'));
   };
   let record = read();
   if (record === undefined) {
-    const hasData = [dbs.history, dbs.workflows].some((db) => db.getKeysCount({ limit: 1 }) > 0);
+    const names = new Set([...root.getKeys({})].map(String));
+    const hasData = ['history', 'workflows'].some(
+      (name) =>
+        names.has(name) &&
+        root.openDB<string, Key>(name, { encoding: 'string' }).getKeysCount({ limit: 1 }) > 0,
+    );
     if (hasData || readOnly) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
     try {
-      dbs.root.transactionSync(() => {
-        if (dbs.meta.get('format') === undefined) {
-          asFrameWriter(dbs.meta).putSync(
+      root.transactionSync(() => {
+        if (meta.get('format') === undefined) {
+          asFrameWriter(meta).putSync(
             'format',
             encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
           );
@@ -254,6 +270,21 @@ function checkFormat(dbs: Databases, path: string, readOnly: boolean): void {
   const { format, version } = (record ?? {}) as { format?: unknown; version?: unknown };
   if (format !== FORMAT_NAME || typeof version !== 'number') {
     throw new StoreFormatError(path, undefined, FORMAT_VERSION);
+  }
+  if (version === MIGRATES_FROM) {
+    if (readOnly) throw new StoreFormatError(path, version, FORMAT_VERSION, MIGRATE_HINT);
+    try {
+      migrateFormat4(root);
+    } catch (error) {
+      if (error instanceof RepriseError) throw error;
+      throw new StoreUnavailableError(
+        path,
+        'open',
+        `cannot migrate the store from format ${MIGRATES_FROM} to ${FORMAT_VERSION}, nothing was changed: ${String(error)}`,
+        { cause: error },
+      );
+    }
+    return;
   }
   if (version !== FORMAT_VERSION) throw new StoreFormatError(path, version, FORMAT_VERSION);
 }
