@@ -34,9 +34,10 @@ export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord =
 });
 
 /** The record as `workflows` stores it. */
-const storedRecord = (known: KnownRecord): WorkflowRecord => ({
+const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
+  head,
 });
 
 /**
@@ -92,7 +93,7 @@ export function planAppend(
     expectedSeq,
     chunk,
     after,
-    recordFrame: encodeFrame(JSON.stringify(storedRecord(after))),
+    recordFrame: encodeFrame(JSON.stringify(storedRecord(after, expectedSeq + events.length))),
     changesRow: !sameRow(summaryBefore, after.summary),
     ownsObjects: ownsObjects(summaryBefore, after.summary),
   };

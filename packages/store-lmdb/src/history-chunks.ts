@@ -27,8 +27,19 @@ export function headSeq(history: Database<string, Key>, tid: string): number {
   return decodeChunk(history.get([tid, firstSeq]) ?? '', firstSeq, where).lastSeq;
 }
 
-/** The length of a workflow's history: its last seq (`headSeq`). */
-export const historyLength = headSeq;
+/**
+ * The length of a workflow's history, for rows read in bulk (queries, summaries): when its
+ * record says the last seq was `recordHead` when it was written and no chunk starts right after
+ * it, that is still the last seq (every later append's chunk would start there): one key lookup,
+ * which leaves no garbage behind. Otherwise (appends since, or a record without a head) the last
+ * chunk's header ({@link headSeq}), a reverse range read of one key: a page of rows doing that
+ * left garbage that survived young-generation collections (query p99 5 to 9 ms instead of 1,
+ * measured in format 4).
+ */
+export function historyLength(history: Database<string, Key>, tid: string, recordHead?: number): number {
+  if (recordHead !== undefined && !history.doesExist([tid, recordHead + 1])) return recordHead;
+  return headSeq(history, tid);
+}
 
 /** The first seq of the workflow's last chunk (the last key of `[tid, *]`), 0 when it has none. */
 export function lastChunkSeq(history: Database<string, Key>, tid: string): number {

@@ -37,10 +37,10 @@ export function checkIntegrity(
   let events = 0;
 
   // Histories, grouped by workflow, replayed into projections.
-  let current: { tid: string; projection: WorkflowProjection; seq: number } | undefined;
+  let current: { tid: string; projection: WorkflowProjection; seq: number; ends: Set<number> } | undefined;
   const finish = () => {
     if (!current) return;
-    const { tid, projection, seq } = current;
+    const { tid, projection, seq, ends } = current;
     let record: WorkflowRecord | undefined;
     try {
       record = readRecord(tid);
@@ -58,6 +58,12 @@ export function checkIntegrity(
     if (!jsonEqual(toJson(stored), toJson(summary))) {
       problem(
         `${describeKey('workflows', fromKeyText(tid))}: summary differs from the projection of its history`,
+      );
+    }
+    // A record's head is where a chunk ended: else a row's historyLength would stop short.
+    if (record.head !== undefined && !ends.has(record.head)) {
+      problem(
+        `${describeKey('workflows', fromKeyText(tid))}: head ${record.head} is not where a chunk of its history ends`,
       );
     }
     if (!jsonEqual(toJson(record.timers), toJson([...projection.timers]))) {
@@ -79,7 +85,7 @@ export function checkIntegrity(
     if (current?.tid !== tid) {
       finish();
       workflows++;
-      current = { tid, projection: EMPTY_PROJECTION, seq: 0 };
+      current = { tid, projection: EMPTY_PROJECTION, seq: 0, ends: new Set() };
     }
     const workflowId = fromKeyText(tid);
     if (firstSeq !== current.seq + 1)
@@ -91,6 +97,7 @@ export function checkIntegrity(
       );
       current.projection = projectEvents(current.projection, chunkOf);
       current.seq = chunk.lastSeq;
+      current.ends.add(chunk.lastSeq);
       events += chunkOf.length;
     } catch (error) {
       problem(String(error));

@@ -251,6 +251,12 @@ export interface WorkflowRecord {
   readonly summary: StoredSummary | null;
   /** Pending timers of the open run: `[timerId, fireAt]`. */
   readonly timers: readonly (readonly [string, number])[];
+  /**
+   * The workflow's last seq when the record was written (absent in records migrated from
+   * format 4). The history is still there if no chunk starts right after it, so a row's
+   * `historyLength` costs one key lookup (`history-chunks.ts`).
+   */
+  readonly head?: number;
 }
 
 /**

@@ -303,6 +303,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly #committed = new Map<string, Committed>();
   /** Per workflow, this process's latest append not settled yet: the next one waits for it. */
   readonly #inFlight = new Map<string, Batch>();
+  /** The head of the record each summary read was in (`rowOf` starts its history length there). */
+  readonly #heads = new WeakMap<StoredSummary, number>();
   /** How many appends have not settled yet; `close` waits for none to be left. */
   #pending = 0;
   #drained: (() => void) | undefined;
@@ -645,7 +647,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   rowOf(tid: string, summary: StoredSummary): WorkflowSummary {
-    return withLength(summary, historyLength(this.dbs.history, tid));
+    return withLength(summary, historyLength(this.dbs.history, tid, this.#heads.get(summary)));
   }
 
   /**
@@ -695,6 +697,13 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
     const problem = summaryProblem(record.summary, fromKeyText(tid));
     if (problem !== undefined) throw new StoreCorruption(where(), `is not a workflow record: ${problem}`);
+    const { head } = record;
+    if (head !== undefined) {
+      if (!Number.isSafeInteger(head) || head < 1) {
+        throw new StoreCorruption(where(), `is not a workflow record: head is ${JSON.stringify(head)}`);
+      }
+      if (record.summary) this.#heads.set(record.summary, head);
+    }
     return record;
   }
 

@@ -84,6 +84,7 @@ const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
         'status',
         'createdAt',
         'searchAttributes',
+        'head',
         '__proto__',
       ),
       jsonish,
