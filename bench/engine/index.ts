@@ -15,6 +15,10 @@
  *     run and see all complete, and the ratio of 2N's times to N's (≈ 2 when linear)
  *
  * `--recovery` runs (i) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`).
+ *
+ * (b), (c) and the store line are measured beside issue 23's floor (`../shared/floor.ts`: raw
+ * lmdb-js doing an order run's 4 durable commits), alternated with it, 3 rounds; each prints
+ * the medians and the ratio against its target.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,13 +30,27 @@ import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { open as openRaw } from 'lmdb';
 import { createActor, fromPromise } from 'xstate';
+import {
+  COMMITS_PER_RUN,
+  floorConcurrent,
+  floorSequential,
+  median,
+  rawPutsConcurrent,
+  storeAppendsConcurrent,
+} from '../shared/floor.js';
 
 const quick = process.argv.includes('--quick');
+/** `--targets`: only the figures issue 23 sets targets on ((b), (c), the store line), for A/B runs. */
+const targetsOnly = process.argv.includes('--targets');
 const N = quick ? 1000 : 10_000;
 const SEQUENTIAL = quick ? 100 : 500;
 const WAITERS = quick ? 5000 : 100_000;
 /** (i)'s N: recovery is measured over N and 2N waiting runs. */
 const RECOVERY_N = quick ? 10_000 : 50_000;
+/** Rounds of each figure measured beside its floor, alternated; the medians are compared. */
+const ROUNDS = 3;
+/** Sequential loops of the floor (the issue's p50 of 400). */
+const FLOOR_SEQUENTIAL = quick ? 100 : 400;
 
 const dirs: string[] = [];
 const tempDir = (label: string) => {
@@ -196,38 +214,6 @@ const RAW_VALUE = JSON.stringify({
   result: 'x',
   seq: 3,
 });
-
-/**
- * The floor under (b): lmdb-js alone doing an order run's writes, N runs at once: its 8 events in
- * 4 commits of 2, and a summary row written with the first and the last, in the store's commit
- * mode. No engine, no checks, no frames.
- */
-async function rawOrderWrites() {
-  const db = openRawDurable('raw-order');
-  const event = (type: string) =>
-    JSON.stringify({ type, activityId: 'run.1', attempt: 1, result: 'w1', seq: 3 });
-  const run = async (i: number) => {
-    const put = (seq: number, type: string) => db.put(`h/${i}/${seq}`, event(type));
-    await Promise.all([
-      put(1, 'WorkflowStarted'),
-      put(2, 'ActivityScheduled'),
-      db.put(`s/${i}`, event('Running')),
-    ]);
-    for (let step = 0; step < 2; step++) {
-      await Promise.all([put(3 + 2 * step, 'ActivityCompleted'), put(4 + 2 * step, 'ActivityScheduled')]);
-    }
-    await Promise.all([
-      put(7, 'ActivityCompleted'),
-      put(8, 'WorkflowCompleted'),
-      db.put(`s/${i}`, event('Done')),
-    ]);
-  };
-  const started = ms();
-  await Promise.all(Array.from({ length: N }, (_, i) => run(i)));
-  const runsPerSecond = N / ((ms() - started) / 1000);
-  await db.close();
-  return runsPerSecond;
-}
 
 async function rawLmdb() {
   const db = openRawDurable('raw');
@@ -488,29 +474,65 @@ async function main() {
   console.log(
     `Reprise engine benchmark (${quick ? 'quick' : 'full'}), LMDB with fsync, node ${process.version}\n`,
   );
-  const raw = await rawLmdb();
+  if (!targetsOnly) {
+    const raw = await rawLmdb();
+    console.log(
+      `(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`,
+    );
+    const a = await concurrentRuns(hello, 'hello');
+    console.log(
+      `(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each; ${fmt(a.cpuMicrosPerRun)} µs of CPU a run)`,
+    );
+  }
+  // (b) and its floor, alternated, 3 rounds.
+  const bRounds: Awaited<ReturnType<typeof concurrentRuns>>[] = [];
+  const bFloor: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    bFloor.push(await floorConcurrent(N));
+    bRounds.push(await concurrentRuns(order, 'order'));
+  }
+  const b = bRounds.map((r) => r.runsPerSecond);
+  const bLast = bRounds[bRounds.length - 1] as (typeof bRounds)[number];
   console.log(
-    `(d) raw LMDB: sequential durable commit p50 ${fmt(raw.commitP50, 2)} ms; concurrent durable puts ${fmt(raw.putsPerSecond)}/s`,
+    `(b) ${fmt(N)} order workflows concurrently: ${fmt(median(b))} runs/s (rounds ${b.map((x) => fmt(x)).join(', ')}; ` +
+      `${bLast.eventsPerRun} events each; ${fmt(median(bRounds.map((r) => r.cpuMicrosPerRun)))} µs of CPU a run)`,
   );
-  const a = await concurrentRuns(hello, 'hello');
   console.log(
-    `(a) ${fmt(N)} hello workflows concurrently: ${fmt(a.runsPerSecond)} runs/s (${a.eventsPerRun} events each; ${fmt(a.cpuMicrosPerRun)} µs of CPU a run)`,
+    `    floor (raw lmdb-js, ${fmt(N)} loops of ${COMMITS_PER_RUN} sequential 300-byte puts): ${fmt(median(bFloor))} runs/s ` +
+      `(rounds ${bFloor.map((x) => fmt(x)).join(', ')}); (b) at ${fmt((median(b) / median(bFloor)) * 100, 1)}% of it ` +
+      `(target ≥ 15%: ${median(b) / median(bFloor) >= 0.15 ? 'met' : 'not met'})`,
   );
-  const b = await concurrentRuns(order, 'order');
+  // (c) and its floor, alternated, 3 rounds.
+  const cRounds: Awaited<ReturnType<typeof sequentialOrders>>[] = [];
+  const cFloor: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    cFloor.push(await floorSequential(FLOOR_SEQUENTIAL));
+    cRounds.push(await sequentialOrders());
+  }
+  const c = cRounds.map((r) => r.p50);
+  const cRatio = median(c) / median(cFloor);
   console.log(
-    `(b) ${fmt(N)} order workflows concurrently: ${fmt(b.runsPerSecond)} runs/s, ${fmt(b.eventsPerSecond)} events/s (${b.eventsPerRun} events each; ${fmt(b.cpuMicrosPerRun)} µs of CPU a run); target 10,000 runs/s`,
+    `(c) sequential order runs: p50 ${fmt(median(c), 2)} ms (rounds ${c.map((x) => fmt(x, 2)).join(', ')}), ` +
+      `p99 ${fmt(median(cRounds.map((r) => r.p99)), 2)} ms, ${fmt(median(cRounds.map((r) => r.commitsPerRun)), 2)} commits per run`,
   );
-  const floor = await rawOrderWrites();
   console.log(
-    `    events/s vs raw concurrent puts: ${fmt((b.eventsPerSecond / raw.putsPerSecond) * 100)}%; ` +
-      `raw lmdb-js doing an order run's writes (20 puts in 4 commits, no engine): ${fmt(floor)} runs/s, (b) at ${fmt((b.runsPerSecond / floor) * 100)}% of it`,
+    `    floor (one loop of ${COMMITS_PER_RUN} sequential puts, p50 of ${FLOOR_SEQUENTIAL}): ${fmt(median(cFloor), 2)} ms ` +
+      `(rounds ${cFloor.map((x) => fmt(x, 2)).join(', ')}); (c) at ${fmt(cRatio, 2)}× of it (target ≤ 1.3×: ${cRatio <= 1.3 ? 'met' : 'not met'})`,
   );
-  const c = await sequentialOrders();
-  const budget = c.commitsPerRun * c.rawCommitP50;
+  // The store line: concurrent durable appends against raw puts of the same bytes, 3 rounds.
+  const storeRates: number[] = [];
+  const putRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    putRates.push(await rawPutsConcurrent(1000, 10));
+    storeRates.push(await storeAppendsConcurrent(1000, 10));
+  }
+  const storeRatio = median(storeRates) / median(putRates);
   console.log(
-    `(c) sequential order runs: p50 ${fmt(c.p50, 2)} ms, p99 ${fmt(c.p99, 2)} ms, ${fmt(c.commitsPerRun, 2)} commits per run; ` +
-      `raw commit p50 in the same loop ${fmt(c.rawCommitP50, 2)} ms; commits × raw commit = ${fmt(budget, 2)} ms, p50 ratio ${fmt(c.p50 / budget, 2)}× (target ≤ 1.5×)`,
+    `store: concurrent durable appends (1,000 workflows × 10) ${fmt(median(storeRates))}/s (rounds ${storeRates.map((x) => fmt(x)).join(', ')}); ` +
+      `raw puts ${fmt(median(putRates))}/s (rounds ${putRates.map((x) => fmt(x)).join(', ')}); ratio ${fmt(storeRatio, 2)} ` +
+      `(target ≥ 0.50: ${storeRatio >= 0.5 ? 'met' : 'not met'})`,
   );
+  if (targetsOnly) return;
   const e = await heapPerWaitingRun({ hibernateAfter: 0 });
   const awake = await heapPerWaitingRun();
   const rawActor = heapPerRawActor();

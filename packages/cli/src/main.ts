@@ -6,6 +6,7 @@ import { registerCount } from './commands/count.js';
 import { registerDescribe } from './commands/describe.js';
 import { registerExport } from './commands/export.js';
 import { registerList } from './commands/list.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerOperations, registerResetAndFork, registerUpdate } from './commands/operate.js';
 import { registerPrune } from './commands/prune.js';
 import { registerQuery } from './commands/query.js';
@@ -61,6 +62,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
     registerExport,
     registerRuns,
     registerVerify,
+    registerMigrate,
     registerUi,
   ]) {
     register(program, context);

@@ -471,7 +471,8 @@ export class WorkflowStalledError extends RepriseError {
 
 /**
  * A store whose files were written in a format this version does not read (a newer one, or
- * none it knows). The store refuses to open it rather than rewrite it.
+ * none it knows), or one it would migrate but may not write (opened read-only): `migrate` then
+ * says how to migrate it. The store refuses to open it rather than rewrite it.
  */
 export class StoreFormatError extends RepriseError {
   /** Stable across versions; branch on it. */
@@ -483,11 +484,18 @@ export class StoreFormatError extends RepriseError {
     readonly found: number | undefined,
     /** The format version this code reads and writes. */
     readonly supported: number,
+    /**
+     * How to migrate the store to `supported`, in words (e.g. the command to run), when this
+     * version can migrate it; `undefined` when it cannot.
+     */
+    readonly migrate?: string,
   ) {
     super(
       found === undefined
         ? `store at ${path} has data but no format record; refusing to open it as format ${supported}`
-        : `store at ${path} has format version ${found}; this version reads format ${supported} only and will not rewrite it`,
+        : migrate === undefined
+          ? `store at ${path} has format version ${found}; this version reads format ${supported} only and will not rewrite it`
+          : `store at ${path} has format version ${found}; this version reads format ${supported} and migrates ${found} in place only when it may write the store: ${migrate}`,
     );
   }
 }

@@ -34,9 +34,10 @@ export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord =
 });
 
 /** The record as `workflows` stores it. */
-const storedRecord = (known: KnownRecord): WorkflowRecord => ({
+const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
+  head,
 });
 
 /**
@@ -51,7 +52,8 @@ export interface AppendPlan {
   /** The record the append builds on (`undefined`: the workflow has none yet). */
   readonly before: KnownRecord | undefined;
   readonly expectedSeq: number;
-  readonly frames: readonly Buffer[];
+  /** The history chunk of the append's events, stored under `[tid, expectedSeq + 1]`. */
+  readonly chunk: Buffer;
   /** The record after the append: `before` itself when its content stays as it was. */
   readonly after: KnownRecord;
   /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
@@ -65,15 +67,15 @@ export interface AppendPlan {
   readonly ownsObjects: boolean;
 }
 
-/** The plan of appending `events` (already checked, with their frames) on top of `before`. */
+/** The plan of appending `events` (already checked, with their chunk) on top of `before`. */
 export function planAppend(
   tid: string,
   before: KnownRecord | undefined,
   expectedSeq: number,
   events: readonly WorkflowEvent[],
-  frames: readonly Buffer[],
+  chunk: Buffer,
 ): AppendPlan {
-  if (before && leavesProjection(before, events)) return unchangedRecord(tid, before, expectedSeq, frames);
+  if (before && leavesProjection(before, events)) return unchangedRecord(tid, before, expectedSeq, chunk);
   // projectEvents copies what it changes: `before` stays as it was.
   const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;
@@ -82,33 +84,28 @@ export function planAppend(
       ? summaryBefore === undefined
       : summaryBefore !== undefined && sameButLength(summaryBefore, next.summary);
   if (before && sameSummary && next.timers === before.timers) {
-    return unchangedRecord(tid, before, expectedSeq, frames);
+    return unchangedRecord(tid, before, expectedSeq, chunk);
   }
   const after: KnownRecord = before && sameSummary ? { summary: summaryBefore, timers: next.timers } : next;
   return {
     tid,
     before,
     expectedSeq,
-    frames,
+    chunk,
     after,
-    recordFrame: encodeFrame(JSON.stringify(storedRecord(after))),
+    recordFrame: encodeFrame(JSON.stringify(storedRecord(after, expectedSeq + events.length))),
     changesRow: !sameRow(summaryBefore, after.summary),
     ownsObjects: ownsObjects(summaryBefore, after.summary),
   };
 }
 
-/** The plan of an append that leaves the record as it is: its events' frames alone. */
-function unchangedRecord(
-  tid: string,
-  before: KnownRecord,
-  expectedSeq: number,
-  frames: readonly Buffer[],
-): AppendPlan {
+/** The plan of an append that leaves the record as it is: its events' chunk alone. */
+function unchangedRecord(tid: string, before: KnownRecord, expectedSeq: number, chunk: Buffer): AppendPlan {
   return {
     tid,
     before,
     expectedSeq,
-    frames,
+    chunk,
     after: before,
     recordFrame: undefined,
     changesRow: false,
@@ -157,18 +154,14 @@ const NO_OVERWRITE = { noOverwrite: true } as const;
 /**
  * Issues a plan as one conditional write: lmdb-js's writer thread applies all of its writes, or
  * none when the history already has the key `[tid, expectedSeq + 1]`, inside its commit, and
- * resolves whether it did. A single event and an unchanged record is one `put` that fails on an
- * existing key; anything more (events, record, index entries, active set, timers) is an
- * `ifNoExists` block.
+ * resolves whether it did. An append that leaves the record as it is (whatever its number of
+ * events) is one `put` of its chunk that fails on an existing key; one that changes the record
+ * (and so maybe index entries, the active set, timers) is an `ifNoExists` block.
  */
 export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boolean> {
   const key = [plan.tid, plan.expectedSeq + 1];
-  if (plan.frames.length === 1 && plan.recordFrame === undefined) {
-    return (asFrameWriter(dbs.history).put as unknown as PutIfAbsent)(
-      key,
-      plan.frames[0] as Buffer,
-      NO_OVERWRITE,
-    );
+  if (plan.recordFrame === undefined) {
+    return (asFrameWriter(dbs.history).put as unknown as PutIfAbsent)(key, plan.chunk, NO_OVERWRITE);
   }
   return dbs.history.ifNoExists(key, () => writePlan(dbs, plan));
 }
@@ -178,11 +171,8 @@ export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boole
  * `ifNoExists` block they are queued and applied, all or none, by lmdb-js's writer thread.
  */
 export function writePlan(dbs: Databases, plan: AppendPlan): void {
-  const { tid, expectedSeq, frames, before, after } = plan;
-  const history = asFrameWriter(dbs.history);
-  for (let index = 0; index < frames.length; index++) {
-    history.put([tid, expectedSeq + index + 1], frames[index] as Buffer);
-  }
+  const { tid, expectedSeq, before, after } = plan;
+  asFrameWriter(dbs.history).put([tid, expectedSeq + 1], plan.chunk);
   if (plan.recordFrame === undefined) return;
   asFrameWriter(dbs.workflows).put(tid, plan.recordFrame);
   if (plan.changesRow) writeRow(dbs, tid, before?.summary, after.summary);

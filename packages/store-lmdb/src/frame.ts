@@ -100,3 +100,53 @@ export function checkStoredEvent(value: unknown, workflowId: string, seq: number
   }
   return value as WorkflowEvent;
 }
+
+/**
+ * A history chunk: the events of one append, stored under `[tid, firstSeq]` as one frame whose
+ * body is the seq of its last event in decimal, then the events as a JSON array:
+ * `lastSeq[event,event,...]`. The last seq in front lets a reader learn where a history ends
+ * from the last chunk's first bytes, without parsing its events.
+ */
+export function encodeChunk(lastSeq: number, texts: readonly string[]): Buffer {
+  return encodeFrame(
+    texts.length === 1 ? `${lastSeq}[${texts[0] as string}]` : `${lastSeq}[${texts.join(',')}]`,
+  );
+}
+
+/** What a chunk frame holds, once its checksum and header hold. */
+export interface ChunkBody {
+  /** The seq of its last event. */
+  readonly lastSeq: number;
+  /** Its events' JSON texts joined by commas, without the array's brackets. */
+  readonly events: string;
+}
+
+/**
+ * Reads the chunk stored under `[tid, firstSeq]`: checks its checksum and that its last seq
+ * is a safe integer not below `firstSeq`; `describeKey` names it in errors.
+ */
+export function decodeChunk(frame: string, firstSeq: number, describeKey: () => string): ChunkBody {
+  const body = frameBody(frame, describeKey);
+  const open = body.indexOf('[');
+  const lastSeq = open > 0 && open <= 16 ? Number(body.slice(0, open)) : Number.NaN;
+  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq || body.charCodeAt(body.length - 1) !== 93) {
+    throw new StoreCorruption(describeKey(), 'is not a history chunk');
+  }
+  return { lastSeq, events: body.slice(open + 1, body.length - 1) };
+}
+
+/**
+ * The last seq a chunk frame's header names, read from its bytes without decoding the events
+ * (`undefined` when the header is not digits then `[`). For finding where a history ends; the
+ * checksum is checked when the chunk is read.
+ */
+export function chunkLastSeq(bytes: Uint8Array): number | undefined {
+  let seq = 0;
+  for (let index = HEADER_CHARS; index < bytes.length && index < HEADER_CHARS + 17; index++) {
+    const byte = bytes[index] as number;
+    if (byte === 91) return index > HEADER_CHARS ? seq : undefined; // '['
+    if (byte < 48 || byte > 57) return undefined;
+    seq = seq * 10 + (byte - 48);
+  }
+  return undefined;
+}

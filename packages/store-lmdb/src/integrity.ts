@@ -1,6 +1,7 @@
 import { EMPTY_PROJECTION, type JsonValue, projectEvents, type WorkflowProjection } from '@reprise/core';
 import { jsonEqual } from '@reprise/core/internal';
-import { checkStoredEvent, decodeFrame } from './frame.js';
+import { checkStoredEvent, decodeChunk } from './frame.js';
+import { chunkEvents } from './history-chunks.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
 import { entryKey, indexEntriesOf } from './visibility-index.js';
@@ -36,10 +37,10 @@ export function checkIntegrity(
   let events = 0;
 
   // Histories, grouped by workflow, replayed into projections.
-  let current: { tid: string; projection: WorkflowProjection; seq: number } | undefined;
+  let current: { tid: string; projection: WorkflowProjection; seq: number; ends: Set<number> } | undefined;
   const finish = () => {
     if (!current) return;
-    const { tid, projection, seq } = current;
+    const { tid, projection, seq, ends } = current;
     let record: WorkflowRecord | undefined;
     try {
       record = readRecord(tid);
@@ -59,6 +60,12 @@ export function checkIntegrity(
         `${describeKey('workflows', fromKeyText(tid))}: summary differs from the projection of its history`,
       );
     }
+    // A record's head is where a chunk ended: else a row's historyLength would stop short.
+    if (record.head !== undefined && !ends.has(record.head)) {
+      problem(
+        `${describeKey('workflows', fromKeyText(tid))}: head ${record.head} is not where a chunk of its history ends`,
+      );
+    }
     if (!jsonEqual(toJson(record.timers), toJson([...projection.timers]))) {
       problem(
         `${describeKey('workflows', fromKeyText(tid))}: timers differ from the projection of its history`,
@@ -74,26 +81,28 @@ export function checkIntegrity(
       wantTimers.add(JSON.stringify([fireAt, tid, toKeyText(timerId)]));
   };
   for (const { key, value } of dbs.history.getRange({})) {
-    const [tid, seq] = key as [string, number];
+    const [tid, firstSeq] = key as [string, number];
     if (current?.tid !== tid) {
       finish();
       workflows++;
-      current = { tid, projection: EMPTY_PROJECTION, seq: 0 };
+      current = { tid, projection: EMPTY_PROJECTION, seq: 0, ends: new Set() };
     }
-    events++;
-    if (seq !== current.seq + 1)
-      problem(`${describeKey('history', [fromKeyText(tid), seq])} follows seq ${current.seq}`);
+    const workflowId = fromKeyText(tid);
+    if (firstSeq !== current.seq + 1)
+      problem(`${describeKey('history', [workflowId, firstSeq])} follows seq ${current.seq}`);
     try {
-      const event = checkStoredEvent(
-        decodeFrame(value, () => describeKey('history', [fromKeyText(tid), seq])),
-        fromKeyText(tid),
-        seq,
+      const chunk = decodeChunk(value, firstSeq, () => describeKey('history', [workflowId, firstSeq]));
+      const chunkOf = chunkEvents(workflowId, firstSeq, chunk.lastSeq, chunk.events).map((event, index) =>
+        checkStoredEvent(event, workflowId, firstSeq + index),
       );
-      current.projection = projectEvents(current.projection, [event]);
+      current.projection = projectEvents(current.projection, chunkOf);
+      current.seq = chunk.lastSeq;
+      current.ends.add(chunk.lastSeq);
+      events += chunkOf.length;
     } catch (error) {
       problem(String(error));
+      current.seq = firstSeq;
     }
-    current.seq = seq;
   }
   finish();
 

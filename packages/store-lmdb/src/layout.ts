@@ -10,46 +10,79 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, seq]` | one event (frame) |
+ * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, then the events) |
  * | `workflows` | `tid` | the workflow record: summary without `historyLength`, pending timers (frame) |
- * | `active` | `tid` | empty: the workflow's status is Running |
- * | `timers` | `[fireAt, tid, timerId]` | empty: a pending timer of an open run |
- * | `list` | `[negCreatedAt, tid]` | empty: one entry per visibility row |
- * | `by-status` | `[status, negCreatedAt, tid]` | empty |
- * | `by-type` | `[workflowType, negCreatedAt, tid]` | empty |
- * | `by-status-type` | `[status, workflowType, negCreatedAt, tid]` | empty |
- * | `by-start` | `[startedAt, negCreatedAt, tid]` | empty |
- * | `by-close` | `[closedAt, negCreatedAt, tid]` | empty (closed rows only) |
- * | `by-attribute` | `[name, value, negCreatedAt, tid]` | empty: a scalar attribute, or one element of a list |
- * | `by-word` | `[name, word, negCreatedAt, tid]` | empty: a word of a string attribute |
- * | `by-presence` | `[name, negCreatedAt, tid]` | empty: the attribute is set and not null |
- * | `by-unindexed` | `[name, negCreatedAt, tid]` | empty: a value the indexes above do not cover |
+ * | `index` | `[tag, ...key]` | empty: every index entry, each kind under its tag (`INDEX_TAGS`) |
+ *
+ * The kinds of index entries (each read through an {@link IndexView}, as if a database of its
+ * own), by key after the tag:
+ *
+ * | kind | key | meaning |
+ * |---|---|---|
+ * | `active` | `tid` | the workflow's status is Running |
+ * | `timers` | `[fireAt, tid, timerId]` | a pending timer of an open run |
+ * | `list` | `[negCreatedAt, tid]` | one entry per visibility row |
+ * | `by-status` | `[status, negCreatedAt, tid]` | |
+ * | `by-type` | `[workflowType, negCreatedAt, tid]` | |
+ * | `by-status-type` | `[status, workflowType, negCreatedAt, tid]` | |
+ * | `by-start` | `[startedAt, negCreatedAt, tid]` | |
+ * | `by-close` | `[closedAt, negCreatedAt, tid]` | closed rows only |
+ * | `by-attribute` | `[name, value, negCreatedAt, tid]` | a scalar attribute, or one element of a list |
+ * | `by-word` | `[name, word, negCreatedAt, tid]` | a word of a string attribute |
+ * | `by-presence` | `[name, negCreatedAt, tid]` | the attribute is set and not null |
+ * | `by-unindexed` | `[name, negCreatedAt, tid]` | a value the indexes above do not cover |
+ *
+ * One database for all of them, so that a start or a close writes three databases at most
+ * (`history`, `workflows`, `index`), each entry written only when the value it indexes changes.
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
- * anywhere but in its history: it is the seq of the last key of `[tid, *]` (`historyLength`
- * of its row included). The record holds only what changes rarely, so most appends write their
- * events and nothing else. A workflow's seqs only grow and histories are never deleted, so
- * `[tid, n + 1]` being absent while `[tid, n]` was committed means the workflow is still at `n`:
- * appends are conditional writes on that (`append-plan.ts`). Nothing is kept beside the indexes:
+ * anywhere but in its history: it is the last seq named by the chunk under the last key of
+ * `[tid, *]` (`historyLength` of its row included; `history-chunks.ts`). The record holds only
+ * what changes rarely, so most appends write one chunk and nothing else. A workflow's seqs only
+ * grow, histories are never deleted, and every append's chunk starts right after the last seq it
+ * was conditional on, so no chunk key `[tid, n + 1]` while the last seq `n` was committed means
+ * the workflow is still at `n`: appends are conditional writes on that (`append-plan.ts`). Nothing is kept beside the indexes:
  * how many rows an index value has is a count of its key range (`visibility-query.ts`), so no
  * append reads anything to write.
  */
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 4: no `counts` database (counts are key ranges of the indexes); format 3 kept a
+ * than misread. 5: a history is chunks, one per append, under `[tid, firstSeq]`, and every index
+ * is in one database under its tag. 4 kept one event per key `[tid, seq]` and a database per
+ * index, and had no `counts` database (counts are key ranges of the indexes); format 3 kept a
  * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
  * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
-/** Databases that earlier formats had and this one has not (format 3's `counts`). */
-export const EARLIER_FORMAT_NAMES = ['counts'] as const;
+/** The named databases of this format. */
+export const DATABASE_NAMES = ['meta', 'history', 'workflows', 'index'] as const;
+
+/**
+ * Databases that earlier formats had and this one has not: format 4's one database per index,
+ * its active set and timer index; format 3's `counts`.
+ */
+export const EARLIER_FORMAT_NAMES = [
+  'active',
+  'timers',
+  'list',
+  'by-status',
+  'by-type',
+  'by-status-type',
+  'by-start',
+  'by-close',
+  'by-attribute',
+  'by-word',
+  'by-presence',
+  'by-unindexed',
+  'counts',
+] as const;
 
 /** The name the format record carries, so a foreign LMDB environment is not mistaken for ours. */
 export const FORMAT_NAME = 'reprise-lmdb-store';
 
-/** The visibility indexes, each a named database. */
+/** The visibility indexes, each under its tag in the `index` database. */
 export const INDEX_NAMES = [
   'list',
   'by-status',
@@ -78,9 +111,92 @@ export interface Databases {
   readonly meta: Database<string, Key>;
   readonly history: Database<string, Key>;
   readonly workflows: Database<string, Key>;
-  readonly active: Database<Buffer, Key>;
-  readonly timers: Database<Buffer, Key>;
-  readonly indexes: Readonly<Record<IndexName, Database<Buffer, Key>>>;
+  /** The one database of every index below, each under its tag (`INDEX_TAGS`). */
+  readonly index: Database<Buffer, Key>;
+  readonly active: IndexView;
+  readonly timers: IndexView;
+  readonly indexes: Readonly<Record<IndexName, IndexView>>;
+}
+
+/**
+ * The tag that starts every key of each index in the `index` database: one character each, so
+ * that the range of a tag ends where the next character's begins (`[tag, ...]` sorts below
+ * `[next]`, whatever follows the tag).
+ */
+export const INDEX_TAGS: Readonly<Record<IndexName | 'active' | 'timers', string>> = {
+  active: 'a',
+  'by-attribute': 'b',
+  'by-close': 'c',
+  list: 'l',
+  'by-status-type': 'm',
+  'by-presence': 'p',
+  'by-start': 'r',
+  'by-status': 's',
+  'by-type': 't',
+  'by-unindexed': 'u',
+  'by-word': 'w',
+  timers: 'x',
+};
+
+/** A range as the index views take it: keys without their tag. */
+export interface ViewRange {
+  readonly start?: Key;
+  readonly end?: Key;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+/**
+ * One index (or the active set, or the timer index) inside the `index` database: keys go in and
+ * come out without the tag, which the view adds and strips, so each reads as a database of its
+ * own. A key is an array of parts or, for the active set, a workflow's key form alone.
+ */
+export class IndexView {
+  readonly #db: Database<Buffer, Key>;
+  readonly #tag: string;
+  readonly #end: Key;
+  readonly #scalar: boolean;
+
+  constructor(db: Database<Buffer, Key>, tag: string, scalar = false) {
+    this.#db = db;
+    this.#tag = tag;
+    this.#end = [String.fromCharCode(tag.charCodeAt(0) + 1)];
+    this.#scalar = scalar;
+  }
+
+  #key(key: Key): Key {
+    return asKey(Array.isArray(key) ? [this.#tag, ...(key as KeyPart[])] : [this.#tag, key as KeyPart]);
+  }
+
+  /** Queues (in a batch or a conditional block) or applies (in a transaction) a put of `key`. */
+  put(key: Key, value: Buffer): Promise<boolean> {
+    return this.#db.put(this.#key(key), value);
+  }
+
+  remove(key: Key): Promise<boolean> {
+    return this.#db.remove(this.#key(key));
+  }
+
+  #range(range: ViewRange) {
+    return {
+      ...range,
+      start: range.start === undefined ? [this.#tag] : this.#key(range.start),
+      end: range.end === undefined ? this.#end : this.#key(range.end),
+    };
+  }
+
+  /** The keys of a range, in key order, without the tag. */
+  getKeys(range: ViewRange = {}): Iterable<Key> {
+    const keys = this.#db.getKeys(this.#range(range));
+    return this.#scalar
+      ? keys.map((key) => (key as KeyPart[])[1] as Key)
+      : keys.map((key) => (key as KeyPart[]).slice(1) as unknown as Key);
+  }
+
+  /** How many keys a range holds, counted by lmdb-js in native code. */
+  getKeysCount(range: ViewRange = {}): number {
+    return this.#db.getKeysCount(this.#range(range));
+  }
 }
 
 /**
@@ -92,19 +208,19 @@ export const asFrameWriter = (db: Database<string, Key>): Database<Buffer, Key> 
 
 /** Opens every named database of the layout. */
 export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
-  const binary = (name: string) => root.openDB<Buffer, Key>(name, { encoding: 'binary' });
   const text = (name: string) => root.openDB<string, Key>(name, { encoding: 'string' });
-  const indexes = Object.fromEntries(INDEX_NAMES.map((name) => [name, binary(name)])) as Record<
-    IndexName,
-    Database<Buffer, Key>
-  >;
+  const index = root.openDB<Buffer, Key>('index', { encoding: 'binary' });
+  const indexes = Object.fromEntries(
+    INDEX_NAMES.map((name) => [name, new IndexView(index, INDEX_TAGS[name])]),
+  ) as Record<IndexName, IndexView>;
   return {
     root,
     meta: text('meta'),
     history: text('history'),
     workflows: text('workflows'),
-    active: binary('active'),
-    timers: binary('timers'),
+    index,
+    active: new IndexView(index, INDEX_TAGS.active, true),
+    timers: new IndexView(index, INDEX_TAGS.timers),
     indexes,
   };
 }
@@ -135,6 +251,12 @@ export interface WorkflowRecord {
   readonly summary: StoredSummary | null;
   /** Pending timers of the open run: `[timerId, fireAt]`. */
   readonly timers: readonly (readonly [string, number])[];
+  /**
+   * The workflow's last seq when the record was written (absent in records migrated from
+   * format 4). The history is still there if no chunk starts right after it, so a row's
+   * `historyLength` costs one key lookup (`history-chunks.ts`).
+   */
+  readonly head?: number;
 }
 
 /**
@@ -147,41 +269,7 @@ export const negated = (createdAt: number): number => 0 - createdAt;
 export const AFTER_ALL = Number.POSITIVE_INFINITY;
 
 /** Above every seq (seqs are safe integers from 1). */
-const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** How a key is named in errors: the database, then the key as JSON. */
 export const describeKey = (database: string, key: Key): string => `${database} ${JSON.stringify(key)}`;
-
-/**
- * The length of a workflow's history, found by probing keys: a history holds every seq from 1 to
- * its last (appends check it; `verify()` reports a store where it does not hold), so the length
- * is the largest `n` with `[tid, n]` present: doubling, then halving, about 2 log2(n) lookups.
- * For rows read in bulk (queries, summaries): unlike a range read, a lookup leaves no garbage
- * that survives young-generation collections, which made query p99 5 to 9 ms instead of about 1.
- * Writes use {@link headSeq}, which reads the last key itself.
- */
-export function historyLength(history: Database<string, Key>, tid: string): number {
-  if (!history.doesExist([tid, 1])) return 0;
-  let present = 1;
-  while (history.doesExist([tid, present * 2])) present *= 2;
-  let absent = present * 2;
-  while (absent - present > 1) {
-    const middle = Math.floor((present + absent) / 2);
-    if (history.doesExist([tid, middle])) present = middle;
-    else absent = middle;
-  }
-  return present;
-}
-
-/**
- * The last seq of the workflow with key form `tid`: the seq of its history's last key, 0 when it
- * has none. Inside a write transaction, what that transaction sees.
- */
-export function headSeq(history: Database<string, Key>, tid: string): number {
-  // A finite bound: with `Infinity` in the start key, a loop of these reads left garbage that
-  // survived young-generation collections (scavenges of about 11 ms instead of 2, measured).
-  for (const key of history.getKeys({ start: [tid, MAX_SEQ], end: [tid, 0], reverse: true, limit: 1 })) {
-    return (key as KeyPart[])[1] as number;
-  }
-  return 0;
-}

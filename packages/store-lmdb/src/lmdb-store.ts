@@ -35,21 +35,18 @@ import {
 } from './append-plan.js';
 import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
-import { checkStoredEvent, decodeFrame, encodeFrame, frameBody } from './frame.js';
+import { decodeFrame, encodeChunk, encodeFrame } from './frame.js';
+import { headSeq, historyLength, readChunks } from './history-chunks.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
-  AFTER_ALL,
   asFrameWriter,
+  DATABASE_NAMES,
   type Databases,
   describeKey,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
-  headSeq,
-  historyLength,
-  INDEX_NAMES,
-  type KeyPart,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
@@ -57,6 +54,7 @@ import {
   type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
+import { MIGRATES_FROM, migrateFormat4 } from './migrate.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
 import { deleteClosedWorkflow } from './retention.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
@@ -129,8 +127,8 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
   }
   try {
     refuseForeign(root, path);
+    checkFormat(root, path, options.readOnly === true);
     const dbs = openDatabases(root);
-    checkFormat(dbs, path, options.readOnly === true);
     return new LmdbWorkflowStore(
       path,
       dbs,
@@ -223,33 +221,40 @@ function openFailure(path: string, error: unknown): Error {
  * formats pass here, so that the format record says which version it is (`checkFormat`).
  */
 function refuseForeign(root: RootDatabase<Buffer, Key>, path: string): void {
-  const ours = new Set<unknown>([
-    'meta',
-    'history',
-    'workflows',
-    'active',
-    'timers',
-    ...INDEX_NAMES,
-    ...EARLIER_FORMAT_NAMES,
-  ]);
+  const ours = new Set<unknown>([...DATABASE_NAMES, ...EARLIER_FORMAT_NAMES]);
   for (const key of root.getKeys({})) {
     if (!ours.has(key)) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
   }
 }
 
-function checkFormat(dbs: Databases, path: string, readOnly: boolean): void {
+/** What `StoreFormatError` says to do with a store this version migrates but may not write. */
+export const MIGRATE_HINT =
+  'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
+
+/**
+ * Checks the format record, writing it in a new store; migrates a format-4 store in place
+ * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
+ * how to migrate it when it is opened read-only.
+ */
+function checkFormat(root: RootDatabase<Buffer, Key>, path: string, readOnly: boolean): void {
+  const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
   const read = (): unknown => {
-    const frame = dbs.meta.get('format');
+    const frame = meta.get('format');
     return frame === undefined ? undefined : decodeFrame(frame, () => describeKey('meta', 'format'));
   };
   let record = read();
   if (record === undefined) {
-    const hasData = [dbs.history, dbs.workflows].some((db) => db.getKeysCount({ limit: 1 }) > 0);
+    const names = new Set([...root.getKeys({})].map(String));
+    const hasData = ['history', 'workflows'].some(
+      (name) =>
+        names.has(name) &&
+        root.openDB<string, Key>(name, { encoding: 'string' }).getKeysCount({ limit: 1 }) > 0,
+    );
     if (hasData || readOnly) throw new StoreFormatError(path, undefined, FORMAT_VERSION);
     try {
-      dbs.root.transactionSync(() => {
-        if (dbs.meta.get('format') === undefined) {
-          asFrameWriter(dbs.meta).putSync(
+      root.transactionSync(() => {
+        if (meta.get('format') === undefined) {
+          asFrameWriter(meta).putSync(
             'format',
             encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
           );
@@ -265,6 +270,21 @@ function checkFormat(dbs: Databases, path: string, readOnly: boolean): void {
   const { format, version } = (record ?? {}) as { format?: unknown; version?: unknown };
   if (format !== FORMAT_NAME || typeof version !== 'number') {
     throw new StoreFormatError(path, undefined, FORMAT_VERSION);
+  }
+  if (version === MIGRATES_FROM) {
+    if (readOnly) throw new StoreFormatError(path, version, FORMAT_VERSION, MIGRATE_HINT);
+    try {
+      migrateFormat4(root);
+    } catch (error) {
+      if (error instanceof RepriseError) throw error;
+      throw new StoreUnavailableError(
+        path,
+        'open',
+        `cannot migrate the store from format ${MIGRATES_FROM} to ${FORMAT_VERSION}, nothing was changed: ${String(error)}`,
+        { cause: error },
+      );
+    }
+    return;
   }
   if (version !== FORMAT_VERSION) throw new StoreFormatError(path, version, FORMAT_VERSION);
 }
@@ -283,6 +303,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   readonly #committed = new Map<string, Committed>();
   /** Per workflow, this process's latest append not settled yet: the next one waits for it. */
   readonly #inFlight = new Map<string, Batch>();
+  /** The head of the record each summary read was in (`rowOf` starts its history length there). */
+  readonly #heads = new WeakMap<StoredSummary, number>();
   /** How many appends have not settled yet; `close` waits for none to be left. */
   #pending = 0;
   #drained: (() => void) | undefined;
@@ -316,8 +338,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
           : { workflowId, expectedSeq, payload: this.#payloadLimit },
       );
       checkTimerIds(events);
-      const input: BatchInput = { events, texts, frames: texts.map(encodeFrame) };
       const lastSeq = expectedSeq + texts.length;
+      const input: BatchInput = { events, texts, chunk: encodeChunk(lastSeq, texts) };
       const batch: Batch = { workflowId, tid, expectedSeq, lastSeq, input, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
@@ -379,9 +401,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const committed = this.#committed.get(tid);
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
-    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.frames);
+    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.chunk);
     // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.frames);
+    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.chunk);
   }
 
   /**
@@ -409,7 +431,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         const actualSeq = headSeq(this.dbs.history, tid);
         if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
         const before = this.#recordAt(tid, actualSeq);
-        const inTransaction = planAppend(tid, before, expectedSeq, events, input.frames);
+        const inTransaction = planAppend(tid, before, expectedSeq, events, input.chunk);
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
@@ -474,47 +496,19 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (fromSeq === 1 && !this.dbs.history.doesExist([tid, 1]) && !this.dbs.workflows.doesExist(tid)) {
       return [];
     }
-    const bodies: string[] = [];
-    let expected = fromSeq;
-    try {
-      for (const { key, value } of this.dbs.history.getRange({
-        start: [tid, fromSeq],
-        end: [tid, AFTER_ALL],
-      })) {
-        const seq = (key as KeyPart[])[1] as number;
-        if (seq !== expected) {
-          throw new StoreCorruption(
-            describeKey('history', [workflowId, expected]),
-            `missing; the next event is seq ${seq}`,
-          );
-        }
-        bodies.push(frameBody(value, () => describeKey('history', [workflowId, seq])));
-        expected++;
-      }
-    } catch (error) {
-      throw unreadable(error, () => describeKey('history', [workflowId, expected]));
-    }
-    // One parse of the whole range is much faster than one per event; a failure is pinned below.
     let events: WorkflowEvent[];
     try {
-      events = JSON.parse(`[${bodies.join(',')}]`) as WorkflowEvent[];
-    } catch {
-      events = bodies.map((body, index) => {
-        try {
-          return JSON.parse(body) as WorkflowEvent;
-        } catch (error) {
-          throw new StoreCorruption(
-            describeKey('history', [workflowId, fromSeq + index]),
-            'value is not JSON',
-            {
-              cause: error,
-            },
-          );
-        }
-      });
+      events = readChunks(this.dbs.history, workflowId, tid, fromSeq);
+    } catch (error) {
+      throw unreadable(error, () => describeKey('history', [workflowId, fromSeq]));
     }
-    for (let index = 0; index < events.length; index++)
-      checkStoredEvent(events[index], workflowId, fromSeq + index);
+    // Its record says it was written, yet no chunk is left: its history is gone.
+    if (events.length === 0 && fromSeq === 1 && this.dbs.workflows.doesExist(tid)) {
+      throw new StoreCorruption(
+        describeKey('history', [workflowId, 1]),
+        'missing; the workflow has a record',
+      );
+    }
     return events;
   }
 
@@ -653,7 +647,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   rowOf(tid: string, summary: StoredSummary): WorkflowSummary {
-    return withLength(summary, historyLength(this.dbs.history, tid));
+    return withLength(summary, historyLength(this.dbs.history, tid, this.#heads.get(summary)));
   }
 
   /**
@@ -703,6 +697,13 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
     const problem = summaryProblem(record.summary, fromKeyText(tid));
     if (problem !== undefined) throw new StoreCorruption(where(), `is not a workflow record: ${problem}`);
+    const { head } = record;
+    if (head !== undefined) {
+      if (!Number.isSafeInteger(head) || head < 1) {
+        throw new StoreCorruption(where(), `is not a workflow record: head is ${JSON.stringify(head)}`);
+      }
+      if (record.summary) this.#heads.set(record.summary, head);
+    }
     return record;
   }
 
@@ -756,7 +757,7 @@ function withLength(summary: StoredSummary, head: number): WorkflowSummary {
   return Object.assign(summary, { historyLength: head });
 }
 
-/** One append's checked batch: its events (or, once it had to wait, only their texts) and frames. */
+/** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
 interface Batch {
   readonly workflowId: WorkflowId;
   readonly tid: string;
@@ -772,12 +773,13 @@ interface Batch {
   done: Promise<AppendResult> | undefined;
 }
 
-/** An append's events: the caller's (or, once it had to wait, only their texts) and frames. */
+/** An append's events: the caller's (or, once it had to wait, only their texts) and chunk. */
 interface BatchInput {
   /** The caller's events, usable only while the append has not yet returned. */
   events: readonly WorkflowEvent[] | undefined;
   readonly texts: readonly string[];
-  readonly frames: readonly Buffer[];
+  /** The history chunk of the append (`frame.ts`). */
+  readonly chunk: Buffer;
 }
 
 const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);

@@ -1,6 +1,7 @@
 import type { WorkflowSummary } from '@reprise/core';
+import { headSeq } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { AFTER_ALL, type Databases, headSeq, negated, type WorkflowRecord } from './layout.js';
+import { AFTER_ALL, type Databases, negated, type WorkflowRecord } from './layout.js';
 import { entryKey, indexEntriesOf } from './visibility-index.js';
 
 /**

@@ -203,7 +203,8 @@ function candidatesOf(source: RowSource, filter: NormalizedFilter, want: number)
   if (streams.length > 1 && streams.every((stream) => stream.estimate >= cap) && cap < PLAN_COUNT_CAP_MAX) {
     streams = estimateStreams(dbs, parts, PLAN_COUNT_CAP_MAX);
   }
-  const all: Stream = { parts: [LIST], estimate: entryCount(dbs, 'list') };
+  // Counted up to the largest cap: a list over it is larger than any stream's estimate.
+  const all: Stream = { parts: [LIST], estimate: rangeCount(dbs, LIST, PLAN_COUNT_CAP_MAX) };
   // The first of the smallest; the whole list only when it is smaller than every stream.
   const best = [...streams, all].reduce((a, b) => (b.estimate < a.estimate ? b : a));
   if (best.estimate === 0) return [];
@@ -435,10 +436,6 @@ function estimateStreams(dbs: Databases, streams: readonly (readonly Part[])[], 
   });
 }
 
-/** How many entries a whole index holds: LMDB keeps the number, so this costs no walk. */
-const entryCount = (dbs: Databases, index: IndexName): number =>
-  (dbs.indexes[index].getStats() as { entryCount: number }).entryCount;
-
 /**
  * How many keys an index has under `part.prefix`, counted by lmdb-js in native code (about 25 ns
  * a key), exactly or, given a `cap`, up to it: `cap` then means at least `cap`. lmdb-js counts
@@ -447,9 +444,10 @@ const entryCount = (dbs: Databases, index: IndexName): number =>
  * by a short probe, and only a larger one is probed at `cap`.
  */
 function rangeCount(dbs: Databases, part: Part, cap = Number.POSITIVE_INFINITY): number {
-  if (part.prefix.length === 0) return Math.min(entryCount(dbs, part.index), cap);
   const db = dbs.indexes[part.index];
-  const range = { start: asKey(part.prefix), end: asKey([...part.prefix, AFTER_ALL]) };
+  // An empty prefix is the whole index (its tag's range in the index database).
+  const range =
+    part.prefix.length === 0 ? {} : { start: asKey(part.prefix), end: asKey([...part.prefix, AFTER_ALL]) };
   const hasAtLeast = (keys: number) => {
     for (const _ of db.getKeys({ ...range, offset: keys - 1, limit: 1 })) return true;
     return false;
@@ -486,5 +484,5 @@ function countFromIndexes(source: RowSource, filter: NormalizedFilter): number |
   }
   if (statuses) return sum(statuses.map((status) => ({ index: 'by-status' as const, prefix: [status] })));
   if (types) return sum(types.map((type) => ({ index: 'by-type' as const, prefix: [toKeyText(type)] })));
-  return entryCount(source.dbs, 'list');
+  return rangeCount(source.dbs, LIST);
 }

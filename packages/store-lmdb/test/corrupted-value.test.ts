@@ -39,7 +39,8 @@ it('names the damaged key and keeps serving the other workflows', async () => {
   const reopened = openLmdbStore({ path, noSync: true });
   const error = await reopened.readHistory(victim).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(StoreCorruption);
-  expect(error).toMatchObject({ code: 'store_corruption', key: 'history ["victim",2]' });
+  // Both events went in one append, so they are one chunk, stored under its first seq.
+  expect(error).toMatchObject({ code: 'store_corruption', key: 'history ["victim",1]' });
   expect((error as Error).message).toMatch(/checksum mismatch/);
 
   expect(await reopened.readHistory(bystander)).toHaveLength(2);
@@ -49,7 +50,7 @@ it('names the damaged key and keeps serving the other workflows', async () => {
   // The victim's record is intact, so its row and appends still work; its history does not read.
   expect(await reopened.lastSeq(victim)).toBe(2);
   const { problems } = await reopened.verify();
-  expect(problems[0]).toContain('corrupt record at history ["victim",2]');
+  expect(problems[0]).toContain('corrupt record at history ["victim",1]');
   expect(problems.join('\n')).not.toContain('bystander');
   await reopened.close();
 });

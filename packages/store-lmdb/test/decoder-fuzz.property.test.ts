@@ -36,15 +36,25 @@ async function seed(store: LmdbStore, id: WorkflowId): Promise<void> {
   );
 }
 
-/** Where in the victim the damage goes: one of its events, or its workflow row. */
+/**
+ * Where in the victim the damage goes: its history (one chunk, since its 3 events went in one
+ * append), or its workflow row.
+ */
 type Target =
   | { readonly db: 'history'; readonly key: [string, number] }
   | { readonly db: 'workflows'; readonly key: string };
 
 const targets: fc.Arbitrary<Target> = fc.oneof(
-  fc.integer({ min: 1, max: 3 }).map((seq): Target => ({ db: 'history', key: [toKeyText(victim), seq] })),
+  fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 1] }),
   fc.constant<Target>({ db: 'workflows', key: toKeyText(victim) }),
 );
+
+/** A frame's body as JSON: a chunk's (`lastSeq[events]`) is its events, with its header apart. */
+function bodyOf(original: Buffer): { header: string; json: unknown } {
+  const text = original.subarray(8).toString('utf8');
+  const header = /^\d+(?=\[)/.exec(text)?.[0] ?? '';
+  return { header, json: JSON.parse(text.slice(header.length)) };
+}
 
 /** A JSON value with the prototype-bending keys a hostile writer would try among the others. */
 const jsonish = fc.jsonValue({ maxDepth: 3 });
@@ -64,6 +74,7 @@ const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
   jsonish.map((value) => () => Buffer.from(encodeFrame(JSON.stringify(value)))),
   fc
     .tuple(
+      fc.nat(),
       fc.constantFrom(
         'summary',
         'timers',
@@ -73,15 +84,25 @@ const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
         'status',
         'createdAt',
         'searchAttributes',
+        'head',
         '__proto__',
       ),
       jsonish,
     )
-    .map(([field, value]) => (original: Buffer) => {
-      const body = JSON.parse(original.subarray(8).toString('utf8')) as Record<string, unknown>;
+    .map(([which, field, value]) => (original: Buffer) => {
+      const { header, json } = bodyOf(original);
+      // In a chunk, one of its events; in a record, the record or its summary.
+      const body = (Array.isArray(json) ? json[which % json.length] : json) as Record<string, unknown>;
       const target = field in body || !('summary' in body) ? body : (body.summary as Record<string, unknown>);
       Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
-      return Buffer.from(encodeFrame(JSON.stringify(body)));
+      return Buffer.from(encodeFrame(header + JSON.stringify(json)));
+    }),
+  // A chunk whose checksum holds around another header (its last seq) or none.
+  fc
+    .oneof(fc.integer({ min: -5, max: 10 }).map(String), fc.string({ maxLength: 4 }))
+    .map((header) => (original: Buffer) => {
+      const { json } = bodyOf(original);
+      return Buffer.from(encodeFrame(header + JSON.stringify(json)));
     }),
 );
 

@@ -1,0 +1,141 @@
+import { StoreCorruption } from '@reprise/core';
+import type { Database, Key, RootDatabase } from 'lmdb';
+import { checkStoredEvent, decodeFrame, encodeChunk, encodeFrame, frameBody } from './frame.js';
+import { fromKeyText } from './key-text.js';
+import {
+  AFTER_ALL,
+  asFrameWriter,
+  describeKey,
+  EMPTY,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  INDEX_NAMES,
+  INDEX_TAGS,
+  type KeyPart,
+} from './layout.js';
+
+/**
+ * Migration of a format-4 store to this format (5), in place, in one write transaction: a crash
+ * or a failure leaves format 4 whole (LMDB commits all of it or nothing), and the next open
+ * migrates again.
+ *
+ * - Histories: format 4 kept one event per key `[tid, seq]`; each history becomes chunks of at
+ *   most {@link MIGRATED_CHUNK_EVENTS} events under `[tid, firstSeq]` (format 4 did not keep
+ *   which events were appended together, and any cut is a valid history). Each event's checksum
+ *   and its seq are checked first: a damaged event stops the migration with `StoreCorruption`
+ *   naming it, and nothing is written.
+ * - Indexes: format 4 kept each index, the active set and the timer index in a database of its
+ *   own; each key goes into `index` under its tag, and the old database is dropped.
+ * - Workflow records are the same in both formats; the format record says 5 at the end.
+ */
+
+/** The most events a migrated chunk holds. */
+export const MIGRATED_CHUNK_EVENTS = 100;
+
+/** The format this module migrates from. */
+export const MIGRATES_FROM = 4;
+
+/** What a migration did. */
+export interface MigrationReport {
+  readonly from: number;
+  readonly to: number;
+  /** Workflows whose history was rewritten as chunks. */
+  readonly workflows: number;
+  /** Events moved into chunks. */
+  readonly events: number;
+  /** Index entries moved into `index` (active set and timers included). */
+  readonly indexEntries: number;
+}
+
+/** The databases of format 4 that format 5 folds into `index`, with their tags. */
+const FOLDED = ['active', 'timers', ...INDEX_NAMES] as const;
+
+/**
+ * Migrates the format-4 store whose environment is `root` (open for writing) to format 5;
+ * `undefined` when another process migrated it first (the format record is checked inside the
+ * transaction, which LMDB serialises across processes).
+ */
+export function migrateFormat4(root: RootDatabase<Buffer, Key>): MigrationReport | undefined {
+  const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
+  const history = root.openDB<string, Key>('history', { encoding: 'string' });
+  const index = root.openDB<Buffer, Key>('index', { encoding: 'binary' });
+  const folded = FOLDED.map(
+    (name) => [name, root.openDB<Buffer, Key>(name, { encoding: 'binary' })] as const,
+  );
+  return root.transactionSync(() => {
+    const version = (
+      decodeFrame(meta.get('format') ?? '', () => describeKey('meta', 'format')) as {
+        version?: unknown;
+      }
+    ).version;
+    if (version === FORMAT_VERSION) return undefined;
+    if (version !== MIGRATES_FROM)
+      throw new Error(`not a format ${MIGRATES_FROM} store (found ${String(version)})`);
+    let workflows = 0;
+    let events = 0;
+    for (const tid of distinctWorkflows(history)) {
+      workflows++;
+      events += chunkHistory(history, tid);
+    }
+    let indexEntries = 0;
+    for (const [name, db] of folded) {
+      const tag = INDEX_TAGS[name];
+      for (const key of db.getKeys({})) {
+        const parts = Array.isArray(key) ? (key as KeyPart[]) : [key as KeyPart];
+        index.putSync([tag, ...parts] as unknown as Key, EMPTY);
+        indexEntries++;
+      }
+      db.dropSync();
+    }
+    asFrameWriter(meta).putSync(
+      'format',
+      encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
+    );
+    return { from: MIGRATES_FROM, to: FORMAT_VERSION, workflows, events, indexEntries };
+  });
+}
+
+/** The key forms of the workflows with a history, each once, in key order. */
+function distinctWorkflows(history: Database<string, Key>): string[] {
+  const tids: string[] = [];
+  let last: string | undefined;
+  for (const key of history.getKeys({})) {
+    const tid = (key as KeyPart[])[0] as string;
+    if (tid !== last) tids.push(tid);
+    last = tid;
+  }
+  return tids;
+}
+
+/** Rewrites one format-4 history (an event per key) as chunks; returns its number of events. */
+function chunkHistory(history: Database<string, Key>, tid: string): number {
+  const workflowId = fromKeyText(tid);
+  const texts: string[] = [];
+  const keys: Key[] = [];
+  for (const { key, value } of history.getRange({ start: [tid, 1], end: [tid, AFTER_ALL] })) {
+    const seq = (key as KeyPart[])[1] as number;
+    const where = () => describeKey('history', [workflowId, seq]);
+    if (seq !== texts.length + 1) {
+      throw new StoreCorruption(
+        describeKey('history', [workflowId, texts.length + 1]),
+        'missing; cannot migrate',
+      );
+    }
+    const body = frameBody(value, where);
+    let event: unknown;
+    try {
+      event = JSON.parse(body);
+    } catch (error) {
+      throw new StoreCorruption(where(), 'value is not JSON', { cause: error });
+    }
+    checkStoredEvent(event, workflowId, seq);
+    texts.push(body);
+    keys.push(key);
+  }
+  for (const key of keys) history.removeSync(key);
+  for (let first = 0; first < texts.length; first += MIGRATED_CHUNK_EVENTS) {
+    const chunk = texts.slice(first, first + MIGRATED_CHUNK_EVENTS);
+    asFrameWriter(history).putSync([tid, first + 1], encodeChunk(first + chunk.length, chunk));
+  }
+  return texts.length;
+}
