@@ -34,7 +34,7 @@ export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord =
 });
 
 /** The record as `workflows` stores it. */
-const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
+export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: [...known.timers],
   head,

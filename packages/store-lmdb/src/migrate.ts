@@ -1,5 +1,6 @@
-import { StoreCorruption } from '@reprise/core';
+import { EMPTY_PROJECTION, projectEvents, StoreCorruption, type WorkflowEvent } from '@reprise/core';
 import type { Database, Key, RootDatabase } from 'lmdb';
+import { storedRecord } from './append-plan.js';
 import { checkStoredEvent, decodeFrame, encodeChunk, encodeFrame, frameBody } from './frame.js';
 import { fromKeyText } from './key-text.js';
 import {
@@ -26,7 +27,9 @@ import {
  *   naming it, and nothing is written.
  * - Indexes: format 4 kept each index, the active set and the timer index in a database of its
  *   own; each key goes into `index` under its tag, and the old database is dropped.
- * - Workflow records are the same in both formats; the format record says 5 at the end.
+ * - Workflow records: each is written again as the projection of its history, since this
+ *   code's projection derives more than format 4's did (an open run's backlog, which tells
+ *   recovery whether it must replay the run); the format record says 5 at the end.
  */
 
 /** The most events a migrated chunk holds. */
@@ -58,6 +61,7 @@ const FOLDED = ['active', 'timers', ...INDEX_NAMES] as const;
 export function migrateFormat4(root: RootDatabase<Buffer, Key>): MigrationReport | undefined {
   const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
   const history = root.openDB<string, Key>('history', { encoding: 'string' });
+  const records = root.openDB<string, Key>('workflows', { encoding: 'string' });
   const index = root.openDB<Buffer, Key>('index', { encoding: 'binary' });
   const folded = FOLDED.map(
     (name) => [name, root.openDB<Buffer, Key>(name, { encoding: 'binary' })] as const,
@@ -75,7 +79,7 @@ export function migrateFormat4(root: RootDatabase<Buffer, Key>): MigrationReport
     let events = 0;
     for (const tid of distinctWorkflows(history)) {
       workflows++;
-      events += chunkHistory(history, tid);
+      events += chunkHistory(history, records, tid);
     }
     let indexEntries = 0;
     for (const [name, db] of folded) {
@@ -107,9 +111,13 @@ function distinctWorkflows(history: Database<string, Key>): string[] {
   return tids;
 }
 
-/** Rewrites one format-4 history (an event per key) as chunks; returns its number of events. */
-function chunkHistory(history: Database<string, Key>, tid: string): number {
+/**
+ * Rewrites one format-4 history (an event per key) as chunks, and its workflow record as the
+ * projection of that history; returns its number of events.
+ */
+function chunkHistory(history: Database<string, Key>, records: Database<string, Key>, tid: string): number {
   const workflowId = fromKeyText(tid);
+  const parsed: WorkflowEvent[] = [];
   const texts: string[] = [];
   const keys: Key[] = [];
   for (const { key, value } of history.getRange({ start: [tid, 1], end: [tid, AFTER_ALL] })) {
@@ -128,7 +136,7 @@ function chunkHistory(history: Database<string, Key>, tid: string): number {
     } catch (error) {
       throw new StoreCorruption(where(), 'value is not JSON', { cause: error });
     }
-    checkStoredEvent(event, workflowId, seq);
+    parsed.push(checkStoredEvent(event, workflowId, seq));
     texts.push(body);
     keys.push(key);
   }
@@ -137,5 +145,7 @@ function chunkHistory(history: Database<string, Key>, tid: string): number {
     const chunk = texts.slice(first, first + MIGRATED_CHUNK_EVENTS);
     asFrameWriter(history).putSync([tid, first + 1], encodeChunk(first + chunk.length, chunk));
   }
+  const record = storedRecord(projectEvents(EMPTY_PROJECTION, parsed), texts.length);
+  asFrameWriter(records).putSync(tid, encodeFrame(JSON.stringify(record)));
   return texts.length;
 }

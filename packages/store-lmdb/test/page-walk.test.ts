@@ -285,10 +285,12 @@ describe('each kind of damage is reported, naming the page and the database', ()
     expect(freeDb.depth).toBe(1);
     const list = first(nodesOf(healthy.bytes, Number(freeDb.root)));
     const slots = Number(healthy.bytes.readBigUInt64LE(list.dataAt));
-    // A slot holding one page number (not a block's length, nor the page after one).
+    // A slot that a page number written into it makes one entry of one page: a single page's
+    // slot, or a block's length (the block's first page then reads as a free page of its own,
+    // which it is); never the first page of a block, whose length would still apply.
     const entry = (n: number) => healthy.bytes.readBigInt64LE(list.dataAt + 8 * n);
     let slot = 1;
-    while (slot <= slots && (entry(slot) <= 0n || entry(slot - 1) < 0n)) slot++;
+    while (slot <= slots && (entry(slot) === 0n || entry(slot - 1) < 0n)) slot++;
     expect(slot).toBeLessThanOrEqual(slots);
     const where = `page ${freeDb.root} (the free-page database), node 0`;
     expect(walk((bytes) => bytes.writeBigInt64LE(BigInt(edge.leaf), list.dataAt + 8 * slot))).toEqual([
