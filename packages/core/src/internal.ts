@@ -83,6 +83,7 @@ export {
   type NormalizedFilter,
   normalizeFilter,
   pageOf,
+  storedSummaryProblem,
   textTokens,
 } from './visibility.js';
 export { type ExecutionInit, type ExecutionOutcome, WorkflowExecution } from './workflow-execution.js';

@@ -392,3 +392,36 @@ export function pageOf(rows: Iterable<WorkflowSummary>, filter: NormalizedFilter
   const last = items[items.length - 1];
   return matching.length > filter.limit && last ? { items, cursor: encodeCursor(last) } : { items };
 }
+
+/**
+ * What is wrong with a stored visibility row (the fields that lists, filters and the engine
+ * read), or `undefined`; `historyLength` is not looked at (stores keep it apart). A row whose
+ * checksum holds yet whose shape is wrong is damage: every store turns this into
+ * `StoreCorruption`.
+ */
+export function storedSummaryProblem(summary: unknown, workflowId: string): string | undefined {
+  if (typeof summary !== 'object' || summary === null || Array.isArray(summary))
+    return `its summary is ${JSON.stringify(summary)}`;
+  const row = summary as Partial<Record<keyof WorkflowSummary, unknown>>;
+  if (row.workflowId !== workflowId) return `its summary names workflow ${JSON.stringify(row.workflowId)}`;
+  for (const field of ['runId', 'workflowType'] as const) {
+    if (typeof row[field] !== 'string') return `summary.${field} is ${JSON.stringify(row[field])}`;
+  }
+  if (!STORED_STATUSES.has(row.status)) return `summary.status is ${JSON.stringify(row.status)}`;
+  for (const field of ['createdAt', 'startedAt'] as const) {
+    if (!Number.isFinite(row[field])) return `summary.${field} is ${JSON.stringify(row[field])}`;
+  }
+  if (row.closedAt !== undefined && !Number.isFinite(row.closedAt)) {
+    return `summary.closedAt is ${JSON.stringify(row.closedAt)}`;
+  }
+  const attributes = row.searchAttributes;
+  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
+    return `summary.searchAttributes is ${JSON.stringify(attributes)}`;
+  }
+  if (row.parentRunId !== null && typeof row.parentRunId !== 'string') {
+    return `summary.parentRunId is ${JSON.stringify(row.parentRunId)}`;
+  }
+  return undefined;
+}
+
+const STORED_STATUSES = new Set<unknown>(WORKFLOW_STATUSES);

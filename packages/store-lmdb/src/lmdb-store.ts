@@ -17,13 +17,17 @@ import {
   StoreUnavailableError,
   type VisibilityFilter,
   type VisibilityPage,
-  WORKFLOW_STATUSES,
   type WorkflowEvent,
   type WorkflowId,
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
-import { checkPayloadLimit, encodeEventBatch, retentionCandidates } from '@reprise/core/internal';
+import {
+  checkPayloadLimit,
+  encodeEventBatch,
+  retentionCandidates,
+  storedSummaryProblem,
+} from '@reprise/core/internal';
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,
@@ -695,7 +699,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     if (typeof record !== 'object' || record === null || !Array.isArray(record.timers)) {
       throw new StoreCorruption(where(), 'is not a workflow record');
     }
-    const problem = summaryProblem(record.summary, fromKeyText(tid));
+    // A history with no WorkflowStarted (a schedule's) has a record without a row.
+    const problem =
+      record.summary === undefined || record.summary === null
+        ? undefined
+        : storedSummaryProblem(record.summary, fromKeyText(tid));
     if (problem !== undefined) throw new StoreCorruption(where(), `is not a workflow record: ${problem}`);
     const { head } = record;
     if (head !== undefined) {
@@ -716,39 +724,6 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 interface Committed {
   head: number;
   known: KnownRecord;
-}
-
-const STATUSES = new Set<unknown>(WORKFLOW_STATUSES);
-
-/**
- * What is wrong with a stored summary (the fields that lists, filters and the engine read), or
- * `undefined`. A record whose checksum holds yet whose summary is of the wrong shape is damage.
- */
-function summaryProblem(summary: unknown, workflowId: string): string | undefined {
-  // A history with no WorkflowStarted (a schedule's) has a record without a row.
-  if (summary === undefined || summary === null) return undefined;
-  if (typeof summary !== 'object' || Array.isArray(summary))
-    return `its summary is ${JSON.stringify(summary)}`;
-  const row = summary as Partial<Record<keyof StoredSummary, unknown>>;
-  if (row.workflowId !== workflowId) return `its summary names workflow ${JSON.stringify(row.workflowId)}`;
-  for (const field of ['runId', 'workflowType'] as const) {
-    if (typeof row[field] !== 'string') return `summary.${field} is ${JSON.stringify(row[field])}`;
-  }
-  if (!STATUSES.has(row.status)) return `summary.status is ${JSON.stringify(row.status)}`;
-  for (const field of ['createdAt', 'startedAt'] as const) {
-    if (!Number.isFinite(row[field])) return `summary.${field} is ${JSON.stringify(row[field])}`;
-  }
-  if (row.closedAt !== undefined && !Number.isFinite(row.closedAt)) {
-    return `summary.closedAt is ${JSON.stringify(row.closedAt)}`;
-  }
-  const attributes = row.searchAttributes;
-  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return `summary.searchAttributes is ${JSON.stringify(attributes)}`;
-  }
-  if (row.parentRunId !== null && typeof row.parentRunId !== 'string') {
-    return `summary.parentRunId is ${JSON.stringify(row.parentRunId)}`;
-  }
-  return undefined;
 }
 
 /** A stored summary as a visibility row, with `historyLength` from the history's last key. */

@@ -1,11 +1,10 @@
 import {
   StoreCorruption,
-  WORKFLOW_STATUSES,
   type WorkflowEvent,
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
-import { storedEventProblem } from '@reprise/core/internal';
+import { storedEventProblem, storedSummaryProblem } from '@reprise/core/internal';
 
 /** How a stored record is named in `StoreCorruption`: the table and its key, as JSON. */
 export const describeRecord = (table: string, key: readonly unknown[]): string =>
@@ -39,39 +38,11 @@ export function storedEvent(body: string, workflowId: string, seq: number): Work
 /** A stored summary: the visibility row without `historyLength`, which is the row's `last_seq`. */
 export type StoredSummary = Omit<WorkflowSummary, 'historyLength'>;
 
-const STATUSES = new Set<unknown>(WORKFLOW_STATUSES);
-
-/** What is wrong with a stored summary (the fields lists, filters and the engine read), or `undefined`. */
-function summaryProblem(summary: unknown, workflowId: string): string | undefined {
-  if (typeof summary !== 'object' || summary === null || Array.isArray(summary))
-    return `its summary is ${JSON.stringify(summary)}`;
-  const row = summary as Partial<Record<keyof StoredSummary, unknown>>;
-  if (row.workflowId !== workflowId) return `its summary names workflow ${JSON.stringify(row.workflowId)}`;
-  for (const field of ['runId', 'workflowType'] as const) {
-    if (typeof row[field] !== 'string') return `summary.${field} is ${JSON.stringify(row[field])}`;
-  }
-  if (!STATUSES.has(row.status)) return `summary.status is ${JSON.stringify(row.status)}`;
-  for (const field of ['createdAt', 'startedAt'] as const) {
-    if (!Number.isFinite(row[field])) return `summary.${field} is ${JSON.stringify(row[field])}`;
-  }
-  if (row.closedAt !== undefined && !Number.isFinite(row.closedAt)) {
-    return `summary.closedAt is ${JSON.stringify(row.closedAt)}`;
-  }
-  const attributes = row.searchAttributes;
-  if (typeof attributes !== 'object' || attributes === null || Array.isArray(attributes)) {
-    return `summary.searchAttributes is ${JSON.stringify(attributes)}`;
-  }
-  if (row.parentRunId !== null && typeof row.parentRunId !== 'string') {
-    return `summary.parentRunId is ${JSON.stringify(row.parentRunId)}`;
-  }
-  return undefined;
-}
-
 /** The visibility row of a `workflows` row, or `StoreCorruption` naming it. */
 export function storedSummary(text: string, workflowId: string, lastSeq: number): WorkflowSummary {
   const where = () => describeRecord('workflows', [workflowId]);
   const summary = parse(text, where);
-  const problem = summaryProblem(summary, workflowId);
+  const problem = storedSummaryProblem(summary, workflowId);
   if (problem !== undefined) throw new StoreCorruption(where(), `is not a workflow row: ${problem}`);
   return Object.assign(summary as StoredSummary, { historyLength: lastSeq });
 }
