@@ -14,7 +14,7 @@
  *     SIGKILL; in a new process, the time `Engine.create` takes, then the time to signal every
  *     run and see all complete, and the ratio of 2N's times to N's (≈ 2 when linear)
  *
- * `--recovery` runs (i) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`).
+ * `--recovery` runs (i) alone; `--heap` runs (e) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`).
  *
  * (b), (c) and the store line are measured beside issue 23's floor (`../shared/floor.ts`: raw
  * lmdb-js doing an order run's 4 durable commits), alternated with it, 3 rounds; each prints
@@ -462,6 +462,11 @@ async function recoveryItem(): Promise<void> {
 async function main() {
   if (process.argv.includes('--recovery')) {
     await recoveryItem();
+    return;
+  }
+  if (process.argv.includes('--heap')) {
+    const e = await heapPerWaitingRun({ hibernateAfter: 0 });
+    console.log(`(e) heap per run waiting on a timer, hibernated: ${fmt(e)} bytes (target ≤ 2,048)`);
     return;
   }
   if (process.argv.includes('--orders')) {
