@@ -24,6 +24,30 @@ const STARTED_BACKLOG: RunBacklog = { activities: 0, children: 0, signals: 0 };
 /** The backlog of a run whose code's first step is not recorded with its start. */
 const FIRST_STEP_DUE: RunBacklog = { activities: 0, children: 0, signals: 0, input: true };
 
+/** The projected event types that change nothing but an open run's backlog (every command and input). */
+const BACKLOG_TYPE_NAMES = [
+  'ActivityScheduled',
+  'ActivityCompleted',
+  'ActivityFailed',
+  'ActivityCancelled',
+  'ChildWorkflowStarted',
+  'ChildWorkflowCompleted',
+  'ChildWorkflowFailed',
+  'ChildWorkflowCancelled',
+  'SignalSent',
+  'SignalDelivered',
+  'SignalDeliveryFailed',
+  'SignalReceived',
+  'WorkflowCancelRequested',
+  'UpdateAccepted',
+  'UpdateCompleted',
+  'WithTimeoutCompleted',
+  'PatchMarker',
+  'BuildChanged',
+] as const;
+
+const BACKLOG_TYPES: ReadonlySet<string> = new Set(BACKLOG_TYPE_NAMES);
+
 /** The event types `projectEvents` reads beyond their seq; every other event moves only `historyLength`. */
 const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'WorkflowStarted',
@@ -39,52 +63,12 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
   'TimerStarted',
   'TimerFired',
   'TimerCancelled',
-  // The run's backlog: every command and input.
-  'ActivityScheduled',
-  'ActivityCompleted',
-  'ActivityFailed',
-  'ActivityCancelled',
-  'ChildWorkflowStarted',
-  'ChildWorkflowCompleted',
-  'ChildWorkflowFailed',
-  'ChildWorkflowCancelled',
-  'SignalSent',
-  'SignalDelivered',
-  'SignalDeliveryFailed',
-  'SignalReceived',
-  'WorkflowCancelRequested',
-  'UpdateAccepted',
-  'UpdateCompleted',
-  'WithTimeoutCompleted',
-  'PatchMarker',
-  'BuildChanged',
+  ...BACKLOG_TYPE_NAMES,
 ]);
 
 /** Whether `events` change a projection in nothing but its summary's `historyLength`. */
 export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
   events.every((event) => !PROJECTED_TYPES.has(event.type));
-
-/** The projected event types that change nothing but an open run's backlog. */
-const BACKLOG_TYPES: ReadonlySet<string> = new Set([
-  'ActivityScheduled',
-  'ActivityCompleted',
-  'ActivityFailed',
-  'ActivityCancelled',
-  'ChildWorkflowStarted',
-  'ChildWorkflowCompleted',
-  'ChildWorkflowFailed',
-  'ChildWorkflowCancelled',
-  'SignalSent',
-  'SignalDelivered',
-  'SignalDeliveryFailed',
-  'SignalReceived',
-  'WorkflowCancelRequested',
-  'UpdateAccepted',
-  'UpdateCompleted',
-  'WithTimeoutCompleted',
-  'PatchMarker',
-  'BuildChanged',
-]);
 
 /**
  * Whether appending `events` on top of `previous` leaves the projection as it was but for its
