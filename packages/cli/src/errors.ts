@@ -7,12 +7,13 @@ export type CliErrorCode =
   | 'no_data'
   | 'data_busy'
   | 'workflow_closed'
-  /** The command needs the workflow's code, and no worker runs on the data directory. */
+  /**
+   * The command needs a live engine (the workflow's code, a query, a schedule change) and no
+   * worker runs on the data directory.
+   */
   | 'no_worker'
   /** The process holding the data directory did not answer on its control socket. */
-  | 'worker_unreachable'
-  /** The command needs a live engine (a query, a schedule change) and no worker runs. */
-  | 'no_worker';
+  | 'worker_unreachable';
 
 /**
  * An error the CLI raises itself. `code` is stable and decides the exit status (see
