@@ -24,10 +24,11 @@ export type {
   SupervisorSpec,
 } from './child-spec.js';
 export { type SupervisorStart, supervisor } from './child-spec.js';
+export type { ChildCounts, ChildInfo } from './child-table.js';
 export { type Clock, systemClock, VirtualClock } from './clock.js';
 export { ActorError, NoProcError, SupervisorError, type SupervisorErrorCode } from './errors.js';
 export type { Process, Watcher } from './process.js';
-export type { ChildCounts, ChildInfo, Supervisor } from './supervisor.js';
+export type { Supervisor } from './supervisor.js';
 export { type ActorSystem, type ActorSystemOptions, createActorSystem, type SpawnOptions } from './system.js';
 export type {
   ChildExitedTrace,

@@ -8,7 +8,6 @@ import type { AnyActorLogic } from 'xstate';
 import { ActorProcess } from './actor-process.js';
 import {
   type ChildSpec,
-  type ChildType,
   type NormalizedChildSpec,
   type NormalizedSupervisorSpec,
   normalizeChildSpec,
@@ -16,49 +15,12 @@ import {
   type Strategy,
   SupervisorStart,
 } from './child-spec.js';
+import { type ChildCounts, type ChildInfo, type ChildRecord, ChildTable, newRecord } from './child-table.js';
 import { NoProcError, SupervisorError } from './errors.js';
 import { addLink, type ExitSender, type Kernel, Process, removeLink } from './process.js';
 import { type RestartLog, recordRestart } from './restart-intensity.js';
 import type { ChildId, DownMessage, ExitReason, Pid, TraceEvent } from './types.js';
 import { isNormalExit, toExitError } from './types.js';
-
-/** One line of {@link Supervisor.whichChildren}. */
-export interface ChildInfo {
-  /** The spec id; `undefined` for `simple_one_for_one` children, as in OTP. */
-  readonly id: ChildId | undefined;
-  /** The running process's pid; `undefined` while the child is not running. */
-  readonly pid: Pid | undefined;
-  /** Whether the child is a worker or a supervisor, from its spec. */
-  readonly type: ChildType;
-  /** True while an automatic restart failed and is being retried (OTP shows `restarting`). */
-  readonly restarting: boolean;
-}
-
-/** What {@link Supervisor.countChildren} returns, as OTP's `count_children/1`. */
-export interface ChildCounts {
-  /** Child specs (1 for `simple_one_for_one`). */
-  readonly specs: number;
-  /** Children running now. */
-  readonly active: number;
-  /** Children (specs, or dynamic children) of type `'supervisor'`. */
-  readonly supervisors: number;
-  /** Children (specs, or dynamic children) of type `'worker'`. */
-  readonly workers: number;
-}
-
-/** The supervisor's record of one child. */
-interface ChildRecord {
-  readonly spec: NormalizedChildSpec;
-  /** Extra arguments (`simple_one_for_one`). */
-  readonly args: readonly unknown[];
-  /** The running process, or `undefined`. */
-  proc: Process | undefined;
-  /** The last process that ran it, for traces. */
-  lastPid: Pid | undefined;
-  /** Why the last start failed, while `restarting`. */
-  failure: Error | undefined;
-  restarting: boolean;
-}
 
 type Message =
   | { readonly kind: 'init'; readonly resolve: () => void; readonly reject: (error: unknown) => void }
@@ -70,8 +32,6 @@ type Message =
       readonly resolve: (value: unknown) => void;
       readonly reject: (error: unknown) => void;
     };
-
-const EMPTY_ARGS: readonly unknown[] = [];
 
 /**
  * A supervisor process. Obtain one from `system.startSupervisor(spec)`, or as a child whose
@@ -94,8 +54,7 @@ export class Supervisor extends Process {
   /** @internal The process whose exit signal stops this supervisor; `undefined` for a top-level one. */
   readonly _parent: Process | undefined;
   private readonly spec: NormalizedSupervisorSpec;
-  /** Children in start order, by id (by record for `simple_one_for_one`). */
-  private readonly children = new Map<unknown, ChildRecord>();
+  private readonly children: ChildTable;
   private restartLog: RestartLog = [];
   private readonly inbox: Message[] = [];
   private busy = false;
@@ -107,6 +66,7 @@ export class Supervisor extends Process {
     super(kernel);
     this._trap = true;
     this.spec = spec;
+    this.children = new ChildTable(spec.strategy === 'simple_one_for_one');
     this.id = spec.id;
     this.strategy = spec.strategy;
     this.intensity = spec.intensity;
@@ -167,34 +127,13 @@ export class Supervisor extends Process {
   /** Every child in start order, as `supervisor:which_children/1` (but oldest first). */
   whichChildren(): ChildInfo[] {
     this._assertAlive();
-    const simple = this.strategy === 'simple_one_for_one';
-    const out: ChildInfo[] = [];
-    for (const record of this.children.values()) {
-      out.push({
-        id: simple ? undefined : record.spec.id,
-        pid: record.proc?.pid,
-        type: record.spec.type,
-        restarting: record.restarting,
-      });
-    }
-    return out;
+    return this.children.info();
   }
 
   /** Counts, as `supervisor:count_children/1`. */
   countChildren(): ChildCounts {
     this._assertAlive();
-    let active = 0;
-    let supervisors = 0;
-    let workers = 0;
-    for (const record of this.children.values()) {
-      if (record.proc !== undefined) active++;
-      if (record.spec.type === 'supervisor') supervisors++;
-      else workers++;
-    }
-    if (this.strategy === 'simple_one_for_one') {
-      return { specs: 1, active, supervisors, workers };
-    }
-    return { specs: this.children.size, active, supervisors, workers };
+    return this.children.counts();
   }
 
   /**
@@ -232,7 +171,7 @@ export class Supervisor extends Process {
     if (this._reason !== undefined) return;
     this.trace({ type: 'supervisor_stopped', at: this._kernel.clock.now(), supervisor: this.pid, reason });
     const orphans: Process[] = [];
-    for (const record of this.children.values()) if (record.proc !== undefined) orphans.push(record.proc);
+    for (const record of this.children.all()) if (record.proc !== undefined) orphans.push(record.proc);
     this.exitNow(reason);
     this._kernel.post(() => {
       for (const child of orphans) {
@@ -354,14 +293,14 @@ export class Supervisor extends Process {
 
   private async startStaticChildren(): Promise<void> {
     for (const spec of this.spec.strategy === 'simple_one_for_one' ? [] : this.spec.children) {
-      const record = newRecord(spec, EMPTY_ARGS);
-      this.children.set(spec.id, record);
+      const record = newRecord(spec);
+      this.children.add(record);
       try {
         this.attach(record, await this.startProcess(record));
       } catch (err) {
         if (this._reason !== undefined) throw err;
         const reason = toExitError(err);
-        this.children.delete(spec.id);
+        this.children.remove(record);
         this.trace({
           type: 'child_start_failed',
           at: this.now(),
@@ -450,7 +389,7 @@ export class Supervisor extends Process {
         type: 'child_exited',
         at: this.now(),
         supervisor: this.pid,
-        childId: this.childIdOf(record),
+        childId: this.children.childIdOf(record),
         pid: from.pid,
         reason,
         output: reason === 'normal' && from instanceof ActorProcess ? from.output : undefined,
@@ -470,7 +409,7 @@ export class Supervisor extends Process {
     record.proc = undefined;
     record.restarting = false;
     if (this.strategy === 'simple_one_for_one' || record.spec.restart === 'temporary') {
-      this.children.delete(this.keyOf(record));
+      this.children.remove(record);
     }
   }
 
@@ -483,7 +422,7 @@ export class Supervisor extends Process {
         type: 'supervisor_gave_up',
         at: this.now(),
         supervisor: this.pid,
-        childId: this.childIdOf(record),
+        childId: this.children.childIdOf(record),
         reason,
       });
       return this.shutdown('shutdown');
@@ -493,14 +432,14 @@ export class Supervisor extends Process {
       case 'simple_one_for_one':
         return this.restartOne(record);
       case 'one_for_all':
-        return this.restartGroup([...this.children.values()]);
+        return this.restartGroup(this.children.all());
       case 'rest_for_one':
-        return this.restartGroup(this.recordsFrom(record));
+        return this.restartGroup(this.children.from(record));
     }
   }
 
   private retry(record: ChildRecord): Promise<void> | undefined {
-    if (!record.restarting || this.children.get(this.keyOf(record)) !== record) return undefined;
+    if (!record.restarting || !this.children.holds(record)) return undefined;
     return this.restart(record, record.failure ?? 'noproc');
   }
 
@@ -530,7 +469,7 @@ export class Supervisor extends Process {
         type: 'child_restarted',
         at: this.now(),
         supervisor: this.pid,
-        childId: this.childIdOf(record),
+        childId: this.children.childIdOf(record),
         pid: proc.pid,
         previousPid,
       });
@@ -543,10 +482,10 @@ export class Supervisor extends Process {
       const record = group[i]!;
       if (record.proc !== undefined) await this.terminateRecord(record);
       record.restarting = false;
-      if (record.spec.restart === 'temporary') this.children.delete(this.keyOf(record));
+      if (record.spec.restart === 'temporary') this.children.remove(record);
     }
     for (const record of group) {
-      if (this.children.get(this.keyOf(record)) !== record) continue;
+      if (!this.children.holds(record)) continue;
       const previousPid = record.lastPid;
       try {
         this.attach(record, await this.startProcess(record));
@@ -558,7 +497,7 @@ export class Supervisor extends Process {
         type: 'child_restarted',
         at: this.now(),
         supervisor: this.pid,
-        childId: this.childIdOf(record),
+        childId: this.children.childIdOf(record),
         pid: record.proc!.pid,
         previousPid,
       });
@@ -574,7 +513,7 @@ export class Supervisor extends Process {
       type: 'child_start_failed',
       at: this.now(),
       supervisor: this.pid,
-      childId: this.childIdOf(record),
+      childId: this.children.childIdOf(record),
       reason: record.failure,
     });
     // Like OTP's cast to itself: behind every message already sent to this supervisor.
@@ -593,7 +532,7 @@ export class Supervisor extends Process {
   }
 
   private async terminateAll(): Promise<void> {
-    const records = [...this.children.values()].reverse();
+    const records = this.children.all().reverse();
     if (this.strategy === 'simple_one_for_one') {
       // OTP stops dynamic children all at once, under one shutdown time.
       await Promise.all(
@@ -624,7 +563,7 @@ export class Supervisor extends Process {
       type: 'child_terminated',
       at: this.now(),
       supervisor: this.pid,
-      childId: this.childIdOf(record),
+      childId: this.children.childIdOf(record),
       pid: proc.pid,
       reason,
     });
@@ -663,27 +602,24 @@ export class Supervisor extends Process {
 
   private doStartChild(args: readonly unknown[]): Process | Promise<Process> {
     let record: ChildRecord;
-    let key: unknown;
     if (this.strategy === 'simple_one_for_one') {
       record = newRecord(this.spec.children[0]!, args);
-      key = record;
     } else {
       const spec = normalizeChildSpec(args[0] as ChildSpec);
-      const existing = this.children.get(spec.id);
+      const existing = this.children.byId(spec.id);
       if (existing !== undefined) {
         if (existing.proc !== undefined) {
           throw new SupervisorError('already_started', { childId: spec.id, pid: existing.proc.pid });
         }
         throw new SupervisorError('already_present', { childId: spec.id });
       }
-      record = newRecord(spec, EMPTY_ARGS);
-      key = spec.id;
+      record = newRecord(spec);
     }
-    return this.startAndAdd(record, key);
+    return this.startAndAdd(record);
   }
 
-  /** Starts the record's process and, once it runs, adds it under `key`; a failure is `start_failed`. */
-  private startAndAdd(record: ChildRecord, key: unknown): Process | Promise<Process> {
+  /** Starts the record's process and, once it runs, adds it; a failure is `start_failed`. */
+  private startAndAdd(record: ChildRecord): Process | Promise<Process> {
     let started: Process | Promise<Process>;
     try {
       started = this.startProcess(record);
@@ -692,27 +628,30 @@ export class Supervisor extends Process {
     }
     if (started instanceof Promise) {
       return started.then(
-        (proc) => this.added(record, key, proc),
+        (proc) => this.added(record, proc),
         (err: unknown) => {
           throw this.startFailed(record, err);
         },
       );
     }
-    return this.added(record, key, started);
+    return this.added(record, started);
   }
 
-  private added(record: ChildRecord, key: unknown, proc: Process): Process {
+  private added(record: ChildRecord, proc: Process): Process {
     this.attach(record, proc);
-    this.children.set(key, record);
+    this.children.add(record);
     if (this.tracing) {
-      const childId = this.childIdOf(record);
+      const childId = this.children.childIdOf(record);
       this.trace({ type: 'child_started', at: this.now(), supervisor: this.pid, childId, pid: proc.pid });
     }
     return proc;
   }
 
   private startFailed(record: ChildRecord, err: unknown): SupervisorError {
-    return new SupervisorError('start_failed', { childId: this.childIdOf(record), cause: toExitError(err) });
+    return new SupervisorError('start_failed', {
+      childId: this.children.childIdOf(record),
+      cause: toExitError(err),
+    });
   }
 
   private doTerminateChild(idOrPid: ChildId | Pid | Process): Promise<void> | undefined {
@@ -733,49 +672,32 @@ export class Supervisor extends Process {
 
   private doRestartChild(id: ChildId): Process | Promise<Process> {
     if (this.strategy === 'simple_one_for_one') throw new SupervisorError('simple_one_for_one');
-    const record = this.children.get(id);
+    const record = this.children.byId(id);
     if (record === undefined) throw new SupervisorError('not_found', { childId: id });
     if (record.restarting) throw new SupervisorError('restarting', { childId: id });
     if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
-    return this.startAndAdd(record, id);
+    return this.startAndAdd(record);
   }
 
   private doDeleteChild(id: ChildId): void {
     if (this.strategy === 'simple_one_for_one') throw new SupervisorError('simple_one_for_one');
-    const record = this.children.get(id);
+    const record = this.children.byId(id);
     if (record === undefined) throw new SupervisorError('not_found', { childId: id });
     if (record.restarting) throw new SupervisorError('restarting', { childId: id });
     if (record.proc !== undefined) throw new SupervisorError('running', { childId: id });
-    this.children.delete(id);
+    this.children.remove(record);
   }
 
   // ---------------------------------------------------------------------------------------
   // Lookup
 
   private findRecord(idOrPid: ChildId | Pid): ChildRecord | undefined {
-    if (this.strategy !== 'simple_one_for_one') return this.children.get(idOrPid);
+    if (this.strategy !== 'simple_one_for_one') return this.children.byId(idOrPid);
     const proc = this._kernel.lookup(idOrPid as Pid);
     if (proc === undefined || proc._owner !== this) return undefined;
     const record = proc._record as ChildRecord;
-    return this.children.get(record) === record && record.proc === proc ? record : undefined;
+    return this.children.holds(record) && record.proc === proc ? record : undefined;
   }
-
-  private keyOf(record: ChildRecord): unknown {
-    return this.strategy === 'simple_one_for_one' ? record : record.spec.id;
-  }
-
-  private childIdOf(record: ChildRecord): ChildId | undefined {
-    return this.strategy === 'simple_one_for_one' ? undefined : record.spec.id;
-  }
-
-  private recordsFrom(record: ChildRecord): ChildRecord[] {
-    const all = [...this.children.values()];
-    return all.slice(all.indexOf(record));
-  }
-}
-
-function newRecord(spec: NormalizedChildSpec, args: readonly unknown[]): ChildRecord {
-  return { spec, args, proc: undefined, lastPid: undefined, failure: undefined, restarting: false };
 }
 
 function isPidLike(value: unknown): boolean {
