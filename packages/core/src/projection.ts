@@ -1,13 +1,15 @@
 import { isCommandEvent } from './commands.js';
-import type { WorkflowEvent } from './events.js';
-import type { JsonValue } from './payload.js';
+import type { SearchAttributes, WorkflowEvent } from './events.js';
+import { copyJson, type JsonValue } from './payload.js';
 import { terminalOutcomeOfEvent } from './run-segment.js';
 import type { RunBacklog, WorkflowSummary } from './visibility.js';
 
 /**
  * What a store keeps beside a workflow's history, derived from it event by event: the
  * visibility row and the timers its open run is waiting on. Stores update it in the same
- * atomic step as the events, so it can be recomputed from the history and compared.
+ * atomic step as the events, so it can be recomputed from the history and compared. It holds
+ * no object of the events it was projected from (it copies what it takes), so a store may
+ * project the caller's events and keep the result.
  */
 export interface WorkflowProjection {
   /** Absent until the history has a WorkflowStarted (a schedule's history never does). */
@@ -112,11 +114,13 @@ export function projectEvents(
         status: 'Running',
         createdAt: summary?.createdAt ?? event.recordedAt,
         startedAt: event.recordedAt,
-        searchAttributes: event.searchAttributes ?? {},
+        searchAttributes: event.searchAttributes
+          ? (copyJson(event.searchAttributes) as SearchAttributes)
+          : {},
         historyLength: event.seq,
         parentRunId: event.parentRunId,
       };
-      if (event.parent) started.parent = event.parent;
+      if (event.parent) started.parent = { ...event.parent };
       if (event.buildId !== undefined) started.buildId = event.buildId;
       if (event.executionTimeout !== undefined) started.executionTimeout = event.executionTimeout;
       // Until a command follows the start, the code's first step may not have run, unless the
@@ -272,7 +276,7 @@ export function mergeAttributes(
   const merged: Record<string, JsonValue> = { ...current };
   for (const [name, value] of Object.entries(update)) {
     if (value === null) delete merged[name];
-    else merged[name] = value;
+    else merged[name] = copyJson(value);
   }
   return merged;
 }
