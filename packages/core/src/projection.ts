@@ -18,8 +18,11 @@ export interface WorkflowProjection {
   readonly timers: ReadonlyMap<string, number>;
 }
 
+/** No pending timers: shared, never changed (a batch that starts a timer copies it first). */
+const NO_TIMERS: ReadonlyMap<string, number> = new Map();
+
 /** The projection of an empty history. */
-export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
+export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: NO_TIMERS };
 
 /** The backlog of a run whose start was recorded with its code's first step, which asked for nothing. */
 const STARTED_BACKLOG: RunBacklog = { activities: 0, children: 0, signals: 0 };
@@ -69,8 +72,10 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Whether `events` change a projection in nothing but its summary's `historyLength`. */
-export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
-  events.every((event) => !PROJECTED_TYPES.has(event.type));
+export function movesOnlyHistoryLength(events: readonly WorkflowEvent[]): boolean {
+  for (const event of events) if (PROJECTED_TYPES.has(event.type)) return false;
+  return true;
+}
 
 /**
  * Whether appending `events` on top of `previous` leaves the projection as it was but for its
@@ -91,12 +96,6 @@ export function leavesProjection(previous: WorkflowProjection, events: readonly 
   return sameBacklog(next, backlog);
 }
 
-/** The batch's own copy of the timers, made at the first change. */
-const editable = (
-  timers: Map<string, number> | undefined,
-  previous: WorkflowProjection,
-): Map<string, number> => timers ?? new Map(previous.timers);
-
 /** The projection after `events`, which follow whatever `previous` was projected from. */
 export function projectEvents(
   previous: WorkflowProjection,
@@ -104,7 +103,9 @@ export function projectEvents(
 ): WorkflowProjection {
   // One copy per batch, edited in place: the previous projection is never changed.
   let summary: Mutable<WorkflowSummary> | undefined = previous.summary ? { ...previous.summary } : undefined;
-  let timers: Map<string, number> | undefined;
+  // The previous timers, or none, until a timer starts or ends: then the batch's own copy.
+  let timers: ReadonlyMap<string, number> = previous.timers;
+  let ownTimers: Map<string, number> | undefined;
   for (const event of events) {
     if (event.type === 'WorkflowStarted') {
       const started: Mutable<WorkflowSummary> = {
@@ -127,8 +128,8 @@ export function projectEvents(
       // start says that step was recorded with it and asked for nothing.
       started.backlog = event.firstStepQuiet === true ? STARTED_BACKLOG : FIRST_STEP_DUE;
       summary = started;
-      timers = editable(timers, previous);
-      timers.clear();
+      timers = NO_TIMERS;
+      ownTimers = undefined;
       continue;
     }
     if (!summary) continue;
@@ -136,12 +137,13 @@ export function projectEvents(
     if (summary.status !== 'Running') continue;
     const outcome = terminalOutcomeOfEvent(event, summary.runId);
     if (outcome) {
-      delete summary.paused;
-      delete summary.backlog;
+      // A copy without them, not `delete`, which would leave the row a slow dictionary object.
+      const { paused: _paused, backlog: _backlog, ...closed } = summary;
+      summary = closed;
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
-      timers = editable(timers, previous);
-      timers.clear();
+      timers = NO_TIMERS;
+      ownTimers = undefined;
       continue;
     }
     switch (event.type) {
@@ -155,13 +157,16 @@ export function projectEvents(
         delete summary.paused;
         break;
       case 'TimerStarted':
-        timers = editable(timers, previous);
-        timers.set(event.timerId, event.fireAt);
+        ownTimers ??= new Map(timers);
+        timers = ownTimers;
+        ownTimers.set(event.timerId, event.fireAt);
         break;
       case 'TimerFired':
       case 'TimerCancelled':
-        timers = editable(timers, previous);
-        timers.delete(event.timerId);
+        if (!timers.has(event.timerId)) break;
+        ownTimers ??= new Map(timers);
+        timers = ownTimers;
+        ownTimers.delete(event.timerId);
         break;
     }
     if (summary.backlog) summary.backlog = nextBacklog(summary.backlog, event);
@@ -171,7 +176,7 @@ export function projectEvents(
   if (before && summary?.backlog && summary.backlog !== before && sameBacklog(before, summary.backlog)) {
     summary.backlog = before;
   }
-  return { summary, timers: timers ?? previous.timers };
+  return { summary, timers: timers.size === 0 && previous.timers.size === 0 ? previous.timers : timers };
 }
 
 /**

@@ -109,3 +109,27 @@ describe('projectEvents keeps no object of its events', () => {
     );
   });
 });
+
+describe('projectEvents and the pending timers', () => {
+  it('keeps the previous timers object when their content is unchanged, and never changes it', () => {
+    fc.assert(
+      fc.property(historyArbitrary({ maxRuns: 3, maxSteps: 8 }), fc.nat(), fc.nat(), (generated, a, b) => {
+        const history = generated.events;
+        const [from, to] = [a % (history.length + 1), b % (history.length + 1)].sort((x, y) => x - y) as [
+          number,
+          number,
+        ];
+        const before = projectHistory(history.slice(0, from));
+        const timersBefore = [...before.timers];
+        const after = projectEvents(before, history.slice(from, to));
+        expect([...before.timers]).toEqual(timersBefore);
+        expect([...after.timers]).toEqual([...projectHistory(history.slice(0, to)).timers]);
+        const same =
+          after.timers.size === before.timers.size &&
+          [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt);
+        if (same && after.timers.size === 0) expect(after.timers).toBe(before.timers);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
