@@ -3,7 +3,7 @@ import { encodeEventBatch } from './event-validation.js';
 import type { SearchAttributes, WorkflowEvent } from './events.js';
 import type { WorkflowId } from './ids.js';
 import type { ShardFilter } from './ownership.js';
-import { checkPayloadLimit, decodePayload, type JsonValue } from './payload.js';
+import { checkPayloadLimit, copyJson, decodePayload } from './payload.js';
 import { EMPTY_PROJECTION, projectEvents, type WorkflowProjection } from './projection.js';
 import { retentionCandidates } from './retention.js';
 import type {
@@ -68,8 +68,8 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     const actualSeq = stored?.events.length ?? 0;
     const applied = this.prepareAppend(workflowId, options);
     if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
-    const copies = encoded.map((text) => decodePayload(text) as unknown as WorkflowEvent);
-    const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, copies);
+    // The projection keeps copies of what it takes from the events, never the caller's objects.
+    const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, events);
     if (stored) {
       stored.events.push(...encoded);
       stored.projection = projection;
@@ -208,14 +208,6 @@ function copySummary(summary: WorkflowSummary): WorkflowSummary {
     ...(summary.parent ? { parent: { ...summary.parent } } : {}),
     ...(summary.backlog ? { backlog: { ...summary.backlog } } : {}),
   };
-}
-
-/** A deep copy of a JSON value; scalars are shared, as nobody can change them. */
-function copyJson(value: JsonValue): JsonValue {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map(copyJson);
-  // Object.fromEntries defines each key as an own property, so a `__proto__` key stays a key.
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyJson(item)]));
 }
 
 /** Code-unit order, the order LMDB keys and the list cursor use. */

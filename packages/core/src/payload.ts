@@ -37,8 +37,43 @@ function pathOf(base: string, segments: Segments): string {
  * `-0` becomes `0`, as JSON has no negative zero.
  */
 export function checkPayload(value: unknown, options: PayloadCheckOptions = {}): JsonValue {
-  return decodePayload(encodePayload(value, options));
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  // A scalar is its own copy: no JSON text is made for it unless it may be near the limit.
+  switch (typeof value) {
+    case 'string':
+      if (value.length * MAX_BYTES_PER_CHAR + 2 <= maxBytes) return value;
+      break;
+    case 'number':
+      if (Number.isFinite(value) && MAX_NUMBER_BYTES <= maxBytes) return value === 0 ? 0 : value;
+      break;
+    case 'boolean':
+      if (MAX_NUMBER_BYTES <= maxBytes) return value;
+      break;
+    case 'object':
+      if (value === null && MAX_NUMBER_BYTES <= maxBytes) return null;
+      break;
+  }
+  const text = encodePayload(value, options);
+  const copy = decodePayload(text);
+  if (typeof copy === 'object' && copy !== null) checkedTexts.set(copy, text);
+  return copy;
 }
+
+/**
+ * The JSON text of each object `checkPayload` returned, until an event that holds it is encoded
+ * (`encodePayloadAt`): the payload is checked, walked and written once, at the boundary, not again
+ * by the store. The copy is the caller's only, made from that text, so the text is the payload
+ * as it was checked.
+ */
+const checkedTexts = new WeakMap<object, string>();
+
+/**
+ * The most bytes of JSON text one UTF-16 code unit of a string can become: 6, for a control
+ * character or a lone surrogate written as `\u00XX` (a code unit outside them takes at most 3).
+ */
+const MAX_BYTES_PER_CHAR = 6;
+/** More bytes than the JSON text of any number, boolean or `null` (`-1.2345678901234567e-308` is 24). */
+const MAX_NUMBER_BYTES = 32;
 
 /** `checkPayload`, returning the JSON text instead of the copy (what stores write). */
 export function encodePayload(value: unknown, options: PayloadCheckOptions = {}): string {
@@ -50,7 +85,64 @@ export function encodePayload(value: unknown, options: PayloadCheckOptions = {})
  * is made only for an error, as a store checks every event it appends.
  */
 export function encodePayloadAt(value: unknown, base: string, index: number, maxBytes?: number): string {
+  if (typeof value === 'object' && value !== null && holdsCheckedPayload(value)) {
+    return encodeFields(value as Record<string, unknown>, base, index, maxBytes);
+  }
   return encodeChecked(value, base, index, maxBytes);
+}
+
+/** Whether a field of `record` is a payload `checkPayload` returned and no event has taken yet. */
+function holdsCheckedPayload(record: object): boolean {
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    if (typeof value === 'object' && value !== null && checkedTexts.has(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * `encodeChecked` of an object (an event) written field by field: a field that is a checked
+ * payload gives its text as it was checked, and every other field is checked here. The text is
+ * the one `JSON.stringify` makes (`for in` walks own keys in its order).
+ */
+function encodeFields(
+  record: Record<string, unknown>,
+  base: string,
+  index: number,
+  maxBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+): string {
+  const proto = Object.getPrototypeOf(record);
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(record).length > 0) {
+    return encodeChecked(record, base, index, maxBytes);
+  }
+  let text = '{';
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    let field = typeof value === 'object' && value !== null ? checkedTexts.get(value) : undefined;
+    if (field === undefined) {
+      if (!isPlainJson(value, QUICK_CHECK_DEPTH)) assertJson(value, base, [index, key], [record]);
+      field = JSON.stringify(value);
+    } else {
+      // Taken once: a later event holding the same object (changed since, maybe) is checked.
+      checkedTexts.delete(value as object);
+    }
+    text += `${text.length === 1 ? '' : ','}${quotedKey(key)}:${field}`;
+  }
+  return withinLimit(`${text}}`, base, index, maxBytes);
+}
+
+/** Field names as JSON strings, made once each: events have a few dozen field names. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 256;
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 const segmentsAt = (index: number | undefined): Segments => (index === undefined ? [] : [index]);
@@ -83,7 +175,11 @@ function encodeChecked(
   if (!isPlainJson(value, QUICK_CHECK_DEPTH)) {
     assertJson(value, base, segmentsAt(index), []);
   }
-  const text = JSON.stringify(value);
+  return withinLimit(JSON.stringify(value), base, index, maxBytes);
+}
+
+/** `text`, unless it is over `maxBytes` bytes of UTF-8. */
+function withinLimit(text: string, base: string, index: number | undefined, maxBytes: number): string {
   // Byte length is at most 3 × UTF-16 length; measure exactly only near the limit.
   if (text.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(text, 'utf8');
@@ -196,6 +292,14 @@ function assertJson(value: unknown, base: string, segments: Segments, ancestors:
     }
   }
   ancestors.pop();
+}
+
+/** A deep copy of a JSON value; scalars are shared, as nobody can change them. */
+export function copyJson(value: JsonValue): JsonValue {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  // Object.fromEntries defines each key as an own property, so a `__proto__` key stays a key.
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyJson(item)]));
 }
 
 /** Structural equality of two JSON values (object key order ignored). */

@@ -1,13 +1,15 @@
 import { isCommandEvent } from './commands.js';
-import type { WorkflowEvent } from './events.js';
-import type { JsonValue } from './payload.js';
+import type { SearchAttributes, WorkflowEvent } from './events.js';
+import { copyJson, type JsonValue } from './payload.js';
 import { terminalOutcomeOfEvent } from './run-segment.js';
 import type { RunBacklog, WorkflowSummary } from './visibility.js';
 
 /**
  * What a store keeps beside a workflow's history, derived from it event by event: the
  * visibility row and the timers its open run is waiting on. Stores update it in the same
- * atomic step as the events, so it can be recomputed from the history and compared.
+ * atomic step as the events, so it can be recomputed from the history and compared. It holds
+ * no object of the events it was projected from (it copies what it takes), so a store may
+ * project the caller's events and keep the result.
  */
 export interface WorkflowProjection {
   /** Absent until the history has a WorkflowStarted (a schedule's history never does). */
@@ -16,8 +18,11 @@ export interface WorkflowProjection {
   readonly timers: ReadonlyMap<string, number>;
 }
 
+/** No pending timers: shared, never changed (a batch that starts a timer copies it first). */
+const NO_TIMERS: ReadonlyMap<string, number> = new Map();
+
 /** The projection of an empty history. */
-export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: new Map() };
+export const EMPTY_PROJECTION: WorkflowProjection = { summary: undefined, timers: NO_TIMERS };
 
 /** The backlog of a run whose start was recorded with its code's first step, which asked for nothing. */
 const STARTED_BACKLOG: RunBacklog = { activities: 0, children: 0, signals: 0 };
@@ -67,8 +72,10 @@ const PROJECTED_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Whether `events` change a projection in nothing but its summary's `historyLength`. */
-export const movesOnlyHistoryLength = (events: readonly WorkflowEvent[]): boolean =>
-  events.every((event) => !PROJECTED_TYPES.has(event.type));
+export function movesOnlyHistoryLength(events: readonly WorkflowEvent[]): boolean {
+  for (const event of events) if (PROJECTED_TYPES.has(event.type)) return false;
+  return true;
+}
 
 /**
  * Whether appending `events` on top of `previous` leaves the projection as it was but for its
@@ -89,12 +96,6 @@ export function leavesProjection(previous: WorkflowProjection, events: readonly 
   return sameBacklog(next, backlog);
 }
 
-/** The batch's own copy of the timers, made at the first change. */
-const editable = (
-  timers: Map<string, number> | undefined,
-  previous: WorkflowProjection,
-): Map<string, number> => timers ?? new Map(previous.timers);
-
 /** The projection after `events`, which follow whatever `previous` was projected from. */
 export function projectEvents(
   previous: WorkflowProjection,
@@ -102,7 +103,9 @@ export function projectEvents(
 ): WorkflowProjection {
   // One copy per batch, edited in place: the previous projection is never changed.
   let summary: Mutable<WorkflowSummary> | undefined = previous.summary ? { ...previous.summary } : undefined;
-  let timers: Map<string, number> | undefined;
+  // The previous timers, or none, until a timer starts or ends: then the batch's own copy.
+  let timers: ReadonlyMap<string, number> = previous.timers;
+  let ownTimers: Map<string, number> | undefined;
   for (const event of events) {
     if (event.type === 'WorkflowStarted') {
       const started: Mutable<WorkflowSummary> = {
@@ -112,19 +115,21 @@ export function projectEvents(
         status: 'Running',
         createdAt: summary?.createdAt ?? event.recordedAt,
         startedAt: event.recordedAt,
-        searchAttributes: event.searchAttributes ?? {},
+        searchAttributes: event.searchAttributes
+          ? (copyJson(event.searchAttributes) as SearchAttributes)
+          : {},
         historyLength: event.seq,
         parentRunId: event.parentRunId,
       };
-      if (event.parent) started.parent = event.parent;
+      if (event.parent) started.parent = { ...event.parent };
       if (event.buildId !== undefined) started.buildId = event.buildId;
       if (event.executionTimeout !== undefined) started.executionTimeout = event.executionTimeout;
       // Until a command follows the start, the code's first step may not have run, unless the
       // start says that step was recorded with it and asked for nothing.
       started.backlog = event.firstStepQuiet === true ? STARTED_BACKLOG : FIRST_STEP_DUE;
       summary = started;
-      timers = editable(timers, previous);
-      timers.clear();
+      timers = NO_TIMERS;
+      ownTimers = undefined;
       continue;
     }
     if (!summary) continue;
@@ -132,12 +137,13 @@ export function projectEvents(
     if (summary.status !== 'Running') continue;
     const outcome = terminalOutcomeOfEvent(event, summary.runId);
     if (outcome) {
-      delete summary.paused;
-      delete summary.backlog;
+      // A copy without them, not `delete`, which would leave the row a slow dictionary object.
+      const { paused: _paused, backlog: _backlog, ...closed } = summary;
+      summary = closed;
       summary.status = outcome.status;
       summary.closedAt = event.recordedAt;
-      timers = editable(timers, previous);
-      timers.clear();
+      timers = NO_TIMERS;
+      ownTimers = undefined;
       continue;
     }
     switch (event.type) {
@@ -151,13 +157,16 @@ export function projectEvents(
         delete summary.paused;
         break;
       case 'TimerStarted':
-        timers = editable(timers, previous);
-        timers.set(event.timerId, event.fireAt);
+        ownTimers ??= new Map(timers);
+        timers = ownTimers;
+        ownTimers.set(event.timerId, event.fireAt);
         break;
       case 'TimerFired':
       case 'TimerCancelled':
-        timers = editable(timers, previous);
-        timers.delete(event.timerId);
+        if (!timers.has(event.timerId)) break;
+        ownTimers ??= new Map(timers);
+        timers = ownTimers;
+        ownTimers.delete(event.timerId);
         break;
     }
     if (summary.backlog) summary.backlog = nextBacklog(summary.backlog, event);
@@ -167,7 +176,7 @@ export function projectEvents(
   if (before && summary?.backlog && summary.backlog !== before && sameBacklog(before, summary.backlog)) {
     summary.backlog = before;
   }
-  return { summary, timers: timers ?? previous.timers };
+  return { summary, timers: timers.size === 0 && previous.timers.size === 0 ? previous.timers : timers };
 }
 
 /**
@@ -272,7 +281,7 @@ export function mergeAttributes(
   const merged: Record<string, JsonValue> = { ...current };
   for (const [name, value] of Object.entries(update)) {
     if (value === null) delete merged[name];
-    else merged[name] = value;
+    else merged[name] = copyJson(value);
   }
   return merged;
 }

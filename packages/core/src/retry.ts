@@ -39,8 +39,15 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   nonRetryableErrorTypes: [],
 };
 
+/** What `normalizeRetryPolicy` gives for no policy: one object for every activity that sets none. */
+const NORMALIZED_DEFAULT: RetryPolicy = Object.freeze({
+  ...DEFAULT_RETRY_POLICY,
+  nonRetryableErrorTypes: Object.freeze([]) as readonly string[],
+});
+
 /** Resolves a user's policy against the defaults, refusing values out of their domain. */
-export function normalizeRetryPolicy(input: RetryPolicyInput = {}): RetryPolicy {
+export function normalizeRetryPolicy(input?: RetryPolicyInput): RetryPolicy {
+  if (input === undefined) return NORMALIZED_DEFAULT;
   const initialInterval =
     input.initialInterval === undefined ? DEFAULT_RETRY_POLICY.initialInterval : toMs(input.initialInterval);
   const backoffCoefficient = input.backoffCoefficient ?? DEFAULT_RETRY_POLICY.backoffCoefficient;

@@ -60,6 +60,9 @@ describe('durations', () => {
 describe('retry policy', () => {
   it('resolves Temporal-like defaults and refuses out-of-domain values', () => {
     expect(normalizeRetryPolicy()).toEqual(DEFAULT_RETRY_POLICY);
+    // One shared, frozen object for every activity that sets no policy (none allocated per call).
+    expect(normalizeRetryPolicy()).toBe(normalizeRetryPolicy());
+    expect(Object.isFrozen(normalizeRetryPolicy().nonRetryableErrorTypes)).toBe(true);
     expect(normalizeRetryPolicy({ initialInterval: '2s' })).toMatchObject({
       initialInterval: 2000,
       maximumInterval: 200_000,

@@ -134,3 +134,48 @@ describe('deeply nested payloads', () => {
     expect(() => checkPayload(nested(1000))).not.toThrow();
   });
 });
+
+describe('checkPayload of a scalar', () => {
+  const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), 'utf8');
+  // Control characters and lone surrogates are the ones JSON escapes into 6 bytes.
+  const anyString = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({
+      unit: fc.integer({ min: 0, max: 0x1f }).map((code) => String.fromCharCode(code)),
+      maxLength: 40,
+    }),
+    fc.string({
+      unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)),
+      maxLength: 40,
+    }),
+  );
+
+  it('returns the string itself when its JSON text is within the limit, and refuses it when over', () => {
+    fc.assert(
+      fc.property(anyString, fc.integer({ min: 1, max: 300 }), (text, maxBytes) => {
+        if (jsonBytes(text) <= maxBytes) expect(checkPayload(text, { maxBytes })).toBe(text);
+        else expect(() => checkPayload(text, { maxBytes })).toThrow(PayloadError);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('gives numbers, booleans and null as JSON would, within any limit', () => {
+    const scalar = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    fc.assert(
+      fc.property(scalar, fc.integer({ min: 1, max: 40 }), (value, maxBytes) => {
+        if (jsonBytes(value) <= maxBytes) {
+          expect(Object.is(checkPayload(value, { maxBytes }), JSON.parse(JSON.stringify(value)))).toBe(true);
+        } else {
+          expect(() => checkPayload(value, { maxBytes })).toThrow(PayloadError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    expect(Object.is(checkPayload(-0), 0)).toBe(true);
+  });
+});

@@ -82,3 +82,54 @@ describe('leavesProjection', () => {
     expect(passed).toBeGreaterThan(10);
   });
 });
+
+describe('projectEvents keeps no object of its events', () => {
+  const objectsIn = (value: unknown, into = new Set<object>()): Set<object> => {
+    if (typeof value !== 'object' || value === null || into.has(value)) return into;
+    into.add(value);
+    for (const item of value instanceof Map ? value.values() : Object.values(value)) objectsIn(item, into);
+    return into;
+  };
+
+  it('shares no object with the events, and projects them as it projects JSON copies of them', () => {
+    fc.assert(
+      fc.property(historyArbitrary({ maxRuns: 3, maxSteps: 8 }), fc.nat(), (generated, cut) => {
+        const history = generated.events;
+        const from = cut % history.length;
+        const before = projectHistory(history.slice(0, from));
+        const batch = history.slice(from);
+        const after = projectEvents(before, batch);
+        const fromEvents = objectsIn(batch);
+        for (const object of objectsIn(after.summary)) expect(fromEvents.has(object)).toBe(false);
+        const copied = projectEvents(before, JSON.parse(JSON.stringify(batch)));
+        expect(after.summary).toEqual(copied.summary);
+        expect([...after.timers]).toEqual([...copied.timers]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('projectEvents and the pending timers', () => {
+  it('keeps the previous timers object when their content is unchanged, and never changes it', () => {
+    fc.assert(
+      fc.property(historyArbitrary({ maxRuns: 3, maxSteps: 8 }), fc.nat(), fc.nat(), (generated, a, b) => {
+        const history = generated.events;
+        const [from, to] = [a % (history.length + 1), b % (history.length + 1)].sort((x, y) => x - y) as [
+          number,
+          number,
+        ];
+        const before = projectHistory(history.slice(0, from));
+        const timersBefore = [...before.timers];
+        const after = projectEvents(before, history.slice(from, to));
+        expect([...before.timers]).toEqual(timersBefore);
+        expect([...after.timers]).toEqual([...projectHistory(history.slice(0, to)).timers]);
+        const same =
+          after.timers.size === before.timers.size &&
+          [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt);
+        if (same && after.timers.size === 0) expect(after.timers).toBe(before.timers);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
