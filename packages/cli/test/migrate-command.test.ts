@@ -22,7 +22,7 @@ it('migrates a format-4 store that verify refused, once', async () => {
 
   const migrated = await reprise(at('migrate', '--json'));
   expect(migrated).toMatchObject({ code: 0, stderr: '' });
-  expect(JSON.parse(migrated.stdout)).toEqual({ path: data.path, from: 4, to: 5, migrated: true });
+  expect(JSON.parse(migrated.stdout)).toEqual({ path: data.path, from: 4, to: 6, migrated: true });
 
   const verified = await reprise(at('verify'));
   expect(verified).toMatchObject({ code: 0 });
@@ -40,5 +40,5 @@ it('migrates a format-4 store that verify refused, once', async () => {
 
   const again = await reprise(at('migrate'));
   expect(again).toMatchObject({ code: 0, stderr: '' });
-  expect(again.stdout).toMatch(/is already format 5; nothing to do/);
+  expect(again.stdout).toMatch(/is already format 6; nothing to do/);
 });

@@ -7,7 +7,8 @@ import {
 } from '@reprise/core';
 import { leavesProjection } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
-import { encodeFrame } from './frame.js';
+import { encodeChunk, encodeFrame } from './frame.js';
+import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
 import {
   asFrameWriter,
@@ -27,9 +28,9 @@ import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js'
  */
 export type KnownRecord = WorkflowProjection;
 
-/** The known form of a record read from the store when the workflow's last seq was `head`. */
-export const knownRecord = (record: WorkflowRecord, head: number): KnownRecord => ({
-  summary: record.summary ? { ...record.summary, historyLength: head } : undefined,
+/** The known form of a record read from the store when its history ended at `tail`. */
+export const knownRecord = (record: WorkflowRecord, tail: HistoryTail): KnownRecord => ({
+  summary: record.summary ? rowAt({ ...record.summary }, tail) : undefined,
   timers: new Map(record.timers),
 });
 
@@ -52,7 +53,10 @@ export interface AppendPlan {
   /** The record the append builds on (`undefined`: the workflow has none yet). */
   readonly before: KnownRecord | undefined;
   readonly expectedSeq: number;
-  /** The history chunk of the append's events, stored under `[tid, expectedSeq + 1]`. */
+  /**
+   * The history chunk of the append's events, stored under `[tid, expectedSeq + 1]`; it carries
+   * the open run's backlog when the record is not written.
+   */
   readonly chunk: Buffer;
   /** The record after the append: `before` itself when its content stays as it was. */
   readonly after: KnownRecord;
@@ -67,46 +71,73 @@ export interface AppendPlan {
   readonly ownsObjects: boolean;
 }
 
-/** The plan of appending `events` (already checked, with their chunk) on top of `before`. */
+/**
+ * The plan of appending `events` (already checked, as their JSON `texts`) on top of `before`.
+ * An append whose events change nothing of the record but the open run's backlog (an activity
+ * scheduled, a signal received ...) writes its chunk alone, with that backlog in it: readers
+ * take a row's backlog from the last chunk when it carries one (`history-chunks.ts`).
+ */
 export function planAppend(
   tid: string,
   before: KnownRecord | undefined,
   expectedSeq: number,
   events: readonly WorkflowEvent[],
-  chunk: Buffer,
+  texts: readonly string[],
 ): AppendPlan {
-  if (before && leavesProjection(before, events)) return unchangedRecord(tid, before, expectedSeq, chunk);
+  const lastSeq = expectedSeq + texts.length;
+  if (before && leavesProjection(before, events)) {
+    return chunkOnly(tid, before, before, expectedSeq, lastSeq, texts);
+  }
   // projectEvents copies what it changes: `before` stays as it was.
   const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;
-  const sameSummary =
-    next.summary === undefined
-      ? summaryBefore === undefined
-      : summaryBefore !== undefined && sameButLength(summaryBefore, next.summary);
-  if (before && sameSummary && next.timers === before.timers) {
-    return unchangedRecord(tid, before, expectedSeq, chunk);
+  if (before && next.timers === before.timers) {
+    if (
+      next.summary === undefined
+        ? summaryBefore === undefined
+        : sameRecordSummary(summaryBefore, next.summary)
+    ) {
+      // Only the backlog moved, if anything: the row is the next summary, the record stays.
+      const after =
+        summaryBefore?.backlog === next.summary?.backlog
+          ? before
+          : { summary: next.summary, timers: before.timers };
+      return chunkOnly(tid, before, after, expectedSeq, lastSeq, texts);
+    }
   }
-  const after: KnownRecord = before && sameSummary ? { summary: summaryBefore, timers: next.timers } : next;
   return {
     tid,
     before,
     expectedSeq,
-    chunk,
-    after,
-    recordFrame: encodeFrame(JSON.stringify(storedRecord(after, expectedSeq + events.length))),
-    changesRow: !sameRow(summaryBefore, after.summary),
-    ownsObjects: ownsObjects(summaryBefore, after.summary),
+    chunk: encodeChunk(lastSeq, texts),
+    after: next,
+    recordFrame: encodeFrame(JSON.stringify(storedRecord(next, lastSeq))),
+    changesRow: !sameRow(summaryBefore, next.summary),
+    ownsObjects: ownsObjects(summaryBefore, next.summary),
   };
 }
 
-/** The plan of an append that leaves the record as it is: its events' chunk alone. */
-function unchangedRecord(tid: string, before: KnownRecord, expectedSeq: number, chunk: Buffer): AppendPlan {
+/**
+ * The plan of an append that leaves the record as it is: its events' chunk alone, carrying the
+ * open run's backlog after it (`after`'s), so that the row read from the record and this chunk
+ * is `after`'s.
+ */
+function chunkOnly(
+  tid: string,
+  before: KnownRecord,
+  after: KnownRecord,
+  expectedSeq: number,
+  lastSeq: number,
+  texts: readonly string[],
+): AppendPlan {
+  const summary = after.summary;
+  const backlog = summary?.status === 'Running' ? summary.backlog : undefined;
   return {
     tid,
     before,
     expectedSeq,
-    chunk,
-    after: before,
+    chunk: encodeChunk(lastSeq, texts, backlog),
+    after,
     recordFrame: undefined,
     changesRow: false,
     ownsObjects: true,
@@ -123,26 +154,35 @@ function sameRow(before: WorkflowSummary | undefined, after: WorkflowSummary | u
   return sameIndexedFields(before, after);
 }
 
-/** Whether `after` differs from `before` in `historyLength` at most (same keys, same values). */
-function sameButLength(before: WorkflowSummary, after: WorkflowSummary): boolean {
+/**
+ * Whether the record of `after` is the record of `before`: they differ in `historyLength` and
+ * the open run's backlog at most (same keys, same values), which the record does not keep
+ * current (`history-chunks.ts`).
+ */
+function sameRecordSummary(before: WorkflowSummary | undefined, after: WorkflowSummary): boolean {
+  if (before === undefined) return false;
   const a = before as unknown as Record<string, unknown>;
   const b = after as unknown as Record<string, unknown>;
   let keys = 0;
   for (const key in b) {
     keys++;
-    if (key !== 'historyLength' && a[key] !== b[key]) return false;
+    if (key !== 'historyLength' && key !== 'backlog' && a[key] !== b[key]) return false;
   }
   for (const _ in a) keys--;
   return keys === 0;
 }
 
+/**
+ * Whether `after` holds no object that `before` did not (its backlog aside: the projection
+ * makes backlogs, never takes them from events).
+ */
 function ownsObjects(before: WorkflowSummary | undefined, after: WorkflowSummary | undefined): boolean {
   if (!after) return true;
   const a = before as unknown as Record<string, unknown> | undefined;
   const b = after as unknown as Record<string, unknown>;
   for (const key in b) {
     const value = b[key];
-    if (typeof value === 'object' && value !== null && a?.[key] !== value) return false;
+    if (typeof value === 'object' && value !== null && key !== 'backlog' && a?.[key] !== value) return false;
   }
   return true;
 }

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { StoreCorruption, type WorkflowEvent } from '@reprise/core';
+import { type RunBacklog, StoreCorruption, type WorkflowEvent } from '@reprise/core';
 import { storedEventProblem } from '@reprise/core/internal';
 import { describeKey } from './layout.js';
 
@@ -103,48 +103,103 @@ export function checkStoredEvent(value: unknown, workflowId: string, seq: number
 
 /**
  * A history chunk: the events of one append, stored under `[tid, firstSeq]` as one frame whose
- * body is the seq of its last event in decimal, then the events as a JSON array:
- * `lastSeq[event,event,...]`. The last seq in front lets a reader learn where a history ends
- * from the last chunk's first bytes, without parsing its events.
+ * body is the seq of its last event in decimal, then (format 6, see `backlogOfChunk`) the open
+ * run's backlog after those events as a JSON object and a line feed, then the events as a JSON
+ * array: `lastSeq[event,...]` or `lastSeq{"activities":1,...}\n[event,...]`. The last seq in
+ * front lets a reader learn where a history ends from the last chunk's first bytes, without
+ * parsing its events. JSON text holds no raw line feed, so the first one ends the backlog.
  */
-export function encodeChunk(lastSeq: number, texts: readonly string[]): Buffer {
+export function encodeChunk(lastSeq: number, texts: readonly string[], backlog?: RunBacklog): Buffer {
+  const events = texts.length === 1 ? `[${texts[0] as string}]` : `[${texts.join(',')}]`;
   return encodeFrame(
-    texts.length === 1 ? `${lastSeq}[${texts[0] as string}]` : `${lastSeq}[${texts.join(',')}]`,
+    backlog === undefined ? `${lastSeq}${events}` : `${lastSeq}${backlogText(backlog)}\n${events}`,
   );
+}
+
+/** The JSON of each backlog a chunk was written with (the commonest are shared objects). */
+const backlogTexts = new WeakMap<RunBacklog, string>();
+
+function backlogText(backlog: RunBacklog): string {
+  let text = backlogTexts.get(backlog);
+  if (text === undefined) {
+    text = JSON.stringify(backlog);
+    backlogTexts.set(backlog, text);
+  }
+  return text;
 }
 
 /** What a chunk frame holds, once its checksum and header hold. */
 export interface ChunkBody {
   /** The seq of its last event. */
   readonly lastSeq: number;
+  /** The open run's backlog after its events, when the chunk carries one. */
+  readonly backlog: RunBacklog | undefined;
   /** Its events' JSON texts joined by commas, without the array's brackets. */
   readonly events: string;
 }
 
 /**
- * Reads the chunk stored under `[tid, firstSeq]`: checks its checksum and that its last seq
- * is a safe integer not below `firstSeq`; `describeKey` names it in errors.
+ * Reads the chunk stored under `[tid, firstSeq]`: checks its checksum, that its last seq is a
+ * safe integer not below `firstSeq`, and the shape of the backlog it carries; `describeKey`
+ * names it in errors.
  */
 export function decodeChunk(frame: string, firstSeq: number, describeKey: () => string): ChunkBody {
   const body = frameBody(frame, describeKey);
-  const open = body.indexOf('[');
-  const lastSeq = open > 0 && open <= 16 ? Number(body.slice(0, open)) : Number.NaN;
-  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq || body.charCodeAt(body.length - 1) !== 93) {
+  let digits = 0;
+  while (digits < 17 && isDigit(body.charCodeAt(digits))) digits++;
+  const lastSeq = digits > 0 ? Number(body.slice(0, digits)) : Number.NaN;
+  let open = digits;
+  let backlog: RunBacklog | undefined;
+  if (body.charCodeAt(digits) === 123) {
+    // '{': a backlog, up to the line feed.
+    open = body.indexOf('\n', digits) + 1;
+    backlog = open > 0 ? parseBacklog(body.slice(digits, open - 1)) : undefined;
+    if (backlog === undefined) throw new StoreCorruption(describeKey(), 'holds no readable backlog');
+  }
+  if (
+    !Number.isSafeInteger(lastSeq) ||
+    lastSeq < firstSeq ||
+    body.charCodeAt(open) !== 91 ||
+    body.charCodeAt(body.length - 1) !== 93
+  ) {
     throw new StoreCorruption(describeKey(), 'is not a history chunk');
   }
-  return { lastSeq, events: body.slice(open + 1, body.length - 1) };
+  return { lastSeq, backlog, events: body.slice(open + 1, body.length - 1) };
+}
+
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+/** A backlog as a chunk stores it, or `undefined` when the text is not one. */
+function parseBacklog(text: string): RunBacklog | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const backlog = value as Partial<Record<keyof RunBacklog, unknown>> | null;
+  if (typeof backlog !== 'object' || backlog === null || Array.isArray(backlog)) return undefined;
+  for (const count of [backlog.activities, backlog.children, backlog.signals]) {
+    if (!Number.isSafeInteger(count) || (count as number) < 0) return undefined;
+  }
+  if (backlog.input !== undefined && backlog.input !== true) return undefined;
+  if (backlog.build !== undefined && typeof backlog.build !== 'string') return undefined;
+  return value as RunBacklog;
 }
 
 /**
- * The last seq a chunk frame's header names, read from its bytes without decoding the events
- * (`undefined` when the header is not digits then `[`). For finding where a history ends; the
- * checksum is checked when the chunk is read.
+ * What a chunk frame's header says, read from its bytes without decoding the events: its last
+ * seq, and whether a backlog follows it (`undefined` when the header is not digits then `[` or
+ * `{`). For finding where a history ends; the checksum is checked when the chunk is read.
  */
-export function chunkLastSeq(bytes: Uint8Array): number | undefined {
+export function chunkHeader(bytes: Uint8Array): { lastSeq: number; backlog: boolean } | undefined {
   let seq = 0;
   for (let index = HEADER_CHARS; index < bytes.length && index < HEADER_CHARS + 17; index++) {
     const byte = bytes[index] as number;
-    if (byte === 91) return index > HEADER_CHARS ? seq : undefined; // '['
+    if (byte === 91 || byte === 123) {
+      // '[' or '{'
+      return index > HEADER_CHARS ? { lastSeq: seq, backlog: byte === 123 } : undefined;
+    }
     if (byte < 48 || byte > 57) return undefined;
     seq = seq * 10 + (byte - 48);
   }

@@ -1,7 +1,13 @@
-import { EMPTY_PROJECTION, type JsonValue, projectEvents, type WorkflowProjection } from '@reprise/core';
+import {
+  EMPTY_PROJECTION,
+  type JsonValue,
+  projectEvents,
+  type RunBacklog,
+  type WorkflowProjection,
+} from '@reprise/core';
 import { jsonEqual } from '@reprise/core/internal';
 import { checkStoredEvent, decodeChunk } from './frame.js';
-import { chunkEvents } from './history-chunks.js';
+import { chunkEvents, rowAt } from './history-chunks.js';
 import { fromKeyText, toKeyText } from './key-text.js';
 import { type Databases, describeKey, INDEX_NAMES, negated, type WorkflowRecord } from './layout.js';
 import { entryKey, indexEntriesOf } from './visibility-index.js';
@@ -37,10 +43,19 @@ export function checkIntegrity(
   let events = 0;
 
   // Histories, grouped by workflow, replayed into projections.
-  let current: { tid: string; projection: WorkflowProjection; seq: number; ends: Set<number> } | undefined;
+  let current:
+    | {
+        tid: string;
+        projection: WorkflowProjection;
+        seq: number;
+        ends: Set<number>;
+        /** The backlog the last chunk carries, if it carries one. */
+        backlog: RunBacklog | undefined;
+      }
+    | undefined;
   const finish = () => {
     if (!current) return;
-    const { tid, projection, seq, ends } = current;
+    const { tid, projection, seq, ends, backlog } = current;
     let record: WorkflowRecord | undefined;
     try {
       record = readRecord(tid);
@@ -52,9 +67,10 @@ export function checkIntegrity(
       problem(`${describeKey('workflows', fromKeyText(tid))} is missing, its history has ${seq} events`);
       return;
     }
-    // The stored row's historyLength is the history's last key, so it cannot disagree with it.
+    // The stored row's historyLength is the history's last key, so it cannot disagree with it;
+    // its backlog is the last chunk's when that carries one (`history-chunks.ts`).
     const summary = projection.summary ?? null;
-    const stored = record.summary && { ...record.summary, historyLength: seq };
+    const stored = record.summary && rowAt({ ...record.summary }, { lastSeq: seq, backlog });
     if (!jsonEqual(toJson(stored), toJson(summary))) {
       problem(
         `${describeKey('workflows', fromKeyText(tid))}: summary differs from the projection of its history`,
@@ -85,7 +101,7 @@ export function checkIntegrity(
     if (current?.tid !== tid) {
       finish();
       workflows++;
-      current = { tid, projection: EMPTY_PROJECTION, seq: 0, ends: new Set() };
+      current = { tid, projection: EMPTY_PROJECTION, seq: 0, ends: new Set(), backlog: undefined };
     }
     const workflowId = fromKeyText(tid);
     if (firstSeq !== current.seq + 1)
@@ -96,6 +112,17 @@ export function checkIntegrity(
         checkStoredEvent(event, workflowId, firstSeq + index),
       );
       current.projection = projectEvents(current.projection, chunkOf);
+      // A chunk's backlog is the open run's after its events.
+      const projected = current.projection.summary;
+      if (
+        chunk.backlog !== undefined &&
+        !jsonEqual(toJson(chunk.backlog), toJson(projected?.status === 'Running' ? projected.backlog : null))
+      ) {
+        problem(
+          `${describeKey('history', [workflowId, firstSeq])}: backlog differs from the projection of its history`,
+        );
+      }
+      current.backlog = chunk.backlog;
       current.seq = chunk.lastSeq;
       current.ends.add(chunk.lastSeq);
       events += chunkOf.length;

@@ -10,8 +10,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, then the events) |
- * | `workflows` | `tid` | the workflow record: summary without `historyLength`, pending timers (frame) |
+ * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, the open run's backlog when the record is not written with it, then the events) |
+ * | `workflows` | `tid` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
  * | `index` | `[tag, ...key]` | empty: every index entry, each kind under its tag (`INDEX_TAGS`) |
  *
  * The kinds of index entries (each read through an {@link IndexView}, as if a database of its
@@ -48,13 +48,15 @@ import type { Database, Key, RootDatabase } from 'lmdb';
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 5: a history is chunks, one per append, under `[tid, firstSeq]`, and every index
- * is in one database under its tag. 4 kept one event per key `[tid, seq]` and a database per
+ * than misread. 6: an append that does not write the workflow record writes the open run's
+ * backlog in its chunk, and a row's backlog is the last chunk's when it carries one. 5: a history
+ * is chunks, one per append, under `[tid, firstSeq]`, and every index is in one database under
+ * its tag; its records held the backlog as of the last append. 4 kept one event per key `[tid, seq]` and a database per
  * index, and had no `counts` database (counts are key ranges of the indexes); format 3 kept a
  * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
  * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 
 /** The named databases of this format. */
 export const DATABASE_NAMES = ['meta', 'history', 'workflows', 'index'] as const;

@@ -39,8 +39,8 @@ import {
 } from './append-plan.js';
 import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
-import { decodeFrame, encodeChunk, encodeFrame } from './frame.js';
-import { headSeq, historyLength, readChunks } from './history-chunks.js';
+import { decodeFrame, encodeFrame } from './frame.js';
+import { type HistoryTail, headSeq, historyTail, readChunks, rowAt, rowTail } from './history-chunks.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
@@ -58,7 +58,7 @@ import {
   type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
-import { MIGRATES_FROM, migrateFormat4 } from './migrate.js';
+import { MIGRATES_FROM, migrateInPlace } from './migrate.js';
 import { checkOptions, type LmdbStoreOptions } from './options.js';
 import { deleteClosedWorkflow } from './retention.js';
 import { countRows, queryPage, type RowSource } from './visibility-query.js';
@@ -236,7 +236,7 @@ export const MIGRATE_HINT =
   'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
 
 /**
- * Checks the format record, writing it in a new store; migrates a format-4 store in place
+ * Checks the format record, writing it in a new store; migrates a format-4 or format-5 store in place
  * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
  * how to migrate it when it is opened read-only.
  */
@@ -275,16 +275,16 @@ function checkFormat(root: RootDatabase<Buffer, Key>, path: string, readOnly: bo
   if (format !== FORMAT_NAME || typeof version !== 'number') {
     throw new StoreFormatError(path, undefined, FORMAT_VERSION);
   }
-  if (version === MIGRATES_FROM) {
+  if (MIGRATES_FROM.includes(version)) {
     if (readOnly) throw new StoreFormatError(path, version, FORMAT_VERSION, MIGRATE_HINT);
     try {
-      migrateFormat4(root);
+      migrateInPlace(root);
     } catch (error) {
       if (error instanceof RepriseError) throw error;
       throw new StoreUnavailableError(
         path,
         'open',
-        `cannot migrate the store from format ${MIGRATES_FROM} to ${FORMAT_VERSION}, nothing was changed: ${String(error)}`,
+        `cannot migrate the store from format ${version} to ${FORMAT_VERSION}, nothing was changed: ${String(error)}`,
         { cause: error },
       );
     }
@@ -343,7 +343,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       );
       checkTimerIds(events);
       const lastSeq = expectedSeq + texts.length;
-      const input: BatchInput = { events, texts, chunk: encodeChunk(lastSeq, texts) };
+      const input: BatchInput = { events, texts };
       const batch: Batch = { workflowId, tid, expectedSeq, lastSeq, input, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
@@ -405,9 +405,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const committed = this.#committed.get(tid);
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
-    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.chunk);
+    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.texts);
     // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.chunk);
+    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.texts);
   }
 
   /**
@@ -432,10 +432,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     try {
       const events = copiesOf(input);
       plan = await this.dbs.root.childTransaction(() => {
-        const actualSeq = headSeq(this.dbs.history, tid);
-        if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
-        const before = this.#recordAt(tid, actualSeq);
-        const inTransaction = planAppend(tid, before, expectedSeq, events, input.chunk);
+        const tail = historyTail(this.dbs.history, tid);
+        if (tail.lastSeq !== expectedSeq)
+          throw new ConcurrencyConflict(workflowId, expectedSeq, tail.lastSeq);
+        const before = this.#recordAt(tid, tail);
+        const inTransaction = planAppend(tid, before, expectedSeq, events, input.texts);
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
@@ -651,15 +652,18 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   rowOf(tid: string, summary: StoredSummary): WorkflowSummary {
-    return withLength(summary, historyLength(this.dbs.history, tid, this.#heads.get(summary)));
+    // The summary was just parsed, so it is this caller's to complete.
+    return rowAt(summary, rowTail(this.dbs.history, tid, this.#heads.get(summary)));
   }
 
   /**
-   * The record at last seq `head`, read in the write transaction: the cached one when it is at
-   * that seq (seqs only grow, so a record known at `head` is the record while the last seq is
-   * `head`), else the stored one. A workflow with events and no record is damaged.
+   * The record where the history ends (`tail`), read in the write transaction: the cached one
+   * when it is at that seq (seqs only grow, so a record known at `head` is the record while the
+   * last seq is `head`), else the stored one with the row's backlog from the tail. A workflow
+   * with events and no record is damaged.
    */
-  #recordAt(tid: string, head: number): KnownRecord | undefined {
+  #recordAt(tid: string, tail: HistoryTail): KnownRecord | undefined {
+    const head = tail.lastSeq;
     if (head === 0) return undefined;
     const committed = this.#committed.get(tid);
     if (committed?.head === head) return committed.known;
@@ -670,7 +674,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         `is missing; its history has ${head} events`,
       );
     }
-    return knownRecord(stored, head);
+    return knownRecord(stored, tail);
   }
 
   /** Keeps a committed state (never one whose commit is still pending: it may fail). */
@@ -726,12 +730,6 @@ interface Committed {
   known: KnownRecord;
 }
 
-/** A stored summary as a visibility row, with `historyLength` from the history's last key. */
-function withLength(summary: StoredSummary, head: number): WorkflowSummary {
-  // The summary was just parsed, so it is this caller's to complete.
-  return Object.assign(summary, { historyLength: head });
-}
-
 /** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
 interface Batch {
   readonly workflowId: WorkflowId;
@@ -748,13 +746,12 @@ interface Batch {
   done: Promise<AppendResult> | undefined;
 }
 
-/** An append's events: the caller's (or, once it had to wait, only their texts) and chunk. */
+/** An append's events: the caller's (or, once it had to wait, only their texts). */
 interface BatchInput {
   /** The caller's events, usable only while the append has not yet returned. */
   events: readonly WorkflowEvent[] | undefined;
+  /** Their JSON texts, checked; the plan makes the chunk of them (`frame.ts`). */
   readonly texts: readonly string[];
-  /** The history chunk of the append (`frame.ts`). */
-  readonly chunk: Buffer;
 }
 
 const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);

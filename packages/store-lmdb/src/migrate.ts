@@ -16,10 +16,17 @@ import {
 } from './layout.js';
 
 /**
- * Migration of a format-4 store to this format (5), in place, in one write transaction: a crash
- * or a failure leaves format 4 whole (LMDB commits all of it or nothing), and the next open
- * migrates again.
+ * Migration of a format-4 or format-5 store to this format (6), in place, in one write
+ * transaction: a crash or a failure leaves the old format whole (LMDB commits all of it or
+ * nothing), and the next open migrates again.
  *
+ * - Format 5 is format 6 but for what a chunk may carry: format 6 writes an open run's backlog in
+ *   the chunk of an append that does not write the record (`frame.ts`). Format 5's chunks carry
+ *   none and its records hold their row's backlog as of the last append, which is what format 6
+ *   reads from a last chunk without one: only the format record changes. Format 5's code would
+ *   misread format 6's chunks, hence the new version.
+ *
+ * A format-4 store becomes format 5's layout first, in the same transaction:
  * - Histories: format 4 kept one event per key `[tid, seq]`; each history becomes chunks of at
  *   most {@link MIGRATED_CHUNK_EVENTS} events under `[tid, firstSeq]` (format 4 did not keep
  *   which events were appended together, and any cut is a valid history). Each event's checksum
@@ -35,8 +42,11 @@ import {
 /** The most events a migrated chunk holds. */
 export const MIGRATED_CHUNK_EVENTS = 100;
 
-/** The format this module migrates from. */
-export const MIGRATES_FROM = 4;
+/** The formats this module migrates from. */
+export const MIGRATES_FROM: readonly number[] = [4, 5];
+
+/** The format whose layout (chunks, one `index` database) format 4 is rewritten in. */
+const CHUNKED_FROM = 5;
 
 /** What a migration did. */
 export interface MigrationReport {
@@ -54,16 +64,18 @@ export interface MigrationReport {
 const FOLDED = ['active', 'timers', ...INDEX_NAMES] as const;
 
 /**
- * Migrates the format-4 store whose environment is `root` (open for writing) to format 5;
- * `undefined` when another process migrated it first (the format record is checked inside the
- * transaction, which LMDB serialises across processes).
+ * Migrates the format-4 or format-5 store whose environment is `root` (open for writing) to this
+ * format; `undefined` when another process migrated it first (the format record is checked
+ * inside the transaction, which LMDB serialises across processes).
  */
-export function migrateFormat4(root: RootDatabase<Buffer, Key>): MigrationReport | undefined {
+export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport | undefined {
   const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
   const history = root.openDB<string, Key>('history', { encoding: 'string' });
   const records = root.openDB<string, Key>('workflows', { encoding: 'string' });
   const index = root.openDB<Buffer, Key>('index', { encoding: 'binary' });
-  const folded = FOLDED.map(
+  // Format 4's databases, those there are (opening one that is not would create it).
+  const names = new Set([...root.getKeys({})].map(String));
+  const folded = FOLDED.filter((name) => names.has(name)).map(
     (name) => [name, root.openDB<Buffer, Key>(name, { encoding: 'binary' })] as const,
   );
   return root.transactionSync(() => {
@@ -73,30 +85,47 @@ export function migrateFormat4(root: RootDatabase<Buffer, Key>): MigrationReport
       }
     ).version;
     if (version === FORMAT_VERSION) return undefined;
-    if (version !== MIGRATES_FROM)
-      throw new Error(`not a format ${MIGRATES_FROM} store (found ${String(version)})`);
-    let workflows = 0;
-    let events = 0;
-    for (const tid of distinctWorkflows(history)) {
-      workflows++;
-      events += chunkHistory(history, records, tid);
-    }
-    let indexEntries = 0;
-    for (const [name, db] of folded) {
-      const tag = INDEX_TAGS[name];
-      for (const key of db.getKeys({})) {
-        const parts = Array.isArray(key) ? (key as KeyPart[]) : [key as KeyPart];
-        index.putSync([tag, ...parts] as unknown as Key, EMPTY);
-        indexEntries++;
-      }
-      db.dropSync();
-    }
+    if (typeof version !== 'number' || !MIGRATES_FROM.includes(version))
+      throw new Error(`not a format ${MIGRATES_FROM.join(' or ')} store (found ${String(version)})`);
+    const report =
+      version < CHUNKED_FROM
+        ? chunkedLayout(history, records, index, folded)
+        : { workflows: 0, events: 0, indexEntries: 0 };
     asFrameWriter(meta).putSync(
       'format',
       encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
     );
-    return { from: MIGRATES_FROM, to: FORMAT_VERSION, workflows, events, indexEntries };
+    return { from: version, to: FORMAT_VERSION, ...report };
   });
+}
+
+/**
+ * Format 4 to format 5's layout, inside the caller's transaction: histories into chunks, records
+ * as the projections of their histories, index databases folded into `index`.
+ */
+function chunkedLayout(
+  history: Database<string, Key>,
+  records: Database<string, Key>,
+  index: Database<Buffer, Key>,
+  folded: readonly (readonly [(typeof FOLDED)[number], Database<Buffer, Key>])[],
+): Pick<MigrationReport, 'workflows' | 'events' | 'indexEntries'> {
+  let workflows = 0;
+  let events = 0;
+  for (const tid of distinctWorkflows(history)) {
+    workflows++;
+    events += chunkHistory(history, records, tid);
+  }
+  let indexEntries = 0;
+  for (const [name, db] of folded) {
+    const tag = INDEX_TAGS[name];
+    for (const key of db.getKeys({})) {
+      const parts = Array.isArray(key) ? (key as KeyPart[]) : [key as KeyPart];
+      index.putSync([tag, ...parts] as unknown as Key, EMPTY);
+      indexEntries++;
+    }
+    db.dropSync();
+  }
+  return { workflows, events, indexEntries };
 }
 
 /** The key forms of the workflows with a history, each once, in key order. */

@@ -34,11 +34,19 @@ async function seed(store: LmdbStore, id: WorkflowId): Promise<void> {
     ]),
     { expectedSeq: 0 },
   );
+  // A step that moves only the run's backlog: its chunk carries the backlog, the record stays.
+  await store.append(
+    id,
+    envelopeEvents(id, 3, 2_000, [
+      { type: 'ActivityScheduled', activityId: '1', activityType: 'charge', input: null },
+    ]),
+    { expectedSeq: 3 },
+  );
 }
 
 /**
- * Where in the victim the damage goes: its history (one chunk, since its 3 events went in one
- * append), or its workflow row.
+ * Where in the victim the damage goes: its history (a chunk of 3 events, then one of 1 that
+ * carries the run's backlog), or its workflow row.
  */
 type Target =
   | { readonly db: 'history'; readonly key: [string, number] }
@@ -46,13 +54,17 @@ type Target =
 
 const targets: fc.Arbitrary<Target> = fc.oneof(
   fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 1] }),
+  fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 4] }),
   fc.constant<Target>({ db: 'workflows', key: toKeyText(victim) }),
 );
 
-/** A frame's body as JSON: a chunk's (`lastSeq[events]`) is its events, with its header apart. */
+/**
+ * A frame's body as JSON: a chunk's (`lastSeq[events]` or `lastSeq{backlog}\n[events]`) is its
+ * events, with its header apart.
+ */
 function bodyOf(original: Buffer): { header: string; json: unknown } {
   const text = original.subarray(8).toString('utf8');
-  const header = /^\d+(?=\[)/.exec(text)?.[0] ?? '';
+  const header = /^\d+(\{[^\n]*\}\n)?(?=\[)/.exec(text)?.[0] ?? '';
   return { header, json: JSON.parse(text.slice(header.length)) };
 }
 
@@ -97,9 +109,18 @@ const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
       Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
       return Buffer.from(encodeFrame(header + JSON.stringify(json)));
     }),
-  // A chunk whose checksum holds around another header (its last seq) or none.
+  // A chunk whose checksum holds around another header (its last seq, its backlog) or none.
   fc
-    .oneof(fc.integer({ min: -5, max: 10 }).map(String), fc.string({ maxLength: 4 }))
+    .oneof(
+      fc.integer({ min: -5, max: 10 }).map(String),
+      fc.string({ maxLength: 4 }),
+      fc
+        .tuple(fc.integer({ min: 0, max: 5 }), jsonish, fc.constantFrom('\n', ''))
+        .map(([seq, backlog, end]) => `${seq}${JSON.stringify(backlog)}${end}`),
+      fc
+        .record({ activities: fc.integer({ min: -1, max: 3 }), children: fc.nat(2), signals: fc.nat(2) })
+        .map((backlog) => `4${JSON.stringify(backlog)}\n`),
+    )
     .map((header) => (original: Buffer) => {
       const { json } = bodyOf(original);
       return Buffer.from(encodeFrame(header + JSON.stringify(json)));

@@ -37,7 +37,7 @@ function namedDatabases(path: string): string[] {
   }
 }
 
-/** Everything the fixture holds, read through the store as format 5. */
+/** Everything the fixture holds, read through the store as the current format. */
 async function expectFixtureContent(store: LmdbStore): Promise<void> {
   expect(await store.verify()).toEqual({ workflows: 6, events: 17, problems: [] });
   const rows = (await store.query({})).items.map((row) => [row.workflowId, row.status, row.historyLength]);
@@ -88,7 +88,7 @@ it('migrates a format-4 store in place when it is opened for writing', async () 
   } finally {
     await store.close();
   }
-  // Format 5's four databases, and nothing of format 4's left.
+  // The chunked layout's four databases, and nothing of format 4's left.
   expect(namedDatabases(path)).toEqual(['history', 'index', 'meta', 'workflows']);
   const again = openLmdbStore({ path, noSync: true, readOnly: true });
   expect((await again.getSummary(asWorkflowId('waiter-1')))?.status).toBe('Completed');
@@ -106,7 +106,7 @@ it('refuses a format-4 store opened read-only, saying to run reprise migrate, an
     error = caught;
   }
   expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 5 });
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 6 });
   expect((error as Error).message).toMatch(/format version 4.*`reprise migrate`/);
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
