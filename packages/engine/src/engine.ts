@@ -44,6 +44,7 @@ import { Inbox } from './inbox.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
+import type { Fencing } from './recorder.js';
 import { recover } from './recovery.js';
 import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry.js';
 import { Residency } from './residency.js';
@@ -107,6 +108,7 @@ export class Engine {
   #retention: Retention | undefined;
   #ownership!: ShardOwnership;
   #inbox!: Inbox;
+  readonly #fencing: Fencing | undefined;
 
   /** Cron and interval schedules that start workflows. */
   readonly schedules: Schedules;
@@ -148,15 +150,14 @@ export class Engine {
       },
     });
     const ownership = () => this.#ownership;
-    const table: RunTable = new RunTable(
-      telemetry.timeAppends(store),
-      supportsOwnership(store)
-        ? {
-            fence: (workflowId) => ownership().fence(workflowId),
-            fenced: (workflowId, error) => ownership().fenced(workflowId, error),
-          }
-        : undefined,
-    );
+    const fencing: Fencing | undefined = supportsOwnership(store)
+      ? {
+          fence: (workflowId) => ownership().fence(workflowId),
+          fenced: (workflowId, error) => ownership().fenced(workflowId, error),
+        }
+      : undefined;
+    this.#fencing = fencing;
+    const table: RunTable = new RunTable(telemetry.timeAppends(store), fencing);
     const timers = new TimerService(clock);
     // Services that need each other reach one another through these, once all are built.
     const control = () => this.#control;
@@ -251,8 +252,12 @@ export class Engine {
         ...shared,
         residency,
         disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
-        recover: (shards) => this.#recover(shards),
+        recover: async (shards) => {
+          await this.#recover(shards);
+          await this.schedules.recover(shards);
+        },
         pollInbox: () => inbox().poll(),
+        dropped: (shard) => this.schedules.drop(shard),
       },
       options.ownership,
     );
@@ -304,7 +309,13 @@ export class Engine {
     this.schedules = new Schedules(this.#scheduleHost());
     if (options.retention !== undefined) {
       this.#retention = new Retention(
-        { store: store as WorkflowStore & RetentionStore, clock, lifecycle, logger },
+        {
+          store: store as WorkflowStore & RetentionStore,
+          clock,
+          lifecycle,
+          logger,
+          shards: () => (this.#ownership.shared ? this.#ownership.heldShards() : undefined),
+        },
         toMs(options.retention),
       );
     }
@@ -322,7 +333,7 @@ export class Engine {
     await engine.#ownership.start();
     await engine.#recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
     engine.#inbox.open();
-    await engine.schedules.recover();
+    await engine.schedules.recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
     engine.#retention?.start();
     return engine;
   }
@@ -497,6 +508,9 @@ export class Engine {
       store: this.#s.store,
       clock: this.#s.clock,
       logger: this.#s.logger,
+      ...(this.#fencing ? { fencing: this.#fencing } : {}),
+      shardOf: (historyId) => this.#ownership.shardOf(historyId),
+      owns: (historyId) => this.#ownership.owns(historyId),
       isWorkflowType: (workflowType) => this.#workflows.has(workflowType),
       startWorkflow: async (workflowType, input, options) => {
         try {

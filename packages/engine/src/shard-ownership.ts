@@ -53,6 +53,8 @@ export interface ShardOwnershipPort {
   recover(shards: readonly number[]): Promise<void>;
   /** The shards were claimed or lost, or a poll is due: the inbox service reads its items. */
   pollInbox(): void;
+  /** The shard was dropped (its runs already are): what else runs per shard (schedules) stops. */
+  dropped(shard: number): void;
 }
 
 export class ShardOwnership implements Fencing {
@@ -243,5 +245,6 @@ export class ShardOwnership implements Fencing {
       if (supervision.has(entry)) lifecycle.track(supervision.stopRun(entry));
       table.changed(entry.workflowId);
     }
+    this.port.dropped(shard);
   }
 }
