@@ -232,7 +232,7 @@ interface Batch {
   readonly consume: readonly { readonly id: string; readonly outcome: string }[];
 }
 
-const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update'];
+const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
