@@ -166,7 +166,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
   /** {@inheritDoc RetentionStore.deleteClosed} */
   async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
     this.assertOpen('deleteClosed');
-    const { rows, cursor } = await retentionCandidates(this, options);
+    const { rows, cursor } = await retentionCandidates(this, options, this.shardTest(options));
     const deleted: WorkflowId[] = [];
     // No await below: the batch goes in one step, as one transaction would.
     for (const row of rows) {

@@ -125,8 +125,11 @@ export interface LiveOwner {
   readonly expiresAt: number;
 }
 
-/** What can cross engines through a shard's inbox. */
-export type InboxKind = 'start' | 'signal' | 'cancel' | 'update';
+/**
+ * What can cross engines through a shard's inbox: a start, a signal, a cancel request, an
+ * update, or another operation on a run (`control`: pause, resume, reset, fork, query).
+ */
+export type InboxKind = 'start' | 'signal' | 'cancel' | 'update' | 'control';
 
 /** A request for the owner of a workflow's shard. `payload` is the engine's, opaque to the store. */
 export interface InboxRequest {

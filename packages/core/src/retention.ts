@@ -34,18 +34,24 @@ export function checkDeleteClosedOptions(
   if (workflowType !== undefined && typeof workflowType !== 'string') {
     throw new InvalidArgumentError('workflowType', `${JSON.stringify(workflowType)} must be a string`);
   }
+  const { shards } = options;
+  if (shards !== undefined && !(Array.isArray(shards) && shards.every((shard) => Number.isInteger(shard)))) {
+    throw new InvalidArgumentError('shards', `${JSON.stringify(shards)} must be an array of shard numbers`);
+  }
   return { closedBefore, limit };
 }
 
 /**
  * The one rule of what retention may delete, shared by every store: a page of the rows whose
  * latest run closed before `closedBefore` (of the type, if given), less the children whose
- * parent workflow is still running. Returns them with the cursor of the next page; the store
- * deletes them in one atomic step, checking each is unchanged.
+ * parent workflow is still running, and, when `options.shards` is given, those outside them
+ * (`inShards`; a store without ownership has one shard, 0). Returns them with the cursor of the
+ * next page; the store deletes them in one atomic step, checking each is unchanged.
  */
 export async function retentionCandidates(
   store: VisibilityStore,
   options: DeleteClosedOptions,
+  inShards: (workflowId: WorkflowId) => boolean = () => options.shards?.includes(0) ?? true,
 ): Promise<{ rows: WorkflowSummary[]; cursor?: string }> {
   const { closedBefore, limit } = checkDeleteClosedOptions(options);
   const page = await store.query({
@@ -57,6 +63,7 @@ export async function retentionCandidates(
   const rows: WorkflowSummary[] = [];
   for (const row of page.items) {
     if (row.status === 'Running' || row.closedAt === undefined || row.closedAt >= closedBefore) continue;
+    if (options.shards !== undefined && !inShards(row.workflowId)) continue;
     if (row.parent && (await store.getSummary(row.parent.workflowId as WorkflowId))?.status === 'Running')
       continue;
     rows.push(row);

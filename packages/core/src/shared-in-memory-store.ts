@@ -29,7 +29,7 @@ interface StoredInboxItem {
   outcome: string | undefined;
 }
 
-const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update'];
+const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
 /** Options of the shared in-memory store. */
 export interface SharedInMemoryStoreOptions extends InMemoryStoreOptions {

@@ -109,6 +109,11 @@ export interface DeleteClosedOptions {
   readonly cursor?: string;
   /** Say what would be deleted, and delete nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Only workflows of these shards (`shardOf`): an engine on a store with shard ownership deletes
+   * in the shards it owns. All shards when absent; a store without ownership has one, shard 0.
+   */
+  readonly shards?: readonly number[];
 }
 
 /** What one `deleteClosed` call deleted (or, dry, would delete). */

@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   type JsonValue,
   type RetentionStore,
+  type RunId,
   type SearchAttributes,
   supportsOwnership,
   toMs,
@@ -18,6 +19,7 @@ import {
   WorkflowAlreadyStartedError,
   WorkflowClosedError,
   type WorkflowDefinition,
+  type WorkflowId,
   type WorkflowStore,
 } from '@reprise/core';
 import {
@@ -35,15 +37,17 @@ import {
   type CancelResult,
   type ForkOptions,
   type HandleOperations,
+  type ResetOptions,
   type StalledRun,
   stallInfo,
   WorkflowHandle,
   type WorkflowListPage,
 } from './handle.js';
-import { Inbox } from './inbox.js';
+import { Inbox, type RemoteOperation } from './inbox.js';
 import { Lifecycle } from './lifecycle.js';
 import { checkEngineOptions, type EngineLogger, type EngineOptions, type StartOptions } from './options.js';
 import { waitForQuiescence } from './quiescence.js';
+import type { Fencing } from './recorder.js';
 import { recover } from './recovery.js';
 import { type AnyActivity, type AnyWorkflow, indexDefinitions } from './registry.js';
 import { Residency } from './residency.js';
@@ -107,6 +111,8 @@ export class Engine {
   #retention: Retention | undefined;
   #ownership!: ShardOwnership;
   #inbox!: Inbox;
+  #reads!: ClientReads;
+  readonly #fencing: Fencing | undefined;
 
   /** Cron and interval schedules that start workflows. */
   readonly schedules: Schedules;
@@ -148,15 +154,14 @@ export class Engine {
       },
     });
     const ownership = () => this.#ownership;
-    const table: RunTable = new RunTable(
-      telemetry.timeAppends(store),
-      supportsOwnership(store)
-        ? {
-            fence: (workflowId) => ownership().fence(workflowId),
-            fenced: (workflowId, error) => ownership().fenced(workflowId, error),
-          }
-        : undefined,
-    );
+    const fencing: Fencing | undefined = supportsOwnership(store)
+      ? {
+          fence: (workflowId) => ownership().fence(workflowId),
+          fenced: (workflowId, error) => ownership().fenced(workflowId, error),
+        }
+      : undefined;
+    this.#fencing = fencing;
+    const table: RunTable = new RunTable(telemetry.timeAppends(store), fencing);
     const timers = new TimerService(clock);
     // Services that need each other reach one another through these, once all are built.
     const control = () => this.#control;
@@ -205,6 +210,12 @@ export class Engine {
           terminate: (...args: Parameters<Inbox['terminate']>) => inbox().terminate(...args),
           deliver: (...args: Parameters<Inbox['deliver']>) => inbox().deliver(...args),
           acceptUpdate: (...args: Parameters<Inbox['acceptUpdate']>) => inbox().acceptUpdate(...args),
+          pause: async (workflowId: WorkflowId, reason: string | undefined) => {
+            await inbox().operate(workflowId, { op: 'pause', reason: reason ?? null });
+          },
+          resume: async (workflowId: WorkflowId, reason: string | undefined) => {
+            await inbox().operate(workflowId, { op: 'resume', reason: reason ?? null });
+          },
         }
       : undefined;
     const updates = new RunUpdates({
@@ -251,8 +262,12 @@ export class Engine {
         ...shared,
         residency,
         disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
-        recover: (shards) => this.#recover(shards),
+        recover: async (shards) => {
+          await this.#recover(shards);
+          await this.schedules.recover(shards);
+        },
         pollInbox: () => inbox().poll(),
+        dropped: (shard) => this.schedules.drop(shard),
       },
       options.ownership,
     );
@@ -266,6 +281,7 @@ export class Engine {
       terminate: (workflowId, reason) => control().terminate(workflowId, reason),
       acceptUpdate: (workflowId, body) => updates.accept(workflowId, body),
       deliverToRun: (workflowId, runId, body) => control().deliverRecorded(workflowId, runId, body),
+      operate: (workflowId, operation) => this.#operate(workflowId, operation),
     });
     this.#children = new Children({
       ...shared,
@@ -294,17 +310,30 @@ export class Engine {
         if (status !== 'Running') throw new WorkflowClosedError(workflowId, status);
       },
       pause: (workflowId, reason) => control().pause(workflowId, reason),
-      reset: (workflowId, options) => forks.reset(workflowId, options),
+      reset: async (workflowId, options) =>
+        remote?.routes(workflowId)
+          ? ((await inbox().operate(workflowId, { op: 'reset', options: options as never })) as RunId)
+          : forks.reset(workflowId, options),
       resume: (workflowId, reason) => control().resume(workflowId, reason),
       executeUpdate: (workflowId, name, args, options) => updates.execute(workflowId, name, args, options),
       describe: (workflowId) => reads.describe(workflowId),
       history: (workflowId) => reads.history(workflowId),
-      query: (workflowId, name, args) => reads.query(workflowId, name, args),
+      query: (workflowId, name, args) =>
+        remote?.routes(workflowId)
+          ? inbox().operate(workflowId, { op: 'query', name, args })
+          : reads.query(workflowId, name, args),
     };
+    this.#reads = reads;
     this.schedules = new Schedules(this.#scheduleHost());
     if (options.retention !== undefined) {
       this.#retention = new Retention(
-        { store: store as WorkflowStore & RetentionStore, clock, lifecycle, logger },
+        {
+          store: store as WorkflowStore & RetentionStore,
+          clock,
+          lifecycle,
+          logger,
+          shards: () => (this.#ownership.shared ? this.#ownership.heldShards() : undefined),
+        },
         toMs(options.retention),
       );
     }
@@ -322,7 +351,7 @@ export class Engine {
     await engine.#ownership.start();
     await engine.#recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
     engine.#inbox.open();
-    await engine.schedules.recover();
+    await engine.schedules.recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
     engine.#retention?.start();
     return engine;
   }
@@ -449,8 +478,34 @@ export class Engine {
    */
   async fork<O = JsonValue>(workflowId: string, options: ForkOptions): Promise<WorkflowHandle<O>> {
     this.#s.lifecycle.assertOpen();
-    const forked = await this.#forks.fork(checkWorkflowId(workflowId), options);
+    const source = checkWorkflowId(workflowId);
+    if (this.#inbox.routes(source)) {
+      const forked = await this.#inbox.operate(source, { op: 'fork', options: options as never });
+      return this.getHandle<O>(forked as string);
+    }
+    const forked = await this.#forks.fork(source, options);
     return this.getHandle<O>(forked.workflowId);
+  }
+
+  /**
+   * An operation another engine sent through the inbox for a run of this engine's shards,
+   * carried out as the same call on this engine; its result goes back to the caller.
+   */
+  async #operate(workflowId: WorkflowId, operation: RemoteOperation): Promise<JsonValue> {
+    switch (operation.op) {
+      case 'pause':
+        await this.#control.pause(workflowId, operation.reason ?? undefined);
+        return null;
+      case 'resume':
+        await this.#control.resume(workflowId, operation.reason ?? undefined);
+        return null;
+      case 'reset':
+        return this.#forks.reset(workflowId, operation.options as unknown as ResetOptions);
+      case 'fork':
+        return (await this.#forks.fork(workflowId, operation.options as unknown as ForkOptions)).workflowId;
+      case 'query':
+        return this.#reads.query(workflowId, operation.name, operation.args);
+    }
   }
 
   /**
@@ -497,6 +552,9 @@ export class Engine {
       store: this.#s.store,
       clock: this.#s.clock,
       logger: this.#s.logger,
+      ...(this.#fencing ? { fencing: this.#fencing } : {}),
+      shardOf: (historyId) => this.#ownership.shardOf(historyId),
+      owns: (historyId) => this.#ownership.owns(historyId),
       isWorkflowType: (workflowType) => this.#workflows.has(workflowType),
       startWorkflow: async (workflowType, input, options) => {
         try {

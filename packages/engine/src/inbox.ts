@@ -10,7 +10,10 @@
  *   cancel request once per run, an update once per update id: the dedupe a client's retried
  *   call gets. The item is consumed after, so an owner that dies in between leaves it pending,
  *   and the next owner finds it recorded and only consumes it: recorded once, never lost.
- * An item whose shard this engine lost meanwhile is left for the new owner.
+ * - any other operation on a run (`control` items: pause, resume, reset, fork, query) is carried
+ *   out as the same call on the owner, and its result or error is the item's outcome.
+ * An item whose shard this engine lost meanwhile is left for the new owner. A client engine
+ * (`ownership.claimShards: false`) owns no shard: everything it is asked goes through here.
  */
 import type { Clock } from '@reprise/actors';
 import {
@@ -61,7 +64,19 @@ export interface InboxPort {
   acceptUpdate(workflowId: WorkflowId, body: EventBodyOf<'UpdateAccepted'>): Promise<void>;
   /** Hands a child's outcome to its parent run here; resolves once recorded (or not needed). */
   deliverToRun(workflowId: WorkflowId, runId: RunId, body: EventBody): Promise<void>;
+  /** Carries out another operation on a run of an owned shard (see `RemoteOperation`). */
+  operate(workflowId: WorkflowId, operation: RemoteOperation): Promise<JsonValue>;
 }
+
+/**
+ * The operations on a run that cross engines as `control` items: carried out by the owner as a
+ * call on its own engine would be; the outcome is the call's result (or its error).
+ */
+export type RemoteOperation =
+  | { readonly op: 'pause' | 'resume'; readonly reason: string | null }
+  | { readonly op: 'reset'; readonly options: JsonObject }
+  | { readonly op: 'fork'; readonly options: JsonObject }
+  | { readonly op: 'query'; readonly name: string; readonly args: JsonValue };
 
 /** An item's outcome, as the owner consumes it and the caller reads it. */
 export type Outcome = { readonly ok: JsonValue } | { readonly error: JsonObject };
@@ -76,6 +91,7 @@ function errorOutcome(error: RepriseError): Outcome {
     const value = (error as unknown as Record<string, unknown>)[field];
     if (typeof value === 'string') data[field] = value;
   }
+  if (error instanceof ShardMovedError) data.shard = error.shard;
   return { error: data };
 }
 
@@ -93,6 +109,8 @@ function rebuildError(data: JsonObject): Error {
       return new UpdateRejectedError(text('workflowId'), text('updateName'), text('reason'));
     case 'unknown_workflow_type':
       return new UnknownWorkflowTypeError(text('workflowType'));
+    case 'shard_moved':
+      return new ShardMovedError(text('workflowId'), Number(data.shard));
     default: {
       const error = new Error(text('message')) as Error & { code?: string };
       error.name = text('name') || 'Error';
@@ -181,6 +199,14 @@ export class Inbox {
       name: body.updateName,
       args: body.args,
     });
+  }
+
+  /**
+   * Another operation on a run (pause, resume, reset, fork, query) through the owner of its
+   * shard; resolves with its result once carried out there.
+   */
+  operate(workflowId: WorkflowId, operation: RemoteOperation): Promise<JsonValue> {
+    return this.#send(workflowId, 'control', operation as unknown as JsonObject);
   }
 
   async #send(workflowId: WorkflowId, kind: InboxKind, payload: JsonObject): Promise<JsonValue> {
@@ -311,6 +337,9 @@ export class Inbox {
           outcome = { ok: result.status };
           break;
         }
+        case 'control':
+          outcome = { ok: await this.port.operate(workflowId, payload as unknown as RemoteOperation) };
+          break;
         case 'update':
           await this.port.acceptUpdate(workflowId, {
             type: 'UpdateAccepted',
@@ -322,7 +351,7 @@ export class Inbox {
           break;
       }
     } catch (error) {
-      if (this.#leftForOthers(error)) return;
+      if (this.#leftForOthers(error, workflowId)) return;
       if (!(error instanceof RepriseError)) {
         this.port.logger.warn('inbox item not carried out; tried again at the next poll', {
           itemId: item.id,
@@ -353,10 +382,13 @@ export class Inbox {
     }
   }
 
-  /** Errors after which the item stays pending: the shard moved, or the engine is closing. */
-  #leftForOthers(error: unknown): boolean {
+  /**
+   * Errors after which the item stays pending: its workflow's shard moved, or the engine is
+   * closing. (Another workflow's shard, as a fork's new id may be, is the caller's refusal.)
+   */
+  #leftForOthers(error: unknown, workflowId?: WorkflowId): boolean {
     return (
-      error instanceof ShardMovedError ||
+      (error instanceof ShardMovedError && (workflowId === undefined || error.workflowId === workflowId)) ||
       error instanceof FencedError ||
       error instanceof EngineClosedError ||
       this.port.lifecycle.closing

@@ -5,6 +5,7 @@ import {
   InvalidArgumentError,
   type SearchAttributeSchema,
   type SearchAttributes,
+  supportsOwnership,
   supportsRetention,
   toMs,
   type WorkflowDefinition,
@@ -71,6 +72,16 @@ export interface OwnershipOptions {
   readonly pollMs?: number;
   /** At most this many shards newly claimed per renewal (default 8): rebalancing is gradual. */
   readonly maxNewShards?: number;
+  /**
+   * `false` makes a **client** engine: it claims no shard, so it runs no workflow, schedule or
+   * retention sweep, and counts in no fair share. Every operation goes through the inbox of the
+   * engine that owns the workflow's shard (start, signal, cancel, terminate, executeUpdate,
+   * pause, resume, reset, fork, query), and the call resolves once that engine has recorded it
+   * (an update: with its result). Reads (`describe`, `history`, `list`, `result`) come from the
+   * store. With no live owner, a call waits in the inbox until an engine takes the shard. Needs
+   * a store with shard ownership. Default `true`.
+   */
+  readonly claimShards?: boolean;
 }
 
 /** Options of `Engine.create`. */
@@ -165,6 +176,15 @@ export function checkEngineOptions(options: EngineOptions): void {
   }
   checkPayloadLimit(options.maxPayloadBytes);
   checkOwnershipOptions(options.ownership);
+  if (
+    options.ownership?.claimShards === false &&
+    (store === undefined || !supportsOwnership(store as object))
+  ) {
+    throw new InvalidArgumentError(
+      'ownership.claimShards',
+      'false (a client engine) needs a store with shard ownership (PostgreSQL, SharedInMemoryStore)',
+    );
+  }
   if (options.retention !== undefined) {
     if (toMs(options.retention) <= 0) {
       throw new InvalidArgumentError(
@@ -184,7 +204,13 @@ export function checkEngineOptions(options: EngineOptions): void {
 /** Checks `EngineOptions.ownership`: an owner id that is a non-empty string, positive numbers. */
 function checkOwnershipOptions(ownership: OwnershipOptions | undefined): void {
   if (ownership === undefined) return;
-  const { ownerId, leaseTtlMs, pollMs, maxNewShards } = ownership;
+  const { ownerId, leaseTtlMs, pollMs, maxNewShards, claimShards } = ownership;
+  if (claimShards !== undefined && typeof claimShards !== 'boolean') {
+    throw new InvalidArgumentError(
+      'ownership.claimShards',
+      `${JSON.stringify(claimShards)} must be a boolean`,
+    );
+  }
   if (ownerId !== undefined && (typeof ownerId !== 'string' || ownerId === '')) {
     throw new InvalidArgumentError(
       'ownership.ownerId',

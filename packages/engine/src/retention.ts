@@ -5,7 +5,8 @@
  * runs when the engine starts and then every `sweepInterval(retention)`; a sweep goes through
  * every batch due, one after the other, and stops between batches when the engine shuts down.
  * What may be deleted is the store's rule (core's `retentionCandidates`): never an open
- * workflow, never a child whose parent still runs.
+ * workflow, never a child whose parent still runs. On a store several engines share, each
+ * engine deletes only in the shards it owns at the time of each batch.
  */
 import type { Clock } from '@reprise/actors';
 import type { RetentionStore } from '@reprise/core';
@@ -29,6 +30,11 @@ export interface RetentionPort {
   readonly clock: Clock;
   readonly lifecycle: Lifecycle;
   readonly logger: EngineLogger;
+  /**
+   * The shards whose workflows this engine may delete: those it owns on a store shared by
+   * several engines (each sweeps its own), `undefined` for a store it owns whole.
+   */
+  shards(): readonly number[] | undefined;
 }
 
 /** The background deletion of workflows closed longer ago than the retention period. */
@@ -70,10 +76,13 @@ export class Retention {
     let cursor: string | undefined;
     do {
       if (this.#stopped || this.port.lifecycle.closing) break;
+      const shards = this.port.shards();
+      if (shards?.length === 0) break;
       const batch = await this.port.store.deleteClosed({
         closedBefore,
         limit: RETENTION_BATCH,
         ...(cursor === undefined ? {} : { cursor }),
+        ...(shards === undefined ? {} : { shards }),
       });
       deleted += batch.deleted.length;
       cursor = batch.cursor;

@@ -72,6 +72,8 @@ export interface RemoteInput {
   signal(workflowId: WorkflowId, name: string, payload: JsonValue, requestId?: string): Promise<void>;
   cancel(workflowId: WorkflowId, reason: string | undefined): Promise<CancelResult>;
   terminate(workflowId: WorkflowId, reason: string): Promise<CancelResult>;
+  pause(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
+  resume(workflowId: WorkflowId, reason: string | undefined): Promise<void>;
 }
 
 export class RunControl {
@@ -135,6 +137,7 @@ export class RunControl {
    */
   async pause(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
     this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(workflowId)) return this.port.remote.pause(workflowId, reason);
     await this.#sendInput(
       workflowId,
       { type: 'WorkflowPaused', reason: reason ?? null },
@@ -145,6 +148,7 @@ export class RunControl {
   /** Resumes a paused open run (records WorkflowResumed); a run that is not paused is left as it is. */
   async resume(workflowId: WorkflowId, reason: string | undefined): Promise<void> {
     this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(workflowId)) return this.port.remote.resume(workflowId, reason);
     await this.#sendInput(
       workflowId,
       { type: 'WorkflowResumed', reason: reason ?? null },

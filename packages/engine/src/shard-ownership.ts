@@ -53,6 +53,8 @@ export interface ShardOwnershipPort {
   recover(shards: readonly number[]): Promise<void>;
   /** The shards were claimed or lost, or a poll is due: the inbox service reads its items. */
   pollInbox(): void;
+  /** The shard was dropped (its runs already are): what else runs per shard (schedules) stops. */
+  dropped(shard: number): void;
 }
 
 export class ShardOwnership implements Fencing {
@@ -78,7 +80,11 @@ export class ShardOwnership implements Fencing {
     this.ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
     this.#maxNewShards = options.maxNewShards ?? DEFAULT_MAX_NEW_SHARDS;
+    this.client = options.claimShards === false;
   }
+
+  /** A client engine (`claimShards: false`): it holds no shard, ever; everything goes to the owners. */
+  readonly client: boolean;
 
   /** Whether the store is shared (implements ownership); otherwise this engine owns everything. */
   get shared(): boolean {
@@ -136,7 +142,7 @@ export class ShardOwnership implements Fencing {
    * the engine's clock. Nothing to do for a store without ownership.
    */
   async start(): Promise<void> {
-    if (!this.#store) return;
+    if (!this.#store || this.client) return;
     const startedAt = this.port.clock.now();
     const leases = await this.#store.claimShards(this.ownerId, { ttlMs: this.ttlMs });
     this.#claimedAt = startedAt;
@@ -172,7 +178,7 @@ export class ShardOwnership implements Fencing {
    */
   async renew(): Promise<void> {
     const store = this.#store;
-    if (!store || this.#renewing || this.#stopped || this.port.lifecycle.closing) return;
+    if (!store || this.client || this.#renewing || this.#stopped || this.port.lifecycle.closing) return;
     this.#renewing = true;
     const startedAt = this.port.clock.now();
     try {
@@ -243,5 +249,6 @@ export class ShardOwnership implements Fencing {
       if (supervision.has(entry)) lifecycle.track(supervision.stopRun(entry));
       table.changed(entry.workflowId);
     }
+    this.port.dropped(shard);
   }
 }

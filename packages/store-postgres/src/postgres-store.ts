@@ -232,7 +232,7 @@ interface Batch {
   readonly consume: readonly { readonly id: string; readonly outcome: string }[];
 }
 
-const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update'];
+const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
@@ -874,7 +874,11 @@ class PostgresWorkflowStore implements PostgresStore {
    */
   async deleteClosed(options: DeleteClosedOptions): Promise<DeleteClosedResult> {
     this.#assertOpen('deleteClosed');
-    const { rows, cursor } = await retentionCandidates(this, options);
+    const { rows, cursor } = await retentionCandidates(
+      this,
+      options,
+      (workflowId) => options.shards?.includes(shardOf(workflowId, this.shardCount)) ?? true,
+    );
     const page = cursor === undefined ? {} : { cursor };
     if (options.dryRun) return { deleted: rows.map((row) => row.workflowId), ...page };
     const chosen = rows.filter((row) => !this.#inFlight.has(row.workflowId));

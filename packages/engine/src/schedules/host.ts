@@ -1,12 +1,23 @@
 import type { Clock } from '@reprise/actors';
 import type { JsonValue, SearchAttributes, WorkflowId, WorkflowStatus, WorkflowStore } from '@reprise/core';
 import type { EngineLogger } from '../options.js';
+import type { Fencing } from '../recorder.js';
 
 /** What the schedule service needs from the engine it lives in. */
 export interface ScheduleHost {
   readonly store: WorkflowStore;
   readonly clock: Clock;
   readonly logger: EngineLogger;
+  /**
+   * On a store several engines share: how the schedule histories' appends are fenced (the
+   * schedule's history `schedule:<id>` lives in a shard like any workflow, and only its owner
+   * writes it). Absent for a store the engine owns whole.
+   */
+  readonly fencing?: Fencing;
+  /** The shard of a history id (0 for a store the engine owns whole). */
+  shardOf(historyId: WorkflowId): number;
+  /** Whether this engine owns the shard of a history id now (always, for a store it owns whole). */
+  owns(historyId: WorkflowId): boolean;
   /** Whether a workflow type is registered (schedules of unknown types are refused at create). */
   isWorkflowType(workflowType: string): boolean;
   /**

@@ -5,6 +5,7 @@ import {
   type ScheduleFireCause,
   ScheduleNotFoundError,
   type ScheduleSkipReason,
+  ShardMovedError,
   UnknownWorkflowTypeError,
   type WorkflowEvent,
   type WorkflowId,
@@ -58,6 +59,12 @@ type FireOutcome = { outcome: 'started' | 'waiting'; workflowId: WorkflowId } | 
  * nominal fire time, so a fire starts its workflow at most once, crash or not; recovery starts
  * the fires that were recorded and not started, and applies the catch-up policy to the fires
  * missed while the engine was down.
+ *
+ * On a store several engines share, a schedule is run by the engine that owns the shard of its
+ * history (`schedule:<id>`), with that shard's fence on every append: two engines never fire the
+ * same slot. An engine recovers the schedules of the shards it claims and forgets those of the
+ * shards it loses (`recover(shards)`, `drop(shard)`); `list` and `describe` read the others'
+ * from the store, and a change to one of them is refused with `ShardMovedError`.
  */
 export class Schedules {
   readonly #host: ScheduleHost;
@@ -88,6 +95,7 @@ export class Schedules {
       throw new InvalidArgumentError('options', 'expected { scheduleId, spec, workflowType, ... }');
     }
     const scheduleId = checkScheduleId(options.scheduleId);
+    this.#assertOwned(scheduleId);
     const checked = definitionFromOptions(options);
     if (!this.#host.isWorkflowType(checked.workflowType))
       throw new UnknownWorkflowTypeError(checked.workflowType);
@@ -302,10 +310,18 @@ export class Schedules {
     });
   }
 
-  /** Every schedule, by id. */
+  /** Every schedule, by id (on a shared store, other engines' too, as their histories say). */
   async list(): Promise<ScheduleSummary[]> {
     this.#assertOpen();
-    return [...this.#live.values()]
+    const all = [...this.#live.values()];
+    if (this.#host.fencing) {
+      for (const scheduleId of await this.#catalog.load()) {
+        if (this.#live.has(scheduleId)) continue;
+        const view = await this.#stored(scheduleId);
+        if (view) all.push(view);
+      }
+    }
+    return all
       .sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : a.scheduleId > b.scheduleId ? 1 : 0))
       .map((live) => this.#summary(live));
   }
@@ -313,7 +329,8 @@ export class Schedules {
   /** A schedule's definition, state, next fire times and recent actions. */
   async describe(scheduleId: string): Promise<ScheduleDescription> {
     this.#assertOpen();
-    const live = this.#get(scheduleId);
+    const live = this.#live.get(checkScheduleId(scheduleId)) ?? (await this.#stored(scheduleId));
+    if (!live) throw new ScheduleNotFoundError(scheduleId);
     const nextFireTimes: number[] = [];
     if (!live.paused) {
       for (let at = live.times.after(live.cursor); at !== undefined; at = live.times.after(at)) {
@@ -356,15 +373,35 @@ export class Schedules {
    * the fires recorded but never started, then brings each schedule up to now under its
    * catch-up policy, then arms its next fire.
    */
-  async recover(): Promise<void> {
+  async recover(shards?: readonly number[]): Promise<void> {
+    const wanted = shards === undefined ? undefined : new Set(shards);
     const ids = [...(await this.#catalog.load())].sort();
     for (const scheduleId of ids) {
       if (this.#stopped) return;
+      if (wanted && !wanted.has(this.#host.shardOf(scheduleHistoryId(scheduleId)))) continue;
+      if (this.#live.has(scheduleId)) continue;
       try {
         await this.#recoverOne(scheduleId);
       } catch (error) {
         this.#host.logger.warn('schedule not recovered', { scheduleId, error: (error as Error).message });
       }
+    }
+  }
+
+  /**
+   * Forgets the schedules of a shard this engine lost (another engine runs them now): their
+   * timers disarmed, their state dropped; work under way stops at its next step (its appends
+   * are refused by the fence).
+   * @internal The engine calls it when it loses a shard.
+   */
+  drop(shard: number): void {
+    for (const [scheduleId, live] of [...this.#live]) {
+      if (this.#host.shardOf(scheduleHistoryId(scheduleId)) !== shard) continue;
+      this.#host.disarmTimer(scheduleId);
+      this.#live.delete(scheduleId);
+      this.#recorders.delete(scheduleId);
+      live.waiting.length = 0;
+      for (const workflowId of [...live.open]) this.#forget(live, workflowId);
     }
   }
 
@@ -429,7 +466,9 @@ export class Schedules {
           await this.#catchUp(live);
           this.#arm(live);
         }).catch((error: unknown) => {
-          if (!(error instanceof ScheduleNotFoundError)) throw error;
+          // Deleted, or its shard moved to another engine (which fires it from now on).
+          if (!(error instanceof ScheduleNotFoundError) && this.#live.get(live.scheduleId) === live)
+            throw error;
         }),
       ),
     );
@@ -438,6 +477,7 @@ export class Schedules {
   /** Handles every fire of the spec due up to `now`, under the catch-up policy. */
   async #catchUp(live: LiveSchedule, now = this.#host.clock.now()): Promise<void> {
     if (live.paused || this.#stopped) return;
+    await this.#refreshOpen(live);
     try {
       for (const step of dueSteps(live.times, live.cursor, now, live.definition)) {
         if (this.#stopped) break;
@@ -597,6 +637,17 @@ export class Schedules {
     }
   }
 
+  /**
+   * On a shared store, the runs a schedule started may run on other engines, whose closes this
+   * engine does not hear of: before deciding fires, it reads the status of each open one.
+   */
+  async #refreshOpen(live: LiveSchedule): Promise<void> {
+    if (!this.#host.fencing) return;
+    for (const workflowId of [...live.open]) {
+      if (!isOpen(await this.#host.workflowStatus(workflowId))) this.#forget(live, workflowId);
+    }
+  }
+
   #watch(live: LiveSchedule, workflowId: WorkflowId): void {
     live.open.add(workflowId);
     this.#byWorkflow.set(workflowId, live);
@@ -660,14 +711,31 @@ export class Schedules {
 
   #get(scheduleId: string): LiveSchedule {
     const live = this.#live.get(checkScheduleId(scheduleId));
-    if (!live) throw new ScheduleNotFoundError(scheduleId);
+    if (!live) {
+      this.#assertOwned(scheduleId);
+      throw new ScheduleNotFoundError(scheduleId);
+    }
     return live;
+  }
+
+  /** A schedule in another engine's shard is changed only there: `ShardMovedError` here. */
+  #assertOwned(scheduleId: string): void {
+    const historyId = scheduleHistoryId(scheduleId);
+    if (!this.#host.owns(historyId)) throw new ShardMovedError(historyId, this.#host.shardOf(historyId));
+  }
+
+  /** A schedule another engine runs, as its history says now (a view: never armed). */
+  async #stored(scheduleId: string): Promise<LiveSchedule | undefined> {
+    const historyId = scheduleHistoryId(checkScheduleId(scheduleId));
+    const record = foldScheduleHistory(await this.#host.store.readHistory(historyId));
+    if (!record || record.deleted) return undefined;
+    return new LiveSchedule(scheduleId, new Recorder(historyId, this.#host.store), record);
   }
 
   #recorder(scheduleId: string): Recorder {
     let recorder = this.#recorders.get(scheduleId);
     if (!recorder) {
-      recorder = new Recorder(scheduleHistoryId(scheduleId), this.#host.store);
+      recorder = new Recorder(scheduleHistoryId(scheduleId), this.#host.store, this.#host.fencing);
       this.#recorders.set(scheduleId, recorder);
     }
     return recorder;

@@ -1,0 +1,69 @@
+// Several engines on one SharedInMemoryStore and one virtual clock, for the tests of scale-out.
+import { type ShardFence, SharedInMemoryStore, type WorkflowStore } from '@reprise/core';
+import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
+
+export const T0 = 1_767_225_600_000;
+export const SHARDS = 8;
+export const quiet = { warn: () => {} };
+
+/** One engine's view of the shared store: its shutdown does not close it for the others; appends refused are kept. */
+export function viewOf(
+  store: SharedInMemoryStore,
+  refused: { error: unknown; fence?: ShardFence }[] = [],
+): WorkflowStore {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'close') return async () => {};
+      if (key === 'append') {
+        return async (...args: Parameters<WorkflowStore['append']>) => {
+          try {
+            return await target.append(...args);
+          } catch (error) {
+            refused.push({ error, ...(args[2].fence ? { fence: args[2].fence } : {}) });
+            throw error;
+          }
+        };
+      }
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as WorkflowStore;
+}
+
+/** Engines on one store; `advance` moves the shared clock timer by timer, letting every engine settle. */
+export function cluster() {
+  const clock = new VirtualClock(T0);
+  const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
+  const engines: Engine[] = [];
+  const settle = async () => {
+    for (let round = 0; round < 3; round++) await Promise.all(engines.map((engine) => engine.idle()));
+  };
+  return {
+    clock,
+    store,
+    engines,
+    async engine(options: Omit<EngineOptions, 'store'> & { store?: WorkflowStore }): Promise<Engine> {
+      const engine = await Engine.create({ store: viewOf(store), clock, logger: quiet, ...options });
+      engines.push(engine);
+      return engine;
+    },
+    settle,
+    async advance(ms: number, each?: () => void): Promise<void> {
+      const target = clock.now() + ms;
+      await settle();
+      for (;;) {
+        each?.();
+        const next = clock.nextTimerAt();
+        if (next === undefined || next > target) break;
+        await clock.advance(Math.max(0, next - clock.now()));
+        await settle();
+      }
+      await clock.advance(target - clock.now());
+      await settle();
+      each?.();
+    },
+    async close(): Promise<void> {
+      await Promise.all(engines.map((engine) => engine.shutdown()));
+    },
+  };
+}
