@@ -65,6 +65,12 @@ export class ShardOwnership implements Fencing {
   readonly #maxNewShards: number;
   /** The epoch of each shard held. */
   readonly #held = new Map<number, number>();
+  /**
+   * Shards held whose recovery is under way: not served yet (`owns` is false for their
+   * workflows), so that no input is recorded into a history that recovery has already read and
+   * would then never reach its run. Calls for them go to the inbox, read once recovery ends.
+   */
+  readonly #recovering = new Set<number>();
   /** A renewal is under way (claim, drops, recovery of new shards): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
@@ -106,9 +112,11 @@ export class ShardOwnership implements Fencing {
     return this.#store ? shardOf(workflowId, this.#store.shardCount) : 0;
   }
 
-  /** Whether this engine may write the workflow now. */
+  /** Whether this engine serves the workflow now: holds its shard, recovered. */
   owns(workflowId: string): boolean {
-    return !this.#store || this.#held.has(shardOf(workflowId, this.#store.shardCount));
+    if (!this.#store) return true;
+    const shard = shardOf(workflowId, this.#store.shardCount);
+    return this.#held.has(shard) && !this.#recovering.has(shard);
   }
 
   /** {@inheritDoc Fencing.fence} */
@@ -209,6 +217,7 @@ export class ShardOwnership implements Fencing {
         gained.push(shard);
       }
       if (gained.length > 0) {
+        for (const shard of gained) this.#recovering.add(shard);
         try {
           await this.port.recover(gained);
         } catch (error) {
@@ -220,6 +229,8 @@ export class ShardOwnership implements Fencing {
           });
           for (const shard of gained) this.#drop(shard);
           return;
+        } finally {
+          for (const shard of gained) this.#recovering.delete(shard);
         }
         this.port.pollInbox();
       }

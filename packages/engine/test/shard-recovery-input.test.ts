@@ -1,0 +1,102 @@
+// Window: an engine has claimed a dead engine's shard and is recovering its runs when input for
+// one of them arrives. Recovery has read the run's row (waiting, nothing to do) and has not yet
+// entered the run in memory; a signal recorded straight into the history then would never reach
+// the run, which would wait forever. The shard is served only once recovered: the signal goes to
+// the inbox, which the engine reads after recovery.
+import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent, type WorkflowStore } from '@reprise/core';
+import { Engine, VirtualClock } from '@reprise/engine';
+import { workflowIdInShard } from '@reprise/testkit';
+
+const T0 = 1_767_225_600_000;
+const SHARDS = 2;
+const quiet = { warn: () => {} };
+const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
+  history.filter((event) => event.type === type).length;
+
+const waiter = defineWorkflow('waiter', async (ctx) => {
+  const value = await ctx.waitForSignal<string>('go');
+  return `got ${value}`;
+});
+
+/** One engine's view of the shared store: its shutdown does not close it; `getSummary` replaced when given. */
+function viewOf(store: SharedInMemoryStore, getSummary?: WorkflowStore['getSummary']): WorkflowStore {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'close') return async () => {};
+      if (key === 'getSummary' && getSummary) return getSummary;
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as WorkflowStore;
+}
+
+it('a signal sent while its shard is being recovered reaches the run once', async () => {
+  const clock = new VirtualClock(T0);
+  const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
+  const id = workflowIdInShard(0, SHARDS, 'waiter');
+  // Engine a, a paused process: a clock of its own that never moves, so it never renews.
+  const a = await Engine.create({
+    store: viewOf(store),
+    clock: new VirtualClock(T0),
+    logger: quiet,
+    workflows: [waiter],
+    ownership: { ownerId: 'a' },
+  });
+  await a.start(waiter, null, { workflowId: id });
+  await a.idle();
+
+  // Engine b's reads of the run's row return late: recovery has read it, not yet acted on it.
+  let reached: () => void = () => {};
+  const atRow = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const view = viewOf(store, async (workflowId) => {
+    const summary = await store.getSummary(workflowId as never);
+    if (workflowId === id) {
+      reached();
+      await gate;
+    }
+    return summary;
+  });
+  const b = await Engine.create({
+    store: view,
+    clock,
+    logger: quiet,
+    workflows: [waiter],
+    ownership: { ownerId: 'b' },
+  });
+  expect(b.ownedShards()).toEqual([]);
+  // Past a's lease (3 s by default) on the store's clock, b claims its shards and recovers them.
+  let atRowReached = false;
+  void atRow.then(() => {
+    atRowReached = true;
+  });
+  for (let step = 0; step < 10 && !atRowReached; step++) {
+    await clock.advance(1_000);
+    for (let turn = 0; turn < 20 && !atRowReached; turn++)
+      await new Promise((resolve) => setImmediate(resolve));
+  }
+  expect(atRowReached).toBe(true);
+  expect(b.ownedShards()).toContain(0);
+
+  const signalled = b.getHandle(id).signal('go', 'x');
+  // Recorded already (before the fix) or waiting in the inbox: either way, recovery goes on.
+  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  open();
+  for (let step = 0; step < 5; step++) {
+    await b.idle();
+    await clock.advance(1_000);
+  }
+  await signalled;
+  await b.idle();
+  const history = await store.readHistory(id);
+  expect(count(history, 'SignalReceived')).toBe(1);
+  expect(count(history, 'WorkflowCompleted')).toBe(1);
+  expect(await b.getHandle(id).result()).toBe('got x');
+  await b.shutdown();
+  await a.shutdown();
+});
