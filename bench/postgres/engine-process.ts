@@ -4,13 +4,18 @@ import { Engine } from '@reprise/engine';
 import { openPostgresStore } from '@reprise/store-postgres';
 import { activities, LEASE_TTL_MS, workflows } from './workload.js';
 
-const [url, schema, name] = process.argv.slice(2) as [string, string, string];
-const store = await openPostgresStore({ connectionString: url, schema, maxConnections: 20 });
+const [url, schema, name, ttl] = process.argv.slice(2) as [string, string, string, string | undefined];
+const store = await openPostgresStore({
+  connectionString: url,
+  schema,
+  maxConnections: 20,
+  groupAppends: process.env.REPRISE_BENCH_GROUP !== '0',
+});
 const engine = await Engine.create({
   store,
   workflows,
   activities,
-  ownership: { ownerId: name, leaseTtlMs: LEASE_TTL_MS },
+  ownership: { ownerId: name, leaseTtlMs: ttl === undefined ? LEASE_TTL_MS : Number(ttl) },
   logger: { warn: () => {} },
 });
 process.stdout.write('ready\n');

@@ -7,20 +7,28 @@
  *
  * The server is a throwaway cluster (scripts/pg-cluster.mjs), or REPRISE_PG_URL. DBOS is
  * installed with `npm install --prefix bench/postgres/.scratch` on first use (never a project
- * dependency); `--no-dbos` skips it. `--quick`: fewer runs.
+ * dependency); `--no-dbos` skips it. `--quick`: fewer runs. `--ab`: one process also without
+ * grouped appends. Then takeover: the time from a SIGKILL of one of two processes to the first
+ * of its runs resumed and completed by the other.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { shardOf } from '@reprise/core';
 import { Engine } from '@reprise/engine';
-import { openPostgresStore } from '@reprise/store-postgres';
-import { activities, LEASE_TTL_MS, order, workflows } from './workload.js';
+import { openPostgresStore, type PostgresStore } from '@reprise/store-postgres';
+import { activities, held, LEASE_TTL_MS, order, workflows } from './workload.js';
 
 const quick = process.argv.includes('--quick');
 const withDbos = !process.argv.includes('--no-dbos');
+/** `--ab`: Reprise with one process also with `groupAppends: false`, for an A/B of grouping. */
+const ab = process.argv.includes('--ab');
 const CONCURRENT = quick ? 200 : 1000;
 const SEQUENTIAL = quick ? 50 : 200;
+const TAKEOVER_RUNS = quick ? 100 : 400;
+/** The takeover phase's lease TTL: the engine's default. */
+const TAKEOVER_TTL_MS = 3_000;
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCRATCH = join(import.meta.dirname, '.scratch');
 
@@ -57,8 +65,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Starts a helper engine process on `schema`; resolves once its engine is up. */
-async function helper(schema: string, name: string): Promise<ChildProcess> {
+/**
+ * Starts a helper engine process on `schema` (lease TTL `ttlMs`, the bench's by default; `hold`:
+ * its `hold` activities never finish); resolves once its engine is up.
+ */
+async function helper(
+  schema: string,
+  name: string,
+  options: { ttlMs?: number; hold?: boolean; group?: boolean } = {},
+): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -69,8 +84,16 @@ async function helper(schema: string, name: string): Promise<ChildProcess> {
       url,
       schema,
       name,
+      ...(options.ttlMs === undefined ? [] : [String(options.ttlMs)]),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        REPRISE_BENCH_HOLD: options.hold ? '1' : '0',
+        REPRISE_BENCH_GROUP: options.group === false ? '0' : '1',
+      },
+    },
   );
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -81,10 +104,18 @@ async function helper(schema: string, name: string): Promise<ChildProcess> {
   return child;
 }
 
-/** Reprise with `processes` engine processes (this one and helpers) on a fresh schema. */
-async function reprise(processes: number): Promise<Figures> {
+/**
+ * Reprise with `processes` engine processes (this one and helpers) on a fresh schema (`group`:
+ * the stores' `groupAppends`).
+ */
+async function reprise(processes: number, group = true): Promise<Figures> {
   const schema = `bench_${processes}_${Date.now().toString(36)}`;
-  const store = await openPostgresStore({ connectionString: url, schema, maxConnections: 20 });
+  const store = await openPostgresStore({
+    connectionString: url,
+    schema,
+    maxConnections: 20,
+    groupAppends: group,
+  });
   const engine = await Engine.create({
     store,
     workflows,
@@ -94,14 +125,9 @@ async function reprise(processes: number): Promise<Figures> {
   });
   const helpers: ChildProcess[] = [];
   try {
-    for (let n = 1; n < processes; n++) helpers.push(await helper(schema, `helper-${n}`));
+    for (let n = 1; n < processes; n++) helpers.push(await helper(schema, `helper-${n}`, { group }));
     // Wait for the fair share: each process leases its part of the shards.
-    for (;;) {
-      const owners = await store.liveOwners();
-      const fair = Math.ceil(store.shardCount / processes);
-      if (owners.length === processes && owners.every((owner) => owner.shards >= fair - 1)) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await fairShares(store, processes);
     const started = performance.now();
     const handles = await Promise.all(
       Array.from({ length: CONCURRENT }, (_, n) => engine.start(order, `c${n}`, { workflowId: `c-${n}` })),
@@ -118,6 +144,77 @@ async function reprise(processes: number): Promise<Figures> {
   } finally {
     for (const child of helpers) child.kill('SIGTERM');
     await Promise.all(helpers.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    await engine.shutdown();
+  }
+}
+
+/**
+ * Waits until `processes` live owners hold every shard between them, each some (a share is at
+ * most the ceiling of the count over the owners, so the last can hold fewer: 22, 22, 20 of 64).
+ */
+async function fairShares(store: PostgresStore, processes: number): Promise<void> {
+  for (;;) {
+    const owners = await store.liveOwners();
+    const held = owners.reduce((sum, owner) => sum + owner.shards, 0);
+    if (owners.length === processes && held === store.shardCount && owners.every((owner) => owner.shards > 0))
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** What the takeover phase measured. */
+interface Takeover {
+  /** Runs of the killed process. */
+  readonly runs: number;
+  /** From the SIGKILL to the first of them completed by the survivor, in ms. */
+  readonly firstMs: number;
+  /** From the SIGKILL to the last of them completed, in ms. */
+  readonly allMs: number;
+}
+
+/**
+ * Takeover: two processes with the default lease TTL (3 s); TAKEOVER_RUNS `held` runs started
+ * through this one, where the helper's `hold` activity never finishes; SIGKILL of the helper;
+ * the time until this process, having taken its shards, completes the first and the last of
+ * the helper's runs.
+ */
+async function takeover(): Promise<Takeover> {
+  const schema = `bench_takeover_${Date.now().toString(36)}`;
+  const store = await openPostgresStore({ connectionString: url, schema, maxConnections: 20 });
+  const engine = await Engine.create({
+    store,
+    workflows,
+    activities,
+    ownership: { ownerId: 'main', leaseTtlMs: TAKEOVER_TTL_MS },
+    logger: { warn: () => {} },
+  });
+  let child: ChildProcess | undefined;
+  try {
+    child = await helper(schema, 'doomed', { ttlMs: TAKEOVER_TTL_MS, hold: true });
+    await fairShares(store, 2);
+    const mine = new Set(engine.ownedShards());
+    const ids = Array.from({ length: TAKEOVER_RUNS }, (_, n) => `t-${n}`);
+    const theirs = ids.filter((id) => !mine.has(shardOf(id, store.shardCount)));
+    const handles = await Promise.all(ids.map((id) => engine.start(held, id, { workflowId: id })));
+    const byId = new Map(ids.map((id, n) => [id, handles[n]]));
+    // This process's own runs finish; the helper's wait in `hold` until it dies.
+    await Promise.all(
+      ids.filter((id) => mine.has(shardOf(id, store.shardCount))).map((id) => byId.get(id)?.result()),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    const killedAt = performance.now();
+    child.kill('SIGKILL');
+    await exited;
+    child = undefined;
+    const finished = theirs.map((id) =>
+      (byId.get(id) as { result(): Promise<unknown> }).result().then(() => performance.now() - killedAt),
+    );
+    const firstMs = await Promise.race(finished);
+    const allMs = Math.max(...(await Promise.all(finished)));
+    return { runs: theirs.length, firstMs, allMs };
+  } finally {
+    child?.kill('SIGKILL');
     await engine.shutdown();
   }
 }
@@ -165,7 +262,13 @@ try {
     const figures = await reprise(processes);
     results.push([`Reprise, ${processes} process(es)`, figures]);
     process.stdout.write(`${row(`Reprise, ${processes} process(es)`, figures)}\n`);
+    if (processes === 1 && ab)
+      process.stdout.write(`${row('Reprise, 1 process, ungrouped appends', await reprise(1, false))}\n`);
   }
+  const taken = await takeover();
+  process.stdout.write(
+    `takeover, SIGKILL of 1 of 2 processes (lease TTL ${fmt(TAKEOVER_TTL_MS)} ms): first of its ${taken.runs} runs resumed and completed ${fmt(taken.firstMs)} ms after the kill, all ${fmt(taken.allMs)} ms (target < 5,000 ms: ${taken.firstMs < 5000 ? 'met' : 'NOT met'})\n`,
+  );
   const baseline = withDbos ? await dbos() : undefined;
   if (baseline) {
     process.stdout.write(`${row('DBOS Transact (baseline)', baseline)}\n`);

@@ -12,8 +12,21 @@ export const order = defineWorkflow('order', async (ctx, id: string) => {
   return [reserved, charged, shipped];
 });
 
-export const workflows = [order];
-export const activities = [reserve, charge, ship];
+/**
+ * The takeover phase's activity: it never finishes in a process started with
+ * `REPRISE_BENCH_HOLD=1` (the one the bench kills), so that process's runs are still open when
+ * it dies and the survivor must resume them.
+ */
+export const hold = defineActivity('hold', async (id: string) => {
+  if (process.env.REPRISE_BENCH_HOLD === '1') await new Promise(() => {});
+  return `held ${id}`;
+});
+
+/** The takeover phase's workflow: one activity (`hold`). */
+export const held = defineWorkflow('held', async (ctx, id: string) => ctx.activity(hold, id));
+
+export const workflows = [order, held];
+export const activities = [reserve, charge, ship, hold];
 
 /**
  * The engines' lease TTL in the bench: longer than the default 3 s, because a machine loaded

@@ -40,6 +40,12 @@ export interface PostgresStoreOptions {
    * and engines find the others by polling the inbox.
    */
   readonly notifications?: boolean;
+  /**
+   * Whether appends of several workflows that arrive in the same tick go to the server as one
+   * statement (one round trip; each still conditional on its own row and fence, and written or
+   * refused alone); default true. Off, each append is a statement of its own.
+   */
+  readonly groupAppends?: boolean;
 }
 
 /** The schema when none is given. */
@@ -53,7 +59,13 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function checkOptions(
   connection: PostgresConnection,
   options: PostgresStoreOptions,
-): { schema: string; reconnectTimeoutMs: number; shardCount: number; notifications: boolean } {
+): {
+  schema: string;
+  reconnectTimeoutMs: number;
+  shardCount: number;
+  notifications: boolean;
+  groupAppends: boolean;
+} {
   if (typeof connection !== 'object' || connection === null) {
     throw new InvalidArgumentError('connection', 'must be { connectionString } or { pool }');
   }
@@ -107,6 +119,18 @@ export function checkOptions(
       `${JSON.stringify(options.notifications)} is not a boolean`,
     );
   }
+  if (options.groupAppends !== undefined && typeof options.groupAppends !== 'boolean') {
+    throw new InvalidArgumentError(
+      'options.groupAppends',
+      `${JSON.stringify(options.groupAppends)} is not a boolean`,
+    );
+  }
   const shardCount = checkShardCount(options.shardCount ?? DEFAULT_SHARD_COUNT);
-  return { schema, reconnectTimeoutMs, shardCount, notifications: options.notifications ?? true };
+  return {
+    schema,
+    reconnectTimeoutMs,
+    shardCount,
+    notifications: options.notifications ?? true,
+    groupAppends: options.groupAppends ?? true,
+  };
 }

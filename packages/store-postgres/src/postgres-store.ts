@@ -48,7 +48,15 @@ import {
   retentionCandidates,
 } from '@reprise/core/internal';
 import pg, { type Pool, type QueryResultRow } from 'pg';
-import { withRetry } from './failures.js';
+import {
+  AppendGroups,
+  type GroupedAppend,
+  type GroupedOutcome,
+  groupedAppendSql,
+  groupedAppendValues,
+  type RowColumns,
+} from './append-group.js';
+import { isTransient, isUnreachable, withRetry } from './failures.js';
 import { InboxNotices, notifySql } from './inbox-notices.js';
 import { fromKey, toKey } from './keys.js';
 import { claimShards, type LeaseTables, liveOwnersOf, liveOwnersQuery, releaseShards } from './leases.js';
@@ -91,7 +99,10 @@ export async function openPostgresStore(
   options: PostgresStoreOptions = {},
 ): Promise<PostgresStore> {
   const merged: PostgresStoreOptions = { ...pickOptions(connection), ...options };
-  const { schema, reconnectTimeoutMs, shardCount, notifications } = checkOptions(connection, merged);
+  const { schema, reconnectTimeoutMs, shardCount, notifications, groupAppends } = checkOptions(
+    connection,
+    merged,
+  );
   const maxPayloadBytes = checkPayloadLimit(merged.maxPayloadBytes);
   const owned = !('pool' in connection);
   const pool: Pool =
@@ -124,6 +135,7 @@ export async function openPostgresStore(
       maxPayloadBytes,
       shardCount: migrated.shardCount,
       listen: notifications ? (pool.options as pg.ClientConfig) : undefined,
+      groupAppends,
     });
   } catch (error) {
     if (owned) await pool.end().catch(() => {});
@@ -148,6 +160,7 @@ const OPTION_KEYS = Object.keys({
   reconnectTimeoutMs: true,
   shardCount: true,
   notifications: true,
+  groupAppends: true,
 } satisfies Record<keyof PostgresStoreOptions, true>) as (keyof PostgresStoreOptions)[];
 
 /** `postgresql://host:port/database`, without user or password. */
@@ -234,6 +247,23 @@ interface Batch {
 
 const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
+/** How many grouped statements one store has under way at once (see `AppendGroups`). */
+const GROUPS_IN_FLIGHT = 4;
+
+/** An append waiting in a group: what it builds on and how its caller learns the outcome. */
+interface GroupItem {
+  readonly batch: Batch;
+  readonly known: Known;
+  resolve(outcome: WriteOutcome): void;
+  reject(error: unknown): void;
+}
+
+/** What an append writes, computed from the row it builds on. */
+interface Plan {
+  readonly projection: WorkflowProjection;
+  readonly append: GroupedAppend;
+}
+
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
   readonly #owned: boolean;
@@ -252,6 +282,9 @@ class PostgresWorkflowStore implements PostgresStore {
   #pending = 0;
   #drained: (() => void) | undefined;
   readonly retry;
+  /** Appends waiting to go in a grouped statement (`undefined`: grouping is off). */
+  readonly #groups: AppendGroups<GroupItem> | undefined;
+  readonly #groupedSql: string;
 
   constructor(
     pool: Pool,
@@ -263,6 +296,7 @@ class PostgresWorkflowStore implements PostgresStore {
       maxPayloadBytes: number | undefined;
       shardCount: number;
       listen: pg.ClientConfig | undefined;
+      groupAppends: boolean;
     },
   ) {
     const { reconnectTimeoutMs, maxPayloadBytes } = settings;
@@ -290,6 +324,10 @@ class PostgresWorkflowStore implements PostgresStore {
       reconnectTimeoutMs,
       isClosed: () => this.#closed,
     };
+    this.#groupedSql = groupedAppendSql(this.#t);
+    this.#groups = settings.groupAppends
+      ? new AppendGroups(GROUPS_IN_FLIGHT, (items) => this.#writeGroup(items))
+      : undefined;
   }
 
   /** One statement through the pool, retried while the server is unreachable. */
@@ -385,7 +423,11 @@ class PostgresWorkflowStore implements PostgresStore {
         }
         let outcome: WriteOutcome;
         try {
-          outcome = await this.#conditionalWrite(batch, known);
+          outcome = await (this.#groups && batch.consume.length === 0
+            ? new Promise<WriteOutcome>((resolve, reject) =>
+                this.#groups?.submit({ batch, known, resolve, reject }),
+              )
+            : this.#conditionalWrite(batch, known));
         } catch (error) {
           this.#known.delete(batch.workflowId);
           throw error;
@@ -490,29 +532,14 @@ class PostgresWorkflowStore implements PostgresStore {
       report.push('(SELECT array_agg(id::text) FROM p) AS pending');
     }
     const guard = guards.map((condition) => ` AND ${condition}`).join('');
-    let projection = known.projection;
-    if (batch.onlyLength && batch.expectedSeq > 0) {
+    const { projection, append } = this.#plan(batch, known);
+    if (append.columns === undefined) {
       parts.push(
         `w AS (UPDATE ${workflows} SET last_seq = $2 WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid${guard} RETURNING workflow_key, xmin::text AS xmin)`,
       );
-      if (projection.summary)
-        projection = { ...projection, summary: { ...projection.summary, historyLength: lastSeq } };
     } else {
-      projection = projectEvents(
-        known.projection,
-        batch.texts.map((text) => JSON.parse(text) as WorkflowEvent),
-      );
-      const summary = projection.summary;
-      const [summaryP, timersP, statusP, typeP, buildP, createdP, startedP, closedP] = [
-        summary ? summaryText(summary) : null,
-        JSON.stringify([...projection.timers]),
-        summary?.status ?? null,
-        summary?.workflowType ?? null,
-        summary?.buildId ?? null,
-        summary?.createdAt ?? null,
-        summary?.startedAt ?? null,
-        summary?.closedAt ?? null,
-      ].map(param);
+      const [summaryP, timersP, statusP, typeP, buildP, createdP, startedP, closedP] =
+        append.columns.map(param);
       if (batch.expectedSeq === 0) {
         parts.push(
           `w AS (INSERT INTO ${workflows} (workflow_key, shard, last_seq, summary, timers, status, workflow_type, build_id, created_at, started_at, closed_at) ` +
@@ -527,19 +554,17 @@ class PostgresWorkflowStore implements PostgresStore {
             `WHERE workflow_key = $1 AND last_seq = ${param(batch.expectedSeq)} AND xmin = ${param(known.xmin)}::xid${guard} RETURNING workflow_key, xmin::text AS xmin)`,
         );
       }
-      const removed = [...known.projection.timers.keys()].filter((id) => !projection.timers.has(id));
-      const changed = [...projection.timers].filter(
-        ([id, fireAt]) => known.projection.timers.get(id) !== fireAt,
-      );
+      const removed = append.removedTimers;
+      const changed = append.changedTimers;
       if (removed.length > 0) {
         parts.push(
-          `d AS (DELETE FROM ${timers} t USING w WHERE t.workflow_key = w.workflow_key AND t.timer_key = ANY(${param(removed.map(toKey))}::bytea[]))`,
+          `d AS (DELETE FROM ${timers} t USING w WHERE t.workflow_key = w.workflow_key AND t.timer_key = ANY(${param(removed)}::bytea[]))`,
         );
       }
       if (changed.length > 0) {
         parts.push(
           `i AS (INSERT INTO ${timers} (workflow_key, shard, timer_key, fire_at) SELECT w.workflow_key, ${param(batch.shard)}::int, u.k, u.f FROM w, ` +
-            `unnest(${param(changed.map(([id]) => toKey(id)))}::bytea[], ${param(changed.map(([, fireAt]) => fireAt))}::float8[]) AS u(k, f) ` +
+            `unnest(${param(changed.map(([key]) => key))}::bytea[], ${param(changed.map(([, fireAt]) => fireAt))}::float8[]) AS u(k, f) ` +
             'ON CONFLICT (workflow_key, timer_key) DO UPDATE SET fire_at = EXCLUDED.fire_at)',
         );
       }
@@ -577,6 +602,103 @@ class PostgresWorkflowStore implements PostgresStore {
       if (gone) return { gone: gone.id };
     }
     return {};
+  }
+
+  /**
+   * What `batch` writes on the row `known`: the new projection, the row's columns (none when the
+   * append moves only the history length) and the timers' changes.
+   */
+  #plan(batch: Batch, known: Known): Plan {
+    const lastSeq = batch.expectedSeq + batch.texts.length;
+    const base = {
+      key: batch.key,
+      shard: batch.shard,
+      expectedSeq: batch.expectedSeq,
+      lastSeq,
+      xmin: known.xmin,
+      epoch: batch.fence?.epoch,
+      texts: batch.texts,
+    };
+    if (batch.onlyLength && batch.expectedSeq > 0) {
+      const summary = known.projection.summary;
+      return {
+        projection: summary
+          ? { ...known.projection, summary: { ...summary, historyLength: lastSeq } }
+          : known.projection,
+        append: { ...base, columns: undefined, removedTimers: [], changedTimers: [] },
+      };
+    }
+    const projection = projectEvents(
+      known.projection,
+      batch.texts.map((text) => JSON.parse(text) as WorkflowEvent),
+    );
+    const summary = projection.summary;
+    const columns: RowColumns = [
+      summary ? summaryText(summary) : null,
+      JSON.stringify([...projection.timers]),
+      summary?.status ?? null,
+      summary?.workflowType ?? null,
+      summary?.buildId ?? null,
+      summary?.createdAt ?? null,
+      summary?.startedAt ?? null,
+      summary?.closedAt ?? null,
+    ];
+    const removedTimers = [...known.projection.timers.keys()]
+      .filter((id) => !projection.timers.has(id))
+      .map(toKey);
+    const changedTimers = [...projection.timers]
+      .filter(([id, fireAt]) => known.projection.timers.get(id) !== fireAt)
+      .map(([id, fireAt]) => [toKey(id), fireAt] as const);
+    return { projection, append: { ...base, columns, removedTimers, changedTimers } };
+  }
+
+  /**
+   * Writes a group of appends (of different workflows) as one statement (`groupedAppendSql`)
+   * and tells each its outcome, as `#conditionalWrite` would have. A lone append goes as its own
+   * statement. When the server cannot be reached or the statement met a deadlock, every append
+   * of the group gets that error (and retries); when the statement failed otherwise, each append
+   * goes again alone, so that only the one at fault fails.
+   */
+  async #writeGroup(items: GroupItem[]): Promise<void> {
+    const single = (item: GroupItem) =>
+      this.#conditionalWrite(item.batch, item.known).then(item.resolve, item.reject);
+    if (items.length === 1) return single(items[0] as GroupItem);
+    const planned: { item: GroupItem; plan: Plan }[] = [];
+    for (const item of items) {
+      try {
+        planned.push({ item, plan: this.#plan(item.batch, item.known) });
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+    let rows: GroupedOutcome[];
+    try {
+      rows = (
+        await this.#pool.query<GroupedOutcome>(
+          this.#groupedSql,
+          groupedAppendValues(planned.map(({ plan }) => plan.append)),
+        )
+      ).rows;
+    } catch (error) {
+      if (isUnreachable(error) || isTransient(error)) {
+        for (const { item } of planned) item.reject(error);
+        return;
+      }
+      await Promise.all(planned.map(({ item }) => single(item)));
+      return;
+    }
+    for (const [index, { item, plan }] of planned.entries()) {
+      const row = rows[index];
+      if (row?.xmin) {
+        item.resolve({
+          known: { lastSeq: plan.append.lastSeq, xmin: row.xmin, projection: plan.projection },
+        });
+        continue;
+      }
+      const fence = item.batch.fence;
+      const fenced = fence && fenceFailure(fence, row?.epoch, row?.held, row?.live);
+      item.resolve(fenced ? { fenced } : {});
+    }
   }
 
   /** Throws `FencedError` unless the fence's lease is held and unexpired now. */
