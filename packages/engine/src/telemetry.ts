@@ -27,6 +27,7 @@ import {
   isSpanContextValid,
   metrics,
   type ObservableResult,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -98,7 +99,8 @@ export interface StartTrace {
 
 /** An activity attempt in progress: its span, the context its code runs in, when it started. */
 export interface AttemptTrace {
-  readonly span: Span;
+  /** Undefined when no tracer provider is registered. */
+  readonly span: Span | undefined;
   readonly context: Context;
   readonly startedAt: number;
 }
@@ -107,6 +109,22 @@ export interface AttemptTrace {
 export type SegmentInterruption = 'shutdown' | 'quarantined' | 'not started';
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
+
+/** The provider the API's proxy delegates to while the app has registered none. */
+const NO_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether the app registered a tracer provider (it may do so after `Engine.create`). With none,
+ * no span is made at all: a no-op span still costs a span, a context and attributes on every
+ * start and attempt. A provider from another copy of the API counts as registered.
+ */
+function tracerRegistered(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_TRACER_PROVIDER;
+}
+
+/** A start's trace when nothing is traced. */
+const UNTRACED_START: StartTrace = { end: () => {} };
 
 /** The carrier the registered propagator writes for `span`, or undefined when it writes nothing. */
 function inject(span: Span): TraceContext | undefined {
@@ -206,6 +224,7 @@ export class Telemetry {
    * the run records in its WorkflowStarted.
    */
   clientStart(workflowType: string, workflowId: WorkflowId): StartTrace {
+    if (!tracerRegistered()) return UNTRACED_START;
     const span = this.#tracer().startSpan(`start ${workflowType}`, {
       kind: SpanKind.INTERNAL,
       attributes: { 'reprise.workflow_id': workflowId, 'reprise.workflow_type': workflowType },
@@ -236,6 +255,8 @@ export class Telemetry {
     if (open?.runId === started.runId) return;
     open?.span?.end();
     this.#segments.delete(started.workflowId);
+    // With neither provider registered, an open run costs nothing here.
+    if (!this.#metered && !tracerRegistered()) return;
     const parent = started.traceContext
       ? propagation.extract(ROOT_CONTEXT, started.traceContext)
       : ROOT_CONTEXT;
@@ -255,7 +276,6 @@ export class Telemetry {
       parent,
     );
     const traced = isSpanContextValid(span.spanContext());
-    // With neither provider registered, an open run costs nothing here.
     if (!traced && !this.#metered) return;
     this.#segments.set(
       started.workflowId,
@@ -306,7 +326,7 @@ export class Telemetry {
 
   /** A run's WorkflowStarted was recorded: it counts as started. */
   runStarted(workflowType: string): void {
-    this.#runsStarted.add(1, { 'reprise.workflow_type': workflowType });
+    if (this.#metered) this.#runsStarted.add(1, { 'reprise.workflow_type': workflowType });
   }
 
   /**
@@ -315,6 +335,12 @@ export class Telemetry {
    */
   attemptStarted(task: AttemptTask): AttemptTrace {
     const startedAt = this.port.clock.now();
+    if (this.#metered) {
+      const attributes = { 'reprise.activity_type': task.activityType };
+      this.#attempts.add(1, attributes);
+      this.#scheduleToStart.record(seconds(startedAt - (task.notBefore ?? task.scheduledAt)), attributes);
+    }
+    if (!tracerRegistered()) return { span: undefined, context: ROOT_CONTEXT, startedAt };
     const parent = this.segmentContext(task);
     const span = this.#tracer().startSpan(
       `activity ${task.activityType}`,
@@ -330,9 +356,6 @@ export class Telemetry {
       },
       parent,
     );
-    const attributes = { 'reprise.activity_type': task.activityType };
-    this.#attempts.add(1, attributes);
-    this.#scheduleToStart.record(seconds(startedAt - (task.notBefore ?? task.scheduledAt)), attributes);
     return { span, context: trace.setSpan(parent, span), startedAt };
   }
 
@@ -347,14 +370,17 @@ export class Telemetry {
             ? 'failed'
             : 'retrying'
           : 'completed';
-    span.setAttribute('reprise.outcome', result);
-    if (outcome !== 'cancelled' && outcome.type === 'ActivityFailed') {
-      span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: `${outcome.error.name}: ${outcome.error.message}`,
-      });
+    if (span) {
+      span.setAttribute('reprise.outcome', result);
+      if (outcome !== 'cancelled' && outcome.type === 'ActivityFailed') {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: `${outcome.error.name}: ${outcome.error.message}`,
+        });
+      }
+      span.end();
     }
-    span.end();
+    if (!this.#metered) return;
     const attributes: Attributes = { 'reprise.activity_type': task.activityType, 'reprise.outcome': result };
     this.#activityDuration.record(seconds(this.port.clock.now() - attempt.startedAt), attributes);
     if (result === 'failed' || result === 'retrying') this.#failures.add(1, attributes);
@@ -365,6 +391,8 @@ export class Telemetry {
    * latency is the disk's, not the engine clock's). Every other call goes to the store itself.
    */
   timeAppends<S extends EventStore>(store: S): S {
+    // Unmetered, the store is used as it is: a wrapper would cost a frame on every append.
+    if (!this.#metered) return store;
     const histogram = this.#appendDuration;
     const append: EventStore['append'] = async (workflowId, events, options) => {
       const began = performance.now();
