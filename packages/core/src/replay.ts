@@ -15,8 +15,23 @@ import { type ExecutionInit, WorkflowExecution } from './workflow-execution.js';
 /** Waits until every pending microtask has run, so the workflow code is blocked on ctx again. */
 export type Settle = () => Promise<void>;
 
-/** The default barrier: one macrotask turn lets all queued microtasks run first. */
-export const settle: Settle = () => new Promise((resolve) => setImmediate(resolve));
+/** The barrier callers of this turn share (see {@link settle}); undefined when none is pending. */
+let pendingBarrier: Promise<void> | undefined;
+
+/**
+ * The default barrier: one macrotask turn lets all queued microtasks run first. Every caller of
+ * the same turn shares one immediate and one promise: thousands of runs stepping at once would
+ * otherwise each queue their own. A caller after the immediate has fired gets the next one.
+ */
+export const settle: Settle = () => {
+  pendingBarrier ??= new Promise((resolve) =>
+    setImmediate(() => {
+      pendingBarrier = undefined;
+      resolve();
+    }),
+  );
+  return pendingBarrier;
+};
 
 /** The interpreter's start parameters, read from a run's WorkflowStarted. */
 export function executionInitFromStart(
