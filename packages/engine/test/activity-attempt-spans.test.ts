@@ -2,32 +2,13 @@
 // number and outcome (error status on failure), the active span inside the activity's code;
 // replays — a wake from hibernation, a restart of the engine — emit no span again.
 
-import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { defineActivity, defineWorkflow, InMemoryStore } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
+import { useInMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  contextManager.enable();
-  context.setGlobalContextManager(contextManager);
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
-beforeEach(() => exporter.reset());
+const { exporter } = useInMemoryTracing();
 
 /** The span id active in each attempt's code, as the code saw it. */
 const seenInCode: (string | undefined)[] = [];

@@ -1,29 +1,12 @@
 // With no tracer provider registered the engine makes no spans at all (not even no-op ones); a
 // provider the app registers later, while the engine runs, gets the spans of what starts after.
 
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { trace } from '@opentelemetry/api';
 import { defineActivity, defineWorkflow } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
+import { useInMemoryTracing } from './in-memory-tracing.js';
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-const contextManager = new AsyncLocalStorageContextManager();
-
-beforeAll(() => {
-  contextManager.enable();
-  context.setGlobalContextManager(contextManager);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-});
+const { exporter, register } = useInMemoryTracing({ registerProvider: false });
 
 /** Whether a span was active in each attempt's code, in call order. */
 const activeInCode: boolean[] = [];
@@ -38,7 +21,7 @@ it('makes no span before a tracer provider is registered, and traces what starts
   expect(await (await env.engine.start(order, 1, { workflowId: 'before' })).result()).toBe(1);
   expect(activeInCode).toEqual([false]);
 
-  trace.setGlobalTracerProvider(provider);
+  register();
   expect(await (await env.engine.start(order, 2, { workflowId: 'after' })).result()).toBe(2);
   expect(activeInCode).toEqual([false, true]);
   const names = exporter.getFinishedSpans().map((span) => span.name);
