@@ -116,16 +116,16 @@ export function encodeChunk(lastSeq: number, texts: readonly string[], backlog?:
   );
 }
 
-/** The JSON of each backlog a chunk was written with (the commonest are shared objects). */
-const backlogTexts = new WeakMap<RunBacklog, string>();
-
-function backlogText(backlog: RunBacklog): string {
-  let text = backlogTexts.get(backlog);
-  if (text === undefined) {
-    text = JSON.stringify(backlog);
-    backlogTexts.set(backlog, text);
-  }
-  return text;
+/**
+ * The JSON of a backlog, written field by field: what `JSON.stringify` makes of the backlogs the
+ * projection builds (their keys in this order), without its generic walk. Most appends carry a
+ * backlog of their own, so a cache of texts by object (as there was) churns instead of hitting.
+ */
+export function backlogText(backlog: RunBacklog): string {
+  const counts = `{"activities":${backlog.activities},"children":${backlog.children},"signals":${backlog.signals}`;
+  const input = backlog.input === true ? ',"input":true' : '';
+  const build = backlog.build === undefined ? '' : `,"build":${JSON.stringify(backlog.build)}`;
+  return `${counts}${input}${build}}`;
 }
 
 /** What a chunk frame holds, once its checksum and header hold. */
