@@ -84,16 +84,32 @@ export function movesOnlyHistoryLength(events: readonly WorkflowEvent[]): boolea
  * ends as it began. A store may then keep its record as it is.
  */
 export function leavesProjection(previous: WorkflowProjection, events: readonly WorkflowEvent[]): boolean {
-  if (movesOnlyHistoryLength(events)) return true;
-  const backlog = previous.summary?.status === 'Running' ? previous.summary.backlog : undefined;
-  if (!backlog) return false;
+  return projectBacklogOnly(previous, events) === previous;
+}
+
+/**
+ * The projection after `events` when they change nothing of `previous` but the open run's
+ * backlog (every command and input of a run's step), made without `projectEvents`' copy of the
+ * whole batch: `previous` itself when the backlog ends as it began, else its summary with the
+ * next backlog. Either way the summary's `historyLength` stays as it was. `undefined` when the
+ * events change more (a start, a close, a timer, search attributes ...): then `projectEvents`.
+ */
+export function projectBacklogOnly(
+  previous: WorkflowProjection,
+  events: readonly WorkflowEvent[],
+): WorkflowProjection | undefined {
+  if (movesOnlyHistoryLength(events)) return previous;
+  const summary = previous.summary;
+  const backlog = summary?.status === 'Running' ? summary.backlog : undefined;
+  if (!backlog) return undefined;
   let next = backlog;
   for (const event of events) {
     if (!PROJECTED_TYPES.has(event.type)) continue;
-    if (!BACKLOG_TYPES.has(event.type)) return false;
+    if (!BACKLOG_TYPES.has(event.type)) return undefined;
     next = nextBacklog(next, event);
   }
-  return sameBacklog(next, backlog);
+  if (sameBacklog(next, backlog)) return previous;
+  return { summary: { ...(summary as WorkflowSummary), backlog: next }, timers: previous.timers };
 }
 
 /** The projection after `events`, which follow whatever `previous` was projected from. */
@@ -235,13 +251,10 @@ function nextBacklog(backlog: RunBacklog, event: WorkflowEvent): RunBacklog {
   if (activities === 0 && children === 0 && signals === 0 && backlog.build === undefined) {
     return input ? FIRST_STEP_DUE : STARTED_BACKLOG;
   }
-  return {
-    activities,
-    children,
-    signals,
-    ...(input ? { input: true as const } : {}),
-    ...(backlog.build === undefined ? {} : { build: backlog.build }),
-  };
+  const next: Mutable<RunBacklog> = { activities, children, signals };
+  if (input) next.input = true;
+  if (backlog.build !== undefined) next.build = backlog.build;
+  return next;
 }
 
 const sameBacklog = (a: RunBacklog, b: RunBacklog): boolean =>

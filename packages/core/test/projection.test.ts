@@ -1,5 +1,5 @@
 import { projectEvents, projectHistory } from '@reprise/core';
-import { leavesProjection, movesOnlyHistoryLength } from '@reprise/core/internal';
+import { leavesProjection, movesOnlyHistoryLength, projectBacklogOnly } from '@reprise/core/internal';
 import { historyArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 
@@ -80,6 +80,43 @@ describe('leavesProjection', () => {
     );
     // Not vacuous: the generator's steps complete and schedule activities often enough.
     expect(passed).toBeGreaterThan(10);
+  });
+});
+
+describe('projectBacklogOnly', () => {
+  it('gives what projectEvents gives but historyLength, or leaves the batch to it', () => {
+    let passed = 0;
+    let moved = 0;
+    fc.assert(
+      fc.property(
+        historyArbitrary({ maxRuns: 2, maxSteps: 10 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 4 }),
+        (generated, cut, size) => {
+          const history = generated.events;
+          const from = cut % history.length;
+          const batch = history.slice(from, from + size);
+          const before = projectHistory(history.slice(0, from));
+          const copyBefore = JSON.stringify(before.summary);
+          const quick = projectBacklogOnly(before, batch);
+          expect(JSON.stringify(before.summary)).toBe(copyBefore);
+          if (quick === undefined) return;
+          passed++;
+          if (quick !== before) moved++;
+          const after = projectEvents(before, batch);
+          expect(quick.timers).toBe(before.timers);
+          expect([...after.timers]).toEqual([...before.timers]);
+          const historyLength = before.summary?.historyLength;
+          expect(after.summary && { ...after.summary, historyLength }).toEqual(quick.summary);
+          // The backlog object is kept when it ends as it began, as projectEvents keeps it.
+          expect(quick === before).toBe(after.summary?.backlog === before.summary?.backlog);
+        },
+      ),
+      { numRuns: 600 },
+    );
+    // Not vacuous: steps that move the backlog and steps that leave it are both met.
+    expect(moved).toBeGreaterThan(10);
+    expect(passed - moved).toBeGreaterThan(10);
   });
 });
 

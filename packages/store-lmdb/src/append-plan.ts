@@ -5,7 +5,7 @@ import {
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
-import { leavesProjection } from '@reprise/core/internal';
+import { projectBacklogOnly } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
@@ -85,9 +85,9 @@ export function planAppend(
   texts: readonly string[],
 ): AppendPlan {
   const lastSeq = expectedSeq + texts.length;
-  if (before && leavesProjection(before, events)) {
-    return chunkOnly(tid, before, before, expectedSeq, lastSeq, texts);
-  }
+  // A run's step (commands, inputs) moves its backlog at most: no copy of the batch's projection.
+  const backlogOnly = before && projectBacklogOnly(before, events);
+  if (before && backlogOnly) return chunkOnly(tid, before, backlogOnly, expectedSeq, lastSeq, texts);
   // projectEvents copies what it changes: `before` stays as it was.
   const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;
