@@ -26,8 +26,8 @@ export {
   leavesProjection,
   mergeAttributes,
   movesOnlyHistoryLength,
-  projectBacklogOnly,
   replayAtStart,
+  stepBacklog,
 } from './projection.js';
 export {
   applyHeld,

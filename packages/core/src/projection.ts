@@ -84,32 +84,26 @@ export function movesOnlyHistoryLength(events: readonly WorkflowEvent[]): boolea
  * ends as it began. A store may then keep its record as it is.
  */
 export function leavesProjection(previous: WorkflowProjection, events: readonly WorkflowEvent[]): boolean {
-  return projectBacklogOnly(previous, events) === previous;
+  if (movesOnlyHistoryLength(events)) return true;
+  const backlog = previous.summary?.status === 'Running' ? previous.summary.backlog : undefined;
+  return backlog !== undefined && stepBacklog(backlog, events) === backlog;
 }
 
 /**
- * The projection after `events` when they change nothing of `previous` but the open run's
- * backlog (every command and input of a run's step), made without `projectEvents`' copy of the
- * whole batch: `previous` itself when the backlog ends as it began, else its summary with the
- * next backlog. Either way the summary's `historyLength` stays as it was. `undefined` when the
- * events change more (a start, a close, a timer, search attributes ...): then `projectEvents`.
+ * The backlog of an open run after `events`, when they change nothing of its projection but that
+ * backlog (and `historyLength`): `backlog` itself when it ends as it began. `undefined` when they
+ * change more (a start, a close, a timer, search attributes ...): then `projectEvents`. Lets a
+ * store that keeps a run's current backlog apart from its record follow a run's steps (commands,
+ * inputs) without copying the record's summary for each.
  */
-export function projectBacklogOnly(
-  previous: WorkflowProjection,
-  events: readonly WorkflowEvent[],
-): WorkflowProjection | undefined {
-  if (movesOnlyHistoryLength(events)) return previous;
-  const summary = previous.summary;
-  const backlog = summary?.status === 'Running' ? summary.backlog : undefined;
-  if (!backlog) return undefined;
+export function stepBacklog(backlog: RunBacklog, events: readonly WorkflowEvent[]): RunBacklog | undefined {
   let next = backlog;
   for (const event of events) {
     if (!PROJECTED_TYPES.has(event.type)) continue;
     if (!BACKLOG_TYPES.has(event.type)) return undefined;
     next = nextBacklog(next, event);
   }
-  if (sameBacklog(next, backlog)) return previous;
-  return { summary: { ...(summary as WorkflowSummary), backlog: next }, timers: previous.timers };
+  return sameBacklog(next, backlog) ? backlog : next;
 }
 
 /** The projection after `events`, which follow whatever `previous` was projected from. */
