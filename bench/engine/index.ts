@@ -14,7 +14,8 @@
  *     SIGKILL; in a new process, the time `Engine.create` takes, then the time to signal every
  *     run and see all complete, and the ratio of 2N's times to N's (≈ 2 when linear)
  *
- * `--recovery` runs (i) alone; `--heap` runs (e) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`).
+ * `--recovery` runs (i) alone; `--heap` runs (e) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`);
+ * `--store` runs the store line alone.
  *
  * (b), (c) and the store line are measured beside issue 23's floor (`../shared/floor.ts`: raw
  * lmdb-js doing an order run's 4 durable commits), alternated with it, 3 rounds; each prints
@@ -459,7 +460,27 @@ async function recoveryItem(): Promise<void> {
   );
 }
 
+/** The store line: concurrent durable appends against raw puts of the same bytes, alternated, 3 rounds. */
+async function storeLine(): Promise<void> {
+  const storeRates: number[] = [];
+  const putRates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    putRates.push(await rawPutsConcurrent(1000, 10));
+    storeRates.push(await storeAppendsConcurrent(1000, 10));
+  }
+  const storeRatio = median(storeRates) / median(putRates);
+  console.log(
+    `store: concurrent durable appends (1,000 workflows × 10) ${fmt(median(storeRates))}/s (rounds ${storeRates.map((x) => fmt(x)).join(', ')}); ` +
+      `raw puts ${fmt(median(putRates))}/s (rounds ${putRates.map((x) => fmt(x)).join(', ')}); ratio ${fmt(storeRatio, 2)} ` +
+      `(target ≥ 0.50: ${storeRatio >= 0.5 ? 'met' : 'not met'})`,
+  );
+}
+
 async function main() {
+  if (process.argv.includes('--store')) {
+    await storeLine();
+    return;
+  }
   if (process.argv.includes('--recovery')) {
     await recoveryItem();
     return;
@@ -524,19 +545,7 @@ async function main() {
     `    floor (one loop of ${COMMITS_PER_RUN} sequential puts, p50 of ${FLOOR_SEQUENTIAL}): ${fmt(median(cFloor), 2)} ms ` +
       `(rounds ${cFloor.map((x) => fmt(x, 2)).join(', ')}); (c) at ${fmt(cRatio, 2)}× of it (target ≤ 1.3×: ${cRatio <= 1.3 ? 'met' : 'not met'})`,
   );
-  // The store line: concurrent durable appends against raw puts of the same bytes, 3 rounds.
-  const storeRates: number[] = [];
-  const putRates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    putRates.push(await rawPutsConcurrent(1000, 10));
-    storeRates.push(await storeAppendsConcurrent(1000, 10));
-  }
-  const storeRatio = median(storeRates) / median(putRates);
-  console.log(
-    `store: concurrent durable appends (1,000 workflows × 10) ${fmt(median(storeRates))}/s (rounds ${storeRates.map((x) => fmt(x)).join(', ')}); ` +
-      `raw puts ${fmt(median(putRates))}/s (rounds ${putRates.map((x) => fmt(x)).join(', ')}); ratio ${fmt(storeRatio, 2)} ` +
-      `(target ≥ 0.50: ${storeRatio >= 0.5 ? 'met' : 'not met'})`,
-  );
+  await storeLine();
   if (targetsOnly) return;
   const e = await heapPerWaitingRun({ hibernateAfter: 0 });
   const awake = await heapPerWaitingRun();

@@ -22,7 +22,13 @@ export { type EventBatchCheck, encodeEventBatch, storedEventProblem } from './ev
 export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
 export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';
-export { leavesProjection, mergeAttributes, movesOnlyHistoryLength, replayAtStart } from './projection.js';
+export {
+  leavesProjection,
+  mergeAttributes,
+  movesOnlyHistoryLength,
+  replayAtStart,
+  stepBacklog,
+} from './projection.js';
 export {
   applyHeld,
   executionInitFromStart,

@@ -86,14 +86,24 @@ export function movesOnlyHistoryLength(events: readonly WorkflowEvent[]): boolea
 export function leavesProjection(previous: WorkflowProjection, events: readonly WorkflowEvent[]): boolean {
   if (movesOnlyHistoryLength(events)) return true;
   const backlog = previous.summary?.status === 'Running' ? previous.summary.backlog : undefined;
-  if (!backlog) return false;
+  return backlog !== undefined && stepBacklog(backlog, events) === backlog;
+}
+
+/**
+ * The backlog of an open run after `events`, when they change nothing of its projection but that
+ * backlog (and `historyLength`): `backlog` itself when it ends as it began. `undefined` when they
+ * change more (a start, a close, a timer, search attributes ...): then `projectEvents`. Lets a
+ * store that keeps a run's current backlog apart from its record follow a run's steps (commands,
+ * inputs) without copying the record's summary for each.
+ */
+export function stepBacklog(backlog: RunBacklog, events: readonly WorkflowEvent[]): RunBacklog | undefined {
   let next = backlog;
   for (const event of events) {
     if (!PROJECTED_TYPES.has(event.type)) continue;
-    if (!BACKLOG_TYPES.has(event.type)) return false;
+    if (!BACKLOG_TYPES.has(event.type)) return undefined;
     next = nextBacklog(next, event);
   }
-  return sameBacklog(next, backlog);
+  return sameBacklog(next, backlog) ? backlog : next;
 }
 
 /** The projection after `events`, which follow whatever `previous` was projected from. */
@@ -235,13 +245,10 @@ function nextBacklog(backlog: RunBacklog, event: WorkflowEvent): RunBacklog {
   if (activities === 0 && children === 0 && signals === 0 && backlog.build === undefined) {
     return input ? FIRST_STEP_DUE : STARTED_BACKLOG;
   }
-  return {
-    activities,
-    children,
-    signals,
-    ...(input ? { input: true as const } : {}),
-    ...(backlog.build === undefined ? {} : { build: backlog.build }),
-  };
+  const next: Mutable<RunBacklog> = { activities, children, signals };
+  if (input) next.input = true;
+  if (backlog.build !== undefined) next.build = backlog.build;
+  return next;
 }
 
 const sameBacklog = (a: RunBacklog, b: RunBacklog): boolean =>

@@ -1,5 +1,5 @@
 import { projectEvents, projectHistory } from '@reprise/core';
-import { leavesProjection, movesOnlyHistoryLength } from '@reprise/core/internal';
+import { leavesProjection, movesOnlyHistoryLength, stepBacklog } from '@reprise/core/internal';
 import { historyArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 
@@ -80,6 +80,47 @@ describe('leavesProjection', () => {
     );
     // Not vacuous: the generator's steps complete and schedule activities often enough.
     expect(passed).toBeGreaterThan(10);
+  });
+});
+
+describe('stepBacklog', () => {
+  it('gives the backlog projectEvents gives when nothing else changes, or leaves the batch to it', () => {
+    let passed = 0;
+    let moved = 0;
+    fc.assert(
+      fc.property(
+        historyArbitrary({ maxRuns: 2, maxSteps: 10 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 4 }),
+        (generated, cut, size) => {
+          const history = generated.events;
+          const from = cut % history.length;
+          const batch = history.slice(from, from + size);
+          const before = projectHistory(history.slice(0, from));
+          const backlog = before.summary?.status === 'Running' ? before.summary.backlog : undefined;
+          if (backlog === undefined) return;
+          const copyBefore = JSON.stringify(backlog);
+          const next = stepBacklog(backlog, batch);
+          expect(JSON.stringify(backlog)).toBe(copyBefore);
+          if (next === undefined) return;
+          passed++;
+          if (next !== backlog) moved++;
+          const after = projectEvents(before, batch);
+          expect(after.timers).toBe(before.timers);
+          const historyLength = before.summary?.historyLength;
+          expect(after.summary && { ...after.summary, historyLength }).toEqual({
+            ...before.summary,
+            backlog: next,
+          });
+          // The backlog object is kept when it ends as it began, as projectEvents keeps it.
+          expect(next === backlog).toBe(after.summary?.backlog === backlog);
+        },
+      ),
+      { numRuns: 600 },
+    );
+    // Not vacuous: steps that move the backlog and steps that leave it are both met.
+    expect(moved).toBeGreaterThan(10);
+    expect(passed - moved).toBeGreaterThan(10);
   });
 });
 

@@ -1,11 +1,12 @@
 import {
   EMPTY_PROJECTION,
   projectEvents,
+  type RunBacklog,
   type WorkflowEvent,
   type WorkflowProjection,
   type WorkflowSummary,
 } from '@reprise/core';
-import { leavesProjection } from '@reprise/core/internal';
+import { movesOnlyHistoryLength, stepBacklog } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
@@ -24,9 +25,16 @@ import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js'
  * A committed workflow record as the append path keeps it: its summary as a projection holds
  * it, and its timers as a map. The summary carries a `historyLength` (of whichever seq it was
  * known at) only because core's `projectEvents` copies such a summary much faster than one
- * without; the record never stores it.
+ * without; the record never stores it. Its open run's backlog is the one of the record's last
+ * write: the append path keeps the run's current backlog beside it (`BacklogSince`).
  */
 export type KnownRecord = WorkflowProjection;
+
+/**
+ * The open run's backlog when appends since the record's last write moved it (their chunks carry
+ * it); `undefined` when it is the record summary's own.
+ */
+export type BacklogSince = RunBacklog | undefined;
 
 /** The known form of a record read from the store when its history ended at `tail`. */
 export const knownRecord = (record: WorkflowRecord, tail: HistoryTail): KnownRecord => ({
@@ -60,6 +68,8 @@ export interface AppendPlan {
   readonly chunk: Buffer;
   /** The record after the append: `before` itself when its content stays as it was. */
   readonly after: KnownRecord;
+  /** The open run's backlog after the append, when it is not `after`'s own (see `BacklogSince`). */
+  readonly backlogAfter: BacklogSince;
   /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
   readonly recordFrame: Buffer | undefined;
   /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
@@ -72,7 +82,8 @@ export interface AppendPlan {
 }
 
 /**
- * The plan of appending `events` (already checked, as their JSON `texts`) on top of `before`.
+ * The plan of appending `events` (already checked, as their JSON `texts`) on top of `before`,
+ * whose open run's backlog is `backlogSince` when appends since its last write moved it.
  * An append whose events change nothing of the record but the open run's backlog (an activity
  * scheduled, a signal received ...) writes its chunk alone, with that backlog in it: readers
  * take a row's backlog from the last chunk when it carries one (`history-chunks.ts`).
@@ -80,64 +91,84 @@ export interface AppendPlan {
 export function planAppend(
   tid: string,
   before: KnownRecord | undefined,
+  backlogSince: BacklogSince,
   expectedSeq: number,
   events: readonly WorkflowEvent[],
   texts: readonly string[],
 ): AppendPlan {
   const lastSeq = expectedSeq + texts.length;
-  if (before && leavesProjection(before, events)) {
-    return chunkOnly(tid, before, before, expectedSeq, lastSeq, texts);
-  }
-  // projectEvents copies what it changes: `before` stays as it was.
-  const next = projectEvents(before ?? EMPTY_PROJECTION, events);
   const summaryBefore = before?.summary;
+  const open = summaryBefore?.status === 'Running';
+  const backlog = open ? (backlogSince ?? summaryBefore.backlog) : undefined;
+  if (before) {
+    // A run's step (commands, inputs) moves its backlog at most: the record stays as it is, and
+    // the backlog goes beside it, with no copy of its summary.
+    const quiet = movesOnlyHistoryLength(events);
+    const next = quiet ? backlog : backlog && stepBacklog(backlog, events);
+    if (quiet || next !== undefined) {
+      const backlogAfter = next === summaryBefore?.backlog ? undefined : next;
+      return chunkOnly(tid, before, before, backlogAfter, expectedSeq, lastSeq, texts);
+    }
+  }
+  // The record changes (or may): projected from the record with the run's current backlog.
+  const current =
+    before && backlogSince !== undefined && open
+      ? { summary: { ...summaryBefore, backlog: backlogSince }, timers: before.timers }
+      : before;
+  // projectEvents copies what it changes: `current` stays as it was.
+  const next = projectEvents(current ?? EMPTY_PROJECTION, events);
+  const summaryNow = current?.summary;
   if (before && next.timers === before.timers) {
-    if (
-      next.summary === undefined
-        ? summaryBefore === undefined
-        : sameRecordSummary(summaryBefore, next.summary)
-    ) {
-      // Only the backlog moved, if anything: the row is the next summary, the record stays.
-      const after =
-        summaryBefore?.backlog === next.summary?.backlog
-          ? before
-          : { summary: next.summary, timers: before.timers };
-      return chunkOnly(tid, before, after, expectedSeq, lastSeq, texts);
+    if (next.summary === undefined ? summaryNow === undefined : sameRecordSummary(summaryNow, next.summary)) {
+      // Only the backlog moved, if anything: the record stays, the backlog goes beside it.
+      const backlogAfter = next.summary?.status === 'Running' ? next.summary.backlog : undefined;
+      return chunkOnly(
+        tid,
+        before,
+        before,
+        backlogAfter === summaryBefore?.backlog ? undefined : backlogAfter,
+        expectedSeq,
+        lastSeq,
+        texts,
+      );
     }
   }
   return {
     tid,
-    before,
+    before: current,
     expectedSeq,
     chunk: encodeChunk(lastSeq, texts),
     after: next,
+    backlogAfter: undefined,
     recordFrame: encodeFrame(JSON.stringify(storedRecord(next, lastSeq))),
-    changesRow: !sameRow(summaryBefore, next.summary),
-    ownsObjects: ownsObjects(summaryBefore, next.summary),
+    changesRow: !sameRow(summaryNow, next.summary),
+    ownsObjects: ownsObjects(summaryNow, next.summary),
   };
 }
 
 /**
  * The plan of an append that leaves the record as it is: its events' chunk alone, carrying the
- * open run's backlog after it (`after`'s), so that the row read from the record and this chunk
- * is `after`'s.
+ * open run's backlog after it (`backlogAfter`, or the record's own), so that the row read from
+ * the record and this chunk is the projection of the history.
  */
 function chunkOnly(
   tid: string,
   before: KnownRecord,
   after: KnownRecord,
+  backlogAfter: BacklogSince,
   expectedSeq: number,
   lastSeq: number,
   texts: readonly string[],
 ): AppendPlan {
   const summary = after.summary;
-  const backlog = summary?.status === 'Running' ? summary.backlog : undefined;
+  const backlog = summary?.status === 'Running' ? (backlogAfter ?? summary.backlog) : undefined;
   return {
     tid,
     before,
     expectedSeq,
     chunk: encodeChunk(lastSeq, texts, backlog),
     after,
+    backlogAfter,
     recordFrame: undefined,
     changesRow: false,
     ownsObjects: true,

@@ -25,26 +25,68 @@ let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabUsed = 0;
 
 /**
- * The frame of a JSON text, as the bytes to store. The text is encoded once, the checksum taken
- * over those bytes: a string frame would be encoded twice (for the checksum, then by lmdb-js)
- * and copied once more to join header and body.
+ * The frame being written (one at a time, synchronously): the buffer it goes to (the slab, or a
+ * buffer of its own), where it starts, and where its next byte goes.
  */
-export function encodeFrame(json: string): Buffer {
-  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-  const mostBytes = HEADER_CHARS + json.length * 3;
-  let frame: Buffer;
+let target = slab;
+let frameStart = 0;
+let position = 0;
+
+/**
+ * Starts a frame whose header and body take at most `mostBytes` bytes (UTF-8 takes at most 3
+ * bytes per UTF-16 code unit): in the slab's rest, or, when it could take more than a slab
+ * frame, in a buffer of its own (cut to size by `endFrame`).
+ */
+function startFrame(mostBytes: number): void {
   if (mostBytes > LARGEST_SLAB_FRAME) {
-    frame = Buffer.allocUnsafe(HEADER_CHARS + Buffer.byteLength(json));
-    frame.write(json, HEADER_CHARS, 'utf8');
+    target = Buffer.allocUnsafe(mostBytes);
+    frameStart = 0;
   } else {
     if (slabUsed + mostBytes > SLAB_BYTES) {
       slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       slabUsed = 0;
     }
-    const start = slabUsed;
-    const end = start + HEADER_CHARS + slab.write(json, start + HEADER_CHARS, 'utf8');
-    slabUsed = end;
-    frame = slab.subarray(start, end);
+    target = slab;
+    frameStart = slabUsed;
+  }
+  position = frameStart + HEADER_CHARS;
+}
+
+/** Writes a string's UTF-8 bytes into the frame. */
+function putText(text: string): void {
+  position += target.write(text, position, 'utf8');
+}
+
+/** Writes a string known to be ASCII (JSON punctuation and keys) byte by byte: no native call. */
+function putAscii(text: string): void {
+  for (let index = 0; index < text.length; index++) target[position++] = text.charCodeAt(index);
+}
+
+/** Writes a non-negative safe integer in decimal. */
+function putDecimal(value: number): void {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  position += digits;
+  let at = position;
+  let rest = value;
+  do {
+    target[--at] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  } while (rest > 0);
+}
+
+/**
+ * Ends the frame: writes the checksum of its body into its header and hands it out. A frame
+ * in a buffer of its own is copied to one of its exact size when the room left is worth it.
+ */
+function endFrame(): Buffer {
+  let frame: Buffer;
+  if (target === slab) {
+    frame = slab.subarray(frameStart, position);
+    slabUsed = position;
+  } else {
+    frame =
+      position < target.length / 2 ? Buffer.from(target.subarray(0, position)) : target.subarray(0, position);
   }
   let crc = crc32(frame.subarray(HEADER_CHARS));
   for (let index = HEADER_CHARS - 1; index >= 0; index--) {
@@ -52,6 +94,17 @@ export function encodeFrame(json: string): Buffer {
     crc >>>= 4;
   }
   return frame;
+}
+
+/**
+ * The frame of a JSON text, as the bytes to store. The text is encoded once, the checksum taken
+ * over those bytes: a string frame would be encoded twice (for the checksum, then by lmdb-js)
+ * and copied once more to join header and body.
+ */
+export function encodeFrame(json: string): Buffer {
+  startFrame(HEADER_CHARS + json.length * 3);
+  putText(json);
+  return endFrame();
 }
 
 /** The body of a frame, once its checksum holds; `describeKey` names the record in errors. */
@@ -110,22 +163,48 @@ export function checkStoredEvent(value: unknown, workflowId: string, seq: number
  * parsing its events. JSON text holds no raw line feed, so the first one ends the backlog.
  */
 export function encodeChunk(lastSeq: number, texts: readonly string[], backlog?: RunBacklog): Buffer {
-  const events = texts.length === 1 ? `[${texts[0] as string}]` : `[${texts.join(',')}]`;
-  return encodeFrame(
-    backlog === undefined ? `${lastSeq}${events}` : `${lastSeq}${backlogText(backlog)}\n${events}`,
-  );
+  // Written piece by piece into the frame, not joined into a string first (which lmdb-js would
+  // only copy once more): the chunk is the one value every append writes.
+  const build = backlog?.build === undefined ? undefined : JSON.stringify(backlog.build);
+  let mostBytes = HEADER_CHARS + MOST_DECIMAL_DIGITS + texts.length + 1;
+  if (backlog !== undefined) mostBytes += MOST_BACKLOG_ASCII + (build === undefined ? 0 : build.length * 3);
+  for (const text of texts) mostBytes += text.length * 3;
+  startFrame(mostBytes);
+  putDecimal(lastSeq);
+  if (backlog !== undefined) putBacklog(backlog, build);
+  target[position++] = 91; // '['
+  for (let index = 0; index < texts.length; index++) {
+    if (index > 0) target[position++] = 44; // ','
+    putText(texts[index] as string);
+  }
+  target[position++] = 93; // ']'
+  return endFrame();
 }
 
-/** The JSON of each backlog a chunk was written with (the commonest are shared objects). */
-const backlogTexts = new WeakMap<RunBacklog, string>();
+/** The most digits of a safe integer in decimal. */
+const MOST_DECIMAL_DIGITS = 16;
+/** The most bytes of a backlog's JSON and its line feed, but its build's JSON string. */
+const MOST_BACKLOG_ASCII =
+  '{"activities":,"children":,"signals":,"input":true,"build":}\n'.length + 3 * MOST_DECIMAL_DIGITS;
 
-function backlogText(backlog: RunBacklog): string {
-  let text = backlogTexts.get(backlog);
-  if (text === undefined) {
-    text = JSON.stringify(backlog);
-    backlogTexts.set(backlog, text);
+/**
+ * Writes a backlog's JSON and the line feed that ends it, field by field: the text
+ * `JSON.stringify` makes of the backlogs the projection builds (their keys in this order).
+ * `build` is the JSON string of its build, when it has one.
+ */
+function putBacklog(backlog: RunBacklog, build: string | undefined): void {
+  putAscii('{"activities":');
+  putDecimal(backlog.activities);
+  putAscii(',"children":');
+  putDecimal(backlog.children);
+  putAscii(',"signals":');
+  putDecimal(backlog.signals);
+  if (backlog.input === true) putAscii(',"input":true');
+  if (build !== undefined) {
+    putAscii(',"build":');
+    putText(build);
   }
-  return text;
+  putAscii('}\n');
 }
 
 /** What a chunk frame holds, once its checksum and header hold. */

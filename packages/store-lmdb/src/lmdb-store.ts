@@ -31,6 +31,7 @@ import {
 import { type Key, open, type RootDatabase } from 'lmdb';
 import {
   type AppendPlan,
+  type BacklogSince,
   type KnownRecord,
   knownRecord,
   planAppend,
@@ -373,20 +374,20 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
    */
   #issue(batch: Batch): Promise<AppendResult> {
     const input = batch.input as BatchInput;
-    let after: KnownRecord;
+    let plan: AppendPlan | undefined;
     let written: Promise<boolean>;
     try {
-      const plan = this.#conditionalPlan(batch, input);
+      plan = this.#conditionalPlan(batch, input);
       if (plan === undefined) return this.#transactionWrite(batch, input);
       written = writePlanIfNext(this.dbs, plan);
-      after = plan.after;
     } catch (error) {
       this.#settled(batch);
       return Promise.reject(error);
     }
     batch.input = undefined;
+    const { after, backlogAfter } = plan;
     return written.then(
-      (applied) => (applied ? this.#written(batch, after) : this.#conflict(batch)),
+      (applied) => (applied ? this.#written(batch, after, backlogAfter) : this.#conflict(batch)),
       (error: unknown) => this.#failed(batch, error),
     );
   }
@@ -405,9 +406,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const committed = this.#committed.get(tid);
     if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
     const before = committed?.known;
-    const plan = planAppend(tid, before, expectedSeq, eventsOf(input), input.texts);
+    const since = committed?.backlogSince;
+    const plan = planAppend(tid, before, since, expectedSeq, eventsOf(input), input.texts);
     // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects ? plan : planAppend(tid, before, expectedSeq, copiesOf(input), input.texts);
+    return plan.ownsObjects
+      ? plan
+      : planAppend(tid, before, since, expectedSeq, copiesOf(input), input.texts);
   }
 
   /**
@@ -435,20 +439,27 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         const tail = historyTail(this.dbs.history, tid);
         if (tail.lastSeq !== expectedSeq)
           throw new ConcurrencyConflict(workflowId, expectedSeq, tail.lastSeq);
-        const before = this.#recordAt(tid, tail);
-        const inTransaction = planAppend(tid, before, expectedSeq, events, input.texts);
+        const committed = this.#committedAt(tid, tail);
+        const inTransaction = planAppend(
+          tid,
+          committed?.known,
+          committed?.backlogSince,
+          expectedSeq,
+          events,
+          input.texts,
+        );
         writePlan(this.dbs, inTransaction);
         return inTransaction;
       });
     } catch (error) {
       return this.#failed(batch, error);
     }
-    return this.#written(batch, plan.after);
+    return this.#written(batch, plan.after, plan.backlogAfter);
   }
 
   /** An append committed: remembers the state it left, settles it, and says its last seq. */
-  #written(batch: Batch, after: KnownRecord): AppendResult {
-    this.#remember(batch.tid, batch.lastSeq, after);
+  #written(batch: Batch, after: KnownRecord, backlogAfter: BacklogSince): AppendResult {
+    this.#remember(batch.tid, batch.lastSeq, after, backlogAfter);
     this.#settled(batch);
     return { lastSeq: batch.lastSeq };
   }
@@ -657,16 +668,16 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   /**
-   * The record where the history ends (`tail`), read in the write transaction: the cached one
-   * when it is at that seq (seqs only grow, so a record known at `head` is the record while the
-   * last seq is `head`), else the stored one with the row's backlog from the tail. A workflow
-   * with events and no record is damaged.
+   * The committed state where the history ends (`tail`), read in the write transaction: the
+   * cached one when it is at that seq (seqs only grow, so a state known at `head` is the state
+   * while the last seq is `head`), else the stored record with the row's backlog from the tail.
+   * A workflow with events and no record is damaged.
    */
-  #recordAt(tid: string, tail: HistoryTail): KnownRecord | undefined {
+  #committedAt(tid: string, tail: HistoryTail): Committed | undefined {
     const head = tail.lastSeq;
     if (head === 0) return undefined;
     const committed = this.#committed.get(tid);
-    if (committed?.head === head) return committed.known;
+    if (committed?.head === head) return committed;
     const stored = this.#readRecord(tid);
     if (!stored) {
       throw new StoreCorruption(
@@ -674,22 +685,23 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         `is missing; its history has ${head} events`,
       );
     }
-    return knownRecord(stored, tail);
+    return { head, known: knownRecord(stored, tail), backlogSince: undefined };
   }
 
   /** Keeps a committed state (never one whose commit is still pending: it may fail). */
-  #remember(tid: string, head: number, known: KnownRecord): void {
+  #remember(tid: string, head: number, known: KnownRecord, backlogSince: BacklogSince): void {
     const committed = this.#committed.get(tid);
     if (committed !== undefined) {
       committed.head = head;
       committed.known = known;
+      committed.backlogSince = backlogSince;
       return;
     }
     if (this.#committed.size >= COMMITTED_CACHE_SIZE) {
       const oldest = this.#committed.keys().next().value;
       if (oldest !== undefined) this.#committed.delete(oldest);
     }
-    this.#committed.set(tid, { head, known });
+    this.#committed.set(tid, { head, known, backlogSince });
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
@@ -724,10 +736,14 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 }
 
-/** A workflow's committed state as this process knows it: its last seq and its record there. */
+/**
+ * A workflow's committed state as this process knows it: its last seq, its record there, and its
+ * open run's backlog when appends since the record's last write moved it.
+ */
 interface Committed {
   head: number;
   known: KnownRecord;
+  backlogSince: BacklogSince;
 }
 
 /** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
