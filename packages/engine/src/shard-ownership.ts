@@ -66,12 +66,18 @@ export class ShardOwnership implements Fencing {
   /** The epoch of each shard held. */
   readonly #held = new Map<number, number>();
   /**
-   * Shards held whose recovery is under way: not served yet (`owns` is false for their
-   * workflows), so that no input is recorded into a history that recovery has already read and
-   * would then never reach its run. Calls for them go to the inbox, read once recovery ends.
+   * Shards held whose recovery is under way or queued, with the epoch it recovers them for: not
+   * served yet (`owns` is false for their workflows), so that no input is recorded into a
+   * history that recovery has already read and would then never reach its run. Calls for them
+   * go to the inbox, read once recovery ends.
    */
-  readonly #recovering = new Set<number>();
-  /** A renewal is under way (claim, drops, recovery of new shards): the next waits for it. */
+  readonly #recovering = new Map<number, number>();
+  /**
+   * The recoveries of newly claimed shards, one after the other: a later one may claim again a
+   * shard an earlier one was recovering when it was lost, and must not run beside it.
+   */
+  #recoveries: Promise<void> = Promise.resolve();
+  /** A renewal is under way (claim, drops): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
   #claimedAt = Number.NEGATIVE_INFINITY;
@@ -181,8 +187,11 @@ export class ShardOwnership implements Fencing {
 
   /**
    * One renewal: claims again, drops the shards no longer returned (or returned with another
-   * epoch), recovers the new ones. A failed claim keeps the leases until the engine's own count
-   * of the TTL runs out, then drops every shard (the store has given them up by then).
+   * epoch), and queues the recovery of the new ones. A failed claim keeps the leases until the
+   * engine's own count of the TTL runs out, then drops every shard (the store has given them up
+   * by then). The renewal does not wait for the recovery: a recovery of many runs may last
+   * longer than a TTL, and the leases held, those being recovered included, must not lapse
+   * meanwhile (lapsed, they are fenced at the next append, claimed and recovered again: a loop).
    */
   async renew(): Promise<void> {
     const store = this.#store;
@@ -217,26 +226,43 @@ export class ShardOwnership implements Fencing {
         gained.push(shard);
       }
       if (gained.length > 0) {
-        for (const shard of gained) this.#recovering.add(shard);
-        try {
-          await this.port.recover(gained);
-        } catch (error) {
-          // Not served until recovered: given up here (the store still counts them ours), so the
-          // next renewal returns them as new and recovers them again.
-          this.port.logger.warn('recovery of newly claimed shards failed; tried again at the next renewal', {
-            shards: gained,
-            error,
-          });
-          for (const shard of gained) this.#drop(shard);
-          return;
-        } finally {
-          for (const shard of gained) this.#recovering.delete(shard);
-        }
-        this.port.pollInbox();
+        const tenures = new Map(gained.map((shard) => [shard, now.get(shard) as number]));
+        for (const [shard, epoch] of tenures) this.#recovering.set(shard, epoch);
+        const recovery = this.#recoveries.then(() => this.#recoverClaimed(tenures));
+        this.#recoveries = recovery.catch(() => {}); // logged by `track`
+        this.port.lifecycle.track(recovery);
       }
     } finally {
       this.#renewing = false;
       this.#armRenewal();
+    }
+  }
+
+  /**
+   * Recovers shards claimed by a renewal (shard → epoch claimed), then serves them and reads
+   * their inbox. A shard lost before or during its recovery is not served: the runs the recovery
+   * entered for it leave memory again.
+   */
+  async #recoverClaimed(tenures: ReadonlyMap<number, number>): Promise<void> {
+    const current = () => [...tenures].filter(([shard, epoch]) => this.#held.get(shard) === epoch);
+    try {
+      const shards = current().map(([shard]) => shard);
+      if (shards.length === 0 || this.#stopped || this.port.lifecycle.closing) return;
+      await this.port.recover(shards);
+      this.port.pollInbox();
+    } catch (error) {
+      // Not served until recovered: given up here (the store still counts them ours), so the
+      // next renewal returns them as new and recovers them again.
+      this.port.logger.warn('recovery of newly claimed shards failed; tried again at the next renewal', {
+        shards: [...tenures.keys()],
+        error,
+      });
+      for (const [shard] of current()) this.#drop(shard);
+    } finally {
+      for (const [shard, epoch] of tenures) {
+        if (this.#recovering.get(shard) === epoch) this.#recovering.delete(shard);
+        if (this.#held.get(shard) !== epoch) this.#dropRuns(shard);
+      }
     }
   }
 
@@ -247,6 +273,11 @@ export class ShardOwnership implements Fencing {
    */
   #drop(shard: number): void {
     if (!this.#held.delete(shard)) return;
+    this.#dropRuns(shard);
+  }
+
+  /** The runs of a shard not held (any more) leave memory; what else runs per shard stops. */
+  #dropRuns(shard: number): void {
     const { table, residency, supervision, activities, lifecycle } = this.port;
     for (const entry of [...table.entries()]) {
       if (this.shardOf(entry.workflowId) !== shard) continue;
