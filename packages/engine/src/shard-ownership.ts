@@ -161,7 +161,7 @@ export class ShardOwnership implements Fencing {
     const leases = await this.#store.claimShards(this.ownerId, { ttlMs: this.ttlMs });
     this.#claimedAt = startedAt;
     for (const lease of leases) this.#held.set(lease.shard, lease.epoch);
-    this.#armRenewal();
+    this.#armRenewal(startedAt);
   }
 
   /** Stops renewing and gives the held shards back, so that others take them at once. */
@@ -178,11 +178,16 @@ export class ShardOwnership implements Fencing {
     }
   }
 
-  #armRenewal(): void {
+  /**
+   * Arms the next renewal a third of the TTL after the claim that began at `claimStartedAt`, or
+   * at once if that has passed: counted from the claim's end, renewals would be a third of the
+   * TTL plus a claim's duration apart, and claims slowed by a busy machine would come after
+   * their leases expired.
+   */
+  #armRenewal(claimStartedAt: number): void {
     if (this.#stopped) return;
-    this.port.timers.arm('ownership/renew', this.port.clock.now() + this.ttlMs / 3, () =>
-      this.port.lifecycle.track(this.renew()),
-    );
+    const due = Math.max(this.port.clock.now(), claimStartedAt + this.ttlMs / 3);
+    this.port.timers.arm('ownership/renew', due, () => this.port.lifecycle.track(this.renew()));
   }
 
   /**
@@ -234,7 +239,7 @@ export class ShardOwnership implements Fencing {
       }
     } finally {
       this.#renewing = false;
-      this.#armRenewal();
+      this.#armRenewal(startedAt);
     }
   }
 
