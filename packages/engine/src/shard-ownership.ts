@@ -73,10 +73,11 @@ export class ShardOwnership implements Fencing {
    */
   readonly #recovering = new Map<number, number>();
   /**
-   * The recoveries of newly claimed shards, one after the other: a later one may claim again a
-   * shard an earlier one was recovering when it was lost, and must not run beside it.
+   * The last recovery of each shard claimed, settled or not: a shard lost while recovering and
+   * claimed again is recovered again only after the first recovery ends, never beside it.
+   * Recoveries of other shards do not wait (a takeover is not queued behind a long rebalancing).
    */
-  #recoveries: Promise<void> = Promise.resolve();
+  readonly #recoveries = new Map<number, Promise<void>>();
   /** A renewal is under way (claim, drops): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
@@ -233,9 +234,7 @@ export class ShardOwnership implements Fencing {
       if (gained.length > 0) {
         const tenures = new Map(gained.map((shard) => [shard, now.get(shard) as number]));
         for (const [shard, epoch] of tenures) this.#recovering.set(shard, epoch);
-        const recovery = this.#recoveries.then(() => this.#recoverClaimed(tenures));
-        this.#recoveries = recovery.catch(() => {}); // logged by `track`
-        this.port.lifecycle.track(recovery);
+        this.port.lifecycle.track(this.#afterEarlierRecoveries(gained, () => this.#recoverClaimed(tenures)));
       }
     } finally {
       this.#renewing = false;
@@ -244,15 +243,54 @@ export class ShardOwnership implements Fencing {
   }
 
   /**
+   * Recovers the shards claimed at start, through `recover` (`Engine.create`'s recovery), as a
+   * renewal's claims are recovered: a renewal that claims one of them again after losing it
+   * waits for this recovery, and the runs it entered for a shard lost meanwhile leave memory.
+   */
+  recoverStartShards(recover: (shards: readonly number[]) => Promise<void>): Promise<void> {
+    const tenures = new Map(this.#held);
+    return this.#afterEarlierRecoveries([...tenures.keys()], async () => {
+      try {
+        await recover([...tenures.keys()]);
+      } finally {
+        this.#dropLeftovers(tenures);
+      }
+    });
+  }
+
+  /**
+   * Runs `recovery` of `shards` once the earlier recoveries of any of them have ended; a
+   * recovery of other shards goes on beside it.
+   */
+  #afterEarlierRecoveries(shards: readonly number[], recovery: () => Promise<void>): Promise<void> {
+    const earlier = shards.flatMap((shard) => this.#recoveries.get(shard) ?? []);
+    const run = Promise.all(earlier).then(recovery);
+    const settled = run.catch(() => {}); // the caller sees the failure
+    for (const shard of shards) this.#recoveries.set(shard, settled);
+    void settled.then(() => {
+      for (const shard of shards) if (this.#recoveries.get(shard) === settled) this.#recoveries.delete(shard);
+    });
+    return run;
+  }
+
+  /** The runs left in memory for shards of `tenures` (shard → epoch) no longer held under that epoch leave. */
+  #dropLeftovers(tenures: ReadonlyMap<number, number>): void {
+    for (const [shard, epoch] of tenures) if (this.#held.get(shard) !== epoch) this.#dropRuns(shard);
+  }
+
+  /**
    * Recovers shards claimed by a renewal (shard → epoch claimed), then serves them and reads
-   * their inbox. A shard lost before or during its recovery is not served: the runs the recovery
-   * entered for it leave memory again.
+   * their inbox. Runs still in memory for them are leftovers of an earlier tenure (entered by a
+   * recovery or a replay after the shard was lost) and leave first: recovery would pass over
+   * them, and they know nothing of what the owners since have recorded. A shard lost before or
+   * during its recovery is not served: the runs the recovery entered for it leave again.
    */
   async #recoverClaimed(tenures: ReadonlyMap<number, number>): Promise<void> {
     const current = () => [...tenures].filter(([shard, epoch]) => this.#held.get(shard) === epoch);
     try {
       const shards = current().map(([shard]) => shard);
       if (shards.length === 0 || this.#stopped || this.port.lifecycle.closing) return;
+      for (const shard of shards) this.#dropRuns(shard);
       await this.port.recover(shards);
       this.port.pollInbox();
     } catch (error) {
@@ -264,10 +302,9 @@ export class ShardOwnership implements Fencing {
       });
       for (const [shard] of current()) this.#drop(shard);
     } finally {
-      for (const [shard, epoch] of tenures) {
+      for (const [shard, epoch] of tenures)
         if (this.#recovering.get(shard) === epoch) this.#recovering.delete(shard);
-        if (this.#held.get(shard) !== epoch) this.#dropRuns(shard);
-      }
+      this.#dropLeftovers(tenures);
     }
   }
 
