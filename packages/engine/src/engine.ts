@@ -349,7 +349,9 @@ export class Engine {
     const engine = new Engine(options);
     await engine.#s.supervision.start([...engine.#workflows.keys()]);
     await engine.#ownership.start();
-    await engine.#recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
+    if (engine.#ownership.shared)
+      await engine.#ownership.recoverStartShards((shards) => engine.#recover(shards));
+    else await engine.#recover(undefined);
     engine.#inbox.open();
     await engine.schedules.recover(engine.#ownership.shared ? engine.#ownership.heldShards() : undefined);
     engine.#retention?.start();

@@ -33,6 +33,12 @@ const PAGE = 1000;
 /** How many runs replayed at start may be replaying at once. */
 const REPLAY_BATCH = 256;
 
+/**
+ * How many rows of active workflows are read at once: one after the other, a takeover of a few
+ * hundred runs spent seconds in round trips on a busy database.
+ */
+const SUMMARY_BATCH = 64;
+
 /** What recovery acts through. */
 export interface RecoveryPort {
   readonly store: WorkflowStore;
@@ -74,7 +80,7 @@ export async function recoverRuns(
   port: RecoveryPort,
   workflowIds: AsyncIterable<WorkflowId> | Iterable<WorkflowId>,
 ): Promise<void> {
-  const { store, table, starter, logger } = port;
+  const { store, table, logger } = port;
   const quarantined = (workflowId: WorkflowId, error: unknown): boolean => {
     if (!(error instanceof StoreCorruption)) return false;
     quarantineWorkflow(table, logger, workflowId, error);
@@ -84,44 +90,78 @@ export async function recoverRuns(
   const filter = port.shards === undefined ? undefined : { shards: port.shards };
   const timers = timersByWorkflow(await store.dueTimers(Number.MAX_SAFE_INTEGER, filter));
   const replaying = new Set<Promise<void>>();
-  for await (const workflowId of workflowIds) {
-    if (!inShards(port, workflowId)) continue;
-    let summary: WorkflowSummary | undefined;
+  const readSummary = async (workflowId: WorkflowId) => {
     try {
-      summary = await store.getSummary(workflowId);
+      return { workflowId, summary: await store.getSummary(workflowId) };
     } catch (error) {
-      if (quarantined(workflowId, error)) continue;
+      if (quarantined(workflowId, error)) return undefined;
       throw error;
     }
-    if (summary?.status !== 'Running') {
-      logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
-      continue;
-    }
-    if (!port.isWorkflowType(summary.workflowType)) {
-      logger.warn('active workflow of an unregistered type left as it is', {
-        workflowId,
-        workflowType: summary.workflowType,
+  };
+  for await (const batch of batches(workflowIds, SUMMARY_BATCH)) {
+    const rows = await Promise.all(batch.filter((id) => inShards(port, id)).map(readSummary));
+    for (const row of rows) {
+      if (!row) continue;
+      const ready = (await recoverRun(port, row.workflowId, row.summary, timers, now, quarantined))?.ready;
+      if (!ready) continue;
+      const settled = ready.then(() => {
+        replaying.delete(settled);
       });
-      continue;
+      replaying.add(settled);
+      if (replaying.size >= REPLAY_BATCH) await Promise.race(replaying);
     }
-    // Not replayed, nothing recorded: `list` shows it waiting for its build.
-    if (port.pinnedToOtherBuild(summary)) continue;
-    // One entry per run: another path (a parent's replay starting its child) may have entered it.
-    if (table.get(workflowId)?.runId === summary.runId) continue;
-    const runTimers = timers.get(workflowId) ?? [];
-    if (!replayAtStart(summary, port.buildId) && runTimers.every((timer) => timer.fireAt > now)) {
-      starter.suspend(summary, runTimers);
-      continue;
-    }
-    const ready = (await replay(port, workflowId, quarantined))?.ready;
-    if (!ready) continue;
-    const settled = ready.then(() => {
-      replaying.delete(settled);
-    });
-    replaying.add(settled);
-    if (replaying.size >= REPLAY_BATCH) await Promise.race(replaying);
   }
   await Promise.all(replaying);
+}
+
+/** `items` in arrays of `size` (the last one shorter). */
+async function* batches<T>(items: AsyncIterable<T> | Iterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Brings back one active workflow from its row: entered suspended, or replayed (resolves with
+ * `ready`, which settles once the replay is done), or passed over (closed, of a type not here,
+ * pinned to another build, in the table already).
+ */
+async function recoverRun(
+  port: RecoveryPort,
+  workflowId: WorkflowId,
+  summary: WorkflowSummary | undefined,
+  timers: ReadonlyMap<WorkflowId, DueTimer[]>,
+  now: number,
+  quarantined: (workflowId: WorkflowId, error: unknown) => boolean,
+): Promise<{ readonly ready: Promise<void> | undefined } | undefined> {
+  const { table, starter, logger } = port;
+  if (summary?.status !== 'Running') {
+    logger.warn('active index lists a workflow whose history is closed; skipped', { workflowId });
+    return undefined;
+  }
+  if (!port.isWorkflowType(summary.workflowType)) {
+    logger.warn('active workflow of an unregistered type left as it is', {
+      workflowId,
+      workflowType: summary.workflowType,
+    });
+    return undefined;
+  }
+  // Not replayed, nothing recorded: `list` shows it waiting for its build.
+  if (port.pinnedToOtherBuild(summary)) return undefined;
+  // One entry per run: another path (a parent's replay starting its child) may have entered it.
+  if (table.get(workflowId)?.runId === summary.runId) return undefined;
+  const runTimers = timers.get(workflowId) ?? [];
+  if (!replayAtStart(summary, port.buildId) && runTimers.every((timer) => timer.fireAt > now)) {
+    starter.suspend(summary, runTimers);
+    return undefined;
+  }
+  return replay(port, workflowId, quarantined);
 }
 
 /**

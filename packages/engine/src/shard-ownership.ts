@@ -66,12 +66,19 @@ export class ShardOwnership implements Fencing {
   /** The epoch of each shard held. */
   readonly #held = new Map<number, number>();
   /**
-   * Shards held whose recovery is under way: not served yet (`owns` is false for their
-   * workflows), so that no input is recorded into a history that recovery has already read and
-   * would then never reach its run. Calls for them go to the inbox, read once recovery ends.
+   * Shards held whose recovery is under way or queued, with the epoch it recovers them for: not
+   * served yet (`owns` is false for their workflows), so that no input is recorded into a
+   * history that recovery has already read and would then never reach its run. Calls for them
+   * go to the inbox, read once recovery ends.
    */
-  readonly #recovering = new Set<number>();
-  /** A renewal is under way (claim, drops, recovery of new shards): the next waits for it. */
+  readonly #recovering = new Map<number, number>();
+  /**
+   * The last recovery of each shard claimed, settled or not: a shard lost while recovering and
+   * claimed again is recovered again only after the first recovery ends, never beside it.
+   * Recoveries of other shards do not wait (a takeover is not queued behind a long rebalancing).
+   */
+  readonly #recoveries = new Map<number, Promise<void>>();
+  /** A renewal is under way (claim, drops): the next waits for it. */
   #renewing = false;
   /** Engine-clock time at which the last successful claim began. */
   #claimedAt = Number.NEGATIVE_INFINITY;
@@ -155,7 +162,7 @@ export class ShardOwnership implements Fencing {
     const leases = await this.#store.claimShards(this.ownerId, { ttlMs: this.ttlMs });
     this.#claimedAt = startedAt;
     for (const lease of leases) this.#held.set(lease.shard, lease.epoch);
-    this.#armRenewal();
+    this.#armRenewal(startedAt);
   }
 
   /** Stops renewing and gives the held shards back, so that others take them at once. */
@@ -172,17 +179,25 @@ export class ShardOwnership implements Fencing {
     }
   }
 
-  #armRenewal(): void {
+  /**
+   * Arms the next renewal a third of the TTL after the claim that began at `claimStartedAt`, or
+   * at once if that has passed: counted from the claim's end, renewals would be a third of the
+   * TTL plus a claim's duration apart, and claims slowed by a busy machine would come after
+   * their leases expired.
+   */
+  #armRenewal(claimStartedAt: number): void {
     if (this.#stopped) return;
-    this.port.timers.arm('ownership/renew', this.port.clock.now() + this.ttlMs / 3, () =>
-      this.port.lifecycle.track(this.renew()),
-    );
+    const due = Math.max(this.port.clock.now(), claimStartedAt + this.ttlMs / 3);
+    this.port.timers.arm('ownership/renew', due, () => this.port.lifecycle.track(this.renew()));
   }
 
   /**
    * One renewal: claims again, drops the shards no longer returned (or returned with another
-   * epoch), recovers the new ones. A failed claim keeps the leases until the engine's own count
-   * of the TTL runs out, then drops every shard (the store has given them up by then).
+   * epoch), and queues the recovery of the new ones. A failed claim keeps the leases until the
+   * engine's own count of the TTL runs out, then drops every shard (the store has given them up
+   * by then). The renewal does not wait for the recovery: a recovery of many runs may last
+   * longer than a TTL, and the leases held, those being recovered included, must not lapse
+   * meanwhile (lapsed, they are fenced at the next append, claimed and recovered again: a loop).
    */
   async renew(): Promise<void> {
     const store = this.#store;
@@ -217,26 +232,79 @@ export class ShardOwnership implements Fencing {
         gained.push(shard);
       }
       if (gained.length > 0) {
-        for (const shard of gained) this.#recovering.add(shard);
-        try {
-          await this.port.recover(gained);
-        } catch (error) {
-          // Not served until recovered: given up here (the store still counts them ours), so the
-          // next renewal returns them as new and recovers them again.
-          this.port.logger.warn('recovery of newly claimed shards failed; tried again at the next renewal', {
-            shards: gained,
-            error,
-          });
-          for (const shard of gained) this.#drop(shard);
-          return;
-        } finally {
-          for (const shard of gained) this.#recovering.delete(shard);
-        }
-        this.port.pollInbox();
+        const tenures = new Map(gained.map((shard) => [shard, now.get(shard) as number]));
+        for (const [shard, epoch] of tenures) this.#recovering.set(shard, epoch);
+        this.port.lifecycle.track(this.#afterEarlierRecoveries(gained, () => this.#recoverClaimed(tenures)));
       }
     } finally {
       this.#renewing = false;
-      this.#armRenewal();
+      this.#armRenewal(startedAt);
+    }
+  }
+
+  /**
+   * Recovers the shards claimed at start, through `recover` (`Engine.create`'s recovery), as a
+   * renewal's claims are recovered: a renewal that claims one of them again after losing it
+   * waits for this recovery, and the runs it entered for a shard lost meanwhile leave memory.
+   */
+  recoverStartShards(recover: (shards: readonly number[]) => Promise<void>): Promise<void> {
+    const tenures = new Map(this.#held);
+    return this.#afterEarlierRecoveries([...tenures.keys()], async () => {
+      try {
+        await recover([...tenures.keys()]);
+      } finally {
+        this.#dropLeftovers(tenures);
+      }
+    });
+  }
+
+  /**
+   * Runs `recovery` of `shards` once the earlier recoveries of any of them have ended; a
+   * recovery of other shards goes on beside it.
+   */
+  #afterEarlierRecoveries(shards: readonly number[], recovery: () => Promise<void>): Promise<void> {
+    const earlier = shards.flatMap((shard) => this.#recoveries.get(shard) ?? []);
+    const run = Promise.all(earlier).then(recovery);
+    const settled = run.catch(() => {}); // the caller sees the failure
+    for (const shard of shards) this.#recoveries.set(shard, settled);
+    void settled.then(() => {
+      for (const shard of shards) if (this.#recoveries.get(shard) === settled) this.#recoveries.delete(shard);
+    });
+    return run;
+  }
+
+  /** The runs left in memory for shards of `tenures` (shard → epoch) no longer held under that epoch leave. */
+  #dropLeftovers(tenures: ReadonlyMap<number, number>): void {
+    for (const [shard, epoch] of tenures) if (this.#held.get(shard) !== epoch) this.#dropRuns(shard);
+  }
+
+  /**
+   * Recovers shards claimed by a renewal (shard → epoch claimed), then serves them and reads
+   * their inbox. Runs still in memory for them are leftovers of an earlier tenure (entered by a
+   * recovery or a replay after the shard was lost) and leave first: recovery would pass over
+   * them, and they know nothing of what the owners since have recorded. A shard lost before or
+   * during its recovery is not served: the runs the recovery entered for it leave again.
+   */
+  async #recoverClaimed(tenures: ReadonlyMap<number, number>): Promise<void> {
+    const current = () => [...tenures].filter(([shard, epoch]) => this.#held.get(shard) === epoch);
+    try {
+      const shards = current().map(([shard]) => shard);
+      if (shards.length === 0 || this.#stopped || this.port.lifecycle.closing) return;
+      for (const shard of shards) this.#dropRuns(shard);
+      await this.port.recover(shards);
+      this.port.pollInbox();
+    } catch (error) {
+      // Not served until recovered: given up here (the store still counts them ours), so the
+      // next renewal returns them as new and recovers them again.
+      this.port.logger.warn('recovery of newly claimed shards failed; tried again at the next renewal', {
+        shards: [...tenures.keys()],
+        error,
+      });
+      for (const [shard] of current()) this.#drop(shard);
+    } finally {
+      for (const [shard, epoch] of tenures)
+        if (this.#recovering.get(shard) === epoch) this.#recovering.delete(shard);
+      this.#dropLeftovers(tenures);
     }
   }
 
@@ -247,6 +315,11 @@ export class ShardOwnership implements Fencing {
    */
   #drop(shard: number): void {
     if (!this.#held.delete(shard)) return;
+    this.#dropRuns(shard);
+  }
+
+  /** The runs of a shard not held (any more) leave memory; what else runs per shard stops. */
+  #dropRuns(shard: number): void {
     const { table, residency, supervision, activities, lifecycle } = this.port;
     for (const entry of [...table.entries()]) {
       if (this.shardOf(entry.workflowId) !== shard) continue;

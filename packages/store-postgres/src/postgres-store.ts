@@ -130,7 +130,7 @@ export async function openPostgresStore(
         throw error;
       }
     });
-    return new PostgresWorkflowStore(pool, owned, schema, target, {
+    return new PostgresWorkflowStore(pool, owned, leasePool(pool), schema, target, {
       reconnectTimeoutMs,
       maxPayloadBytes,
       shardCount: migrated.shardCount,
@@ -141,6 +141,23 @@ export async function openPostgresStore(
     if (owned) await pool.end().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The connection of the lease calls (`claimShards`, `releaseShards`): one of their own, beside
+ * the pool, so that a renewal never waits for a pool connection behind the workload's queries (a
+ * recovery replaying hundreds of runs queues that many; a renewal behind them comes after its
+ * lease has expired, and the engine loses every shard it holds).
+ */
+function leasePool(pool: Pool): Pool {
+  const lease = new pg.Pool({
+    ...(pool.options as pg.PoolConfig),
+    max: 1,
+    connectionTimeoutMillis: 10_000,
+  });
+  // As the main pool's: an idle connection the server cuts is dropped and opened again.
+  lease.on('error', () => {});
+  return lease;
 }
 
 /** The store options given beside the connection, in the first argument. */
@@ -267,6 +284,8 @@ interface Plan {
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
   readonly #owned: boolean;
+  /** The lease calls' own connection (see `leasePool`); always this store's. */
+  readonly #leasePool: Pool;
   readonly schema: string;
   readonly target: string;
   readonly #payloadLimit: { readonly maxBytes: number } | undefined;
@@ -289,6 +308,7 @@ class PostgresWorkflowStore implements PostgresStore {
   constructor(
     pool: Pool,
     owned: boolean,
+    leases: Pool,
     schema: string,
     target: string,
     settings: {
@@ -302,6 +322,7 @@ class PostgresWorkflowStore implements PostgresStore {
     const { reconnectTimeoutMs, maxPayloadBytes } = settings;
     this.#pool = pool;
     this.#owned = owned;
+    this.#leasePool = leases;
     this.schema = schema;
     this.target = `${target} schema ${schema}`;
     this.shardCount = settings.shardCount;
@@ -802,8 +823,10 @@ class PostgresWorkflowStore implements PostgresStore {
   async claimShards(ownerId: string, options: ClaimShardsOptions): Promise<ShardLease[]> {
     this.#assertOpen('claimShards');
     const maxNew = checkClaim(ownerId, options);
-    return this.#transaction('claimShards', (client) =>
-      claimShards(client, this.#t, this.shardCount, ownerId, options, maxNew),
+    return this.#transaction(
+      'claimShards',
+      (client) => claimShards(client, this.#t, this.shardCount, ownerId, options, maxNew),
+      this.#leasePool,
     );
   }
 
@@ -813,7 +836,11 @@ class PostgresWorkflowStore implements PostgresStore {
       throw new InvalidArgumentError('ownerId', `${JSON.stringify(ownerId)} must be a non-empty string`);
     }
     if (!Array.isArray(shards)) throw new InvalidArgumentError('shards', 'must be an array of shard numbers');
-    await this.#transaction('releaseShards', (client) => releaseShards(client, this.#t, ownerId, shards));
+    await this.#transaction(
+      'releaseShards',
+      (client) => releaseShards(client, this.#t, ownerId, shards),
+      this.#leasePool,
+    );
   }
 
   async liveOwners(): Promise<LiveOwner[]> {
@@ -944,10 +971,17 @@ class PostgresWorkflowStore implements PostgresStore {
     return this.#notices.watch(listener);
   }
 
-  /** Runs `work` in a transaction of its own on one connection, retried while the server is unreachable. */
-  #transaction<T>(operation: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction of its own on one connection of `pool` (the store's by
+   * default), retried while the server is unreachable.
+   */
+  #transaction<T>(
+    operation: string,
+    work: (client: pg.PoolClient) => Promise<T>,
+    pool: Pool = this.#pool,
+  ): Promise<T> {
     return withRetry(this.retry, operation, async () => {
-      const client = await this.#pool.connect();
+      const client = await pool.connect();
       try {
         const result = await work(client);
         client.release();
@@ -1034,7 +1068,9 @@ class PostgresWorkflowStore implements PostgresStore {
         : new Promise<void>((resolve) => {
             this.#drained = resolve;
           })
-    ).then(() => (this.#owned ? this.#pool.end() : undefined));
+    ).then(() =>
+      Promise.all([this.#leasePool.end(), this.#owned ? this.#pool.end() : undefined]).then(() => {}),
+    );
     return this.#closing;
   }
 

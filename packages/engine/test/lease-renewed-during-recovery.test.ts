@@ -1,0 +1,122 @@
+// Window: an engine has claimed shards (a dead or departed engine's) and is recovering their
+// runs, and the recovery lasts longer than a lease's TTL (many runs, a busy machine). Its renewals
+// must go on meanwhile; if they wait for the recovery, the leases it holds lapse, its next append
+// is fenced, it claims the shards again and recovers them again, and a takeover that should take
+// one TTL turns into a loop of lapses (seen as a 14 s takeover with 1 s leases on PostgreSQL).
+import {
+  defineWorkflow,
+  FencedError,
+  type ShardFence,
+  SharedInMemoryStore,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '@reprise/core';
+import { Engine, VirtualClock } from '@reprise/engine';
+import { workflowIdInShard } from '@reprise/testkit';
+import { quiet, T0, viewOf } from './shared-store-cluster.js';
+
+const SHARDS = 2;
+const TTL = 3_000;
+const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
+  history.filter((event) => event.type === type).length;
+
+const waiter = defineWorkflow('waiter', async (ctx) => {
+  const value = await ctx.waitForSignal<string>('go');
+  return `got ${value}`;
+});
+
+/** `store` whose `getSummary` of `workflowId` waits at `gate` (once `reached` is called). */
+function slowSummary(
+  store: WorkflowStore,
+  workflowId: string,
+  reached: () => void,
+  gate: Promise<void>,
+): WorkflowStore {
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (key !== 'getSummary') {
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return async (id: string) => {
+        const summary = await target.getSummary(id as never);
+        if (id === workflowId) {
+          reached();
+          await gate;
+        }
+        return summary;
+      };
+    },
+  }) as WorkflowStore;
+}
+
+it('renews the leases it holds while it recovers newly claimed shards for longer than their TTL', async () => {
+  const clock = new VirtualClock(T0);
+  const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
+  const id = workflowIdInShard(0, SHARDS, 'waiter');
+  const a = await Engine.create({
+    store: viewOf(store),
+    clock,
+    logger: quiet,
+    workflows: [waiter],
+    ownership: { ownerId: 'a', leaseTtlMs: TTL },
+  });
+  await a.start(waiter, null, { workflowId: id });
+  await a.idle();
+
+  let reached: () => void = () => {};
+  const atRow = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const refused: { error: unknown; fence?: ShardFence }[] = [];
+  const b = await Engine.create({
+    store: slowSummary(viewOf(store, refused), id, reached, gate),
+    clock,
+    logger: quiet,
+    workflows: [waiter],
+    ownership: { ownerId: 'b', leaseTtlMs: TTL },
+  });
+  expect(b.ownedShards()).toEqual([]);
+  // Engine a leaves (its shards are free at once); b claims both at its next renewal.
+  await a.shutdown();
+  let atRowReached = false;
+  void atRow.then(() => {
+    atRowReached = true;
+  });
+  const turns = async () => {
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  // b's recovery of the claimed shards is held at the run's row.
+  for (let step = 0; step < 10 && !atRowReached; step++) {
+    await clock.advance(500);
+    await turns();
+  }
+  expect(atRowReached).toBe(true);
+  expect(b.ownedShards()).toEqual([0, 1]);
+
+  // The recovery lasts three TTLs; renewals every third of a TTL keep both leases meanwhile.
+  for (let step = 0; step < 18; step++) {
+    await clock.advance(TTL / 6);
+    await turns();
+  }
+  expect(await store.liveOwners()).toEqual([{ ownerId: 'b', shards: SHARDS, expiresAt: expect.any(Number) }]);
+
+  open();
+  const signalled = b.getHandle(id).signal('go', 'x');
+  for (let step = 0; step < 5; step++) {
+    await b.idle();
+    await clock.advance(500);
+  }
+  await signalled;
+  expect(await b.getHandle(id).result()).toBe('got x');
+  expect(refused.filter((entry) => entry.error instanceof FencedError)).toEqual([]);
+  expect(b.ownedShards()).toEqual([0, 1]);
+  const history = await store.readHistory(id);
+  expect(count(history, 'SignalReceived')).toBe(1);
+  expect(count(history, 'WorkflowCompleted')).toBe(1);
+  await b.shutdown();
+});
