@@ -97,7 +97,7 @@ export class RunClosing implements ExitContext {
     if (entry?.runId === run.runId) {
       table.remove(entry);
       residency.forget(run.workflowId);
-      for (const item of entry.pending.splice(0)) item.ack?.reject(refusal());
+      for (const item of entry.takePending()) item.ack?.reject(refusal());
       for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {
         timers.disarm(timerKey('t', run.workflowId, run.runId, timerId));
       }
@@ -116,7 +116,7 @@ export class RunClosing implements ExitContext {
       // its signal or cancel request retries, and run control records it into the history
       // (as Temporal accepts a signal to a workflow whose task fails). Activity and timer news
       // is dropped: the run's next replay re-runs the activity and re-arms the timer.
-      for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(run.workflowId));
+      for (const item of entry.takePending()) item.ack?.reject(new RunEndedError(run.workflowId));
     }
     const why =
       exit.error instanceof WorkflowCodeError ? 'its code threw a bug' : 'replay diverged from its history';

@@ -311,7 +311,7 @@ export class RunControl {
       this.port.residency.touch(entry);
       return;
     }
-    entry.pending.push(ack ? { body, ack } : { body });
+    entry.hold(ack ? { body, ack } : { body });
     this.port.residency.rehydrate(entry);
   }
 

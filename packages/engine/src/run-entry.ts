@@ -21,6 +21,9 @@ import type { SupervisedRun } from './supervision.js';
 
 const STOPPED: RunExit = { kind: 'stopped' };
 
+/** The input of an entry that holds none: shared, never written (`hold` makes an entry its own). */
+const NO_INPUT: readonly MailboxItem[] = Object.freeze([]);
+
 /** The longest wait before replaying a crashed run again. */
 const MAX_RESTART_BACKOFF_MS = 5000;
 
@@ -55,8 +58,11 @@ export class RunEntry implements SupervisedRun {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
   stalled: StallCause | undefined;
-  /** Input that arrived while no run was in memory; the next run takes it. */
-  readonly pending: MailboxItem[] = [];
+  /**
+   * Input that arrived while no run was in memory; the next run takes it. No array of its own
+   * until some arrives: thousands of runs wait out of memory with none.
+   */
+  #pending: MailboxItem[] | undefined;
   /** A start of the run actor is under way. */
   starting = false;
   /**
@@ -113,6 +119,24 @@ export class RunEntry implements SupervisedRun {
     });
   }
 
+  /** Input that arrived while no run was in memory, oldest first. */
+  get pending(): readonly MailboxItem[] {
+    return this.#pending ?? NO_INPUT;
+  }
+
+  /** Keeps input for the next run (none is in memory to take it). */
+  hold(item: MailboxItem): void {
+    if (this.#pending) this.#pending.push(item);
+    else this.#pending = [item];
+  }
+
+  /** Takes every input held, leaving none. */
+  takePending(): MailboxItem[] {
+    const pending = this.#pending ?? [];
+    this.#pending = undefined;
+    return pending;
+  }
+
   // Written with `then` rather than `await`: a waiting run keeps no suspended frame for it.
   body(): Promise<RunExit> {
     this.#stopRequested = false;
@@ -135,7 +159,7 @@ export class RunEntry implements SupervisedRun {
       this.recorder,
       this.port.host,
       this.preloaded,
-      this.pending.splice(0),
+      this.takePending(),
       this.resendSignals,
       this.#opening,
       this,

@@ -1,6 +1,7 @@
 /**
  * The run table: the workflow ids whose open run this process owns (one `RunEntry` each), the
- * single writer (`Recorder`) of each workflow's history, and the waiters for a workflow's next
+ * single writer (`Recorder`) of each workflow's history (held by its entry while there is one,
+ * else kept here), and the waiters for a workflow's next
  * change, and the quarantine: workflows whose stored records are damaged. Every service reads and
  * changes runs through it; it does no I/O of its own.
  */
@@ -11,6 +12,11 @@ import type { RunEntry } from './run-entry.js';
 
 export class RunTable {
   readonly #entries = new Map<WorkflowId, RunEntry>();
+  /**
+   * The writers of workflows with no entry. A workflow's entry holds its writer, so a workflow
+   * with an entry is not in here too: one writer per workflow either way, and a waiting run
+   * costs no second map slot (100,000 wait at once).
+   */
   readonly #recorders = new Map<WorkflowId, Recorder>();
   readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
   readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
@@ -34,21 +40,31 @@ export class RunTable {
     return this.#entries.values();
   }
 
-  /** Enters a run, replacing any entry of an earlier run of the id. */
+  /**
+   * Enters a run, replacing any entry of an earlier run of the id. Its recorder is the
+   * workflow's writer (`recorder(workflowId)`), which the entry holds from now on.
+   */
   add(entry: RunEntry): void {
     this.#entries.set(entry.workflowId, entry);
+    this.#recorders.delete(entry.workflowId);
   }
 
-  /** Takes out `entry` if it is still the id's entry; returns whether it was. */
+  /**
+   * Takes out `entry` if it is still the id's entry; returns whether it was. The workflow's
+   * writer stays here, as it may still have appends queued (`releaseRecorder` drops it).
+   */
   remove(entry: Pick<RunEntry, 'workflowId' | 'runId'>): boolean {
     const current = this.#entries.get(entry.workflowId);
     if (current?.runId !== entry.runId) return false;
     this.#entries.delete(entry.workflowId);
+    this.#recorders.set(entry.workflowId, current.recorder);
     return true;
   }
 
   /** The workflow's single writer, made on first use. */
   recorder(workflowId: WorkflowId): Recorder {
+    const entry = this.#entries.get(workflowId);
+    if (entry) return entry.recorder;
     let recorder = this.#recorders.get(workflowId);
     if (!recorder) {
       recorder = new Recorder(workflowId, this.store, this.fencing);
@@ -57,14 +73,16 @@ export class RunTable {
     return recorder;
   }
 
-  recorders(): IterableIterator<Recorder> {
-    return this.#recorders.values();
+  /** Every workflow's writer that this table holds. */
+  *recorders(): IterableIterator<Recorder> {
+    for (const entry of this.#entries.values()) yield entry.recorder;
+    yield* this.#recorders.values();
   }
 
   /** Drops the writer of a workflow with no run here and nothing queued: thousands close. */
   releaseRecorder(workflowId: WorkflowId): void {
     const recorder = this.#recorders.get(workflowId);
-    if (recorder?.idle && !this.#entries.has(workflowId)) this.#recorders.delete(workflowId);
+    if (recorder?.idle) this.#recorders.delete(workflowId);
   }
 
   /** Resolves at the next change of the workflow: with the outcome when a run closed. */

@@ -328,7 +328,7 @@ export class ShardOwnership implements Fencing {
       this.port.disarmExecutionTimeout(entry);
       activities.cancelRun(entry.workflowId, entry.runId);
       const moved = new ShardMovedError(entry.workflowId, shard);
-      for (const item of entry.pending.splice(0)) item.ack?.reject(moved);
+      for (const item of entry.takePending()) item.ack?.reject(moved);
       entry.stop();
       if (supervision.has(entry)) lifecycle.track(supervision.stopRun(entry));
       table.changed(entry.workflowId);

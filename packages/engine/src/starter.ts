@@ -502,6 +502,6 @@ export class Starter {
     }
     this.port.disarmExecutionTimeout(entry);
     this.port.telemetry.segmentEnded(entry, 'not started');
-    for (const item of entry.pending.splice(0)) item.ack?.reject(new RunEndedError(entry.workflowId));
+    for (const item of entry.takePending()) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 }

@@ -27,14 +27,7 @@ export interface SupervisedRun {
   exitLost(exit: RunExit): void;
 }
 
-/** What a run actor is started with: the run, and who learns of each start's pid. */
-interface RunActorInput {
-  readonly run: SupervisedRun;
-  /** Called at every start (and wake) of the actor with its pid, before the loop runs. */
-  readonly attach: (pid: Pid, run: SupervisedRun) => void;
-}
-
-type RunSnapshot = Snapshot<RunExit> & { readonly input: RunActorInput | undefined };
+type RunSnapshot = Snapshot<RunExit> & { readonly input: SupervisedRun | undefined };
 const RUN_ENDED = 'reprise.run.ended';
 const RUN_CRASHED = 'reprise.run.crashed';
 /** Wakes a hibernating run actor; its logic starts the run's loop again, which replays. */
@@ -47,12 +40,22 @@ type RunEvent =
 /**
  * A run actor's XState logic: XState's promise logic, without the AbortController it makes for
  * every actor (a run is stopped through {@link SupervisedRun.stop}, and thousands wait at once).
+ * Its input is the run alone (a hibernated actor keeps its snapshot, input included); `attach`,
+ * called at every start (and wake) of the actor with its pid before the loop runs, is the
+ * logic's, one for all the runs of an engine.
  */
-const runLogic: ActorLogic<RunSnapshot, RunEvent, RunActorInput> = {
-  getInitialSnapshot: (_scope, input) => ({ status: 'active', output: undefined, error: undefined, input }),
+const runLogic = (
+  attach: (pid: Pid, run: SupervisedRun) => void,
+): ActorLogic<RunSnapshot, RunEvent, SupervisedRun> => ({
+  getInitialSnapshot: (_scope, run) => ({
+    status: 'active',
+    output: undefined,
+    error: undefined,
+    input: run,
+  }),
   start: (snapshot, { self }) => {
-    if (snapshot.status !== 'active' || !snapshot.input) return;
-    const { run, attach } = snapshot.input;
+    const run = snapshot.input;
+    if (snapshot.status !== 'active' || !run) return;
     // The process's pid is the XState actor's id: a restart or a wake is a new start of the logic.
     attach(self.id as Pid, run);
     run.body().then(
@@ -83,14 +86,14 @@ const runLogic: ActorLogic<RunSnapshot, RunEvent, RunActorInput> = {
           input: undefined,
         };
       case 'xstate.stop':
-        snapshot.input?.run.stop();
+        snapshot.input?.stop();
         return { status: 'stopped', output: undefined, error: undefined, input: undefined };
       default:
         return snapshot;
     }
   },
   getPersistedSnapshot: (snapshot) => snapshot,
-};
+});
 
 /** Restarts of one type's run actors, kept for the read-only view of the tree. */
 interface TypeRestarts {
@@ -176,6 +179,7 @@ export class RunSupervision {
 
   /** Starts the root and one supervisor per workflow type. */
   async start(workflowTypes: readonly string[]): Promise<void> {
+    const logic = runLogic(this.#attach);
     this.#root = await this.#system.startSupervisor({
       id: 'reprise-engine',
       strategy: 'one_for_one',
@@ -194,10 +198,7 @@ export class RunSupervision {
                 id: 'run',
                 restart: 'transient',
                 shutdown: 'brutal_kill',
-                start: (run: SupervisedRun) => ({
-                  logic: runLogic,
-                  input: { run, attach: this.#attach } satisfies RunActorInput,
-                }),
+                start: (run: SupervisedRun) => ({ logic, input: run }),
               },
             ],
           }),
