@@ -233,29 +233,37 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventError(0, 'an append needs a non-empty array of events');
   }
-  return events.map((event, index) => {
-    if (typeof event !== 'object' || event === null) throw new InvalidEventError(index, 'is not an object');
-    const candidate = event as unknown as Record<string, unknown>;
-    const type = candidate.type;
-    if (!isEventType(type)) throw new InvalidEventError(index, `unknown event type ${JSON.stringify(type)}`);
-    if (candidate.workflowId !== check.workflowId) {
-      throw new InvalidEventError(
-        index,
-        `${type} carries workflowId ${JSON.stringify(candidate.workflowId)}, appended to ${JSON.stringify(check.workflowId)}`,
-      );
-    }
-    const wantSeq = check.expectedSeq + index + 1;
-    if (candidate.seq !== wantSeq) {
-      throw new InvalidEventError(
-        index,
-        `${type} has seq ${JSON.stringify(candidate.seq)}, expected ${wantSeq}`,
-      );
-    }
-    const problem = eventFieldsProblem(type, candidate);
-    if (problem !== undefined) throw new InvalidEventError(index, problem);
-    const payload = check.payload;
-    return payload?.path === undefined
-      ? encodePayloadAt(event, 'events', index, payload?.maxBytes)
-      : encodePayload(event, payload);
-  });
+  // A loop, not a map: no closure made per batch, and every store appends through here.
+  const texts: string[] = [];
+  for (let index = 0; index < events.length; index++) {
+    texts.push(encodeEvent(events[index], index, check));
+  }
+  return texts;
+}
+
+/** Checks event `index` of a batch (see `encodeEventBatch`) and returns its JSON text. */
+function encodeEvent(event: unknown, index: number, check: EventBatchCheck): string {
+  if (typeof event !== 'object' || event === null) throw new InvalidEventError(index, 'is not an object');
+  const candidate = event as Record<string, unknown>;
+  const type = candidate.type;
+  if (!isEventType(type)) throw new InvalidEventError(index, `unknown event type ${JSON.stringify(type)}`);
+  if (candidate.workflowId !== check.workflowId) {
+    throw new InvalidEventError(
+      index,
+      `${type} carries workflowId ${JSON.stringify(candidate.workflowId)}, appended to ${JSON.stringify(check.workflowId)}`,
+    );
+  }
+  const wantSeq = check.expectedSeq + index + 1;
+  if (candidate.seq !== wantSeq) {
+    throw new InvalidEventError(
+      index,
+      `${type} has seq ${JSON.stringify(candidate.seq)}, expected ${wantSeq}`,
+    );
+  }
+  const problem = eventFieldsProblem(type, candidate);
+  if (problem !== undefined) throw new InvalidEventError(index, problem);
+  const payload = check.payload;
+  return payload?.path === undefined
+    ? encodePayloadAt(event, 'events', index, payload?.maxBytes)
+    : encodePayload(event, payload);
 }

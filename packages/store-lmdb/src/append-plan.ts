@@ -105,10 +105,7 @@ export function planAppend(
     // the backlog goes beside it, with no copy of its summary.
     const quiet = movesOnlyHistoryLength(events);
     const next = quiet ? backlog : backlog && stepBacklog(backlog, events);
-    if (quiet || next !== undefined) {
-      const backlogAfter = next === summaryBefore?.backlog ? undefined : next;
-      return chunkOnly(tid, before, before, backlogAfter, expectedSeq, lastSeq, texts);
-    }
+    if (quiet || next !== undefined) return chunkOnly(tid, before, next, expectedSeq, lastSeq, texts);
   }
   // The record changes (or may): projected from the record with the run's current backlog.
   const current =
@@ -122,15 +119,7 @@ export function planAppend(
     if (next.summary === undefined ? summaryNow === undefined : sameRecordSummary(summaryNow, next.summary)) {
       // Only the backlog moved, if anything: the record stays, the backlog goes beside it.
       const backlogAfter = next.summary?.status === 'Running' ? next.summary.backlog : undefined;
-      return chunkOnly(
-        tid,
-        before,
-        before,
-        backlogAfter === summaryBefore?.backlog ? undefined : backlogAfter,
-        expectedSeq,
-        lastSeq,
-        texts,
-      );
+      return chunkOnly(tid, before, backlogAfter, expectedSeq, lastSeq, texts);
     }
   }
   return {
@@ -148,27 +137,25 @@ export function planAppend(
 
 /**
  * The plan of an append that leaves the record as it is: its events' chunk alone, carrying the
- * open run's backlog after it (`backlogAfter`, or the record's own), so that the row read from
- * the record and this chunk is the projection of the history.
+ * open run's backlog after it (`backlog`; none once the run is closed), so that the row read
+ * from the record and this chunk is the projection of the history. The backlog is kept beside
+ * the record when it is not the record's own.
  */
 function chunkOnly(
   tid: string,
   before: KnownRecord,
-  after: KnownRecord,
-  backlogAfter: BacklogSince,
+  backlog: RunBacklog | undefined,
   expectedSeq: number,
   lastSeq: number,
   texts: readonly string[],
 ): AppendPlan {
-  const summary = after.summary;
-  const backlog = summary?.status === 'Running' ? (backlogAfter ?? summary.backlog) : undefined;
   return {
     tid,
     before,
     expectedSeq,
     chunk: encodeChunk(lastSeq, texts, backlog),
-    after,
-    backlogAfter,
+    after: before,
+    backlogAfter: backlog === before.summary?.backlog ? undefined : backlog,
     recordFrame: undefined,
     changesRow: false,
     ownsObjects: true,

@@ -790,12 +790,13 @@ function workflowKey(workflowId: string): string {
 }
 
 function checkTimerIds(events: readonly WorkflowEvent[]): void {
-  events.forEach((event, index) => {
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index] as WorkflowEvent;
     if (event.type === 'TimerStarted' && keyTextBytes(toKeyText(event.timerId)) > MAX_TIMER_ID_BYTES) {
       throw new InvalidArgumentError(
         `events[${index}].timerId`,
         `is longer than ${MAX_TIMER_ID_BYTES} bytes`,
       );
     }
-  });
+  }
 }
