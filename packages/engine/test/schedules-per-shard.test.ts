@@ -114,11 +114,14 @@ describe('retention on a store several engines share', () => {
           workflows: [tick],
           store: spying(owner),
           retention: '1h',
-          ownership: { ownerId: owner },
+          // Renewals and inbox polls every 20 s and 60 s of the two hours the clock moves, not
+          // every 1 s and 0.5 s: some 14,400 clock steps, each settling both engines, took over
+          // a minute (the jest hang bound) in the full suite on a busy machine; now some 360.
+          ownership: { ownerId: owner, leaseTtlMs: 60_000, pollMs: 60_000 },
         }),
       );
     }
-    await c.advance(4_000);
+    await c.advance(60_000);
     const [a, b] = engines as [Engine, Engine];
     const ids: string[] = [];
     for (let index = 0; index < 16; index++) {
