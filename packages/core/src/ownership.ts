@@ -164,10 +164,14 @@ export type InboxStatus =
   | { readonly state: 'pending' }
   | { readonly state: 'consumed'; readonly outcome: JsonValue };
 
-/** A hint that the inbox changed: an item was enqueued, or consumed. */
+/**
+ * A hint that the inbox changed (an item was enqueued, or consumed), or that a run closed: those
+ * waiting on a run another owner records (its result) read it again at once, not at their poll.
+ */
 export type InboxNotice =
   | { readonly kind: 'enqueued'; readonly id: string; readonly shard: number }
-  | { readonly kind: 'consumed'; readonly id: string; readonly shard: number };
+  | { readonly kind: 'consumed'; readonly id: string; readonly shard: number }
+  | { readonly kind: 'closed'; readonly workflowId: WorkflowId; readonly shard: number };
 
 /** Limits of `listActive` and `dueTimers` to some shards. */
 export interface ShardFilter {
@@ -206,7 +210,10 @@ export interface OwnershipStore {
   consumeInbox(consumptions: readonly InboxConsumption[], fence: ShardFence): Promise<void>;
   /** Whether an item is pending or consumed (with its outcome); `undefined` for an unknown id. */
   inboxStatus(id: string): Promise<InboxStatus | undefined>;
-  /** Calls `listener` at each inbox change (a hint: may miss some); returns the unsubscribe. */
+  /**
+   * Calls `listener` at each inbox change, and when a run closes (a hint: may miss some);
+   * returns the unsubscribe.
+   */
   watchInbox(listener: (notice: InboxNotice) => void): () => void;
 }
 

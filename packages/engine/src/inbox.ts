@@ -238,7 +238,10 @@ export class Inbox {
   }
 
   #notice(notice: InboxNotice): void {
-    if (notice.kind === 'consumed') {
+    if (notice.kind === 'closed') {
+      // Those waiting on the run's result here read it again now, not at the next poll.
+      if (!this.port.ownership.owns(notice.workflowId)) this.port.table.changed(notice.workflowId);
+    } else if (notice.kind === 'consumed') {
       const waiters = this.#waiters.get(notice.id);
       if (waiters) for (const wake of waiters) wake();
     } else if (this.port.ownership.heldShards().includes(notice.shard)) {

@@ -5,13 +5,16 @@
  * backoff when the server cuts it. A notice may be lost (a cut connection, notifications turned
  * off): whoever waits on the inbox also polls it.
  */
-import type { InboxNotice } from '@reprise/core';
+import type { InboxNotice, WorkflowId } from '@reprise/core';
 import pg from 'pg';
 
 /** The channel every store notifies on; a notice names its schema. */
 export const INBOX_CHANNEL = 'reprise_inbox';
 
-/** A notice as sent through NOTIFY: schema, the store instance that sent it, and the notice. */
+/**
+ * A notice as sent through NOTIFY: schema, the store instance that sent it, and the notice (the
+ * `id` of a `closed` notice is the workflow id).
+ */
 interface Wire {
   readonly schema: string;
   readonly origin: string;
@@ -19,6 +22,9 @@ interface Wire {
   readonly id: string;
   readonly shard: number;
 }
+
+/** Sends NOTIFY payloads on the channel, in one statement. */
+export type SendNotices = (channel: string, payloads: readonly string[]) => Promise<unknown>;
 
 /** SQL that sends the notice of each row of `rows` (columns `id`, `shard`), to put in a statement. */
 export const notifySql = (
@@ -38,6 +44,8 @@ export class InboxNotices {
   #closed = false;
   #backoff = 50;
   #retry: NodeJS.Timeout | undefined;
+  /** `closed` notices of this turn not sent yet (see {@link InboxNotices.runClosed}). */
+  #closedToSend: string[] = [];
 
   constructor(
     private readonly schema: string,
@@ -45,7 +53,26 @@ export class InboxNotices {
     readonly origin: string,
     /** The listening connection's settings, or `undefined` when notifications are off. */
     private readonly connection: pg.ClientConfig | undefined,
+    private readonly send: SendNotices,
   ) {}
+
+  /**
+   * A run this store recorded closed: its listeners hear it at once, other processes through
+   * NOTIFY. The closes of one turn go in one statement, after their appends committed (a waiter
+   * woken reads the terminal event); a lost one costs a waiter its poll.
+   */
+  runClosed(workflowId: WorkflowId, shard: number): void {
+    this.emit({ kind: 'closed', workflowId, shard });
+    if (this.#closed) return;
+    const wire: Wire = { schema: this.schema, origin: this.origin, kind: 'closed', id: workflowId, shard };
+    if (this.#closedToSend.push(JSON.stringify(wire)) > 1) return;
+    setImmediate(() => {
+      const payloads = this.#closedToSend;
+      this.#closedToSend = [];
+      if (this.#closed) return;
+      this.send(INBOX_CHANNEL, payloads).catch(() => {});
+    });
+  }
 
   /** Adds a listener; returns the unsubscribe. */
   watch(listener: (notice: InboxNotice) => void): () => void {
@@ -101,7 +128,11 @@ export class InboxNotices {
         return;
       }
       if (wire.schema !== this.schema || wire.origin === this.origin) return;
-      this.emit({ kind: wire.kind, id: wire.id, shard: wire.shard });
+      this.emit(
+        wire.kind === 'closed'
+          ? { kind: 'closed', workflowId: wire.id as WorkflowId, shard: wire.shard }
+          : { kind: wire.kind, id: wire.id, shard: wire.shard },
+      );
     });
     client
       .connect()

@@ -281,6 +281,12 @@ interface Plan {
   readonly append: GroupedAppend;
 }
 
+/** Whether an append recorded a run's terminal event: the row went from open (or none) to closed. */
+const closesRun = (before: WorkflowProjection, after: WorkflowProjection): boolean =>
+  (before.summary === undefined || before.summary.status === 'Running') &&
+  after.summary !== undefined &&
+  after.summary.status !== 'Running';
+
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
   readonly #owned: boolean;
@@ -339,7 +345,9 @@ class PostgresWorkflowStore implements PostgresStore {
       config: `${q}.store_config`,
       now: `${q}.store_now()`,
     };
-    this.#notices = new InboxNotices(schema, randomUUID(), settings.listen);
+    this.#notices = new InboxNotices(schema, randomUUID(), settings.listen, (channel, payloads) =>
+      this.#pool.query('SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p', [channel, payloads]),
+    );
     this.retry = {
       target: this.target,
       reconnectTimeoutMs,
@@ -457,6 +465,8 @@ class PostgresWorkflowStore implements PostgresStore {
         if (outcome.known) {
           for (const { id } of batch.consume)
             this.#notices.emit({ kind: 'consumed', id, shard: batch.shard });
+          if (closesRun(known.projection, outcome.known.projection))
+            this.#notices.runClosed(batch.workflowId, batch.shard);
           return this.#written(batch, outcome.known);
         }
         if (outcome.gone !== undefined) {

@@ -1,6 +1,6 @@
 // Inbox notices between two stores on one schema (two processes, as far as PostgreSQL knows:
-// each has its own pool and its own LISTEN connection): what one enqueues and consumes, the
-// other hears through NOTIFY, once each; its own changes it hears at once, never twice.
+// each has its own pool and its own LISTEN connection): what one enqueues and consumes, and the
+// runs it closes, the other hears through NOTIFY, once each; its own it hears at once, never twice.
 import { afterAll, expect, it } from '@jest/globals';
 import { asRunId, envelopeEvents, type InboxNotice } from '@reprise/core';
 import { workflowIdInShard } from '@reprise/testkit';
@@ -26,8 +26,8 @@ it("tells each store of the other's enqueues and consumptions through NOTIFY", a
   const { url, schema } = await testSchema('notices');
   const one = await openPostgresStore({ connectionString: url, schema, shardCount: 4 });
   const two = await openPostgresStore({ connectionString: url, schema });
-  const heardByTwo = collect((listener) => two.watchInbox(listener), 2);
-  const heardByOne = collect((listener) => one.watchInbox(listener), 2);
+  const heardByTwo = collect((listener) => two.watchInbox(listener), 3);
+  const heardByOne = collect((listener) => one.watchInbox(listener), 3);
   // Let two's LISTEN connection come up: a notice sent before it listens is lost (a hint).
   let ready = false;
   while (!ready) {
@@ -38,7 +38,7 @@ it("tells each store of the other's enqueues and consumptions through NOTIFY", a
     });
     ready = await new Promise<boolean>((resolve) => {
       const off = two.watchInbox((notice) => {
-        if (notice.id === probe) {
+        if (notice.kind === 'enqueued' && notice.id === probe) {
           off();
           resolve(true);
         }
@@ -66,9 +66,23 @@ it("tells each store of the other's enqueues and consumptions through NOTIFY", a
       consumeInbox: [{ id: itemId, outcome: 'ok' }],
     },
   );
+  // An append that records no terminal event closes nothing; the one that does, closes the run.
+  await one.append(
+    id,
+    envelopeEvents(id, 1, 1_001, [{ type: 'SignalReceived', signalName: 's', payload: null }]),
+    {
+      expectedSeq: 1,
+      fence: { shard: 2, epoch: lease?.epoch ?? 0 },
+    },
+  );
+  await one.append(id, envelopeEvents(id, 2, 1_002, [{ type: 'WorkflowCompleted', result: 'done' }]), {
+    expectedSeq: 2,
+    fence: { shard: 2, epoch: lease?.epoch ?? 0 },
+  });
   const expected = [
     { kind: 'enqueued', id: itemId, shard: 2 },
     { kind: 'consumed', id: itemId, shard: 2 },
+    { kind: 'closed', workflowId: id, shard: 2 },
   ];
   expect(await heardByTwo.done).toEqual(expected);
   // The store that made the changes told its own listeners at once, and not again through NOTIFY.

@@ -13,7 +13,7 @@ import {
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
 import { killWorkerProcesses, startWorkerProcess } from '@reprise/testkit/internal';
-import { dropTestSchemas } from '../../../../test/support/postgres.js';
+import { dropTestSchemas, sql } from '../../../../test/support/postgres.js';
 import { cart } from './fixtures/inbox-cart.js';
 import { POLL, pgCluster, quiet, SHARDS, T0, TTL } from './postgres-cluster.js';
 
@@ -23,6 +23,31 @@ afterAll(async () => {
   killWorkerProcesses();
   await dropTestSchemas();
 });
+
+/**
+ * Resolves once `store` hears NOTIFY on the inbox channel (its LISTEN connection is up: a notice
+ * sent before that is lost, as a hint may be). Probes are notices of an item of no shard.
+ */
+async function untilListening(store: OwnershipStore, url: string, schema: string): Promise<void> {
+  for (let probe = 0; ; probe++) {
+    const id = `probe-${probe}`;
+    const heard = new Promise<boolean>((resolve) => {
+      const off = store.watchInbox((notice) => {
+        if (notice.kind === 'enqueued' && notice.id === id) {
+          off();
+          resolve(true);
+        }
+      });
+      setTimeout(() => {
+        off();
+        resolve(false);
+      }, 200);
+    });
+    const wire = { schema, origin: 'probe', kind: 'enqueued', id, shard: -1 };
+    await sql(url, `SELECT pg_notify('reprise_inbox', $1)`, [JSON.stringify(wire)]);
+    if (await heard) return;
+  }
+}
 
 const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
   history.filter((event) => event.type === type).length;
@@ -99,6 +124,48 @@ describe('several engines on one PostgreSQL schema', () => {
       await c.close();
     });
   }
+
+  it('wakes a caller waiting on the result of a run another engine owns when the run closes, not at its poll', async () => {
+    const c = await pgCluster('own_result_close');
+    const owner = await c.engine('b', [cart]);
+    await c.advance(TTL);
+    expect(owner.ownedShards()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const id = 'cart-awaited' as WorkflowId;
+    await owner.start(cart, null, { workflowId: id });
+    // A client engine whose history reads say when the waiter has read the open run once.
+    let firstRead: () => void = () => {};
+    const readOnce = new Promise<void>((resolve) => {
+      firstRead = resolve;
+    });
+    const store = await c.open();
+    const watched = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key !== 'readHistory') return (value as (...args: unknown[]) => unknown).bind(target);
+        return async (workflowId: WorkflowId) => {
+          const history = await target.readHistory(workflowId);
+          if (workflowId === id) firstRead();
+          return history;
+        };
+      },
+    });
+    const client = await Engine.create({
+      store: watched,
+      clock: c.clock,
+      logger: quiet,
+      workflows: [cart],
+      ownership: { ownerId: 'a', claimShards: false, pollMs: POLL },
+    });
+    await untilListening(store as unknown as OwnershipStore, c.url, c.schema);
+    const result = client.getHandle(id).result();
+    await readOnce;
+    // The virtual clock stands still from here: no poll of the client's can come.
+    await owner.getHandle(id).signal('checkout', 'closed');
+    expect(await result).toEqual({ note: 'closed', total: 0 });
+    await client.shutdown();
+    await c.close();
+  });
 
   // Window: the owner has recorded the signal an inbox item asked for and dies before the item is
   // marked consumed. The next owner must not record it again, and the caller's call must resolve.
