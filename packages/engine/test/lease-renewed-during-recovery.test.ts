@@ -9,11 +9,10 @@ import {
   type ShardFence,
   SharedInMemoryStore,
   type WorkflowEvent,
-  type WorkflowStore,
 } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
-import { quiet, T0, viewOf } from './shared-store-cluster.js';
+import { heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
 
 const SHARDS = 2;
 const TTL = 3_000;
@@ -24,31 +23,6 @@ const waiter = defineWorkflow('waiter', async (ctx) => {
   const value = await ctx.waitForSignal<string>('go');
   return `got ${value}`;
 });
-
-/** `store` whose `getSummary` of `workflowId` waits at `gate` (once `reached` is called). */
-function slowSummary(
-  store: WorkflowStore,
-  workflowId: string,
-  reached: () => void,
-  gate: Promise<void>,
-): WorkflowStore {
-  return new Proxy(store, {
-    get(target, key) {
-      const value = Reflect.get(target, key, target) as unknown;
-      if (key !== 'getSummary') {
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      }
-      return async (id: string) => {
-        const summary = await target.getSummary(id as never);
-        if (id === workflowId) {
-          reached();
-          await gate;
-        }
-        return summary;
-      };
-    },
-  }) as WorkflowStore;
-}
 
 it('renews the leases it holds while it recovers newly claimed shards for longer than their TTL', async () => {
   const clock = new VirtualClock(T0);
@@ -64,17 +38,11 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
   await a.start(waiter, null, { workflowId: id });
   await a.idle();
 
-  let reached: () => void = () => {};
-  const atRow = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
   const refused: { error: unknown; fence?: ShardFence }[] = [];
+  const held = heldSummaryReads(viewOf(store, refused), id);
+  const atRow = held.reached;
   const b = await Engine.create({
-    store: slowSummary(viewOf(store, refused), id, reached, gate),
+    store: held.store,
     clock,
     logger: quiet,
     workflows: [waiter],
@@ -105,7 +73,7 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
   }
   expect(await store.liveOwners()).toEqual([{ ownerId: 'b', shards: SHARDS, expiresAt: expect.any(Number) }]);
 
-  open();
+  held.open();
   const signalled = b.getHandle(id).signal('go', 'x');
   for (let step = 0; step < 5; step++) {
     await b.idle();

@@ -3,9 +3,9 @@
 // enters for that shard afterwards are leftovers: kept, a later claim of the shard would pass
 // over them (they are in memory already) and they would write on top of histories they have not
 // read (a signal refused with ConcurrencyConflict). They leave memory when the recovery ends.
-import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent, type WorkflowStore } from '@reprise/core';
+import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
-import { quiet, T0, viewOf } from './shared-store-cluster.js';
+import { heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
 
 const TTL = 3_000;
 const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
@@ -16,33 +16,6 @@ const waiter = defineWorkflow('waiter', async (ctx) => {
   const second = await ctx.waitForSignal<string>('go');
   return `${first} ${second}`;
 });
-
-/** `store` whose first `getSummary` of `workflowId` waits at `gate` (once `reached` is called). */
-function slowFirstSummary(
-  store: WorkflowStore,
-  workflowId: string,
-  reached: () => void,
-  gate: Promise<void>,
-): WorkflowStore {
-  let first = true;
-  return new Proxy(store, {
-    get(target, key) {
-      const value = Reflect.get(target, key, target) as unknown;
-      if (key !== 'getSummary') {
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      }
-      return async (id: string) => {
-        const summary = await target.getSummary(id as never);
-        if (id === workflowId && first) {
-          first = false;
-          reached();
-          await gate;
-        }
-        return summary;
-      };
-    },
-  }) as WorkflowStore;
-}
 
 it('lets go of the runs it recovered for a shard lost meanwhile, and recovers them afresh when it claims the shard again', async () => {
   const clock = new VirtualClock(T0);
@@ -60,17 +33,11 @@ it('lets go of the runs it recovered for a shard lost meanwhile, and recovers th
   await seed.idle();
   await seed.shutdown();
 
-  let reached: () => void = () => {};
-  const atRow = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
   // Engine a starts: claims the shard, its recovery is held at the run's row.
+  const held = heldSummaryReads(viewOf(store), id, { firstOnly: true });
+  const atRow = held.reached;
   const creating = Engine.create({
-    store: slowFirstSummary(viewOf(store), id, reached, gate),
+    store: held.store,
     clock,
     logger: quiet,
     workflows: [waiter],
@@ -91,7 +58,7 @@ it('lets go of the runs it recovered for a shard lost meanwhile, and recovers th
   await b.idle();
   // a's renewal finds the shard gone, then its recovery goes on and enters the run.
   await clock.advance(TTL / 3);
-  open();
+  held.open();
   const a = await creating;
   await a.idle();
   expect(a.ownedShards()).toEqual([]);

@@ -3,13 +3,12 @@
 // entered the run in memory; a signal recorded straight into the history then would never reach
 // the run, which would wait forever. The shard is served only once recovered: the signal goes to
 // the inbox, which the engine reads after recovery.
-import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent, type WorkflowStore } from '@reprise/core';
+import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
+import { heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
 
-const T0 = 1_767_225_600_000;
 const SHARDS = 2;
-const quiet = { warn: () => {} };
 const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
   history.filter((event) => event.type === type).length;
 
@@ -17,18 +16,6 @@ const waiter = defineWorkflow('waiter', async (ctx) => {
   const value = await ctx.waitForSignal<string>('go');
   return `got ${value}`;
 });
-
-/** One engine's view of the shared store: its shutdown does not close it; `getSummary` replaced when given. */
-function viewOf(store: SharedInMemoryStore, getSummary?: WorkflowStore['getSummary']): WorkflowStore {
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'close') return async () => {};
-      if (key === 'getSummary' && getSummary) return getSummary;
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as unknown as WorkflowStore;
-}
 
 it('a signal sent while its shard is being recovered reaches the run once', async () => {
   const clock = new VirtualClock(T0);
@@ -46,24 +33,10 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
   await a.idle();
 
   // Engine b's reads of the run's row return late: recovery has read it, not yet acted on it.
-  let reached: () => void = () => {};
-  const atRow = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const view = viewOf(store, async (workflowId) => {
-    const summary = await store.getSummary(workflowId as never);
-    if (workflowId === id) {
-      reached();
-      await gate;
-    }
-    return summary;
-  });
+  const held = heldSummaryReads(viewOf(store), id);
+  const atRow = held.reached;
   const b = await Engine.create({
-    store: view,
+    store: held.store,
     clock,
     logger: quiet,
     workflows: [waiter],
@@ -86,7 +59,7 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
   const signalled = b.getHandle(id).signal('go', 'x');
   // Recorded already (before the fix) or waiting in the inbox: either way, recovery goes on.
   for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
-  open();
+  held.open();
   for (let step = 0; step < 5; step++) {
     await b.idle();
     await clock.advance(1_000);

@@ -30,6 +30,45 @@ export function viewOf(
   }) as unknown as WorkflowStore;
 }
 
+/**
+ * `store` whose `getSummary` of `workflowId` is held at a gate (a recovery that has read a run's
+ * row and not yet acted on it): `reached` settles when a read of it arrives there, `open()` lets
+ * it and every later one through. With `firstOnly`, only the first read of it waits.
+ */
+export function heldSummaryReads(
+  store: WorkflowStore,
+  workflowId: string,
+  options: { readonly firstOnly?: boolean } = {},
+): { readonly store: WorkflowStore; readonly reached: Promise<void>; open(): void } {
+  let reach: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    reach = resolve;
+  });
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let held = 0;
+  const view = new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (key !== 'getSummary') {
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return async (id: string) => {
+        const summary = await target.getSummary(id as never);
+        if (id === workflowId && !(options.firstOnly && held > 0)) {
+          held++;
+          reach();
+          await gate;
+        }
+        return summary;
+      };
+    },
+  }) as WorkflowStore;
+  return { store: view, reached, open };
+}
+
 /** Engines on one store; `advance` moves the shared clock timer by timer, letting every engine settle. */
 export function cluster() {
   const clock = new VirtualClock(T0);
