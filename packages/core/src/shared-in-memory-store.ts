@@ -20,6 +20,7 @@ import {
 import { checkPayload, decodePayload, encodePayload } from './payload.js';
 import { ShardLeases } from './shard-leases.js';
 import type { AppendOptions } from './store.js';
+import { wallClock } from './wall-clock.js';
 
 /** An inbox item as the store keeps it: its payload and outcome as JSON text. */
 interface StoredInboxItem {
@@ -60,7 +61,7 @@ export class SharedInMemoryStore extends InMemoryStore implements OwnershipStore
   constructor(options: SharedInMemoryStoreOptions = {}) {
     super(options);
     this.shardCount = checkShardCount(options.shardCount ?? DEFAULT_SHARD_COUNT);
-    const clock = options.clock ?? { now: () => Date.now() };
+    const clock = options.clock ?? wallClock;
     this.#clock = clock;
     this.#leases = new ShardLeases(this.shardCount, () => clock.now());
   }

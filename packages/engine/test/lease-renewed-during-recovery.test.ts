@@ -3,26 +3,13 @@
 // must go on meanwhile; if they wait for the recovery, the leases it holds lapse, its next append
 // is fenced, it claims the shards again and recovers them again, and a takeover that should take
 // one TTL turns into a loop of lapses (seen as a 14 s takeover with 1 s leases on PostgreSQL).
-import {
-  defineWorkflow,
-  FencedError,
-  type ShardFence,
-  SharedInMemoryStore,
-  type WorkflowEvent,
-} from '@reprise/core';
+import { FencedError, type ShardFence, SharedInMemoryStore } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
-import { heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
+import { countOf, goWaiter, heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
 
 const SHARDS = 2;
 const TTL = 3_000;
-const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
-  history.filter((event) => event.type === type).length;
-
-const waiter = defineWorkflow('waiter', async (ctx) => {
-  const value = await ctx.waitForSignal<string>('go');
-  return `got ${value}`;
-});
 
 it('renews the leases it holds while it recovers newly claimed shards for longer than their TTL', async () => {
   const clock = new VirtualClock(T0);
@@ -32,10 +19,10 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
     store: viewOf(store),
     clock,
     logger: quiet,
-    workflows: [waiter],
+    workflows: [goWaiter],
     ownership: { ownerId: 'a', leaseTtlMs: TTL },
   });
-  await a.start(waiter, null, { workflowId: id });
+  await a.start(goWaiter, null, { workflowId: id });
   await a.idle();
 
   const refused: { error: unknown; fence?: ShardFence }[] = [];
@@ -45,7 +32,7 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
     store: held.store,
     clock,
     logger: quiet,
-    workflows: [waiter],
+    workflows: [goWaiter],
     ownership: { ownerId: 'b', leaseTtlMs: TTL },
   });
   expect(b.ownedShards()).toEqual([]);
@@ -84,7 +71,7 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
   expect(refused.filter((entry) => entry.error instanceof FencedError)).toEqual([]);
   expect(b.ownedShards()).toEqual([0, 1]);
   const history = await store.readHistory(id);
-  expect(count(history, 'SignalReceived')).toBe(1);
-  expect(count(history, 'WorkflowCompleted')).toBe(1);
+  expect(countOf(history, 'SignalReceived')).toBe(1);
+  expect(countOf(history, 'WorkflowCompleted')).toBe(1);
   await b.shutdown();
 });

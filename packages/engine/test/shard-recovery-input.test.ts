@@ -3,19 +3,12 @@
 // entered the run in memory; a signal recorded straight into the history then would never reach
 // the run, which would wait forever. The shard is served only once recovered: the signal goes to
 // the inbox, which the engine reads after recovery.
-import { defineWorkflow, SharedInMemoryStore, type WorkflowEvent } from '@reprise/core';
+import { SharedInMemoryStore } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
-import { heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
+import { countOf, goWaiter, heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
 
 const SHARDS = 2;
-const count = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']) =>
-  history.filter((event) => event.type === type).length;
-
-const waiter = defineWorkflow('waiter', async (ctx) => {
-  const value = await ctx.waitForSignal<string>('go');
-  return `got ${value}`;
-});
 
 it('a signal sent while its shard is being recovered reaches the run once', async () => {
   const clock = new VirtualClock(T0);
@@ -26,10 +19,10 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
     store: viewOf(store),
     clock: new VirtualClock(T0),
     logger: quiet,
-    workflows: [waiter],
+    workflows: [goWaiter],
     ownership: { ownerId: 'a' },
   });
-  await a.start(waiter, null, { workflowId: id });
+  await a.start(goWaiter, null, { workflowId: id });
   await a.idle();
 
   // Engine b's reads of the run's row return late: recovery has read it, not yet acted on it.
@@ -39,7 +32,7 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
     store: held.store,
     clock,
     logger: quiet,
-    workflows: [waiter],
+    workflows: [goWaiter],
     ownership: { ownerId: 'b' },
   });
   expect(b.ownedShards()).toEqual([]);
@@ -67,8 +60,8 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
   await signalled;
   await b.idle();
   const history = await store.readHistory(id);
-  expect(count(history, 'SignalReceived')).toBe(1);
-  expect(count(history, 'WorkflowCompleted')).toBe(1);
+  expect(countOf(history, 'SignalReceived')).toBe(1);
+  expect(countOf(history, 'WorkflowCompleted')).toBe(1);
   expect(await b.getHandle(id).result()).toBe('got x');
   await b.shutdown();
   await a.shutdown();

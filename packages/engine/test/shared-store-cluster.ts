@@ -1,10 +1,26 @@
 // Several engines on one SharedInMemoryStore and one virtual clock, for the tests of scale-out.
-import { type ShardFence, SharedInMemoryStore, type WorkflowStore } from '@reprise/core';
+import {
+  defineWorkflow,
+  type ShardFence,
+  SharedInMemoryStore,
+  type WorkflowEvent,
+  type WorkflowStore,
+} from '@reprise/core';
 import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
 
 export const T0 = 1_767_225_600_000;
 export const SHARDS = 8;
 export const quiet = { warn: () => {} };
+
+/** How many events of `type` a history holds. */
+export const countOf = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']): number =>
+  history.filter((event) => event.type === type).length;
+
+/** A run that waits for one `go` signal and returns what it carried. */
+export const goWaiter = defineWorkflow('waiter', async (ctx) => {
+  const value = await ctx.waitForSignal<string>('go');
+  return `got ${value}`;
+});
 
 /** One engine's view of the shared store: its shutdown does not close it for the others; appends refused are kept. */
 export function viewOf(
