@@ -3,29 +3,33 @@ import { leavesProjection, movesOnlyHistoryLength, stepBacklog } from '@reprise/
 import { historyArbitrary } from '@reprise/testkit';
 import fc from 'fast-check';
 
+/**
+ * A generated history cut in two: the projection of its first part, and the batch of one to four
+ * events that follows it.
+ */
+const cutHistory = (maxRuns: number, maxSteps: number) =>
+  fc
+    .tuple(historyArbitrary({ maxRuns, maxSteps }), fc.nat(), fc.integer({ min: 1, max: 4 }))
+    .map(([generated, cut, size]) => {
+      const history = generated.events;
+      const from = cut % history.length;
+      return { before: projectHistory(history.slice(0, from)), batch: history.slice(from, from + size) };
+    });
+
 describe('movesOnlyHistoryLength', () => {
   it('a batch it passes changes a projection in nothing but historyLength', () => {
     fc.assert(
-      fc.property(
-        historyArbitrary({ maxRuns: 3, maxSteps: 8 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 4 }),
-        (generated, cut, size) => {
-          const history = generated.events;
-          const from = cut % history.length;
-          const batch = history.slice(from, from + size);
-          const before = projectHistory(history.slice(0, from));
-          const after = projectEvents(before, batch);
-          const lastSeq = (batch.at(-1) as (typeof batch)[number]).seq;
-          const unchanged =
-            after.timers.size === before.timers.size &&
-            [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt) &&
-            JSON.stringify(after.summary) ===
-              JSON.stringify(before.summary && { ...before.summary, historyLength: lastSeq });
-          // A batch the predicate stops may change the projection or not; one it passes must not.
-          return !movesOnlyHistoryLength(batch) || unchanged;
-        },
-      ),
+      fc.property(cutHistory(3, 8), ({ before, batch }) => {
+        const after = projectEvents(before, batch);
+        const lastSeq = (batch.at(-1) as (typeof batch)[number]).seq;
+        const unchanged =
+          after.timers.size === before.timers.size &&
+          [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt) &&
+          JSON.stringify(after.summary) ===
+            JSON.stringify(before.summary && { ...before.summary, historyLength: lastSeq });
+        // A batch the predicate stops may change the projection or not; one it passes must not.
+        return !movesOnlyHistoryLength(batch) || unchanged;
+      }),
       { numRuns: 400 },
     );
   });
@@ -55,27 +59,18 @@ describe('leavesProjection', () => {
   it('a batch it passes changes a projection in nothing but historyLength', () => {
     let passed = 0;
     fc.assert(
-      fc.property(
-        historyArbitrary({ maxRuns: 2, maxSteps: 10 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 4 }),
-        (generated, cut, size) => {
-          const history = generated.events;
-          const from = cut % history.length;
-          const batch = history.slice(from, from + size);
-          const before = projectHistory(history.slice(0, from));
-          if (!leavesProjection(before, batch)) return true;
-          passed++;
-          const after = projectEvents(before, batch);
-          const lastSeq = (batch.at(-1) as (typeof batch)[number]).seq;
-          return (
-            after.timers.size === before.timers.size &&
-            [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt) &&
-            JSON.stringify(after.summary) ===
-              JSON.stringify(before.summary && { ...before.summary, historyLength: lastSeq })
-          );
-        },
-      ),
+      fc.property(cutHistory(2, 10), ({ before, batch }) => {
+        if (!leavesProjection(before, batch)) return true;
+        passed++;
+        const after = projectEvents(before, batch);
+        const lastSeq = (batch.at(-1) as (typeof batch)[number]).seq;
+        return (
+          after.timers.size === before.timers.size &&
+          [...after.timers].every(([timerId, fireAt]) => before.timers.get(timerId) === fireAt) &&
+          JSON.stringify(after.summary) ===
+            JSON.stringify(before.summary && { ...before.summary, historyLength: lastSeq })
+        );
+      }),
       { numRuns: 600 },
     );
     // Not vacuous: the generator's steps complete and schedule activities often enough.
@@ -88,34 +83,25 @@ describe('stepBacklog', () => {
     let passed = 0;
     let moved = 0;
     fc.assert(
-      fc.property(
-        historyArbitrary({ maxRuns: 2, maxSteps: 10 }),
-        fc.nat(),
-        fc.integer({ min: 1, max: 4 }),
-        (generated, cut, size) => {
-          const history = generated.events;
-          const from = cut % history.length;
-          const batch = history.slice(from, from + size);
-          const before = projectHistory(history.slice(0, from));
-          const backlog = before.summary?.status === 'Running' ? before.summary.backlog : undefined;
-          if (backlog === undefined) return;
-          const copyBefore = JSON.stringify(backlog);
-          const next = stepBacklog(backlog, batch);
-          expect(JSON.stringify(backlog)).toBe(copyBefore);
-          if (next === undefined) return;
-          passed++;
-          if (next !== backlog) moved++;
-          const after = projectEvents(before, batch);
-          expect(after.timers).toBe(before.timers);
-          const historyLength = before.summary?.historyLength;
-          expect(after.summary && { ...after.summary, historyLength }).toEqual({
-            ...before.summary,
-            backlog: next,
-          });
-          // The backlog object is kept when it ends as it began, as projectEvents keeps it.
-          expect(next === backlog).toBe(after.summary?.backlog === backlog);
-        },
-      ),
+      fc.property(cutHistory(2, 10), ({ before, batch }) => {
+        const backlog = before.summary?.status === 'Running' ? before.summary.backlog : undefined;
+        if (backlog === undefined) return;
+        const copyBefore = JSON.stringify(backlog);
+        const next = stepBacklog(backlog, batch);
+        expect(JSON.stringify(backlog)).toBe(copyBefore);
+        if (next === undefined) return;
+        passed++;
+        if (next !== backlog) moved++;
+        const after = projectEvents(before, batch);
+        expect(after.timers).toBe(before.timers);
+        const historyLength = before.summary?.historyLength;
+        expect(after.summary && { ...after.summary, historyLength }).toEqual({
+          ...before.summary,
+          backlog: next,
+        });
+        // The backlog object is kept when it ends as it began, as projectEvents keeps it.
+        expect(next === backlog).toBe(after.summary?.backlog === backlog);
+      }),
       { numRuns: 600 },
     );
     // Not vacuous: steps that move the backlog and steps that leave it are both met.
