@@ -6,7 +6,16 @@
 import { FencedError, type ShardFence, SharedInMemoryStore } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
-import { countOf, goWaiter, heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
+import {
+  countOf,
+  goWaiter,
+  heldSummaryReads,
+  quiet,
+  T0,
+  viewOf,
+  waitFor,
+  watchedClaims,
+} from './shared-store-cluster.js';
 
 const SHARDS = 2;
 const TTL = 3_000;
@@ -28,8 +37,9 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
   const refused: { error: unknown; fence?: ShardFence }[] = [];
   const held = heldSummaryReads(viewOf(store, refused), id);
   const atRow = held.reached;
+  const claims = watchedClaims(held.store, clock);
   const b = await Engine.create({
-    store: held.store,
+    store: claims.store,
     clock,
     logger: quiet,
     workflows: [goWaiter],
@@ -42,21 +52,18 @@ it('renews the leases it holds while it recovers newly claimed shards for longer
   void atRow.then(() => {
     atRowReached = true;
   });
-  const turns = async () => {
-    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
-  };
-  // b's recovery of the claimed shards is held at the run's row.
-  for (let step = 0; step < 10 && !atRowReached; step++) {
-    await clock.advance(500);
-    await turns();
-  }
+  // b's recovery of the claimed shards (at its first renewal) is held at the run's row.
+  await clock.advance(TTL / 3);
+  await waitFor(clock, () => atRowReached);
   expect(atRowReached).toBe(true);
   expect(b.ownedShards()).toEqual([0, 1]);
 
   // The recovery lasts three TTLs; renewals every third of a TTL keep both leases meanwhile.
   for (let step = 0; step < 18; step++) {
+    const claimed = claims.startedAt.length;
     await clock.advance(TTL / 6);
-    await turns();
+    // Every other step is a renewal's time: it claims, and is answered, before time moves on.
+    if (step % 2 === 1) await waitFor(clock, () => claims.answered() === claimed + 1);
   }
   expect(await store.liveOwners()).toEqual([{ ownerId: 'b', shards: SHARDS, expiresAt: expect.any(Number) }]);
 

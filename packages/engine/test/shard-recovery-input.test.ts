@@ -6,7 +6,7 @@
 import { SharedInMemoryStore } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
-import { countOf, goWaiter, heldSummaryReads, quiet, T0, viewOf } from './shared-store-cluster.js';
+import { countOf, goWaiter, heldSummaryReads, quiet, T0, viewOf, waitFor } from './shared-store-cluster.js';
 
 const SHARDS = 2;
 
@@ -41,17 +41,16 @@ it('a signal sent while its shard is being recovered reaches the run once', asyn
   void atRow.then(() => {
     atRowReached = true;
   });
-  for (let step = 0; step < 10 && !atRowReached; step++) {
-    await clock.advance(1_000);
-    for (let turn = 0; turn < 20 && !atRowReached; turn++)
-      await new Promise((resolve) => setImmediate(resolve));
-  }
-  expect(atRowReached).toBe(true);
+  while (clock.now() - T0 < 3_000) await clock.advance(1_000);
+  await waitFor(clock, () => atRowReached);
   expect(b.ownedShards()).toContain(0);
 
   const signalled = b.getHandle(id).signal('go', 'x');
   // Recorded already (before the fix) or waiting in the inbox: either way, recovery goes on.
-  for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+  const signalSeen = async () =>
+    countOf(await store.readHistory(id), 'SignalReceived') === 1 ||
+    (await store.pendingInbox([0])).length === 1;
+  await waitFor(clock, signalSeen);
   held.open();
   for (let step = 0; step < 5; step++) {
     await b.idle();

@@ -1,6 +1,7 @@
 // Several engines on one SharedInMemoryStore and one virtual clock, for the tests of scale-out.
 import {
   defineWorkflow,
+  type OwnershipStore,
   type ShardFence,
   SharedInMemoryStore,
   type WorkflowEvent,
@@ -11,6 +12,23 @@ import { Engine, type EngineOptions, VirtualClock } from '@reprise/engine';
 export const T0 = 1_767_225_600_000;
 export const SHARDS = 8;
 export const quiet = { warn: () => {} };
+
+/**
+ * Lets the engines on `clock` work, with time standing still, until `condition` holds: a test
+ * waits for the event it needs, never for a count of host turns. These engines do no I/O, so the
+ * event comes within a few turns or never; the wait gives up (failing the test) after `patience`.
+ */
+export async function waitFor(
+  clock: VirtualClock,
+  condition: () => boolean | Promise<boolean>,
+  patience = 10_000,
+): Promise<void> {
+  for (let turn = 0; !(await condition()); turn++) {
+    if (turn === patience)
+      throw new Error(`waited ${patience} host turns (no time passing) for ${condition}`);
+    await clock.advance(0);
+  }
+}
 
 /** How many events of `type` a history holds. */
 export const countOf = (history: readonly WorkflowEvent[], type: WorkflowEvent['type']): number =>
@@ -44,6 +62,36 @@ export function viewOf(
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   }) as unknown as WorkflowStore;
+}
+
+/**
+ * `store` whose shard claims (lease claims and renewals) are watched: `startedAt` holds the clock
+ * time of each claim that reached it, `answered` counts those that returned. A claim waits for
+ * `hold()`'s promise first when it gives one (a slow server).
+ */
+export function watchedClaims(
+  store: WorkflowStore,
+  clock: VirtualClock,
+  hold: () => Promise<void> | undefined = () => undefined,
+): { readonly store: WorkflowStore; readonly startedAt: number[]; answered(): number } {
+  const startedAt: number[] = [];
+  let answered = 0;
+  const watched = new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (key !== 'claimShards') {
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      }
+      return async (...args: Parameters<OwnershipStore['claimShards']>) => {
+        startedAt.push(clock.now());
+        await hold();
+        const claimed = await (target as unknown as OwnershipStore).claimShards(...args);
+        answered++;
+        return claimed;
+      };
+    },
+  });
+  return { store: watched, startedAt, answered: () => answered };
 }
 
 /**
