@@ -69,7 +69,8 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
     const applied = this.prepareAppend(workflowId, options);
     if (actualSeq !== expectedSeq) throw new ConcurrencyConflict(workflowId, expectedSeq, actualSeq);
     // The projection keeps copies of what it takes from the events, never the caller's objects.
-    const projection = projectEvents(stored?.projection ?? EMPTY_PROJECTION, events);
+    const before = stored?.projection ?? EMPTY_PROJECTION;
+    const projection = projectEvents(before, events);
     if (stored) {
       stored.events.push(...encoded);
       stored.projection = projection;
@@ -77,6 +78,7 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
       this.#workflows.set(workflowId, { events: encoded, projection });
     }
     applied?.();
+    this.appended(workflowId, before, projection);
     return { lastSeq: expectedSeq + encoded.length };
   }
 
@@ -88,6 +90,13 @@ export class InMemoryStore implements EventStore, VisibilityStore, RetentionStor
   protected prepareAppend(_workflowId: WorkflowId, _options: AppendOptions): (() => void) | undefined {
     return undefined;
   }
+
+  /** After an append is applied, with the workflow's projection before and after it. Here: nothing. */
+  protected appended(
+    _workflowId: WorkflowId,
+    _before: WorkflowProjection,
+    _after: WorkflowProjection,
+  ): void {}
 
   /** Whether a workflow is in the shards of a filter. Here, one shard (0) holds every workflow. */
   protected shardTest(filter: ShardFilter): (workflowId: WorkflowId) => boolean {

@@ -23,6 +23,7 @@ export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
 export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';
 export {
+  closesRun,
   leavesProjection,
   mergeAttributes,
   movesOnlyHistoryLength,

@@ -296,3 +296,12 @@ export function mergeAttributes(
 /** The projection of a whole history. */
 export const projectHistory = (history: readonly WorkflowEvent[]): WorkflowProjection =>
   projectEvents(EMPTY_PROJECTION, history);
+
+/**
+ * Whether an append recorded a run's terminal event: the row went from open (or none) to closed.
+ * A shared store tells those waiting on the run's result in other engines (`InboxNotice` `closed`).
+ */
+export const closesRun = (before: WorkflowProjection, after: WorkflowProjection): boolean =>
+  (before.summary === undefined || before.summary.status === 'Running') &&
+  after.summary !== undefined &&
+  after.summary.status !== 'Running';

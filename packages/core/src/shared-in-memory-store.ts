@@ -18,6 +18,7 @@ import {
   shardOf,
 } from './ownership.js';
 import { checkPayload, decodePayload, encodePayload } from './payload.js';
+import { closesRun, type WorkflowProjection } from './projection.js';
 import { ShardLeases } from './shard-leases.js';
 import type { AppendOptions } from './store.js';
 import { wallClock } from './wall-clock.js';
@@ -203,6 +204,17 @@ export class SharedInMemoryStore extends InMemoryStore implements OwnershipStore
     }
     const checked = this.#checkConsumptions(consumeInbox, fence, workflowId);
     return checked.length === 0 ? undefined : () => this.#consume(checked);
+  }
+
+  /** A run closed: those waiting on its result in other engines read it now, not at their poll. */
+  protected override appended(
+    workflowId: WorkflowId,
+    before: WorkflowProjection,
+    after: WorkflowProjection,
+  ): void {
+    if (closesRun(before, after)) {
+      this.#notify({ kind: 'closed', workflowId, shard: shardOf(workflowId, this.shardCount) });
+    }
   }
 
   /** Whether a workflow is in the shards of a filter: by `shardOf`. */

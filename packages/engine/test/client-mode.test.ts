@@ -132,4 +132,45 @@ describe('a client engine (claimShards: false)', () => {
       }),
     ).rejects.toThrow(/ownership\.claimShards/);
   });
+  it("wakes a caller waiting on a run's result when the owner closes the run, not at its poll", async () => {
+    const c = cluster();
+    const owner = await c.engine({
+      workflows: [counter],
+      activities: [step],
+      ownership: { ownerId: 'owner' },
+    });
+    await c.advance(4_000);
+    const id = 'count-awaited' as WorkflowId;
+    await owner.start(counter, 1, { workflowId: id });
+    await c.advance(1_000);
+    // The client's reads of the run's history say when the waiter has seen it open.
+    let firstRead: () => void = () => {};
+    const readOnce = new Promise<void>((resolve) => {
+      firstRead = resolve;
+    });
+    const shared = viewOf(c.store);
+    const watched = new Proxy(shared, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (key !== 'readHistory') return (value as (...args: unknown[]) => unknown).bind(target);
+        return async (workflowId: WorkflowId) => {
+          const history = await target.readHistory(workflowId);
+          if (workflowId === id) firstRead();
+          return history;
+        };
+      },
+    });
+    const client = await c.engine({
+      store: watched,
+      workflows: [counter],
+      ownership: { ownerId: 'client', claimShards: false },
+    });
+    const result = client.getHandle(id).result();
+    await readOnce;
+    // The virtual clock stands still from here: no poll of the client's can come.
+    await owner.getHandle(id).signal('done', 'now');
+    expect(await result).toEqual({ total: 2, done: 'now' });
+    await c.close();
+  });
 });

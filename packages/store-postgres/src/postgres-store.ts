@@ -42,6 +42,7 @@ import {
 import {
   checkClaim,
   checkPayloadLimit,
+  closesRun,
   encodeEventBatch,
   movesOnlyHistoryLength,
   normalizeFilter,
@@ -280,12 +281,6 @@ interface Plan {
   readonly projection: WorkflowProjection;
   readonly append: GroupedAppend;
 }
-
-/** Whether an append recorded a run's terminal event: the row went from open (or none) to closed. */
-const closesRun = (before: WorkflowProjection, after: WorkflowProjection): boolean =>
-  (before.summary === undefined || before.summary.status === 'Running') &&
-  after.summary !== undefined &&
-  after.summary.status !== 'Running';
 
 class PostgresWorkflowStore implements PostgresStore {
   readonly #pool: Pool;
