@@ -9,6 +9,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import { Engine, VirtualClock } from '@reprise/engine';
+import { watchedHistoryReads } from './helpers.js';
 import { cluster, quiet, SHARDS, viewOf } from './shared-store-cluster.js';
 
 const step = defineActivity('step', async (n: number) => n + 1);
@@ -144,30 +145,14 @@ describe('a client engine (claimShards: false)', () => {
     await owner.start(counter, 1, { workflowId: id });
     await c.advance(1_000);
     // The client's reads of the run's history say when the waiter has seen it open.
-    let firstRead: () => void = () => {};
-    const readOnce = new Promise<void>((resolve) => {
-      firstRead = resolve;
-    });
-    const shared = viewOf(c.store);
-    const watched = new Proxy(shared, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (typeof value !== 'function') return value;
-        if (key !== 'readHistory') return (value as (...args: unknown[]) => unknown).bind(target);
-        return async (workflowId: WorkflowId) => {
-          const history = await target.readHistory(workflowId);
-          if (workflowId === id) firstRead();
-          return history;
-        };
-      },
-    });
+    const watched = watchedHistoryReads(viewOf(c.store), id);
     const client = await c.engine({
-      store: watched,
+      store: watched.store,
       workflows: [counter],
       ownership: { ownerId: 'client', claimShards: false },
     });
     const result = client.getHandle(id).result();
-    await readOnce;
+    await watched.firstRead;
     // The virtual clock stands still from here: no poll of the client's can come.
     await owner.getHandle(id).signal('done', 'now');
     expect(await result).toEqual({ total: 2, done: 'now' });

@@ -3,6 +3,7 @@ import {
   defineWorkflow,
   InMemoryStore,
   type WorkflowEvent,
+  type WorkflowId,
   type WorkflowStore,
 } from '@reprise/core';
 
@@ -25,6 +26,33 @@ export function reopenable(store: InMemoryStore = new InMemoryStore()): {
         },
       }),
   };
+}
+
+/**
+ * `store` whose reads of `workflowId`'s history are watched: `firstRead` settles once one has
+ * returned (a caller waiting on the run's result has seen it open, and waits for news of it).
+ */
+export function watchedHistoryReads<S extends WorkflowStore>(
+  store: S,
+  workflowId: WorkflowId,
+): { readonly store: S; readonly firstRead: Promise<void> } {
+  let read: () => void = () => {};
+  const firstRead = new Promise<void>((resolve) => {
+    read = resolve;
+  });
+  const watched = new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (key !== 'readHistory') return (value as (...args: unknown[]) => unknown).bind(target);
+      return async (id: WorkflowId) => {
+        const history = await target.readHistory(id);
+        if (id === workflowId) read();
+        return history;
+      };
+    },
+  });
+  return { store: watched, firstRead };
 }
 
 /** Collects `message` signals (queryable as `received`) until one says `stop`, then returns them. */

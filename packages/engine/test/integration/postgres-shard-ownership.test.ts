@@ -14,6 +14,7 @@ import { Engine, VirtualClock } from '@reprise/engine';
 import { workflowIdInShard } from '@reprise/testkit';
 import { killWorkerProcesses, startWorkerProcess } from '@reprise/testkit/internal';
 import { dropTestSchemas, sql } from '../../../../test/support/postgres.js';
+import { watchedHistoryReads } from '../helpers.js';
 import { cart } from './fixtures/inbox-cart.js';
 import { POLL, pgCluster, quiet, SHARDS, T0, TTL } from './postgres-cluster.js';
 
@@ -133,25 +134,10 @@ describe('several engines on one PostgreSQL schema', () => {
     const id = 'cart-awaited' as WorkflowId;
     await owner.start(cart, null, { workflowId: id });
     // A client engine whose history reads say when the waiter has read the open run once.
-    let firstRead: () => void = () => {};
-    const readOnce = new Promise<void>((resolve) => {
-      firstRead = resolve;
-    });
     const store = await c.open();
-    const watched = new Proxy(store, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (typeof value !== 'function') return value;
-        if (key !== 'readHistory') return (value as (...args: unknown[]) => unknown).bind(target);
-        return async (workflowId: WorkflowId) => {
-          const history = await target.readHistory(workflowId);
-          if (workflowId === id) firstRead();
-          return history;
-        };
-      },
-    });
+    const watched = watchedHistoryReads(store, id);
     const client = await Engine.create({
-      store: watched,
+      store: watched.store,
       clock: c.clock,
       logger: quiet,
       workflows: [cart],
@@ -159,7 +145,7 @@ describe('several engines on one PostgreSQL schema', () => {
     });
     await untilListening(store as unknown as OwnershipStore, c.url, c.schema);
     const result = client.getHandle(id).result();
-    await readOnce;
+    await watched.firstRead;
     // The virtual clock stands still from here: no poll of the client's can come.
     await owner.getHandle(id).signal('checkout', 'closed');
     expect(await result).toEqual({ note: 'closed', total: 0 });
