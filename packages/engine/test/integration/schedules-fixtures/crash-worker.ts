@@ -9,6 +9,7 @@ import { defineWorkflow, ScheduleAlreadyExistsError } from '@reprise/core';
 import { Engine } from '@reprise/engine';
 import { openLmdbStore } from '@reprise/store-lmdb';
 import { mortalStore } from '../fixtures/dying-store.js';
+import { stderrLogger } from '../fixtures/worker-kit.js';
 
 const [mode, dataDir, intervalText] = process.argv.slice(2);
 const tick = defineWorkflow('tick', async (_ctx, n: number) => n);
@@ -18,9 +19,7 @@ const store = openLmdbStore({ path: dataDir as string });
 const engine = await Engine.create({
   store: mortalStore(store),
   workflows: [tick],
-  logger: {
-    warn: (message, details) => process.stderr.write(`${message} ${JSON.stringify(details ?? {})}\n`),
-  },
+  logger: stderrLogger,
 });
 
 if (mode === 'run') {
