@@ -23,7 +23,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import type { WorkflowId } from './ids.js';
-import type { JsonValue } from './payload.js';
+import { encodePayload, type JsonValue } from './payload.js';
 
 /** The number of virtual shards a store gets unless it is created with another. */
 export const DEFAULT_SHARD_COUNT = 64;
@@ -215,6 +215,35 @@ export interface OwnershipStore {
    * returns the unsubscribe.
    */
   watchInbox(listener: (notice: InboxNotice) => void): () => void;
+}
+
+const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
+
+/**
+ * Checks an `enqueueInbox` request (a non-empty workflow id, a known kind, a JSON-safe payload);
+ * returns it with its payload as stored (JSON text) and its workflow's shard.
+ */
+export function checkInboxRequest(
+  request: InboxRequest,
+  shardCount: number,
+): {
+  readonly workflowId: WorkflowId;
+  readonly kind: InboxKind;
+  readonly payloadText: string;
+  readonly shard: number;
+} {
+  const { workflowId, kind, payload } = request ?? ({} as InboxRequest);
+  if (typeof workflowId !== 'string' || workflowId === '') {
+    throw new InvalidArgumentError('workflowId', `${JSON.stringify(workflowId)} must be a non-empty string`);
+  }
+  if (!INBOX_KINDS.includes(kind)) {
+    throw new InvalidArgumentError(
+      'inbox kind',
+      `${JSON.stringify(kind)} must be one of ${INBOX_KINDS.join(', ')}`,
+    );
+  }
+  const payloadText = encodePayload(payload, { path: 'inbox payload' });
+  return { workflowId, kind, payloadText, shard: shardOf(workflowId, shardCount) };
 }
 
 /** Whether a store implements shard ownership (`OwnershipStore`). */

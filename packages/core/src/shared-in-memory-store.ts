@@ -3,6 +3,7 @@ import type { WorkflowId } from './ids.js';
 import { InMemoryStore, type InMemoryStoreOptions } from './in-memory-store.js';
 import {
   type ClaimShardsOptions,
+  checkInboxRequest,
   checkShardCount,
   DEFAULT_SHARD_COUNT,
   type InboxConsumption,
@@ -30,8 +31,6 @@ interface StoredInboxItem {
   /** The outcome's JSON text, once consumed. */
   outcome: string | undefined;
 }
-
-const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
 /** Options of the shared in-memory store. */
 export interface SharedInMemoryStoreOptions extends InMemoryStoreOptions {
@@ -88,25 +87,11 @@ export class SharedInMemoryStore extends InMemoryStore implements OwnershipStore
   /** {@inheritDoc OwnershipStore.enqueueInbox} */
   async enqueueInbox(request: InboxRequest): Promise<string> {
     this.assertOpen('enqueueInbox');
-    const { workflowId, kind, payload } = request ?? ({} as InboxRequest);
-    if (typeof workflowId !== 'string' || workflowId === '') {
-      throw new InvalidArgumentError(
-        'workflowId',
-        `${JSON.stringify(workflowId)} must be a non-empty string`,
-      );
-    }
-    if (!INBOX_KINDS.includes(kind)) {
-      throw new InvalidArgumentError(
-        'inbox kind',
-        `${JSON.stringify(kind)} must be one of ${INBOX_KINDS.join(', ')}`,
-      );
-    }
-    const text = encodePayload(payload, { path: 'inbox payload' });
+    const { workflowId, kind, payloadText, shard } = checkInboxRequest(request, this.shardCount);
     const id = `inbox-${++this.#inboxCounter}`;
-    const shard = shardOf(workflowId, this.shardCount);
     this.#inbox.set(id, {
       item: { id, workflowId, kind, shard, enqueuedAt: this.#clock.now() },
-      payload: text,
+      payload: payloadText,
       outcome: undefined,
     });
     this.#notify({ kind: 'enqueued', id, shard });

@@ -41,6 +41,7 @@ import {
 } from '@reprise/core';
 import {
   checkClaim,
+  checkInboxRequest,
   checkPayloadLimit,
   closesRun,
   encodeEventBatch,
@@ -262,8 +263,6 @@ interface Batch {
   /** Inbox items consumed with the append: ids and encoded outcomes. */
   readonly consume: readonly { readonly id: string; readonly outcome: string }[];
 }
-
-const INBOX_KINDS: readonly string[] = ['start', 'signal', 'cancel', 'update', 'control'];
 
 /** How many grouped statements one store has under way at once (see `AppendGroups`). */
 const GROUPS_IN_FLIGHT = 4;
@@ -860,21 +859,7 @@ class PostgresWorkflowStore implements PostgresStore {
 
   async enqueueInbox(request: InboxRequest): Promise<string> {
     this.#assertOpen('enqueueInbox');
-    const { workflowId, kind, payload } = request ?? ({} as InboxRequest);
-    if (typeof workflowId !== 'string' || workflowId === '') {
-      throw new InvalidArgumentError(
-        'workflowId',
-        `${JSON.stringify(workflowId)} must be a non-empty string`,
-      );
-    }
-    if (!INBOX_KINDS.includes(kind)) {
-      throw new InvalidArgumentError(
-        'inbox kind',
-        `${JSON.stringify(kind)} must be one of ${INBOX_KINDS.join(', ')}`,
-      );
-    }
-    const text = encodePayload(payload, { path: 'inbox payload' });
-    const shard = shardOf(workflowId, this.shardCount);
+    const { workflowId, kind, payloadText: text, shard } = checkInboxRequest(request, this.shardCount);
     // One statement, so no retry can enqueue twice unless the first one's outcome is unknown.
     const [row] = await this.#query<{ id: string }>(
       'enqueueInbox',
