@@ -253,6 +253,7 @@ describe('a task process under a supervisor', () => {
   });
 });
 
+// Timeouts and 'infinity' for tasks: shutdown.test.ts, run for XState and task workers alike.
 describe('shutting down a task process', () => {
   it('brutal_kill kills it at once, even when it traps exits, and stops its body', async () => {
     const t = testSystem();
@@ -266,71 +267,6 @@ describe('shutting down a task process', () => {
     expect(log.stops).toBe(1);
     expect(log.got).toEqual([]);
     expect(t.clock.now()).toBe(0);
-    await t.system.shutdown();
-  });
-
-  it('a timeout lets a trapping task finish within it', async () => {
-    const t = testSystem();
-    const sup = await t.system.startSupervisor({
-      children: [
-        taskWorkerSpec(
-          's',
-          undefined,
-          { shutdown: 1000 },
-          { trapExit: true, cleanupMs: 300, clock: t.clock },
-        ),
-      ],
-    });
-    const child = sup.getChild('s')!;
-    const done = sup.terminateChild('s');
-    await t.clock.advance(299);
-    expect(child.alive).toBe(true);
-    await t.clock.advance(1);
-    await done;
-    expect(child.exitReason).toBe('normal');
-    expect(t.events.at(-1)).toMatchObject({ type: 'child_terminated', childId: 's', reason: 'normal' });
-    expect(t.clock.pendingTimers()).toBe(0);
-    await t.system.shutdown();
-  });
-
-  it('a timeout escalates to kill when the task has not exited by then', async () => {
-    const t = testSystem();
-    const log = newLog();
-    const sup = await t.system.startSupervisor({
-      children: [
-        taskWorkerSpec('s', log, { shutdown: 1000 }, { trapExit: true, cleanupMs: 5000, clock: t.clock }),
-      ],
-    });
-    const child = sup.getChild('s')!;
-    const done = sup.terminateChild('s');
-    await t.clock.advance(999);
-    expect(child.alive).toBe(true);
-    await t.clock.advance(1);
-    await done;
-    expect(child.exitReason).toBe('killed');
-    expect(log.lost).toEqual(['abandoned']);
-    await t.system.shutdown();
-  });
-
-  it("'infinity' waits as long as it takes", async () => {
-    const t = testSystem();
-    const sup = await t.system.startSupervisor({
-      children: [
-        taskWorkerSpec(
-          's',
-          undefined,
-          { shutdown: 'infinity' },
-          { trapExit: true, cleanupMs: 60_000, clock: t.clock },
-        ),
-      ],
-    });
-    const child = sup.getChild('s')!;
-    const done = sup.terminateChild('s');
-    await t.clock.advance(59_999);
-    expect(child.alive).toBe(true);
-    await t.clock.advance(1);
-    await done;
-    expect(child.exitReason).toBe('normal');
     await t.system.shutdown();
   });
 
