@@ -1,8 +1,9 @@
 /** Task processes (a plain body instead of an XState actor): the same OTP semantics as actors. */
 
+import fc from 'fast-check';
 import { createMachine } from 'xstate';
 import { type DownMessage, SupervisorError, type TaskProcess, task } from '../src/index.js';
-import { type TaskWorkerLog, taskWorker, taskWorkerSpec, testSystem, worker } from './helpers.js';
+import { reasonText, type TaskWorkerLog, taskWorker, taskWorkerSpec, testSystem, worker } from './helpers.js';
 
 const newLog = (): TaskWorkerLog => ({ runs: [], stops: 0, lost: [], got: [] });
 
@@ -380,5 +381,135 @@ describe('a hibernating task process', () => {
     expect((process.exitReason as Error).message).toBe('cannot wake');
     expect(got).toEqual([]);
     await t.system.shutdown();
+  });
+});
+
+describe('a task process against a model of its bodies (property)', () => {
+  type Command =
+    | { readonly kind: 'hibernate' }
+    | { readonly kind: 'send' }
+    | { readonly kind: 'resolve' | 'reject'; readonly body: number }
+    | { readonly kind: 'signal'; readonly reason: 'kill' | 'shutdown' | 'normal' };
+  const commandArb: fc.Arbitrary<Command> = fc.oneof(
+    fc.constant({ kind: 'hibernate' as const }),
+    fc.constant({ kind: 'send' as const }),
+    fc.record({ kind: fc.constantFrom('resolve' as const, 'reject' as const), body: fc.nat(5) }),
+    fc.record({
+      kind: fc.constant('signal' as const),
+      reason: fc.constantFrom('kill' as const, 'shutdown' as const, 'normal' as const),
+    }),
+  );
+
+  /**
+   * Whatever the interleaving of hibernations, wakes, exit signals and bodies settling (old
+   * ones included): only the current body of a live, awake process ends it; a body let go of
+   * that resolves is `lost`, exactly once; the process exits at most once and its one DOWN
+   * carries the current body's value; `stop` is called once per body let go of.
+   */
+  it('exits once, by its current body or a signal, and hands every other resolved body to lost', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(commandArb, { maxLength: 25 }), async (trapping, commands) => {
+        const t = testSystem();
+        const bodies: { resolve(value: number): void; reject(error: Error): void; settled: boolean }[] = [];
+        const log = { stops: 0, lost: [] as unknown[], got: 0 };
+        const process = t.system.spawn(
+          task<number>({
+            trapExit: trapping,
+            run: () =>
+              new Promise<number>((resolve, reject) => {
+                bodies.push({ resolve, reject, settled: false });
+              }),
+            stop: () => log.stops++,
+            lost: (output) => log.lost.push(output),
+            receive: () => log.got++,
+          }),
+        );
+        const downs: DownMessage[] = [];
+        t.system.monitor(process, (message) => downs.push(message));
+        // The model.
+        let current = 0;
+        let hibernating = false;
+        let exit: string | undefined;
+        let output: number | undefined;
+        const expected = { stops: 0, lost: [] as number[], got: 0 };
+        let value = 0;
+        for (const command of commands) {
+          switch (command.kind) {
+            case 'hibernate': {
+              const went = exit === undefined && !hibernating;
+              expect(process.hibernate()).toBe(went);
+              if (went) {
+                hibernating = true;
+                expected.stops++;
+              }
+              break;
+            }
+            case 'send':
+              process.send({ type: 'ping' });
+              if (exit === undefined) {
+                if (hibernating) {
+                  hibernating = false;
+                  current = bodies.length - 1;
+                }
+                expected.got++;
+              }
+              break;
+            case 'resolve':
+            case 'reject': {
+              const index = command.body % bodies.length;
+              const body = bodies[index]!;
+              if (body.settled) continue;
+              body.settled = true;
+              const live = exit === undefined && !hibernating && index === current;
+              if (command.kind === 'resolve') {
+                body.resolve(++value);
+                if (live) {
+                  exit = 'normal';
+                  output = value;
+                } else expected.lost.push(value);
+              } else {
+                body.reject(new Error(`body ${index}`));
+                if (live) exit = `error:body ${index}`;
+              }
+              break;
+            }
+            case 'signal': {
+              process.exit(command.reason);
+              if (exit !== undefined) break;
+              if (command.reason === 'kill' || (!trapping && command.reason === 'shutdown')) {
+                if (!hibernating) expected.stops++;
+                exit = command.reason === 'kill' ? 'killed' : 'shutdown';
+              } else if (trapping) {
+                // The EXIT message wakes a hibernating process: its next body is the current one.
+                if (hibernating) {
+                  hibernating = false;
+                  current = bodies.length;
+                }
+                expected.got++;
+              }
+              break;
+            }
+          }
+          await t.settle();
+          const where = JSON.stringify(commands);
+          expect({
+            where,
+            exit: process.exitReason === undefined ? undefined : reasonText(process.exitReason),
+          }).toEqual({ where, exit });
+          expect({ where, hibernating: process.hibernating }).toEqual({
+            where,
+            hibernating: hibernating && !exit,
+          });
+          expect({ where, stops: log.stops, lost: log.lost, got: log.got }).toEqual({ where, ...expected });
+          expect({ where, downs: downs.length }).toEqual({ where, downs: exit === undefined ? 0 : 1 });
+        }
+        if (exit === 'normal') {
+          expect(process.output).toBe(output);
+          expect(downs[0]?.output).toBe(output);
+        }
+        await t.system.shutdown();
+      }),
+      { numRuns: 300 },
+    );
   });
 });
