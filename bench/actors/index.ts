@@ -8,7 +8,9 @@
  *   `stop()`) or the child reaching its final state (then also shown beside raw start + final event);
  * - `one_for_one` restarts per second (a permanent child crashing, one restart at a time);
  * - message round-trip latency p50/p99 (ping → pong between two processes);
- * - heap bytes per live supervised actor (N = 10k, fresh process each, after GC).
+ * - heap bytes per live supervised actor (N = 10k, fresh process each, after GC);
+ * - the same spawn+exit and heap for task processes (`task(spec)`: a plain body, no XState
+ *   actor), beside the supervised XState actor as well as raw XState.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -19,6 +21,7 @@ import {
   createActorSystem,
   type Process,
   type TraceEvent,
+  task,
 } from '../../packages/actors/src/index.js';
 
 const worker = createMachine({
@@ -105,9 +108,23 @@ function rawStartCrash(n: number): void {
   }
 }
 
+/** A task whose body waits until its process lets go of it: the shape of a waiting workflow run. */
+const waitingTask = () => {
+  let release: () => void = () => undefined;
+  return task({
+    run: () =>
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    stop: () => release(),
+  });
+};
+
 interface Rig {
   /** startChild + terminateChild: the supervisor stops the child, as raw `stop()` does. */
   spawnTerminate(n: number): Promise<void>;
+  /** The same with task children ({@link waitingTask}). */
+  spawnTerminateTask(n: number): Promise<void>;
   /** startChild, then the child reaches its final state; done when the supervisor has handled each exit. */
   spawnFinish(n: number): Promise<void>;
   /** A permanent one_for_one child crashes; done when the supervisor has restarted it. */
@@ -136,6 +153,10 @@ async function rig(): Promise<Rig> {
     shutdown: 'brutal_kill' as const,
   };
   const dynamic = await system.startSupervisor({ strategy: 'simple_one_for_one', children: [template] });
+  const tasks = await system.startSupervisor({
+    strategy: 'simple_one_for_one',
+    children: [{ ...template, start: waitingTask }],
+  });
   const observed = await system.startSupervisor({
     strategy: 'simple_one_for_one',
     children: [template],
@@ -157,6 +178,10 @@ async function rig(): Promise<Rig> {
     async spawnTerminate(n) {
       const children = await startMany(dynamic, n);
       await Promise.all(children.map((child) => dynamic.terminateChild(child)));
+    },
+    async spawnTerminateTask(n) {
+      const children = await startMany(tasks, n);
+      await Promise.all(children.map((child) => tasks.terminateChild(child)));
     },
     async spawnFinish(n) {
       const children = await startMany(observed, n);
@@ -217,8 +242,10 @@ async function roundTrip(): Promise<{ raw: [number, number]; supervised: [number
   return { raw, supervised };
 }
 
-/** Run in a fresh process: heap bytes per live actor, raw or supervised. */
-async function heapChild(kind: 'raw' | 'supervised'): Promise<void> {
+type HeapKind = 'raw' | 'supervised' | 'task';
+
+/** Run in a fresh process: heap bytes per live actor, raw or supervised, or per live task. */
+async function heapChild(kind: HeapKind): Promise<void> {
   const n = 10_000;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with --expose-gc');
@@ -233,7 +260,14 @@ async function heapChild(kind: 'raw' | 'supervised'): Promise<void> {
   const system = createActorSystem();
   const sup = await system.startSupervisor({
     strategy: 'simple_one_for_one',
-    children: [{ id: 'w', start: () => worker, restart: 'temporary', shutdown: 'brutal_kill' }],
+    children: [
+      {
+        id: 'w',
+        start: kind === 'task' ? waitingTask : () => worker,
+        restart: 'temporary',
+        shutdown: 'brutal_kill',
+      },
+    ],
   });
   for (let i = 0; i < 100; i++) {
     createActor(worker).start().stop();
@@ -255,7 +289,7 @@ async function heapChild(kind: 'raw' | 'supervised'): Promise<void> {
   await system.shutdown();
 }
 
-function heapInFreshProcess(kind: 'raw' | 'supervised'): number {
+function heapInFreshProcess(kind: HeapKind): number {
   const out = execFileSync(
     process.execPath,
     [
@@ -274,7 +308,7 @@ function heapInFreshProcess(kind: 'raw' | 'supervised'): number {
 async function main(): Promise<void> {
   const heapArg = process.argv.find((a) => a.startsWith('--heap='));
   if (heapArg !== undefined) {
-    await heapChild(heapArg.slice('--heap='.length) as 'raw' | 'supervised');
+    await heapChild(heapArg.slice('--heap='.length) as HeapKind);
     return;
   }
 
@@ -285,6 +319,7 @@ async function main(): Promise<void> {
       rawStartFinish,
       rawStartCrash,
       spawnTerminate: r.spawnTerminate,
+      spawnTerminateTask: r.spawnTerminateTask,
       spawnFinish: r.spawnFinish,
       restart: r.restart,
     },
@@ -293,6 +328,7 @@ async function main(): Promise<void> {
   await r.close();
   const raw = perSecond(t.rawStartStop!);
   const spawnExit = perSecond(t.spawnTerminate!);
+  const taskSpawnExit = perSecond(t.spawnTerminateTask!);
   const spawnFinish = perSecond(t.spawnFinish!);
   const rawFinish = perSecond(t.rawStartFinish!);
   const restarts = perSecond(t.restart!);
@@ -300,6 +336,7 @@ async function main(): Promise<void> {
   const latency = await roundTrip();
   const heapRaw = heapInFreshProcess('raw');
   const heapSupervised = heapInFreshProcess('supervised');
+  const heapTask = heapInFreshProcess('task');
 
   const rows: [string, string, string, string][] = [
     ['metric', '@reprise/actors', 'raw XState', 'ratio'],
@@ -339,6 +376,25 @@ async function main(): Promise<void> {
       fmt(heapSupervised),
       fmt(heapRaw),
       `${(heapSupervised / heapRaw).toFixed(2)}x`,
+    ],
+    [
+      'task spawn+exit / s (startChild + terminateChild)',
+      fmt(taskSpawnExit),
+      `${fmt(raw)} start+stop/s`,
+      ratio(taskSpawnExit, raw),
+    ],
+    [
+      '  the same beside supervised XState actors',
+      fmt(taskSpawnExit),
+      `${fmt(spawnExit)} supervised/s`,
+      ratio(taskSpawnExit, spawnExit),
+    ],
+    ['heap bytes / live task (N = 10k)', fmt(heapTask), fmt(heapRaw), `${(heapTask / heapRaw).toFixed(2)}x`],
+    [
+      '  the same beside a supervised XState actor',
+      fmt(heapTask),
+      `${fmt(heapSupervised)} supervised`,
+      `${(heapTask / heapSupervised).toFixed(2)}x`,
     ],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));

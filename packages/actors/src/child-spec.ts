@@ -4,6 +4,7 @@
 
 import type { AnyActorLogic } from 'xstate';
 import { SupervisorError } from './errors.js';
+import type { TaskEvent, TaskSpec } from './task-process.js';
 import type { ChildId, TraceHook } from './types.js';
 
 /** When a child is restarted: always, only after an abnormal exit, or never. */
@@ -41,8 +42,30 @@ export class SupervisorStart {
   ) {}
 }
 
-/** What a child spec's `start` returns: XState logic, logic with options, or a nested supervisor. */
-export type ChildStart = AnyActorLogic | ActorStart | SupervisorStart;
+/** A task process as a start result, as returned by {@link task}. */
+export class TaskStart<TOutput = unknown, TEvent extends TaskEvent = TaskEvent> {
+  /** @param spec - the body the process runs, and its hooks. */
+  constructor(
+    /** The body the process runs, and its hooks. */
+    readonly spec: TaskSpec<TOutput, TEvent>,
+  ) {}
+}
+
+/**
+ * Declares a process that runs a plain body, lighter than an XState actor:
+ * `start: (job) => task({ run: (self) => job.work(), stop: () => job.cancel() })`.
+ */
+export function task<TOutput, TEvent extends TaskEvent = TaskEvent>(
+  spec: TaskSpec<TOutput, TEvent>,
+): TaskStart<TOutput, TEvent> {
+  return new TaskStart(spec);
+}
+
+/**
+ * What a child spec's `start` returns: XState logic, logic with options, a task (a plain body)
+ * or a nested supervisor.
+ */
+export type ChildStart = AnyActorLogic | ActorStart | TaskStart<unknown, never> | SupervisorStart;
 
 /** Describes a child, as OTP's `child_spec()`. */
 export interface ChildSpec {
@@ -51,7 +74,8 @@ export interface ChildSpec {
   /**
    * Creates what the child runs. Called at every (re)start, so each start gets fresh logic.
    * For `simple_one_for_one` it receives the arguments given to `startChild(...args)`.
-   * Throwing, or logic whose XState actor errors while starting, is a start failure.
+   * Throwing, logic whose XState actor errors while starting, or a task body that throws
+   * synchronously, is a start failure.
    */
   readonly start: (...args: never[]) => ChildStart;
   /** Default `'permanent'`. */

@@ -2,8 +2,9 @@
  * `@reprise/actors`: Erlang/OTP supervision trees for any XState v5 actor logic.
  * See the package README for the contract.
  *
- * This file is the public surface, kept in `actors.api.md`. Processes are made by the actor
- * system and supervisors, never by `new`, so their classes are exported as types only. Their
+ * This file is the public surface, kept in `actors.api.md`. Processes (XState actors, tasks,
+ * supervisors) are made by the actor system and supervisors, never by `new`, so their classes
+ * are exported as types only. Their
  * members tagged internal (the kernel, links, monitors and exit plumbing, all named with a
  * leading underscore) are stripped from the published declarations by `stripInternal` in
  * tsconfig.json. `recordRestart`, the pure restart-intensity rule, is tested from its file and
@@ -23,13 +24,14 @@ export type {
   Strategy,
   SupervisorSpec,
 } from './child-spec.js';
-export { type SupervisorStart, supervisor } from './child-spec.js';
+export { type SupervisorStart, supervisor, type TaskStart, task } from './child-spec.js';
 export type { ChildCounts, ChildInfo } from './child-table.js';
 export { type Clock, systemClock, VirtualClock } from './clock.js';
 export { ActorError, NoProcError, SupervisorError, type SupervisorErrorCode } from './errors.js';
 export type { Process, Watcher } from './process.js';
 export type { Supervisor } from './supervisor.js';
 export { type ActorSystem, type ActorSystemOptions, createActorSystem, type SpawnOptions } from './system.js';
+export type { TaskEvent, TaskProcess, TaskSpec } from './task-process.js';
 export type {
   ChildExitedTrace,
   ChildId,

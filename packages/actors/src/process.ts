@@ -40,7 +40,8 @@ export interface Kernel {
 }
 
 /**
- * A running (or exited) process: an XState actor ({@link ActorProcess}) or a supervisor.
+ * A running (or exited) process: an XState actor ({@link ActorProcess}), a plain body
+ * ({@link TaskProcess}) or a supervisor.
  * Its `pid` is unique; a restarted child is a new process with a new pid.
  */
 export abstract class Process {
@@ -71,8 +72,11 @@ export abstract class Process {
     this.pid = kernel.newPid();
   }
 
-  /** `'actor'` for an XState-backed process, `'supervisor'` for a supervisor. */
-  abstract get kind(): 'actor' | 'supervisor';
+  /**
+   * `'actor'` for an XState-backed process ({@link ActorProcess}), `'task'` for one running a
+   * plain body ({@link TaskProcess}), `'supervisor'` for a supervisor.
+   */
+  abstract get kind(): 'actor' | 'task' | 'supervisor';
 
   /** Delivers an event to the process's mailbox; dropped silently if it has exited (as in Erlang). */
   abstract send(event: { type: string }): void;
@@ -183,7 +187,7 @@ export abstract class Process {
     else if (reason !== 'normal') this._terminate(reason);
   }
 
-  /** @internal What a normal exit hands its monitors (an actor's logic output; nothing for a supervisor). */
+  /** @internal What a normal exit hands its monitors (an actor's logic output, a task's body value; nothing for a supervisor). */
   _output(): unknown {
     return undefined;
   }

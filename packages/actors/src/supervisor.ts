@@ -14,11 +14,13 @@ import {
   normalizeSupervisorSpec,
   type Strategy,
   SupervisorStart,
+  TaskStart,
 } from './child-spec.js';
 import { type ChildCounts, type ChildInfo, type ChildRecord, ChildTable, newRecord } from './child-table.js';
 import { NoProcError, SupervisorError } from './errors.js';
 import { addLink, type ExitSender, type Kernel, Process, removeLink } from './process.js';
 import { type RestartLog, recordRestart } from './restart-intensity.js';
+import { TaskProcess } from './task-process.js';
 import type { ChildId, DownMessage, ExitReason, Pid, TraceEvent } from './types.js';
 import { isNormalExit, toExitError } from './types.js';
 
@@ -328,6 +330,7 @@ export class Supervisor extends Process {
   private startProcess(record: ChildRecord): Process | Promise<Process> {
     const started = record.spec.start(...record.args);
     if (started instanceof SupervisorStart) return this.startSupervisorChild(record, started);
+    if (started instanceof TaskStart) return this.startTaskChild(record, started);
     const child =
       'logic' in started && !('transition' in started)
         ? new ActorProcess(this._kernel, started.logic, started.input, started.trapExit ?? false)
@@ -338,6 +341,17 @@ export class Supervisor extends Process {
     if (snapshot.status === 'error') {
       this.disown(child);
       throw toExitError(snapshot.error);
+    }
+    return child;
+  }
+
+  private startTaskChild(record: ChildRecord, started: TaskStart<unknown, never>): Process {
+    const child = new TaskProcess(this._kernel, started.spec, started.spec.trapExit ?? false);
+    this.adopt(child, record);
+    const failure = child._start();
+    if (failure !== undefined) {
+      this.disown(child);
+      throw failure;
     }
     return child;
   }
@@ -392,7 +406,7 @@ export class Supervisor extends Process {
         childId: this.children.childIdOf(record),
         pid: from.pid,
         reason,
-        output: reason === 'normal' && from instanceof ActorProcess ? from.output : undefined,
+        output: reason === 'normal' ? from._output() : undefined,
       });
     }
     record.proc = undefined;

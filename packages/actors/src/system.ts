@@ -5,11 +5,12 @@
 
 import type { AnyActorLogic } from 'xstate';
 import { ActorProcess } from './actor-process.js';
-import { normalizeSupervisorSpec, type SupervisorSpec } from './child-spec.js';
+import { normalizeSupervisorSpec, type SupervisorSpec, TaskStart } from './child-spec.js';
 import { type Clock, systemClock } from './clock.js';
 import { NoProcError, SupervisorError } from './errors.js';
 import { addMonitor, type Kernel, type Process, removeMonitor } from './process.js';
 import { Supervisor } from './supervisor.js';
+import { type TaskEvent, TaskProcess } from './task-process.js';
 import type { DownMessage, MonitorRef, Pid, TraceEvent, TraceHook } from './types.js';
 
 /** Options of {@link createActorSystem}. */
@@ -20,11 +21,11 @@ export interface ActorSystemOptions {
   readonly onTrace?: TraceHook;
 }
 
-/** Options of {@link ActorSystem.spawn}. */
+/** Options of `ActorSystem.spawn`, for XState logic and for tasks alike. */
 export interface SpawnOptions {
-  /** XState input for the logic. */
+  /** XState input for the logic (a task takes none: its spec holds what it needs). */
   readonly input?: unknown;
-  /** Start trapping exits. */
+  /** Start trapping exits (for a task: this, or else its spec's `trapExit`). */
   readonly trapExit?: boolean;
   /** Link to this process before the new one starts (`spawn_link`). */
   readonly link?: Process;
@@ -45,6 +46,11 @@ export interface ActorSystem {
    * sent an exit signal, or the system shuts down.
    */
   spawn<TLogic extends AnyActorLogic>(logic: TLogic, options?: SpawnOptions): ActorProcess<TLogic>;
+  /** Starts a process running a plain body (`task(spec)`), outside any supervisor, as `spawn` does for logic. */
+  spawn<TOutput, TEvent extends TaskEvent>(
+    start: TaskStart<TOutput, TEvent>,
+    options?: SpawnOptions,
+  ): TaskProcess<TOutput, TEvent>;
   /**
    * Starts a top-level supervisor and resolves once every static child has started, in order.
    * If one fails, those already started are terminated in reverse order and the promise
@@ -195,9 +201,17 @@ class System implements Kernel, ActorSystem {
 
   // ActorSystem ---------------------------------------------------------------------------
 
-  spawn<TLogic extends AnyActorLogic>(logic: TLogic, options: SpawnOptions = {}): ActorProcess<TLogic> {
+  spawn<TLogic extends AnyActorLogic>(logic: TLogic, options?: SpawnOptions): ActorProcess<TLogic>;
+  spawn<TOutput, TEvent extends TaskEvent>(
+    start: TaskStart<TOutput, TEvent>,
+    options?: SpawnOptions,
+  ): TaskProcess<TOutput, TEvent>;
+  spawn(started: AnyActorLogic | TaskStart, options: SpawnOptions = {}): ActorProcess | TaskProcess {
     this.assertRunning();
-    const process = new ActorProcess(this, logic, options.input, options.trapExit ?? false);
+    const process =
+      started instanceof TaskStart
+        ? new TaskProcess(this, started.spec, options.trapExit ?? started.spec.trapExit ?? false)
+        : new ActorProcess(this, started, options.input, options.trapExit ?? false);
     if (options.link !== undefined) process.link(options.link);
     this.roots.add(process);
     process._start();

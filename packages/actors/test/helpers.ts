@@ -1,13 +1,18 @@
-/** Shared test fixtures: workers driven by events, a trace recorder, a settled clock. */
+/** Shared test fixtures: workers driven by events (XState and task), a trace recorder, a settled clock. */
 
 import { createMachine, setup } from 'xstate';
 import {
   type ActorSystem,
   type ChildSpec,
+  type Clock,
   createActorSystem,
+  type DownMessage,
   type ExitMessage,
   type ExitReason,
+  type Pid,
+  type TaskSpec,
   type TraceEvent,
+  task,
   VirtualClock,
 } from '../src/index.js';
 
@@ -46,6 +51,78 @@ export const slowWorker = setup({
     done: { type: 'final' },
   },
 });
+
+/** What a {@link taskWorker} saw: its bodies' pids, stops, lost outputs and messages. */
+export interface TaskWorkerLog {
+  /** The pid each body was run with (a wake runs the body again). */
+  readonly runs: Pid[];
+  /** How often the process let go of a body (stop, kill, hibernate). */
+  stops: number;
+  /** Outputs of bodies that settled after the process let go of them. */
+  readonly lost: unknown[];
+  /** `EXIT` / `DOWN` messages and other events, as `type` or `type reason`. */
+  readonly got: string[];
+}
+
+/**
+ * {@link worker} as a task: `crash` rejects its body, `finish` resolves it with `output`, `ping`
+ * is only recorded; with `cleanupMs`, an `EXIT` resolves it that much clock time later (as
+ * {@link slowWorker}), and a stop resolves the abandoned body at once (it is `lost`).
+ */
+export function taskWorker(
+  options: { output?: unknown; trapExit?: boolean; cleanupMs?: number; clock?: Clock } = {},
+  log: TaskWorkerLog = { runs: [], stops: 0, lost: [], got: [] },
+): TaskSpec<unknown> & { readonly log: TaskWorkerLog } {
+  let finish: (output: unknown) => void = () => undefined;
+  let fail: (error: Error) => void = () => undefined;
+  return {
+    log,
+    trapExit: options.trapExit,
+    run(self) {
+      log.runs.push(self.pid);
+      return new Promise((resolve, reject) => {
+        finish = resolve;
+        fail = reject;
+      });
+    },
+    stop() {
+      log.stops++;
+      finish('abandoned');
+    },
+    lost(output) {
+      log.lost.push(output);
+    },
+    receive(message) {
+      const exit = message as ExitMessage | DownMessage;
+      log.got.push(exit.reason === undefined ? message.type : `${message.type} ${reasonText(exit.reason)}`);
+      if (message.type === 'crash') fail(new Error('crash'));
+      else if (message.type === 'finish') finish(options.output);
+      else if (message.type === 'EXIT' && options.cleanupMs !== undefined && options.clock !== undefined) {
+        if (Number.isFinite(options.cleanupMs)) {
+          const done = finish;
+          options.clock.setTimeout(() => done(options.output), options.cleanupMs);
+        }
+      }
+    },
+  };
+}
+
+/** A child spec for {@link taskWorker}, every start logging into `log`. */
+export function taskWorkerSpec(
+  id: string,
+  log?: TaskWorkerLog,
+  extra: Partial<ChildSpec> = {},
+  options: Parameters<typeof taskWorker>[0] = {},
+): ChildSpec {
+  return {
+    id,
+    start: () => task(taskWorker(options, log)),
+    restart: 'permanent',
+    shutdown: 1000,
+    type: 'worker',
+    ...extra,
+  };
+}
 
 /** A child spec for {@link worker}. */
 export function workerSpec(id: string, extra: Partial<ChildSpec> = {}): ChildSpec {

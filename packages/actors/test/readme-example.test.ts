@@ -1,4 +1,4 @@
-/** The README's worked example (a connection and a worker pool), run on a virtual clock. */
+/** The README's examples: a connection and a worker pool (on a virtual clock), and a task pool. */
 
 import { createMachine, fromPromise } from 'xstate';
 import {
@@ -6,6 +6,7 @@ import {
   createActorSystem,
   type Supervisor,
   supervisor,
+  task,
   VirtualClock,
 } from '../src/index.js';
 
@@ -97,4 +98,35 @@ it('restarts a flaky job inside the pool, and both db and pool when the connecti
   await system.shutdown();
   expect(app.alive).toBe(false);
   expect(clock.pendingTimers()).toBe(0);
+});
+
+it('runs a task child from a simple_one_for_one pool to its normal exit', async () => {
+  const system = createActorSystem();
+  const stops: string[] = [];
+  const pool = await system.startSupervisor({
+    strategy: 'simple_one_for_one',
+    intensity: 5,
+    period: 1000,
+    children: [
+      {
+        id: 'download',
+        restart: 'transient',
+        shutdown: 'brutal_kill',
+        start: (url: string) => {
+          const abort = new AbortController();
+          abort.signal.addEventListener('abort', () => stops.push(url));
+          return task({
+            run: async () => `fetched ${url}`,
+            stop: () => abort.abort(),
+          });
+        },
+      },
+    ],
+  });
+  const child = await pool.startChild('https://example.com');
+  expect(child.kind).toBe('task');
+  expect(await child.exited).toBe('normal');
+  expect((child as { output?: unknown }).output).toBe('fetched https://example.com');
+  expect(stops).toEqual([]);
+  await system.shutdown();
 });

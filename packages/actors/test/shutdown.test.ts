@@ -1,14 +1,34 @@
-/** OTP supervisor docs, "shutdown": order, brutal_kill, timeouts, infinity; static start failure. */
+/**
+ * OTP supervisor docs, "shutdown": order, brutal_kill, timeouts, infinity (for XState and task
+ * workers alike); static start failure.
+ */
 
 import { createMachine, fromPromise } from 'xstate';
-import { type Supervisor, SupervisorError, supervisor } from '../src/index.js';
-import { slowWorker, testSystem, workerSpec } from './helpers.js';
+import {
+  type ChildSpec,
+  type Supervisor,
+  SupervisorError,
+  supervisor,
+  type VirtualClock,
+} from '../src/index.js';
+import { slowWorker, taskWorkerSpec, testSystem, workerSpec } from './helpers.js';
 
-const slow = (id: string, cleanupMs: number, shutdown: number | 'brutal_kill' | 'infinity') => ({
+type Shutdown = number | 'brutal_kill' | 'infinity';
+
+/** A worker that traps exits and takes `cleanupMs` after an `EXIT` to finish: XState logic. */
+const slow = (id: string, cleanupMs: number, shutdown: Shutdown): ChildSpec => ({
   id,
   start: () => ({ logic: slowWorker, input: { cleanupMs }, trapExit: true }),
   shutdown,
 });
+
+/** The same slow worker as XState logic or as a task (which needs the test's clock for its cleanup). */
+const slowOfKind =
+  (kind: 'xstate' | 'task', clock: VirtualClock) =>
+  (id: string, cleanupMs: number, shutdown: Shutdown): ChildSpec =>
+    kind === 'xstate'
+      ? slow(id, cleanupMs, shutdown)
+      : taskWorkerSpec(id, undefined, { shutdown }, { trapExit: true, cleanupMs, clock });
 
 describe('shutdown', () => {
   it('terminates children in reverse start order, nested trees depth first', async () => {
@@ -39,8 +59,20 @@ describe('shutdown', () => {
     ]);
   });
 
+  it('a non-trapping child stops at once with reason shutdown, whatever its timeout', async () => {
+    const t = testSystem();
+    const sup = await t.system.startSupervisor({ children: [workerSpec('w', { shutdown: 'infinity' })] });
+    const child = sup.getChild('w')!;
+    await sup.terminateChild('w');
+    expect(child.exitReason).toBe('shutdown');
+    await t.system.shutdown();
+  });
+});
+
+describe.each(['xstate', 'task'] as const)('shutdown of a %s worker', (kind) => {
   it('brutal_kill kills at once, even a child that traps exits', async () => {
     const t = testSystem();
+    const slow = slowOfKind(kind, t.clock);
     const sup = await t.system.startSupervisor({ children: [slow('k', 100, 'brutal_kill')] });
     const child = sup.getChild('k')!;
     await sup.terminateChild('k');
@@ -51,6 +83,7 @@ describe('shutdown', () => {
 
   it('a timeout lets a trapping child finish within it', async () => {
     const t = testSystem();
+    const slow = slowOfKind(kind, t.clock);
     const sup = await t.system.startSupervisor({ children: [slow('s', 300, 1000)] });
     const child = sup.getChild('s')!;
     const done = sup.terminateChild('s');
@@ -66,6 +99,7 @@ describe('shutdown', () => {
 
   it('a timeout escalates to kill when the child has not exited by then', async () => {
     const t = testSystem();
+    const slow = slowOfKind(kind, t.clock);
     const sup = await t.system.startSupervisor({ children: [slow('s', 5000, 1000)] });
     const child = sup.getChild('s')!;
     let finished = false;
@@ -83,6 +117,7 @@ describe('shutdown', () => {
 
   it('infinity waits as long as the child takes', async () => {
     const t = testSystem();
+    const slow = slowOfKind(kind, t.clock);
     const sup = await t.system.startSupervisor({ children: [slow('s', 3_600_000, 'infinity')] });
     const child = sup.getChild('s')!;
     const done = sup.terminateChild('s');
@@ -94,17 +129,9 @@ describe('shutdown', () => {
     await t.system.shutdown();
   });
 
-  it('a non-trapping child stops at once with reason shutdown, whatever its timeout', async () => {
-    const t = testSystem();
-    const sup = await t.system.startSupervisor({ children: [workerSpec('w', { shutdown: 'infinity' })] });
-    const child = sup.getChild('w')!;
-    await sup.terminateChild('w');
-    expect(child.exitReason).toBe('shutdown');
-    await t.system.shutdown();
-  });
-
   it('the supervisor handles nothing else while it waits for a child to stop', async () => {
     const t = testSystem();
+    const slow = slowOfKind(kind, t.clock);
     const sup = await t.system.startSupervisor({
       intensity: 5,
       children: [slow('s', 500, 1000), workerSpec('w')],

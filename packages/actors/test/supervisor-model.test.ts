@@ -1,7 +1,8 @@
 /**
  * Model-based property test: random supervision trees (every strategy and restart type,
- * nested supervisors included) driven by random crashes, normal exits, supervisor exits,
- * clock advances and API calls, held against the executable OTP model in `otp-model.ts`.
+ * nested supervisors included, workers running XState logic or a task body) driven by random
+ * crashes, normal exits, supervisor exits, clock advances and API calls, held against the
+ * executable OTP model in `otp-model.ts`.
  * After every step the children (ids, running or not, pid changed or not), whether each
  * supervisor is alive, the answers of calls and the trace order must all agree.
  */
@@ -16,9 +17,10 @@ import {
   type SupervisorSpec,
   supervisor,
   type TraceEvent,
+  task,
   VirtualClock,
 } from '../src/index.js';
-import { reasonText, worker } from './helpers.js';
+import { reasonText, taskWorker, worker } from './helpers.js';
 import {
   type MAnswer,
   type MChildSpec,
@@ -46,8 +48,16 @@ const flagsArb = (strategy: fc.Arbitrary<Strategy>) =>
     period: fc.constantFrom(1000, 2000, 5000),
   });
 
-const workerArb = (id: string): fc.Arbitrary<MWorkerSpec> =>
-  restartArb.map((restart) => ({ kind: 'worker' as const, id, restart }));
+/** A worker of the model; `task` (which the model ignores) runs it as a task process instead of XState logic. */
+type WorkerSpec = MWorkerSpec & { readonly task?: boolean };
+
+const workerArb = (id: string): fc.Arbitrary<WorkerSpec> =>
+  fc.record({ restart: restartArb, task: fc.boolean() }).map(({ restart, task }) => ({
+    kind: 'worker' as const,
+    id,
+    restart,
+    task,
+  }));
 
 /** A supervisor spec of `strategy` (any, by default), its nested supervisors of any. */
 const supArb = (
@@ -81,7 +91,13 @@ type Command =
   | { readonly kind: 'exitSup'; readonly pick: number }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'terminate' | 'restart' | 'delete'; readonly sup: number; readonly child: number }
-  | { readonly kind: 'start'; readonly sup: number; readonly dyn: number; readonly restart: MRestart };
+  | {
+      readonly kind: 'start';
+      readonly sup: number;
+      readonly dyn: number;
+      readonly restart: MRestart;
+      readonly task: boolean;
+    };
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('crash' as const), pick: fc.nat(20) }) },
@@ -109,6 +125,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
       sup: fc.nat(6),
       dyn: fc.nat(2),
       restart: restartArb,
+      task: fc.boolean(),
     }),
   },
 );
@@ -116,8 +133,10 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
 // --- turning model specs into real ones -------------------------------------------------------
 
 function realChild(spec: MChildSpec): ChildSpec {
-  if (spec.kind === 'worker')
-    return { id: spec.id, start: () => worker, restart: spec.restart, shutdown: 1000 };
+  if (spec.kind === 'worker') {
+    const start = (spec as WorkerSpec).task ? () => task(taskWorker()) : () => worker;
+    return { id: spec.id, start, restart: spec.restart, shutdown: 1000 };
+  }
   return {
     id: spec.id,
     restart: spec.restart,
@@ -302,7 +321,12 @@ async function check(rootSpec: MSupSpec, commands: readonly Command[]): Promise<
           const sups = model.supervisors();
           if (sups.length === 0) continue;
           const sup = sups[command.sup % sups.length]!;
-          const spec: MWorkerSpec = { kind: 'worker', id: `d${command.dyn}`, restart: command.restart };
+          const spec: WorkerSpec = {
+            kind: 'worker',
+            id: `d${command.dyn}`,
+            restart: command.restart,
+            task: command.task,
+          };
           const expected = model.startChild(sup, spec);
           const real = realSup(sup);
           const call =

@@ -1,14 +1,15 @@
 import {
-  type ActorProcess,
   type ActorSystem,
   type Clock,
   createActorSystem,
   type Pid,
   type Supervisor,
   supervisor,
+  type TaskProcess,
+  type TaskSpec,
   type TraceEvent,
+  task,
 } from '@reprise/actors';
-import type { ActorLogic, EventObject, Snapshot } from 'xstate';
 import { EngineClosedError } from './lifecycle.js';
 import type { RunExit } from './run.js';
 
@@ -27,73 +28,34 @@ export interface SupervisedRun {
   exitLost(exit: RunExit): void;
 }
 
-type RunSnapshot = Snapshot<RunExit> & { readonly input: SupervisedRun | undefined };
-const RUN_ENDED = 'reprise.run.ended';
-const RUN_CRASHED = 'reprise.run.crashed';
-/** Wakes a hibernating run actor; its logic starts the run's loop again, which replays. */
-const RUN_WAKE = 'reprise.run.wake';
-type RunEvent =
-  | { readonly type: typeof RUN_ENDED; readonly exit: RunExit }
-  | { readonly type: typeof RUN_CRASHED; readonly error: unknown }
-  | EventObject;
+/** Wakes a hibernating run actor: its body, the run's loop, starts again, which replays. */
+const RUN_WAKE = { type: 'reprise.run.wake' } as const;
 
 /**
- * A run actor's XState logic: XState's promise logic, without the AbortController it makes for
- * every actor (a run is stopped through {@link SupervisedRun.stop}, and thousands wait at once).
- * Its input is the run alone (a hibernated actor keeps its snapshot, input included); `attach`,
- * called at every start (and wake) of the actor with its pid before the loop runs, is the
- * logic's, one for all the runs of an engine.
+ * One start of a run actor, as its task process runs it: the body is the run's loop (a restart
+ * or a wake replays), `stop` asks the loop to end after its step, and a loop that ends after
+ * its actor let go of it hands its exit to `exitLost`. `attach`, called at every start (and
+ * wake) with the pid before the loop runs, is one for all the runs of an engine.
  */
-const runLogic = (
-  attach: (pid: Pid, run: SupervisedRun) => void,
-): ActorLogic<RunSnapshot, RunEvent, SupervisedRun> => ({
-  getInitialSnapshot: (_scope, run) => ({
-    status: 'active',
-    output: undefined,
-    error: undefined,
-    input: run,
-  }),
-  start: (snapshot, { self }) => {
-    const run = snapshot.input;
-    if (snapshot.status !== 'active' || !run) return;
-    // The process's pid is the XState actor's id: a restart or a wake is a new start of the logic.
-    attach(self.id as Pid, run);
-    run.body().then(
-      (exit) => {
-        if (self.getSnapshot().status === 'active') self.send({ type: RUN_ENDED, exit });
-        else run.exitLost(exit);
-      },
-      (error: unknown) => {
-        if (self.getSnapshot().status === 'active') self.send({ type: RUN_CRASHED, error });
-      },
-    );
-  },
-  transition: (snapshot, event) => {
-    if (snapshot.status !== 'active') return snapshot;
-    switch (event.type) {
-      case RUN_ENDED:
-        return {
-          status: 'done',
-          output: (event as { exit: RunExit }).exit,
-          error: undefined,
-          input: undefined,
-        };
-      case RUN_CRASHED:
-        return {
-          status: 'error',
-          output: undefined,
-          error: (event as { error: unknown }).error,
-          input: undefined,
-        };
-      case 'xstate.stop':
-        snapshot.input?.stop();
-        return { status: 'stopped', output: undefined, error: undefined, input: undefined };
-      default:
-        return snapshot;
-    }
-  },
-  getPersistedSnapshot: (snapshot) => snapshot,
-});
+class RunTask implements TaskSpec<RunExit> {
+  constructor(
+    private readonly supervised: SupervisedRun,
+    private readonly attach: (pid: Pid, run: SupervisedRun) => void,
+  ) {}
+
+  run(self: TaskProcess<RunExit>): Promise<RunExit> {
+    this.attach(self.pid, this.supervised);
+    return this.supervised.body();
+  }
+
+  stop(): void {
+    this.supervised.stop();
+  }
+
+  lost(exit: RunExit): void {
+    this.supervised.exitLost(exit);
+  }
+}
 
 /** Restarts of one type's run actors, kept for the read-only view of the tree. */
 interface TypeRestarts {
@@ -151,9 +113,10 @@ const typeChildId = (workflowType: string) => `workflow:${workflowType}`;
 
 /**
  * The engine's supervision tree: a root `one_for_one` supervisor with one `simple_one_for_one`
- * supervisor per workflow type, whose dynamic children are the run actors. A run actor runs the
- * run's loop as a promise actor (`runLogic`), `transient`: a normal exit is final; a crash (an
- * engine fault such as a store error) restarts the actor, which replays the run.
+ * supervisor per workflow type, whose dynamic children are the run actors. A run actor is a task
+ * process (no XState actor: thousands wait at once) whose body is the run's loop (`RunTask`),
+ * `transient`: a normal exit is final; a crash (an engine fault such as a store error) restarts
+ * the actor, which replays the run.
  *
  * The exit of every start of a run actor reaches its type supervisor, which traces it with the
  * reason and, for a normal exit, the loop's `RunExit`: that goes to the type's exit handling
@@ -179,7 +142,6 @@ export class RunSupervision {
 
   /** Starts the root and one supervisor per workflow type. */
   async start(workflowTypes: readonly string[]): Promise<void> {
-    const logic = runLogic(this.#attach);
     this.#root = await this.#system.startSupervisor({
       id: 'reprise-engine',
       strategy: 'one_for_one',
@@ -198,7 +160,7 @@ export class RunSupervision {
                 id: 'run',
                 restart: 'transient',
                 shutdown: 'brutal_kill',
-                start: (run: SupervisedRun) => ({ logic, input: run }),
+                start: (run: SupervisedRun) => task(new RunTask(run, this.#attach)),
               },
             ],
           }),
@@ -231,8 +193,8 @@ export class RunSupervision {
   }
 
   /**
-   * Hibernates a run actor (see `ActorProcess.hibernate`): it stays under its type supervisor;
-   * stopping its XState actor stops the run's loop. Returns whether it went into hibernation.
+   * Hibernates a run actor (see `TaskProcess.hibernate`): it stays under its type supervisor;
+   * letting go of its body stops the run's loop. Returns whether it went into hibernation.
    */
   hibernateRun(run: SupervisedRun): boolean {
     return this.#process(run)?.hibernate() ?? false;
@@ -245,12 +207,12 @@ export class RunSupervision {
 
   /** Wakes a hibernating run actor: its loop starts again, from a replay. */
   wakeRun(run: SupervisedRun): void {
-    this.#process(run)?.send({ type: RUN_WAKE });
+    this.#process(run)?.send(RUN_WAKE);
   }
 
-  #process(run: SupervisedRun): ActorProcess | undefined {
+  #process(run: SupervisedRun): TaskProcess<RunExit> | undefined {
     const pid = run.pid;
-    return pid === undefined ? undefined : (this.#system.lookup(pid) as ActorProcess | undefined);
+    return pid === undefined ? undefined : (this.#system.lookup(pid) as TaskProcess<RunExit> | undefined);
   }
 
   /** How many run actors are alive. */
