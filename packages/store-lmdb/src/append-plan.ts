@@ -11,15 +11,8 @@ import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import {
-  asFrameWriter,
-  type Databases,
-  EMPTY,
-  negated,
-  type StoredSummary,
-  type WorkflowRecord,
-} from './layout.js';
-import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
+import { asFrameWriter, type Databases, EMPTY, type StoredSummary, type WorkflowRecord } from './layout.js';
+import { sameIndexedFields, writeIndexChanges } from './visibility-index.js';
 
 /**
  * A committed workflow record as the append path keeps it: its summary as a projection holds
@@ -243,13 +236,7 @@ function writeRow(
   before: StoredSummary | undefined,
   after: StoredSummary | undefined,
 ) {
-  const { removed, added } = diffEntries(before ?? null, after ?? null);
-  for (const entry of removed) {
-    dbs.indexes[entry.index].remove(entryKey(entry, negated((before as StoredSummary).createdAt), tid));
-  }
-  for (const entry of added) {
-    dbs.indexes[entry.index].put(entryKey(entry, negated((after as StoredSummary).createdAt), tid), EMPTY);
-  }
+  writeIndexChanges(dbs.index, tid, before, after);
   const wasActive = before?.status === 'Running';
   const isActive = after?.status === 'Running';
   if (isActive && !wasActive) dbs.active.put(tid, EMPTY);
