@@ -29,11 +29,23 @@ export type KnownRecord = WorkflowProjection;
  */
 export type BacklogSince = RunBacklog | undefined;
 
-/** The known form of a record read from the store when its history ended at `tail`. */
-export const knownRecord = (record: WorkflowRecord, tail: HistoryTail): KnownRecord => ({
-  summary: record.summary ? rowAt({ ...record.summary }, tail) : undefined,
-  timers: new Map(record.timers),
-});
+/**
+ * The known form of a record read from the store when its history ended at `tail`, and its open
+ * run's backlog there when the last chunk carries one: beside the record, which keeps its own
+ * (a chunk that carries none means the record's, see `chunkOnly`).
+ */
+export function knownRecord(
+  record: WorkflowRecord,
+  tail: HistoryTail,
+): { readonly known: KnownRecord; readonly backlogSince: BacklogSince } {
+  const summary = record.summary
+    ? rowAt({ ...record.summary }, { lastSeq: tail.lastSeq, backlog: undefined })
+    : undefined;
+  return {
+    known: { summary, timers: new Map(record.timers) },
+    backlogSince: summary?.status === 'Running' ? tail.backlog : undefined,
+  };
+}
 
 /** The record as `workflows` stores it. */
 export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
@@ -56,7 +68,7 @@ export interface AppendPlan {
   readonly expectedSeq: number;
   /**
    * The history chunk of the append's events, stored under `[tid, expectedSeq + 1]`; it carries
-   * the open run's backlog when the record is not written.
+   * the open run's backlog when the record is not written and that backlog is not the record's.
    */
   readonly chunk: Buffer;
   /** The record after the append: `before` itself when its content stays as it was. */
@@ -130,9 +142,12 @@ export function planAppend(
 
 /**
  * The plan of an append that leaves the record as it is: its events' chunk alone, carrying the
- * open run's backlog after it (`backlog`; none once the run is closed), so that the row read
- * from the record and this chunk is the projection of the history. The backlog is kept beside
- * the record when it is not the record's own.
+ * open run's backlog after it (`backlog`; none once the run is closed) when it is not the
+ * record's own, so that the row read from the record and this chunk is the projection of the
+ * history (a row takes the record's backlog when the last chunk carries none). The commonest
+ * step of a run (an activity's end and the next one scheduled) ends with the record's backlog,
+ * and its chunk is the events alone. The backlog is kept beside the record when it is not the
+ * record's own.
  */
 function chunkOnly(
   tid: string,
@@ -142,13 +157,14 @@ function chunkOnly(
   lastSeq: number,
   texts: readonly string[],
 ): AppendPlan {
+  const moved = backlog === before.summary?.backlog ? undefined : backlog;
   return {
     tid,
     before,
     expectedSeq,
-    chunk: encodeChunk(lastSeq, texts, backlog),
+    chunk: encodeChunk(lastSeq, texts, moved),
     after: before,
-    backlogAfter: backlog === before.summary?.backlog ? undefined : backlog,
+    backlogAfter: moved,
     recordFrame: undefined,
     changesRow: false,
     ownsObjects: true,

@@ -690,7 +690,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         `is missing; its history has ${head} events`,
       );
     }
-    return { head, known: knownRecord(stored, tail), backlogSince: undefined };
+    return { head, ...knownRecord(stored, tail) };
   }
 
   /**

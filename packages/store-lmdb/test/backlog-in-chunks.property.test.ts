@@ -169,3 +169,58 @@ it('writes an append that moves only the backlog as its chunk alone, carrying th
     await store.close();
   }
 });
+
+it('writes a step that ends with the record’s backlog as its events alone, before and after a reopening', async () => {
+  const path = dirs.make();
+  const chunkBody = (seq: number) => {
+    const raw = open({ path, maxDbs: 32, readOnly: true });
+    try {
+      return (raw.openDB('history', { encoding: 'string' }).get(['run-1', seq]) as string).slice(8);
+    } finally {
+      raw.close();
+    }
+  };
+  const step = (afterSeq: number, activityId: string) =>
+    envelopeEvents(id, afterSeq, T0 + afterSeq, [
+      { type: 'ActivityCompleted', activityId: String(Number(activityId) - 1), attempt: 1, result: 'ok' },
+      { type: 'ActivityScheduled', activityId, activityType: 'charge', input: null },
+    ]);
+  let store = openLmdbStore({ path, noSync: true });
+  try {
+    await store.append(
+      id,
+      envelopeEvents(id, 0, T0, [
+        {
+          type: 'WorkflowStarted',
+          workflowType: 'order',
+          input: null,
+          runId: asRunId('r1'),
+          parentRunId: null,
+          searchAttributes: {},
+        },
+        { type: 'ActivityScheduled', activityId: '1', activityType: 'charge', input: null },
+      ]),
+      { expectedSeq: 0 },
+    );
+    // One activity ends and the next is scheduled: the backlog is the record's, the chunk has none.
+    await store.append(id, step(2, '2'), { expectedSeq: 2 });
+    expect(chunkBody(3)).toMatch(/^4\[/);
+    // A signal moves it: that chunk carries it, and so does the next step's, read back after a
+    // reopening (the record still holds the backlog of the start).
+    await store.append(
+      id,
+      envelopeEvents(id, 4, T0 + 4, [{ type: 'SignalReceived', signalName: 'go', payload: 1 }]),
+      { expectedSeq: 4 },
+    );
+    expect(chunkBody(5)).toMatch(/^5\{"activities":1,"children":0,"signals":0,"input":true\}\n\[/);
+    await store.close();
+    store = openLmdbStore({ path, noSync: true });
+    await store.append(id, step(5, '3'), { expectedSeq: 5 });
+    expect(chunkBody(6)).toMatch(/^7\{/);
+    const history = await store.readHistory(id);
+    expect((await store.getSummary(id))?.backlog).toEqual(projectHistory(history).summary?.backlog);
+    expect((await store.verify()).problems).toEqual([]);
+  } finally {
+    await store.close();
+  }
+});
