@@ -50,9 +50,11 @@ export function knownRecord(
 /** The record as `workflows` stores it. */
 export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
-  timers: [...known.timers],
+  timers: known.timers.size === 0 ? NO_TIMERS : [...known.timers],
   head,
 });
+
+const NO_TIMERS: WorkflowRecord['timers'] = [];
 
 /**
  * What one append writes, computed from the record it builds on: the events' frames, and, when

@@ -85,13 +85,21 @@ const FIXED_INDEXES: readonly FixedIndex[] = [
 const fieldPart = (row: StoredSummary, field: FixedField): KeyPart =>
   field === 'workflowType' ? indexedString(row.workflowType) : (row[field] as KeyPart);
 
+// Indexed loops on the append path: an array iterator per loop would be garbage per append.
 function hasEntry(fixed: FixedIndex, row: StoredSummary): boolean {
-  for (const field of fixed.fields) if (row[field] === undefined) return false;
+  const { fields } = fixed;
+  for (let index = 0; index < fields.length; index++) {
+    if (row[fields[index] as FixedField] === undefined) return false;
+  }
   return true;
 }
 
 function samePartsIn(fixed: FixedIndex, a: StoredSummary, b: StoredSummary): boolean {
-  for (const field of fixed.fields) if (fieldPart(a, field) !== fieldPart(b, field)) return false;
+  const { fields } = fixed;
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index] as FixedField;
+    if (fieldPart(a, field) !== fieldPart(b, field)) return false;
+  }
   return true;
 }
 
@@ -141,7 +149,8 @@ export function writeIndexChanges(
 ): void {
   // A row that appears, goes, or moves in list order changes every entry's key.
   const moved = before === undefined || after === undefined || before.createdAt !== after.createdAt;
-  for (const fixed of FIXED_INDEXES) {
+  for (let at = 0; at < FIXED_INDEXES.length; at++) {
+    const fixed = FIXED_INDEXES[at] as FixedIndex;
     const was = before !== undefined && hasEntry(fixed, before);
     const is = after !== undefined && hasEntry(fixed, after);
     if (was && is && !moved && samePartsIn(fixed, before, after)) continue;
@@ -158,6 +167,7 @@ export function writeIndexChanges(
   }
   const old = before ? attributeEntriesById(before) : EMPTY_ENTRIES;
   const next = after ? attributeEntriesById(after) : EMPTY_ENTRIES;
+  if (old.size === 0 && next.size === 0) return;
   for (const [id, entry] of old) {
     if (moved || !next.has(id))
       index.remove(taggedKey(entry, negated((before as StoredSummary).createdAt), tid));
