@@ -81,11 +81,6 @@ export interface AppendPlan {
   readonly recordFrame: Buffer | undefined;
   /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
   readonly changesRow: boolean;
-  /**
-   * Whether the next record holds no object of `events` (every object in its summary was
-   * already in the one before), so it can be kept after the caller changes its events.
-   */
-  readonly ownsObjects: boolean;
 }
 
 /**
@@ -138,7 +133,6 @@ export function planAppend(
     backlogAfter: undefined,
     recordFrame: encodeFrame(JSON.stringify(storedRecord(next, lastSeq))),
     changesRow: !sameRow(summaryNow, next.summary),
-    ownsObjects: ownsObjects(summaryNow, next.summary),
   };
 }
 
@@ -169,7 +163,6 @@ function chunkOnly(
     backlogAfter: moved,
     recordFrame: undefined,
     changesRow: false,
-    ownsObjects: true,
   };
 }
 
@@ -199,21 +192,6 @@ function sameRecordSummary(before: WorkflowSummary | undefined, after: WorkflowS
   }
   for (const _ in a) keys--;
   return keys === 0;
-}
-
-/**
- * Whether `after` holds no object that `before` did not (its backlog aside: the projection
- * makes backlogs, never takes them from events).
- */
-function ownsObjects(before: WorkflowSummary | undefined, after: WorkflowSummary | undefined): boolean {
-  if (!after) return true;
-  const a = before as unknown as Record<string, unknown> | undefined;
-  const b = after as unknown as Record<string, unknown>;
-  for (const key in b) {
-    const value = b[key];
-    if (typeof value === 'object' && value !== null && key !== 'backlog' && a?.[key] !== value) return false;
-  }
-  return true;
 }
 
 /** `put` with lmdb-js's `noOverwrite` (MDB_NOOVERWRITE), which its typings leave out. */

@@ -407,11 +407,16 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const { tid, state, expectedSeq } = batch;
     const texts = batch.texts as readonly string[];
     if (state.head === HEAD_NOT_KNOWN ? expectedSeq !== 0 : state.head !== expectedSeq) return undefined;
-    const before = state.known;
-    const since = state.backlogSince;
-    const plan = planAppend(tid, before, since, expectedSeq, batch.events ?? copiesOf(texts), texts);
-    // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects ? plan : planAppend(tid, before, since, expectedSeq, copiesOf(texts), texts);
+    // The cache keeps the next record while the caller may change its events: it holds none of
+    // their objects, as core's projection copies what it keeps of them.
+    return planAppend(
+      tid,
+      state.known,
+      state.backlogSince,
+      expectedSeq,
+      batch.events ?? copiesOf(texts),
+      texts,
+    );
   }
 
   /**
