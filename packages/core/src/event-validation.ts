@@ -186,7 +186,10 @@ function eventFieldsProblem(type: EventType, candidate: Record<string, unknown>)
   if (!fieldMatches('number', candidate.recordedAt)) {
     return `${type} has recordedAt ${JSON.stringify(candidate.recordedAt)}, expected epoch ms`;
   }
-  for (const [field, kind, optional] of fieldChecks.get(type) ?? []) {
+  const checks = fieldChecks.get(type) ?? [];
+  // An indexed loop: every append checks its events here, and an iterator per event is garbage.
+  for (let index = 0; index < checks.length; index++) {
+    const [field, kind, optional] = checks[index] as (typeof checks)[number];
     const value = candidate[field];
     if (optional && value === undefined) continue;
     if (!fieldMatches(kind, value)) {

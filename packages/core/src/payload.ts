@@ -115,7 +115,9 @@ function encodeFields(
   if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(record).length > 0) {
     return encodeChecked(record, base, index, maxBytes);
   }
-  let text = '{';
+  // The pieces are joined once, into one flat string: appending them one by one made a chain of
+  // string pieces per field, and writing the text into a frame then flattened it into a copy.
+  const pieces: string[] = [];
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
     const value = record[key];
@@ -127,20 +129,21 @@ function encodeFields(
       // Taken once: a later event holding the same object (changed since, maybe) is checked.
       checkedTexts.delete(value as object);
     }
-    text += `${text.length === 1 ? '' : ','}${quotedKey(key)}:${field}`;
+    pieces.push(pieces.length === 0 ? '{' : ',', keyLabel(key), field);
   }
-  return withinLimit(`${text}}`, base, index, maxBytes);
+  pieces.push(pieces.length === 0 ? '{}' : '}');
+  return withinLimit(pieces.join(''), base, index, maxBytes);
 }
 
-/** Field names as JSON strings, made once each: events have a few dozen field names. */
-const quotedKeys = new Map<string, string>();
-const MAX_QUOTED_KEYS = 256;
+/** Field names as JSON strings followed by a colon, made once each: events have a few dozen field names. */
+const keyLabels = new Map<string, string>();
+const MAX_KEY_LABELS = 256;
 
-function quotedKey(key: string): string {
-  let quoted = quotedKeys.get(key);
+function keyLabel(key: string): string {
+  let quoted = keyLabels.get(key);
   if (quoted === undefined) {
-    quoted = JSON.stringify(key);
-    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(key, quoted);
+    quoted = `${JSON.stringify(key)}:`;
+    if (keyLabels.size < MAX_KEY_LABELS) keyLabels.set(key, quoted);
   }
   return quoted;
 }

@@ -11,15 +11,8 @@ import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import {
-  asFrameWriter,
-  type Databases,
-  EMPTY,
-  negated,
-  type StoredSummary,
-  type WorkflowRecord,
-} from './layout.js';
-import { diffEntries, entryKey, sameIndexedFields } from './visibility-index.js';
+import { asFrameWriter, type Databases, EMPTY, type StoredSummary, type WorkflowRecord } from './layout.js';
+import { sameIndexedFields, writeIndexChanges } from './visibility-index.js';
 
 /**
  * A committed workflow record as the append path keeps it: its summary as a projection holds
@@ -36,18 +29,32 @@ export type KnownRecord = WorkflowProjection;
  */
 export type BacklogSince = RunBacklog | undefined;
 
-/** The known form of a record read from the store when its history ended at `tail`. */
-export const knownRecord = (record: WorkflowRecord, tail: HistoryTail): KnownRecord => ({
-  summary: record.summary ? rowAt({ ...record.summary }, tail) : undefined,
-  timers: new Map(record.timers),
-});
+/**
+ * The known form of a record read from the store when its history ended at `tail`, and its open
+ * run's backlog there when the last chunk carries one: beside the record, which keeps its own
+ * (a chunk that carries none means the record's, see `chunkOnly`).
+ */
+export function knownRecord(
+  record: WorkflowRecord,
+  tail: HistoryTail,
+): { readonly known: KnownRecord; readonly backlogSince: BacklogSince } {
+  const summary = record.summary
+    ? rowAt({ ...record.summary }, { lastSeq: tail.lastSeq, backlog: undefined })
+    : undefined;
+  return {
+    known: { summary, timers: new Map(record.timers) },
+    backlogSince: summary?.status === 'Running' ? tail.backlog : undefined,
+  };
+}
 
 /** The record as `workflows` stores it. */
 export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
-  timers: [...known.timers],
+  timers: known.timers.size === 0 ? NO_TIMERS : [...known.timers],
   head,
 });
+
+const NO_TIMERS: WorkflowRecord['timers'] = [];
 
 /**
  * What one append writes, computed from the record it builds on: the events' frames, and, when
@@ -63,7 +70,7 @@ export interface AppendPlan {
   readonly expectedSeq: number;
   /**
    * The history chunk of the append's events, stored under `[tid, expectedSeq + 1]`; it carries
-   * the open run's backlog when the record is not written.
+   * the open run's backlog when the record is not written and that backlog is not the record's.
    */
   readonly chunk: Buffer;
   /** The record after the append: `before` itself when its content stays as it was. */
@@ -74,11 +81,6 @@ export interface AppendPlan {
   readonly recordFrame: Buffer | undefined;
   /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
   readonly changesRow: boolean;
-  /**
-   * Whether the next record holds no object of `events` (every object in its summary was
-   * already in the one before), so it can be kept after the caller changes its events.
-   */
-  readonly ownsObjects: boolean;
 }
 
 /**
@@ -131,15 +133,17 @@ export function planAppend(
     backlogAfter: undefined,
     recordFrame: encodeFrame(JSON.stringify(storedRecord(next, lastSeq))),
     changesRow: !sameRow(summaryNow, next.summary),
-    ownsObjects: ownsObjects(summaryNow, next.summary),
   };
 }
 
 /**
  * The plan of an append that leaves the record as it is: its events' chunk alone, carrying the
- * open run's backlog after it (`backlog`; none once the run is closed), so that the row read
- * from the record and this chunk is the projection of the history. The backlog is kept beside
- * the record when it is not the record's own.
+ * open run's backlog after it (`backlog`; none once the run is closed) when it is not the
+ * record's own, so that the row read from the record and this chunk is the projection of the
+ * history (a row takes the record's backlog when the last chunk carries none). The commonest
+ * step of a run (an activity's end and the next one scheduled) ends with the record's backlog,
+ * and its chunk is the events alone. The backlog is kept beside the record when it is not the
+ * record's own.
  */
 function chunkOnly(
   tid: string,
@@ -149,16 +153,16 @@ function chunkOnly(
   lastSeq: number,
   texts: readonly string[],
 ): AppendPlan {
+  const moved = backlog === before.summary?.backlog ? undefined : backlog;
   return {
     tid,
     before,
     expectedSeq,
-    chunk: encodeChunk(lastSeq, texts, backlog),
+    chunk: encodeChunk(lastSeq, texts, moved),
     after: before,
-    backlogAfter: backlog === before.summary?.backlog ? undefined : backlog,
+    backlogAfter: moved,
     recordFrame: undefined,
     changesRow: false,
-    ownsObjects: true,
   };
 }
 
@@ -188,21 +192,6 @@ function sameRecordSummary(before: WorkflowSummary | undefined, after: WorkflowS
   }
   for (const _ in a) keys--;
   return keys === 0;
-}
-
-/**
- * Whether `after` holds no object that `before` did not (its backlog aside: the projection
- * makes backlogs, never takes them from events).
- */
-function ownsObjects(before: WorkflowSummary | undefined, after: WorkflowSummary | undefined): boolean {
-  if (!after) return true;
-  const a = before as unknown as Record<string, unknown> | undefined;
-  const b = after as unknown as Record<string, unknown>;
-  for (const key in b) {
-    const value = b[key];
-    if (typeof value === 'object' && value !== null && key !== 'backlog' && a?.[key] !== value) return false;
-  }
-  return true;
 }
 
 /** `put` with lmdb-js's `noOverwrite` (MDB_NOOVERWRITE), which its typings leave out. */
@@ -243,13 +232,7 @@ function writeRow(
   before: StoredSummary | undefined,
   after: StoredSummary | undefined,
 ) {
-  const { removed, added } = diffEntries(before ?? null, after ?? null);
-  for (const entry of removed) {
-    dbs.indexes[entry.index].remove(entryKey(entry, negated((before as StoredSummary).createdAt), tid));
-  }
-  for (const entry of added) {
-    dbs.indexes[entry.index].put(entryKey(entry, negated((after as StoredSummary).createdAt), tid), EMPTY);
-  }
+  writeIndexChanges(dbs.index, tid, before, after);
   const wasActive = before?.status === 'Running';
   const isActive = after?.status === 'Running';
   if (isActive && !wasActive) dbs.active.put(tid, EMPTY);

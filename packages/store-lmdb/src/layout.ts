@@ -10,7 +10,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, the open run's backlog when the record is not written with it, then the events) |
+ * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, the open run's backlog when it is not the record's (the record is not written with it and the backlog moved since), then the events) |
  * | `workflows` | `tid` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
  * | `index` | `[tag, ...key]` | empty: every index entry, each kind under its tag (`INDEX_TAGS`) |
  *

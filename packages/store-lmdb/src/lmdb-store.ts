@@ -91,8 +91,12 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
 
-/** How many workflows' committed states the append path keeps (see `#committed`). */
+/** How many workflows' states the append path keeps (see `#workflows`). */
 const COMMITTED_CACHE_SIZE = 10_000;
+/** How many of the oldest states an insertion looks at for one to forget (see `#stateOf`). */
+const EVICTION_SCAN = 16;
+/** The `head` of a state whose committed last seq this process does not know. */
+const HEAD_NOT_KNOWN = -1;
 
 /**
  * Opens (creating if needed) the store in the directory `options.path`. Synchronous: the
@@ -301,13 +305,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   #closed = false;
   #closing: Promise<void> | undefined;
   /**
-   * Committed state this process wrote or read in a write transaction, by key form id: a
-   * workflow's last seq and its record at that seq (never handed out). Never a state whose
-   * commit is pending: it may fail.
+   * What this process knows of each workflow it appended to, by key form id: the committed state
+   * it wrote or read in a write transaction (never one whose commit is pending: it may fail), and
+   * its latest append not settled yet. One map, looked up once per append.
    */
-  readonly #committed = new Map<string, Committed>();
-  /** Per workflow, this process's latest append not settled yet: the next one waits for it. */
-  readonly #inFlight = new Map<string, Batch>();
+  readonly #workflows = new Map<string, WorkflowState>();
   /** The head of the record each summary read was in (`rowOf` starts its history length there). */
   readonly #heads = new WeakMap<StoredSummary, number>();
   /** How many appends have not settled yet; `close` waits for none to be left. */
@@ -344,18 +346,18 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       );
       checkTimerIds(events);
       const lastSeq = expectedSeq + texts.length;
-      const input: BatchInput = { events, texts };
-      const batch: Batch = { workflowId, tid, expectedSeq, lastSeq, input, done: undefined };
+      const state = this.#stateOf(tid);
+      const batch: Batch = { workflowId, tid, state, expectedSeq, lastSeq, events, texts, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
-      const previous = this.#inFlight.get(tid);
-      this.#inFlight.set(tid, batch);
+      const previous = state.inFlight;
+      state.inFlight = batch;
       this.#pending++;
       if (previous?.done === undefined) {
         batch.done = this.#issue(batch);
       } else {
         // The events are read later: from the texts, which the caller cannot change.
-        input.events = undefined;
+        batch.events = undefined;
         const issue = () => this.#issue(batch);
         batch.done = previous.done.then(issue, issue);
       }
@@ -373,18 +375,18 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
    * and writes everything. Settles the batch once its outcome is known.
    */
   #issue(batch: Batch): Promise<AppendResult> {
-    const input = batch.input as BatchInput;
     let plan: AppendPlan | undefined;
     let written: Promise<boolean>;
     try {
-      plan = this.#conditionalPlan(batch, input);
-      if (plan === undefined) return this.#transactionWrite(batch, input);
+      plan = this.#conditionalPlan(batch);
+      if (plan === undefined) return this.#transactionWrite(batch);
       written = writePlanIfNext(this.dbs, plan);
     } catch (error) {
       this.#settled(batch);
       return Promise.reject(error);
     }
-    batch.input = undefined;
+    batch.events = undefined;
+    batch.texts = undefined;
     const { after, backlogAfter } = plan;
     return written.then(
       (applied) => (applied ? this.#written(batch, after, backlogAfter) : this.#conflict(batch)),
@@ -401,17 +403,20 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
    * a first append: `[tid, 1]` absent means no history, so no record). `undefined` when this
    * process does not know the state at `expectedSeq`: the append runs in the write transaction.
    */
-  #conditionalPlan(batch: Batch, input: BatchInput): AppendPlan | undefined {
-    const { tid, expectedSeq } = batch;
-    const committed = this.#committed.get(tid);
-    if (committed ? committed.head !== expectedSeq : expectedSeq !== 0) return undefined;
-    const before = committed?.known;
-    const since = committed?.backlogSince;
-    const plan = planAppend(tid, before, since, expectedSeq, eventsOf(input), input.texts);
-    // The cache keeps the next record: it must hold no object the caller may still change.
-    return plan.ownsObjects
-      ? plan
-      : planAppend(tid, before, since, expectedSeq, copiesOf(input), input.texts);
+  #conditionalPlan(batch: Batch): AppendPlan | undefined {
+    const { tid, state, expectedSeq } = batch;
+    const texts = batch.texts as readonly string[];
+    if (state.head === HEAD_NOT_KNOWN ? expectedSeq !== 0 : state.head !== expectedSeq) return undefined;
+    // The cache keeps the next record while the caller may change its events: it holds none of
+    // their objects, as core's projection copies what it keeps of them.
+    return planAppend(
+      tid,
+      state.known,
+      state.backlogSince,
+      expectedSeq,
+      batch.events ?? copiesOf(texts),
+      texts,
+    );
   }
 
   /**
@@ -430,23 +435,24 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   /** Runs an append inside the write transaction (see `#issue`). */
-  async #transactionWrite(batch: Batch, input: BatchInput): Promise<AppendResult> {
+  async #transactionWrite(batch: Batch): Promise<AppendResult> {
     const { workflowId, tid, expectedSeq } = batch;
+    const texts = batch.texts as readonly string[];
     let plan: AppendPlan;
     try {
-      const events = copiesOf(input);
+      const events = copiesOf(texts);
       plan = await this.dbs.root.childTransaction(() => {
         const tail = historyTail(this.dbs.history, tid);
         if (tail.lastSeq !== expectedSeq)
           throw new ConcurrencyConflict(workflowId, expectedSeq, tail.lastSeq);
-        const committed = this.#committedAt(tid, tail);
+        const committed = this.#committedAt(batch.state, tid, tail);
         const inTransaction = planAppend(
           tid,
           committed?.known,
           committed?.backlogSince,
           expectedSeq,
           events,
-          input.texts,
+          texts,
         );
         writePlan(this.dbs, inTransaction);
         return inTransaction;
@@ -459,21 +465,24 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   /** An append committed: remembers the state it left, settles it, and says its last seq. */
   #written(batch: Batch, after: KnownRecord, backlogAfter: BacklogSince): AppendResult {
-    this.#remember(batch.tid, batch.lastSeq, after, backlogAfter);
+    const { state } = batch;
+    state.head = batch.lastSeq;
+    state.known = after;
+    state.backlogSince = backlogAfter;
     this.#settled(batch);
     return { lastSeq: batch.lastSeq };
   }
 
   /** An append failed and wrote nothing: settles it and throws the typed error. */
   async #failed(batch: Batch, error: unknown): Promise<never> {
-    this.#committed.delete(batch.tid);
+    forget(batch.state);
     const failure = await this.#writeFailure(error, 'append');
     this.#settled(batch);
     throw failure;
   }
 
   #settled(batch: Batch): void {
-    if (this.#inFlight.get(batch.tid) === batch) this.#inFlight.delete(batch.tid);
+    if (batch.state.inFlight === batch) batch.state.inFlight = undefined;
     if (--this.#pending === 0) this.#drained?.();
   }
 
@@ -618,9 +627,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         deleted = [];
         for (const row of rows) {
           const tid = workflowKey(row.workflowId);
-          if (this.#inFlight.has(tid)) continue;
+          if (this.#workflows.get(tid)?.inFlight !== undefined) continue;
           if (!deleteClosedWorkflow(this.dbs, tid, row, (key) => this.#readRecord(key))) continue;
-          this.#committed.delete(tid);
+          this.#workflows.delete(tid);
           deleted.push(row.workflowId);
         }
       });
@@ -669,15 +678,16 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   /**
    * The committed state where the history ends (`tail`), read in the write transaction: the
-   * cached one when it is at that seq (seqs only grow, so a state known at `head` is the state
+   * known one when it is at that seq (seqs only grow, so a state known at `head` is the state
    * while the last seq is `head`), else the stored record with the row's backlog from the tail.
    * A workflow with events and no record is damaged.
    */
-  #committedAt(tid: string, tail: HistoryTail): Committed | undefined {
+  #committedAt(state: WorkflowState, tid: string, tail: HistoryTail): Committed | undefined {
     const head = tail.lastSeq;
     if (head === 0) return undefined;
-    const committed = this.#committed.get(tid);
-    if (committed?.head === head) return committed;
+    if (state.head === head && state.known !== undefined) {
+      return { head, known: state.known, backlogSince: state.backlogSince };
+    }
     const stored = this.#readRecord(tid);
     if (!stored) {
       throw new StoreCorruption(
@@ -685,23 +695,35 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         `is missing; its history has ${head} events`,
       );
     }
-    return { head, known: knownRecord(stored, tail), backlogSince: undefined };
+    return { head, ...knownRecord(stored, tail) };
   }
 
-  /** Keeps a committed state (never one whose commit is still pending: it may fail). */
-  #remember(tid: string, head: number, known: KnownRecord, backlogSince: BacklogSince): void {
-    const committed = this.#committed.get(tid);
-    if (committed !== undefined) {
-      committed.head = head;
-      committed.known = known;
-      committed.backlogSince = backlogSince;
-      return;
+  /**
+   * The state of a workflow, made (committed state not known) when this process has none. The
+   * map keeps at most `COMMITTED_CACHE_SIZE` states: one made beyond that forgets the oldest
+   * with no append in flight (an append in flight must stay where the next one finds it; those
+   * met on the way go to the back), or none when the oldest few all have one.
+   */
+  #stateOf(tid: string): WorkflowState {
+    const known = this.#workflows.get(tid);
+    if (known !== undefined) return known;
+    if (this.#workflows.size >= COMMITTED_CACHE_SIZE) {
+      let scanned = 0;
+      for (const [oldestTid, oldest] of this.#workflows) {
+        this.#workflows.delete(oldestTid);
+        if (oldest.inFlight === undefined) break;
+        this.#workflows.set(oldestTid, oldest);
+        if (++scanned === EVICTION_SCAN) break;
+      }
     }
-    if (this.#committed.size >= COMMITTED_CACHE_SIZE) {
-      const oldest = this.#committed.keys().next().value;
-      if (oldest !== undefined) this.#committed.delete(oldest);
-    }
-    this.#committed.set(tid, { head, known, backlogSince });
+    const state: WorkflowState = {
+      head: HEAD_NOT_KNOWN,
+      known: undefined,
+      backlogSince: undefined,
+      inFlight: undefined,
+    };
+    this.#workflows.set(tid, state);
+    return state;
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
@@ -741,40 +763,52 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
  * open run's backlog when appends since the record's last write moved it.
  */
 interface Committed {
+  readonly head: number;
+  readonly known: KnownRecord;
+  readonly backlogSince: BacklogSince;
+}
+
+/** What this process knows of a workflow (see `#workflows`). */
+interface WorkflowState {
+  /** The committed last seq `known` is at; `HEAD_NOT_KNOWN` when this process does not know it. */
   head: number;
-  known: KnownRecord;
+  known: KnownRecord | undefined;
   backlogSince: BacklogSince;
+  /** This process's latest append not settled yet: the next one waits for it. */
+  inFlight: Batch | undefined;
+}
+
+/** Forgets a workflow's committed state (an append failed: the store may have moved on). */
+function forget(state: WorkflowState): void {
+  state.head = HEAD_NOT_KNOWN;
+  state.known = undefined;
+  state.backlogSince = undefined;
 }
 
 /** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
 interface Batch {
   readonly workflowId: WorkflowId;
   readonly tid: string;
+  /** Its workflow's state, which it settles. */
+  readonly state: WorkflowState;
   readonly expectedSeq: number;
   /** The seq of its last event. */
   readonly lastSeq: number;
+  /** The caller's events, usable only while the append has not yet returned (then its texts). */
+  events: readonly WorkflowEvent[] | undefined;
   /**
-   * What it writes, until it is issued as a conditional write: then dropped, so the appends
-   * waiting for a commit hold little (their events die young instead of being copied by GC).
+   * Their JSON texts, checked, until the append is issued as a conditional write: then dropped,
+   * so the appends waiting for a commit hold little (their events die young instead of being
+   * copied by GC). The plan makes the chunk of them (`frame.ts`).
    */
-  input: BatchInput | undefined;
+  texts: readonly string[] | undefined;
   /** The append's outcome, once it is issued. */
   done: Promise<AppendResult> | undefined;
 }
 
-/** An append's events: the caller's (or, once it had to wait, only their texts). */
-interface BatchInput {
-  /** The caller's events, usable only while the append has not yet returned. */
-  events: readonly WorkflowEvent[] | undefined;
-  /** Their JSON texts, checked; the plan makes the chunk of them (`frame.ts`). */
-  readonly texts: readonly string[];
-}
-
-const eventsOf = (input: BatchInput): readonly WorkflowEvent[] => input.events ?? copiesOf(input);
-
 /** Copies of the events, as the store writes them. */
-const copiesOf = (input: BatchInput): WorkflowEvent[] =>
-  input.texts.map((text) => JSON.parse(text) as WorkflowEvent);
+const copiesOf = (texts: readonly string[]): WorkflowEvent[] =>
+  texts.map((text) => JSON.parse(text) as WorkflowEvent);
 
 /** The key form of a workflow id, refusing what LMDB keys cannot hold. */
 function workflowKey(workflowId: string): string {

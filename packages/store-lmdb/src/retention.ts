@@ -1,8 +1,8 @@
 import type { WorkflowSummary } from '@reprise/core';
 import { headSeq } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { AFTER_ALL, type Databases, negated, type WorkflowRecord } from './layout.js';
-import { entryKey, indexEntriesOf } from './visibility-index.js';
+import { AFTER_ALL, type Databases, type WorkflowRecord } from './layout.js';
+import { writeIndexChanges } from './visibility-index.js';
 
 /**
  * Deletes one chosen workflow inside the caller's write transaction, if it is still as it was
@@ -31,9 +31,7 @@ export function deleteClosedWorkflow(
   if (head !== chosen.historyLength) return false;
   const keys = [...dbs.history.getKeys({ start: [tid, 1], end: [tid, AFTER_ALL] })];
   for (const key of keys) dbs.history.remove(key);
-  const negCreatedAt = negated(summary.createdAt);
-  for (const entry of indexEntriesOf(summary))
-    dbs.indexes[entry.index].remove(entryKey(entry, negCreatedAt, tid));
+  writeIndexChanges(dbs.index, tid, summary, undefined);
   dbs.active.remove(tid);
   for (const [timerId, fireAt] of record.timers) dbs.timers.remove([fireAt, tid, toKeyText(timerId)]);
   dbs.workflows.remove(tid);

@@ -4,11 +4,14 @@ import type { Key } from 'lmdb';
 import { toKeyTextCut } from './key-text.js';
 import {
   asKey,
+  EMPTY,
+  INDEX_TAGS,
   INDEXED_NAME_UNITS,
   INDEXED_VALUE_UNITS,
   type IndexName,
   type KeyPart,
   MAX_INDEXED_ELEMENTS,
+  negated,
   type StoredSummary,
 } from './layout.js';
 
@@ -40,25 +43,147 @@ export function indexedScalar(value: JsonValue): KeyPart | undefined {
 
 /** Every index entry of a visibility row (the `list` entry included). */
 export function indexEntriesOf(summary: StoredSummary): IndexEntry[] {
-  const entries = fixedEntries(summary);
+  const entries: IndexEntry[] = [];
+  for (const fixed of FIXED_INDEXES) {
+    if (hasEntry(fixed, summary)) {
+      entries.push({ index: fixed.index, value: fixed.fields.map((field) => fieldPart(summary, field)) });
+    }
+  }
   // The fixed entries are distinct by construction, and in other indexes than attributes'.
   return Object.keys(summary.searchAttributes).length === 0
     ? entries
     : [...entries, ...attributeEntriesOf(summary)];
 }
 
-/** The entries every row has (`by-close` once closed), in the order `diffEntries` pairs them. */
-function fixedEntries(summary: StoredSummary): IndexEntry[] {
-  const type = indexedString(summary.workflowType);
-  const entries: IndexEntry[] = [
-    { index: 'list', value: [] },
-    { index: 'by-status', value: [summary.status] },
-    { index: 'by-type', value: [type] },
-    { index: 'by-status-type', value: [summary.status, type] },
-    { index: 'by-start', value: [summary.startedAt] },
-  ];
-  if (summary.closedAt !== undefined) entries.push({ index: 'by-close', value: [summary.closedAt] });
-  return entries;
+/** A field of a row that a fixed index holds. */
+type FixedField = 'status' | 'workflowType' | 'startedAt' | 'closedAt';
+
+/** An index every row has an entry in (`by-close` once closed), and the fields its key holds. */
+interface FixedIndex {
+  readonly index: IndexName;
+  readonly tag: string;
+  /** The row's fields its key holds before the list position; a row has an entry when all are set. */
+  readonly fields: readonly FixedField[];
+}
+
+const fixedIndex = (index: IndexName, fields: readonly FixedField[]): FixedIndex => ({
+  index,
+  tag: INDEX_TAGS[index],
+  fields,
+});
+
+const FIXED_INDEXES: readonly FixedIndex[] = [
+  fixedIndex('list', []),
+  fixedIndex('by-status', ['status']),
+  fixedIndex('by-type', ['workflowType']),
+  fixedIndex('by-status-type', ['status', 'workflowType']),
+  fixedIndex('by-start', ['startedAt']),
+  fixedIndex('by-close', ['closedAt']),
+];
+
+/** A row's field as a fixed index's key holds it. */
+const fieldPart = (row: StoredSummary, field: FixedField): KeyPart =>
+  field === 'workflowType' ? indexedString(row.workflowType) : (row[field] as KeyPart);
+
+// Indexed loops on the append path: an array iterator per loop would be garbage per append.
+function hasEntry(fixed: FixedIndex, row: StoredSummary): boolean {
+  const { fields } = fixed;
+  for (let index = 0; index < fields.length; index++) {
+    if (row[fields[index] as FixedField] === undefined) return false;
+  }
+  return true;
+}
+
+function samePartsIn(fixed: FixedIndex, a: StoredSummary, b: StoredSummary): boolean {
+  const { fields } = fixed;
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index] as FixedField;
+    if (fieldPart(a, field) !== fieldPart(b, field)) return false;
+  }
+  return true;
+}
+
+/**
+ * The key of a row's entry in a fixed index as the `index` database holds it (tag first), built
+ * as one array: a start and a close write several, and every array they make outlives a
+ * scavenge while the append waits for its commit.
+ */
+function fixedKey(fixed: FixedIndex, row: StoredSummary, tid: string): Key {
+  const { fields } = fixed;
+  const key: KeyPart[] = new Array(fields.length + 3);
+  key[0] = fixed.tag;
+  for (let index = 0; index < fields.length; index++)
+    key[index + 1] = fieldPart(row, fields[index] as FixedField);
+  key[fields.length + 1] = negated(row.createdAt);
+  key[fields.length + 2] = tid;
+  return asKey(key);
+}
+
+/** The key of an index entry as the `index` database holds it (tag first). */
+function taggedKey(entry: IndexEntry, negCreatedAt: number, tid: string): Key {
+  const { value } = entry;
+  const key: KeyPart[] = new Array(value.length + 3);
+  key[0] = INDEX_TAGS[entry.index];
+  for (let index = 0; index < value.length; index++) key[index + 1] = value[index] as KeyPart;
+  key[value.length + 1] = negCreatedAt;
+  key[value.length + 2] = tid;
+  return asKey(key);
+}
+
+/** The writes of the `index` database an append makes (queued in its batch, or applied in a transaction). */
+export interface IndexWrites {
+  put(key: Key, value: Buffer): unknown;
+  remove(key: Key): unknown;
+}
+
+/**
+ * Writes the index changes of a row going from `before` to `after` (`undefined`: no row) into
+ * the `index` database: the entries `before` has and `after` has not are removed, those `after`
+ * has and `before` has not are put, and entries both have are left alone.
+ */
+export function writeIndexChanges(
+  index: IndexWrites,
+  tid: string,
+  before: StoredSummary | undefined,
+  after: StoredSummary | undefined,
+): void {
+  // A row that appears, goes, or moves in list order changes every entry's key.
+  const moved = before === undefined || after === undefined || before.createdAt !== after.createdAt;
+  for (let at = 0; at < FIXED_INDEXES.length; at++) {
+    const fixed = FIXED_INDEXES[at] as FixedIndex;
+    const was = before !== undefined && hasEntry(fixed, before);
+    const is = after !== undefined && hasEntry(fixed, after);
+    if (was && is && !moved && samePartsIn(fixed, before, after)) continue;
+    if (was) index.remove(fixedKey(fixed, before, tid));
+    if (is) index.put(fixedKey(fixed, after, tid), EMPTY);
+  }
+  // A close leaves the attributes alone: they are compared only when they changed.
+  if (
+    !moved &&
+    (before.searchAttributes === after.searchAttributes ||
+      jsonEqual(before.searchAttributes, after.searchAttributes))
+  ) {
+    return;
+  }
+  const old = before ? attributeEntriesById(before) : EMPTY_ENTRIES;
+  const next = after ? attributeEntriesById(after) : EMPTY_ENTRIES;
+  if (old.size === 0 && next.size === 0) return;
+  for (const [id, entry] of old) {
+    if (moved || !next.has(id))
+      index.remove(taggedKey(entry, negated((before as StoredSummary).createdAt), tid));
+  }
+  for (const [id, entry] of next) {
+    if (moved || !old.has(id))
+      index.put(taggedKey(entry, negated((after as StoredSummary).createdAt), tid), EMPTY);
+  }
+}
+
+const EMPTY_ENTRIES: ReadonlyMap<string, IndexEntry> = new Map();
+
+/** A row's attribute entries by their identity (`entryId`). */
+function attributeEntriesById(row: StoredSummary): ReadonlyMap<string, IndexEntry> {
+  if (Object.keys(row.searchAttributes).length === 0) return EMPTY_ENTRIES;
+  return new Map(attributeEntriesOf(row).map((entry) => [entryId(entry), entry]));
 }
 
 /** The entries of a row's search attributes, each once. */
@@ -111,40 +236,3 @@ export function sameIndexedFields(a: StoredSummary, b: StoredSummary): boolean {
     (a.searchAttributes === b.searchAttributes || jsonEqual(a.searchAttributes, b.searchAttributes))
   );
 }
-
-/** The entries to remove and to add when a row changes from `before` to `after`. */
-export function diffEntries(
-  before: StoredSummary | null,
-  after: StoredSummary | null,
-): { removed: IndexEntry[]; added: IndexEntry[] } {
-  // A row that appears, goes, or moves in list order changes every entry's key.
-  if (!before || !after || before.createdAt !== after.createdAt) {
-    return { removed: before ? indexEntriesOf(before) : [], added: after ? indexEntriesOf(after) : [] };
-  }
-  const removed: IndexEntry[] = [];
-  const added: IndexEntry[] = [];
-  // The fixed entries pair up by position (only `by-close` may be missing on one side).
-  const old = fixedEntries(before);
-  const next = fixedEntries(after);
-  for (let i = 0; i < Math.max(old.length, next.length); i++) {
-    const was = old[i];
-    const is = next[i];
-    if (was && is && sameValue(was, is)) continue;
-    if (was) removed.push(was);
-    if (is) added.push(is);
-  }
-  // A close leaves the attributes alone: they are compared only when they changed.
-  if (
-    before.searchAttributes !== after.searchAttributes &&
-    !jsonEqual(before.searchAttributes, after.searchAttributes)
-  ) {
-    const oldAttributes = new Map(attributeEntriesOf(before).map((entry) => [entryId(entry), entry]));
-    const nextAttributes = new Map(attributeEntriesOf(after).map((entry) => [entryId(entry), entry]));
-    for (const [id, entry] of oldAttributes) if (!nextAttributes.has(id)) removed.push(entry);
-    for (const [id, entry] of nextAttributes) if (!oldAttributes.has(id)) added.push(entry);
-  }
-  return { removed, added };
-}
-
-const sameValue = (a: IndexEntry, b: IndexEntry): boolean =>
-  a.value.length === b.value.length && a.value.every((part, i) => part === b.value[i]);

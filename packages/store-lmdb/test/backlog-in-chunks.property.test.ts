@@ -22,6 +22,16 @@ afterAll(() => dirs.removeAll());
 const T0 = 1_767_225_600_000;
 const id = asWorkflowId('run-1');
 
+/** The start of every run here. */
+const START: EventBody = {
+  type: 'WorkflowStarted',
+  workflowType: 'order',
+  input: null,
+  runId: asRunId('r1'),
+  parentRunId: null,
+  searchAttributes: {},
+};
+
 /** One step of the run's code or one input from outside, as the event bodies it records. */
 type Step = (open: number[]) => EventBody[];
 
@@ -90,12 +100,7 @@ it('keeps every row equal to the projection of its history, across appends and r
       try {
         const open: number[] = [];
         const started: EventBody = {
-          type: 'WorkflowStarted',
-          workflowType: 'order',
-          input: null,
-          runId: asRunId('r1'),
-          parentRunId: null,
-          searchAttributes: {},
+          ...START,
           ...(run.firstStepQuiet ? { firstStepQuiet: true } : {}),
         };
         let pending: EventBody[] = [started];
@@ -126,6 +131,13 @@ it('keeps every row equal to the projection of its history, across appends and r
   );
 });
 
+/** A start whose first step schedules activity 1: the record's backlog has one activity. */
+const startedWithAnActivity = () =>
+  envelopeEvents(id, 0, T0, [
+    START,
+    { type: 'ActivityScheduled', activityId: '1', activityType: 'charge', input: null },
+  ]);
+
 it('writes an append that moves only the backlog as its chunk alone, carrying that backlog', async () => {
   const path = dirs.make();
   const store = openLmdbStore({ path, noSync: true });
@@ -138,18 +150,7 @@ it('writes an append that moves only the backlog as its chunk alone, carrying th
     }
   };
   try {
-    const started = envelopeEvents(id, 0, T0, [
-      {
-        type: 'WorkflowStarted',
-        workflowType: 'order',
-        input: null,
-        runId: asRunId('r1'),
-        parentRunId: null,
-        searchAttributes: {},
-      },
-      { type: 'ActivityScheduled', activityId: '1', activityType: 'charge', input: null },
-    ]);
-    await store.append(id, started, { expectedSeq: 0 });
+    await store.append(id, startedWithAnActivity(), { expectedSeq: 0 });
     const record = Buffer.from(recordBytes());
     const second = envelopeEvents(id, 2, T0 + 1, [
       { type: 'ActivityScheduled', activityId: '2', activityType: 'charge', input: null },
@@ -165,6 +166,47 @@ it('writes an append that moves only the backlog as its chunk alone, carrying th
     } finally {
       raw.close();
     }
+  } finally {
+    await store.close();
+  }
+});
+
+it('writes a step that ends with the record’s backlog as its events alone, before and after a reopening', async () => {
+  const path = dirs.make();
+  const chunkBody = (seq: number) => {
+    const raw = open({ path, maxDbs: 32, readOnly: true });
+    try {
+      return (raw.openDB('history', { encoding: 'string' }).get(['run-1', seq]) as string).slice(8);
+    } finally {
+      raw.close();
+    }
+  };
+  const step = (afterSeq: number, activityId: string) =>
+    envelopeEvents(id, afterSeq, T0 + afterSeq, [
+      { type: 'ActivityCompleted', activityId: String(Number(activityId) - 1), attempt: 1, result: 'ok' },
+      { type: 'ActivityScheduled', activityId, activityType: 'charge', input: null },
+    ]);
+  let store = openLmdbStore({ path, noSync: true });
+  try {
+    await store.append(id, startedWithAnActivity(), { expectedSeq: 0 });
+    // One activity ends and the next is scheduled: the backlog is the record's, the chunk has none.
+    await store.append(id, step(2, '2'), { expectedSeq: 2 });
+    expect(chunkBody(3)).toMatch(/^4\[/);
+    // A signal moves it: that chunk carries it, and so does the next step's, read back after a
+    // reopening (the record still holds the backlog of the start).
+    await store.append(
+      id,
+      envelopeEvents(id, 4, T0 + 4, [{ type: 'SignalReceived', signalName: 'go', payload: 1 }]),
+      { expectedSeq: 4 },
+    );
+    expect(chunkBody(5)).toMatch(/^5\{"activities":1,"children":0,"signals":0,"input":true\}\n\[/);
+    await store.close();
+    store = openLmdbStore({ path, noSync: true });
+    await store.append(id, step(5, '3'), { expectedSeq: 5 });
+    expect(chunkBody(6)).toMatch(/^7\{/);
+    const history = await store.readHistory(id);
+    expect((await store.getSummary(id))?.backlog).toEqual(projectHistory(history).summary?.backlog);
+    expect((await store.verify()).problems).toEqual([]);
   } finally {
     await store.close();
   }

@@ -4,33 +4,37 @@
 // holds four named databases whatever it was given.
 import { afterAll, expect, it } from '@jest/globals';
 import { asWorkflowId, type EventBody } from '@reprise/core';
-import { open } from 'lmdb';
-import { openLmdbStore } from '../src/index.js';
-import { IndexView } from '../src/layout.js';
+import { type Key, open } from 'lmdb';
+import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import type { Databases } from '../src/layout.js';
 import { appendOnLastSeq, started } from './fixtures/last-seq-appends.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('index-on-change');
 afterAll(() => dirs.removeAll());
 
-/** The index keys put and removed during `write`, each as `+key` or `-key` (tag included). */
-async function indexWrites(write: () => Promise<unknown>): Promise<string[]> {
+/** The keys of the `index` database put and removed during `write`, each as `+key` or `-key` (tag first). */
+async function indexWrites(store: LmdbStore, write: () => Promise<unknown>): Promise<string[]> {
   const writes: string[] = [];
-  const realPut = IndexView.prototype.put;
-  const realRemove = IndexView.prototype.remove;
-  IndexView.prototype.put = function (key, value) {
+  const index = (store as unknown as { dbs: Databases }).dbs.index as unknown as {
+    put(key: Key, value: Buffer): Promise<boolean>;
+    remove(key: Key): Promise<boolean>;
+  };
+  const realPut = index.put;
+  const realRemove = index.remove;
+  index.put = function (key, value) {
     writes.push(`+${JSON.stringify(key)}`);
     return realPut.call(this, key, value);
   };
-  IndexView.prototype.remove = function (key) {
+  index.remove = function (key) {
     writes.push(`-${JSON.stringify(key)}`);
     return realRemove.call(this, key);
   };
   try {
     await write();
   } finally {
-    IndexView.prototype.put = realPut;
-    IndexView.prototype.remove = realRemove;
+    index.put = realPut;
+    index.remove = realRemove;
   }
   return writes.sort();
 }
@@ -42,34 +46,38 @@ it('writes an index entry only when what it indexes changes, in one index databa
   const store = openLmdbStore({ path, noSync: true });
   const id = asWorkflowId('wf');
   try {
-    const start = await indexWrites(() => appendOnLastSeq(store, id, [started({ customer: 'ada' })], 1000));
+    const start = await indexWrites(store, () =>
+      appendOnLastSeq(store, id, [started({ customer: 'ada' })], 1000),
+    );
     expect(start).toEqual(
       [
-        '+"wf"', // active
-        '+[-1000,"wf"]', // list
-        '+["Running",-1000,"wf"]', // by-status
-        '+["order",-1000,"wf"]', // by-type
-        '+["Running","order",-1000,"wf"]', // by-status-type
-        '+[1000,-1000,"wf"]', // by-start
-        '+["customer",-1000,"wf"]', // by-presence
-        '+["customer","ada",-1000,"wf"]', // by-attribute
-        '+["customer","ada",-1000,"wf"]', // by-word
+        '+["a","wf"]', // active
+        '+["l",-1000,"wf"]', // list
+        '+["s","Running",-1000,"wf"]', // by-status
+        '+["t","order",-1000,"wf"]', // by-type
+        '+["m","Running","order",-1000,"wf"]', // by-status-type
+        '+["r",1000,-1000,"wf"]', // by-start
+        '+["p","customer",-1000,"wf"]', // by-presence
+        '+["b","customer","ada",-1000,"wf"]', // by-attribute
+        '+["w","customer","ada",-1000,"wf"]', // by-word
       ].sort(),
     );
     // Ordinary appends (one event, several events) write no index entry.
-    expect(await indexWrites(() => appendOnLastSeq(store, id, [signal(1)], 1001))).toEqual([]);
-    expect(await indexWrites(() => appendOnLastSeq(store, id, [signal(2), signal(3)], 1002))).toEqual([]);
-    const close = await indexWrites(() =>
+    expect(await indexWrites(store, () => appendOnLastSeq(store, id, [signal(1)], 1001))).toEqual([]);
+    expect(await indexWrites(store, () => appendOnLastSeq(store, id, [signal(2), signal(3)], 1002))).toEqual(
+      [],
+    );
+    const close = await indexWrites(store, () =>
       appendOnLastSeq(store, id, [{ type: 'WorkflowCompleted', result: null }], 1003),
     );
     expect(close).toEqual(
       [
-        '-"wf"',
-        '-["Running",-1000,"wf"]',
-        '-["Running","order",-1000,"wf"]',
-        '+["Completed",-1000,"wf"]',
-        '+["Completed","order",-1000,"wf"]',
-        '+[1003,-1000,"wf"]', // by-close
+        '-["a","wf"]',
+        '-["s","Running",-1000,"wf"]',
+        '-["m","Running","order",-1000,"wf"]',
+        '+["s","Completed",-1000,"wf"]',
+        '+["m","Completed","order",-1000,"wf"]',
+        '+["c",1003,-1000,"wf"]', // by-close
       ].sort(),
     );
     expect(
