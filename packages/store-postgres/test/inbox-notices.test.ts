@@ -9,12 +9,20 @@ import { openPostgresStore } from '../src/index.js';
 
 afterAll(() => dropTestSchemas());
 
-/** Resolves with the notices once `count` have arrived (an event, not a duration). */
-function collect(watch: (listener: (notice: InboxNotice) => void) => () => void, count: number) {
+/**
+ * Resolves with the notices of `shard` once `count` have arrived (an event, not a duration). The
+ * probes that wait for LISTEN are in another shard: one that comes late is not counted.
+ */
+function collect(
+  watch: (listener: (notice: InboxNotice) => void) => () => void,
+  count: number,
+  shard: number,
+) {
   const notices: InboxNotice[] = [];
   let stop: () => void = () => {};
   const done = new Promise<InboxNotice[]>((resolve) => {
     stop = watch((notice) => {
+      if (notice.shard !== shard) return;
       notices.push(notice);
       if (notices.length === count) resolve(notices);
     });
@@ -26,8 +34,8 @@ it("tells each store of the other's enqueues and consumptions through NOTIFY", a
   const { url, schema } = await testSchema('notices');
   const one = await openPostgresStore({ connectionString: url, schema, shardCount: 4 });
   const two = await openPostgresStore({ connectionString: url, schema });
-  const heardByTwo = collect((listener) => two.watchInbox(listener), 3);
-  const heardByOne = collect((listener) => one.watchInbox(listener), 3);
+  const heardByTwo = collect((listener) => two.watchInbox(listener), 3, 2);
+  const heardByOne = collect((listener) => one.watchInbox(listener), 3, 2);
   // Let two's LISTEN connection come up: a notice sent before it listens is lost (a hint).
   let ready = false;
   while (!ready) {
@@ -49,8 +57,6 @@ it("tells each store of the other's enqueues and consumptions through NOTIFY", a
       }, 1_000);
     });
   }
-  heardByTwo.notices.length = 0;
-  heardByOne.notices.length = 0;
 
   const id = workflowIdInShard(2, 4, 'wf');
   const itemId = await one.enqueueInbox({ workflowId: id, kind: 'signal', payload: { name: 's' } });
