@@ -138,6 +138,19 @@ function describeThrown(thrown: unknown): string {
 
 const ignore = (): undefined => undefined;
 
+const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
+function pendingView<T, V>(
+  pending: ReadonlyMap<string, T> | undefined,
+  field: (wait: T) => V,
+): ReadonlyMap<string, V> {
+  if (pending === undefined || pending.size === 0) return NOTHING_PENDING;
+  const view = new Map<string, V>();
+  for (const [id, wait] of pending) view.set(id, field(wait));
+  return view;
+}
+
 const quiet = <T>(promise: Promise<T>): Promise<T> => {
   // Workflow code may never await a promise it started; its rejection must not crash the process.
   promise.catch(ignore);
@@ -361,14 +374,14 @@ export class WorkflowExecution {
     return this.#activityMap ? [...this.#activityMap.keys()] : [];
   }
 
-  /** The timers awaiting TimerFired: id → fireAt. */
-  pendingTimers(): Map<string, number> {
-    return new Map([...(this.#timerMap ?? [])].map(([timerId, timer]) => [timerId, timer.fireAt]));
+  /** The timers awaiting TimerFired: id → fireAt (one shared empty map when none: most runs). */
+  pendingTimers(): ReadonlyMap<string, number> {
+    return pendingView(this.#timerMap, (timer) => timer.fireAt);
   }
 
   /** The children awaiting an outcome: childId → child workflow id. */
-  pendingChildren(): Map<string, WorkflowId> {
-    return new Map([...(this.#childMap ?? [])].map(([childId, child]) => [childId, child.childWorkflowId]));
+  pendingChildren(): ReadonlyMap<string, WorkflowId> {
+    return pendingView(this.#childMap, (child) => child.childWorkflowId);
   }
 
   /**

@@ -78,13 +78,14 @@ export function restoreActivityStates(
   pendingIds: ReadonlySet<string>,
 ): ActivityStates | undefined {
   if (pendingIds.size === 0) return undefined;
-  const options = new Map<string, ActivityExecutionOptions>();
-  for (const command of matched) {
-    if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
-  }
-  const states: ActivityStates = new Map();
+  // Made at the first recorded activity still pending: a run that just scheduled its first
+  // (unrecorded) activity has none.
+  let options: Map<string, ActivityExecutionOptions> | undefined;
+  let states: ActivityStates | undefined;
   for (const event of segment) {
     if (event.type === 'ActivityScheduled' && pendingIds.has(event.activityId)) {
+      options ??= scheduledOptions(matched);
+      states ??= new Map();
       states.set(event.activityId, {
         activityType: event.activityType,
         input: event.input,
@@ -94,7 +95,7 @@ export function restoreActivityStates(
       });
     }
     if (event.type === 'ActivityFailed' && event.retryAt !== undefined) {
-      const state = states.get(event.activityId);
+      const state = states?.get(event.activityId);
       if (state) {
         state.attemptsEnded = event.attempt;
         state.retryAt = event.retryAt;
@@ -103,6 +104,15 @@ export function restoreActivityStates(
     }
   }
   return states;
+}
+
+/** The options of the activities `commands` schedule, by activity id. */
+function scheduledOptions(commands: readonly Command[]): Map<string, ActivityExecutionOptions> {
+  const options = new Map<string, ActivityExecutionOptions>();
+  for (const command of commands) {
+    if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
+  }
+  return options;
 }
 
 /** The last attempt of each activity whose end is among `inputs` (waiting, unrecorded). */

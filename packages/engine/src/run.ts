@@ -706,28 +706,38 @@ export class Run {
         this.#noteRequestId(event.requestId);
       if (event.type === 'UpdateAccepted') this.#noteUpdateId(event.updateId);
     }
-    this.#activityStates = restoreActivityStates(segment, matched, new Set(execution.pendingActivityIds()));
-    // An attempt whose end arrived while the run was out of memory is not run again: recording
-    // that end asks for the next attempt, if any.
-    const ended = attemptsEndedIn(this.#mailbox);
-    for (const [activityId, state] of this.activities) {
-      if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
-        this.host.startActivity(nextAttempt(this, activityId, state));
+    // Every run passes here once it is in memory, a new one too: nothing is made for what it lacks.
+    const pendingIds = execution.pendingActivityIds();
+    this.#activityStates =
+      pendingIds.length === 0 ? undefined : restoreActivityStates(segment, matched, new Set(pendingIds));
+    if (this.#activityStates) {
+      // An attempt whose end arrived while the run was out of memory is not run again: recording
+      // that end asks for the next attempt, if any.
+      const ended = attemptsEndedIn(this.#mailbox);
+      for (const [activityId, state] of this.#activityStates) {
+        if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
+          this.host.startActivity(nextAttempt(this, activityId, state));
+      }
     }
-    // Timers the code started beyond its history are armed once recorded, like any new command.
-    const unrecorded = new Set(
-      unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
-    );
-    // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
-    for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
-    for (const [timerId, fireAt] of execution.pendingTimers()) {
-      if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
+    const timers = execution.pendingTimers();
+    if (timers.size > 0) {
+      // Timers the code started beyond its history are armed once recorded, like any new command.
+      const unrecorded = new Set(
+        unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
+      );
+      // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
+      for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
+      for (const [timerId, fireAt] of timers) {
+        if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
+      }
     }
     // Children started beyond the history start when recorded, like any new command.
-    const waitedOn = execution.pendingChildren();
-    for (const event of segment) {
-      if (event.type === 'ChildWorkflowStarted' && waitedOn.get(event.childId) === event.childWorkflowId) {
-        this.host.resumeChild(this, event);
+    if (this.#startedChildren) {
+      const waitedOn = execution.pendingChildren();
+      for (const event of segment) {
+        if (event.type === 'ChildWorkflowStarted' && waitedOn.get(event.childId) === event.childWorkflowId) {
+          this.host.resumeChild(this, event);
+        }
       }
     }
     // A delivery may have been lost with the process; targets drop the ones they have.
