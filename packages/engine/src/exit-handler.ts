@@ -7,7 +7,6 @@
  * it records at most one terminal per run, deduped against the history.
  */
 import {
-  ConcurrencyConflict,
   type EventBody,
   type EventOf,
   type ParentLink,
@@ -189,15 +188,8 @@ async function recordFinalStep(
 ): Promise<void> {
   let events: WorkflowEvent[];
   try {
-    events = await run.recorder.exclusive(async () => {
-      try {
-        const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
-        return await run.recorder.append(bodies, step.recordedAt, step.afterSeq);
-      } catch (error) {
-        if (error instanceof ConcurrencyConflict) await run.recorder.read();
-        throw error;
-      }
-    });
+    const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
+    events = await run.recorder.appendInTurn(bodies, step.recordedAt, step.afterSeq);
   } catch (error) {
     step.failed(error);
     // A start that never got recorded is not restarted: its starter has the error.

@@ -1,5 +1,4 @@
 import {
-  ConcurrencyConflict,
   type EventBody,
   type EventOf,
   NonDeterminismError,
@@ -624,14 +623,7 @@ export class Run {
     const note = this.#buildNote;
     const inputs = note ? [note, ...given] : given;
     const bodies = eventBodies(inputs, commands);
-    const events = await this.recorder.exclusive(async () => {
-      try {
-        return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
-      } catch (error) {
-        if (error instanceof ConcurrencyConflict) await this.recorder.read();
-        throw error;
-      }
-    });
+    const events = await this.recorder.appendInTurn(bodies, recordedAt, this.#seenSeq);
     if (this.#buildNote === note) this.#buildNote = undefined;
     this.#carryOut(inputs, commands, events, recordedAt);
   }
