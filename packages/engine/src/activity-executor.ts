@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
@@ -50,9 +50,13 @@ class AttemptTimeout extends Error {
 
 class AttemptCancelled extends Error {}
 
+/** An activity's code, as its definition holds it. */
+type ActivityCode = (input: JsonValue, context: ActivityContext) => unknown;
+
 /**
  * One running attempt: what its code sees as `actx`, and how it is aborted. The AbortSignal is
  * made when the code first reads it (most activities never do, and each costs an EventTarget).
+ * It holds its own timer handles: an attempt makes no closure unless it has a timeout to arm.
  */
 class Attempt implements ActivityContext {
   #controller: AbortController | undefined;
@@ -60,25 +64,38 @@ class Attempt implements ActivityContext {
   #aborted = false;
   #reject: ((reason: unknown) => void) | undefined;
   #ended = false;
+  #code: ActivityCode | undefined;
+  #traceContext: Context = ROOT_CONTEXT;
+  readonly workflowId: WorkflowId;
+  readonly activityId: string;
+  readonly activityType: string;
+  readonly attempt: number;
   readonly idempotencyKey: string;
+  /** The attempt's timeout timer (start-to-close or schedule-to-close), while armed. */
+  timeoutHandle: unknown;
+  /** The heartbeat timeout's timer, while armed. */
+  heartbeatHandle: unknown;
 
   constructor(
-    readonly workflowId: WorkflowId,
-    readonly activityId: string,
-    readonly activityType: string,
-    readonly attempt: number,
+    readonly task: ActivityTask,
+    /** The executor's key of the activity. */
+    readonly key: string,
     /** The last heartbeat's details from an earlier attempt. */
     readonly heartbeatDetails: JsonValue | undefined,
     /** Keeps a heartbeat's (checked) details; resets the heartbeat timeout. */
-    private readonly onHeartbeat: (details: JsonValue) => void,
+    private readonly onHeartbeat: (attempt: Attempt, details: JsonValue) => void,
   ) {
-    this.idempotencyKey = `${workflowId}/${activityId}`;
+    this.workflowId = task.workflowId;
+    this.activityId = task.activityId;
+    this.activityType = task.activityType;
+    this.attempt = task.attempt;
+    this.idempotencyKey = `${task.workflowId}/${task.activityId}`;
   }
 
   heartbeat(details: JsonValue = null): void {
     const checked = checkPayload(details, { path: `activity ${this.activityType} heartbeat details` });
     if (this.#ended || this.#aborted) return;
-    this.onHeartbeat(checked);
+    this.onHeartbeat(this, checked);
   }
 
   /** The attempt has reported (or been aborted): later heartbeats are ignored. */
@@ -98,13 +115,28 @@ class Attempt implements ActivityContext {
     return this.#reason;
   }
 
-  /** Runs the attempt's code; an abort settles the attempt at once, whatever the code does. */
-  run(code: () => unknown): Promise<unknown> {
+  /**
+   * Runs the attempt's code, in `traceContext` (calls it traces join the attempt's span), after
+   * the current microtasks; an abort settles the attempt at once, whatever the code does.
+   */
+  run(code: ActivityCode, traceContext: Context): Promise<unknown> {
+    this.#code = code;
+    this.#traceContext = traceContext;
     return new Promise((resolve, reject) => {
       this.#reject = reject;
       if (this.#aborted) reject(this.#reason);
-      else Promise.resolve().then(code).then(resolve, reject);
+      else Promise.resolve(this).then(Attempt.#call).then(resolve, reject);
     });
+  }
+
+  static #call(attempt: Attempt): unknown {
+    return context.with(
+      attempt.#traceContext,
+      attempt.#code as ActivityCode,
+      undefined,
+      attempt.task.input,
+      attempt,
+    );
   }
 
   abort(reason: unknown): void {
@@ -219,60 +251,60 @@ export class ActivityExecutor {
     return this.#progress;
   }
 
+  /** Keeps a heartbeat's details and restarts the attempt's heartbeat timeout: one function for every attempt. */
+  readonly #heartbeat = (attempt: Attempt, details: JsonValue): void => {
+    this.#heartbeats.set(attempt.key, { details, at: this.clock.now() });
+    this.#armHeartbeat(attempt);
+  };
+
+  #armHeartbeat(attempt: Attempt): void {
+    const { heartbeatTimeout } = attempt.task.options;
+    if (heartbeatTimeout === undefined) return;
+    if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
+    attempt.heartbeatHandle = this.clock.setTimeout(
+      () => attempt.abort(new AttemptTimeout('Heartbeat', heartbeatTimeout)),
+      heartbeatTimeout,
+    );
+  }
+
+  /** Arms the nearer of the attempt's two limits (the attempt's own wins a tie), if it has one. */
+  #armTimeout(attempt: Attempt, deadline: number | undefined): void {
+    const { startToCloseTimeout, scheduleToCloseTimeout } = attempt.task.options;
+    const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
+    if (
+      startToCloseTimeout !== undefined &&
+      !(untilDeadline !== undefined && untilDeadline < startToCloseTimeout)
+    ) {
+      attempt.timeoutHandle = this.clock.setTimeout(
+        () => attempt.abort(new AttemptTimeout('StartToClose', startToCloseTimeout)),
+        startToCloseTimeout,
+      );
+    } else if (untilDeadline !== undefined) {
+      attempt.timeoutHandle = this.clock.setTimeout(
+        () => attempt.abort(new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number)),
+        untilDeadline,
+      );
+    }
+  }
+
   async #attempt(task: ActivityTask): Promise<void> {
     const key = taskKey(task);
-    const { startToCloseTimeout, scheduleToCloseTimeout, heartbeatTimeout } = task.options;
-    let heartbeatHandle: unknown;
-    const armHeartbeat = () => {
-      if (heartbeatTimeout === undefined) return;
-      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
-      heartbeatHandle = this.clock.setTimeout(
-        () => attempt.abort(new AttemptTimeout('Heartbeat', heartbeatTimeout)),
-        heartbeatTimeout,
-      );
-    };
-    const attempt: Attempt = new Attempt(
-      task.workflowId,
-      task.activityId,
-      task.activityType,
-      task.attempt,
-      this.#heartbeats.get(key)?.details,
-      (details) => {
-        this.#heartbeats.set(key, { details, at: this.clock.now() });
-        armHeartbeat();
-      },
-    );
+    const attempt = new Attempt(task, key, this.#heartbeats.get(key)?.details, this.#heartbeat);
     const traced = this.telemetry.attemptStarted(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
-    armHeartbeat();
+    this.#armHeartbeat(attempt);
+    const { scheduleToCloseTimeout } = task.options;
     const deadline =
       scheduleToCloseTimeout === undefined ? undefined : task.scheduledAt + scheduleToCloseTimeout;
-    const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
-    let timeoutHandle: unknown;
     let outcome: EventBody;
     try {
       const definition = this.definitions.get(task.activityType);
       if (!definition)
         throw Object.assign(new UnknownActivityError(task.activityType), { nonRetryable: true });
-      // The nearer of the two limits ends the attempt (the attempt's own wins a tie).
-      if (
-        startToCloseTimeout !== undefined &&
-        !(untilDeadline !== undefined && untilDeadline < startToCloseTimeout)
-      ) {
-        timeoutHandle = this.clock.setTimeout(
-          () => attempt.abort(new AttemptTimeout('StartToClose', startToCloseTimeout)),
-          startToCloseTimeout,
-        );
-      } else if (untilDeadline !== undefined) {
-        timeoutHandle = this.clock.setTimeout(
-          () => attempt.abort(new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number)),
-          untilDeadline,
-        );
-      }
-      const run = definition.run as (input: JsonValue, context: unknown) => unknown;
+      this.#armTimeout(attempt, deadline);
       // The activity's code runs in its attempt's span: calls it traces join the trace.
-      const result = await attempt.run(() => context.with(traced.context, () => run(task.input, attempt)));
+      const result = await attempt.run(definition.run as ActivityCode, traced.context);
       let checked: JsonValue;
       try {
         checked = checkPayload(result, { path: `activity ${task.activityType} result` });
@@ -293,8 +325,8 @@ export class ActivityExecutor {
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
     } finally {
       attempt.end();
-      if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
-      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
+      if (attempt.timeoutHandle !== undefined) this.clock.clearTimeout(attempt.timeoutHandle);
+      if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
       if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }
