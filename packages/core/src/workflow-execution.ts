@@ -138,6 +138,31 @@ function describeThrown(thrown: unknown): string {
 
 const ignore = (): undefined => undefined;
 
+/** The options of activities called with none of their own, by definition: resolved once, shared (never written). */
+const definitionOptions = new WeakMap<ActivityDefinition<never, unknown>, ActivityExecutionOptions>();
+
+/** An activity call's options, resolved: its definition's, overridden by the call's. */
+function executionOptions(
+  definition: ActivityDefinition<never, unknown>,
+  options: ActivityOptions | undefined,
+): ActivityExecutionOptions {
+  if (options === undefined) {
+    const known = definitionOptions.get(definition);
+    if (known) return known;
+  }
+  const merged = { ...definition.options, ...options };
+  const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
+    retry: normalizeRetryPolicy(merged.retry),
+  };
+  if (merged.startToCloseTimeout !== undefined)
+    resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
+  if (merged.scheduleToCloseTimeout !== undefined)
+    resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+  if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
+  if (options === undefined) definitionOptions.set(definition, resolved);
+  return resolved;
+}
+
 const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
@@ -746,45 +771,17 @@ export class WorkflowExecution {
     }
 
     activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
-      this.#execution.#refuseInQuery('activity');
       const execution = this.#execution;
-      const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
-        if (definition?.kind !== 'activity') {
-          throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
-        }
-        if (execution.#init.isActivityRegistered?.(definition.name) === false) {
-          throw new UnknownActivityError(definition.name);
-        }
-        const payload = execution.#payload(input, `activity ${definition.name} input`);
-        const merged = { ...definition.options, ...options };
-        const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
-          retry: normalizeRetryPolicy(merged.retry),
-        };
-        if (merged.startToCloseTimeout !== undefined)
-          resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
-        if (merged.scheduleToCloseTimeout !== undefined)
-          resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
-        if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
-        const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
-        const promise = new Promise<JsonValue>((resolve, reject) => {
-          execution.#activities.set(activityId, {
-            resolve,
-            reject,
-            cancellable,
-            activityType: definition.name,
-          });
-        });
-        execution.#issue({
-          kind: 'ScheduleActivity',
-          activityId,
-          activityType: definition.name,
-          input: payload,
-          options: resolved,
-        });
-        return promise as Promise<O>;
-      });
+      execution.#refuseInQuery('activity');
+      // What #attempt does, without its closures: every activity of every run comes through here.
+      try {
+        execution.#guard(this.#cancellable);
+        return quiet(
+          execution.#scheduleActivity(definition, input, options, this.#cancellable),
+        ) as Promise<O>;
+      } catch (error) {
+        return quiet(Promise.reject(error));
+      }
     }
 
     sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
@@ -1021,6 +1018,34 @@ export class WorkflowExecution {
       }
     }
   };
+
+  #scheduleActivity(
+    definition: ActivityDefinition<never, unknown>,
+    input: unknown,
+    options: ActivityOptions | undefined,
+    cancellable: boolean,
+  ): Promise<JsonValue> {
+    if (definition?.kind !== 'activity') {
+      throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
+    }
+    if (this.#init.isActivityRegistered?.(definition.name) === false) {
+      throw new UnknownActivityError(definition.name);
+    }
+    const payload = this.#payload(input, `activity ${definition.name} input`);
+    const resolved = executionOptions(definition, options);
+    const activityId = `${this.runId}.${++this.#activityOrdinal}`;
+    const promise = new Promise<JsonValue>((resolve, reject) => {
+      this.#activities.set(activityId, { resolve, reject, cancellable, activityType: definition.name });
+    });
+    this.#issue({
+      kind: 'ScheduleActivity',
+      activityId,
+      activityType: definition.name,
+      input: payload,
+      options: resolved,
+    });
+    return promise;
+  }
 
   #startChild(
     definition: WorkflowDefinition<never, unknown>,
