@@ -166,9 +166,6 @@ export class RunEntry implements SupervisedRun {
     );
     this.preloaded = undefined;
     this.run = run;
-    void run.ready.then(() => {
-      if (run.execution) this.resendSignals = false;
-    });
     return run.loop().then(
       (exit) => this.#loopEnded(run, exit),
       (error: unknown) => this.#loopCrashed(error),

@@ -144,6 +144,14 @@ export interface Opening {
   reject(error: unknown): void;
 }
 
+/** What a run's entry keeps across rebuilds of the run (evictions, actor restarts). */
+export interface RunMemory {
+  /** Through which seq the run's `ctx.log` lines were written. */
+  loggedThrough: number;
+  /** The next replay delivers the signals the history records as sent again (after a process restart). */
+  resendSignals: boolean;
+}
+
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
@@ -178,11 +186,11 @@ export class Run {
   #childStartFailure: { readonly error: unknown } | undefined;
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
-  #ready!: () => void;
-  /** Settles once replay has brought the run's code up to its history. */
-  readonly ready = new Promise<void>((resolve) => {
-    this.#ready = resolve;
-  });
+  /** Replay has brought the code up to its history, or the loop has ended. */
+  #isReady = false;
+  /** `ready`, made when first asked for: most runs are never waited on. */
+  #readyPromise: Promise<void> | undefined;
+  #resolveReady: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #stopRequested = false;
   #open = true;
@@ -219,10 +227,26 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
-    /** Through which seq the run's `ctx.log` lines were written; kept by its entry across rebuilds. */
-    private readonly logged: { loggedThrough: number } = { loggedThrough: 0 },
+    /** What its entry keeps across rebuilds of the run. */
+    private readonly memory: RunMemory = { loggedThrough: 0, resendSignals: false },
   ) {
     this.#mailbox = initialMailbox;
+  }
+
+  /** Settles once replay has brought the run's code up to its history (or the loop has ended). */
+  get ready(): Promise<void> {
+    if (this.#isReady) return SETTLED;
+    this.#readyPromise ??= new Promise<void>((resolve) => {
+      this.#resolveReady = resolve;
+    });
+    return this.#readyPromise;
+  }
+
+  #ready(): void {
+    this.#isReady = true;
+    this.#resolveReady?.();
+    this.#resolveReady = undefined;
+    this.#readyPromise = undefined;
   }
 
   /** Activities scheduled and not yet seen to end. */
@@ -389,14 +413,16 @@ export class Run {
       replayed = await replayRun(init, segment, {
         settle: this.host.settle,
         opening: this.opening !== undefined,
-        loggedThrough: this.logged.loggedThrough,
+        loggedThrough: this.memory.loggedThrough,
       });
     } catch (error) {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;
     }
     this.#execution = replayed.execution;
-    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
+    this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
+    // Signals are sent again by the first replay after a restart only (this run's `#resume`).
+    this.memory.resendSignals = false;
     if (replayed.paused) {
       this.#held = replayed.paused.held.map((event) => ({ body: event }));
       this.host.pausedChanged(this, true);
@@ -636,7 +662,7 @@ export class Run {
     recordedAt: number,
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
-    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
+    this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
     if (startsChild(commands)) this.#startedChildren = true;
     for (const input of inputs) this.#noteInput(input);
     for (let index = 0; index < commands.length; index++) {
