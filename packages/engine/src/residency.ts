@@ -39,7 +39,11 @@ export interface ResidencyPort {
 const REHYDRATING_AT_ONCE = 32;
 
 export class Residency {
-  /** Entries whose run actor is alive, least recently used first. */
+  /**
+   * Entries whose run actor is alive. Eviction goes by `#quiet`'s order, so this one keeps none:
+   * a use of a run already in it changes nothing (a delete and a set at every step of every run
+   * made the map rehash its table over and over).
+   */
   readonly #resident = new Map<WorkflowId, RunEntry>();
   /**
    * Resident entries whose run began to wait and was not used since, longest waiting first: the
@@ -115,9 +119,8 @@ export class Residency {
     }
   }
 
-  /** The run was used: it is the most recently used resident now. */
+  /** The run was used: it is resident, and no longer waiting with nothing to do. */
   touch(entry: RunEntry): void {
-    this.#resident.delete(entry.workflowId);
     this.#resident.set(entry.workflowId, entry);
     this.#quiet.delete(entry.workflowId);
     this.#scheduleEviction();
