@@ -59,19 +59,22 @@ export interface RunStart {
 
 /** The body of a new run's WorkflowStarted event. */
 export function workflowStartedBody(start: RunStart, buildId: string): EventBody {
-  return {
+  // Field by field, in the order the event has always had (its stored bytes follow it), with no
+  // spread of a throwaway object per optional field: every run's start passes here.
+  const body: { -readonly [K in keyof EventOf<'WorkflowStarted'>]?: EventOf<'WorkflowStarted'>[K] } = {
     type: 'WorkflowStarted',
     workflowType: start.workflowType,
     input: start.input,
     runId: newRunId(),
     parentRunId: start.parentRunId ?? null,
-    ...(start.parent ? { parent: start.parent } : {}),
-    ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
-    ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
-    ...(start.forkedFrom ? { forkedFrom: start.forkedFrom } : {}),
-    buildId,
-    ...(start.traceContext ? { traceContext: start.traceContext } : {}),
   };
+  if (start.parent) body.parent = start.parent;
+  if (start.searchAttributes) body.searchAttributes = start.searchAttributes;
+  if (start.executionTimeout !== undefined) body.executionTimeout = start.executionTimeout;
+  if (start.forkedFrom) body.forkedFrom = start.forkedFrom;
+  body.buildId = buildId;
+  if (start.traceContext) body.traceContext = start.traceContext;
+  return body as EventBody;
 }
 
 const ID_REUSE_POLICIES: readonly IdReusePolicy[] = [
@@ -287,9 +290,9 @@ export class Starter {
         {
           workflowType: request.definition.name,
           input: request.input,
-          ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
-          ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
-          ...(request.traceContext ? { traceContext: request.traceContext } : {}),
+          searchAttributes: request.searchAttributes,
+          executionTimeout: request.executionTimeout,
+          traceContext: request.traceContext,
         },
         this.port.buildId,
       );
