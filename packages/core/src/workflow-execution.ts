@@ -788,8 +788,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('sleep');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const ms = toMs(duration);
         const timerId = options?.timerId ?? `t${++execution.#timerOrdinal}`;
         return execution.#startTimer(timerId, ms, cancellable);
@@ -803,8 +802,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('waitForSignal');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const buffered = execution.#signalBuffer.get(name);
         if (buffered && buffered.length > 0) return Promise.resolve(buffered.shift() as T);
         const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout);
@@ -835,9 +833,8 @@ export class WorkflowExecution {
     signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
       this.#execution.#refuseInQuery('signalWorkflow');
       const execution = this.#execution;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
       const cancellable = this.#cancellable;
-      return attempt(() => {
+      return this.#attempt(() => {
         if (typeof workflowId !== 'string' || workflowId === '') {
           throw new InvalidArgumentError(
             'ctx.signalWorkflow workflowId',
@@ -868,8 +865,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('startChild');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      return this.#attempt(async () => {
         const { childWorkflowId, result } = execution.#startChild(definition, input, options, cancellable);
         return { workflowId: childWorkflowId, result: () => result as Promise<O> };
       });
@@ -879,8 +875,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('child');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(
+      return this.#attempt(
         () => execution.#startChild(definition, input, options, cancellable).result as Promise<O>,
       );
     }
@@ -888,8 +883,7 @@ export class WorkflowExecution {
     continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
       this.#execution.#refuseInQuery('continueAsNew');
       const execution = this.#execution;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      return this.#attempt(async () => {
         throw new ContinueAsNewRequest(
           execution.#payload(input, 'continueAsNew input'),
           options?.workflowType,
@@ -901,8 +895,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('withTimeout');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const ms = toMs(duration);
         const scopeId = `w${++execution.#timerOrdinal}`;
         const deadline = execution.#startTimer(scopeId, ms, cancellable);

@@ -59,8 +59,10 @@ export class Recorder {
    */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = this.#busy++ === 0 ? startNow(task) : this.#tail.then(task);
-    const settled = () => this.#settled();
-    this.#tail = run.then(settled, settled);
+    this.#tail = run.then(
+      () => this.#settled(),
+      () => this.#settled(),
+    );
     return run;
   }
 
