@@ -216,13 +216,16 @@ export class ActivityExecutor {
    * retries: whatever closed it (its code returning with activities in flight included).
    */
   cancelRun(workflowId: WorkflowId, runId: RunId): void {
+    // No copy of the maps: cancel only deletes the entry at hand, which their iteration allows.
     const prefix = `${runId}.`;
-    const ofRun = (attempt: { workflowId: WorkflowId; activityId: string }) =>
-      attempt.workflowId === workflowId && attempt.activityId.startsWith(prefix);
-    for (const attempt of [...this.#inflight.values()]) {
-      if (ofRun(attempt)) this.cancel(workflowId, attempt.activityId);
+    for (const attempt of this.#inflight.values()) {
+      if (attempt.workflowId === workflowId && attempt.activityId.startsWith(prefix))
+        this.cancel(workflowId, attempt.activityId);
     }
-    for (const task of [...this.#due.values()]) if (ofRun(task)) this.cancel(workflowId, task.activityId);
+    for (const task of this.#due.values()) {
+      if (task.workflowId === workflowId && task.activityId.startsWith(prefix))
+        this.cancel(workflowId, task.activityId);
+    }
   }
 
   /** The last heartbeat of an activity that has not ended, if it sent one. */
