@@ -62,6 +62,7 @@ class Attempt implements ActivityContext {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
+  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
   #ended = false;
   #code: ActivityCode | undefined;
@@ -89,7 +90,7 @@ class Attempt implements ActivityContext {
     this.activityId = task.activityId;
     this.activityType = task.activityType;
     this.attempt = task.attempt;
-    this.idempotencyKey = `${task.workflowId}/${task.activityId}`;
+    this.idempotencyKey = key;
   }
 
   heartbeat(details: JsonValue = null): void {
@@ -123,20 +124,31 @@ class Attempt implements ActivityContext {
     this.#code = code;
     this.#traceContext = traceContext;
     return new Promise((resolve, reject) => {
+      this.#resolve = resolve;
       this.#reject = reject;
       if (this.#aborted) reject(this.#reason);
-      else Promise.resolve(this).then(Attempt.#call).then(resolve, reject);
+      else Promise.resolve(this).then(Attempt.#call);
     });
   }
 
-  static #call(attempt: Attempt): unknown {
-    return context.with(
-      attempt.#traceContext,
-      attempt.#code as ActivityCode,
-      undefined,
-      attempt.task.input,
-      attempt,
-    );
+  /** Calls the code (a microtask after `run`) and settles the attempt with its outcome. */
+  static #call(attempt: Attempt): void {
+    const resolve = attempt.#resolve as (value: unknown) => void;
+    const reject = attempt.#reject as (reason: unknown) => void;
+    try {
+      const outcome = context.with(
+        attempt.#traceContext,
+        attempt.#code as ActivityCode,
+        undefined,
+        attempt.task.input,
+        attempt,
+      );
+      // A promise's outcome settles the attempt directly: no promise resolved with it in between.
+      if (outcome instanceof Promise) outcome.then(resolve, reject);
+      else resolve(outcome);
+    } catch (error) {
+      reject(error);
+    }
   }
 
   abort(reason: unknown): void {
@@ -148,8 +160,11 @@ class Attempt implements ActivityContext {
   }
 }
 
-const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
-  `a:${task.workflowId}/${task.activityId}`;
+/** An activity's key in the executor: its idempotency key (`workflowId/activityId`), one string per attempt. */
+const activityKey = (workflowId: WorkflowId, activityId: string): string => `${workflowId}/${activityId}`;
+
+/** The key of an activity's retry timer: the timer service also holds other kinds of timers. */
+const retryTimerKey = (key: string): string => `a:${key}`;
 
 /** An activity's last heartbeat, kept with it (in memory) until it ends. */
 export interface Heartbeat {
@@ -188,11 +203,11 @@ export class ActivityExecutor {
    * (its run was evicted and rebuilt meanwhile) is left to finish and report: it is not run twice.
    */
   start(task: ActivityTask): void {
-    const key = taskKey(task);
+    const key = activityKey(task.workflowId, task.activityId);
     if (this.#inflight.has(key) || this.hold(task)) return;
     if (task.notBefore !== undefined && task.notBefore > this.clock.now()) {
       this.#due.set(key, task);
-      this.timers.arm(key, task.notBefore, () => {
+      this.timers.arm(retryTimerKey(key), task.notBefore, () => {
         this.#due.delete(key);
         if (!this.hold(task)) void this.#attempt(task);
       });
@@ -203,8 +218,8 @@ export class ActivityExecutor {
 
   /** Aborts the activity's running attempt (or its pending retry); nothing is reported for it. */
   cancel(workflowId: WorkflowId, activityId: string): void {
-    const key = taskKey({ workflowId, activityId });
-    this.timers.disarm(key);
+    const key = activityKey(workflowId, activityId);
+    this.timers.disarm(retryTimerKey(key));
     this.#due.delete(key);
     this.#heartbeats.delete(key);
     this.#inflight.get(key)?.abort(new AttemptCancelled('cancelled'));
@@ -230,7 +245,7 @@ export class ActivityExecutor {
 
   /** The last heartbeat of an activity that has not ended, if it sent one. */
   lastHeartbeat(workflowId: WorkflowId, activityId: string): Heartbeat | undefined {
-    return this.#heartbeats.get(taskKey({ workflowId, activityId }));
+    return this.#heartbeats.get(activityKey(workflowId, activityId));
   }
 
   /** Aborts every attempt and pending retry (engine shutdown). */
@@ -246,12 +261,24 @@ export class ActivityExecutor {
 
   /** Whether an attempt of the activity is running (not just due later). */
   isRunning(workflowId: WorkflowId, activityId: string): boolean {
-    return this.#inflight.has(taskKey({ workflowId, activityId }));
+    return this.#inflight.has(activityKey(workflowId, activityId));
   }
 
   /** Counts attempt starts and ends: unchanged while the running attempts wait on something. */
   get progress(): number {
     return this.#progress;
+  }
+
+  /** How each activity type's results are checked (the path a PayloadError names), made once per type. */
+  readonly #resultChecks = new Map<string, { readonly path: string }>();
+
+  #resultCheck(activityType: string): { readonly path: string } {
+    let check = this.#resultChecks.get(activityType);
+    if (!check) {
+      check = { path: `activity ${activityType} result` };
+      this.#resultChecks.set(activityType, check);
+    }
+    return check;
   }
 
   /** Keeps a heartbeat's details and restarts the attempt's heartbeat timeout: one function for every attempt. */
@@ -291,7 +318,7 @@ export class ActivityExecutor {
   }
 
   async #attempt(task: ActivityTask): Promise<void> {
-    const key = taskKey(task);
+    const key = activityKey(task.workflowId, task.activityId);
     const attempt = new Attempt(task, key, this.#heartbeats.get(key)?.details, this.#heartbeat);
     const traced = this.telemetry.attemptStarted(task);
     this.#inflight.set(key, attempt);
@@ -310,7 +337,7 @@ export class ActivityExecutor {
       const result = await attempt.run(definition.run as ActivityCode, traced.context);
       let checked: JsonValue;
       try {
-        checked = checkPayload(result, { path: `activity ${task.activityType} result` });
+        checked = checkPayload(result, this.#resultCheck(task.activityType));
       } catch (error) {
         throw Object.assign(error as Error, { nonRetryable: true });
       }
