@@ -54,6 +54,9 @@ export function closedRunOf(
   return { outcome, parent: started?.parent, openChildren };
 }
 
+/** The open children of a run that started none: shared, never written. */
+const NO_OPEN_CHILDREN: readonly EventOf<'ChildWorkflowStarted'>[] = Object.freeze([]);
+
 /** What the exit handler acts through. */
 export interface ExitContext {
   now(): number;
@@ -203,12 +206,14 @@ async function recordFinalStep(
   const closedOutcome = terminalOutcomeOfEvent(terminal, run.runId) as TerminalOutcome;
   // Children started earlier may still be open: their close policy needs the history.
   const history = step.startedChildren ? await run.recorder.exclusive(() => run.recorder.read()) : undefined;
-  closeRun(context, run, {
-    ...(history
-      ? closedRunOf(history, run.runId, closedOutcome)
-      : { outcome: closedOutcome, parent: step.parent, openChildren: [] }),
-    recordedAt: terminal.recordedAt,
-  });
+  const { recordedAt } = terminal;
+  closeRun(
+    context,
+    run,
+    history
+      ? { ...closedRunOf(history, run.runId, closedOutcome), recordedAt }
+      : { outcome: closedOutcome, parent: step.parent, openChildren: NO_OPEN_CHILDREN, recordedAt },
+  );
   if (closedOutcome.status === 'ContinuedAsNew') {
     await context.startSuccessor(run, closedOutcome);
   }

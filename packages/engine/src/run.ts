@@ -163,8 +163,11 @@ function startsChild(commands: readonly Command[]): boolean {
 
 /** The bodies one step records: its inputs, then its commands' events, in one array. */
 function eventBodies(inputs: readonly EventBody[], commands: readonly Command[]): EventBody[] {
-  const bodies = inputs.slice();
-  for (const command of commands) bodies.push(commandEvent(command));
+  // Made at its final length: growing it by push would allocate its backing store twice.
+  const bodies = new Array<EventBody>(inputs.length + commands.length);
+  for (let index = 0; index < inputs.length; index++) bodies[index] = inputs[index] as EventBody;
+  for (let index = 0; index < commands.length; index++)
+    bodies[inputs.length + index] = commandEvent(commands[index] as Command);
   return bodies;
 }
 
@@ -611,7 +614,8 @@ export class Run {
     opening?: Opening,
   ): RunExit {
     const note = this.#buildNote;
-    const inputs = [...(note ? [note] : []), ...items.map((item) => item.body)];
+    const inputs: EventBody[] = note ? [note] : [];
+    for (const item of items) inputs.push(item.body);
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
