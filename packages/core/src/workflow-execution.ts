@@ -196,7 +196,8 @@ export class WorkflowExecution {
   /** The run's workflow type. */
   readonly workflowType: string;
   #now: number;
-  #commands: Command[] = [];
+  /** Commands issued since the last take; `undefined` while none (most steps issue one: an array of one). */
+  #commands: Command[] | undefined;
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
@@ -342,8 +343,8 @@ export class WorkflowExecution {
 
   /** The commands issued since the last call, in issue order. */
   takeCommands(): Command[] {
-    const taken = this.#commands;
-    this.#commands = [];
+    const taken = this.#commands ?? [];
+    this.#commands = undefined;
     return taken;
   }
 
@@ -612,7 +613,8 @@ export class WorkflowExecution {
   #issue(command: Command): void {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
-    this.#commands.push(command);
+    if (this.#commands) this.#commands.push(command);
+    else this.#commands = [command];
     if (command.kind !== 'RecordPatch') this.#commandCount++;
   }
 

@@ -75,15 +75,17 @@ export function noteActivityEnd(states: ActivityStates | undefined, input: Event
 export function restoreActivityStates(
   segment: readonly WorkflowEvent[],
   matched: readonly Command[],
-  pendingIds: ReadonlySet<string>,
+  pendingIds: readonly string[],
 ): ActivityStates | undefined {
-  if (pendingIds.size === 0) return undefined;
-  // Made at the first recorded activity still pending: a run that just scheduled its first
+  if (pendingIds.length === 0) return undefined;
+  // Made at the first activity the segment records: a run that just scheduled its first
   // (unrecorded) activity has none.
+  let pending: ReadonlySet<string> | undefined;
   let options: Map<string, ActivityExecutionOptions> | undefined;
   let states: ActivityStates | undefined;
   for (const event of segment) {
-    if (event.type === 'ActivityScheduled' && pendingIds.has(event.activityId)) {
+    if (event.type === 'ActivityScheduled') pending ??= new Set(pendingIds);
+    if (event.type === 'ActivityScheduled' && pending?.has(event.activityId)) {
       options ??= scheduledOptions(matched);
       states ??= new Map();
       states.set(event.activityId, {

@@ -614,8 +614,10 @@ export class Run {
     opening?: Opening,
   ): RunExit {
     const note = this.#buildNote;
-    const inputs: EventBody[] = note ? [note] : [];
-    for (const item of items) inputs.push(item.body);
+    const inputs = new Array<EventBody>((note ? 1 : 0) + items.length);
+    if (note) inputs[0] = note;
+    for (let index = 0; index < items.length; index++)
+      inputs[(note ? 1 : 0) + index] = (items[index] as MailboxItem).body;
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
@@ -668,7 +670,9 @@ export class Run {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
     this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
     if (startsChild(commands)) this.#startedChildren = true;
-    for (const input of inputs) this.#noteInput(input);
+    // Indexed loops: this runs at every step of every run, and for-of allocates its iterators
+    // until the function is optimized.
+    for (let index = 0; index < inputs.length; index++) this.#noteInput(inputs[index] as EventBody);
     for (let index = 0; index < commands.length; index++) {
       const command = commands[index] as Command;
       if (command.kind === 'ScheduleActivity') {
@@ -683,7 +687,7 @@ export class Run {
       if (command.kind === 'RequestCancelActivity') this.#activityStates?.delete(command.activityId);
       this.host.perform(this, command, events[inputs.length + index] as WorkflowEvent);
     }
-    for (const input of inputs) this.#followUp(input);
+    for (let index = 0; index < inputs.length; index++) this.#followUp(inputs[index] as EventBody);
   }
 
   /** A signal whose request id this run has recorded, or a second cancel request: nothing to record. */
@@ -729,9 +733,7 @@ export class Run {
       if (event.type === 'UpdateAccepted') this.#noteUpdateId(event.updateId);
     }
     // Every run passes here once it is in memory, a new one too: nothing is made for what it lacks.
-    const pendingIds = execution.pendingActivityIds();
-    this.#activityStates =
-      pendingIds.length === 0 ? undefined : restoreActivityStates(segment, matched, new Set(pendingIds));
+    this.#activityStates = restoreActivityStates(segment, matched, execution.pendingActivityIds());
     if (this.#activityStates) {
       // An attempt whose end arrived while the run was out of memory is not run again: recording
       // that end asks for the next attempt, if any.
