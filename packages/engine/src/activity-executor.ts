@@ -62,7 +62,6 @@ class Attempt implements ActivityContext {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
-  #resolve: ((value: unknown) => void) | undefined;
   #reject: ((reason: unknown) => void) | undefined;
   #ended = false;
   #code: ActivityCode | undefined;
@@ -124,31 +123,20 @@ class Attempt implements ActivityContext {
     this.#code = code;
     this.#traceContext = traceContext;
     return new Promise((resolve, reject) => {
-      this.#resolve = resolve;
       this.#reject = reject;
       if (this.#aborted) reject(this.#reason);
-      else Promise.resolve(this).then(Attempt.#call);
+      else Promise.resolve(this).then(Attempt.#call).then(resolve, reject);
     });
   }
 
-  /** Calls the code (a microtask after `run`) and settles the attempt with its outcome. */
-  static #call(attempt: Attempt): void {
-    const resolve = attempt.#resolve as (value: unknown) => void;
-    const reject = attempt.#reject as (reason: unknown) => void;
-    try {
-      const outcome = context.with(
-        attempt.#traceContext,
-        attempt.#code as ActivityCode,
-        undefined,
-        attempt.task.input,
-        attempt,
-      );
-      // A promise's outcome settles the attempt directly: no promise resolved with it in between.
-      if (outcome instanceof Promise) outcome.then(resolve, reject);
-      else resolve(outcome);
-    } catch (error) {
-      reject(error);
-    }
+  static #call(attempt: Attempt): unknown {
+    return context.with(
+      attempt.#traceContext,
+      attempt.#code as ActivityCode,
+      undefined,
+      attempt.task.input,
+      attempt,
+    );
   }
 
   abort(reason: unknown): void {
