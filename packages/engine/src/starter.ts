@@ -173,19 +173,31 @@ export class Starter {
     const onConflict = options.onConflict ?? 'fail';
     // The start is a span; the run records its context, so the run's spans join its trace.
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
-    const start = {
-      input: payload,
-      ...(searchAttributes ? { searchAttributes } : {}),
-      ...(executionTimeout === undefined ? {} : { executionTimeout }),
-      idReusePolicy,
-      onConflict,
-      ...(traced.traceContext ? { traceContext: traced.traceContext } : {}),
-    };
+    const { traceContext } = traced;
     try {
       if (this.port.remote?.routes(workflowId)) {
-        await this.port.remote.start(workflowId, { workflowType: definition.name, ...start });
+        // Through the inbox as JSON: only the fields given.
+        await this.port.remote.start(workflowId, {
+          workflowType: definition.name,
+          input: payload,
+          ...(searchAttributes ? { searchAttributes } : {}),
+          ...(executionTimeout === undefined ? {} : { executionTimeout }),
+          idReusePolicy,
+          onConflict,
+          ...(traceContext ? { traceContext } : {}),
+        });
       } else {
-        await this.#start({ workflowId, definition, ...start });
+        const request: ClientStart = {
+          workflowId,
+          definition,
+          input: payload,
+          searchAttributes,
+          executionTimeout,
+          idReusePolicy,
+          onConflict,
+          traceContext,
+        };
+        await this.#start(request);
       }
     } catch (error) {
       traced.end(error);
