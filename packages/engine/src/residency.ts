@@ -51,6 +51,11 @@ export class Residency {
    * not past every run still replaying or working (recovery starts thousands at once).
    */
   readonly #quiet = new Map<WorkflowId, RunEntry>();
+  /**
+   * Whether runs are ever evicted (`maxResident` is finite). Without a bound, `#quiet` would only
+   * be written (a delete and a set at every step of every run), never read: it is not kept.
+   */
+  readonly #evicts: boolean;
   #evictionQueued = false;
   #hibernationRoundArmed = false;
   /** Runs replaying to take input that arrived while they were out of memory. */
@@ -58,7 +63,9 @@ export class Residency {
   /** Runs with input held, waiting for a turn to replay, in arrival order. */
   readonly #rehydrateQueue = new Map<WorkflowId, RunEntry>();
 
-  constructor(private readonly port: ResidencyPort) {}
+  constructor(private readonly port: ResidencyPort) {
+    this.#evicts = port.maxResident !== Number.POSITIVE_INFINITY;
+  }
 
   /** Starts the run actor of an entry; `starting` keeps a second start from racing it. */
   async startActor(entry: RunEntry): Promise<void> {
@@ -122,7 +129,7 @@ export class Residency {
   /** The run was used: it is resident, and no longer waiting with nothing to do. */
   touch(entry: RunEntry): void {
     this.#resident.set(entry.workflowId, entry);
-    this.#quiet.delete(entry.workflowId);
+    if (this.#evicts) this.#quiet.delete(entry.workflowId);
     this.#scheduleEviction();
   }
 
@@ -137,7 +144,7 @@ export class Residency {
   waiting(run: Run): void {
     const { hibernateAfter, table, clock } = this.port;
     const entry = table.get(run.workflowId);
-    if (entry?.run === run && this.#resident.has(run.workflowId)) {
+    if (this.#evicts && entry?.run === run && this.#resident.has(run.workflowId)) {
       this.#quiet.delete(run.workflowId);
       this.#quiet.set(run.workflowId, entry);
     }
