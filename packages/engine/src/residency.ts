@@ -143,6 +143,8 @@ export class Residency {
   /** A run began to wait: a moment to evict others, and the start of its wait for hibernation. */
   waiting(run: Run): void {
     const { hibernateAfter, table, clock } = this.port;
+    // Neither evicted nor hibernated (the default): nothing to note, not even a lookup.
+    if (!this.#evicts && hibernateAfter === Number.POSITIVE_INFINITY) return;
     const entry = table.get(run.workflowId);
     if (this.#evicts && entry?.run === run && this.#resident.has(run.workflowId)) {
       this.#quiet.delete(run.workflowId);
