@@ -42,6 +42,8 @@ export function executionInitFromStart(
     'checkSearchAttributes' | 'maxPayloadBytes' | 'isActivityRegistered' | 'log'
   > = {},
 ): ExecutionInit {
+  // Every field named (those `extra` lacks as undefined): the object, held for the run's life,
+  // keeps them all in itself, where a spread of `extra` spilled them into a second array.
   return {
     workflowId: started.workflowId,
     runId: started.runId,
@@ -49,7 +51,10 @@ export function executionInitFromStart(
     input: started.input,
     startedAt: started.recordedAt,
     definition,
-    ...extra,
+    checkSearchAttributes: extra.checkSearchAttributes,
+    maxPayloadBytes: extra.maxPayloadBytes,
+    isActivityRegistered: extra.isActivityRegistered,
+    log: extra.log,
   };
 }
 

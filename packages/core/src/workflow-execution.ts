@@ -138,6 +138,44 @@ function describeThrown(thrown: unknown): string {
 
 const ignore = (): undefined => undefined;
 
+/** The options of activities called with none of their own, by definition: resolved once, shared (never written). */
+const definitionOptions = new WeakMap<ActivityDefinition<never, unknown>, ActivityExecutionOptions>();
+
+/** An activity call's options, resolved: its definition's, overridden by the call's. */
+function executionOptions(
+  definition: ActivityDefinition<never, unknown>,
+  options: ActivityOptions | undefined,
+): ActivityExecutionOptions {
+  if (options === undefined) {
+    const known = definitionOptions.get(definition);
+    if (known) return known;
+  }
+  const merged = { ...definition.options, ...options };
+  const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
+    retry: normalizeRetryPolicy(merged.retry),
+  };
+  if (merged.startToCloseTimeout !== undefined)
+    resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
+  if (merged.scheduleToCloseTimeout !== undefined)
+    resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
+  if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
+  if (options === undefined) definitionOptions.set(definition, resolved);
+  return resolved;
+}
+
+const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
+function pendingView<T, V>(
+  pending: ReadonlyMap<string, T> | undefined,
+  field: (wait: T) => V,
+): ReadonlyMap<string, V> {
+  if (pending === undefined || pending.size === 0) return NOTHING_PENDING;
+  const view = new Map<string, V>();
+  for (const [id, wait] of pending) view.set(id, field(wait));
+  return view;
+}
+
 const quiet = <T>(promise: Promise<T>): Promise<T> => {
   // Workflow code may never await a promise it started; its rejection must not crash the process.
   promise.catch(ignore);
@@ -158,7 +196,8 @@ export class WorkflowExecution {
   /** The run's workflow type. */
   readonly workflowType: string;
   #now: number;
-  #commands: Command[] = [];
+  /** Commands issued since the last take; `undefined` while none (most steps issue one: an array of one). */
+  #commands: Command[] | undefined;
   #activityOrdinal = 0;
   #timerOrdinal = 0;
   #childOrdinal = 0;
@@ -304,8 +343,8 @@ export class WorkflowExecution {
 
   /** The commands issued since the last call, in issue order. */
   takeCommands(): Command[] {
-    const taken = this.#commands;
-    this.#commands = [];
+    const taken = this.#commands ?? [];
+    this.#commands = undefined;
     return taken;
   }
 
@@ -361,14 +400,14 @@ export class WorkflowExecution {
     return this.#activityMap ? [...this.#activityMap.keys()] : [];
   }
 
-  /** The timers awaiting TimerFired: id → fireAt. */
-  pendingTimers(): Map<string, number> {
-    return new Map([...(this.#timerMap ?? [])].map(([timerId, timer]) => [timerId, timer.fireAt]));
+  /** The timers awaiting TimerFired: id → fireAt (one shared empty map when none: most runs). */
+  pendingTimers(): ReadonlyMap<string, number> {
+    return pendingView(this.#timerMap, (timer) => timer.fireAt);
   }
 
   /** The children awaiting an outcome: childId → child workflow id. */
-  pendingChildren(): Map<string, WorkflowId> {
-    return new Map([...(this.#childMap ?? [])].map(([childId, child]) => [childId, child.childWorkflowId]));
+  pendingChildren(): ReadonlyMap<string, WorkflowId> {
+    return pendingView(this.#childMap, (child) => child.childWorkflowId);
   }
 
   /**
@@ -574,7 +613,8 @@ export class WorkflowExecution {
   #issue(command: Command): void {
     // Every command comes through here: a last guard for a path that skipped its own check.
     this.#refuseInQuery(command.kind);
-    this.#commands.push(command);
+    if (this.#commands) this.#commands.push(command);
+    else this.#commands = [command];
     if (command.kind !== 'RecordPatch') this.#commandCount++;
   }
 
@@ -733,53 +773,24 @@ export class WorkflowExecution {
     }
 
     activity<I, O>(definition: ActivityDefinition<I, O>, input: I, options?: ActivityOptions): Promise<O> {
-      this.#execution.#refuseInQuery('activity');
       const execution = this.#execution;
-      const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
-        if (definition?.kind !== 'activity') {
-          throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
-        }
-        if (execution.#init.isActivityRegistered?.(definition.name) === false) {
-          throw new UnknownActivityError(definition.name);
-        }
-        const payload = execution.#payload(input, `activity ${definition.name} input`);
-        const merged = { ...definition.options, ...options };
-        const resolved: { -readonly [K in keyof ActivityExecutionOptions]: ActivityExecutionOptions[K] } = {
-          retry: normalizeRetryPolicy(merged.retry),
-        };
-        if (merged.startToCloseTimeout !== undefined)
-          resolved.startToCloseTimeout = toMs(merged.startToCloseTimeout);
-        if (merged.scheduleToCloseTimeout !== undefined)
-          resolved.scheduleToCloseTimeout = toMs(merged.scheduleToCloseTimeout);
-        if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
-        const activityId = `${execution.runId}.${++execution.#activityOrdinal}`;
-        const promise = new Promise<JsonValue>((resolve, reject) => {
-          execution.#activities.set(activityId, {
-            resolve,
-            reject,
-            cancellable,
-            activityType: definition.name,
-          });
-        });
-        execution.#issue({
-          kind: 'ScheduleActivity',
-          activityId,
-          activityType: definition.name,
-          input: payload,
-          options: resolved,
-        });
-        return promise as Promise<O>;
-      });
+      execution.#refuseInQuery('activity');
+      // What #attempt does, without its closures: every activity of every run comes through here.
+      try {
+        execution.#guard(this.#cancellable);
+        return quiet(
+          execution.#scheduleActivity(definition, input, options, this.#cancellable),
+        ) as Promise<O>;
+      } catch (error) {
+        return quiet(Promise.reject(error));
+      }
     }
 
     sleep(duration: Duration, options?: { readonly timerId?: string }): Promise<void> {
       this.#execution.#refuseInQuery('sleep');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const ms = toMs(duration);
         const timerId = options?.timerId ?? `t${++execution.#timerOrdinal}`;
         return execution.#startTimer(timerId, ms, cancellable);
@@ -793,8 +804,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('waitForSignal');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const buffered = execution.#signalBuffer.get(name);
         if (buffered && buffered.length > 0) return Promise.resolve(buffered.shift() as T);
         const timeoutMs = options?.timeout === undefined ? undefined : toMs(options.timeout);
@@ -825,9 +835,8 @@ export class WorkflowExecution {
     signalWorkflow(workflowId: string, name: string, payload: JsonValue = null): Promise<void> {
       this.#execution.#refuseInQuery('signalWorkflow');
       const execution = this.#execution;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
       const cancellable = this.#cancellable;
-      return attempt(() => {
+      return this.#attempt(() => {
         if (typeof workflowId !== 'string' || workflowId === '') {
           throw new InvalidArgumentError(
             'ctx.signalWorkflow workflowId',
@@ -858,8 +867,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('startChild');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      return this.#attempt(async () => {
         const { childWorkflowId, result } = execution.#startChild(definition, input, options, cancellable);
         return { workflowId: childWorkflowId, result: () => result as Promise<O> };
       });
@@ -869,8 +877,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('child');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(
+      return this.#attempt(
         () => execution.#startChild(definition, input, options, cancellable).result as Promise<O>,
       );
     }
@@ -878,8 +885,7 @@ export class WorkflowExecution {
     continueAsNew(input: JsonValue, options?: { readonly workflowType?: string }): Promise<never> {
       this.#execution.#refuseInQuery('continueAsNew');
       const execution = this.#execution;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(async () => {
+      return this.#attempt(async () => {
         throw new ContinueAsNewRequest(
           execution.#payload(input, 'continueAsNew input'),
           options?.workflowType,
@@ -891,8 +897,7 @@ export class WorkflowExecution {
       this.#execution.#refuseInQuery('withTimeout');
       const execution = this.#execution;
       const cancellable = this.#cancellable;
-      const attempt = <T>(fn: () => Promise<T>): Promise<T> => this.#attempt(fn);
-      return attempt(() => {
+      return this.#attempt(() => {
         const ms = toMs(duration);
         const scopeId = `w${++execution.#timerOrdinal}`;
         const deadline = execution.#startTimer(scopeId, ms, cancellable);
@@ -1008,6 +1013,34 @@ export class WorkflowExecution {
       }
     }
   };
+
+  #scheduleActivity(
+    definition: ActivityDefinition<never, unknown>,
+    input: unknown,
+    options: ActivityOptions | undefined,
+    cancellable: boolean,
+  ): Promise<JsonValue> {
+    if (definition?.kind !== 'activity') {
+      throw new InvalidArgumentError('ctx.activity', 'expects a definition made by defineActivity');
+    }
+    if (this.#init.isActivityRegistered?.(definition.name) === false) {
+      throw new UnknownActivityError(definition.name);
+    }
+    const payload = this.#payload(input, `activity ${definition.name} input`);
+    const resolved = executionOptions(definition, options);
+    const activityId = `${this.runId}.${++this.#activityOrdinal}`;
+    const promise = new Promise<JsonValue>((resolve, reject) => {
+      this.#activities.set(activityId, { resolve, reject, cancellable, activityType: definition.name });
+    });
+    this.#issue({
+      kind: 'ScheduleActivity',
+      activityId,
+      activityType: definition.name,
+      input: payload,
+      options: resolved,
+    });
+    return promise;
+  }
 
   #startChild(
     definition: WorkflowDefinition<never, unknown>,

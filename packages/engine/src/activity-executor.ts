@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Clock } from '@reprise/actors';
 import {
   type ActivityContext,
@@ -50,9 +50,13 @@ class AttemptTimeout extends Error {
 
 class AttemptCancelled extends Error {}
 
+/** An activity's code, as its definition holds it. */
+type ActivityCode = (input: JsonValue, context: ActivityContext) => unknown;
+
 /**
  * One running attempt: what its code sees as `actx`, and how it is aborted. The AbortSignal is
  * made when the code first reads it (most activities never do, and each costs an EventTarget).
+ * It holds its own timer handles: an attempt makes no closure unless it has a timeout to arm.
  */
 class Attempt implements ActivityContext {
   #controller: AbortController | undefined;
@@ -60,25 +64,38 @@ class Attempt implements ActivityContext {
   #aborted = false;
   #reject: ((reason: unknown) => void) | undefined;
   #ended = false;
+  #code: ActivityCode | undefined;
+  #traceContext: Context = ROOT_CONTEXT;
+  readonly workflowId: WorkflowId;
+  readonly activityId: string;
+  readonly activityType: string;
+  readonly attempt: number;
   readonly idempotencyKey: string;
+  /** The attempt's timeout timer (start-to-close or schedule-to-close), while armed. */
+  timeoutHandle: unknown;
+  /** The heartbeat timeout's timer, while armed. */
+  heartbeatHandle: unknown;
 
   constructor(
-    readonly workflowId: WorkflowId,
-    readonly activityId: string,
-    readonly activityType: string,
-    readonly attempt: number,
+    readonly task: ActivityTask,
+    /** The executor's key of the activity. */
+    readonly key: string,
     /** The last heartbeat's details from an earlier attempt. */
     readonly heartbeatDetails: JsonValue | undefined,
     /** Keeps a heartbeat's (checked) details; resets the heartbeat timeout. */
-    private readonly onHeartbeat: (details: JsonValue) => void,
+    private readonly onHeartbeat: (attempt: Attempt, details: JsonValue) => void,
   ) {
-    this.idempotencyKey = `${workflowId}/${activityId}`;
+    this.workflowId = task.workflowId;
+    this.activityId = task.activityId;
+    this.activityType = task.activityType;
+    this.attempt = task.attempt;
+    this.idempotencyKey = key;
   }
 
   heartbeat(details: JsonValue = null): void {
     const checked = checkPayload(details, { path: `activity ${this.activityType} heartbeat details` });
     if (this.#ended || this.#aborted) return;
-    this.onHeartbeat(checked);
+    this.onHeartbeat(this, checked);
   }
 
   /** The attempt has reported (or been aborted): later heartbeats are ignored. */
@@ -98,13 +115,28 @@ class Attempt implements ActivityContext {
     return this.#reason;
   }
 
-  /** Runs the attempt's code; an abort settles the attempt at once, whatever the code does. */
-  run(code: () => unknown): Promise<unknown> {
+  /**
+   * Runs the attempt's code, in `traceContext` (calls it traces join the attempt's span), after
+   * the current microtasks; an abort settles the attempt at once, whatever the code does.
+   */
+  run(code: ActivityCode, traceContext: Context): Promise<unknown> {
+    this.#code = code;
+    this.#traceContext = traceContext;
     return new Promise((resolve, reject) => {
       this.#reject = reject;
       if (this.#aborted) reject(this.#reason);
-      else Promise.resolve().then(code).then(resolve, reject);
+      else Promise.resolve(this).then(Attempt.#call).then(resolve, reject);
     });
+  }
+
+  static #call(attempt: Attempt): unknown {
+    return context.with(
+      attempt.#traceContext,
+      attempt.#code as ActivityCode,
+      undefined,
+      attempt.task.input,
+      attempt,
+    );
   }
 
   abort(reason: unknown): void {
@@ -116,8 +148,11 @@ class Attempt implements ActivityContext {
   }
 }
 
-const taskKey = (task: Pick<ActivityTask, 'workflowId' | 'activityId'>) =>
-  `a:${task.workflowId}/${task.activityId}`;
+/** An activity's key in the executor: its idempotency key (`workflowId/activityId`), one string per attempt. */
+const activityKey = (workflowId: WorkflowId, activityId: string): string => `${workflowId}/${activityId}`;
+
+/** The key of an activity's retry timer: the timer service also holds other kinds of timers. */
+const retryTimerKey = (key: string): string => `a:${key}`;
 
 /** An activity's last heartbeat, kept with it (in memory) until it ends. */
 export interface Heartbeat {
@@ -156,11 +191,11 @@ export class ActivityExecutor {
    * (its run was evicted and rebuilt meanwhile) is left to finish and report: it is not run twice.
    */
   start(task: ActivityTask): void {
-    const key = taskKey(task);
+    const key = activityKey(task.workflowId, task.activityId);
     if (this.#inflight.has(key) || this.hold(task)) return;
     if (task.notBefore !== undefined && task.notBefore > this.clock.now()) {
       this.#due.set(key, task);
-      this.timers.arm(key, task.notBefore, () => {
+      this.timers.arm(retryTimerKey(key), task.notBefore, () => {
         this.#due.delete(key);
         if (!this.hold(task)) void this.#attempt(task);
       });
@@ -171,8 +206,8 @@ export class ActivityExecutor {
 
   /** Aborts the activity's running attempt (or its pending retry); nothing is reported for it. */
   cancel(workflowId: WorkflowId, activityId: string): void {
-    const key = taskKey({ workflowId, activityId });
-    this.timers.disarm(key);
+    const key = activityKey(workflowId, activityId);
+    this.timers.disarm(retryTimerKey(key));
     this.#due.delete(key);
     this.#heartbeats.delete(key);
     this.#inflight.get(key)?.abort(new AttemptCancelled('cancelled'));
@@ -184,18 +219,21 @@ export class ActivityExecutor {
    * retries: whatever closed it (its code returning with activities in flight included).
    */
   cancelRun(workflowId: WorkflowId, runId: RunId): void {
+    // No copy of the maps: cancel only deletes the entry at hand, which their iteration allows.
     const prefix = `${runId}.`;
-    const ofRun = (attempt: { workflowId: WorkflowId; activityId: string }) =>
-      attempt.workflowId === workflowId && attempt.activityId.startsWith(prefix);
-    for (const attempt of [...this.#inflight.values()]) {
-      if (ofRun(attempt)) this.cancel(workflowId, attempt.activityId);
+    for (const attempt of this.#inflight.values()) {
+      if (attempt.workflowId === workflowId && attempt.activityId.startsWith(prefix))
+        this.cancel(workflowId, attempt.activityId);
     }
-    for (const task of [...this.#due.values()]) if (ofRun(task)) this.cancel(workflowId, task.activityId);
+    for (const task of this.#due.values()) {
+      if (task.workflowId === workflowId && task.activityId.startsWith(prefix))
+        this.cancel(workflowId, task.activityId);
+    }
   }
 
   /** The last heartbeat of an activity that has not ended, if it sent one. */
   lastHeartbeat(workflowId: WorkflowId, activityId: string): Heartbeat | undefined {
-    return this.#heartbeats.get(taskKey({ workflowId, activityId }));
+    return this.#heartbeats.get(activityKey(workflowId, activityId));
   }
 
   /** Aborts every attempt and pending retry (engine shutdown). */
@@ -211,7 +249,7 @@ export class ActivityExecutor {
 
   /** Whether an attempt of the activity is running (not just due later). */
   isRunning(workflowId: WorkflowId, activityId: string): boolean {
-    return this.#inflight.has(taskKey({ workflowId, activityId }));
+    return this.#inflight.has(activityKey(workflowId, activityId));
   }
 
   /** Counts attempt starts and ends: unchanged while the running attempts wait on something. */
@@ -219,63 +257,75 @@ export class ActivityExecutor {
     return this.#progress;
   }
 
-  async #attempt(task: ActivityTask): Promise<void> {
-    const key = taskKey(task);
-    const { startToCloseTimeout, scheduleToCloseTimeout, heartbeatTimeout } = task.options;
-    let heartbeatHandle: unknown;
-    const armHeartbeat = () => {
-      if (heartbeatTimeout === undefined) return;
-      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
-      heartbeatHandle = this.clock.setTimeout(
-        () => attempt.abort(new AttemptTimeout('Heartbeat', heartbeatTimeout)),
-        heartbeatTimeout,
-      );
-    };
-    const attempt: Attempt = new Attempt(
-      task.workflowId,
-      task.activityId,
-      task.activityType,
-      task.attempt,
-      this.#heartbeats.get(key)?.details,
-      (details) => {
-        this.#heartbeats.set(key, { details, at: this.clock.now() });
-        armHeartbeat();
-      },
+  /** How each activity type's results are checked (the path a PayloadError names), made once per type. */
+  readonly #resultChecks = new Map<string, { readonly path: string }>();
+
+  #resultCheck(activityType: string): { readonly path: string } {
+    let check = this.#resultChecks.get(activityType);
+    if (!check) {
+      check = { path: `activity ${activityType} result` };
+      this.#resultChecks.set(activityType, check);
+    }
+    return check;
+  }
+
+  /** Keeps a heartbeat's details and restarts the attempt's heartbeat timeout: one function for every attempt. */
+  readonly #heartbeat = (attempt: Attempt, details: JsonValue): void => {
+    this.#heartbeats.set(attempt.key, { details, at: this.clock.now() });
+    this.#armHeartbeat(attempt);
+  };
+
+  #armHeartbeat(attempt: Attempt): void {
+    const { heartbeatTimeout } = attempt.task.options;
+    if (heartbeatTimeout === undefined) return;
+    if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
+    attempt.heartbeatHandle = this.clock.setTimeout(
+      () => attempt.abort(new AttemptTimeout('Heartbeat', heartbeatTimeout)),
+      heartbeatTimeout,
     );
+  }
+
+  /** Arms the nearer of the attempt's two limits (the attempt's own wins a tie), if it has one. */
+  #armTimeout(attempt: Attempt, deadline: number | undefined): void {
+    const { startToCloseTimeout, scheduleToCloseTimeout } = attempt.task.options;
+    const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
+    if (
+      startToCloseTimeout !== undefined &&
+      !(untilDeadline !== undefined && untilDeadline < startToCloseTimeout)
+    ) {
+      attempt.timeoutHandle = this.clock.setTimeout(
+        () => attempt.abort(new AttemptTimeout('StartToClose', startToCloseTimeout)),
+        startToCloseTimeout,
+      );
+    } else if (untilDeadline !== undefined) {
+      attempt.timeoutHandle = this.clock.setTimeout(
+        () => attempt.abort(new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number)),
+        untilDeadline,
+      );
+    }
+  }
+
+  async #attempt(task: ActivityTask): Promise<void> {
+    const key = activityKey(task.workflowId, task.activityId);
+    const attempt = new Attempt(task, key, this.#heartbeats.get(key)?.details, this.#heartbeat);
     const traced = this.telemetry.attemptStarted(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
-    armHeartbeat();
+    this.#armHeartbeat(attempt);
+    const { scheduleToCloseTimeout } = task.options;
     const deadline =
       scheduleToCloseTimeout === undefined ? undefined : task.scheduledAt + scheduleToCloseTimeout;
-    const untilDeadline = deadline === undefined ? undefined : Math.max(0, deadline - this.clock.now());
-    let timeoutHandle: unknown;
     let outcome: EventBody;
     try {
       const definition = this.definitions.get(task.activityType);
       if (!definition)
         throw Object.assign(new UnknownActivityError(task.activityType), { nonRetryable: true });
-      // The nearer of the two limits ends the attempt (the attempt's own wins a tie).
-      if (
-        startToCloseTimeout !== undefined &&
-        !(untilDeadline !== undefined && untilDeadline < startToCloseTimeout)
-      ) {
-        timeoutHandle = this.clock.setTimeout(
-          () => attempt.abort(new AttemptTimeout('StartToClose', startToCloseTimeout)),
-          startToCloseTimeout,
-        );
-      } else if (untilDeadline !== undefined) {
-        timeoutHandle = this.clock.setTimeout(
-          () => attempt.abort(new AttemptTimeout('ScheduleToClose', scheduleToCloseTimeout as number)),
-          untilDeadline,
-        );
-      }
-      const run = definition.run as (input: JsonValue, context: unknown) => unknown;
+      this.#armTimeout(attempt, deadline);
       // The activity's code runs in its attempt's span: calls it traces join the trace.
-      const result = await attempt.run(() => context.with(traced.context, () => run(task.input, attempt)));
+      const result = await attempt.run(definition.run as ActivityCode, traced.context);
       let checked: JsonValue;
       try {
-        checked = checkPayload(result, { path: `activity ${task.activityType} result` });
+        checked = checkPayload(result, this.#resultCheck(task.activityType));
       } catch (error) {
         throw Object.assign(error as Error, { nonRetryable: true });
       }
@@ -293,8 +343,8 @@ export class ActivityExecutor {
       outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
     } finally {
       attempt.end();
-      if (timeoutHandle !== undefined) this.clock.clearTimeout(timeoutHandle);
-      if (heartbeatHandle !== undefined) this.clock.clearTimeout(heartbeatHandle);
+      if (attempt.timeoutHandle !== undefined) this.clock.clearTimeout(attempt.timeoutHandle);
+      if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
       if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
       this.#progress++;
     }

@@ -94,6 +94,7 @@ export class RunClosing implements ExitContext {
   #letGo(run: ExitingRun, refusal: () => Error): void {
     const { table, residency, timers } = this.port;
     const entry = table.get(run.workflowId);
+    const live = entry?.runId === run.runId ? entry.run : undefined;
     if (entry?.runId === run.runId) {
       table.remove(entry);
       residency.forget(run.workflowId);
@@ -104,8 +105,11 @@ export class RunClosing implements ExitContext {
     }
     this.port.control().disarmExecutionTimeout(run);
     // Attempts still in flight for the run are aborted (their AbortSignal fires), however it
-    // ended: its code may have returned without awaiting them.
-    this.port.activities.cancelRun(run.workflowId, run.runId);
+    // ended: its code may have returned without awaiting them. A run in memory that has seen
+    // every activity of it end has none (an attempt leaves the executor before its end is
+    // recorded): most runs, and the look through every attempt in flight is spared.
+    if (live === undefined || live.activities.size > 0)
+      this.port.activities.cancelRun(run.workflowId, run.runId);
   }
 
   stall(run: ExitingRun, exit: Extract<RunExit, { kind: 'stalled' }>): void {

@@ -7,7 +7,6 @@
  * it records at most one terminal per run, deduped against the history.
  */
 import {
-  ConcurrencyConflict,
   type EventBody,
   type EventOf,
   type ParentLink,
@@ -54,6 +53,9 @@ export function closedRunOf(
   const openChildren = openChildStarts(segment);
   return { outcome, parent: started?.parent, openChildren };
 }
+
+/** The open children of a run that started none: shared, never written. */
+const NO_OPEN_CHILDREN: readonly EventOf<'ChildWorkflowStarted'>[] = Object.freeze([]);
 
 /** What the exit handler acts through. */
 export interface ExitContext {
@@ -189,15 +191,8 @@ async function recordFinalStep(
 ): Promise<void> {
   let events: WorkflowEvent[];
   try {
-    events = await run.recorder.exclusive(async () => {
-      try {
-        const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
-        return await run.recorder.append(bodies, step.recordedAt, step.afterSeq);
-      } catch (error) {
-        if (error instanceof ConcurrencyConflict) await run.recorder.read();
-        throw error;
-      }
-    });
+    const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
+    events = await run.recorder.appendInTurn(bodies, step.recordedAt, step.afterSeq);
   } catch (error) {
     step.failed(error);
     // A start that never got recorded is not restarted: its starter has the error.
@@ -211,12 +206,14 @@ async function recordFinalStep(
   const closedOutcome = terminalOutcomeOfEvent(terminal, run.runId) as TerminalOutcome;
   // Children started earlier may still be open: their close policy needs the history.
   const history = step.startedChildren ? await run.recorder.exclusive(() => run.recorder.read()) : undefined;
-  closeRun(context, run, {
-    ...(history
-      ? closedRunOf(history, run.runId, closedOutcome)
-      : { outcome: closedOutcome, parent: step.parent, openChildren: [] }),
-    recordedAt: terminal.recordedAt,
-  });
+  const { recordedAt } = terminal;
+  closeRun(
+    context,
+    run,
+    history
+      ? { ...closedRunOf(history, run.runId, closedOutcome), recordedAt }
+      : { outcome: closedOutcome, parent: step.parent, openChildren: NO_OPEN_CHILDREN, recordedAt },
+  );
   if (closedOutcome.status === 'ContinuedAsNew') {
     await context.startSuccessor(run, closedOutcome);
   }

@@ -47,11 +47,17 @@ export class Lifecycle {
 
   /** Work started outside a caller's await; a failure is logged (not while shutting down). */
   track(task: Promise<unknown>): void {
-    const tracked = task.catch((error: unknown) => {
-      if (!this.#closing) this.logger.warn('background task failed', { error });
-    });
+    // One then() both forgets the task and logs its failure: every run's exit comes through here.
+    const tracked: Promise<void> = task.then(
+      () => {
+        this.#background.delete(tracked);
+      },
+      (error: unknown) => {
+        this.#background.delete(tracked);
+        if (!this.#closing) this.logger.warn('background task failed', { error });
+      },
+    );
     this.#background.add(tracked);
-    void tracked.finally(() => this.#background.delete(tracked));
   }
 
   /** How much tracked work is in flight. */

@@ -1,5 +1,6 @@
 import {
   type AppendResult,
+  ConcurrencyConflict,
   type EventBody,
   type EventStore,
   envelopeEvents,
@@ -52,12 +53,16 @@ export class Recorder {
     return this.#busy === 0;
   }
 
-  /** Runs `task` after every task queued before it; the result is the task's own. */
+  /**
+   * Runs `task` after every task queued before it; the result is the task's own. An idle writer
+   * starts it at once (a run's steps nearly always find theirs idle).
+   */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
-    this.#busy++;
-    const run = this.#tail.then(task);
-    const settled = () => this.#settled();
-    this.#tail = run.then(settled, settled);
+    const run = this.#busy++ === 0 ? startNow(task) : this.#tail.then(task);
+    this.#tail = run.then(
+      () => this.#settled(),
+      () => this.#settled(),
+    );
     return run;
   }
 
@@ -83,11 +88,30 @@ export class Recorder {
    * `afterSeq` is the last event the caller has seen (the head by default): an append on top of
    * anything it has not seen fails with `ConcurrencyConflict`.
    */
-  async append(
+  append(
     bodies: readonly EventBody[],
     recordedAt: number,
     afterSeq = this.#head,
     consumeInbox?: readonly InboxConsumption[],
+  ): Promise<WorkflowEvent[]> {
+    return this.#write(bodies, recordedAt, afterSeq, consumeInbox, false);
+  }
+
+  /**
+   * `append` in the writer's turn (as `exclusive` runs it), for a writer that has seen the
+   * history through `afterSeq` (a run's step, its final step): on a `ConcurrencyConflict`
+   * another writer got there first, and the head is read again before the error goes on.
+   */
+  appendInTurn(bodies: readonly EventBody[], recordedAt: number, afterSeq: number): Promise<WorkflowEvent[]> {
+    return this.exclusive(() => this.#write(bodies, recordedAt, afterSeq, undefined, true));
+  }
+
+  async #write(
+    bodies: readonly EventBody[],
+    recordedAt: number,
+    afterSeq: number,
+    consumeInbox: readonly InboxConsumption[] | undefined,
+    rereadOnConflict: boolean,
   ): Promise<WorkflowEvent[]> {
     const events = envelopeEvents(this.workflowId, afterSeq, recordedAt, bodies);
     const fence = this.fencing?.fence(this.workflowId);
@@ -102,9 +126,19 @@ export class Recorder {
       );
     } catch (error) {
       if (error instanceof FencedError) this.fencing?.fenced(this.workflowId, error);
+      if (rereadOnConflict && error instanceof ConcurrencyConflict) await this.read();
       throw error;
     }
     this.#head = result.lastSeq;
     return events;
+  }
+}
+
+/** Starts `task` now; a synchronous throw becomes its rejection, as if it had been queued. */
+function startNow<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return task();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -39,7 +39,11 @@ export interface ResidencyPort {
 const REHYDRATING_AT_ONCE = 32;
 
 export class Residency {
-  /** Entries whose run actor is alive, least recently used first. */
+  /**
+   * Entries whose run actor is alive. Eviction goes by `#quiet`'s order, so this one keeps none:
+   * a use of a run already in it changes nothing (a delete and a set at every step of every run
+   * made the map rehash its table over and over).
+   */
   readonly #resident = new Map<WorkflowId, RunEntry>();
   /**
    * Resident entries whose run began to wait and was not used since, longest waiting first: the
@@ -47,6 +51,11 @@ export class Residency {
    * not past every run still replaying or working (recovery starts thousands at once).
    */
   readonly #quiet = new Map<WorkflowId, RunEntry>();
+  /**
+   * Whether runs are ever evicted (`maxResident` is finite). Without a bound, `#quiet` would only
+   * be written (a delete and a set at every step of every run), never read: it is not kept.
+   */
+  readonly #evicts: boolean;
   #evictionQueued = false;
   #hibernationRoundArmed = false;
   /** Runs replaying to take input that arrived while they were out of memory. */
@@ -54,7 +63,9 @@ export class Residency {
   /** Runs with input held, waiting for a turn to replay, in arrival order. */
   readonly #rehydrateQueue = new Map<WorkflowId, RunEntry>();
 
-  constructor(private readonly port: ResidencyPort) {}
+  constructor(private readonly port: ResidencyPort) {
+    this.#evicts = port.maxResident !== Number.POSITIVE_INFINITY;
+  }
 
   /** Starts the run actor of an entry; `starting` keeps a second start from racing it. */
   async startActor(entry: RunEntry): Promise<void> {
@@ -115,11 +126,10 @@ export class Residency {
     }
   }
 
-  /** The run was used: it is the most recently used resident now. */
+  /** The run was used: it is resident, and no longer waiting with nothing to do. */
   touch(entry: RunEntry): void {
-    this.#resident.delete(entry.workflowId);
     this.#resident.set(entry.workflowId, entry);
-    this.#quiet.delete(entry.workflowId);
+    if (this.#evicts) this.#quiet.delete(entry.workflowId);
     this.#scheduleEviction();
   }
 
@@ -133,8 +143,10 @@ export class Residency {
   /** A run began to wait: a moment to evict others, and the start of its wait for hibernation. */
   waiting(run: Run): void {
     const { hibernateAfter, table, clock } = this.port;
+    // Neither evicted nor hibernated (the default): nothing to note, not even a lookup.
+    if (!this.#evicts && hibernateAfter === Number.POSITIVE_INFINITY) return;
     const entry = table.get(run.workflowId);
-    if (entry?.run === run && this.#resident.has(run.workflowId)) {
+    if (this.#evicts && entry?.run === run && this.#resident.has(run.workflowId)) {
       this.#quiet.delete(run.workflowId);
       this.#quiet.set(run.workflowId, entry);
     }

@@ -75,16 +75,19 @@ export function noteActivityEnd(states: ActivityStates | undefined, input: Event
 export function restoreActivityStates(
   segment: readonly WorkflowEvent[],
   matched: readonly Command[],
-  pendingIds: ReadonlySet<string>,
+  pendingIds: readonly string[],
 ): ActivityStates | undefined {
-  if (pendingIds.size === 0) return undefined;
-  const options = new Map<string, ActivityExecutionOptions>();
-  for (const command of matched) {
-    if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
-  }
-  const states: ActivityStates = new Map();
+  if (pendingIds.length === 0) return undefined;
+  // Made at the first activity the segment records: a run that just scheduled its first
+  // (unrecorded) activity has none.
+  let pending: ReadonlySet<string> | undefined;
+  let options: Map<string, ActivityExecutionOptions> | undefined;
+  let states: ActivityStates | undefined;
   for (const event of segment) {
-    if (event.type === 'ActivityScheduled' && pendingIds.has(event.activityId)) {
+    if (event.type === 'ActivityScheduled') pending ??= new Set(pendingIds);
+    if (event.type === 'ActivityScheduled' && pending?.has(event.activityId)) {
+      options ??= scheduledOptions(matched);
+      states ??= new Map();
       states.set(event.activityId, {
         activityType: event.activityType,
         input: event.input,
@@ -94,7 +97,7 @@ export function restoreActivityStates(
       });
     }
     if (event.type === 'ActivityFailed' && event.retryAt !== undefined) {
-      const state = states.get(event.activityId);
+      const state = states?.get(event.activityId);
       if (state) {
         state.attemptsEnded = event.attempt;
         state.retryAt = event.retryAt;
@@ -103,6 +106,15 @@ export function restoreActivityStates(
     }
   }
   return states;
+}
+
+/** The options of the activities `commands` schedule, by activity id. */
+function scheduledOptions(commands: readonly Command[]): Map<string, ActivityExecutionOptions> {
+  const options = new Map<string, ActivityExecutionOptions>();
+  for (const command of commands) {
+    if (command.kind === 'ScheduleActivity') options.set(command.activityId, command.options);
+  }
+  return options;
 }
 
 /** The last attempt of each activity whose end is among `inputs` (waiting, unrecorded). */

@@ -5,6 +5,7 @@
  */
 import type { Clock, Pid } from '@reprise/actors';
 import {
+  type EventBody,
   FencedError,
   type RunId,
   ShardMovedError,
@@ -86,7 +87,7 @@ export class RunEntry implements SupervisedRun {
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
   startRecorded: Promise<void> = SETTLED;
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
-  #opening: (Opening & { reject(error: unknown): void }) | undefined;
+  #opening: Opening | undefined;
   #crashes = 0;
   /** The actor of the current start was told to stop. */
   #stopRequested = false;
@@ -103,21 +104,32 @@ export class RunEntry implements SupervisedRun {
   ) {
     if (!opening) return;
     this.startRecorded = new Promise<void>((resolve, reject) => {
-      this.#opening = {
-        ...opening,
-        recorded: () => {
-          this.#opening = undefined;
-          // Waiters hold the promise; a recorded start needs none of its own.
-          this.startRecorded = SETTLED;
-          resolve();
-        },
-        reject: (error) => {
-          this.#opening = undefined;
-          reject(error);
-        },
-      };
+      this.#opening = new RunEntry.#UnrecordedStart(opening.body, opening.recordedAt, this, resolve, reject);
     });
   }
+
+  /** A start not recorded yet, as the entry holds it: one object, no closures (every client start has one). */
+  static readonly #UnrecordedStart = class UnrecordedStart implements Opening {
+    constructor(
+      readonly body: EventBody,
+      readonly recordedAt: number,
+      private readonly entry: RunEntry,
+      private readonly resolveStart: () => void,
+      private readonly rejectStart: (error: unknown) => void,
+    ) {}
+
+    recorded(): void {
+      this.entry.#opening = undefined;
+      // Waiters hold the promise; a recorded start needs none of its own.
+      this.entry.startRecorded = SETTLED;
+      this.resolveStart();
+    }
+
+    reject(error: unknown): void {
+      this.entry.#opening = undefined;
+      this.rejectStart(error);
+    }
+  };
 
   /** Input that arrived while no run was in memory, oldest first. */
   get pending(): readonly MailboxItem[] {
@@ -166,9 +178,6 @@ export class RunEntry implements SupervisedRun {
     );
     this.preloaded = undefined;
     this.run = run;
-    void run.ready.then(() => {
-      if (run.execution) this.resendSignals = false;
-    });
     return run.loop().then(
       (exit) => this.#loopEnded(run, exit),
       (error: unknown) => this.#loopCrashed(error),

@@ -10,6 +10,14 @@ import type { EngineLogger } from './options.js';
 import { type Fencing, Recorder } from './recorder.js';
 import type { RunEntry } from './run-entry.js';
 
+/** Waits for a workflow's next change: told the outcome when a run closed. */
+type ChangeWaiter = (outcome?: TerminalOutcome) => void;
+
+function wake(waiters: ChangeWaiter | readonly ChangeWaiter[], outcome: TerminalOutcome | undefined): void {
+  if (typeof waiters === 'function') waiters(outcome);
+  else for (const waiter of waiters) waiter(outcome);
+}
+
 export class RunTable {
   readonly #entries = new Map<WorkflowId, RunEntry>();
   /**
@@ -18,7 +26,8 @@ export class RunTable {
    * costs no second map slot (100,000 wait at once).
    */
   readonly #recorders = new Map<WorkflowId, Recorder>();
-  readonly #changes = new Map<WorkflowId, Set<(outcome?: TerminalOutcome) => void>>();
+  /** The waiters for each workflow's next change: one function (the usual case, a caller of `result()`) or several. */
+  readonly #changes = new Map<WorkflowId, ChangeWaiter | ChangeWaiter[]>();
   readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
 
   constructor(
@@ -88,21 +97,19 @@ export class RunTable {
   /** Resolves at the next change of the workflow: with the outcome when a run closed. */
   nextChange(workflowId: WorkflowId): Promise<TerminalOutcome | undefined> {
     return new Promise((resolve) => {
-      let waiters = this.#changes.get(workflowId);
-      if (!waiters) {
-        waiters = new Set();
-        this.#changes.set(workflowId, waiters);
-      }
-      waiters.add(resolve);
+      const waiters = this.#changes.get(workflowId);
+      if (waiters === undefined) this.#changes.set(workflowId, resolve);
+      else if (Array.isArray(waiters)) waiters.push(resolve);
+      else this.#changes.set(workflowId, [waiters, resolve]);
     });
   }
 
   /** Wakes the waiters of the workflow's next change. */
   changed(workflowId: WorkflowId, outcome?: TerminalOutcome): void {
     const waiters = this.#changes.get(workflowId);
-    if (!waiters) return;
+    if (waiters === undefined) return;
     this.#changes.delete(workflowId);
-    for (const wake of waiters) wake(outcome);
+    wake(waiters, outcome);
   }
 
   /** Wakes the waiters of the workflows that pass `test`, with no outcome (they read again). */
@@ -110,13 +117,13 @@ export class RunTable {
     for (const [workflowId, waiters] of [...this.#changes]) {
       if (!test(workflowId)) continue;
       this.#changes.delete(workflowId);
-      for (const wake of waiters) wake(undefined);
+      wake(waiters, undefined);
     }
   }
 
   /** Wakes every waiter with no outcome (shutdown). */
   wakeAll(): void {
-    for (const waiters of this.#changes.values()) for (const wake of waiters) wake(undefined);
+    for (const waiters of this.#changes.values()) wake(waiters, undefined);
     this.#changes.clear();
   }
 

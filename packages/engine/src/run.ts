@@ -1,5 +1,4 @@
 import {
-  ConcurrencyConflict,
   type EventBody,
   type EventOf,
   NonDeterminismError,
@@ -145,6 +144,14 @@ export interface Opening {
   reject(error: unknown): void;
 }
 
+/** What a run's entry keeps across rebuilds of the run (evictions, actor restarts). */
+export interface RunMemory {
+  /** Through which seq the run's `ctx.log` lines were written. */
+  loggedThrough: number;
+  /** The next replay delivers the signals the history records as sent again (after a process restart). */
+  resendSignals: boolean;
+}
+
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
@@ -156,8 +163,11 @@ function startsChild(commands: readonly Command[]): boolean {
 
 /** The bodies one step records: its inputs, then its commands' events, in one array. */
 function eventBodies(inputs: readonly EventBody[], commands: readonly Command[]): EventBody[] {
-  const bodies = inputs.slice();
-  for (const command of commands) bodies.push(commandEvent(command));
+  // Made at its final length: growing it by push would allocate its backing store twice.
+  const bodies = new Array<EventBody>(inputs.length + commands.length);
+  for (let index = 0; index < inputs.length; index++) bodies[index] = inputs[index] as EventBody;
+  for (let index = 0; index < commands.length; index++)
+    bodies[inputs.length + index] = commandEvent(commands[index] as Command);
   return bodies;
 }
 
@@ -179,11 +189,11 @@ export class Run {
   #childStartFailure: { readonly error: unknown } | undefined;
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
-  #ready!: () => void;
-  /** Settles once replay has brought the run's code up to its history. */
-  readonly ready = new Promise<void>((resolve) => {
-    this.#ready = resolve;
-  });
+  /** Replay has brought the code up to its history, or the loop has ended. */
+  #isReady = false;
+  /** `ready`, made when first asked for: most runs are never waited on. */
+  #readyPromise: Promise<void> | undefined;
+  #resolveReady: (() => void) | undefined;
   #wake: (() => void) | undefined;
   #stopRequested = false;
   #open = true;
@@ -220,10 +230,26 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
-    /** Through which seq the run's `ctx.log` lines were written; kept by its entry across rebuilds. */
-    private readonly logged: { loggedThrough: number } = { loggedThrough: 0 },
+    /** What its entry keeps across rebuilds of the run. */
+    private readonly memory: RunMemory = { loggedThrough: 0, resendSignals: false },
   ) {
     this.#mailbox = initialMailbox;
+  }
+
+  /** Settles once replay has brought the run's code up to its history (or the loop has ended). */
+  get ready(): Promise<void> {
+    if (this.#isReady) return SETTLED;
+    this.#readyPromise ??= new Promise<void>((resolve) => {
+      this.#resolveReady = resolve;
+    });
+    return this.#readyPromise;
+  }
+
+  #ready(): void {
+    this.#isReady = true;
+    this.#resolveReady?.();
+    this.#resolveReady = undefined;
+    this.#readyPromise = undefined;
   }
 
   /** Activities scheduled and not yet seen to end. */
@@ -390,14 +416,16 @@ export class Run {
       replayed = await replayRun(init, segment, {
         settle: this.host.settle,
         opening: this.opening !== undefined,
-        loggedThrough: this.logged.loggedThrough,
+        loggedThrough: this.memory.loggedThrough,
       });
     } catch (error) {
       if (error instanceof NonDeterminismError) return { kind: 'stalled', error };
       throw error;
     }
     this.#execution = replayed.execution;
-    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
+    this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
+    // Signals are sent again by the first replay after a restart only (this run's `#resume`).
+    this.memory.resendSignals = false;
     if (replayed.paused) {
       this.#held = replayed.paused.held.map((event) => ({ body: event }));
       this.host.pausedChanged(this, true);
@@ -586,7 +614,10 @@ export class Run {
     opening?: Opening,
   ): RunExit {
     const note = this.#buildNote;
-    const inputs = [...(note ? [note] : []), ...items.map((item) => item.body)];
+    const inputs = new Array<EventBody>((note ? 1 : 0) + items.length);
+    if (note) inputs[0] = note;
+    for (let index = 0; index < items.length; index++)
+      inputs[(note ? 1 : 0) + index] = (items[index] as MailboxItem).body;
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
@@ -624,14 +655,7 @@ export class Run {
     const note = this.#buildNote;
     const inputs = note ? [note, ...given] : given;
     const bodies = eventBodies(inputs, commands);
-    const events = await this.recorder.exclusive(async () => {
-      try {
-        return await this.recorder.append(bodies, recordedAt, this.#seenSeq);
-      } catch (error) {
-        if (error instanceof ConcurrencyConflict) await this.recorder.read();
-        throw error;
-      }
-    });
+    const events = await this.recorder.appendInTurn(bodies, recordedAt, this.#seenSeq);
     if (this.#buildNote === note) this.#buildNote = undefined;
     this.#carryOut(inputs, commands, events, recordedAt);
   }
@@ -644,9 +668,11 @@ export class Run {
     recordedAt: number,
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
-    this.logged.loggedThrough = Math.max(this.logged.loggedThrough, this.#seenSeq);
+    this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
     if (startsChild(commands)) this.#startedChildren = true;
-    for (const input of inputs) this.#noteInput(input);
+    // Indexed loops: this runs at every step of every run, and for-of allocates its iterators
+    // until the function is optimized.
+    for (let index = 0; index < inputs.length; index++) this.#noteInput(inputs[index] as EventBody);
     for (let index = 0; index < commands.length; index++) {
       const command = commands[index] as Command;
       if (command.kind === 'ScheduleActivity') {
@@ -661,7 +687,7 @@ export class Run {
       if (command.kind === 'RequestCancelActivity') this.#activityStates?.delete(command.activityId);
       this.host.perform(this, command, events[inputs.length + index] as WorkflowEvent);
     }
-    for (const input of inputs) this.#followUp(input);
+    for (let index = 0; index < inputs.length; index++) this.#followUp(inputs[index] as EventBody);
   }
 
   /** A signal whose request id this run has recorded, or a second cancel request: nothing to record. */
@@ -706,28 +732,36 @@ export class Run {
         this.#noteRequestId(event.requestId);
       if (event.type === 'UpdateAccepted') this.#noteUpdateId(event.updateId);
     }
-    this.#activityStates = restoreActivityStates(segment, matched, new Set(execution.pendingActivityIds()));
-    // An attempt whose end arrived while the run was out of memory is not run again: recording
-    // that end asks for the next attempt, if any.
-    const ended = attemptsEndedIn(this.#mailbox);
-    for (const [activityId, state] of this.activities) {
-      if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
-        this.host.startActivity(nextAttempt(this, activityId, state));
+    // Every run passes here once it is in memory, a new one too: nothing is made for what it lacks.
+    this.#activityStates = restoreActivityStates(segment, matched, execution.pendingActivityIds());
+    if (this.#activityStates) {
+      // An attempt whose end arrived while the run was out of memory is not run again: recording
+      // that end asks for the next attempt, if any.
+      const ended = attemptsEndedIn(this.#mailbox);
+      for (const [activityId, state] of this.#activityStates) {
+        if ((ended.get(activityId) ?? 0) <= state.attemptsEnded)
+          this.host.startActivity(nextAttempt(this, activityId, state));
+      }
     }
-    // Timers the code started beyond its history are armed once recorded, like any new command.
-    const unrecorded = new Set(
-      unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
-    );
-    // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
-    for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
-    for (const [timerId, fireAt] of execution.pendingTimers()) {
-      if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
+    const timers = execution.pendingTimers();
+    if (timers.size > 0) {
+      // Timers the code started beyond its history are armed once recorded, like any new command.
+      const unrecorded = new Set(
+        unmatched.flatMap((command) => (command.kind === 'StartTimer' ? [command.timerId] : [])),
+      );
+      // A timer whose firing is recorded and held by a pause has fired: it is not armed again.
+      for (const { body } of this.#held ?? []) if (body.type === 'TimerFired') unrecorded.add(body.timerId);
+      for (const [timerId, fireAt] of timers) {
+        if (!unrecorded.has(timerId)) this.host.armTimer(this, timerId, fireAt);
+      }
     }
     // Children started beyond the history start when recorded, like any new command.
-    const waitedOn = execution.pendingChildren();
-    for (const event of segment) {
-      if (event.type === 'ChildWorkflowStarted' && waitedOn.get(event.childId) === event.childWorkflowId) {
-        this.host.resumeChild(this, event);
+    if (this.#startedChildren) {
+      const waitedOn = execution.pendingChildren();
+      for (const event of segment) {
+        if (event.type === 'ChildWorkflowStarted' && waitedOn.get(event.childId) === event.childWorkflowId) {
+          this.host.resumeChild(this, event);
+        }
       }
     }
     // A delivery may have been lost with the process; targets drop the ones they have.

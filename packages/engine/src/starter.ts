@@ -59,19 +59,22 @@ export interface RunStart {
 
 /** The body of a new run's WorkflowStarted event. */
 export function workflowStartedBody(start: RunStart, buildId: string): EventBody {
-  return {
+  // Field by field, in the order the event has always had (its stored bytes follow it), with no
+  // spread of a throwaway object per optional field: every run's start passes here.
+  const body: { -readonly [K in keyof EventOf<'WorkflowStarted'>]?: EventOf<'WorkflowStarted'>[K] } = {
     type: 'WorkflowStarted',
     workflowType: start.workflowType,
     input: start.input,
     runId: newRunId(),
     parentRunId: start.parentRunId ?? null,
-    ...(start.parent ? { parent: start.parent } : {}),
-    ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
-    ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
-    ...(start.forkedFrom ? { forkedFrom: start.forkedFrom } : {}),
-    buildId,
-    ...(start.traceContext ? { traceContext: start.traceContext } : {}),
   };
+  if (start.parent) body.parent = start.parent;
+  if (start.searchAttributes) body.searchAttributes = start.searchAttributes;
+  if (start.executionTimeout !== undefined) body.executionTimeout = start.executionTimeout;
+  if (start.forkedFrom) body.forkedFrom = start.forkedFrom;
+  body.buildId = buildId;
+  if (start.traceContext) body.traceContext = start.traceContext;
+  return body as EventBody;
 }
 
 const ID_REUSE_POLICIES: readonly IdReusePolicy[] = [
@@ -170,19 +173,31 @@ export class Starter {
     const onConflict = options.onConflict ?? 'fail';
     // The start is a span; the run records its context, so the run's spans join its trace.
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
-    const start = {
-      input: payload,
-      ...(searchAttributes ? { searchAttributes } : {}),
-      ...(executionTimeout === undefined ? {} : { executionTimeout }),
-      idReusePolicy,
-      onConflict,
-      ...(traced.traceContext ? { traceContext: traced.traceContext } : {}),
-    };
+    const { traceContext } = traced;
     try {
       if (this.port.remote?.routes(workflowId)) {
-        await this.port.remote.start(workflowId, { workflowType: definition.name, ...start });
+        // Through the inbox as JSON: only the fields given.
+        await this.port.remote.start(workflowId, {
+          workflowType: definition.name,
+          input: payload,
+          ...(searchAttributes ? { searchAttributes } : {}),
+          ...(executionTimeout === undefined ? {} : { executionTimeout }),
+          idReusePolicy,
+          onConflict,
+          ...(traceContext ? { traceContext } : {}),
+        });
       } else {
-        await this.#start({ workflowId, definition, ...start });
+        const request: ClientStart = {
+          workflowId,
+          definition,
+          input: payload,
+          searchAttributes,
+          executionTimeout,
+          idReusePolicy,
+          onConflict,
+          traceContext,
+        };
+        await this.#start(request);
       }
     } catch (error) {
       traced.end(error);
@@ -287,9 +302,9 @@ export class Starter {
         {
           workflowType: request.definition.name,
           input: request.input,
-          ...(request.searchAttributes ? { searchAttributes: request.searchAttributes } : {}),
-          ...(request.executionTimeout === undefined ? {} : { executionTimeout: request.executionTimeout }),
-          ...(request.traceContext ? { traceContext: request.traceContext } : {}),
+          searchAttributes: request.searchAttributes,
+          executionTimeout: request.executionTimeout,
+          traceContext: request.traceContext,
         },
         this.port.buildId,
       );

@@ -126,6 +126,13 @@ function tracerRegistered(): boolean {
 /** A start's trace when nothing is traced. */
 const UNTRACED_START: StartTrace = { end: () => {} };
 
+/** An attempt neither traced nor metered: its start time is never read, so every such attempt shares one. */
+const UNOBSERVED_ATTEMPT: AttemptTrace = Object.freeze({
+  span: undefined,
+  context: ROOT_CONTEXT,
+  startedAt: 0,
+});
+
 /** The carrier the registered propagator writes for `span`, or undefined when it writes nothing. */
 function inject(span: Span): TraceContext | undefined {
   if (!isSpanContextValid(span.spanContext())) return undefined;
@@ -334,6 +341,7 @@ export class Telemetry {
    * under its run's segment span; it counts, and so does the time it waited to start.
    */
   attemptStarted(task: AttemptTask): AttemptTrace {
+    if (!this.#metered && !tracerRegistered()) return UNOBSERVED_ATTEMPT;
     const startedAt = this.port.clock.now();
     if (this.#metered) {
       const attributes = { 'reprise.activity_type': task.activityType };
