@@ -621,29 +621,56 @@ export class Run {
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
-      finalStep: {
-        bodies: eventBodies(inputs, commands),
-        recordedAt,
-        afterSeq: this.#seenSeq,
-        parent: this.#parent,
-        startedChildren: this.#startedChildren,
-        opens: opening !== undefined,
-        recorded: (events) => {
-          if (this.#buildNote === note) this.#buildNote = undefined;
-          if (opening) {
-            this.opening = undefined;
-            opening.recorded();
-          }
-          this.#carryOut(inputs, commands, events, recordedAt);
-          for (const item of items) item.ack?.resolve();
-        },
-        failed: (error) => {
-          opening?.reject(error);
-          for (const item of items) item.ack?.reject(error);
-        },
-      },
+      finalStep: new Run.#UnrecordedFinalStep(this, items, inputs, commands, recordedAt, note, opening),
     };
   }
+
+  /**
+   * A final step as the exit handler holds it while it commits: one object, no closures (every
+   * run that ends has one, and thousands commit at once).
+   */
+  static readonly #UnrecordedFinalStep = class UnrecordedFinalStep implements FinalStep {
+    readonly bodies: readonly EventBody[];
+    readonly afterSeq: number;
+    readonly parent: ParentLink | undefined;
+    readonly startedChildren: boolean;
+
+    constructor(
+      private readonly run: Run,
+      private readonly items: readonly MailboxItem[],
+      private readonly inputs: readonly EventBody[],
+      private readonly commands: readonly Command[],
+      readonly recordedAt: number,
+      private readonly note: EventBody | undefined,
+      private readonly opening: Opening | undefined,
+    ) {
+      this.bodies = eventBodies(inputs, commands);
+      this.afterSeq = run.#seenSeq;
+      this.parent = run.#parent;
+      this.startedChildren = run.#startedChildren;
+    }
+
+    get opens(): boolean {
+      return this.opening !== undefined;
+    }
+
+    recorded(events: readonly WorkflowEvent[]): void {
+      const { run, opening, items } = this;
+      if (run.#buildNote === this.note) run.#buildNote = undefined;
+      if (opening) {
+        run.opening = undefined;
+        opening.recorded();
+      }
+      run.#carryOut(this.inputs, this.commands, events, this.recordedAt);
+      for (let index = 0; index < items.length; index++) (items[index] as MailboxItem).ack?.resolve();
+    }
+
+    failed(error: unknown): void {
+      this.opening?.reject(error);
+      for (let index = 0; index < this.items.length; index++)
+        (this.items[index] as MailboxItem).ack?.reject(error);
+    }
+  };
 
   /** Records an input and the commands it led to in one append, then carries the commands out. */
   async #record(
