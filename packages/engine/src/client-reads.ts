@@ -83,28 +83,39 @@ export class ClientReads {
   }
 
   /** The workflow's result, following continue-as-new to the last run. */
-  async result(workflowId: WorkflowId): Promise<JsonValue> {
-    const { table, store, lifecycle } = this.port;
-    for (;;) {
+  result(workflowId: WorkflowId): Promise<JsonValue> {
+    const { table, lifecycle } = this.port;
+    try {
       lifecycle.assertOpen();
       table.assertReadable(workflowId);
-      if (table.has(workflowId)) {
-        // A run this process owns: its outcome arrives in memory, no read needed.
-        const outcome = await table.nextChange(workflowId);
-        if (outcome && outcome.status !== 'ContinuedAsNew') return settleOutcome(workflowId, outcome);
-        continue;
-      }
-      const changed = table.nextChange(workflowId);
-      const history = await store.readHistory(workflowId);
-      const current = latestStart(history);
-      if (!current) throw new WorkflowNotFoundError(workflowId);
-      const outcome = terminalOutcomeFromHistory(history, current.runId);
-      if (!outcome || outcome.status === 'ContinuedAsNew') {
-        await changed;
-        continue;
-      }
-      return settleOutcome(workflowId, outcome);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!table.has(workflowId)) return this.#resultFromStore(workflowId);
+    // A run this process owns: its outcome arrives in memory, no read needed. No async frame
+    // either: thousands of callers wait at once, each holding one promise and one closure.
+    return table
+      .nextChange(workflowId)
+      .then((outcome) =>
+        outcome && outcome.status !== 'ContinuedAsNew'
+          ? settleOutcome(workflowId, outcome)
+          : this.result(workflowId),
+      );
+  }
+
+  /** The result of a workflow with no run in this process: from its history, or at its next change. */
+  async #resultFromStore(workflowId: WorkflowId): Promise<JsonValue> {
+    const { table, store } = this.port;
+    const changed = table.nextChange(workflowId);
+    const history = await store.readHistory(workflowId);
+    const current = latestStart(history);
+    if (!current) throw new WorkflowNotFoundError(workflowId);
+    const outcome = terminalOutcomeFromHistory(history, current.runId);
+    if (!outcome || outcome.status === 'ContinuedAsNew') {
+      await changed;
+      return this.result(workflowId);
+    }
+    return settleOutcome(workflowId, outcome);
   }
 
   /** Status, timing and pending work of the latest run. */

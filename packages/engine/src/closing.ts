@@ -91,7 +91,7 @@ export class RunClosing implements ExitContext {
     const entry = table.get(run.workflowId);
     const live = entry?.runId === run.runId ? entry.run : undefined;
     if (entry?.runId === run.runId) {
-      table.remove(entry);
+      table.removeForGood(entry);
       residency.forget(run.workflowId);
       for (const item of entry.takePending()) item.ack?.reject(refusal());
       for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {

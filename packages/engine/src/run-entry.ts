@@ -11,6 +11,7 @@ import {
   ShardMovedError,
   type StallCause,
   StoreCorruption,
+  type TerminalOutcome,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
@@ -19,6 +20,12 @@ import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
 import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
 import type { SupervisedRun } from './supervision.js';
+
+/** Waits for a workflow's next change: told the outcome when a run closed. */
+export type ChangeWaiter = (outcome?: TerminalOutcome) => void;
+
+/** The waiters for one workflow's next change: one function (the usual case, a caller of `result()`) or several, oldest first. */
+export type ChangeWaiters = ChangeWaiter | ChangeWaiter[];
 
 const STOPPED: RunExit = { kind: 'stopped' };
 
@@ -84,6 +91,8 @@ export class RunEntry implements SupervisedRun {
   paused: { readonly attempts: Map<string, ActivityTask> } | undefined;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
+  /** The waiters for the workflow's next change while it has this entry (kept by the run table). */
+  changeWaiters: ChangeWaiters | undefined = undefined;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
   startRecorded: Promise<void> = SETTLED;
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
