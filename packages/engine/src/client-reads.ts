@@ -93,14 +93,16 @@ export class ClientReads {
     }
     if (!table.has(workflowId)) return this.#resultFromStore(workflowId);
     // A run this process owns: its outcome arrives in memory, no read needed. No async frame
-    // either: thousands of callers wait at once, each holding one promise and one closure.
-    return table
-      .nextChange(workflowId)
-      .then((outcome) =>
-        outcome && outcome.status !== 'ContinuedAsNew'
-          ? settleOutcome(workflowId, outcome)
-          : this.result(workflowId),
-      );
+    // nor a second promise either: thousands of callers wait at once, each holding one promise
+    // and one closure, and the close settles the caller's promise itself (one hop, not two).
+    return new Promise((resolve, reject) =>
+      table.onNextChange(workflowId, (outcome) => {
+        // Asked again once the close is over (the run has left the table, a successor is in).
+        if (!outcome || outcome.status === 'ContinuedAsNew')
+          queueMicrotask(() => resolve(this.result(workflowId)));
+        else settleOutcomeInto(workflowId, outcome, resolve, reject);
+      }),
+    );
   }
 
   /** The result of a workflow with no run in this process: from its history, or at its next change. */
@@ -197,6 +199,20 @@ export class ClientReads {
     const summary = await store.getSummary(workflowId);
     if (!summary) throw new WorkflowNotFoundError(workflowId);
     throw new WorkflowClosedError(workflowId, summary.status);
+  }
+}
+
+/** Settles a caller's promise with the run's outcome: its result, or the error it ended with. */
+function settleOutcomeInto(
+  workflowId: WorkflowId,
+  outcome: TerminalOutcome,
+  resolve: (result: JsonValue) => void,
+  reject: (error: unknown) => void,
+): void {
+  try {
+    resolve(settleOutcome(workflowId, outcome));
+  } catch (error) {
+    reject(error);
   }
 }
 

@@ -8,7 +8,7 @@
 import type { EventStore, StoreCorruption, TerminalOutcome, WorkflowId } from '@reprise/core';
 import type { EngineLogger } from './options.js';
 import { type Fencing, Recorder } from './recorder.js';
-import type { ChangeWaiters, RunEntry } from './run-entry.js';
+import type { ChangeWaiter, ChangeWaiters, RunEntry } from './run-entry.js';
 
 function wake(waiters: ChangeWaiters, outcome: TerminalOutcome | undefined): void {
   if (typeof waiters === 'function') waiters(outcome);
@@ -136,11 +136,14 @@ export class RunTable {
 
   /** Resolves at the next change of the workflow: with the outcome when a run closed. */
   nextChange(workflowId: WorkflowId): Promise<TerminalOutcome | undefined> {
-    return new Promise((resolve) => {
-      const entry = this.#entries.get(workflowId);
-      if (entry) entry.changeWaiters = joined(entry.changeWaiters, resolve);
-      else this.#changes.set(workflowId, joined(this.#changes.get(workflowId), resolve));
-    });
+    return new Promise((resolve) => this.onNextChange(workflowId, resolve));
+  }
+
+  /** Calls `waiter` once, at the next change of the workflow: with the outcome when a run closed. */
+  onNextChange(workflowId: WorkflowId, waiter: ChangeWaiter): void {
+    const entry = this.#entries.get(workflowId);
+    if (entry) entry.changeWaiters = joined(entry.changeWaiters, waiter);
+    else this.#changes.set(workflowId, joined(this.#changes.get(workflowId), waiter));
   }
 
   /** Wakes the waiters of the workflow's next change. */
