@@ -83,28 +83,41 @@ export class ClientReads {
   }
 
   /** The workflow's result, following continue-as-new to the last run. */
-  async result(workflowId: WorkflowId): Promise<JsonValue> {
-    const { table, store, lifecycle } = this.port;
-    for (;;) {
+  result(workflowId: WorkflowId): Promise<JsonValue> {
+    const { table, lifecycle } = this.port;
+    try {
       lifecycle.assertOpen();
       table.assertReadable(workflowId);
-      if (table.has(workflowId)) {
-        // A run this process owns: its outcome arrives in memory, no read needed.
-        const outcome = await table.nextChange(workflowId);
-        if (outcome && outcome.status !== 'ContinuedAsNew') return settleOutcome(workflowId, outcome);
-        continue;
-      }
-      const changed = table.nextChange(workflowId);
-      const history = await store.readHistory(workflowId);
-      const current = latestStart(history);
-      if (!current) throw new WorkflowNotFoundError(workflowId);
-      const outcome = terminalOutcomeFromHistory(history, current.runId);
-      if (!outcome || outcome.status === 'ContinuedAsNew') {
-        await changed;
-        continue;
-      }
-      return settleOutcome(workflowId, outcome);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!table.has(workflowId)) return this.#resultFromStore(workflowId);
+    // A run this process owns: its outcome arrives in memory, no read needed. No async frame
+    // nor a second promise either: thousands of callers wait at once, each holding one promise
+    // and one closure, and the close settles the caller's promise itself (one hop, not two).
+    return new Promise((resolve, reject) =>
+      table.onNextChange(workflowId, (outcome) => {
+        // Asked again once the close is over (the run has left the table, a successor is in).
+        if (!outcome || outcome.status === 'ContinuedAsNew')
+          queueMicrotask(() => resolve(this.result(workflowId)));
+        else settleOutcomeInto(workflowId, outcome, resolve, reject);
+      }),
+    );
+  }
+
+  /** The result of a workflow with no run in this process: from its history, or at its next change. */
+  async #resultFromStore(workflowId: WorkflowId): Promise<JsonValue> {
+    const { table, store } = this.port;
+    const changed = table.nextChange(workflowId);
+    const history = await store.readHistory(workflowId);
+    const current = latestStart(history);
+    if (!current) throw new WorkflowNotFoundError(workflowId);
+    const outcome = terminalOutcomeFromHistory(history, current.runId);
+    if (!outcome || outcome.status === 'ContinuedAsNew') {
+      await changed;
+      return this.result(workflowId);
+    }
+    return settleOutcome(workflowId, outcome);
   }
 
   /** Status, timing and pending work of the latest run. */
@@ -186,6 +199,20 @@ export class ClientReads {
     const summary = await store.getSummary(workflowId);
     if (!summary) throw new WorkflowNotFoundError(workflowId);
     throw new WorkflowClosedError(workflowId, summary.status);
+  }
+}
+
+/** Settles a caller's promise with the run's outcome: its result, or the error it ended with. */
+function settleOutcomeInto(
+  workflowId: WorkflowId,
+  outcome: TerminalOutcome,
+  resolve: (result: JsonValue) => void,
+  reject: (error: unknown) => void,
+): void {
+  try {
+    resolve(settleOutcome(workflowId, outcome));
+  } catch (error) {
+    reject(error);
   }
 }
 

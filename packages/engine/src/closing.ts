@@ -50,12 +50,7 @@ export class RunClosing implements ExitContext {
 
   /** The type supervisor's exit message for a run: handled in the background, failures logged. */
   exited(run: ExitingRun, exit: RunExit): void {
-    this.port.lifecycle.track(
-      this.handle(run, exit).catch((error: unknown) => {
-        if (!this.port.lifecycle.closing)
-          this.port.logger.warn('exit handling failed', { workflowId: run.workflowId, error });
-      }),
-    );
+    this.port.lifecycle.track(this.handle(run, exit), 'exit handling failed', run.workflowId);
   }
 
   /** Handles an exit now (a close from outside of a run with no live loop waits for it). */
@@ -96,7 +91,7 @@ export class RunClosing implements ExitContext {
     const entry = table.get(run.workflowId);
     const live = entry?.runId === run.runId ? entry.run : undefined;
     if (entry?.runId === run.runId) {
-      table.remove(entry);
+      table.removeForGood(entry);
       residency.forget(run.workflowId);
       for (const item of entry.takePending()) item.ack?.reject(refusal());
       for (const timerId of entry.run?.execution?.pendingTimers().keys() ?? []) {

@@ -20,7 +20,7 @@ import {
 } from '@reprise/core';
 import { type ExecutionOutcome, terminalOutcomeOfEvent } from '@reprise/core/internal';
 import { openChildStarts } from './handle.js';
-import type { Recorder } from './recorder.js';
+import { type Recorder, SETTLED } from './recorder.js';
 import type { FinalStep, ImposedOutcome, RunExit } from './run.js';
 
 /** The run whose actor exited, as its type supervisor knows it. */
@@ -132,20 +132,34 @@ export const successorStarted = (history: readonly WorkflowEvent[], parentRunId:
  * appended with the terminal event, conditional on what the run had seen, so no terminal came
  * before it and the last step costs one commit.
  */
-export async function handleRunExit(context: ExitContext, run: ExitingRun, exit: RunExit): Promise<void> {
-  if (exit.kind === 'stopped') return;
-  if (exit.kind === 'stalled') {
-    context.stall(run, exit);
-    return;
+export function handleRunExit(context: ExitContext, run: ExitingRun, exit: RunExit): Promise<void> {
+  // Not an async function: a run's close (nearly always a final step) keeps no frame of this
+  // one while its append commits, only recordFinalStep's.
+  try {
+    switch (exit.kind) {
+      case 'stopped':
+        return SETTLED;
+      case 'stalled':
+        context.stall(run, exit);
+        return SETTLED;
+      case 'corrupt':
+        context.quarantine(run, exit.error);
+        return SETTLED;
+      case 'finished':
+        if (exit.finalStep) return recordFinalStep(context, run, exit.outcome, exit.finalStep);
+    }
+    return recordTerminal(context, run, exit);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  if (exit.kind === 'corrupt') {
-    context.quarantine(run, exit.error);
-    return;
-  }
-  if (exit.kind === 'finished' && exit.finalStep) {
-    await recordFinalStep(context, run, exit.outcome, exit.finalStep);
-    return;
-  }
+}
+
+/** The exit of a run whose steps are all recorded: records its terminal event unless one is. */
+async function recordTerminal(
+  context: ExitContext,
+  run: ExitingRun,
+  exit: Extract<RunExit, { kind: 'finished' | 'closed' | 'alreadyClosed' }>,
+): Promise<void> {
   let recorded: {
     outcome: TerminalOutcome;
     history: WorkflowEvent[];
@@ -183,40 +197,66 @@ export async function handleRunExit(context: ExitContext, run: ExitingRun, exit:
   }
 }
 
-async function recordFinalStep(
+/**
+ * Records the step that ended the code with the terminal event, in one append. Written with
+ * `then`, not `await`: while thousands of closes commit at once, each holds two closures over
+ * its arguments, not a suspended frame.
+ */
+function recordFinalStep(
   context: ExitContext,
   run: ExitingRun,
   outcome: ExecutionOutcome,
   step: FinalStep,
 ): Promise<void> {
-  let events: WorkflowEvent[];
-  try {
-    const bodies = [...step.bodies, terminalEventBody(outcome, run.runId)];
-    events = await run.recorder.appendInTurn(bodies, step.recordedAt, step.afterSeq);
-  } catch (error) {
-    step.failed(error);
-    // A start that never got recorded is not restarted: its starter has the error.
-    if (step.opens) return;
-    if (error instanceof StoreCorruption) context.quarantine(run, error);
-    else context.restart(run, error);
-    return;
-  }
+  const { bodies } = step;
+  // Made at its final length (a spread grows it): the step's events, then the terminal one.
+  const withTerminal = new Array<EventBody>(bodies.length + 1);
+  for (let index = 0; index < bodies.length; index++) withTerminal[index] = bodies[index] as EventBody;
+  withTerminal[bodies.length] = terminalEventBody(outcome, run.runId);
+  return run.recorder.appendInTurn(withTerminal, step.recordedAt, step.afterSeq).then(
+    (events) => finalStepRecorded(context, run, step, events),
+    (error: unknown) => finalStepFailed(context, run, step, error),
+  );
+}
+
+function finalStepFailed(context: ExitContext, run: ExitingRun, step: FinalStep, error: unknown): void {
+  step.failed(error);
+  // A start that never got recorded is not restarted: its starter has the error.
+  if (step.opens) return;
+  if (error instanceof StoreCorruption) context.quarantine(run, error);
+  else context.restart(run, error);
+}
+
+function finalStepRecorded(
+  context: ExitContext,
+  run: ExitingRun,
+  step: FinalStep,
+  events: WorkflowEvent[],
+): Promise<void> | undefined {
   step.recorded(events.slice(0, -1));
-  const terminal = events.at(-1) as WorkflowEvent;
+  const terminal = events[events.length - 1] as WorkflowEvent;
   const closedOutcome = terminalOutcomeOfEvent(terminal, run.runId) as TerminalOutcome;
   // Children started earlier may still be open: their close policy needs the history.
-  const history = step.startedChildren ? await run.recorder.exclusive(() => run.recorder.read()) : undefined;
-  const { recordedAt } = terminal;
-  closeRun(
-    context,
-    run,
-    history
-      ? { ...closedRunOf(history, run.runId, closedOutcome), recordedAt }
-      : { outcome: closedOutcome, parent: step.parent, openChildren: NO_OPEN_CHILDREN, recordedAt },
-  );
-  if (closedOutcome.status === 'ContinuedAsNew') {
-    await context.startSuccessor(run, closedOutcome);
+  if (step.startedChildren) {
+    return run.recorder
+      .exclusive(() => run.recorder.read())
+      .then((history) => {
+        const closed = closedRunOf(history, run.runId, closedOutcome);
+        return closeFinalStep(context, run, { ...closed, recordedAt: terminal.recordedAt });
+      });
   }
+  return closeFinalStep(context, run, {
+    outcome: closedOutcome,
+    parent: step.parent,
+    openChildren: NO_OPEN_CHILDREN,
+    recordedAt: terminal.recordedAt,
+  });
+}
+
+function closeFinalStep(context: ExitContext, run: ExitingRun, closed: ClosedRun): Promise<void> | undefined {
+  closeRun(context, run, closed);
+  const { outcome } = closed;
+  return outcome.status === 'ContinuedAsNew' ? context.startSuccessor(run, outcome) : undefined;
 }
 
 function closeRun(context: ExitContext, run: ExitingRun, closed: ClosedRun): void {

@@ -17,7 +17,13 @@ export class EngineClosedError extends RepriseError {
 
 /** Whether the engine takes work, and what it has in flight. */
 export class Lifecycle {
-  readonly #background = new Set<Promise<unknown>>();
+  /**
+   * How much tracked work is in flight: a count, not a set of the tasks (every run's exit is
+   * tracked, and a set of 10,000 rehashes as it grows and drains).
+   */
+  #inFlight = 0;
+  /** Those waiting in `drain` for the count to reach 0. */
+  #drainWaiters: (() => void)[] | undefined;
   #closing = false;
   #closed = false;
 
@@ -45,28 +51,41 @@ export class Lifecycle {
     this.#closed = true;
   }
 
-  /** Work started outside a caller's await; a failure is logged (not while shutting down). */
-  track(task: Promise<unknown>): void {
-    // One then() both forgets the task and logs its failure: every run's exit comes through here.
-    const tracked: Promise<void> = task.then(
-      () => {
-        this.#background.delete(tracked);
-      },
+  /**
+   * Work started outside a caller's await; a failure is logged as `failure` (not while shutting
+   * down), with the workflow it concerns when given.
+   */
+  track(task: Promise<unknown>, failure = 'background task failed', workflowId?: string): void {
+    this.#inFlight++;
+    // One then() both counts the task out and logs its failure: every run's exit comes through here.
+    task.then(
+      () => this.#settled(),
       (error: unknown) => {
-        this.#background.delete(tracked);
-        if (!this.#closing) this.logger.warn('background task failed', { error });
+        this.#settled();
+        if (!this.#closing)
+          this.logger.warn(failure, workflowId === undefined ? { error } : { workflowId, error });
       },
     );
-    this.#background.add(tracked);
+  }
+
+  #settled(): void {
+    if (--this.#inFlight > 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = undefined;
+    if (waiters) for (const resolve of waiters) resolve();
   }
 
   /** How much tracked work is in flight. */
   get inFlight(): number {
-    return this.#background.size;
+    return this.#inFlight;
   }
 
   /** Resolves once no tracked work is in flight, including work started meanwhile. */
-  async drain(): Promise<void> {
-    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  drain(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (this.#drainWaiters) this.#drainWaiters.push(resolve);
+      else this.#drainWaiters = [resolve];
+    });
   }
 }

@@ -11,14 +11,29 @@ import {
   ShardMovedError,
   type StallCause,
   StoreCorruption,
+  type TerminalOutcome,
   type WorkflowDefinition,
   type WorkflowEvent,
   type WorkflowId,
 } from '@reprise/core';
 import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
-import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
+import {
+  type MailboxItem,
+  type Opening,
+  Run,
+  RunEndedError,
+  type RunExit,
+  type RunHost,
+  type RunLoopOwner,
+} from './run.js';
 import type { SupervisedRun } from './supervision.js';
+
+/** Waits for a workflow's next change: told the outcome when a run closed. */
+export type ChangeWaiter = (outcome?: TerminalOutcome) => void;
+
+/** The waiters for one workflow's next change: one function (the usual case, a caller of `result()`) or several, oldest first. */
+export type ChangeWaiters = ChangeWaiter | ChangeWaiter[];
 
 const STOPPED: RunExit = { kind: 'stopped' };
 
@@ -55,7 +70,7 @@ export function waitingRun(entry: RunEntry): Run | undefined {
  * The registry's entry for a workflow id whose open run this process owns: resident (its actor
  * is alive), suspended (evicted: rebuilt by replay when something arrives) or stalled.
  */
-export class RunEntry implements SupervisedRun {
+export class RunEntry implements SupervisedRun, RunLoopOwner {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
   stalled: StallCause | undefined;
@@ -84,6 +99,8 @@ export class RunEntry implements SupervisedRun {
   paused: { readonly attempts: Map<string, ActivityTask> } | undefined;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
+  /** The waiters for the workflow's next change while it has this entry (kept by the run table). */
+  changeWaiters: ChangeWaiters | undefined = undefined;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
   startRecorded: Promise<void> = SETTLED;
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
@@ -178,13 +195,10 @@ export class RunEntry implements SupervisedRun {
     );
     this.preloaded = undefined;
     this.run = run;
-    return run.loop().then(
-      (exit) => this.#loopEnded(run, exit),
-      (error: unknown) => this.#loopCrashed(error),
-    );
+    return run.loop(this);
   }
 
-  #loopEnded(run: Run, exit: RunExit): RunExit {
+  loopEnded(run: Run, exit: RunExit): RunExit {
     if (exit.kind !== 'finished' || !exit.finalStep) this.#crashes = 0;
     // The start goes in the final step: the exit handler records it, or its starter gets the error.
     if (exit.kind === 'finished' && exit.finalStep?.opens) return exit;
@@ -194,7 +208,7 @@ export class RunEntry implements SupervisedRun {
     return this.#abandonUnrecordedStart(() => new RunEndedError(this.workflowId)) ?? exit;
   }
 
-  #loopCrashed(error: unknown): RunExit {
+  loopCrashed(error: unknown): RunExit {
     // A start that never got recorded is not restarted: its starter gets the error.
     const abandoned = this.#abandonUnrecordedStart(() => error);
     if (abandoned) return abandoned;

@@ -8,14 +8,20 @@
 import type { EventStore, StoreCorruption, TerminalOutcome, WorkflowId } from '@reprise/core';
 import type { EngineLogger } from './options.js';
 import { type Fencing, Recorder } from './recorder.js';
-import type { RunEntry } from './run-entry.js';
+import type { ChangeWaiter, ChangeWaiters, RunEntry } from './run-entry.js';
 
-/** Waits for a workflow's next change: told the outcome when a run closed. */
-type ChangeWaiter = (outcome?: TerminalOutcome) => void;
-
-function wake(waiters: ChangeWaiter | readonly ChangeWaiter[], outcome: TerminalOutcome | undefined): void {
+function wake(waiters: ChangeWaiters, outcome: TerminalOutcome | undefined): void {
   if (typeof waiters === 'function') waiters(outcome);
   else for (const waiter of waiters) waiter(outcome);
+}
+
+/** `later` queued after `earlier`. */
+function joined(earlier: ChangeWaiters | undefined, later: ChangeWaiters): ChangeWaiters {
+  if (earlier === undefined) return later;
+  const list = typeof earlier === 'function' ? [earlier] : earlier;
+  if (typeof later === 'function') list.push(later);
+  else list.push(...later);
+  return list;
 }
 
 export class RunTable {
@@ -26,8 +32,11 @@ export class RunTable {
    * costs no second map slot (100,000 wait at once).
    */
   readonly #recorders = new Map<WorkflowId, Recorder>();
-  /** The waiters for each workflow's next change: one function (the usual case, a caller of `result()`) or several. */
-  readonly #changes = new Map<WorkflowId, ChangeWaiter | ChangeWaiter[]>();
+  /**
+   * The waiters for the next change of each workflow with no entry. A workflow's entry holds its
+   * waiters: 10,000 callers of `result()` on open runs cost no map that fills and drains.
+   */
+  readonly #changes = new Map<WorkflowId, ChangeWaiters>();
   readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
 
   constructor(
@@ -54,8 +63,21 @@ export class RunTable {
    * workflow's writer (`recorder(workflowId)`), which the entry holds from now on.
    */
   add(entry: RunEntry): void {
-    this.#entries.set(entry.workflowId, entry);
-    this.#recorders.delete(entry.workflowId);
+    const { workflowId } = entry;
+    const replaced = this.#entries.get(workflowId);
+    this.#entries.set(workflowId, entry);
+    this.#recorders.delete(workflowId);
+    // Waiters of the workflow's next change move to the entry, in the order they came.
+    let waiters = replaced?.changeWaiters;
+    if (replaced) replaced.changeWaiters = undefined;
+    const parked = this.#changes.get(workflowId);
+    if (parked !== undefined) {
+      this.#changes.delete(workflowId);
+      waiters = joined(waiters, parked);
+    }
+    if (waiters !== undefined)
+      entry.changeWaiters =
+        entry.changeWaiters === undefined ? waiters : joined(waiters, entry.changeWaiters);
   }
 
   /**
@@ -63,10 +85,28 @@ export class RunTable {
    * writer stays here, as it may still have appends queued (`releaseRecorder` drops it).
    */
   remove(entry: Pick<RunEntry, 'workflowId' | 'runId'>): boolean {
-    const current = this.#entries.get(entry.workflowId);
+    return this.#remove(entry, false);
+  }
+
+  /**
+   * `remove` for a run that leaves for good (closed, quarantined): its writer is dropped with it
+   * when nothing is queued on it (as `releaseRecorder` would drop it), not parked in the map.
+   */
+  removeForGood(entry: Pick<RunEntry, 'workflowId' | 'runId'>): boolean {
+    return this.#remove(entry, true);
+  }
+
+  #remove(entry: Pick<RunEntry, 'workflowId' | 'runId'>, dropIdleRecorder: boolean): boolean {
+    const { workflowId } = entry;
+    const current = this.#entries.get(workflowId);
     if (current?.runId !== entry.runId) return false;
-    this.#entries.delete(entry.workflowId);
-    this.#recorders.set(entry.workflowId, current.recorder);
+    this.#entries.delete(workflowId);
+    if (!dropIdleRecorder || !current.recorder.idle) this.#recorders.set(workflowId, current.recorder);
+    const waiters = current.changeWaiters;
+    if (waiters !== undefined) {
+      current.changeWaiters = undefined;
+      this.#changes.set(workflowId, joined(this.#changes.get(workflowId), waiters));
+    }
     return true;
   }
 
@@ -96,20 +136,29 @@ export class RunTable {
 
   /** Resolves at the next change of the workflow: with the outcome when a run closed. */
   nextChange(workflowId: WorkflowId): Promise<TerminalOutcome | undefined> {
-    return new Promise((resolve) => {
-      const waiters = this.#changes.get(workflowId);
-      if (waiters === undefined) this.#changes.set(workflowId, resolve);
-      else if (Array.isArray(waiters)) waiters.push(resolve);
-      else this.#changes.set(workflowId, [waiters, resolve]);
-    });
+    return new Promise((resolve) => this.onNextChange(workflowId, resolve));
+  }
+
+  /** Calls `waiter` once, at the next change of the workflow: with the outcome when a run closed. */
+  onNextChange(workflowId: WorkflowId, waiter: ChangeWaiter): void {
+    const entry = this.#entries.get(workflowId);
+    if (entry) entry.changeWaiters = joined(entry.changeWaiters, waiter);
+    else this.#changes.set(workflowId, joined(this.#changes.get(workflowId), waiter));
   }
 
   /** Wakes the waiters of the workflow's next change. */
   changed(workflowId: WorkflowId, outcome?: TerminalOutcome): void {
-    const waiters = this.#changes.get(workflowId);
-    if (waiters === undefined) return;
+    const entry = this.#entries.get(workflowId);
+    const waiters = entry?.changeWaiters;
+    if (waiters !== undefined) {
+      (entry as RunEntry).changeWaiters = undefined;
+      wake(waiters, outcome);
+      return;
+    }
+    const parked = this.#changes.get(workflowId);
+    if (parked === undefined) return;
     this.#changes.delete(workflowId);
-    wake(waiters, outcome);
+    wake(parked, outcome);
   }
 
   /** Wakes the waiters of the workflows that pass `test`, with no outcome (they read again). */
@@ -119,12 +168,26 @@ export class RunTable {
       this.#changes.delete(workflowId);
       wake(waiters, undefined);
     }
+    // Waking calls no one synchronously (the waiters resolve promises): no copy of the entries.
+    for (const entry of this.#entries.values()) {
+      const waiters = entry.changeWaiters;
+      if (waiters === undefined || !test(entry.workflowId)) continue;
+      entry.changeWaiters = undefined;
+      wake(waiters, undefined);
+    }
   }
 
   /** Wakes every waiter with no outcome (shutdown). */
   wakeAll(): void {
-    for (const waiters of this.#changes.values()) wake(waiters, undefined);
+    const parked = [...this.#changes.values()];
     this.#changes.clear();
+    for (const waiters of parked) wake(waiters, undefined);
+    for (const entry of this.#entries.values()) {
+      const waiters = entry.changeWaiters;
+      if (waiters === undefined) continue;
+      entry.changeWaiters = undefined;
+      wake(waiters, undefined);
+    }
   }
 
   /**

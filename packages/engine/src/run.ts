@@ -152,6 +152,14 @@ export interface RunMemory {
   resendSignals: boolean;
 }
 
+/** Who runs a run's loop (its entry): what the run actor's exit is, once the loop has ended. */
+export interface RunLoopOwner {
+  /** The loop returned `exit`: the exit of the run actor. */
+  loopEnded(run: Run, exit: RunExit): RunExit;
+  /** The loop threw: the exit of the run actor, or a throw (a crash, which its supervisor restarts). */
+  loopCrashed(error: unknown): RunExit;
+}
+
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
@@ -358,17 +366,22 @@ export class Run {
     this.#wake?.();
   }
 
-  /** The run actor's body: replay, then record and apply what arrives until the code ends. */
-  loop(): Promise<RunExit> {
+  /**
+   * The run actor's body: replay, then record and apply what arrives until the code ends; then
+   * the loop's own close and its owner's verdict on the exit (`owner.loopEnded`, or
+   * `owner.loopCrashed` when the loop threw) in one then(): the exit takes one hop less, and a
+   * waiting run holds one pair of closures, not two.
+   */
+  loop(owner: RunLoopOwner): Promise<RunExit> {
     // `then` rather than an async frame around `#loop`: a waiting run keeps one frame, not two.
     return this.#loop().then(
       (exit) => {
         this.#close(exit);
-        return exit;
+        return owner.loopEnded(this, exit);
       },
       (error: unknown) => {
         this.#close(undefined);
-        throw error;
+        return owner.loopCrashed(error);
       },
     );
   }
@@ -621,29 +634,56 @@ export class Run {
     return {
       kind: 'finished',
       outcome: this.#execution?.outcome as ExecutionOutcome,
-      finalStep: {
-        bodies: eventBodies(inputs, commands),
-        recordedAt,
-        afterSeq: this.#seenSeq,
-        parent: this.#parent,
-        startedChildren: this.#startedChildren,
-        opens: opening !== undefined,
-        recorded: (events) => {
-          if (this.#buildNote === note) this.#buildNote = undefined;
-          if (opening) {
-            this.opening = undefined;
-            opening.recorded();
-          }
-          this.#carryOut(inputs, commands, events, recordedAt);
-          for (const item of items) item.ack?.resolve();
-        },
-        failed: (error) => {
-          opening?.reject(error);
-          for (const item of items) item.ack?.reject(error);
-        },
-      },
+      finalStep: new Run.#UnrecordedFinalStep(this, items, inputs, commands, recordedAt, note, opening),
     };
   }
+
+  /**
+   * A final step as the exit handler holds it while it commits: one object, no closures (every
+   * run that ends has one, and thousands commit at once).
+   */
+  static readonly #UnrecordedFinalStep = class UnrecordedFinalStep implements FinalStep {
+    readonly bodies: readonly EventBody[];
+    readonly afterSeq: number;
+    readonly parent: ParentLink | undefined;
+    readonly startedChildren: boolean;
+
+    constructor(
+      private readonly run: Run,
+      private readonly items: readonly MailboxItem[],
+      private readonly inputs: readonly EventBody[],
+      private readonly commands: readonly Command[],
+      readonly recordedAt: number,
+      private readonly note: EventBody | undefined,
+      private readonly opening: Opening | undefined,
+    ) {
+      this.bodies = eventBodies(inputs, commands);
+      this.afterSeq = run.#seenSeq;
+      this.parent = run.#parent;
+      this.startedChildren = run.#startedChildren;
+    }
+
+    get opens(): boolean {
+      return this.opening !== undefined;
+    }
+
+    recorded(events: readonly WorkflowEvent[]): void {
+      const { run, opening, items } = this;
+      if (run.#buildNote === this.note) run.#buildNote = undefined;
+      if (opening) {
+        run.opening = undefined;
+        opening.recorded();
+      }
+      run.#carryOut(this.inputs, this.commands, events, this.recordedAt);
+      for (let index = 0; index < items.length; index++) (items[index] as MailboxItem).ack?.resolve();
+    }
+
+    failed(error: unknown): void {
+      this.opening?.reject(error);
+      for (let index = 0; index < this.items.length; index++)
+        (this.items[index] as MailboxItem).ack?.reject(error);
+    }
+  };
 
   /** Records an input and the commands it led to in one append, then carries the commands out. */
   async #record(

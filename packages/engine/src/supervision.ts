@@ -269,17 +269,18 @@ export class RunSupervision {
    * reports it (`child_exited`, with the loop's output on a normal exit). A normal exit hands the
    * loop's RunExit to the exit handling; a crash is the type supervisor's to restart (the new
    * start attaches again); a stop the engine made (`stopRun`, shutdown) has been accounted for
-   * already, and exits of other processes are not run actors'. The supervisor handles the exit
-   * first (its restart decision), then the engine, after the current turn, as a monitor's DOWN
-   * would arrive; a waiting run costs no monitor, ref or closure of its own.
+   * already, and exits of other processes are not run actors'. The supervisor's decision on a
+   * normal exit is known before it is traced (a transient child is not restarted), so the exit
+   * handling starts here, at once: its first step (the close's append) is asynchronous, and a
+   * microtask more would be one hop more on every run's way to its result. A waiting run costs
+   * no monitor, ref or closure of its own.
    */
   readonly #onTrace = (event: TraceEvent): void => {
     if (event.type !== 'child_exited' || !this.#runs.has(event.pid)) return;
     const run = this.#untrack(event.pid);
     if (!run) return;
     if (event.reason === 'normal') {
-      const exit = event.output as RunExit;
-      queueMicrotask(() => run.exited(exit));
+      run.exited(event.output as RunExit);
     } else {
       this.#noteRestart(run);
     }
