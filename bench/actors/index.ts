@@ -292,14 +292,7 @@ async function heapChild(kind: HeapKind): Promise<void> {
 function heapInFreshProcess(kind: HeapKind): number {
   const out = execFileSync(
     process.execPath,
-    [
-      '--expose-gc',
-      '--conditions=source',
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      `--heap=${kind}`,
-    ],
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), `--heap=${kind}`],
     { encoding: 'utf8' },
   );
   return Number(out.trim());

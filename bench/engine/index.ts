@@ -17,6 +17,11 @@
  * `--recovery` runs (i) alone; `--heap` runs (e) alone; `--orders` runs (b) alone (for a profile: `node --cpu-prof`);
  * `--store` runs the store line alone.
  *
+ * The packages run as they are published, compiled by tsc (`npm run bench:engine` builds them
+ * first): through tsx, the sources carry esbuild's keepNames wrappers (a `__name` call for every
+ * function made, closures included), which cost (b) about 12% more CPU per run (533-543 against
+ * 471-473 µs, measured 2026-12-07) and are not what a user runs.
+ *
  * (b), (c) and the store line are measured beside issue 23's floor (`../shared/floor.ts`: raw
  * lmdb-js doing an order run's 4 durable commits), alternated with it, 3 rounds; each prints
  * the medians and the ratio against its target.

@@ -77,7 +77,6 @@ async function helper(
   const child = spawn(
     process.execPath,
     [
-      '--conditions=source',
       '--import',
       'tsx',
       join(import.meta.dirname, 'engine-process.ts'),

@@ -1,5 +1,5 @@
 /**
- * `node --expose-gc --conditions=source --import tsx bench/schedules/index.ts [schedules] [seconds]`:
+ * `npm run bench:schedules -- [schedules] [seconds]`:
  * 1,000 schedules firing every second for a minute on the virtual clock (by default), each fire
  * starting a workflow that returns at once. Prints the wall time and CPU time of the run, fires
  * per second, and the heap after GC at each step, so a run shows whether memory grows with
