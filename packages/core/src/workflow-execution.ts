@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
+import { LoneEntryMap } from './lone-entry-map.js';
 import { checkPayload, type JsonValue } from './payload.js';
 import { normalizeRetryPolicy } from './retry.js';
 import { seededRandom, seededUuid } from './seeded-random.js';
@@ -213,7 +214,8 @@ export class WorkflowExecution {
   #cancelReason: string | null | undefined;
   #cancelController: AbortController | undefined;
   // Made on first use: a resident run should cost little memory, and most use a few of these.
-  #activityMap: Map<string, PendingActivity> | undefined;
+  /** Awaited one at a time by most code: a map that an activity's end does not make anew (see LoneEntryMap). */
+  #activityMap: LoneEntryMap<PendingActivity> | undefined;
   #timerMap: Map<string, PendingTimer> | undefined;
   #timerWaitMap: Map<string, () => void> | undefined;
   #childMap: Map<string, PendingChild> | undefined;
@@ -231,8 +233,8 @@ export class WorkflowExecution {
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
   #queryMisuse: QueryNotReadOnlyError | undefined;
-  get #activities(): Map<string, PendingActivity> {
-    this.#activityMap ??= new Map();
+  get #activities(): LoneEntryMap<PendingActivity> {
+    this.#activityMap ??= new LoneEntryMap();
     return this.#activityMap;
   }
   get #timers(): Map<string, PendingTimer> {
@@ -576,7 +578,7 @@ export class WorkflowExecution {
     }
   }
 
-  #take<T>(pending: Map<string, T>, id: string, type: string): T {
+  #take<T>(pending: Map<string, T> | LoneEntryMap<T>, id: string, type: string): T {
     const entry = pending.get(id);
     if (!entry)
       throw new InvalidArgumentError(

@@ -21,6 +21,7 @@ import {
   commandEvent,
   type ExecutionInit,
   type ExecutionOutcome,
+  LoneEntryMap,
   replayRun,
   type Settle,
   type WorkflowExecution,
@@ -258,7 +259,7 @@ export class Run {
   }
 
   #trackActivity(activityId: string, state: ActivityState): void {
-    this.#activityStates ??= new Map();
+    this.#activityStates ??= new LoneEntryMap();
     this.#activityStates.set(activityId, state);
   }
 
