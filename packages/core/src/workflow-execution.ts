@@ -28,7 +28,7 @@ import {
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
 import { LoneEntryMap } from './lone-entry-map.js';
-import { checkPayload, type JsonValue } from './payload.js';
+import { checkPayload, type JsonValue, type PayloadCheckOptions } from './payload.js';
 import { normalizeRetryPolicy } from './retry.js';
 import { seededRandom, seededUuid } from './seeded-random.js';
 
@@ -162,6 +162,24 @@ function executionOptions(
   if (merged.heartbeatTimeout !== undefined) resolved.heartbeatTimeout = toMs(merged.heartbeatTimeout);
   if (options === undefined) definitionOptions.set(definition, resolved);
   return resolved;
+}
+
+/**
+ * How each activity's input is checked (the path a PayloadError names, the engine's limit), by
+ * definition: made once, not at every call (an engine's limit is the same for every run).
+ */
+const activityInputChecks = new WeakMap<ActivityDefinition<never, unknown>, PayloadCheckOptions>();
+
+function activityInputCheck(
+  definition: ActivityDefinition<never, unknown>,
+  maxBytes: number | undefined,
+): PayloadCheckOptions {
+  const known = activityInputChecks.get(definition);
+  if (known !== undefined && known.maxBytes === (maxBytes || undefined)) return known;
+  const path = `activity ${definition.name} input`;
+  const check = maxBytes ? { path, maxBytes } : { path };
+  activityInputChecks.set(definition, check);
+  return check;
 }
 
 const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
@@ -1028,7 +1046,7 @@ export class WorkflowExecution {
     if (this.#init.isActivityRegistered?.(definition.name) === false) {
       throw new UnknownActivityError(definition.name);
     }
-    const payload = this.#payload(input, `activity ${definition.name} input`);
+    const payload = checkPayload(input, activityInputCheck(definition, this.#init.maxPayloadBytes));
     const resolved = executionOptions(definition, options);
     const activityId = `${this.runId}.${++this.#activityOrdinal}`;
     const promise = new Promise<JsonValue>((resolve, reject) => {
