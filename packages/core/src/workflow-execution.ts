@@ -98,6 +98,8 @@ interface Pending<T> {
 
 interface PendingActivity extends Pending<JsonValue> {
   readonly activityType: string;
+  /** The promise the code got: made quiet only when it is rejected (see `#rejectActivity`). */
+  promise: Promise<JsonValue> | undefined;
 }
 
 interface PendingTimer extends Pending<void> {
@@ -200,6 +202,16 @@ const quiet = <T>(promise: Promise<T>): Promise<T> => {
   promise.catch(ignore);
   return promise;
 };
+
+/**
+ * Rejects an activity's promise, made quiet first: what `quiet` does for every other wait, done
+ * only for the few activities that fail or are cancelled (a catch costs a promise and a reaction,
+ * and every activity of every run would pay them).
+ */
+function rejectActivity(activity: PendingActivity, error: unknown): void {
+  if (activity.promise) quiet(activity.promise);
+  activity.reject(error);
+}
 
 /**
  * The interpreter of one run: it calls the workflow function, turns its `ctx` calls into
@@ -540,7 +552,8 @@ export class WorkflowExecution {
       case 'ActivityFailed': {
         if (event.retryAt !== undefined) return;
         const activity = this.#take(this.#activities, event.activityId, event.type);
-        activity.reject(
+        rejectActivity(
+          activity,
           new ActivityFailure(activity.activityType, event.activityId, event.attempt, event.error),
         );
         return;
@@ -653,7 +666,7 @@ export class WorkflowExecution {
       if (!activity.cancellable) continue;
       this.#activities.delete(activityId);
       this.#issue({ kind: 'RequestCancelActivity', activityId, reason });
-      activity.reject(error);
+      rejectActivity(activity, error);
     }
     for (const [timerId, timer] of [...this.#timers]) {
       if (!timer.cancellable) continue;
@@ -798,9 +811,7 @@ export class WorkflowExecution {
       // What #attempt does, without its closures: every activity of every run comes through here.
       try {
         execution.#guard(this.#cancellable);
-        return quiet(
-          execution.#scheduleActivity(definition, input, options, this.#cancellable),
-        ) as Promise<O>;
+        return execution.#scheduleActivity(definition, input, options, this.#cancellable) as Promise<O>;
       } catch (error) {
         return quiet(Promise.reject(error));
       }
@@ -1049,9 +1060,12 @@ export class WorkflowExecution {
     const payload = checkPayload(input, activityInputCheck(definition, this.#init.maxPayloadBytes));
     const resolved = executionOptions(definition, options);
     const activityId = `${this.runId}.${++this.#activityOrdinal}`;
+    let pending: PendingActivity | undefined;
     const promise = new Promise<JsonValue>((resolve, reject) => {
-      this.#activities.set(activityId, { resolve, reject, cancellable, activityType: definition.name });
+      pending = { resolve, reject, cancellable, activityType: definition.name, promise: undefined };
     });
+    (pending as PendingActivity).promise = promise;
+    this.#activities.set(activityId, pending as PendingActivity);
     this.#issue({
       kind: 'ScheduleActivity',
       activityId,
