@@ -121,12 +121,8 @@ class Attempt implements ActivityContext {
     return this.#reason;
   }
 
-  /** Calls the code after the current microtasks; its outcome (or an abort, whichever is first) ends the attempt. */
-  run(): void {
-    Promise.resolve(this).then(Attempt.#call);
-  }
-
-  static #call(attempt: Attempt): void {
+  /** Calls the code (the executor does so a microtask after the attempt starts); its outcome, or an abort, whichever is first, ends the attempt. */
+  static call(attempt: Attempt): void {
     let outcome: unknown;
     try {
       outcome = context.with(
@@ -335,8 +331,43 @@ export class ActivityExecutor {
     this.#armTimeout(attempt, attempt.deadline);
     attempt.code = definition.run as ActivityCode;
     attempt.traceContext = (attempt.traced as AttemptTrace).context;
-    attempt.run();
+    this.#callSoon(attempt);
   }
+
+  /**
+   * Attempts started and not called yet: one microtask calls every attempt started before it
+   * runs (thousands of runs start theirs in one turn), not one promise job per attempt.
+   */
+  #toCall: Attempt[] = [];
+  #calling: Attempt[] = [];
+  #callQueued = false;
+
+  /** Calls the attempt's code after the current microtasks, not within the step that started it. */
+  #callSoon(attempt: Attempt): void {
+    this.#toCall.push(attempt);
+    if (this.#callQueued) return;
+    this.#callQueued = true;
+    queueMicrotask(this.#callStarted);
+  }
+
+  readonly #callStarted = (): void => {
+    // The list is swapped first: an attempt started meanwhile waits for the next microtask.
+    const calling = this.#toCall;
+    this.#toCall = this.#calling;
+    this.#calling = calling;
+    this.#callQueued = false;
+    let failure: { readonly error: unknown } | undefined;
+    for (let index = 0; index < calling.length; index++) {
+      try {
+        Attempt.call(calling[index] as Attempt);
+      } catch (error) {
+        // What ending an attempt threw does not keep the others from running; it is thrown after.
+        failure ??= { error };
+      }
+    }
+    calling.length = 0;
+    if (failure) throw failure.error;
+  };
 
   /**
    * An attempt's end, the first one only: its code's outcome (`completed`: its result), a throw,
