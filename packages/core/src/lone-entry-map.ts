@@ -60,7 +60,11 @@ export class LoneEntryMap<V> implements ReadonlyMap<string, V> {
     return this.entries();
   }
 
+  /** No generator: a run's replay lists its pending activities through it. */
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
+    if (this.#loneKey !== undefined) callback.call(thisArg, this.#lone as V, this.#loneKey, this);
+    this.#more?.forEach((value, key) => {
+      callback.call(thisArg, value, key, this);
+    });
   }
 }

@@ -429,7 +429,11 @@ export class WorkflowExecution {
 
   /** The activity ids awaiting an outcome. */
   pendingActivityIds(): string[] {
-    return this.#activityMap ? [...this.#activityMap.keys()] : [];
+    const ids: string[] = [];
+    this.#activityMap?.forEach((_, activityId) => {
+      ids.push(activityId);
+    });
+    return ids;
   }
 
   /** The timers awaiting TimerFired: id → fireAt (one shared empty map when none: most runs). */
