@@ -341,13 +341,16 @@ export function envelopeEvents(
   recordedAt: number,
   bodies: readonly EventBody[],
 ): WorkflowEvent[] {
-  return bodies.map((body, index) => {
+  // An indexed loop into an array made at its length, not map(): no callback closure per append.
+  const events = new Array<WorkflowEvent>(bodies.length);
+  for (let index = 0; index < bodies.length; index++) {
     // Object.assign, not a spread: over bodies of many shapes a spread kept taking V8's slow
     // path (7% of the CPU of a busy engine in profiles); the fields come out in the same order.
-    const event = Object.assign({}, body) as Record<string, unknown>;
+    const event = Object.assign({}, bodies[index]) as Record<string, unknown>;
     event.seq = afterSeq + index + 1;
     event.recordedAt = recordedAt;
     event.workflowId = workflowId;
-    return event as unknown as WorkflowEvent;
-  });
+    events[index] = event as unknown as WorkflowEvent;
+  }
+  return events;
 }

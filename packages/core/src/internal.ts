@@ -21,6 +21,7 @@ export { fromErrorData, toErrorData } from './error-data.js';
 export { type EventBatchCheck, encodeEventBatch, storedEventProblem } from './event-validation.js';
 export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
+export { LoneEntryMap } from './lone-entry-map.js';
 export { checkInboxRequest } from './ownership.js';
 export { checkPayloadLimit, encodePayloadAt, jsonEqual } from './payload.js';
 export {

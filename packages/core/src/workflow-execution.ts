@@ -27,7 +27,8 @@ import {
 } from './errors.js';
 import type { EventBody, SearchAttributes } from './events.js';
 import { asWorkflowId, checkWorkflowId, defaultChildWorkflowId, type RunId, type WorkflowId } from './ids.js';
-import { checkPayload, type JsonValue } from './payload.js';
+import { LoneEntryMap } from './lone-entry-map.js';
+import { checkPayload, type JsonValue, type PayloadCheckOptions } from './payload.js';
 import { normalizeRetryPolicy } from './retry.js';
 import { seededRandom, seededUuid } from './seeded-random.js';
 
@@ -97,6 +98,8 @@ interface Pending<T> {
 
 interface PendingActivity extends Pending<JsonValue> {
   readonly activityType: string;
+  /** The promise the code got: made quiet only when it is rejected (see `#rejectActivity`). */
+  promise: Promise<JsonValue> | undefined;
 }
 
 interface PendingTimer extends Pending<void> {
@@ -163,6 +166,24 @@ function executionOptions(
   return resolved;
 }
 
+/**
+ * How each activity's input is checked (the path a PayloadError names, the engine's limit), by
+ * definition: made once, not at every call (an engine's limit is the same for every run).
+ */
+const activityInputChecks = new WeakMap<ActivityDefinition<never, unknown>, PayloadCheckOptions>();
+
+function activityInputCheck(
+  definition: ActivityDefinition<never, unknown>,
+  maxBytes: number | undefined,
+): PayloadCheckOptions {
+  const known = activityInputChecks.get(definition);
+  if (known !== undefined && known.maxBytes === (maxBytes || undefined)) return known;
+  const path = `activity ${definition.name} input`;
+  const check = maxBytes ? { path, maxBytes } : { path };
+  activityInputChecks.set(definition, check);
+  return check;
+}
+
 const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
 
 /** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
@@ -181,6 +202,16 @@ const quiet = <T>(promise: Promise<T>): Promise<T> => {
   promise.catch(ignore);
   return promise;
 };
+
+/**
+ * Rejects an activity's promise, made quiet first: what `quiet` does for every other wait, done
+ * only for the few activities that fail or are cancelled (a catch costs a promise and a reaction,
+ * and every activity of every run would pay them).
+ */
+function rejectActivity(activity: PendingActivity, error: unknown): void {
+  if (activity.promise) quiet(activity.promise);
+  activity.reject(error);
+}
 
 /**
  * The interpreter of one run: it calls the workflow function, turns its `ctx` calls into
@@ -213,7 +244,8 @@ export class WorkflowExecution {
   #cancelReason: string | null | undefined;
   #cancelController: AbortController | undefined;
   // Made on first use: a resident run should cost little memory, and most use a few of these.
-  #activityMap: Map<string, PendingActivity> | undefined;
+  /** Awaited one at a time by most code: a map that an activity's end does not make anew (see LoneEntryMap). */
+  #activityMap: LoneEntryMap<PendingActivity> | undefined;
   #timerMap: Map<string, PendingTimer> | undefined;
   #timerWaitMap: Map<string, () => void> | undefined;
   #childMap: Map<string, PendingChild> | undefined;
@@ -231,8 +263,8 @@ export class WorkflowExecution {
   #answeringQuery: string | undefined;
   /** The first command a running query handler asked for (kept if the handler swallows the throw). */
   #queryMisuse: QueryNotReadOnlyError | undefined;
-  get #activities(): Map<string, PendingActivity> {
-    this.#activityMap ??= new Map();
+  get #activities(): LoneEntryMap<PendingActivity> {
+    this.#activityMap ??= new LoneEntryMap();
     return this.#activityMap;
   }
   get #timers(): Map<string, PendingTimer> {
@@ -397,7 +429,11 @@ export class WorkflowExecution {
 
   /** The activity ids awaiting an outcome. */
   pendingActivityIds(): string[] {
-    return this.#activityMap ? [...this.#activityMap.keys()] : [];
+    const ids: string[] = [];
+    this.#activityMap?.forEach((_, activityId) => {
+      ids.push(activityId);
+    });
+    return ids;
   }
 
   /** The timers awaiting TimerFired: id → fireAt (one shared empty map when none: most runs). */
@@ -520,7 +556,8 @@ export class WorkflowExecution {
       case 'ActivityFailed': {
         if (event.retryAt !== undefined) return;
         const activity = this.#take(this.#activities, event.activityId, event.type);
-        activity.reject(
+        rejectActivity(
+          activity,
           new ActivityFailure(activity.activityType, event.activityId, event.attempt, event.error),
         );
         return;
@@ -576,7 +613,7 @@ export class WorkflowExecution {
     }
   }
 
-  #take<T>(pending: Map<string, T>, id: string, type: string): T {
+  #take<T>(pending: Map<string, T> | LoneEntryMap<T>, id: string, type: string): T {
     const entry = pending.get(id);
     if (!entry)
       throw new InvalidArgumentError(
@@ -633,7 +670,7 @@ export class WorkflowExecution {
       if (!activity.cancellable) continue;
       this.#activities.delete(activityId);
       this.#issue({ kind: 'RequestCancelActivity', activityId, reason });
-      activity.reject(error);
+      rejectActivity(activity, error);
     }
     for (const [timerId, timer] of [...this.#timers]) {
       if (!timer.cancellable) continue;
@@ -778,9 +815,7 @@ export class WorkflowExecution {
       // What #attempt does, without its closures: every activity of every run comes through here.
       try {
         execution.#guard(this.#cancellable);
-        return quiet(
-          execution.#scheduleActivity(definition, input, options, this.#cancellable),
-        ) as Promise<O>;
+        return execution.#scheduleActivity(definition, input, options, this.#cancellable) as Promise<O>;
       } catch (error) {
         return quiet(Promise.reject(error));
       }
@@ -1026,12 +1061,15 @@ export class WorkflowExecution {
     if (this.#init.isActivityRegistered?.(definition.name) === false) {
       throw new UnknownActivityError(definition.name);
     }
-    const payload = this.#payload(input, `activity ${definition.name} input`);
+    const payload = checkPayload(input, activityInputCheck(definition, this.#init.maxPayloadBytes));
     const resolved = executionOptions(definition, options);
     const activityId = `${this.runId}.${++this.#activityOrdinal}`;
+    let pending: PendingActivity | undefined;
     const promise = new Promise<JsonValue>((resolve, reject) => {
-      this.#activities.set(activityId, { resolve, reject, cancellable, activityType: definition.name });
+      pending = { resolve, reject, cancellable, activityType: definition.name, promise: undefined };
     });
+    (pending as PendingActivity).promise = promise;
+    this.#activities.set(activityId, pending as PendingActivity);
     this.#issue({
       kind: 'ScheduleActivity',
       activityId,

@@ -12,7 +12,7 @@ import {
   type WorkflowId,
 } from '@reprise/core';
 import { type ActivityExecutionOptions, nextRetryDelay, toErrorData } from '@reprise/core/internal';
-import type { Telemetry } from './telemetry.js';
+import type { AttemptTrace, Telemetry } from './telemetry.js';
 import type { TimerService } from './timer-service.js';
 
 /** One scheduled activity, as the executor runs it. */
@@ -54,18 +54,16 @@ class AttemptCancelled extends Error {}
 type ActivityCode = (input: JsonValue, context: ActivityContext) => unknown;
 
 /**
- * One running attempt: what its code sees as `actx`, and how it is aborted. The AbortSignal is
- * made when the code first reads it (most activities never do, and each costs an EventTarget).
- * It holds its own timer handles: an attempt makes no closure unless it has a timeout to arm.
+ * One running attempt: what its code sees as `actx`, and how it ends. The AbortSignal is made
+ * when the code first reads it (most activities never do, and each costs an EventTarget). It
+ * holds its own timer handles and its end's bookkeeping: an attempt is no async frame, and makes
+ * no closure but the two that take its code's outcome (and one per timeout it arms).
  */
 class Attempt implements ActivityContext {
   #controller: AbortController | undefined;
   #reason: unknown;
   #aborted = false;
-  #reject: ((reason: unknown) => void) | undefined;
   #ended = false;
-  #code: ActivityCode | undefined;
-  #traceContext: Context = ROOT_CONTEXT;
   readonly workflowId: WorkflowId;
   readonly activityId: string;
   readonly activityType: string;
@@ -75,6 +73,13 @@ class Attempt implements ActivityContext {
   timeoutHandle: unknown;
   /** The heartbeat timeout's timer, while armed. */
   heartbeatHandle: unknown;
+  /** Its span and metrics (see `telemetry.ts`). */
+  traced: AttemptTrace | undefined;
+  /** When scheduleToCloseTimeout runs out, if the activity has one. */
+  deadline: number | undefined;
+  /** The code to call, and the trace context to call it in (calls it traces join the attempt's span). */
+  code: ActivityCode | undefined;
+  traceContext: Context = ROOT_CONTEXT;
 
   constructor(
     readonly task: ActivityTask,
@@ -82,8 +87,7 @@ class Attempt implements ActivityContext {
     readonly key: string,
     /** The last heartbeat's details from an earlier attempt. */
     readonly heartbeatDetails: JsonValue | undefined,
-    /** Keeps a heartbeat's (checked) details; resets the heartbeat timeout. */
-    private readonly onHeartbeat: (attempt: Attempt, details: JsonValue) => void,
+    private readonly executor: ActivityExecutor,
   ) {
     this.workflowId = task.workflowId;
     this.activityId = task.activityId;
@@ -95,12 +99,14 @@ class Attempt implements ActivityContext {
   heartbeat(details: JsonValue = null): void {
     const checked = checkPayload(details, { path: `activity ${this.activityType} heartbeat details` });
     if (this.#ended || this.#aborted) return;
-    this.onHeartbeat(this, checked);
+    this.executor.heartbeatOf(this, checked);
   }
 
-  /** The attempt has reported (or been aborted): later heartbeats are ignored. */
-  end(): void {
+  /** Marks the attempt ended (reported, or aborted): false if it had ended already. Later heartbeats are ignored. */
+  end(): boolean {
+    if (this.#ended) return false;
     this.#ended = true;
+    return true;
   }
 
   get signal(): AbortSignal {
@@ -115,27 +121,26 @@ class Attempt implements ActivityContext {
     return this.#reason;
   }
 
-  /**
-   * Runs the attempt's code, in `traceContext` (calls it traces join the attempt's span), after
-   * the current microtasks; an abort settles the attempt at once, whatever the code does.
-   */
-  run(code: ActivityCode, traceContext: Context): Promise<unknown> {
-    this.#code = code;
-    this.#traceContext = traceContext;
-    return new Promise((resolve, reject) => {
-      this.#reject = reject;
-      if (this.#aborted) reject(this.#reason);
-      else Promise.resolve(this).then(Attempt.#call).then(resolve, reject);
-    });
-  }
-
-  static #call(attempt: Attempt): unknown {
-    return context.with(
-      attempt.#traceContext,
-      attempt.#code as ActivityCode,
-      undefined,
-      attempt.task.input,
-      attempt,
+  /** Calls the code (the executor does so a microtask after the attempt starts); its outcome, or an abort, whichever is first, ends the attempt. */
+  static call(attempt: Attempt): void {
+    let outcome: unknown;
+    try {
+      outcome = context.with(
+        attempt.traceContext,
+        attempt.code as ActivityCode,
+        undefined,
+        attempt.task.input,
+        attempt,
+      );
+    } catch (error) {
+      attempt.executor.attemptEnded(attempt, false, error);
+      return;
+    }
+    // The code's promise ends the attempt directly (Promise.resolve returns a native promise as
+    // it is): no promise resolved with it in between.
+    Promise.resolve(outcome).then(
+      (value: unknown) => attempt.executor.attemptEnded(attempt, true, value),
+      (error: unknown) => attempt.executor.attemptEnded(attempt, false, error),
     );
   }
 
@@ -144,7 +149,7 @@ class Attempt implements ActivityContext {
     this.#aborted = true;
     this.#reason = reason;
     this.#controller?.abort(reason);
-    this.#reject?.(reason);
+    this.executor.attemptEnded(this, false, reason);
   }
 }
 
@@ -197,11 +202,11 @@ export class ActivityExecutor {
       this.#due.set(key, task);
       this.timers.arm(retryTimerKey(key), task.notBefore, () => {
         this.#due.delete(key);
-        if (!this.hold(task)) void this.#attempt(task);
+        if (!this.hold(task)) this.#attempt(task, key);
       });
       return;
     }
-    void this.#attempt(task);
+    this.#attempt(task, key);
   }
 
   /** Aborts the activity's running attempt (or its pending retry); nothing is reported for it. */
@@ -269,11 +274,11 @@ export class ActivityExecutor {
     return check;
   }
 
-  /** Keeps a heartbeat's details and restarts the attempt's heartbeat timeout: one function for every attempt. */
-  readonly #heartbeat = (attempt: Attempt, details: JsonValue): void => {
+  /** An attempt's heartbeat: keeps its (checked) details and restarts its heartbeat timeout. */
+  heartbeatOf(attempt: Attempt, details: JsonValue): void {
     this.#heartbeats.set(attempt.key, { details, at: this.clock.now() });
     this.#armHeartbeat(attempt);
-  };
+  }
 
   #armHeartbeat(attempt: Attempt): void {
     const { heartbeatTimeout } = attempt.task.options;
@@ -305,52 +310,99 @@ export class ActivityExecutor {
     }
   }
 
-  async #attempt(task: ActivityTask): Promise<void> {
-    const key = activityKey(task.workflowId, task.activityId);
-    const attempt = new Attempt(task, key, this.#heartbeats.get(key)?.details, this.#heartbeat);
-    const traced = this.telemetry.attemptStarted(task);
+  #attempt(task: ActivityTask, key: string): void {
+    const attempt = new Attempt(task, key, this.#heartbeats.get(key)?.details, this);
+    attempt.traced = this.telemetry.attemptStarted(task);
     this.#inflight.set(key, attempt);
     this.#progress++;
     this.#armHeartbeat(attempt);
     const { scheduleToCloseTimeout } = task.options;
-    const deadline =
+    attempt.deadline =
       scheduleToCloseTimeout === undefined ? undefined : task.scheduledAt + scheduleToCloseTimeout;
-    let outcome: EventBody;
-    try {
-      const definition = this.definitions.get(task.activityType);
-      if (!definition)
-        throw Object.assign(new UnknownActivityError(task.activityType), { nonRetryable: true });
-      this.#armTimeout(attempt, deadline);
-      // The activity's code runs in its attempt's span: calls it traces join the trace.
-      const result = await attempt.run(definition.run as ActivityCode, traced.context);
-      let checked: JsonValue;
-      try {
-        checked = checkPayload(result, this.#resultCheck(task.activityType));
-      } catch (error) {
-        throw Object.assign(error as Error, { nonRetryable: true });
-      }
-      outcome = {
-        type: 'ActivityCompleted',
-        activityId: task.activityId,
-        attempt: task.attempt,
-        result: checked,
-      };
-    } catch (thrown) {
-      if (thrown instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled) {
-        this.telemetry.attemptEnded(traced, task, 'cancelled');
-        return;
-      }
-      outcome = this.#failure(task, toErrorData(thrown), deadline, thrown);
-    } finally {
-      attempt.end();
-      if (attempt.timeoutHandle !== undefined) this.clock.clearTimeout(attempt.timeoutHandle);
-      if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
-      if (this.#inflight.get(key) === attempt) this.#inflight.delete(key);
-      this.#progress++;
+    const definition = this.definitions.get(task.activityType);
+    if (!definition) {
+      this.attemptEnded(
+        attempt,
+        false,
+        Object.assign(new UnknownActivityError(task.activityType), { nonRetryable: true }),
+      );
+      return;
     }
+    this.#armTimeout(attempt, attempt.deadline);
+    attempt.code = definition.run as ActivityCode;
+    attempt.traceContext = (attempt.traced as AttemptTrace).context;
+    this.#callSoon(attempt);
+  }
+
+  /**
+   * Attempts started and not called yet: one microtask calls every attempt started before it
+   * runs (thousands of runs start theirs in one turn), not one promise job per attempt.
+   */
+  #toCall: Attempt[] = [];
+  #calling: Attempt[] = [];
+  #callQueued = false;
+
+  /** Calls the attempt's code after the current microtasks, not within the step that started it. */
+  #callSoon(attempt: Attempt): void {
+    this.#toCall.push(attempt);
+    if (this.#callQueued) return;
+    this.#callQueued = true;
+    queueMicrotask(this.#callStarted);
+  }
+
+  readonly #callStarted = (): void => {
+    // The list is swapped first: an attempt started meanwhile waits for the next microtask.
+    const calling = this.#toCall;
+    this.#toCall = this.#calling;
+    this.#calling = calling;
+    this.#callQueued = false;
+    let failure: { readonly error: unknown } | undefined;
+    for (let index = 0; index < calling.length; index++) {
+      try {
+        Attempt.call(calling[index] as Attempt);
+      } catch (error) {
+        // What ending an attempt threw does not keep the others from running; it is thrown after.
+        failure ??= { error };
+      }
+    }
+    calling.length = 0;
+    if (failure) throw failure.error;
+  };
+
+  /**
+   * An attempt's end, the first one only: its code's outcome (`completed`: its result), a throw,
+   * or an abort (a timeout, a cancellation). Reports it, unless the activity was cancelled.
+   */
+  attemptEnded(attempt: Attempt, completed: boolean, value: unknown): void {
+    if (!attempt.end()) return;
+    if (attempt.timeoutHandle !== undefined) this.clock.clearTimeout(attempt.timeoutHandle);
+    if (attempt.heartbeatHandle !== undefined) this.clock.clearTimeout(attempt.heartbeatHandle);
+    if (this.#inflight.get(attempt.key) === attempt) this.#inflight.delete(attempt.key);
+    this.#progress++;
+    const { task } = attempt;
+    const traced = attempt.traced as AttemptTrace;
+    if (!completed && (value instanceof AttemptCancelled || attempt.reason instanceof AttemptCancelled)) {
+      this.telemetry.attemptEnded(traced, task, 'cancelled');
+      return;
+    }
+    let outcome: EventBody | undefined;
+    if (completed) {
+      try {
+        outcome = {
+          type: 'ActivityCompleted',
+          activityId: task.activityId,
+          attempt: task.attempt,
+          result: checkPayload(value, this.#resultCheck(task.activityType)),
+        };
+      } catch (error) {
+        value = Object.assign(error as Error, { nonRetryable: true });
+      }
+    }
+    outcome ??= this.#failure(task, toErrorData(value), attempt.deadline, value);
     this.telemetry.attemptEnded(traced, task, outcome);
     // The activity has ended unless a retry follows: its heartbeats go with it.
-    if (outcome.type !== 'ActivityFailed' || outcome.retryAt === undefined) this.#heartbeats.delete(key);
+    if (outcome.type !== 'ActivityFailed' || outcome.retryAt === undefined)
+      this.#heartbeats.delete(attempt.key);
     this.report(task, outcome);
   }
 

@@ -58,7 +58,9 @@ export class Recorder {
    * starts it at once (a run's steps nearly always find theirs idle).
    */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#busy++ === 0 ? startNow(task) : this.#tail.then(task);
+    // The tail may be a run's step write, which can reject (see `appendInTurn`): what is queued
+    // behind it runs either way.
+    const run = this.#busy++ === 0 ? startNow(task) : this.#tail.then(task, task);
     this.#tail = run.then(
       () => this.#settled(),
       () => this.#settled(),
@@ -94,7 +96,7 @@ export class Recorder {
     afterSeq = this.#head,
     consumeInbox?: readonly InboxConsumption[],
   ): Promise<WorkflowEvent[]> {
-    return this.#write(bodies, recordedAt, afterSeq, consumeInbox, false);
+    return this.#write(bodies, recordedAt, afterSeq, consumeInbox, false, false);
   }
 
   /**
@@ -103,21 +105,36 @@ export class Recorder {
    * another writer got there first, and the head is read again before the error goes on.
    */
   appendInTurn(bodies: readonly EventBody[], recordedAt: number, afterSeq: number): Promise<WorkflowEvent[]> {
-    return this.exclusive(() => this.#write(bodies, recordedAt, afterSeq, undefined, true));
+    if (this.#busy !== 0)
+      return this.exclusive(() => this.#write(bodies, recordedAt, afterSeq, undefined, true, false));
+    // An idle writer (a run's step nearly always finds it so) writes at once, and the write
+    // itself ends the turn: no task closure, and no promise chained on it to count it done,
+    // lives while the run waits for its commit. What is queued meanwhile chains on the write.
+    this.#busy++;
+    const written = this.#write(bodies, recordedAt, afterSeq, undefined, true, true);
+    this.#tail = written;
+    return written;
   }
 
-  async #write(
+  /**
+   * Appends `bodies` on top of `afterSeq`; `endsTurn`: the write's settling ends the writer's
+   * turn (see `appendInTurn`), before whoever awaits it goes on. Not an async function: a step
+   * waiting for its commit holds two small callbacks, not a suspended frame.
+   */
+  #write(
     bodies: readonly EventBody[],
     recordedAt: number,
     afterSeq: number,
     consumeInbox: readonly InboxConsumption[] | undefined,
     rereadOnConflict: boolean,
+    endsTurn: boolean,
   ): Promise<WorkflowEvent[]> {
-    const events = envelopeEvents(this.workflowId, afterSeq, recordedAt, bodies);
-    const fence = this.fencing?.fence(this.workflowId);
-    let result: AppendResult;
+    let events: WorkflowEvent[];
+    let appended: Promise<AppendResult>;
     try {
-      result = await this.store.append(
+      events = envelopeEvents(this.workflowId, afterSeq, recordedAt, bodies);
+      const fence = this.fencing?.fence(this.workflowId);
+      appended = this.store.append(
         this.workflowId,
         events,
         fence === undefined
@@ -125,12 +142,27 @@ export class Recorder {
           : { expectedSeq: afterSeq, fence, ...(consumeInbox ? { consumeInbox } : {}) },
       );
     } catch (error) {
+      appended = Promise.reject(error);
+      events = [];
+    }
+    return appended.then(
+      (result) => {
+        this.#head = result.lastSeq;
+        if (endsTurn) this.#settled();
+        return events;
+      },
+      (error: unknown) => this.#writeFailed(error, rereadOnConflict, endsTurn),
+    );
+  }
+
+  async #writeFailed(error: unknown, rereadOnConflict: boolean, endsTurn: boolean): Promise<never> {
+    try {
       if (error instanceof FencedError) this.fencing?.fenced(this.workflowId, error);
       if (rereadOnConflict && error instanceof ConcurrencyConflict) await this.read();
-      throw error;
+    } finally {
+      if (endsTurn) this.#settled();
     }
-    this.#head = result.lastSeq;
-    return events;
+    throw error;
   }
 }
 

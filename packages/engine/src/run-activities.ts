@@ -6,7 +6,7 @@
  */
 
 import type { ErrorData, EventBody, RunId, WorkflowEvent, WorkflowId } from '@reprise/core';
-import type { ActivityExecutionOptions, Command } from '@reprise/core/internal';
+import { type ActivityExecutionOptions, type Command, LoneEntryMap } from '@reprise/core/internal';
 import type { ActivityTask } from './activity-executor.js';
 
 /** An activity the run has scheduled and not yet seen end. */
@@ -22,8 +22,8 @@ export interface ActivityState {
   lastFailure?: ErrorData;
 }
 
-/** The run's activities by id. */
-export type ActivityStates = Map<string, ActivityState>;
+/** The run's activities by id: most runs await one at a time, and its end must not make the map anew. */
+export type ActivityStates = LoneEntryMap<ActivityState>;
 
 /** The task of the next attempt of an activity. */
 export function nextAttempt(
@@ -87,7 +87,7 @@ export function restoreActivityStates(
     if (event.type === 'ActivityScheduled') pending ??= new Set(pendingIds);
     if (event.type === 'ActivityScheduled' && pending?.has(event.activityId)) {
       options ??= scheduledOptions(matched);
-      states ??= new Map();
+      states ??= new LoneEntryMap();
       states.set(event.activityId, {
         activityType: event.activityType,
         input: event.input,

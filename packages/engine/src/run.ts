@@ -21,6 +21,7 @@ import {
   commandEvent,
   type ExecutionInit,
   type ExecutionOutcome,
+  LoneEntryMap,
   replayRun,
   type Settle,
   type WorkflowExecution,
@@ -266,7 +267,7 @@ export class Run {
   }
 
   #trackActivity(activityId: string, state: ActivityState): void {
-    this.#activityStates ??= new Map();
+    this.#activityStates ??= new LoneEntryMap();
     this.#activityStates.set(activityId, state);
   }
 
@@ -552,12 +553,17 @@ export class Run {
         return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
       }
       if (this.#endsWith(commands)) return this.#finalStep([item], commands, recordedAt);
+      // `#record`'s two halves in this frame: a run waiting for its step's commit holds no
+      // second suspended frame.
+      const inputs = this.#inputs(item.body);
+      let events: WorkflowEvent[];
       try {
-        await this.#record([item.body], commands, recordedAt);
+        events = await this.#append(inputs, commands, recordedAt);
       } catch (error) {
         item.ack?.reject(error);
         throw error;
       }
+      this.#recorded(inputs, commands, events, recordedAt);
       item.ack?.resolve();
     }
   }
@@ -694,9 +700,33 @@ export class Run {
     if (given.length === 0 && commands.length === 0) return;
     const note = this.#buildNote;
     const inputs = note ? [note, ...given] : given;
-    const bodies = eventBodies(inputs, commands);
-    const events = await this.recorder.appendInTurn(bodies, recordedAt, this.#seenSeq);
-    if (this.#buildNote === note) this.#buildNote = undefined;
+    const events = await this.#append(inputs, commands, recordedAt);
+    this.#recorded(inputs, commands, events, recordedAt);
+  }
+
+  /** A step's inputs: its input, after the BuildChanged the run owes, if it owes one. */
+  #inputs(input: EventBody): EventBody[] {
+    const note = this.#buildNote;
+    return note ? [note, input] : [input];
+  }
+
+  /** Appends a step: its inputs, then its commands' events, on top of what the run has seen. */
+  #append(
+    inputs: readonly EventBody[],
+    commands: readonly Command[],
+    recordedAt: number,
+  ): Promise<WorkflowEvent[]> {
+    return this.recorder.appendInTurn(eventBodies(inputs, commands), recordedAt, this.#seenSeq);
+  }
+
+  /** A step appended by `#append` is durable: the BuildChanged among its inputs is paid, its commands are carried out. */
+  #recorded(
+    inputs: readonly EventBody[],
+    commands: readonly Command[],
+    events: readonly WorkflowEvent[],
+    recordedAt: number,
+  ): void {
+    if (this.#buildNote !== undefined && inputs[0] === this.#buildNote) this.#buildNote = undefined;
     this.#carryOut(inputs, commands, events, recordedAt);
   }
 
