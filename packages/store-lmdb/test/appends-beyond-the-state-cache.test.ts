@@ -2,15 +2,9 @@
 // in batches, and appends to those workflows, and to one with an append in flight meanwhile,
 // still build on what committed and still meet conflicts.
 import { afterAll, expect, it } from '@jest/globals';
-import {
-  asRunId,
-  asWorkflowId,
-  ConcurrencyConflict,
-  type EventBody,
-  envelopeEvents,
-  type WorkflowId,
-} from '@reprise/core';
+import { asWorkflowId, ConcurrencyConflict } from '@reprise/core';
 import { openLmdbStore } from '../src/index.js';
+import { at, signal, started } from './appended-events.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('beyond-state-cache');
@@ -19,15 +13,6 @@ afterAll(() => dirs.removeAll());
 /** More than the 10,000 states the append path keeps, so that at least one batch is forgotten. */
 const WORKFLOWS = 10_100;
 
-const started: EventBody = {
-  type: 'WorkflowStarted',
-  workflowType: 't',
-  input: null,
-  runId: asRunId('r'),
-  parentRunId: null,
-};
-const signal = (payload: string): EventBody => ({ type: 'SignalReceived', signalName: 's', payload });
-const at = (id: WorkflowId, seq: number, body: EventBody) => envelopeEvents(id, seq, seq, [body]);
 const idOf = (index: number) => asWorkflowId(`w-${index}`);
 
 it('appends to workflows whose states were forgotten build on what committed, and meet conflicts', async () => {

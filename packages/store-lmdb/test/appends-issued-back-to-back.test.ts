@@ -1,29 +1,13 @@
 // Appends to one workflow issued back to back, before any of them commits: each builds on the
 // one before, in call order, and a wrong seq among them fails alone.
 import { afterAll, expect, it } from '@jest/globals';
-import {
-  asRunId,
-  asWorkflowId,
-  ConcurrencyConflict,
-  type EventBody,
-  envelopeEvents,
-  type WorkflowId,
-} from '@reprise/core';
+import { asWorkflowId, ConcurrencyConflict, type EventBody, envelopeEvents } from '@reprise/core';
 import { openLmdbStore } from '../src/index.js';
+import { at, signal, started } from './appended-events.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('back-to-back');
 afterAll(() => dirs.removeAll());
-
-const started: EventBody = {
-  type: 'WorkflowStarted',
-  workflowType: 't',
-  input: null,
-  runId: asRunId('r'),
-  parentRunId: null,
-};
-const signal = (payload: string): EventBody => ({ type: 'SignalReceived', signalName: 's', payload });
-const at = (id: WorkflowId, seq: number, body: EventBody) => envelopeEvents(id, seq, seq, [body]);
 
 it('commits appends at n, n + 1, n + 2 issued before any commits, in order', async () => {
   const store = openLmdbStore({ path: dirs.make(), noSync: true });
