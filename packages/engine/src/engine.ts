@@ -401,13 +401,19 @@ export class Engine {
   }
 
   /** Starts a workflow run and returns its handle once WorkflowStarted is durable. */
-  async start<I, O>(
+  start<I, O>(
     workflow: WorkflowDefinition<I, O> | string,
     input: I,
     options: StartOptions = {},
   ): Promise<WorkflowHandle<O>> {
-    this.#s.lifecycle.assertOpen();
-    return this.getHandle<O>(await this.#starter.startFromClient(workflow, input, options));
+    // Not async: a start waits on its first commit without a frame of this method (see the starter).
+    try {
+      this.#s.lifecycle.assertOpen();
+      const { workflowId, recorded } = this.#starter.startFromClient(workflow, input, options);
+      return recorded.then(() => new WorkflowHandle<O>(workflowId, this.#handles));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** A handle on a workflow id (checked when used: an unknown id gives WorkflowNotFoundError). */
