@@ -399,7 +399,11 @@ export class Run {
     const opening = this.opening;
     this.#seenSeq = (history.at(-1)?.seq ?? 0) - (opening ? 1 : 0);
     // A run being opened is the last event of its history (`Opening`), and has nothing after it.
-    const segment = opening ? history.slice(-1) : runSegment(history, this.runId);
+    const segment = !opening
+      ? runSegment(history, this.runId)
+      : history.length === 1
+        ? history
+        : history.slice(-1);
     const recordedOutcome = opening ? undefined : terminalOutcomeFromHistory(history, this.runId);
     if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
     const started = segment[0];

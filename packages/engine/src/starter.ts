@@ -33,6 +33,7 @@ import { latestStart, newRunId, newWorkflowId, runStart } from '@reprise/core/in
 import { type ExitingRun, successorStarted } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { EngineLogger, IdReusePolicy, StartOptions } from './options.js';
+import type { Recorder } from './recorder.js';
 import type { Residency } from './residency.js';
 import { type Opening, RunEndedError } from './run.js';
 import { RunEntry, type RunEntryPort } from './run-entry.js';
@@ -293,41 +294,52 @@ export class Starter {
    * recorded by the run itself, with the commands of the code's first step: one commit.
    */
   async #start(request: ClientStart): Promise<void> {
-    const { workflowId } = request;
-    const { table, clock } = this.port;
-    const recorder = table.recorder(workflowId);
-    type Opened = { existing: RunEntry | undefined } | { opening: RunEntry };
-    const started = await recorder.exclusive(async (): Promise<Opened> => {
-      const history = await recorder.read();
-      // A run of this process is open, recorded or not yet (its start is being recorded).
-      const live = table.get(workflowId);
-      if (this.#decide(history, live, request) === 'existing') return { existing: live };
-      const body = workflowStartedBody(
-        {
-          workflowType: request.definition.name,
-          input: request.input,
-          searchAttributes: request.searchAttributes,
-          executionTimeout: request.executionTimeout,
-          traceContext: request.traceContext,
-        },
-        this.port.buildId,
-      );
-      const recordedAt = clock.now();
-      const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
-      return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
-    });
+    const recorder = this.port.table.recorder(request.workflowId);
+    // A then on the read, not an async task: the task's frame would be one more per start in flight.
+    const opened = await recorder.exclusive(() =>
+      recorder.read().then((history) => this.#open(history, request, recorder)),
+    );
     // The handle is handed out once the run it names is recorded.
-    if ('existing' in started) return started.existing?.startRecorded;
-    const { opening } = started;
-    await this.#startRegistered(opening);
+    if (!(opened instanceof RunEntry)) return opened.existing?.startRecorded;
+    await this.#startRegistered(opened);
     // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
-    return opening.startRecorded.then(
+    return opened.startRecorded.then(
       () => this.port.telemetry.runStarted(request.definition.name),
       (error: unknown) => {
-        this.#forgetUnrecordedStart(opening);
+        this.#forgetUnrecordedStart(opened);
         throw error;
       },
     );
+  }
+
+  /**
+   * Decides a client's start on the workflow's history, read under its writer: the entry of the
+   * new run, registered with its WorkflowStarted not recorded yet, or an open run to use.
+   */
+  #open(
+    history: WorkflowEvent[],
+    request: ClientStart,
+    recorder: Recorder,
+  ): RunEntry | { readonly existing: RunEntry | undefined } {
+    const { workflowId } = request;
+    // A run of this process is open, recorded or not yet (its start is being recorded).
+    const live = this.port.table.get(workflowId);
+    if (this.#decide(history, live, request) === 'existing') return { existing: live };
+    const body = workflowStartedBody(
+      {
+        workflowType: request.definition.name,
+        input: request.input,
+        searchAttributes: request.searchAttributes,
+        executionTimeout: request.executionTimeout,
+        traceContext: request.traceContext,
+      },
+      this.port.buildId,
+    );
+    const recordedAt = this.port.clock.now();
+    const started = envelopeEvents(workflowId, recorder.head, recordedAt, [body]);
+    // A new workflow id (the usual start) has no history to copy.
+    const opened = history.length === 0 ? started : [...history, ...started];
+    return this.#register(opened, { opening: { body, recordedAt } });
   }
 
   /**
