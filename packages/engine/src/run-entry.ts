@@ -17,7 +17,15 @@ import {
 } from '@reprise/core';
 import type { ActivityTask } from './activity-executor.js';
 import { type Recorder, SETTLED } from './recorder.js';
-import { type MailboxItem, type Opening, Run, RunEndedError, type RunExit, type RunHost } from './run.js';
+import {
+  type MailboxItem,
+  type Opening,
+  Run,
+  RunEndedError,
+  type RunExit,
+  type RunHost,
+  type RunMemory,
+} from './run.js';
 import type { SupervisedRun } from './supervision.js';
 
 const STOPPED: RunExit = { kind: 'stopped' };
@@ -55,7 +63,7 @@ export function waitingRun(entry: RunEntry): Run | undefined {
  * The registry's entry for a workflow id whose open run this process owns: resident (its actor
  * is alive), suspended (evicted: rebuilt by replay when something arrives) or stalled.
  */
-export class RunEntry implements SupervisedRun {
+export class RunEntry implements SupervisedRun, RunMemory {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
   stalled: StallCause | undefined;
@@ -178,13 +186,11 @@ export class RunEntry implements SupervisedRun {
     );
     this.preloaded = undefined;
     this.run = run;
-    return run.loop().then(
-      (exit) => this.#loopEnded(run, exit),
-      (error: unknown) => this.#loopCrashed(error),
-    );
+    return run.loop();
   }
 
-  #loopEnded(run: Run, exit: RunExit): RunExit {
+  /** The loop of `run` ended: how its actor exits (see {@link RunMemory}). */
+  loopEnded(run: Run, exit: RunExit): RunExit {
     if (exit.kind !== 'finished' || !exit.finalStep) this.#crashes = 0;
     // The start goes in the final step: the exit handler records it, or its starter gets the error.
     if (exit.kind === 'finished' && exit.finalStep?.opens) return exit;
@@ -194,7 +200,8 @@ export class RunEntry implements SupervisedRun {
     return this.#abandonUnrecordedStart(() => new RunEndedError(this.workflowId)) ?? exit;
   }
 
-  #loopCrashed(error: unknown): RunExit {
+  /** The loop of the entry's run threw: how its actor exits, or a rethrow (a crash, restarted by replay). */
+  loopCrashed(error: unknown): RunExit {
     // A start that never got recorded is not restarted: its starter gets the error.
     const abandoned = this.#abandonUnrecordedStart(() => error);
     if (abandoned) return abandoned;

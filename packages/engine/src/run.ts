@@ -150,6 +150,10 @@ export interface RunMemory {
   loggedThrough: number;
   /** The next replay delivers the signals the history records as sent again (after a process restart). */
   resendSignals: boolean;
+  /** The run's loop ended with `exit`, its mailbox closed: what its actor exits with. */
+  loopEnded(run: Run, exit: RunExit): RunExit;
+  /** The run's loop threw `error`, its mailbox closed: what its actor exits with, or a throw (a crash). */
+  loopCrashed(error: unknown): RunExit;
 }
 
 /** Something that happened to a run, waiting to be recorded. */
@@ -230,8 +234,8 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
-    /** What its entry keeps across rebuilds of the run. */
-    private readonly memory: RunMemory = { loggedThrough: 0, resendSignals: false },
+    /** What its entry keeps across rebuilds of the run, and what hears of its loop's end. */
+    private readonly memory: RunMemory,
   ) {
     this.#mailbox = initialMailbox;
   }
@@ -361,14 +365,15 @@ export class Run {
   /** The run actor's body: replay, then record and apply what arrives until the code ends. */
   loop(): Promise<RunExit> {
     // `then` rather than an async frame around `#loop`: a waiting run keeps one frame, not two.
+    // The entry's handling of the end goes in the same handlers, not in a second then per run.
     return this.#loop().then(
       (exit) => {
         this.#close(exit);
-        return exit;
+        return this.memory.loopEnded(this, exit);
       },
       (error: unknown) => {
         this.#close(undefined);
-        throw error;
+        return this.memory.loopCrashed(error);
       },
     );
   }
