@@ -409,12 +409,17 @@ export class Engine {
     // Not async: a start waits on its first commit without a frame of this method (see the starter).
     try {
       this.#s.lifecycle.assertOpen();
-      const { workflowId, recorded } = this.#starter.startFromClient(workflow, input, options);
-      return recorded.then(() => new WorkflowHandle<O>(workflowId, this.#handles));
+      return this.#starter.startFromClient(workflow, input, options, this.#newHandle) as Promise<
+        WorkflowHandle<O>
+      >;
     } catch (error) {
       return Promise.reject(error);
     }
   }
+
+  /** A client's handle on a workflow id already checked (one function for every start). */
+  readonly #newHandle = (workflowId: WorkflowId): WorkflowHandle<JsonValue> =>
+    new WorkflowHandle(workflowId, this.#handles);
 
   /** A handle on a workflow id (checked when used: an unknown id gives WorkflowNotFoundError). */
   getHandle<O = JsonValue>(workflowId: string): WorkflowHandle<O> {

@@ -149,16 +149,16 @@ export class Starter {
   constructor(private readonly port: StarterPort) {}
 
   /**
-   * Checks a client's start (`engine.start`) and starts it. Returns the workflow id at once, with
-   * `recorded`, which settles once its WorkflowStarted is durable (or rejects with why it is
-   * not); a bad argument throws. No frame of this function waits on the commit: 10,000 starts
-   * in flight would each keep one.
+   * Checks a client's start (`engine.start`) and starts it; resolves with `handleOf(workflowId)`
+   * once its WorkflowStarted is durable. A bad argument throws. No frame of this function, and no
+   * then of the caller's, waits on the commit: 10,000 starts in flight would each keep one.
    */
-  startFromClient(
+  startFromClient<H>(
     workflow: { readonly name: string } | string,
     input: unknown,
     options: StartOptions,
-  ): { readonly workflowId: WorkflowId; readonly recorded: Promise<void> } {
+    handleOf: (workflowId: WorkflowId) => H,
+  ): Promise<H> {
     const name = typeof workflow === 'string' ? workflow : workflow?.name;
     const definition = name === undefined ? undefined : this.port.definition(name);
     if (!definition) throw new UnknownWorkflowTypeError(String(name));
@@ -177,39 +177,45 @@ export class Starter {
     // The start is a span; the run records its context, so the run's spans join its trace.
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
     const { traceContext } = traced;
+    const handle = handleOf(workflowId);
     const recorded = this.port.remote?.routes(workflowId)
       ? // Through the inbox as JSON: only the fields given.
-        this.port.remote.start(workflowId, {
-          workflowType: definition.name,
-          input: payload,
-          ...(searchAttributes ? { searchAttributes } : {}),
-          ...(executionTimeout === undefined ? {} : { executionTimeout }),
-          idReusePolicy,
-          onConflict,
-          ...(traceContext ? { traceContext } : {}),
-        })
-      : this.#start({
-          workflowId,
-          definition,
-          input: payload,
-          searchAttributes,
-          executionTimeout,
-          idReusePolicy,
-          onConflict,
-          traceContext,
-        });
+        this.port.remote
+          .start(workflowId, {
+            workflowType: definition.name,
+            input: payload,
+            ...(searchAttributes ? { searchAttributes } : {}),
+            ...(executionTimeout === undefined ? {} : { executionTimeout }),
+            idReusePolicy,
+            onConflict,
+            ...(traceContext ? { traceContext } : {}),
+          })
+          .then(() => handle)
+      : this.#start(
+          {
+            workflowId,
+            definition,
+            input: payload,
+            searchAttributes,
+            executionTimeout,
+            idReusePolicy,
+            onConflict,
+            traceContext,
+          },
+          handle,
+        );
     const end = traced.end;
-    if (!end) return { workflowId, recorded };
-    return {
-      workflowId,
-      recorded: recorded.then(
-        () => end(),
-        (error: unknown) => {
-          end(error);
-          throw error;
-        },
-      ),
-    };
+    if (!end) return recorded;
+    return recorded.then(
+      (started) => {
+        end();
+        return started;
+      },
+      (error: unknown) => {
+        end(error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -293,18 +299,24 @@ export class Starter {
    * Starts a client's run and resolves once its WorkflowStarted is durable. The start is
    * recorded by the run itself, with the commands of the code's first step: one commit.
    */
-  async #start(request: ClientStart): Promise<void> {
+  async #start<H>(request: ClientStart, handle: H): Promise<H> {
     const recorder = this.port.table.recorder(request.workflowId);
     // A then on the read, not an async task: the task's frame would be one more per start in flight.
     const opened = await recorder.exclusive(() =>
       recorder.read().then((history) => this.#open(history, request, recorder)),
     );
     // The handle is handed out once the run it names is recorded.
-    if (!(opened instanceof RunEntry)) return opened.existing?.startRecorded;
+    if (!(opened instanceof RunEntry)) {
+      await opened.existing?.startRecorded;
+      return handle;
+    }
     await this.#startRegistered(opened);
     // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
     return opened.startRecorded.then(
-      () => this.port.telemetry.runStarted(request.definition.name),
+      () => {
+        this.port.telemetry.runStarted(request.definition.name);
+        return handle;
+      },
       (error: unknown) => {
         this.#forgetUnrecordedStart(opened);
         throw error;
