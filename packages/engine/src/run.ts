@@ -176,6 +176,14 @@ function eventBodies(inputs: readonly EventBody[], commands: readonly Command[])
 }
 
 /**
+ * The segment of a run being opened: the last event of its history (see `Opening`), alone, with
+ * nothing after it (a new workflow id's history is that event already).
+ */
+function openingSegment(history: WorkflowEvent[]): WorkflowEvent[] {
+  return history.length === 1 ? history : history.slice(-1);
+}
+
+/**
  * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
  * in flight for it. The run actor executes `loop()`; everything that happens to the run goes
  * through `post()` and is recorded, in arrival order, before the code sees it.
@@ -403,12 +411,7 @@ export class Run {
     this.preloaded = undefined;
     const opening = this.opening;
     this.#seenSeq = (history.at(-1)?.seq ?? 0) - (opening ? 1 : 0);
-    // A run being opened is the last event of its history (`Opening`), and has nothing after it.
-    const segment = !opening
-      ? runSegment(history, this.runId)
-      : history.length === 1
-        ? history
-        : history.slice(-1);
+    const segment = opening ? openingSegment(history) : runSegment(history, this.runId);
     const recordedOutcome = opening ? undefined : terminalOutcomeFromHistory(history, this.runId);
     if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
     const started = segment[0];

@@ -296,8 +296,8 @@ export class Starter {
   }
 
   /**
-   * Starts a client's run and resolves once its WorkflowStarted is durable. The start is
-   * recorded by the run itself, with the commands of the code's first step: one commit.
+   * Starts a client's run and resolves with `handle` once its WorkflowStarted is durable. The
+   * start is recorded by the run itself, with the commands of the code's first step: one commit.
    */
   async #start<H>(request: ClientStart, handle: H): Promise<H> {
     const recorder = this.port.table.recorder(request.workflowId);
