@@ -24,16 +24,23 @@ import { TaskProcess } from './task-process.js';
 import type { ChildId, DownMessage, ExitReason, Pid, TraceEvent } from './types.js';
 import { isNormalExit, toExitError } from './types.js';
 
+/**
+ * A caller's request, answered through `resolve`/`reject` (set when its promise is made). A start
+ * of a dynamic child is a kind of its own, carrying its arguments: no closure per start.
+ */
+type Request = (
+  | { readonly kind: 'call'; readonly run: () => Promise<unknown> | unknown }
+  | { readonly kind: 'startChild'; readonly args: readonly unknown[] }
+) & { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
 type Message =
   | { readonly kind: 'init'; readonly resolve: () => void; readonly reject: (error: unknown) => void }
   | { readonly kind: 'exit'; readonly from: ExitSender; readonly reason: ExitReason }
   | { readonly kind: 'retry'; readonly record: ChildRecord }
-  | {
-      readonly kind: 'call';
-      readonly run: () => Promise<unknown> | unknown;
-      readonly resolve: (value: unknown) => void;
-      readonly reject: (error: unknown) => void;
-    };
+  | Request;
+
+/** What a request answers with until its promise is made (at once, in `request`). */
+const UNANSWERED = (): void => undefined;
 
 /**
  * A supervisor process. Obtain one from `system.startSupervisor(spec)`, or as a child whose
@@ -59,6 +66,8 @@ export class Supervisor extends Process {
   private readonly children: ChildTable;
   private restartLog: RestartLog = [];
   private readonly inbox: Message[] = [];
+  /** Requests posted to the kernel and not yet delivered, oldest first (see `request`). */
+  private readonly posted: Request[] = [];
   private busy = false;
   /** Kills of children in the middle of a timed shutdown, to run if this supervisor is killed. */
   private readonly pendingStops = new Set<() => void>();
@@ -96,7 +105,7 @@ export class Supervisor extends Process {
   /** For `simple_one_for_one`: starts a child from the template, passing `args` to its `start`. */
   startChild(...args: readonly unknown[]): Promise<Process>;
   startChild(...args: readonly unknown[]): Promise<Process> {
-    return this.call(() => this.doStartChild(args));
+    return this.request({ kind: 'startChild', args, resolve: UNANSWERED, reject: UNANSWERED });
   }
 
   /**
@@ -193,13 +202,28 @@ export class Supervisor extends Process {
   }
 
   private call<T>(run: () => Promise<T> | T | undefined): Promise<T> {
-    if (this._reason !== undefined) return Promise.reject(new NoProcError(this.pid));
-    return new Promise<T>((resolve, reject) => {
-      this._kernel.post(() =>
-        this.deliver({ kind: 'call', run, resolve: resolve as (v: unknown) => void, reject }),
-      );
-    });
+    return this.request({ kind: 'call', run, resolve: UNANSWERED, reject: UNANSWERED });
   }
+
+  /**
+   * Posts a request, delivered outside the caller's stack behind what the kernel already holds,
+   * as OTP's calls are queued. The kernel runs its tasks in order, once each, so each run of
+   * `deliverPosted` (one function per supervisor, not a closure per request) takes the oldest.
+   */
+  private request<T>(message: Request): Promise<T> {
+    if (this._reason !== undefined) return Promise.reject(new NoProcError(this.pid));
+    const answer = new Promise<T>((resolve, reject) => {
+      message.resolve = resolve as (value: unknown) => void;
+      message.reject = reject;
+    });
+    this.posted.push(message);
+    this._kernel.post(this.deliverPosted);
+    return answer;
+  }
+
+  private readonly deliverPosted = (): void => {
+    this.deliver(this.posted.shift() as Request);
+  };
 
   private deliver(message: Message): void {
     if (this._reason !== undefined) {
@@ -251,10 +275,11 @@ export class Supervisor extends Process {
     switch (message.kind) {
       case 'init':
         return this.startStaticChildren().then(message.resolve, message.reject);
-      case 'call': {
+      case 'call':
+      case 'startChild': {
         let answer: unknown;
         try {
-          answer = message.run();
+          answer = message.kind === 'call' ? message.run() : this.doStartChild(message.args);
         } catch (err) {
           message.reject(err);
           return undefined;
@@ -722,5 +747,6 @@ function isPidLike(value: unknown): boolean {
 const PID_PATTERN = /^<0\.\d+\.0>$/;
 
 function refuse(message: Message, pid: Pid): void {
-  if (message.kind === 'call' || message.kind === 'init') message.reject(new NoProcError(pid));
+  if (message.kind === 'call' || message.kind === 'startChild' || message.kind === 'init')
+    message.reject(new NoProcError(pid));
 }

@@ -128,21 +128,90 @@ export interface ReplayOptions {
  * next command the code issued, by kind and name. A mismatch throws `NonDeterminismError`
  * naming the position, the recorded event and what the code asked for.
  */
-export async function replayRun(
+export function replayRun(
   init: ExecutionInit,
   segment: readonly WorkflowEvent[],
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
+  // A run being opened whose segment is its WorkflowStarted alone (every start of a new run)
+  // has nothing recorded to match: the general replay would only run its first step.
+  if (options.opening && segment.length === 1) return openRun(init, segment[0] as WorkflowEvent, options);
+  return replaySegment(init, segment, options);
+}
+
+/** Calls the workflow function for the step of `started`, as replay has it re-run or run anew. */
+function startExecution(
+  init: ExecutionInit,
+  started: WorkflowEvent | undefined,
+  recordedStep: boolean,
+  patches: readonly string[],
+  loggedThrough: number,
+): WorkflowExecution {
+  const execution = new WorkflowExecution(init);
+  execution.replayStep(recordedStep, patches);
+  execution.silent = (started?.seq ?? 0) <= loggedThrough;
+  execution.start();
+  return execution;
+}
+
+/** What the code does from here on is new work. */
+function endReplay(execution: WorkflowExecution): void {
+  execution.replayStep(false);
+  execution.silent = false;
+}
+
+/** No PatchMarker: what a step with none recorded holds. */
+const NO_PATCHES: readonly string[] = Object.freeze([]);
+
+/**
+ * {@link replayRun} of a run whose segment is only its WorkflowStarted, not recorded yet: its
+ * first step is new work (no marker recorded), every command it issues is unmatched, nothing is
+ * matched, recorded or held. Spared the general replay's bookkeeping: every new run passes here.
+ */
+function openRun(init: ExecutionInit, started: WorkflowEvent, options: ReplayOptions): Promise<ReplayResult> {
+  let execution: WorkflowExecution;
+  try {
+    execution = startExecution(
+      init,
+      started,
+      false,
+      NO_PATCHES,
+      options.loggedThrough ?? Number.POSITIVE_INFINITY,
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Chained, not awaited: thousands of new runs wait on the barrier at once, with no frame each.
+  return (options.settle ?? settle)().then(() => {
+    const unmatched = execution.takeCommands();
+    endReplay(execution);
+    return {
+      execution,
+      unmatched,
+      unmatchedAfter: unmatched.length > 0 ? started.seq : undefined,
+      matched: [],
+      recordedOutcome: undefined,
+      paused: undefined,
+    };
+  });
+}
+
+/** {@link replayRun} of any segment. */
+async function replaySegment(
+  init: ExecutionInit,
+  segment: readonly WorkflowEvent[],
+  options: ReplayOptions,
+): Promise<ReplayResult> {
   const barrier = options.settle ?? settle;
   const loggedThrough = options.loggedThrough ?? Number.POSITIVE_INFINITY;
-  const execution = new WorkflowExecution(init);
   const lastRecorded = lastRecordedIndex(segment, init.runId);
-  execution.replayStep(
+  const execution = startExecution(
+    init,
+    segment[0],
     lastRecorded > 0 || (!options.opening && startRecordedWithFirstStep(segment[0])),
     stepPatches(segment, 0),
+    loggedThrough,
   );
-  execution.silent = (segment[0]?.seq ?? 0) <= loggedThrough;
-  execution.start();
   await barrier();
   const issued: Command[] = execution.takeCommands();
   // For each command in `issued`, the seq of the event whose step issued it.
@@ -234,9 +303,7 @@ export async function replayRun(
       issuedAfter.push(event.seq);
     }
   }
-  // What the code does from here on is new work.
-  execution.replayStep(false);
-  execution.silent = false;
+  endReplay(execution);
   return {
     execution,
     unmatched: issued,

@@ -401,14 +401,25 @@ export class Engine {
   }
 
   /** Starts a workflow run and returns its handle once WorkflowStarted is durable. */
-  async start<I, O>(
+  start<I, O>(
     workflow: WorkflowDefinition<I, O> | string,
     input: I,
     options: StartOptions = {},
   ): Promise<WorkflowHandle<O>> {
-    this.#s.lifecycle.assertOpen();
-    return this.getHandle<O>(await this.#starter.startFromClient(workflow, input, options));
+    // Not async: a start waits on its first commit without a frame of this method (see the starter).
+    try {
+      this.#s.lifecycle.assertOpen();
+      return this.#starter.startFromClient(workflow, input, options, this.#newHandle) as Promise<
+        WorkflowHandle<O>
+      >;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
+
+  /** A client's handle on a workflow id already checked (one function for every start). */
+  readonly #newHandle = (workflowId: WorkflowId): WorkflowHandle<JsonValue> =>
+    new WorkflowHandle(workflowId, this.#handles);
 
   /** A handle on a workflow id (checked when used: an unknown id gives WorkflowNotFoundError). */
   getHandle<O = JsonValue>(workflowId: string): WorkflowHandle<O> {

@@ -56,6 +56,12 @@ export class Residency {
    * be written (a delete and a set at every step of every run), never read: it is not kept.
    */
   readonly #evicts: boolean;
+  /**
+   * Whether `#resident` is kept: only eviction and hibernation read it. With neither (the
+   * default), every run's start and close would set and delete an entry that nobody reads, in a
+   * map that grows and shrinks with the runs in flight.
+   */
+  readonly #keepsResident: boolean;
   #evictionQueued = false;
   #hibernationRoundArmed = false;
   /** Runs replaying to take input that arrived while they were out of memory. */
@@ -65,17 +71,23 @@ export class Residency {
 
   constructor(private readonly port: ResidencyPort) {
     this.#evicts = port.maxResident !== Number.POSITIVE_INFINITY;
+    this.#keepsResident = this.#evicts || port.hibernateAfter !== Number.POSITIVE_INFINITY;
   }
 
   /** Starts the run actor of an entry; `starting` keeps a second start from racing it. */
-  async startActor(entry: RunEntry): Promise<void> {
+  startActor(entry: RunEntry): Promise<void> {
     entry.starting = true;
     this.touch(entry);
-    try {
-      await this.port.supervision.startRun(entry);
-    } finally {
-      entry.starting = false;
-    }
+    // Chained rather than awaited: thousands of starts in flight would each hold a frame.
+    return this.port.supervision.startRun(entry).then(
+      () => {
+        entry.starting = false;
+      },
+      (error: unknown) => {
+        entry.starting = false;
+        throw error;
+      },
+    );
   }
 
   /**
@@ -128,6 +140,7 @@ export class Residency {
 
   /** The run was used: it is resident, and no longer waiting with nothing to do. */
   touch(entry: RunEntry): void {
+    if (!this.#keepsResident) return;
     this.#resident.set(entry.workflowId, entry);
     if (this.#evicts) this.#quiet.delete(entry.workflowId);
     this.#scheduleEviction();

@@ -181,6 +181,14 @@ function eventBodies(inputs: readonly EventBody[], commands: readonly Command[])
 }
 
 /**
+ * The segment of a run being opened: the last event of its history (see `Opening`), alone, with
+ * nothing after it (a new workflow id's history is that event already).
+ */
+function openingSegment(history: WorkflowEvent[]): WorkflowEvent[] {
+  return history.length === 1 ? history : history.slice(-1);
+}
+
+/**
  * One run of a workflow while it lives in memory: its interpreter, its mailbox, and the work
  * in flight for it. The run actor executes `loop()`; everything that happens to the run goes
  * through `post()` and is recorded, in arrival order, before the code sees it.
@@ -239,7 +247,7 @@ export class Run {
     /** Deliver the signals its history records as sent again: they may have died with a process. */
     private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
-    /** What its entry keeps across rebuilds of the run. */
+    /** What its entry keeps across rebuilds of the run, and what hears of its loop's end. */
     private readonly memory: RunMemory = { loggedThrough: 0, resendSignals: false },
   ) {
     this.#mailbox = initialMailbox;
@@ -410,9 +418,10 @@ export class Run {
   async #replay(): Promise<RunExit | undefined> {
     const history = this.preloaded ?? (await this.recorder.exclusive(() => this.recorder.read()));
     this.preloaded = undefined;
-    this.#seenSeq = (history.at(-1)?.seq ?? 0) - (this.opening ? 1 : 0);
-    const segment = runSegment(history, this.runId);
-    const recordedOutcome = terminalOutcomeFromHistory(history, this.runId);
+    const opening = this.opening;
+    this.#seenSeq = (history.at(-1)?.seq ?? 0) - (opening ? 1 : 0);
+    const segment = opening ? openingSegment(history) : runSegment(history, this.runId);
+    const recordedOutcome = opening ? undefined : terminalOutcomeFromHistory(history, this.runId);
     if (recordedOutcome) return { kind: 'alreadyClosed', outcome: recordedOutcome };
     const started = segment[0];
     if (started?.type !== 'WorkflowStarted')
@@ -429,7 +438,7 @@ export class Run {
     try {
       replayed = await replayRun(init, segment, {
         settle: this.host.settle,
-        opening: this.opening !== undefined,
+        opening: opening !== undefined,
         loggedThrough: this.memory.loggedThrough,
       });
     } catch (error) {
@@ -448,7 +457,6 @@ export class Run {
     const bug = replayed.execution.bug;
     if (bug) {
       // The start is durable even though its first step threw: the run exists, stalled.
-      const opening = this.opening;
       if (opening) {
         await this.#record([opening.body], [], opening.recordedAt);
         this.opening = undefined;
@@ -461,24 +469,37 @@ export class Run {
       if (event.type === 'SignalReceived' && event.requestId !== undefined)
         this.#noteRequestId(event.requestId);
     }
-    this.#resume(segment, replayed.matched, replayed.unmatched);
-    const opening = this.opening;
     if (opening) {
+      // Nothing to resume: a run whose start is not recorded has recorded no activity, timer,
+      // child or signal, and the commands of its first step are carried out once recorded.
       if (this.#endsWith(replayed.unmatched)) {
         return this.#finalStep([{ body: opening.body }], replayed.unmatched, opening.recordedAt, opening);
       }
-      // A first step that asked for nothing says so in the start: recovery leaves the run waiting.
-      const quiet = replayed.unmatched.length === 0;
-      const body = quiet ? ({ ...opening.body, firstStepQuiet: true } as EventBody) : opening.body;
-      await this.#record([body], replayed.unmatched, opening.recordedAt);
-      this.opening = undefined;
-      opening.recorded();
-    } else if (replayed.unmatched.length > 0) {
+      // Returned, not awaited: the run waits on its first commit without this frame.
+      return this.#recordOpening(opening, replayed.unmatched);
+    }
+    this.#resume(segment, replayed.matched, replayed.unmatched);
+    if (replayed.unmatched.length > 0) {
       const recordedAt = this.host.now();
       if (this.#endsWith(replayed.unmatched)) return this.#finalStep([], replayed.unmatched, recordedAt);
       await this.#record([], replayed.unmatched, recordedAt);
     }
     return undefined;
+  }
+
+  /**
+   * Records a new run's WorkflowStarted with the commands of its first step, in one append.
+   * Chained, not awaited: the run waits on its first commit holding no frame for it.
+   */
+  #recordOpening(opening: Opening, commands: readonly Command[]): Promise<undefined> {
+    // A first step that asked for nothing says so in the start: recovery leaves the run waiting.
+    const body =
+      commands.length === 0 ? ({ ...opening.body, firstStepQuiet: true } as EventBody) : opening.body;
+    return this.#record([body], commands, opening.recordedAt).then(() => {
+      this.opening = undefined;
+      opening.recorded();
+      return undefined;
+    });
   }
 
   async #loop(): Promise<RunExit> {

@@ -33,6 +33,7 @@ import { latestStart, newRunId, newWorkflowId, runStart } from '@reprise/core/in
 import { type ExitingRun, successorStarted } from './exit-handler.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { EngineLogger, IdReusePolicy, StartOptions } from './options.js';
+import type { Recorder } from './recorder.js';
 import type { Residency } from './residency.js';
 import { type Opening, RunEndedError } from './run.js';
 import { RunEntry, type RunEntryPort } from './run-entry.js';
@@ -148,14 +149,16 @@ export class Starter {
   constructor(private readonly port: StarterPort) {}
 
   /**
-   * Checks a client's start (`engine.start`) and starts it; resolves with the workflow id once
-   * its WorkflowStarted is durable.
+   * Checks a client's start (`engine.start`) and starts it; resolves with `handleOf(workflowId)`
+   * once its WorkflowStarted is durable. A bad argument throws. No frame of this function, and no
+   * then of the caller's, waits on the commit: 10,000 starts in flight would each keep one.
    */
-  async startFromClient(
+  startFromClient<H>(
     workflow: { readonly name: string } | string,
     input: unknown,
     options: StartOptions,
-  ): Promise<WorkflowId> {
+    handleOf: (workflowId: WorkflowId) => H,
+  ): Promise<H> {
     const name = typeof workflow === 'string' ? workflow : workflow?.name;
     const definition = name === undefined ? undefined : this.port.definition(name);
     if (!definition) throw new UnknownWorkflowTypeError(String(name));
@@ -174,37 +177,45 @@ export class Starter {
     // The start is a span; the run records its context, so the run's spans join its trace.
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
     const { traceContext } = traced;
-    try {
-      if (this.port.remote?.routes(workflowId)) {
-        // Through the inbox as JSON: only the fields given.
-        await this.port.remote.start(workflowId, {
-          workflowType: definition.name,
-          input: payload,
-          ...(searchAttributes ? { searchAttributes } : {}),
-          ...(executionTimeout === undefined ? {} : { executionTimeout }),
-          idReusePolicy,
-          onConflict,
-          ...(traceContext ? { traceContext } : {}),
-        });
-      } else {
-        const request: ClientStart = {
-          workflowId,
-          definition,
-          input: payload,
-          searchAttributes,
-          executionTimeout,
-          idReusePolicy,
-          onConflict,
-          traceContext,
-        };
-        await this.#start(request);
-      }
-    } catch (error) {
-      traced.end(error);
-      throw error;
-    }
-    traced.end();
-    return workflowId;
+    const handle = handleOf(workflowId);
+    const recorded = this.port.remote?.routes(workflowId)
+      ? // Through the inbox as JSON: only the fields given.
+        this.port.remote
+          .start(workflowId, {
+            workflowType: definition.name,
+            input: payload,
+            ...(searchAttributes ? { searchAttributes } : {}),
+            ...(executionTimeout === undefined ? {} : { executionTimeout }),
+            idReusePolicy,
+            onConflict,
+            ...(traceContext ? { traceContext } : {}),
+          })
+          .then(() => handle)
+      : this.#start(
+          {
+            workflowId,
+            definition,
+            input: payload,
+            searchAttributes,
+            executionTimeout,
+            idReusePolicy,
+            onConflict,
+            traceContext,
+          },
+          handle,
+        );
+    const end = traced.end;
+    if (!end) return recorded;
+    return recorded.then(
+      (started) => {
+        end();
+        return started;
+      },
+      (error: unknown) => {
+        end(error);
+        throw error;
+      },
+    );
   }
 
   /**
@@ -285,46 +296,62 @@ export class Starter {
   }
 
   /**
-   * Starts a client's run and resolves once its WorkflowStarted is durable. The start is
-   * recorded by the run itself, with the commands of the code's first step: one commit.
+   * Starts a client's run and resolves with `handle` once its WorkflowStarted is durable. The
+   * start is recorded by the run itself, with the commands of the code's first step: one commit.
    */
-  async #start(request: ClientStart): Promise<void> {
+  async #start<H>(request: ClientStart, handle: H): Promise<H> {
+    const recorder = this.port.table.recorder(request.workflowId);
+    // A then on the read, not an async task: the task's frame would be one more per start in flight.
+    const opened = await recorder.exclusive(() =>
+      recorder.read().then((history) => this.#open(history, request, recorder)),
+    );
+    // The handle is handed out once the run it names is recorded.
+    if (!(opened instanceof RunEntry)) {
+      await opened.existing?.startRecorded;
+      return handle;
+    }
+    await this.#startRegistered(opened);
+    // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
+    return opened.startRecorded.then(
+      () => {
+        this.port.telemetry.runStarted(request.definition.name);
+        return handle;
+      },
+      (error: unknown) => {
+        this.#forgetUnrecordedStart(opened);
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Decides a client's start on the workflow's history, read under its writer: the entry of the
+   * new run, registered with its WorkflowStarted not recorded yet, or an open run to use.
+   */
+  #open(
+    history: WorkflowEvent[],
+    request: ClientStart,
+    recorder: Recorder,
+  ): RunEntry | { readonly existing: RunEntry | undefined } {
     const { workflowId } = request;
-    const { table, clock } = this.port;
-    const recorder = table.recorder(workflowId);
-    type Opened = { existing: RunEntry | undefined } | { opening: RunEntry };
-    const started = await recorder.exclusive(async (): Promise<Opened> => {
-      const history = await recorder.read();
-      // A run of this process is open, recorded or not yet (its start is being recorded).
-      const live = table.get(workflowId);
-      if (this.#decide(history, live, request) === 'existing') return { existing: live };
-      const body = workflowStartedBody(
-        {
-          workflowType: request.definition.name,
-          input: request.input,
-          searchAttributes: request.searchAttributes,
-          executionTimeout: request.executionTimeout,
-          traceContext: request.traceContext,
-        },
-        this.port.buildId,
-      );
-      const recordedAt = clock.now();
-      const opened = [...history, ...envelopeEvents(workflowId, recorder.head, recordedAt, [body])];
-      return { opening: this.#register(opened, { opening: { body, recordedAt } }) };
-    });
-    if ('existing' in started) {
-      // The handle is handed out once the run it names is recorded.
-      await started.existing?.startRecorded;
-      return;
-    }
-    await this.#startRegistered(started.opening);
-    try {
-      await started.opening.startRecorded;
-    } catch (error) {
-      this.#forgetUnrecordedStart(started.opening);
-      throw error;
-    }
-    this.port.telemetry.runStarted(request.definition.name);
+    // A run of this process is open, recorded or not yet (its start is being recorded).
+    const live = this.port.table.get(workflowId);
+    if (this.#decide(history, live, request) === 'existing') return { existing: live };
+    const body = workflowStartedBody(
+      {
+        workflowType: request.definition.name,
+        input: request.input,
+        searchAttributes: request.searchAttributes,
+        executionTimeout: request.executionTimeout,
+        traceContext: request.traceContext,
+      },
+      this.port.buildId,
+    );
+    const recordedAt = this.port.clock.now();
+    const started = envelopeEvents(workflowId, recorder.head, recordedAt, [body]);
+    // A new workflow id (the usual start) has no history to copy.
+    const opened = history.length === 0 ? started : [...history, ...started];
+    return this.#register(opened, { opening: { body, recordedAt } });
   }
 
   /**
@@ -501,11 +528,13 @@ export class Starter {
   }
 
   /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
-  async #startRegistered(entry: RunEntry, parent?: ParentLink): Promise<void> {
-    await this.port.residency.startActor(entry);
-    if (parent && parent.parentClosePolicy !== 'abandon') {
+  #startRegistered(entry: RunEntry, parent?: ParentLink): Promise<void> {
+    const started = this.port.residency.startActor(entry);
+    // Chained, not awaited, and only for a child: every start passes here.
+    if (!parent || parent.parentClosePolicy === 'abandon') return started;
+    return started.then(() => {
       this.port.lifecycle.track(this.port.enforceParentClose(entry.workflowId, parent));
-    }
+    });
   }
 
   /** Takes out of the run table a start whose WorkflowStarted could not be recorded. */

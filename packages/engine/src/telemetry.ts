@@ -93,8 +93,8 @@ class Segment {
 /** A client's start in progress: its span, and the context its run records. */
 export interface StartTrace {
   readonly traceContext?: TraceContext;
-  /** Ends the start's span (with an error status when `error` is given). */
-  end(error?: unknown): void;
+  /** Ends the start's span (with an error status when `error` is given); absent when nothing is traced. */
+  readonly end?: (error?: unknown) => void;
 }
 
 /** An activity attempt in progress: its span, the context its code runs in, when it started. */
@@ -123,8 +123,8 @@ function tracerRegistered(): boolean {
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_TRACER_PROVIDER;
 }
 
-/** A start's trace when nothing is traced. */
-const UNTRACED_START: StartTrace = { end: () => {} };
+/** A start's trace when nothing is traced: no span to end, so the start waits on nothing more. */
+const UNTRACED_START: StartTrace = Object.freeze({});
 
 /** An attempt neither traced nor metered: its start time is never read, so every such attempt shares one. */
 const UNOBSERVED_ATTEMPT: AttemptTrace = Object.freeze({
