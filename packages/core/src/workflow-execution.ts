@@ -220,12 +220,6 @@ function rejectActivity(activity: PendingActivity, error: unknown): void {
  * engine applies events live; replay applies recorded ones (see `replay.ts`).
  */
 export class WorkflowExecution {
-  /** The workflow the run belongs to. */
-  readonly workflowId: WorkflowId;
-  /** The run it interprets. */
-  readonly runId: RunId;
-  /** The run's workflow type. */
-  readonly workflowType: string;
   #now: number;
   /** Commands issued since the last take; `undefined` while none (most steps issue one: an array of one). */
   #commands: Command[] | undefined;
@@ -308,10 +302,23 @@ export class WorkflowExecution {
 
   constructor(init: ExecutionInit) {
     this.#init = init;
-    this.workflowId = init.workflowId;
-    this.runId = init.runId;
-    this.workflowType = init.workflowType;
     this.#now = init.startedAt;
+  }
+
+  // Read from `init`, not copied: every awake run holds an interpreter (10,000 at once).
+  /** The workflow the run belongs to. */
+  get workflowId(): WorkflowId {
+    return this.#init.workflowId;
+  }
+
+  /** The run it interprets. */
+  get runId(): RunId {
+    return this.#init.runId;
+  }
+
+  /** The run's workflow type. */
+  get workflowType(): string {
+    return this.#init.workflowType;
   }
 
   /** Calls the workflow function. Its first commands are ready once microtasks have run. */

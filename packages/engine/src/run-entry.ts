@@ -180,19 +180,7 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
   }
 
   #startRun(): Promise<RunExit> {
-    const run = new Run(
-      this.workflowId,
-      this.runId,
-      this.workflowType,
-      this.definition,
-      this.recorder,
-      this.port.host,
-      this.preloaded,
-      this.takePending(),
-      this.resendSignals,
-      this.#opening,
-      this,
-    );
+    const run = new Run(this, this.port.host, this.preloaded, this.takePending(), this.#opening);
     this.preloaded = undefined;
     this.run = run;
     return run.loop(this);

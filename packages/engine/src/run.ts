@@ -145,8 +145,18 @@ export interface Opening {
   reject(error: unknown): void;
 }
 
-/** What a run's entry keeps across rebuilds of the run (evictions, actor restarts). */
+/**
+ * What a run's entry keeps across rebuilds of the run (evictions, actor restarts), and the
+ * run's names, which the run reads from there rather than keeping copies: an awake run is
+ * five fields lighter (10,000 live at once).
+ */
 export interface RunMemory {
+  readonly workflowId: WorkflowId;
+  readonly runId: RunId;
+  readonly workflowType: string;
+  readonly definition: WorkflowDefinition<never, unknown>;
+  /** The workflow's single writer. */
+  readonly recorder: Recorder;
   /** Through which seq the run's `ctx.log` lines were written. */
   loggedThrough: number;
   /** The next replay delivers the signals the history records as sent again (after a process restart). */
@@ -232,25 +242,43 @@ export class Run {
   #buildNote: EventBody | undefined;
   /** A close asked for from outside, taken by the loop at its next step. */
   #closeRequest: { readonly outcome: ImposedOutcome; readonly ack: Ack } | undefined;
+  /** Deliver the signals its history records as sent again: they may have died with a process. */
+  readonly #resendSignals: boolean;
 
   constructor(
-    readonly workflowId: WorkflowId,
-    readonly runId: RunId,
-    readonly workflowType: string,
-    readonly definition: WorkflowDefinition<never, unknown>,
-    readonly recorder: Recorder,
+    /** What its entry keeps across rebuilds of the run, and the run's names. */
+    private readonly memory: RunMemory,
     private readonly host: RunHost,
     /** The history as the starter left it, sparing the first replay a read. */
     private preloaded: WorkflowEvent[] | undefined,
     /** Input that arrived while the run was not in memory. */
     initialMailbox: MailboxItem[] = [],
-    /** Deliver the signals its history records as sent again: they may have died with a process. */
-    private readonly resendSignals = false,
     private opening: Opening | undefined = undefined,
-    /** What its entry keeps across rebuilds of the run, and what hears of its loop's end. */
-    private readonly memory: RunMemory = { loggedThrough: 0, resendSignals: false },
   ) {
     this.#mailbox = initialMailbox;
+    // Taken now: the first replay clears the entry's flag, and this run's `#resume` reads it after.
+    this.#resendSignals = memory.resendSignals;
+  }
+
+  get workflowId(): WorkflowId {
+    return this.memory.workflowId;
+  }
+
+  get runId(): RunId {
+    return this.memory.runId;
+  }
+
+  get workflowType(): string {
+    return this.memory.workflowType;
+  }
+
+  get definition(): WorkflowDefinition<never, unknown> {
+    return this.memory.definition;
+  }
+
+  /** The workflow's single writer. */
+  get recorder(): Recorder {
+    return this.memory.recorder;
   }
 
   /** Settles once replay has brought the run's code up to its history (or the loop has ended). */
@@ -856,7 +884,7 @@ export class Run {
       }
     }
     // A delivery may have been lost with the process; targets drop the ones they have.
-    if (this.resendSignals) {
+    if (this.#resendSignals) {
       for (const event of segment) if (event.type === 'SignalSent') this.host.sendSignal(this, event);
     }
   }
