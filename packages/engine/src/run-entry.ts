@@ -49,6 +49,22 @@ export function restartBackoff(clock: Clock, crashes: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(() => resolve(), delay));
 }
 
+/** Activity attempts a paused run holds, by activity id, until it is resumed. */
+export interface PausedAttempts {
+  readonly attempts: Map<string, ActivityTask>;
+}
+
+/** The part of an entry that few runs ever use, kept apart so that the others carry none of it. */
+interface RareState {
+  stalled: StallCause | undefined;
+  paused: PausedAttempts | undefined;
+  resendSignals: boolean;
+  /** Crashes since the last start that ran cleanly: the backoff of the next start. */
+  crashes: number;
+  /** The actor of the current start was told to stop. */
+  stopRequested: boolean;
+}
+
 /** What an entry needs from the engine around it. */
 export interface RunEntryPort {
   /** The services its runs use. */
@@ -73,7 +89,6 @@ export function waitingRun(entry: RunEntry): Run | undefined {
 export class RunEntry implements SupervisedRun, RunLoopOwner {
   pid: Pid | undefined = undefined;
   run: Run | undefined;
-  stalled: StallCause | undefined;
   /**
    * Input that arrived while no run was in memory; the next run takes it. No array of its own
    * until some arrives: thousands of runs wait out of memory with none.
@@ -82,21 +97,10 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
   /** A start of the run actor is under way. */
   starting = false;
   /**
-   * Set for a run recovered after a restart of the process: its first replay delivers the
-   * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
-   */
-  resendSignals = false;
-  /**
    * The last seq whose step's `ctx.log` lines were written (by this process, or, for a run
    * recovered from the store, by the one before): replay keeps those steps silent.
    */
   loggedThrough = 0;
-  /**
-   * Set while the run is paused (its replay or its loop says so): activity attempts due for it
-   * are held here, by activity id, instead of starting, and start when it is resumed. Kept on the
-   * entry, so a paused run evicted from memory still holds its retries.
-   */
-  paused: { readonly attempts: Map<string, ActivityTask> } | undefined;
   /** Engine clock time at which the run last began to wait with nothing to do. */
   quietSince = 0;
   /** The waiters for the workflow's next change while it has this entry (kept by the run table). */
@@ -105,9 +109,8 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
   startRecorded: Promise<void> = SETTLED;
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
   #opening: Opening | undefined;
-  #crashes = 0;
-  /** The actor of the current start was told to stop. */
-  #stopRequested = false;
+  /** What few runs ever have (a stall, a pause, a crash): made at the first, none for the others. */
+  #rare: RareState | undefined;
 
   constructor(
     readonly workflowId: WorkflowId,
@@ -148,6 +151,51 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
     }
   };
 
+  #rareState(): RareState {
+    this.#rare ??= {
+      stalled: undefined,
+      paused: undefined,
+      resendSignals: false,
+      crashes: 0,
+      stopRequested: false,
+    };
+    return this.#rare;
+  }
+
+  /** Why the run stalled (it waits for a fix, in memory), if it did. */
+  get stalled(): StallCause | undefined {
+    return this.#rare?.stalled;
+  }
+
+  set stalled(cause: StallCause | undefined) {
+    if (cause !== undefined || this.#rare) this.#rareState().stalled = cause;
+  }
+
+  /**
+   * Set while the run is paused (its replay or its loop says so): activity attempts due for it
+   * are held here, by activity id, instead of starting, and start when it is resumed. Kept on the
+   * entry, so a paused run evicted from memory still holds its retries.
+   */
+  get paused(): PausedAttempts | undefined {
+    return this.#rare?.paused;
+  }
+
+  set paused(paused: PausedAttempts | undefined) {
+    if (paused !== undefined || this.#rare) this.#rareState().paused = paused;
+  }
+
+  /**
+   * Set for a run recovered after a restart of the process: its first replay delivers the
+   * signals it sent again. Within a process, deliveries outlive evictions and actor restarts.
+   */
+  get resendSignals(): boolean {
+    return this.#rare?.resendSignals ?? false;
+  }
+
+  set resendSignals(resend: boolean) {
+    if (resend || this.#rare) this.#rareState().resendSignals = resend;
+  }
+
   /** Input that arrived while no run was in memory, oldest first. */
   get pending(): readonly MailboxItem[] {
     return this.#pending ?? NO_INPUT;
@@ -168,14 +216,15 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
 
   // Written with `then` rather than `await`: a waiting run keeps no suspended frame for it.
   body(): Promise<RunExit> {
-    this.#stopRequested = false;
-    if (this.#crashes === 0) return this.#startRun();
-    return this.port.backoff(this.#crashes).then(() => (this.#stopRequested ? STOPPED : this.#startRun()));
+    const rare = this.#rare;
+    if (rare === undefined || rare.crashes === 0) return this.#startRun();
+    rare.stopRequested = false;
+    return this.port.backoff(rare.crashes).then(() => (rare.stopRequested ? STOPPED : this.#startRun()));
   }
 
   /** The run failed outside its actor (its final step was not recorded): the next start backs off. */
   noteCrash(): void {
-    this.#crashes++;
+    this.#rareState().crashes++;
     this.run = undefined;
   }
 
@@ -187,7 +236,7 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
   }
 
   loopEnded(run: Run, exit: RunExit): RunExit {
-    if (exit.kind !== 'finished' || !exit.finalStep) this.#crashes = 0;
+    if ((exit.kind !== 'finished' || !exit.finalStep) && this.#rare) this.#rare.crashes = 0;
     // The start goes in the final step: the exit handler records it, or its starter gets the error.
     if (exit.kind === 'finished' && exit.finalStep?.opens) return exit;
     // An evicted run lets go of its interpreter and the code's frames: replay rebuilds them.
@@ -206,12 +255,13 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
     // The run's shard is another engine's now (shard-ownership.ts has dropped it): a restart
     // here could only be refused again.
     if (error instanceof FencedError || error instanceof ShardMovedError) return STOPPED;
-    this.#crashes++;
+    this.#rareState().crashes++;
     throw error;
   }
 
   stop(): void {
-    this.#stopRequested = true;
+    // Only a start waiting out its backoff (after a crash, so with the rare state) reads it.
+    if (this.#rare) this.#rare.stopRequested = true;
     this.run?.requestStop();
   }
 
