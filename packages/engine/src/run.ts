@@ -171,6 +171,18 @@ export interface RunLoopOwner {
   loopCrashed(error: unknown): RunExit;
 }
 
+/** A run's child starts, kept apart from the run: most runs start no child. */
+interface ChildStarts {
+  /** The child starts alone, chained in recorded order (see `Run.startChildInOrder`). */
+  chain: Promise<void>;
+  /** Child starts asked for and not done yet: the run's terminal event waits for them. */
+  pending: number;
+  /** The first child start that failed (the store refused it): the run crashes rather than close. */
+  failure: { readonly error: unknown } | undefined;
+  /** Whether the run has started a child (its close then applies the child's close policy). */
+  started: boolean;
+}
+
 /** Something that happened to a run, waiting to be recorded. */
 export type MailboxItem = { readonly body: EventBody; readonly recordedAt?: number; readonly ack?: Ack };
 
@@ -208,12 +220,8 @@ export class Run {
   #activityStates: ActivityStates | undefined;
   /** The run's outward effects (child starts, signal deliveries), chained in recorded order. */
   #effects: Promise<void> = SETTLED;
-  /** The run's child starts alone, chained in recorded order (see `startChildInOrder`). */
-  #childStarts: Promise<void> = SETTLED;
-  /** Child starts asked for and not done yet: the run's terminal event waits for them. */
-  #childStartsPending = 0;
-  /** The first child start that failed (the store refused it): the run crashes rather than close. */
-  #childStartFailure: { readonly error: unknown } | undefined;
+  /** The run's children: made at its first child (replayed or new), none for the many runs with none. */
+  #children: ChildStarts | undefined;
   #execution: WorkflowExecution | undefined;
   #mailbox: MailboxItem[];
   /** Replay has brought the code up to its history, or the loop has ended. */
@@ -236,8 +244,6 @@ export class Run {
   #updateIds: Set<string> | undefined;
   /** The run's parent, from its WorkflowStarted. */
   #parent: ParentLink | undefined;
-  /** Whether the run has started a child (its close then applies the child's close policy). */
-  #startedChildren = false;
   /** BuildChanged to record with the run's next append: this build carries on a run another recorded. */
   #buildNote: EventBody | undefined;
   /** A close asked for from outside, taken by the loop at its next step. */
@@ -332,18 +338,19 @@ export class Run {
    * on a run that waits for this run to close.
    */
   startChildInOrder(start: () => Promise<void>): Promise<void> {
-    this.#childStartsPending++;
-    const started = this.#childStarts.then(start);
+    const children = this.#childState();
+    children.pending++;
+    const started = children.chain.then(start);
     const done = started.then(
       () => {
-        this.#childStartsPending--;
+        children.pending--;
       },
       (error: unknown) => {
-        this.#childStartsPending--;
-        this.#childStartFailure ??= { error };
+        children.pending--;
+        children.failure ??= { error };
       },
     );
-    this.#childStarts = done;
+    children.chain = done;
     this.#effects = Promise.all([this.#effects, done]).then(() => undefined);
     return started;
   }
@@ -357,7 +364,17 @@ export class Run {
 
   /** Settles once the child starts asked for so far are done, failed or not. */
   get childStartsDone(): Promise<void> {
-    return this.#childStarts;
+    return this.#children?.chain ?? SETTLED;
+  }
+
+  #childState(): ChildStarts {
+    this.#children ??= { chain: SETTLED, pending: 0, failure: undefined, started: false };
+    return this.#children;
+  }
+
+  /** Whether the run has started a child (its close then applies the child's close policy). */
+  get #startedChildren(): boolean {
+    return this.#children?.started ?? false;
   }
 
   /** Queues something that happened to the run; it is recorded before the code sees it. */
@@ -459,7 +476,7 @@ export class Run {
     for (const event of segment) if (event.type === 'BuildChanged') lastBuild = event.buildId;
     if (lastBuild !== this.host.buildId)
       this.#buildNote = { type: 'BuildChanged', buildId: this.host.buildId };
-    this.#startedChildren = segment.some((event) => event.type === 'ChildWorkflowStarted');
+    if (segment.some((event) => event.type === 'ChildWorkflowStarted')) this.#childState().started = true;
     const init = this.host.executionInit(started);
     if (!init) throw new Error(`no definition for workflow type ${started.workflowType}`);
     let replayed: Awaited<ReturnType<typeof replayRun>>;
@@ -541,8 +558,9 @@ export class Run {
       if (execution.outcome || close) {
         // Child starts recorded come first (see `startChildInOrder`). Crash instead if one
         // failed: the restart's replay starts the child again before the run closes.
-        await this.#childStarts;
-        if (this.#childStartFailure) throw this.#childStartFailure.error;
+        await this.childStartsDone;
+        const failure = this.#children?.failure;
+        if (failure) throw failure.error;
         if (execution.outcome) return { kind: 'finished', outcome: execution.outcome };
         this.#closeRequest = undefined;
         return { kind: 'closed', outcome: close!.outcome, ack: close!.ack };
@@ -668,8 +686,7 @@ export class Run {
   #endsWith(commands: readonly Command[]): boolean {
     return (
       this.#execution?.outcome !== undefined &&
-      this.#childStartsPending === 0 &&
-      !this.#childStartFailure &&
+      (this.#children === undefined || (this.#children.pending === 0 && !this.#children.failure)) &&
       !startsChild(commands)
     );
   }
@@ -788,7 +805,7 @@ export class Run {
   ): void {
     this.#seenSeq = events.at(-1)?.seq ?? this.#seenSeq;
     this.memory.loggedThrough = Math.max(this.memory.loggedThrough, this.#seenSeq);
-    if (startsChild(commands)) this.#startedChildren = true;
+    if (startsChild(commands)) this.#childState().started = true;
     // Indexed loops: this runs at every step of every run, and for-of allocates its iterators
     // until the function is optimized.
     for (let index = 0; index < inputs.length; index++) this.#noteInput(inputs[index] as EventBody);
