@@ -213,6 +213,17 @@ function rejectActivity(activity: PendingActivity, error: unknown): void {
   activity.reject(error);
 }
 
+/** The interpreter's maps that fewer runs use, made lazily, each made at its first use. */
+interface RareMaps {
+  children: Map<string, PendingChild> | undefined;
+  signalBuffer: Map<string, JsonValue[]> | undefined;
+  signalWaiters: Map<string, SignalWaiter[]> | undefined;
+  /** Signals sent and waiting for their delivery's outcome, by signal id. */
+  sentSignals: Map<string, Pending<void>> | undefined;
+  updateHandlers: Map<string, UpdateHandler> | undefined;
+  queryHandlers: Map<string, (args: JsonValue) => JsonValue> | undefined;
+}
+
 /**
  * The interpreter of one run: it calls the workflow function, turns its `ctx` calls into
  * commands, and settles their promises as the run's events are applied. It does no I/O and
@@ -227,8 +238,6 @@ export class WorkflowExecution {
   #timerOrdinal = 0;
   #childOrdinal = 0;
   #signalOrdinal = 0;
-  /** Signals sent and waiting for their delivery's outcome, by signal id. */
-  #sentSignalMap: Map<string, Pending<void>> | undefined;
   #draws = 0;
   #started = false;
   #outcome: ExecutionOutcome | undefined;
@@ -242,11 +251,8 @@ export class WorkflowExecution {
   #activityMap: LoneEntryMap<PendingActivity> | undefined;
   #timerMap: Map<string, PendingTimer> | undefined;
   #timerWaitMap: Map<string, () => void> | undefined;
-  #childMap: Map<string, PendingChild> | undefined;
-  #signalBufferMap: Map<string, JsonValue[]> | undefined;
-  #signalWaiterMap: Map<string, SignalWaiter[]> | undefined;
-  #queryHandlerMap: Map<string, (args: JsonValue) => JsonValue> | undefined;
-  #updateHandlerMap: Map<string, UpdateHandler> | undefined;
+  /** The maps of what fewer runs use (children, signals, queries, updates): one field, not six. */
+  #rare: RareMaps | undefined;
   /** Patch ids answered in this run: the answer `ctx.patched` gave (deprecated ones: true). */
   #patchAnswers: Map<string, boolean> | undefined;
   /** PatchMarkers recorded at or before the step being run (replay feeds them step by step). */
@@ -269,29 +275,46 @@ export class WorkflowExecution {
     this.#timerWaitMap ??= new Map();
     return this.#timerWaitMap;
   }
+  get #rareMaps(): RareMaps {
+    this.#rare ??= {
+      children: undefined,
+      signalBuffer: undefined,
+      signalWaiters: undefined,
+      sentSignals: undefined,
+      updateHandlers: undefined,
+      queryHandlers: undefined,
+    };
+    return this.#rare;
+  }
   get #children(): Map<string, PendingChild> {
-    this.#childMap ??= new Map();
-    return this.#childMap;
+    const rare = this.#rareMaps;
+    rare.children ??= new Map();
+    return rare.children;
   }
   get #signalBuffer(): Map<string, JsonValue[]> {
-    this.#signalBufferMap ??= new Map();
-    return this.#signalBufferMap;
+    const rare = this.#rareMaps;
+    rare.signalBuffer ??= new Map();
+    return rare.signalBuffer;
   }
   get #signalWaiters(): Map<string, SignalWaiter[]> {
-    this.#signalWaiterMap ??= new Map();
-    return this.#signalWaiterMap;
+    const rare = this.#rareMaps;
+    rare.signalWaiters ??= new Map();
+    return rare.signalWaiters;
   }
   get #sentSignals(): Map<string, Pending<void>> {
-    this.#sentSignalMap ??= new Map();
-    return this.#sentSignalMap;
+    const rare = this.#rareMaps;
+    rare.sentSignals ??= new Map();
+    return rare.sentSignals;
   }
   get #updateHandlers(): Map<string, UpdateHandler> {
-    this.#updateHandlerMap ??= new Map();
-    return this.#updateHandlerMap;
+    const rare = this.#rareMaps;
+    rare.updateHandlers ??= new Map();
+    return rare.updateHandlers;
   }
   get #queryHandlers(): Map<string, (args: JsonValue) => JsonValue> {
-    this.#queryHandlerMap ??= new Map();
-    return this.#queryHandlerMap;
+    const rare = this.#rareMaps;
+    rare.queryHandlers ??= new Map();
+    return rare.queryHandlers;
   }
   readonly #init: ExecutionInit;
   /**
@@ -392,9 +415,9 @@ export class WorkflowExecution {
    * code's signal: it counts as sent once recorded, as it did then.
    */
   signalRecordedWithoutOutcome(signalId: string): void {
-    const pending = this.#sentSignalMap?.get(signalId);
+    const pending = this.#rare?.sentSignals?.get(signalId);
     if (!pending) return;
-    this.#sentSignalMap?.delete(signalId);
+    this.#rare?.sentSignals?.delete(signalId);
     pending.resolve();
   }
 
@@ -450,7 +473,7 @@ export class WorkflowExecution {
 
   /** The children awaiting an outcome: childId → child workflow id. */
   pendingChildren(): ReadonlyMap<string, WorkflowId> {
-    return pendingView(this.#childMap, (child) => child.childWorkflowId);
+    return pendingView(this.#rare?.children, (child) => child.childWorkflowId);
   }
 
   /**
@@ -487,9 +510,9 @@ export class WorkflowExecution {
    * not read-only (nothing it asked for is issued).
    */
   validateUpdate(name: string, args: JsonValue): void {
-    const handler = this.#updateHandlerMap?.get(name);
+    const handler = this.#rare?.updateHandlers?.get(name);
     if (!handler) {
-      const known = [...(this.#updateHandlerMap?.keys() ?? [])];
+      const known = [...(this.#rare?.updateHandlers?.keys() ?? [])];
       throw new UpdateRejectedError(
         this.workflowId,
         name,
@@ -515,7 +538,7 @@ export class WorkflowExecution {
 
   /** Runs an accepted update's handler; its end is issued as a CompleteUpdate command. */
   #runUpdate(updateId: string, name: string, args: JsonValue): void {
-    const handler = this.#updateHandlerMap?.get(name);
+    const handler = this.#rare?.updateHandlers?.get(name);
     const complete = (outcome: { result: JsonValue } | { error: ReturnType<typeof toErrorData> }) => {
       if (this.#outcome) return; // the run has ended: nothing more is recorded for it
       this.#issue({ kind: 'CompleteUpdate', updateId, updateName: name, ...outcome });
