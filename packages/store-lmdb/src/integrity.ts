@@ -37,7 +37,6 @@ export function checkIntegrity(
     if (problems.length < MAX_PROBLEMS) problems.push(text);
   };
   const wantIndexes = new Map<string, Set<string>>(INDEX_NAMES.map((name) => [name, new Set()]));
-  const wantActive = new Set<string>();
   const wantTimers = new Set<string>();
   let workflows = 0;
   let events = 0;
@@ -91,7 +90,6 @@ export function checkIntegrity(
       for (const entry of indexEntriesOf(summary)) {
         wantIndexes.get(entry.index)?.add(JSON.stringify(entryKey(entry, negated(summary.createdAt), tid)));
       }
-      if (summary.status === 'Running') wantActive.add(tid);
     }
     for (const [timerId, fireAt] of projection.timers)
       wantTimers.add(JSON.stringify([fireAt, tid, toKeyText(timerId)]));
@@ -146,7 +144,6 @@ export function checkIntegrity(
     }
     for (const id of want) if (!seen.has(id)) problem(`${name} lacks ${id}`);
   };
-  compare('active', new Set([...wantActive].map((tid) => JSON.stringify(tid))), dbs.active.getKeys({}));
   compare('timers', wantTimers, dbs.timers.getKeys({}));
   for (const name of INDEX_NAMES)
     compare(name, wantIndexes.get(name) ?? new Set(), dbs.indexes[name].getKeys({}));

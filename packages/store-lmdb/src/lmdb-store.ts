@@ -19,6 +19,7 @@ import {
   type VisibilityPage,
   type WorkflowEvent,
   type WorkflowId,
+  type WorkflowStatus,
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
@@ -46,12 +47,14 @@ import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
   asFrameWriter,
+  asKey,
   DATABASE_NAMES,
   type Databases,
   describeKey,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
+  type KeyPart,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
@@ -73,7 +76,7 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
   readonly path: string;
   /**
    * Recomputes every workflow's projection from its history and compares it with what the store
-   * keeps beside it (records, active set, timers, every visibility index). Reads the
+   * keeps beside it (records, timers, every visibility index). Reads the
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
@@ -90,6 +93,12 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
 
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
+
+/** The status of an open run, the first part of its `by-status-type` key. */
+const RUNNING: WorkflowStatus = 'Running';
+
+const sameKey = (a: readonly KeyPart[], b: readonly KeyPart[]): boolean =>
+  a.length === b.length && a.every((part, index) => part === b[index]);
 
 /** How many workflows' states the append path keeps (see `#workflows`). */
 const COMMITTED_CACHE_SIZE = 10_000;
@@ -247,7 +256,7 @@ export const MIGRATE_HINT =
   'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
 
 /**
- * Checks the format record, writing it in a new store; migrates a format-4 or format-5 store in place
+ * Checks the format record, writing it in a new store; migrates a format-4, 5 or 6 store in place
  * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
  * how to migrate it when it is opened read-only.
  */
@@ -552,20 +561,31 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
   }
 
+  /**
+   * The open runs are the `Running` range of `by-status-type` (type, then list order), read in
+   * steps of {@link ACTIVE_CHUNK}, each from just after the last key of the step before. A run
+   * whose type changes (continue-as-new as another type) between two steps may be listed twice
+   * or not at all, as an id started meanwhile may be: the list is of the runs open when it is
+   * read, and recovery passes over an id it already holds.
+   */
   async *listActive(): AsyncIterable<WorkflowId> {
-    let after: string | undefined;
+    const running = this.dbs.indexes['by-status-type'];
+    let after: KeyPart[] | undefined;
     for (;;) {
       this.#assertOpen('listActive');
-      const keys: string[] = [];
-      for (const key of this.dbs.active.getKeys({
-        ...(after === undefined ? {} : { start: after }),
-        limit: ACTIVE_CHUNK + 1,
-      })) {
-        if (key !== after) keys.push(key as string);
+      const tids: string[] = [];
+      let last: KeyPart[] | undefined;
+      for (const raw of running.getKeys({ start: asKey(after ?? [RUNNING]), limit: ACTIVE_CHUNK + 1 })) {
+        const key = raw as KeyPart[];
+        if (key[0] !== RUNNING) break;
+        if (after !== undefined && sameKey(key, after)) continue;
+        if (tids.length === ACTIVE_CHUNK) break;
+        tids.push(key[3] as string);
+        last = key;
       }
-      for (const key of keys.slice(0, ACTIVE_CHUNK)) yield fromKeyText(key) as WorkflowId;
-      if (keys.length < ACTIVE_CHUNK) return;
-      after = keys[ACTIVE_CHUNK - 1];
+      for (const tid of tids) yield fromKeyText(tid) as WorkflowId;
+      if (tids.length < ACTIVE_CHUNK || last === undefined) return;
+      after = last;
     }
   }
 

@@ -7,24 +7,29 @@ import {
   AFTER_ALL,
   asFrameWriter,
   describeKey,
+  EARLIER_INDEX_TAGS,
   EMPTY,
   FORMAT_NAME,
   FORMAT_VERSION,
   INDEX_NAMES,
   INDEX_TAGS,
+  IndexView,
   type KeyPart,
 } from './layout.js';
 
 /**
- * Migration of a format-4 or format-5 store to this format (6), in place, in one write
- * transaction: a crash or a failure leaves the old format whole (LMDB commits all of it or
- * nothing), and the next open migrates again.
+ * Migration of a format-4, 5 or 6 store to this format (7), in place, in one write transaction:
+ * a crash or a failure leaves the old format whole (LMDB commits all of it or nothing), and the
+ * next open migrates again.
  *
+ * - Format 6 is format 7 with three more kinds of index entries, which format 7 answers from
+ *   `by-status-type`: the active set (tag `a`), `by-status` (`s`) and `by-type` (`t`). Their
+ *   keys are removed; nothing else changes.
  * - Format 5 is format 6 but for what a chunk may carry: format 6 writes an open run's backlog in
  *   the chunk of an append that does not write the record (`frame.ts`). Format 5's chunks carry
  *   none and its records hold their row's backlog as of the last append, which is what format 6
  *   reads from a last chunk without one: only the format record changes. Format 5's code would
- *   misread format 6's chunks, hence the new version.
+ *   misread format 6's chunks, hence the new version. Then as format 6.
  *
  * A format-4 store becomes format 5's layout first, in the same transaction:
  * - Histories: format 4 kept one event per key `[tid, seq]`; each history becomes chunks of at
@@ -33,7 +38,8 @@ import {
  *   and its seq are checked first: a damaged event stops the migration with `StoreCorruption`
  *   naming it, and nothing is written.
  * - Indexes: format 4 kept each index, the active set and the timer index in a database of its
- *   own; each key goes into `index` under its tag, and the old database is dropped.
+ *   own; each key of those format 7 keeps goes into `index` under its tag, and every old
+ *   database is dropped.
  * - Workflow records: each is written again as the projection of its history, since this
  *   code's projection derives more than format 4's did (an open run's backlog, which tells
  *   recovery whether it must replay the run); the format record says 5 at the end.
@@ -43,7 +49,7 @@ import {
 export const MIGRATED_CHUNK_EVENTS = 100;
 
 /** The formats this module migrates from. */
-export const MIGRATES_FROM: readonly number[] = [4, 5];
+export const MIGRATES_FROM: readonly number[] = [4, 5, 6];
 
 /** The format whose layout (chunks, one `index` database) format 4 is rewritten in. */
 const CHUNKED_FROM = 5;
@@ -56,15 +62,20 @@ export interface MigrationReport {
   readonly workflows: number;
   /** Events moved into chunks. */
   readonly events: number;
-  /** Index entries moved into `index` (active set and timers included). */
+  /** Index entries moved into `index` (timers included). */
   readonly indexEntries: number;
+  /** Index entries removed: the kinds format 7 no longer keeps. */
+  readonly indexEntriesRemoved: number;
 }
 
-/** The databases of format 4 that format 5 folds into `index`, with their tags. */
-const FOLDED = ['active', 'timers', ...INDEX_NAMES] as const;
+/** The databases of format 4 that are folded into `index`, with their tags. */
+const FOLDED = ['timers', ...INDEX_NAMES] as const;
+
+/** The databases of format 4 whose entries format 7 no longer keeps: dropped, not folded. */
+const DROPPED = Object.keys(EARLIER_INDEX_TAGS) as (keyof typeof EARLIER_INDEX_TAGS)[];
 
 /**
- * Migrates the format-4 or format-5 store whose environment is `root` (open for writing) to this
+ * Migrates the format-4, 5 or 6 store whose environment is `root` (open for writing) to this
  * format; `undefined` when another process migrated it first (the format record is checked
  * inside the transaction, which LMDB serialises across processes).
  */
@@ -78,6 +89,9 @@ export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport
   const folded = FOLDED.filter((name) => names.has(name)).map(
     (name) => [name, root.openDB<Buffer, Key>(name, { encoding: 'binary' })] as const,
   );
+  const dropped = DROPPED.filter((name) => names.has(name)).map((name) =>
+    root.openDB<Buffer, Key>(name, { encoding: 'binary' }),
+  );
   return root.transactionSync(() => {
     const version = (
       decodeFrame(meta.get('format') ?? '', () => describeKey('meta', 'format')) as {
@@ -89,25 +103,28 @@ export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport
       throw new Error(`not a format ${MIGRATES_FROM.join(' or ')} store (found ${String(version)})`);
     const report =
       version < CHUNKED_FROM
-        ? chunkedLayout(history, records, index, folded)
+        ? chunkedLayout(history, records, index, folded, dropped)
         : { workflows: 0, events: 0, indexEntries: 0 };
+    const indexEntriesRemoved = removeEarlierEntries(index);
     asFrameWriter(meta).putSync(
       'format',
       encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
     );
-    return { from: version, to: FORMAT_VERSION, ...report };
+    return { from: version, to: FORMAT_VERSION, ...report, indexEntriesRemoved };
   });
 }
 
 /**
  * Format 4 to format 5's layout, inside the caller's transaction: histories into chunks, records
- * as the projections of their histories, index databases folded into `index`.
+ * as the projections of their histories, index databases folded into `index` (those of the kinds
+ * format 7 no longer keeps dropped).
  */
 function chunkedLayout(
   history: Database<string, Key>,
   records: Database<string, Key>,
   index: Database<Buffer, Key>,
   folded: readonly (readonly [(typeof FOLDED)[number], Database<Buffer, Key>])[],
+  dropped: readonly Database<Buffer, Key>[],
 ): Pick<MigrationReport, 'workflows' | 'events' | 'indexEntries'> {
   let workflows = 0;
   let events = 0;
@@ -125,7 +142,24 @@ function chunkedLayout(
     }
     db.dropSync();
   }
+  for (const db of dropped) db.dropSync();
   return { workflows, events, indexEntries };
+}
+
+/**
+ * Removes, inside the caller's transaction, every entry of the kinds format 7 no longer keeps
+ * (`EARLIER_INDEX_TAGS`), and returns how many there were.
+ */
+function removeEarlierEntries(index: Database<Buffer, Key>): number {
+  let removed = 0;
+  for (const tag of Object.values(EARLIER_INDEX_TAGS)) {
+    const entries = new IndexView(index, tag);
+    // Collected first: the range is not walked while it changes.
+    const keys = [...entries.getKeys()];
+    for (const key of keys) entries.remove(key);
+    removed += keys.length;
+  }
+  return removed;
 }
 
 /** The key forms of the workflows with a history, each once, in key order. */

@@ -106,7 +106,7 @@ it('refuses a format-4 store opened read-only, saying to run reprise migrate, an
     error = caught;
   }
   expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 6 });
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 7 });
   expect((error as Error).message).toMatch(/format version 4.*`reprise migrate`/);
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
