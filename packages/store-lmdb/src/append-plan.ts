@@ -11,7 +11,14 @@ import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { asFrameWriter, type Databases, EMPTY, type StoredSummary, type WorkflowRecord } from './layout.js';
+import {
+  asFrameWriter,
+  type Databases,
+  EMPTY,
+  recordKey,
+  type StoredSummary,
+  type WorkflowRecord,
+} from './layout.js';
 import { sameIndexedFields, writeIndexChanges } from './visibility-index.js';
 
 /**
@@ -47,7 +54,7 @@ export function knownRecord(
   };
 }
 
-/** The record as `workflows` stores it. */
+/** The record as `history` stores it (under `[tid, RECORD_SEQ]`). */
 export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: known.timers.size === 0 ? NO_TIMERS : [...known.timers],
@@ -225,7 +232,7 @@ export function writePlan(dbs: Databases, plan: AppendPlan): void {
   const { tid, expectedSeq, before, after } = plan;
   asFrameWriter(dbs.history).put([tid, expectedSeq + 1], plan.chunk);
   if (plan.recordFrame === undefined) return;
-  asFrameWriter(dbs.workflows).put(tid, plan.recordFrame);
+  asFrameWriter(dbs.history).put(recordKey(tid), plan.recordFrame);
   if (plan.changesRow) writeIndexChanges(dbs.index, tid, before?.summary, after.summary);
   writeTimers(dbs, tid, before?.timers ?? EMPTY_PROJECTION.timers, after.timers);
 }

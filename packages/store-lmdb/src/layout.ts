@@ -10,8 +10,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, the open run's backlog when it is not the record's (the record is not written with it and the backlog moved since), then the events) |
- * | `workflows` | `tid` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
+ * | `history` | `[tid, 0]` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
+ * | `history` | `[tid, firstSeq]` | a chunk (`firstSeq` from 1): the events of one append (frame: last seq, the open run's backlog when it is not the record's (the record is not written with it and the backlog moved since), then the events) |
  * | `index` | `[tag, ...key]` | empty: every index entry, each kind under its tag (`INDEX_TAGS`) |
  *
  * The kinds of index entries (each read through an {@link IndexView}, as if a database of its
@@ -29,12 +29,13 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-presence` | `[name, negCreatedAt, tid]` | the attribute is set and not null |
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | a value the indexes above do not cover |
  *
- * One database for all of them, so that a start or a close writes three databases at most
- * (`history`, `workflows`, `index`), each entry written only when the value it indexes changes.
- * Every entry a commit writes lands in the leaf page of its tag's range, and a synced commit pays
- * for each page it dirties: a start writes four entries (`list`, `by-status-type`, `by-start`,
- * timers aside) and a close three (`by-status-type` out and in, `by-close`). There is no active
- * set, no `by-status` and no `by-type`: `by-status-type` answers for all three.
+ * One database for all of them, so that a start or a close writes two databases (`history`,
+ * `index`), each entry written only when the value it indexes changes. Every key a commit writes
+ * lands in the leaf page of its range, and a synced commit pays for each page it dirties: so the
+ * record is the first key of its workflow's history, in the leaf page of the chunk written with
+ * it, and a start writes three index entries (`list`, `by-status-type`, `by-start`; timers and
+ * attributes aside) and a close three writes (`by-status-type` out and in, `by-close`). There is
+ * no active set, no `by-status` and no `by-type`: `by-status-type` answers for all three.
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
  * anywhere but in its history: it is the last seq named by the chunk under the last key of
@@ -49,7 +50,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 7: no active set, `by-status` or `by-type` entries (`by-status-type` answers for
+ * than misread. 7: the record is in `history` under `[tid, 0]` (there is no `workflows` database),
+ * and there are no active set, `by-status` or `by-type` entries (`by-status-type` answers for
  * them). 6: an append that does not write the workflow record writes the open run's
  * backlog in its chunk, and a row's backlog is the last chunk's when it carries one. 5: a history
  * is chunks, one per append, under `[tid, firstSeq]`, and every index is in one database under
@@ -61,13 +63,15 @@ import type { Database, Key, RootDatabase } from 'lmdb';
 export const FORMAT_VERSION = 7;
 
 /** The named databases of this format. */
-export const DATABASE_NAMES = ['meta', 'history', 'workflows', 'index'] as const;
+export const DATABASE_NAMES = ['meta', 'history', 'index'] as const;
 
 /**
- * Databases that earlier formats had and this one has not: format 4's one database per index,
- * its active set and timer index; format 3's `counts`.
+ * Databases that earlier formats had and this one has not: format 6's and earlier's `workflows`
+ * (the records), format 4's one database per index, its active set and timer index; format 3's
+ * `counts`.
  */
 export const EARLIER_FORMAT_NAMES = [
+  'workflows',
   'active',
   'timers',
   'list',
@@ -111,8 +115,8 @@ export const asKey = (parts: readonly KeyPart[]): Key => parts as unknown as Key
 export interface Databases {
   readonly root: RootDatabase<Buffer, Key>;
   readonly meta: Database<string, Key>;
+  /** Each workflow's record under `[tid, RECORD_SEQ]`, then its chunks under `[tid, firstSeq]`. */
   readonly history: Database<string, Key>;
-  readonly workflows: Database<string, Key>;
   /** The one database of every index below, each under its tag (`INDEX_TAGS`). */
   readonly index: Database<Buffer, Key>;
   readonly timers: IndexView;
@@ -217,7 +221,6 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     root,
     meta: text('meta'),
     history: text('history'),
-    workflows: text('workflows'),
     index,
     timers: new IndexView(index, INDEX_TAGS.timers),
     indexes,
@@ -244,7 +247,20 @@ export const MAX_INDEXED_ELEMENTS = 64;
 /** A visibility row as the workflow record keeps it: `historyLength` comes from the history. */
 export type StoredSummary = Omit<WorkflowSummary, 'historyLength'>;
 
-/** What `workflows` holds per workflow id. */
+/**
+ * The second part of the key of a workflow record in `history`: below every chunk's first seq,
+ * so the record is the first key of its workflow's range, beside its first chunks.
+ */
+export const RECORD_SEQ = 0;
+
+/** The key of the record of the workflow with key form `tid`. */
+export const recordKey = (tid: string): Key => [tid, RECORD_SEQ];
+
+/** How the record of a workflow is named in errors. */
+export const describeRecord = (workflowId: string): string =>
+  describeKey('history', [workflowId, RECORD_SEQ]);
+
+/** What `history` holds under `[tid, RECORD_SEQ]`. */
 export interface WorkflowRecord {
   /** `null` until the history has a WorkflowStarted (a schedule's history never does). */
   readonly summary: StoredSummary | null;

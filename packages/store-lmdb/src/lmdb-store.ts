@@ -51,6 +51,7 @@ import {
   DATABASE_NAMES,
   type Databases,
   describeKey,
+  describeRecord,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
@@ -59,6 +60,7 @@ import {
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
   openDatabases,
+  recordKey,
   type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
@@ -533,7 +535,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const tid = workflowKey(workflowId);
     // A workflow never written (what every start asks first) has neither a first event nor a
     // record: two lookups instead of a range read, which leaves garbage that outlives scavenges.
-    if (fromSeq === 1 && !this.dbs.history.doesExist([tid, 1]) && !this.dbs.workflows.doesExist(tid)) {
+    if (
+      fromSeq === 1 &&
+      !this.dbs.history.doesExist([tid, 1]) &&
+      !this.dbs.history.doesExist(recordKey(tid))
+    ) {
       return [];
     }
     let events: WorkflowEvent[];
@@ -543,7 +549,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw unreadable(error, () => describeKey('history', [workflowId, fromSeq]));
     }
     // Its record says it was written, yet no chunk is left: its history is gone.
-    if (events.length === 0 && fromSeq === 1 && this.dbs.workflows.doesExist(tid)) {
+    if (events.length === 0 && fromSeq === 1 && this.dbs.history.doesExist(recordKey(tid))) {
       throw new StoreCorruption(
         describeKey('history', [workflowId, 1]),
         'missing; the workflow has a record',
@@ -614,7 +620,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       const summary = this.#readRecord(tid)?.summary;
       return summary ? this.rowOf(tid, summary) : undefined;
     } catch (error) {
-      throw unreadable(error, () => describeKey('workflows', workflowId));
+      throw unreadable(error, () => describeRecord(workflowId));
     }
   }
 
@@ -717,7 +723,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const stored = this.#readRecord(tid);
     if (!stored) {
       throw new StoreCorruption(
-        describeKey('workflows', fromKeyText(tid)),
+        describeRecord(fromKeyText(tid)),
         `is missing; its history has ${head} events`,
       );
     }
@@ -760,12 +766,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
-    const frame = this.dbs.workflows.get(tid);
+    const frame = this.dbs.history.get(recordKey(tid));
     return frame === undefined ? undefined : this.#decodeRecord(tid, frame);
   }
 
   #decodeRecord(tid: string, frame: string): WorkflowRecord {
-    const where = () => describeKey('workflows', fromKeyText(tid));
+    const where = () => describeRecord(fromKeyText(tid));
     const record = decodeFrame(frame, where) as WorkflowRecord | null;
     if (typeof record !== 'object' || record === null || !Array.isArray(record.timers)) {
       throw new StoreCorruption(where(), 'is not a workflow record');

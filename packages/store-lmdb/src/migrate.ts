@@ -15,6 +15,7 @@ import {
   INDEX_TAGS,
   IndexView,
   type KeyPart,
+  recordKey,
 } from './layout.js';
 
 /**
@@ -23,8 +24,9 @@ import {
  * next open migrates again.
  *
  * - Format 6 is format 7 with three more kinds of index entries, which format 7 answers from
- *   `by-status-type`: the active set (tag `a`), `by-status` (`s`) and `by-type` (`t`). Their
- *   keys are removed; nothing else changes.
+ *   `by-status-type`: the active set (tag `a`), `by-status` (`s`) and `by-type` (`t`), and with
+ *   the workflow records in a database of their own, `workflows` (key `tid`). Those index keys
+ *   are removed, and each record moves, as it is, into `history` under `[tid, RECORD_SEQ]`.
  * - Format 5 is format 6 but for what a chunk may carry: format 6 writes an open run's backlog in
  *   the chunk of an append that does not write the record (`frame.ts`). Format 5's chunks carry
  *   none and its records hold their row's backlog as of the last append, which is what format 6
@@ -66,7 +68,12 @@ export interface MigrationReport {
   readonly indexEntries: number;
   /** Index entries removed: the kinds format 7 no longer keeps. */
   readonly indexEntriesRemoved: number;
+  /** Workflow records moved from `workflows` into `history`. */
+  readonly recordsMoved: number;
 }
+
+/** The database of the workflow records up to format 6. */
+const RECORDS = 'workflows';
 
 /** The databases of format 4 that are folded into `index`, with their tags. */
 const FOLDED = ['timers', ...INDEX_NAMES] as const;
@@ -82,10 +89,10 @@ const DROPPED = Object.keys(EARLIER_INDEX_TAGS) as (keyof typeof EARLIER_INDEX_T
 export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport | undefined {
   const meta = root.openDB<string, Key>('meta', { encoding: 'string' });
   const history = root.openDB<string, Key>('history', { encoding: 'string' });
-  const records = root.openDB<string, Key>('workflows', { encoding: 'string' });
   const index = root.openDB<Buffer, Key>('index', { encoding: 'binary' });
-  // Format 4's databases, those there are (opening one that is not would create it).
+  // The databases of earlier formats, those there are (opening one that is not would create it).
   const names = new Set([...root.getKeys({})].map(String));
+  const records = names.has(RECORDS) ? root.openDB<string, Key>(RECORDS, { encoding: 'string' }) : undefined;
   const folded = FOLDED.filter((name) => names.has(name)).map(
     (name) => [name, root.openDB<Buffer, Key>(name, { encoding: 'binary' })] as const,
   );
@@ -101,16 +108,18 @@ export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport
     if (version === FORMAT_VERSION) return undefined;
     if (typeof version !== 'number' || !MIGRATES_FROM.includes(version))
       throw new Error(`not a format ${MIGRATES_FROM.join(' or ')} store (found ${String(version)})`);
+    if (!records) throw new Error(`a format ${version} store without its ${RECORDS} database`);
     const report =
       version < CHUNKED_FROM
         ? chunkedLayout(history, records, index, folded, dropped)
         : { workflows: 0, events: 0, indexEntries: 0 };
     const indexEntriesRemoved = removeEarlierEntries(index);
+    const recordsMoved = moveRecords(records, history);
     asFrameWriter(meta).putSync(
       'format',
       encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
     );
-    return { from: version, to: FORMAT_VERSION, ...report, indexEntriesRemoved };
+    return { from: version, to: FORMAT_VERSION, ...report, indexEntriesRemoved, recordsMoved };
   });
 }
 
@@ -144,6 +153,21 @@ function chunkedLayout(
   }
   for (const db of dropped) db.dropSync();
   return { workflows, events, indexEntries };
+}
+
+/**
+ * Moves, inside the caller's transaction, every record of format 6's `workflows` (key `tid`) into
+ * `history` under `[tid, RECORD_SEQ]`, as it is (the frame does not change), and drops
+ * `workflows`; returns how many records it moved.
+ */
+function moveRecords(records: Database<string, Key>, history: Database<string, Key>): number {
+  let moved = 0;
+  for (const { key, value } of records.getRange({})) {
+    history.putSync(recordKey(key as string), value);
+    moved++;
+  }
+  records.dropSync();
+  return moved;
 }
 
 /**

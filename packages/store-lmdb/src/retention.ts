@@ -1,7 +1,7 @@
 import type { WorkflowSummary } from '@reprise/core';
 import { headSeq } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { AFTER_ALL, type Databases, type WorkflowRecord } from './layout.js';
+import { AFTER_ALL, type Databases, recordKey, type WorkflowRecord } from './layout.js';
 import { writeIndexChanges } from './visibility-index.js';
 
 /**
@@ -29,10 +29,10 @@ export function deleteClosedWorkflow(
   }
   const head = headSeq(dbs.history, tid);
   if (head !== chosen.historyLength) return false;
-  const keys = [...dbs.history.getKeys({ start: [tid, 1], end: [tid, AFTER_ALL] })];
+  // The record (`[tid, RECORD_SEQ]`) and every chunk.
+  const keys = [...dbs.history.getKeys({ start: recordKey(tid), end: [tid, AFTER_ALL] })];
   for (const key of keys) dbs.history.remove(key);
   writeIndexChanges(dbs.index, tid, summary, undefined);
   for (const [timerId, fireAt] of record.timers) dbs.timers.remove([fireAt, tid, toKeyText(timerId)]);
-  dbs.workflows.remove(tid);
   return true;
 }

@@ -1,5 +1,5 @@
 // A store written by format 6 (the fixture `fixtures/v6-store` was written by that code, with an
-// active set, `by-status` and `by-type` entries) is migrated in place when it is opened for
+// active set, `by-status` and `by-type` entries, and the records in `workflows`) is migrated in place when it is opened for
 // writing, and answers every query, count, history, timer and open-run listing as format 6 did
 // (`fixtures/v6-store/answers.json`); opened read-only it is refused with StoreFormatError saying
 // how to migrate it; a migration killed inside its transaction leaves format 6 whole.
@@ -31,23 +31,28 @@ function v6Store(): string {
 
 const formatSixAnswers = () => JSON.parse(readFileSync(join(FIXTURE, 'answers.json'), 'utf8')) as unknown;
 
-/** The format record and the first character of every `index` key, read raw. */
-function rawState(path: string): { version: unknown; tags: string[] } {
+/** The format record, the named databases and the first character of every `index` key, read raw. */
+function rawState(path: string): { version: unknown; databases: string[]; tags: string[] } {
   const raw = open({ path, maxDbs: 32, readOnly: true });
   try {
     const format = raw.openDB('meta', { encoding: 'string' }).get('format') as string;
     const index = raw.openDB('index', { encoding: 'binary' });
     const tags = new Set<string>();
     for (const key of index.getKeys({})) tags.add(String((key as unknown as string[])[0]));
-    return { version: (JSON.parse(format.slice(8)) as { version: unknown }).version, tags: [...tags].sort() };
+    return {
+      version: (JSON.parse(format.slice(8)) as { version: unknown }).version,
+      databases: [...raw.getKeys({})].map(String).sort(),
+      tags: [...tags].sort(),
+    };
   } finally {
     raw.close();
   }
 }
 
-it('has the entries format 7 no longer keeps in the fixture', () => {
+it('has the entries and the database format 7 no longer keeps in the fixture', () => {
   expect(rawState(v6Store())).toEqual({
     version: 6,
+    databases: ['history', 'index', 'meta', 'workflows'],
     tags: ['a', 'b', 'c', 'l', 'm', 'p', 'r', 's', 't', 'w', 'x'],
   });
 });
@@ -71,7 +76,11 @@ it('migrates a format-6 store in place, answering everything as format 6 did', a
   } finally {
     await store.close();
   }
-  expect(rawState(path)).toEqual({ version: FORMAT_VERSION, tags: ['b', 'c', 'l', 'm', 'p', 'r', 'w', 'x'] });
+  expect(rawState(path)).toEqual({
+    version: FORMAT_VERSION,
+    databases: ['history', 'index', 'meta'],
+    tags: ['b', 'c', 'l', 'm', 'p', 'r', 'w', 'x'],
+  });
 });
 
 it('refuses a format-6 store opened read-only, saying to run reprise migrate, and leaves it as it was', () => {
@@ -98,6 +107,7 @@ it('leaves format 6 whole when the migration is killed inside its transaction, a
   expect(() => openLmdbStore({ path, readOnly: true })).toThrow(/format version 6/);
   expect(rawState(path)).toEqual({
     version: 6,
+    databases: ['history', 'index', 'meta', 'workflows'],
     tags: ['a', 'b', 'c', 'l', 'm', 'p', 'r', 's', 't', 'w', 'x'],
   });
   const store = openLmdbStore({ path, noSync: true });

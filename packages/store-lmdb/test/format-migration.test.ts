@@ -89,7 +89,7 @@ it('migrates a format-4 store in place when it is opened for writing', async () 
     await store.close();
   }
   // The chunked layout's four databases, and nothing of format 4's left.
-  expect(namedDatabases(path)).toEqual(['history', 'index', 'meta', 'workflows']);
+  expect(namedDatabases(path)).toEqual(['history', 'index', 'meta']);
   const again = openLmdbStore({ path, noSync: true, readOnly: true });
   expect((await again.getSummary(asWorkflowId('waiter-1')))?.status).toBe('Completed');
   expect((await again.verify()).problems).toEqual([]);
