@@ -272,6 +272,10 @@ async function visibility(
       })),
     ),
   };
+  // Added with format 7 (status alone and type alone are merged from the status + type ranges):
+  // measured after the lines above.
+  result.status = await measure([{ status: 'Running' }, { status: 'Completed' }, { status: 'Failed' }]);
+  result.type = await measure(types.map((workflowType) => ({ workflowType })));
   // Added with format 4 (counts from the index keys): measured after the lines above.
   const countTimes = async (name: string, filters: VisibilityFilter[]) => {
     const times: number[] = [];
@@ -293,6 +297,10 @@ async function visibility(
   await countTimes('count, all rows', [{}]);
   await countTimes('count, status', [{ status: 'Running' }, { status: 'Completed' }, { status: 'Failed' }]);
   await countTimes('count, status + type', statusType);
+  await countTimes(
+    'count, type',
+    types.map((workflowType) => ({ workflowType })),
+  );
   await store.close();
   return result;
 }

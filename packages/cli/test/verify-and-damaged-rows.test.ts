@@ -36,7 +36,7 @@ it('damaged records are each named by verify (exit 6, and nothing written), and 
   expect(verify.code).toBe(6);
   expect(verify.stdout).toMatch(/^damage found/);
   expect(verify.stdout).toContain('corrupt record at history ["history-hit",1]: checksum mismatch');
-  expect(verify.stdout).toContain('corrupt record at workflows "row-hit": checksum mismatch');
+  expect(verify.stdout).toContain('corrupt record at history ["row-hit",0]: checksum mismatch');
   expect(verify.stdout).not.toMatch(/"healthy"/);
   const json = await reprise(at('verify', '--json'));
   expect(json.code).toBe(6);
@@ -49,7 +49,7 @@ it('damaged records are each named by verify (exit 6, and nothing written), and 
   expect(list.code).toBe(0);
   expect(list.stdout).toMatch(/^history-hit\s+order\s+Running\s/m);
   expect(list.stdout).toMatch(/^healthy\s+order\s+Completed\s/m);
-  expect(list.stdout).toMatch(/^ {2}row-hit {2}CORRUPT at workflows "row-hit": checksum mismatch/m);
+  expect(list.stdout).toMatch(/^ {2}row-hit {2}CORRUPT at history \["row-hit",0\]: checksum mismatch/m);
   const page = JSON.parse((await reprise(at('list', '--json'))).stdout) as {
     items: { workflowId: string }[];
     corrupt?: unknown[];
@@ -58,7 +58,7 @@ it('damaged records are each named by verify (exit 6, and nothing written), and 
   expect(page.corrupt).toEqual([
     {
       workflowId: 'row-hit',
-      key: 'workflows "row-hit"',
+      key: 'history ["row-hit",0]',
       reason: expect.stringMatching(/^checksum mismatch/),
     },
   ]);

@@ -11,7 +11,14 @@ import type { Key } from 'lmdb';
 import { encodeChunk, encodeFrame } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { asFrameWriter, type Databases, EMPTY, type StoredSummary, type WorkflowRecord } from './layout.js';
+import {
+  asFrameWriter,
+  type Databases,
+  EMPTY,
+  recordKey,
+  type StoredSummary,
+  type WorkflowRecord,
+} from './layout.js';
 import { sameIndexedFields, writeIndexChanges } from './visibility-index.js';
 
 /**
@@ -47,7 +54,7 @@ export function knownRecord(
   };
 }
 
-/** The record as `workflows` stores it. */
+/** The record as `history` stores it (under `[tid, RECORD_SEQ]`). */
 export const storedRecord = (known: KnownRecord, head: number): WorkflowRecord => ({
   summary: known.summary ? withoutLength(known.summary) : null,
   timers: known.timers.size === 0 ? NO_TIMERS : [...known.timers],
@@ -59,7 +66,7 @@ const NO_TIMERS: WorkflowRecord['timers'] = [];
 /**
  * What one append writes, computed from the record it builds on: the events' frames, and, when
  * the record's content changes, the next record and the changes to the timer index and (when the
- * row's indexed fields change) to the visibility indexes and the active set. Every write is a
+ * row's indexed fields change) to the visibility indexes. Every write is a
  * put or a remove of a key the plan names: nothing is read to write it, so any plan can be
  * issued as one conditional write (`writePlanIfNext`).
  */
@@ -79,7 +86,7 @@ export interface AppendPlan {
   readonly backlogAfter: BacklogSince;
   /** The frame of `after`, when it must be written; `undefined` when `after` is `before`. */
   readonly recordFrame: Buffer | undefined;
-  /** Whether the visibility row gains, loses or changes an index entry (or the active set). */
+  /** Whether the visibility row gains, loses or changes an index entry. */
   readonly changesRow: boolean;
 }
 
@@ -207,7 +214,7 @@ const NO_OVERWRITE = { noOverwrite: true } as const;
  * none when the history already has the key `[tid, expectedSeq + 1]`, inside its commit, and
  * resolves whether it did. An append that leaves the record as it is (whatever its number of
  * events) is one `put` of its chunk that fails on an existing key; one that changes the record
- * (and so maybe index entries, the active set, timers) is an `ifNoExists` block.
+ * (and so maybe index entries, timers) is an `ifNoExists` block.
  */
 export function writePlanIfNext(dbs: Databases, plan: AppendPlan): Promise<boolean> {
   const key = [plan.tid, plan.expectedSeq + 1];
@@ -225,22 +232,9 @@ export function writePlan(dbs: Databases, plan: AppendPlan): void {
   const { tid, expectedSeq, before, after } = plan;
   asFrameWriter(dbs.history).put([tid, expectedSeq + 1], plan.chunk);
   if (plan.recordFrame === undefined) return;
-  asFrameWriter(dbs.workflows).put(tid, plan.recordFrame);
-  if (plan.changesRow) writeRow(dbs, tid, before?.summary, after.summary);
+  asFrameWriter(dbs.history).put(recordKey(tid), plan.recordFrame);
+  if (plan.changesRow) writeIndexChanges(dbs.index, tid, before?.summary, after.summary);
   writeTimers(dbs, tid, before?.timers ?? EMPTY_PROJECTION.timers, after.timers);
-}
-
-function writeRow(
-  dbs: Databases,
-  tid: string,
-  before: StoredSummary | undefined,
-  after: StoredSummary | undefined,
-) {
-  writeIndexChanges(dbs.index, tid, before, after);
-  const wasActive = before?.status === 'Running';
-  const isActive = after?.status === 'Running';
-  if (isActive && !wasActive) dbs.active.put(tid, EMPTY);
-  if (wasActive && !isActive) dbs.active.remove(tid);
 }
 
 function writeTimers(

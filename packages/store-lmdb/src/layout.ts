@@ -10,8 +10,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | database | key | value |
  * |---|---|---|
  * | `meta` | `'format'` | the format record |
- * | `history` | `[tid, firstSeq]` | a chunk: the events of one append (frame: last seq, the open run's backlog when it is not the record's (the record is not written with it and the backlog moved since), then the events) |
- * | `workflows` | `tid` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
+ * | `history` | `[tid, 0]` | the workflow record: summary without `historyLength` (its backlog as of its `head`), pending timers (frame) |
+ * | `history` | `[tid, firstSeq]` | a chunk (`firstSeq` from 1): the events of one append (frame: last seq, the open run's backlog when it is not the record's (the record is not written with it and the backlog moved since), then the events) |
  * | `index` | `[tag, ...key]` | empty: every index entry, each kind under its tag (`INDEX_TAGS`) |
  *
  * The kinds of index entries (each read through an {@link IndexView}, as if a database of its
@@ -19,12 +19,9 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  *
  * | kind | key | meaning |
  * |---|---|---|
- * | `active` | `tid` | the workflow's status is Running |
  * | `timers` | `[fireAt, tid, timerId]` | a pending timer of an open run |
  * | `list` | `[negCreatedAt, tid]` | one entry per visibility row |
- * | `by-status` | `[status, negCreatedAt, tid]` | |
- * | `by-type` | `[workflowType, negCreatedAt, tid]` | |
- * | `by-status-type` | `[status, workflowType, negCreatedAt, tid]` | |
+ * | `by-status-type` | `[status, workflowType, negCreatedAt, tid]` | also the rows of one status (`[status]`), and so the open runs (`['Running']`), and of one type (`[status, workflowType]` over the statuses) |
  * | `by-start` | `[startedAt, negCreatedAt, tid]` | |
  * | `by-close` | `[closedAt, negCreatedAt, tid]` | closed rows only |
  * | `by-attribute` | `[name, value, negCreatedAt, tid]` | a scalar attribute, or one element of a list |
@@ -32,8 +29,13 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * | `by-presence` | `[name, negCreatedAt, tid]` | the attribute is set and not null |
  * | `by-unindexed` | `[name, negCreatedAt, tid]` | a value the indexes above do not cover |
  *
- * One database for all of them, so that a start or a close writes three databases at most
- * (`history`, `workflows`, `index`), each entry written only when the value it indexes changes.
+ * One database for all of them, so that a start or a close writes two databases (`history`,
+ * `index`), each entry written only when the value it indexes changes. Every key a commit writes
+ * lands in the leaf page of its range, and a synced commit pays for each page it dirties: so the
+ * record is the first key of its workflow's history, in the leaf page of the chunk written with
+ * it, and a start writes three index entries (`list`, `by-status-type`, `by-start`; timers and
+ * attributes aside) and a close three writes (`by-status-type` out and in, `by-close`). There is
+ * no active set, no `by-status` and no `by-type`: `by-status-type` answers for all three.
  *
  * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
  * anywhere but in its history: it is the last seq named by the chunk under the last key of
@@ -48,7 +50,9 @@ import type { Database, Key, RootDatabase } from 'lmdb';
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 6: an append that does not write the workflow record writes the open run's
+ * than misread. 7: the record is in `history` under `[tid, 0]` (there is no `workflows` database),
+ * and there are no active set, `by-status` or `by-type` entries (`by-status-type` answers for
+ * them). 6: an append that does not write the workflow record writes the open run's
  * backlog in its chunk, and a row's backlog is the last chunk's when it carries one. 5: a history
  * is chunks, one per append, under `[tid, firstSeq]`, and every index is in one database under
  * its tag; its records held the backlog as of the last append. 4 kept one event per key `[tid, seq]` and a database per
@@ -56,16 +60,18 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
  * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 /** The named databases of this format. */
-export const DATABASE_NAMES = ['meta', 'history', 'workflows', 'index'] as const;
+export const DATABASE_NAMES = ['meta', 'history', 'index'] as const;
 
 /**
- * Databases that earlier formats had and this one has not: format 4's one database per index,
- * its active set and timer index; format 3's `counts`.
+ * Databases that earlier formats had and this one has not: format 6's and earlier's `workflows`
+ * (the records), format 4's one database per index, its active set and timer index; format 3's
+ * `counts`.
  */
 export const EARLIER_FORMAT_NAMES = [
+  'workflows',
   'active',
   'timers',
   'list',
@@ -87,8 +93,6 @@ export const FORMAT_NAME = 'reprise-lmdb-store';
 /** The visibility indexes, each under its tag in the `index` database. */
 export const INDEX_NAMES = [
   'list',
-  'by-status',
-  'by-type',
   'by-status-type',
   'by-start',
   'by-close',
@@ -111,11 +115,10 @@ export const asKey = (parts: readonly KeyPart[]): Key => parts as unknown as Key
 export interface Databases {
   readonly root: RootDatabase<Buffer, Key>;
   readonly meta: Database<string, Key>;
+  /** Each workflow's record under `[tid, RECORD_SEQ]`, then its chunks under `[tid, firstSeq]`. */
   readonly history: Database<string, Key>;
-  readonly workflows: Database<string, Key>;
   /** The one database of every index below, each under its tag (`INDEX_TAGS`). */
   readonly index: Database<Buffer, Key>;
-  readonly active: IndexView;
   readonly timers: IndexView;
   readonly indexes: Readonly<Record<IndexName, IndexView>>;
 }
@@ -125,19 +128,23 @@ export interface Databases {
  * that the range of a tag ends where the next character's begins (`[tag, ...]` sorts below
  * `[next]`, whatever follows the tag).
  */
-export const INDEX_TAGS: Readonly<Record<IndexName | 'active' | 'timers', string>> = {
-  active: 'a',
+export const INDEX_TAGS: Readonly<Record<IndexName | 'timers', string>> = {
   'by-attribute': 'b',
   'by-close': 'c',
   list: 'l',
   'by-status-type': 'm',
   'by-presence': 'p',
   'by-start': 'r',
-  'by-status': 's',
-  'by-type': 't',
   'by-unindexed': 'u',
   'by-word': 'w',
   timers: 'x',
+};
+
+/** The tags of the entries format 6 and earlier wrote and format 7 does not. */
+export const EARLIER_INDEX_TAGS: Readonly<Record<'active' | 'by-status' | 'by-type', string>> = {
+  active: 'a',
+  'by-status': 's',
+  'by-type': 't',
 };
 
 /** A range as the index views take it: keys without their tag. */
@@ -149,25 +156,23 @@ export interface ViewRange {
 }
 
 /**
- * One index (or the active set, or the timer index) inside the `index` database: keys go in and
+ * One index (or the timer index) inside the `index` database: keys (arrays of parts) go in and
  * come out without the tag, which the view adds and strips, so each reads as a database of its
- * own. A key is an array of parts or, for the active set, a workflow's key form alone.
+ * own.
  */
 export class IndexView {
   readonly #db: Database<Buffer, Key>;
   readonly #tag: string;
   readonly #end: Key;
-  readonly #scalar: boolean;
 
-  constructor(db: Database<Buffer, Key>, tag: string, scalar = false) {
+  constructor(db: Database<Buffer, Key>, tag: string) {
     this.#db = db;
     this.#tag = tag;
     this.#end = [String.fromCharCode(tag.charCodeAt(0) + 1)];
-    this.#scalar = scalar;
   }
 
   #key(key: Key): Key {
-    return asKey(Array.isArray(key) ? [this.#tag, ...(key as KeyPart[])] : [this.#tag, key as KeyPart]);
+    return asKey([this.#tag, ...(key as KeyPart[])]);
   }
 
   /** Queues (in a batch or a conditional block) or applies (in a transaction) a put of `key`. */
@@ -189,10 +194,7 @@ export class IndexView {
 
   /** The keys of a range, in key order, without the tag. */
   getKeys(range: ViewRange = {}): Iterable<Key> {
-    const keys = this.#db.getKeys(this.#range(range));
-    return this.#scalar
-      ? keys.map((key) => (key as KeyPart[])[1] as Key)
-      : keys.map((key) => (key as KeyPart[]).slice(1) as unknown as Key);
+    return this.#db.getKeys(this.#range(range)).map((key) => (key as KeyPart[]).slice(1) as unknown as Key);
   }
 
   /** How many keys a range holds, counted by lmdb-js in native code. */
@@ -219,9 +221,7 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     root,
     meta: text('meta'),
     history: text('history'),
-    workflows: text('workflows'),
     index,
-    active: new IndexView(index, INDEX_TAGS.active, true),
     timers: new IndexView(index, INDEX_TAGS.timers),
     indexes,
   };
@@ -247,7 +247,20 @@ export const MAX_INDEXED_ELEMENTS = 64;
 /** A visibility row as the workflow record keeps it: `historyLength` comes from the history. */
 export type StoredSummary = Omit<WorkflowSummary, 'historyLength'>;
 
-/** What `workflows` holds per workflow id. */
+/**
+ * The second part of the key of a workflow record in `history`: below every chunk's first seq,
+ * so the record is the first key of its workflow's range, beside its first chunks.
+ */
+export const RECORD_SEQ = 0;
+
+/** The key of the record of the workflow with key form `tid`. */
+export const recordKey = (tid: string): Key => [tid, RECORD_SEQ];
+
+/** How the record of a workflow is named in errors. */
+export const describeRecord = (workflowId: string): string =>
+  describeKey('history', [workflowId, RECORD_SEQ]);
+
+/** What `history` holds under `[tid, RECORD_SEQ]`. */
 export interface WorkflowRecord {
   /** `null` until the history has a WorkflowStarted (a schedule's history never does). */
   readonly summary: StoredSummary | null;

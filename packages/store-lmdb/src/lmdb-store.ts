@@ -19,6 +19,7 @@ import {
   type VisibilityPage,
   type WorkflowEvent,
   type WorkflowId,
+  type WorkflowStatus,
   type WorkflowStore,
   type WorkflowSummary,
 } from '@reprise/core';
@@ -46,16 +47,20 @@ import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
 import {
   asFrameWriter,
+  asKey,
   DATABASE_NAMES,
   type Databases,
   describeKey,
+  describeRecord,
   EARLIER_FORMAT_NAMES,
   FORMAT_NAME,
   FORMAT_VERSION,
+  type KeyPart,
   MAX_DBS,
   MAX_TIMER_ID_BYTES,
   MAX_WORKFLOW_ID_BYTES,
   openDatabases,
+  recordKey,
   type StoredSummary,
   type WorkflowRecord,
 } from './layout.js';
@@ -73,7 +78,7 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
   readonly path: string;
   /**
    * Recomputes every workflow's projection from its history and compares it with what the store
-   * keeps beside it (records, active set, timers, every visibility index). Reads the
+   * keeps beside it (records, timers, every visibility index). Reads the
    * whole store; meant for tests, audits and after a crash, not for a hot path.
    */
   verify(): Promise<IntegrityReport>;
@@ -90,6 +95,12 @@ export interface LmdbStore extends WorkflowStore, RetentionStore {
 
 /** How many active ids `listActive` reads per step. */
 const ACTIVE_CHUNK = 1024;
+
+/** The status of an open run, the first part of its `by-status-type` key. */
+const RUNNING: WorkflowStatus = 'Running';
+
+const sameKey = (a: readonly KeyPart[], b: readonly KeyPart[]): boolean =>
+  a.length === b.length && a.every((part, index) => part === b[index]);
 
 /** How many workflows' states the append path keeps (see `#workflows`). */
 const COMMITTED_CACHE_SIZE = 10_000;
@@ -247,7 +258,7 @@ export const MIGRATE_HINT =
   'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
 
 /**
- * Checks the format record, writing it in a new store; migrates a format-4 or format-5 store in place
+ * Checks the format record, writing it in a new store; migrates a format-4, 5 or 6 store in place
  * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
  * how to migrate it when it is opened read-only.
  */
@@ -524,7 +535,11 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const tid = workflowKey(workflowId);
     // A workflow never written (what every start asks first) has neither a first event nor a
     // record: two lookups instead of a range read, which leaves garbage that outlives scavenges.
-    if (fromSeq === 1 && !this.dbs.history.doesExist([tid, 1]) && !this.dbs.workflows.doesExist(tid)) {
+    if (
+      fromSeq === 1 &&
+      !this.dbs.history.doesExist([tid, 1]) &&
+      !this.dbs.history.doesExist(recordKey(tid))
+    ) {
       return [];
     }
     let events: WorkflowEvent[];
@@ -534,7 +549,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       throw unreadable(error, () => describeKey('history', [workflowId, fromSeq]));
     }
     // Its record says it was written, yet no chunk is left: its history is gone.
-    if (events.length === 0 && fromSeq === 1 && this.dbs.workflows.doesExist(tid)) {
+    if (events.length === 0 && fromSeq === 1 && this.dbs.history.doesExist(recordKey(tid))) {
       throw new StoreCorruption(
         describeKey('history', [workflowId, 1]),
         'missing; the workflow has a record',
@@ -552,20 +567,31 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
   }
 
+  /**
+   * The open runs are the `Running` range of `by-status-type` (type, then list order), read in
+   * steps of {@link ACTIVE_CHUNK}, each from just after the last key of the step before. A run
+   * whose type changes (continue-as-new as another type) between two steps may be listed twice
+   * or not at all, as an id started meanwhile may be: the list is of the runs open when it is
+   * read, and recovery passes over an id it already holds.
+   */
   async *listActive(): AsyncIterable<WorkflowId> {
-    let after: string | undefined;
+    const running = this.dbs.indexes['by-status-type'];
+    let after: KeyPart[] | undefined;
     for (;;) {
       this.#assertOpen('listActive');
-      const keys: string[] = [];
-      for (const key of this.dbs.active.getKeys({
-        ...(after === undefined ? {} : { start: after }),
-        limit: ACTIVE_CHUNK + 1,
-      })) {
-        if (key !== after) keys.push(key as string);
+      const tids: string[] = [];
+      let last: KeyPart[] | undefined;
+      for (const raw of running.getKeys({ start: asKey(after ?? [RUNNING]), limit: ACTIVE_CHUNK + 1 })) {
+        const key = raw as KeyPart[];
+        if (key[0] !== RUNNING) break;
+        if (after !== undefined && sameKey(key, after)) continue;
+        if (tids.length === ACTIVE_CHUNK) break;
+        tids.push(key[3] as string);
+        last = key;
       }
-      for (const key of keys.slice(0, ACTIVE_CHUNK)) yield fromKeyText(key) as WorkflowId;
-      if (keys.length < ACTIVE_CHUNK) return;
-      after = keys[ACTIVE_CHUNK - 1];
+      for (const tid of tids) yield fromKeyText(tid) as WorkflowId;
+      if (tids.length < ACTIVE_CHUNK || last === undefined) return;
+      after = last;
     }
   }
 
@@ -594,7 +620,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       const summary = this.#readRecord(tid)?.summary;
       return summary ? this.rowOf(tid, summary) : undefined;
     } catch (error) {
-      throw unreadable(error, () => describeKey('workflows', workflowId));
+      throw unreadable(error, () => describeRecord(workflowId));
     }
   }
 
@@ -697,7 +723,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     const stored = this.#readRecord(tid);
     if (!stored) {
       throw new StoreCorruption(
-        describeKey('workflows', fromKeyText(tid)),
+        describeRecord(fromKeyText(tid)),
         `is missing; its history has ${head} events`,
       );
     }
@@ -740,12 +766,12 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   }
 
   #readRecord(tid: string): WorkflowRecord | undefined {
-    const frame = this.dbs.workflows.get(tid);
+    const frame = this.dbs.history.get(recordKey(tid));
     return frame === undefined ? undefined : this.#decodeRecord(tid, frame);
   }
 
   #decodeRecord(tid: string, frame: string): WorkflowRecord {
-    const where = () => describeKey('workflows', fromKeyText(tid));
+    const where = () => describeRecord(fromKeyText(tid));
     const record = decodeFrame(frame, where) as WorkflowRecord | null;
     if (typeof record !== 'object' || record === null || !Array.isArray(record.timers)) {
       throw new StoreCorruption(where(), 'is not a workflow record');

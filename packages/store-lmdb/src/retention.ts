@@ -1,13 +1,13 @@
 import type { WorkflowSummary } from '@reprise/core';
 import { headSeq } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
-import { AFTER_ALL, type Databases, type WorkflowRecord } from './layout.js';
+import { AFTER_ALL, type Databases, recordKey, type WorkflowRecord } from './layout.js';
 import { writeIndexChanges } from './visibility-index.js';
 
 /**
  * Deletes one chosen workflow inside the caller's write transaction, if it is still as it was
  * chosen: its record says the same closed row, and its history has not grown. Removes its
- * history (every run), its index entries, its active entry and timers (a closed run has none,
+ * history (every run), its index entries (its open-run entry among them) and timers (a closed run has none,
  * removed anyway) and its record. Returns whether it deleted it. Everything goes in the
  * caller's transaction, so a crash leaves the workflow whole or gone.
  */
@@ -29,11 +29,10 @@ export function deleteClosedWorkflow(
   }
   const head = headSeq(dbs.history, tid);
   if (head !== chosen.historyLength) return false;
-  const keys = [...dbs.history.getKeys({ start: [tid, 1], end: [tid, AFTER_ALL] })];
+  // The record (`[tid, RECORD_SEQ]`) and every chunk.
+  const keys = [...dbs.history.getKeys({ start: recordKey(tid), end: [tid, AFTER_ALL] })];
   for (const key of keys) dbs.history.remove(key);
   writeIndexChanges(dbs.index, tid, summary, undefined);
-  dbs.active.remove(tid);
   for (const [timerId, fireAt] of record.timers) dbs.timers.remove([fireAt, tid, toKeyText(timerId)]);
-  dbs.workflows.remove(tid);
   return true;
 }

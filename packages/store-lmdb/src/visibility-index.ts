@@ -74,8 +74,6 @@ const fixedIndex = (index: IndexName, fields: readonly FixedField[]): FixedIndex
 
 const FIXED_INDEXES: readonly FixedIndex[] = [
   fixedIndex('list', []),
-  fixedIndex('by-status', ['status']),
-  fixedIndex('by-type', ['workflowType']),
   fixedIndex('by-status-type', ['status', 'workflowType']),
   fixedIndex('by-start', ['startedAt']),
   fixedIndex('by-close', ['closedAt']),

@@ -5,6 +5,7 @@ import {
   StoreCorruption,
   type VisibilityFilter,
   type VisibilityPage,
+  WORKFLOW_STATUSES,
   type WorkflowId,
   type WorkflowSummary,
 } from '@reprise/core';
@@ -195,7 +196,7 @@ function candidatesOf(source: RowSource, filter: NormalizedFilter, want: number)
   const small = want * 4 + 64;
   const cap =
     scans.length > 0 && Number.isFinite(small) ? Math.max(PLAN_COUNT_CAP, small + 1) : PLAN_COUNT_CAP;
-  const parts = streamsOf(filter);
+  const parts = streamsOf(dbs, filter);
   // One stream and nothing to weigh it against: it drives, whatever its size.
   if (parts.length === 1 && scans.length === 0) return mergeStream(dbs, parts[0] as Part[], filter.after);
   if (parts.length === 0 && scans.length === 0) return mergeStream(dbs, [LIST], filter.after);
@@ -268,21 +269,11 @@ const isOperatorObject = (predicate: SearchAttributePredicate): predicate is Pre
   typeof predicate === 'object' && predicate !== null && !Array.isArray(predicate);
 
 /** Each condition of the filter that an index serves in list order, as the ranges to merge. */
-function streamsOf(filter: NormalizedFilter): Part[][] {
+function streamsOf(dbs: Databases, filter: NormalizedFilter): Part[][] {
   const streams: Part[][] = [];
-  const statuses = filter.statuses && [...filter.statuses];
   const types = filter.workflowTypes && [...new Set([...filter.workflowTypes].map(indexedString))];
-  if (statuses && types) {
-    streams.push(
-      statuses.flatMap((status) =>
-        types.map((type) => ({ index: 'by-status-type' as const, prefix: [status, type] })),
-      ),
-    );
-  } else if (statuses) {
-    streams.push(statuses.map((status) => ({ index: 'by-status' as const, prefix: [status] })));
-  } else if (types) {
-    streams.push(types.map((type) => ({ index: 'by-type' as const, prefix: [type] })));
-  }
+  const statusParts = statusTypeParts(dbs, filter.statuses && [...filter.statuses], types);
+  if (statusParts) streams.push(statusParts);
   for (const [name, predicate] of filter.searchAttributes) {
     const parts = attributeParts(indexedName(name), predicate);
     if (parts) streams.push(dedupeParts(parts));
@@ -424,6 +415,45 @@ function dedupeCandidates(candidates: Candidate[]): Candidate[] {
 
 const LIST: Part = { index: 'list', prefix: [] };
 
+/**
+ * The `by-status-type` ranges of the rows with one of `statuses` and one of `types` (their
+ * indexed forms); a missing list is every value: the types present under each status, or every
+ * status. `undefined` when both are missing.
+ */
+function statusTypeParts(
+  dbs: Databases,
+  statuses: readonly string[] | undefined,
+  types: readonly string[] | undefined,
+): Part[] | undefined {
+  if (!statuses && !types) return undefined;
+  return (statuses ?? WORKFLOW_STATUSES).flatMap((status) =>
+    (types ?? typesWithStatus(dbs, status)).map((type) => ({
+      index: 'by-status-type' as const,
+      prefix: [status, type],
+    })),
+  );
+}
+
+/**
+ * The workflow types of the rows with `status`, in key order, found by a skip-scan of its
+ * `by-status-type` range: a seek to the first key, its type read, a seek past that type's keys.
+ */
+function typesWithStatus(dbs: Databases, status: string): string[] {
+  const view = dbs.indexes['by-status-type'];
+  const types: string[] = [];
+  let start: KeyPart[] = [status];
+  for (;;) {
+    let type: string | undefined;
+    for (const key of view.getKeys({ start: asKey(start), limit: 1 })) {
+      const parts = key as KeyPart[];
+      if (parts[0] === status) type = parts[1] as string;
+    }
+    if (type === undefined) return types;
+    types.push(type);
+    start = [status, type, AFTER_ALL];
+  }
+}
+
 /** Each stream with its keys counted up to `cap` (an estimate of `cap` means at least `cap`). */
 function estimateStreams(dbs: Databases, streams: readonly (readonly Part[])[], cap: number): Stream[] {
   return streams.map((parts) => {
@@ -474,15 +504,19 @@ function countFromIndexes(source: RowSource, filter: NormalizedFilter): number |
   const types = filter.workflowTypes && [...filter.workflowTypes];
   if (types?.some((type) => type.length > INDEXED_VALUE_UNITS)) return undefined;
   const statuses = filter.statuses && [...filter.statuses];
-  const sum = (parts: Part[]) => parts.reduce((total, part) => total + rangeCount(source.dbs, part), 0);
-  if (statuses && types) {
-    return sum(
-      statuses.flatMap((status) =>
-        types.map((type) => ({ index: 'by-status-type' as const, prefix: [status, toKeyText(type)] })),
-      ),
-    );
-  }
-  if (statuses) return sum(statuses.map((status) => ({ index: 'by-status' as const, prefix: [status] })));
-  if (types) return sum(types.map((type) => ({ index: 'by-type' as const, prefix: [toKeyText(type)] })));
-  return rangeCount(source.dbs, LIST);
+  if (statuses && !types)
+    return statuses.reduce((total, status) => total + statusCount(source.dbs, status), 0);
+  const parts = statusTypeParts(source.dbs, statuses, types && [...new Set(types.map(toKeyText))]);
+  if (!parts) return rangeCount(source.dbs, LIST);
+  return parts.reduce((total, part) => total + rangeCount(source.dbs, part), 0);
+}
+
+/**
+ * How many rows have `status`: the keys of its whole `by-status-type` range, counted in one
+ * native call rather than type by type. The parts of a key are separated by a NUL byte, and a
+ * string part holds none (`key-text.ts`), so every key `[status, ...]` sorts below
+ * `[status + U+0001]` (and statuses are plain words: none is another one followed by U+0001).
+ */
+function statusCount(dbs: Databases, status: string): number {
+  return dbs.indexes['by-status-type'].getKeysCount({ start: [status], end: [`${status}\u0001`] });
 }

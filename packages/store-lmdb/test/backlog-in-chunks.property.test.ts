@@ -144,7 +144,7 @@ it('writes an append that moves only the backlog as its chunk alone, carrying th
   const recordBytes = () => {
     const raw = open({ path, maxDbs: 32, readOnly: true });
     try {
-      return raw.openDB('workflows', { encoding: 'binary' }).get('run-1') as Buffer;
+      return raw.openDB('history', { encoding: 'binary' }).get(['run-1', 0]) as Buffer;
     } finally {
       raw.close();
     }

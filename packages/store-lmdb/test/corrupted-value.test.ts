@@ -69,7 +69,7 @@ it('names a damaged workflow record and refuses to append on top of it', async (
   const reopened = openLmdbStore({ path, noSync: true });
   const error = await reopened.getSummary(victim).catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(StoreCorruption);
-  expect(error).toMatchObject({ key: 'workflows "record-victim"' });
+  expect(error).toMatchObject({ key: 'history ["record-victim",0]' });
   for (const body of [
     { type: 'WorkflowCompleted', result: 1 },
     { type: 'SignalReceived', signalName: 's', payload: 'row unchanged' },
@@ -77,7 +77,7 @@ it('names a damaged workflow record and refuses to append on top of it', async (
     const append = envelopeEvents(victim, 2, 2, [body]);
     await expect(reopened.append(victim, append, { expectedSeq: 2 })).rejects.toMatchObject({
       code: 'store_corruption',
-      key: 'workflows "record-victim"',
+      key: 'history ["record-victim",0]',
     });
   }
   // Its history is intact (the last seq is its last key), and the other workflow is untouched.

@@ -46,16 +46,15 @@ async function seed(store: LmdbStore, id: WorkflowId): Promise<void> {
 
 /**
  * Where in the victim the damage goes: its history (a chunk of 3 events, then one of 1 that
- * carries the run's backlog), or its workflow row.
+ * carries the run's backlog), or its workflow record (`[tid, 0]`).
  */
-type Target =
-  | { readonly db: 'history'; readonly key: [string, number] }
-  | { readonly db: 'workflows'; readonly key: string };
+type Target = { readonly db: 'history'; readonly key: [string, number] };
 
 const targets: fc.Arbitrary<Target> = fc.oneof(
   fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 1] }),
   fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 4] }),
-  fc.constant<Target>({ db: 'workflows', key: toKeyText(victim) }),
+  // The record, in format 7 the history's first key.
+  fc.constant<Target>({ db: 'history', key: [toKeyText(victim), 0] }),
 );
 
 /**

@@ -66,7 +66,7 @@ it('migrates a format-5 store in place, reading every row and history as it was'
   try {
     const format = raw.openDB('meta', { encoding: 'string' }).get('format') as string;
     expect(JSON.parse(format.slice(8))).toEqual({ format: 'reprise-lmdb-store', version: FORMAT_VERSION });
-    expect([...raw.getKeys({})].map(String).sort()).toEqual(['history', 'index', 'meta', 'workflows']);
+    expect([...raw.getKeys({})].map(String).sort()).toEqual(['history', 'index', 'meta']);
   } finally {
     await raw.close();
   }

@@ -89,7 +89,7 @@ it('migrates a format-4 store in place when it is opened for writing', async () 
     await store.close();
   }
   // The chunked layout's four databases, and nothing of format 4's left.
-  expect(namedDatabases(path)).toEqual(['history', 'index', 'meta', 'workflows']);
+  expect(namedDatabases(path)).toEqual(['history', 'index', 'meta']);
   const again = openLmdbStore({ path, noSync: true, readOnly: true });
   expect((await again.getSummary(asWorkflowId('waiter-1')))?.status).toBe('Completed');
   expect((await again.verify()).problems).toEqual([]);
@@ -106,7 +106,7 @@ it('refuses a format-4 store opened read-only, saying to run reprise migrate, an
     error = caught;
   }
   expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 6 });
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 7 });
   expect((error as Error).message).toMatch(/format version 4.*`reprise migrate`/);
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });

@@ -85,26 +85,26 @@ it('a damaged workflow row quarantines its run when Engine.create reads it, and 
   const log = recordingLogger();
   const second = await lmdbEngine(dir, { workflows: [waiter], logger: log.logger });
   // Recovery reads each open run's row to know whether it only waits: the damage shows there.
-  expect(log.quarantined()).toEqual(['workflows "row-victim"']);
+  expect(log.quarantined()).toEqual(['history ["row-victim",0]']);
   const { engine } = second;
   await engine.getHandle('bystander').signal('go', 'yes');
   expect(await engine.getHandle('bystander').result()).toBe('MARKER-bystander: yes');
   const victim = engine.getHandle('row-victim');
   await expect(victim.signal('go', 'no')).rejects.toMatchObject({
     code: 'store_corruption',
-    key: 'workflows "row-victim"',
+    key: 'history ["row-victim",0]',
   });
   await expect(victim.result()).rejects.toBeInstanceOf(StoreCorruption);
 
   const page = await engine.list({});
   expect(page.items.map((item) => item.workflowId).sort()).toEqual(['bystander', 'history-victim']);
   expect(page.corrupt).toEqual([
-    { workflowId: 'row-victim', key: 'workflows "row-victim"', reason: expect.stringMatching(/checksum/) },
+    { workflowId: 'row-victim', key: 'history ["row-victim",0]', reason: expect.stringMatching(/checksum/) },
   ]);
   // The other run still waits and still takes its signal.
   await engine.getHandle('history-victim').signal('go', 'fine');
   expect(await engine.getHandle('history-victim').result()).toBe('MARKER-history-victim: fine');
-  expect(log.quarantined()).toEqual(['workflows "row-victim"']);
+  expect(log.quarantined()).toEqual(['history ["row-victim",0]']);
   await second.close();
 });
 
