@@ -260,22 +260,22 @@ const sameBacklog = (a: RunBacklog, b: RunBacklog): boolean =>
 
 /**
  * Whether recovery must replay the open run of `summary` at start rather than leave it to wait
- * for input: it has activities to run, children or signal deliveries whose outcome may have been
- * missed, or an input its code may not have taken. A row without a backlog (recorded before
- * backlogs were) is replayed. Timers are not in it: they are in the store's timer index.
- *
- * The build does not count. A run that only waits is carried on by whichever build gives it its
- * next input, which replays it then and records BuildChanged with that step, as the versioning
- * guide says ("a waiting run costs nothing until it takes a step"). Replaying every waiting run of
- * another build at start made each restart after a deploy replay them all again (nothing was
- * recorded for a run that took no step): 20,000 waiting runs took 1.5 to 2.6 s at every
- * `Engine.create`, against 0.35 s on the same build. A run that stalled on a bug still replays
- * at start under the fix: its step's input is recorded and marks it (`input`).
+ * for input, given the engine's build: it has activities to run, children or signal deliveries
+ * whose outcome may have been missed, an input its code may not have taken, or its latest step
+ * was recorded by another build (whose code may have diverged from this one's, or thrown where
+ * this one does not: replay finds out now). A row without a backlog (recorded before backlogs
+ * were) is replayed. Timers are not in it: they are in the store's timer index.
  */
-export function replayAtStart(summary: WorkflowSummary): boolean {
+export function replayAtStart(summary: WorkflowSummary, buildId: string): boolean {
   const backlog = summary.backlog;
   if (!backlog) return true;
-  return backlog.activities > 0 || backlog.children > 0 || backlog.signals > 0 || backlog.input === true;
+  return (
+    backlog.activities > 0 ||
+    backlog.children > 0 ||
+    backlog.signals > 0 ||
+    backlog.input === true ||
+    (backlog.build ?? summary.buildId) !== buildId
+  );
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -179,21 +179,25 @@ describe('replayAtStart', () => {
   const timer: EventBody = { type: 'TimerStarted', timerId: 't1', fireAt: 9000 };
 
   it('leaves a run that only waits, and replays one with work or an input its code may not have taken', () => {
-    expect(replayAtStart(summaryOf(quietStart))).toBe(false);
-    expect(replayAtStart(summaryOf(started))).toBe(true);
-    expect(replayAtStart(summaryOf(started, timer))).toBe(false);
-    expect(replayAtStart(summaryOf(started, scheduled('1')))).toBe(true);
+    expect(replayAtStart(summaryOf(quietStart), 'b1')).toBe(false);
+    expect(replayAtStart(summaryOf(started), 'b1')).toBe(true);
+    expect(replayAtStart(summaryOf(started, timer), 'b1')).toBe(false);
+    expect(replayAtStart(summaryOf(started, scheduled('1')), 'b1')).toBe(true);
     expect(
-      replayAtStart(summaryOf(started, timer, { type: 'SignalReceived', signalName: 'go', payload: null })),
+      replayAtStart(
+        summaryOf(started, timer, { type: 'SignalReceived', signalName: 'go', payload: null }),
+        'b1',
+      ),
     ).toBe(true);
   });
 
-  it('leaves a run that only waits whichever build recorded its latest step, and replays a row without a backlog', () => {
-    // The build that gives it its next input replays it then (BuildChanged goes with that step).
-    expect(replayAtStart(summaryOf({ ...quietStart, buildId: 'b0' } as EventBody))).toBe(false);
+  it('replays a run whose latest step another build recorded, and a row without a backlog', () => {
+    expect(replayAtStart(summaryOf(quietStart), 'b2')).toBe(true);
+    expect(replayAtStart(summaryOf(started, timer), 'b2')).toBe(true);
     const carriedOn = summaryOf(started, timer, { type: 'BuildChanged', buildId: 'b2' }, timer);
-    expect(replayAtStart(carriedOn)).toBe(false);
+    expect(replayAtStart(carriedOn, 'b2')).toBe(false);
+    expect(replayAtStart(carriedOn, 'b1')).toBe(true);
     const { backlog: _, ...old } = summaryOf(started, timer);
-    expect(replayAtStart(old as WorkflowSummary)).toBe(true);
+    expect(replayAtStart(old as WorkflowSummary, 'b1')).toBe(true);
   });
 });

@@ -46,6 +46,8 @@ export interface RecoveryPort {
   readonly table: RunTable;
   readonly starter: Starter;
   readonly logger: EngineLogger;
+  /** The build this engine runs: a run whose only step another build recorded is replayed. */
+  readonly buildId: string;
   isWorkflowType(workflowType: string): boolean;
   /** A run of a `pinned` type started by another build: left untouched for that build. */
   pinnedToOtherBuild(started: Pick<EventOf<'WorkflowStarted'>, 'workflowType' | 'buildId'>): boolean;
@@ -155,7 +157,7 @@ async function recoverRun(
   // One entry per run: another path (a parent's replay starting its child) may have entered it.
   if (table.get(workflowId)?.runId === summary.runId) return undefined;
   const runTimers = timers.get(workflowId) ?? [];
-  if (!replayAtStart(summary) && runTimers.every((timer) => timer.fireAt > now)) {
+  if (!replayAtStart(summary, port.buildId) && runTimers.every((timer) => timer.fireAt > now)) {
     starter.suspend(summary, runTimers);
     return undefined;
   }
