@@ -499,6 +499,9 @@ export class Run {
       this.host.pausedChanged(this, true);
     }
     this.#ready();
+    // Stopped before its start is recorded (the engine shuts down): the start is abandoned and
+    // its starter told, rather than recorded into a store about to close.
+    if (opening && this.#stopRequested) return { kind: 'stopped' };
     const bug = replayed.execution.bug;
     if (bug) {
       // The start is durable even though its first step threw: the run exists, stalled.
