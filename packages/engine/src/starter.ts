@@ -308,10 +308,11 @@ export class Starter {
    * its first commit: see `#undoNewIdStart`) and the start is decided on the history, read.
    */
   #start<H>(request: ClientStart, handle: H): Promise<H> {
-    const recorder = this.port.table.recorder(request.workflowId);
-    if (this.port.table.has(request.workflowId) || !recorder.idle || recorder.head !== 0)
+    const { table } = this.port;
+    const held = table.heldRecorder(request.workflowId);
+    if (held && (table.has(request.workflowId) || !held.idle || held.head !== 0))
       return this.#startAfterRead(request, handle);
-    return this.#startAsNewId(request, handle, recorder);
+    return this.#startAsNewId(request, handle, held ?? table.recorderForNewEntry(request.workflowId));
   }
 
   /** `#start` of a workflow id this process knows nothing of: see there. */
@@ -406,7 +407,7 @@ export class Starter {
     const started = envelopeEvents(request.workflowId, recorder.head, recordedAt, [body]);
     // A new workflow id (the usual start) has no history to copy.
     const opened = history.length === 0 ? started : [...history, ...started];
-    return this.#register(opened, { opening: { body, recordedAt } });
+    return this.#register(opened, { opening: { body, recordedAt }, recorder });
   }
 
   /**
@@ -558,7 +559,12 @@ export class Starter {
   /** Enters the latest run of `history` in the run table, not started yet. */
   #register(
     history: WorkflowEvent[],
-    options: { recovered?: boolean; opening?: Pick<Opening, 'body' | 'recordedAt'> },
+    options: {
+      recovered?: boolean;
+      opening?: Pick<Opening, 'body' | 'recordedAt'>;
+      /** The workflow's writer, when the caller has it (`table.recorder` otherwise). */
+      recorder?: Recorder;
+    },
   ): RunEntry {
     const { table } = this.port;
     const started = latestStart(history) as EventOf<'WorkflowStarted'>;
@@ -567,7 +573,7 @@ export class Starter {
       started.runId,
       started.workflowType,
       this.port.definition(started.workflowType) as AnyWorkflow,
-      table.recorder(started.workflowId),
+      options.recorder ?? table.recorder(started.workflowId),
       this.port.entryPort,
       history,
       options.opening,
