@@ -232,39 +232,47 @@ export class Starter {
   ): Promise<'recorded' | 'existing'> {
     const definition = this.port.definition(start.workflowType);
     if (!definition) throw new UnknownWorkflowTypeError(start.workflowType);
-    const recorder = this.port.table.recorder(workflowId);
-    const history = await recorder.exclusive(async () => {
-      const current = await recorder.read();
-      const live = this.port.table.get(workflowId);
-      const { parent } = start;
-      const ours =
-        parent !== undefined &&
-        current.some(
-          (event) =>
-            event.type === 'WorkflowStarted' &&
-            event.parent?.runId === parent.runId &&
-            event.parent.childId === parent.childId,
+    const request = { workflowId, ...start };
+    for (;;) {
+      const recorder = this.port.table.recorder(workflowId);
+      const decided = await recorder.exclusive(async () => {
+        const current = await recorder.read();
+        const live = this.port.table.get(workflowId);
+        const { parent } = start;
+        const ours =
+          parent !== undefined &&
+          current.some(
+            (event) =>
+              event.type === 'WorkflowStarted' &&
+              event.parent?.runId === parent.runId &&
+              event.parent.childId === parent.childId,
+          );
+        if (ours) return 'existing';
+        if (live?.startUnrecorded) return { settling: live };
+        if (this.#decide(current, live, request) === 'existing') return 'existing';
+        const body = workflowStartedBody(
+          {
+            workflowType: start.workflowType,
+            input: start.input,
+            ...(parent ? { parent } : {}),
+            ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
+            ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+            ...(start.traceContext ? { traceContext: start.traceContext } : {}),
+          },
+          this.port.buildId,
         );
-      if (ours || this.#decide(current, live, { workflowId, ...start }) === 'existing') return undefined;
-      const body = workflowStartedBody(
-        {
-          workflowType: start.workflowType,
-          input: start.input,
-          ...(parent ? { parent } : {}),
-          ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
-          ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
-          ...(start.traceContext ? { traceContext: start.traceContext } : {}),
-        },
-        this.port.buildId,
-      );
-      const appended = await recorder.append([body], this.port.clock.now(), recorder.head, [
-        { id: itemId, outcome: { ok: null } },
-      ]);
-      return [...current, ...appended];
-    });
-    if (!history) return 'existing';
-    await this.spawn(history);
-    return 'recorded';
+        const appended = await recorder.append([body], this.port.clock.now(), recorder.head, [
+          { id: itemId, outcome: { ok: null } },
+        ]);
+        return [...current, ...appended];
+      });
+      if (decided === 'existing') return 'existing';
+      if (Array.isArray(decided)) {
+        await this.spawn(decided);
+        return 'recorded';
+      }
+      if ((await this.#afterUnrecordedStart(decided.settling, request)) === 'existing') return 'existing';
+    }
   }
 
   /**
@@ -362,16 +370,26 @@ export class Starter {
         );
       }
       if (opened === 'existing') return handle;
-      // Waited for outside the writer's turn: that start's first append needs it.
-      const live = opened.settling;
-      const recorded = await live.startRecorded.then(
-        () => true,
-        () => false,
-      );
-      // Decided as if on that run just started (open, closed or not since), as a start that
-      // came while it was being recorded always was; an undone or failed one is decided again.
-      if (recorded && this.#decide(NO_HISTORY, live, request) === 'existing') return handle;
+      if ((await this.#afterUnrecordedStart(opened.settling, request)) === 'existing') return handle;
     }
+  }
+
+  /**
+   * A start that found this process's run of the id with its start not recorded yet waits for
+   * that start, outside the writer's turn (its first append needs it). Recorded: decided as on
+   * that run just started (open, closed or not since), as a start that came while it was being
+   * recorded always was: `existing`, or the refusal thrown. Undone or failed: `undefined`, to be
+   * decided again.
+   */
+  async #afterUnrecordedStart(
+    live: RunEntry,
+    request: Pick<ClientStart, 'workflowId' | 'idReusePolicy' | 'onConflict'>,
+  ): Promise<'existing' | undefined> {
+    const recorded = await live.startRecorded.then(
+      () => true,
+      () => false,
+    );
+    return recorded ? (this.#decide(NO_HISTORY, live, request) as 'existing') : undefined;
   }
 
   /**
