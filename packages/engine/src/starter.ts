@@ -350,11 +350,18 @@ export class Starter {
    */
   async #startAfterRead<H>(request: ClientStart, handle: H): Promise<H> {
     for (;;) {
+      // Shutdown may have begun while this start waited for another (`#afterUnrecordedStart`).
+      this.port.lifecycle.assertOpen();
       const recorder = this.port.table.recorder(request.workflowId);
-      // A then on the read, not an async task: the task's frame would be one more per start in flight.
-      const opened = await recorder.exclusive(() =>
-        recorder.read().then((history) => this.#open(history, request, recorder)),
-      );
+      let opened: OpenedStart;
+      try {
+        // A then on the read, not an async task: the task's frame would be one more per start in flight.
+        opened = await recorder.exclusive(() =>
+          recorder.read().then((history) => this.#open(history, request, recorder)),
+        );
+      } catch (error) {
+        throw this.#startFailure(error);
+      }
       if (opened instanceof RunEntry) {
         await this.#startRegistered(opened);
         // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
@@ -398,11 +405,7 @@ export class Starter {
    * handle names it); or this process's run of the id whose start is not recorded yet, to be
    * decided on once it is, or is undone (a start as a new id that met a history is).
    */
-  #open(
-    history: WorkflowEvent[],
-    request: ClientStart,
-    recorder: Recorder,
-  ): RunEntry | 'existing' | { readonly settling: RunEntry } {
+  #open(history: WorkflowEvent[], request: ClientStart, recorder: Recorder): OpenedStart {
     const live = this.port.table.get(request.workflowId);
     if (live?.startUnrecorded) return { settling: live };
     if (this.#decide(history, live, request) === 'existing') return 'existing';
@@ -652,6 +655,12 @@ export class Starter {
     for (const item of entry.takePending()) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 }
+
+/**
+ * A client's start decided on the history (`Starter.#open`): its new run, registered; an open
+ * run to use; or this process's run of the id whose start is not recorded yet, to wait for.
+ */
+type OpenedStart = RunEntry | 'existing' | { readonly settling: RunEntry };
 
 /** The history of a workflow id this process knows nothing of, as a start as a new id takes it. */
 const NO_HISTORY: readonly WorkflowEvent[] = Object.freeze([]);
