@@ -118,7 +118,11 @@ export interface ReplayOptions {
    * step is silent (a replay for checking writes no log). The execution logs again afterwards.
    */
   readonly loggedThrough?: number;
-  /** The run's WorkflowStarted is not recorded yet: its first step is new work (`ctx.patched` records). */
+  /**
+   * The run's WorkflowStarted is not recorded yet: its first step is new work (`ctx.patched`
+   * records), and its `ctx.log` lines are held until the caller, once the start is durable,
+   * calls `execution.releaseLog()` (an abandoned start writes none).
+   */
   readonly opening?: boolean;
 }
 
@@ -146,10 +150,12 @@ function startExecution(
   recordedStep: boolean,
   patches: readonly string[],
   loggedThrough: number,
+  opening = false,
 ): WorkflowExecution {
   const execution = new WorkflowExecution(init);
   execution.replayStep(recordedStep, patches);
   execution.silent = (started?.seq ?? 0) <= loggedThrough;
+  if (opening) execution.holdLog();
   execution.start();
   return execution;
 }
@@ -177,6 +183,7 @@ function openRun(init: ExecutionInit, started: WorkflowEvent, options: ReplayOpt
       false,
       NO_PATCHES,
       options.loggedThrough ?? Number.POSITIVE_INFINITY,
+      true,
     );
   } catch (error) {
     return Promise.reject(error);

@@ -186,6 +186,12 @@ function activityInputCheck(
 
 const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
 
+/** A `ctx.log` line held until its step is recorded (see `WorkflowExecution.holdLog`). */
+type HeldLogLine = readonly [level: WorkflowLogLevel, message: string, fields: Record<string, unknown>];
+
+/** Lines are being held and none has come yet: shared, never written (most first steps log nothing). */
+const HOLDING_NO_LINE: readonly HeldLogLine[] = Object.freeze([]);
+
 /** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
 function pendingView<T, V>(
   pending: ReadonlyMap<string, T> | undefined,
@@ -322,6 +328,11 @@ export class WorkflowExecution {
    * written before (replay sets it per step, see `replayRun`).
    */
   silent = false;
+  /**
+   * The `ctx.log` lines of a step not recorded yet, while they are held (see `holdLog`);
+   * `undefined` when lines are written at once.
+   */
+  #heldLog: readonly HeldLogLine[] | undefined;
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -791,13 +802,34 @@ export class WorkflowExecution {
       if (!sink || this.silent) return;
       const own = typeof first === 'string' ? {} : first;
       const text = typeof first === 'string' ? first : (message ?? '');
-      sink(level, text, {
+      const fields = {
         ...own,
         workflowId: this.workflowId,
         runId: this.runId,
         workflowType: this.workflowType,
-      });
+      };
+      const held = this.#heldLog;
+      if (held === undefined) sink(level, text, fields);
+      else this.#heldLog = [...held, [level, text, fields]];
     };
+  }
+
+  /**
+   * Holds the `ctx.log` lines written from now on until `releaseLog`: the lines of a step that
+   * may never be recorded (a new run's first step, recorded with its start) are written once it
+   * is, and not at all when the start is abandoned, so an undone start leaves no line.
+   */
+  holdLog(): void {
+    this.#heldLog ??= HOLDING_NO_LINE;
+  }
+
+  /** Writes the lines held since `holdLog`, in order; lines are written at once from now on. */
+  releaseLog(): void {
+    const held = this.#heldLog;
+    this.#heldLog = undefined;
+    const sink = this.#init.log;
+    if (held === undefined || !sink) return;
+    for (const [level, text, fields] of held) sink(level, text, fields);
   }
 
   #context(cancellable: boolean): WorkflowContext {

@@ -80,10 +80,22 @@ describe('replayRun of a run being opened', () => {
   });
 
   it('keeps the first step silent up to loggedThrough, and logs from then on', async () => {
-    await replayRun(init, started(3), { opening: true, loggedThrough: 2 });
+    const opened = await replayRun(init, started(3), { opening: true, loggedThrough: 2 });
+    opened.execution.releaseLog();
     expect(lines).toEqual(['charging 5']);
     const silent = await replayRun(init, started(3), { opening: true, loggedThrough: 3 });
+    silent.execution.releaseLog();
     expect(lines).toEqual(['charging 5']);
     expect(silent.execution.silent).toBe(false);
+  });
+
+  it("holds the first step's lines until they are released: a start never recorded writes none", async () => {
+    lines.length = 0;
+    const opened = await replayRun(init, started(3), { opening: true, loggedThrough: 0 });
+    expect(lines).toEqual([]);
+    opened.execution.releaseLog();
+    expect(lines).toEqual(['charging 5']);
+    await replayRun(init, started(3), { opening: true, loggedThrough: 0 });
+    expect(lines).toEqual(['charging 5']);
   });
 });

@@ -185,6 +185,12 @@ export class ClientReads {
       const entry = table.get(workflowId);
       if (!entry) break;
       if (entry.stalled) throw new WorkflowStalledError(workflowId, entry.runId, entry.stalled);
+      // A run answers once its start is recorded: a start may yet be undone (see `Starter`).
+      try {
+        await entry.startRecorded;
+      } catch {
+        continue;
+      }
       residency.rehydrate(entry);
       while (entry.starting) await settle();
       const run = entry.run;

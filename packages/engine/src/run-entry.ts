@@ -107,6 +107,11 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
   changeWaiters: ChangeWaiters | undefined = undefined;
   /** Settles once the run's WorkflowStarted is durable: at once for a run read from the store. */
   startRecorded: Promise<void> = SETTLED;
+
+  /** Whether the run's WorkflowStarted is not durable (yet, or ever: its start may be undone). */
+  get startUnrecorded(): boolean {
+    return this.startRecorded !== SETTLED;
+  }
   /** A start not recorded yet: its WorkflowStarted goes in the first append of the run. */
   #opening: Opening | undefined;
   /** What few runs ever have (a stall, a pause, a crash): made at the first, none for the others. */

@@ -122,6 +122,20 @@ export class RunTable {
     return recorder;
   }
 
+  /** The workflow's writer if this table holds one (its entry's, or one kept here); makes none. */
+  heldRecorder(workflowId: WorkflowId): Recorder | undefined {
+    return this.#entries.get(workflowId)?.recorder ?? this.#recorders.get(workflowId);
+  }
+
+  /**
+   * A writer for a workflow whose writer this table does not hold, for an entry about to be
+   * added (`add`), which keeps it: not kept here meanwhile, sparing every new run a map slot
+   * that its own entry would take back at once. Nothing may run between this and that `add`.
+   */
+  recorderForNewEntry(workflowId: WorkflowId): Recorder {
+    return new Recorder(workflowId, this.store, this.fencing);
+  }
+
   /** Every workflow's writer that this table holds. */
   *recorders(): IterableIterator<Recorder> {
     for (const entry of this.#entries.values()) yield entry.recorder;

@@ -499,13 +499,15 @@ export class Run {
       this.host.pausedChanged(this, true);
     }
     this.#ready();
+    // Stopped before its start is recorded (the engine shuts down): the start is abandoned and
+    // its starter told, rather than recorded into a store about to close.
+    if (opening && this.#stopRequested) return { kind: 'stopped' };
     const bug = replayed.execution.bug;
     if (bug) {
       // The start is durable even though its first step threw: the run exists, stalled.
       if (opening) {
         await this.#record([opening.body], [], opening.recordedAt);
-        this.opening = undefined;
-        opening.recorded();
+        this.#opened(opening);
       }
       return { kind: 'stalled', error: new WorkflowCodeError(this.workflowId, bug.position, bug.error) };
     }
@@ -541,10 +543,19 @@ export class Run {
     const body =
       commands.length === 0 ? ({ ...opening.body, firstStepQuiet: true } as EventBody) : opening.body;
     return this.#record([body], commands, opening.recordedAt).then(() => {
-      this.opening = undefined;
-      opening.recorded();
+      this.#opened(opening);
       return undefined;
     });
+  }
+
+  /**
+   * The run's WorkflowStarted is durable: the lines its first step logged are written (held
+   * until now, see `ReplayOptions.opening`), and its starter learns it.
+   */
+  #opened(opening: Opening): void {
+    this.opening = undefined;
+    this.#execution?.releaseLog();
+    opening.recorded();
   }
 
   async #loop(): Promise<RunExit> {
@@ -742,10 +753,7 @@ export class Run {
     recorded(events: readonly WorkflowEvent[]): void {
       const { run, opening, items } = this;
       if (run.#buildNote === this.note) run.#buildNote = undefined;
-      if (opening) {
-        run.opening = undefined;
-        opening.recorded();
-      }
+      if (opening) run.#opened(opening);
       run.#carryOut(this.inputs, this.commands, events, this.recordedAt);
       for (let index = 0; index < items.length; index++) (items[index] as MailboxItem).ack?.resolve();
     }

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '@reprise/actors';
 import {
+  ConcurrencyConflict,
   checkWorkflowId,
   type DueTimer,
   type EventBody,
@@ -31,7 +32,7 @@ import {
 } from '@reprise/core';
 import { latestStart, newRunId, newWorkflowId, runStart } from '@reprise/core/internal';
 import { type ExitingRun, successorStarted } from './exit-handler.js';
-import type { Lifecycle } from './lifecycle.js';
+import { EngineClosedError, type Lifecycle } from './lifecycle.js';
 import type { EngineLogger, IdReusePolicy, StartOptions } from './options.js';
 import type { Recorder } from './recorder.js';
 import type { Residency } from './residency.js';
@@ -231,39 +232,47 @@ export class Starter {
   ): Promise<'recorded' | 'existing'> {
     const definition = this.port.definition(start.workflowType);
     if (!definition) throw new UnknownWorkflowTypeError(start.workflowType);
-    const recorder = this.port.table.recorder(workflowId);
-    const history = await recorder.exclusive(async () => {
-      const current = await recorder.read();
-      const live = this.port.table.get(workflowId);
-      const { parent } = start;
-      const ours =
-        parent !== undefined &&
-        current.some(
-          (event) =>
-            event.type === 'WorkflowStarted' &&
-            event.parent?.runId === parent.runId &&
-            event.parent.childId === parent.childId,
+    const request = { workflowId, ...start };
+    for (;;) {
+      const recorder = this.port.table.recorder(workflowId);
+      const decided = await recorder.exclusive(async () => {
+        const current = await recorder.read();
+        const live = this.port.table.get(workflowId);
+        const { parent } = start;
+        const ours =
+          parent !== undefined &&
+          current.some(
+            (event) =>
+              event.type === 'WorkflowStarted' &&
+              event.parent?.runId === parent.runId &&
+              event.parent.childId === parent.childId,
+          );
+        if (ours) return 'existing';
+        if (live?.startUnrecorded) return { settling: live };
+        if (this.#decide(current, live, request) === 'existing') return 'existing';
+        const body = workflowStartedBody(
+          {
+            workflowType: start.workflowType,
+            input: start.input,
+            ...(parent ? { parent } : {}),
+            ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
+            ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
+            ...(start.traceContext ? { traceContext: start.traceContext } : {}),
+          },
+          this.port.buildId,
         );
-      if (ours || this.#decide(current, live, { workflowId, ...start }) === 'existing') return undefined;
-      const body = workflowStartedBody(
-        {
-          workflowType: start.workflowType,
-          input: start.input,
-          ...(parent ? { parent } : {}),
-          ...(start.searchAttributes ? { searchAttributes: start.searchAttributes } : {}),
-          ...(start.executionTimeout === undefined ? {} : { executionTimeout: start.executionTimeout }),
-          ...(start.traceContext ? { traceContext: start.traceContext } : {}),
-        },
-        this.port.buildId,
-      );
-      const appended = await recorder.append([body], this.port.clock.now(), recorder.head, [
-        { id: itemId, outcome: { ok: null } },
-      ]);
-      return [...current, ...appended];
-    });
-    if (!history) return 'existing';
-    await this.spawn(history);
-    return 'recorded';
+        const appended = await recorder.append([body], this.port.clock.now(), recorder.head, [
+          { id: itemId, outcome: { ok: null } },
+        ]);
+        return [...current, ...appended];
+      });
+      if (decided === 'existing') return 'existing';
+      if (Array.isArray(decided)) {
+        await this.spawn(decided);
+        return 'recorded';
+      }
+      if ((await this.#afterUnrecordedStart(decided.settling, request)) === 'existing') return 'existing';
+    }
   }
 
   /**
@@ -298,45 +307,113 @@ export class Starter {
   /**
    * Starts a client's run and resolves with `handle` once its WorkflowStarted is durable. The
    * start is recorded by the run itself, with the commands of the code's first step: one commit.
+   *
+   * A workflow id this process knows nothing of (no run of it here, its writer idle and knowing
+   * no history: a new id, the usual start) is started as a new id, with no read: whatever the
+   * policy, an empty history lets it start, and the run's first append is conditional on the id
+   * having no history (expectedSeq 0). If it has one, that append writes nothing and fails with
+   * `ConcurrencyConflict`; the attempt is undone with no trace (nothing of the run acted before
+   * its first commit: see `#undoNewIdStart`) and the start is decided on the history, read.
    */
-  async #start<H>(request: ClientStart, handle: H): Promise<H> {
-    const recorder = this.port.table.recorder(request.workflowId);
-    // A then on the read, not an async task: the task's frame would be one more per start in flight.
-    const opened = await recorder.exclusive(() =>
-      recorder.read().then((history) => this.#open(history, request, recorder)),
-    );
-    // The handle is handed out once the run it names is recorded.
-    if (!(opened instanceof RunEntry)) {
-      await opened.existing?.startRecorded;
-      return handle;
-    }
-    await this.#startRegistered(opened);
-    // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
-    return opened.startRecorded.then(
+  #start<H>(request: ClientStart, handle: H): Promise<H> {
+    const { table } = this.port;
+    const held = table.heldRecorder(request.workflowId);
+    if (held && (table.has(request.workflowId) || !held.idle || held.head !== 0))
+      return this.#startAfterRead(request, handle);
+    return this.#startAsNewId(request, handle, held ?? table.recorderForNewEntry(request.workflowId));
+  }
+
+  /** `#start` of a workflow id this process knows nothing of: see there. */
+  async #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
+    const entry = this.#registerStart(NO_HISTORY, request, recorder);
+    await this.#startRegistered(entry);
+    return entry.startRecorded.then(
       () => {
         this.port.telemetry.runStarted(request.definition.name);
         return handle;
       },
       (error: unknown) => {
-        this.#forgetUnrecordedStart(opened);
-        throw error;
+        if (!(error instanceof ConcurrencyConflict)) {
+          this.#forgetUnrecordedStart(entry);
+          throw this.#startFailure(error);
+        }
+        this.#undoNewIdStart(entry);
+        return this.#startAfterRead(request, handle);
       },
     );
   }
 
   /**
-   * Decides a client's start on the workflow's history, read under its writer: the entry of the
-   * new run, registered with its WorkflowStarted not recorded yet, or an open run to use.
+   * Starts a client's run on the workflow's history, read under its writer: decided by the id
+   * reuse policy and `onConflict`, once the start of this process's run of the id (if any) is
+   * recorded or undone.
    */
-  #open(
-    history: WorkflowEvent[],
-    request: ClientStart,
-    recorder: Recorder,
-  ): RunEntry | { readonly existing: RunEntry | undefined } {
-    const { workflowId } = request;
-    // A run of this process is open, recorded or not yet (its start is being recorded).
-    const live = this.port.table.get(workflowId);
-    if (this.#decide(history, live, request) === 'existing') return { existing: live };
+  async #startAfterRead<H>(request: ClientStart, handle: H): Promise<H> {
+    for (;;) {
+      // Shutdown may have begun while this start waited for another (`#afterUnrecordedStart`).
+      this.port.lifecycle.assertOpen();
+      const recorder = this.port.table.recorder(request.workflowId);
+      let opened: OpenedStart;
+      try {
+        // A then on the read, not an async task: the task's frame would be one more per start in flight.
+        opened = await recorder.exclusive(() =>
+          recorder.read().then((history) => this.#open(history, request, recorder)),
+        );
+      } catch (error) {
+        throw this.#startFailure(error);
+      }
+      if (opened instanceof RunEntry) {
+        await this.#startRegistered(opened);
+        // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
+        return opened.startRecorded.then(
+          () => {
+            this.port.telemetry.runStarted(request.definition.name);
+            return handle;
+          },
+          (error: unknown) => {
+            this.#forgetUnrecordedStart(opened);
+            throw this.#startFailure(error);
+          },
+        );
+      }
+      if (opened === 'existing') return handle;
+      if ((await this.#afterUnrecordedStart(opened.settling, request)) === 'existing') return handle;
+    }
+  }
+
+  /**
+   * A start that found this process's run of the id with its start not recorded yet waits for
+   * that start, outside the writer's turn (its first append needs it). Recorded: decided as on
+   * that run just started (open, closed or not since), as a start that came while it was being
+   * recorded always was: `existing`, or the refusal thrown. Undone or failed: `undefined`, to be
+   * decided again.
+   */
+  async #afterUnrecordedStart(
+    live: RunEntry,
+    request: Pick<ClientStart, 'workflowId' | 'idReusePolicy' | 'onConflict'>,
+  ): Promise<'existing' | undefined> {
+    const recorded = await live.startRecorded.then(
+      () => true,
+      () => false,
+    );
+    return recorded ? (this.#decide(NO_HISTORY, live, request) as 'existing') : undefined;
+  }
+
+  /**
+   * Decides a client's start on the workflow's history, read under its writer: the entry of the
+   * new run, registered with its WorkflowStarted not recorded yet; an open run to use (the
+   * handle names it); or this process's run of the id whose start is not recorded yet, to be
+   * decided on once it is, or is undone (a start as a new id that met a history is).
+   */
+  #open(history: WorkflowEvent[], request: ClientStart, recorder: Recorder): OpenedStart {
+    const live = this.port.table.get(request.workflowId);
+    if (live?.startUnrecorded) return { settling: live };
+    if (this.#decide(history, live, request) === 'existing') return 'existing';
+    return this.#registerStart(history, request, recorder);
+  }
+
+  /** Registers the new run of a client's start on `history`, its WorkflowStarted not recorded yet. */
+  #registerStart(history: readonly WorkflowEvent[], request: ClientStart, recorder: Recorder): RunEntry {
     const body = workflowStartedBody(
       {
         workflowType: request.definition.name,
@@ -348,10 +425,10 @@ export class Starter {
       this.port.buildId,
     );
     const recordedAt = this.port.clock.now();
-    const started = envelopeEvents(workflowId, recorder.head, recordedAt, [body]);
+    const started = envelopeEvents(request.workflowId, recorder.head, recordedAt, [body]);
     // A new workflow id (the usual start) has no history to copy.
     const opened = history.length === 0 ? started : [...history, ...started];
-    return this.#register(opened, { opening: { body, recordedAt } });
+    return this.#register(opened, { opening: { body, recordedAt }, recorder });
   }
 
   /**
@@ -503,7 +580,12 @@ export class Starter {
   /** Enters the latest run of `history` in the run table, not started yet. */
   #register(
     history: WorkflowEvent[],
-    options: { recovered?: boolean; opening?: Pick<Opening, 'body' | 'recordedAt'> },
+    options: {
+      recovered?: boolean;
+      opening?: Pick<Opening, 'body' | 'recordedAt'>;
+      /** The workflow's writer, when the caller has it (`table.recorder` otherwise). */
+      recorder?: Recorder;
+    },
   ): RunEntry {
     const { table } = this.port;
     const started = latestStart(history) as EventOf<'WorkflowStarted'>;
@@ -512,7 +594,7 @@ export class Starter {
       started.runId,
       started.workflowType,
       this.port.definition(started.workflowType) as AnyWorkflow,
-      table.recorder(started.workflowId),
+      options.recorder ?? table.recorder(started.workflowId),
       this.port.entryPort,
       history,
       options.opening,
@@ -537,15 +619,48 @@ export class Starter {
     });
   }
 
+  /** What the caller of a start that could not be recorded learns: the engine closed under it, or why. */
+  #startFailure(error: unknown): unknown {
+    return this.port.lifecycle.closing ? new EngineClosedError() : error;
+  }
+
   /** Takes out of the run table a start whose WorkflowStarted could not be recorded. */
   #forgetUnrecordedStart(entry: RunEntry): void {
+    this.#unregisterUnrecordedStart(entry);
+    this.port.telemetry.segmentEnded(entry, 'not started');
+  }
+
+  /**
+   * Undoes a start as a new id whose first append found a history (`#start`), leaving no trace:
+   * its run recorded nothing, and nothing acted for it, as nothing does before a run's first
+   * commit (its activities, timers, child starts and signals are carried out once recorded, its
+   * `ctx.log` lines written then; its execution timeout waits for the start, `query` too). Its
+   * segment's span is let go unended (never exported); input sent to it meanwhile goes back to
+   * its senders, who send it again; `result()` callers ask again.
+   */
+  #undoNewIdStart(entry: RunEntry): void {
+    this.#unregisterUnrecordedStart(entry);
+    this.port.telemetry.segmentDiscarded(entry);
+  }
+
+  #unregisterUnrecordedStart(entry: RunEntry): void {
     const { table, residency } = this.port;
     if (table.get(entry.workflowId) === entry) {
       table.remove(entry);
       residency.forget(entry.workflowId);
+      // Callers of `result()` that waited on it ask again (the store, or the next run).
+      table.changed(entry.workflowId);
     }
     this.port.disarmExecutionTimeout(entry);
-    this.port.telemetry.segmentEnded(entry, 'not started');
     for (const item of entry.takePending()) item.ack?.reject(new RunEndedError(entry.workflowId));
   }
 }
+
+/**
+ * A client's start decided on the history (`Starter.#open`): its new run, registered; an open
+ * run to use; or this process's run of the id whose start is not recorded yet, to wait for.
+ */
+type OpenedStart = RunEntry | 'existing' | { readonly settling: RunEntry };
+
+/** The history of a workflow id this process knows nothing of, as a start as a new id takes it. */
+const NO_HISTORY: readonly WorkflowEvent[] = Object.freeze([]);

@@ -320,6 +320,15 @@ export class Telemetry {
     this.#runDuration.record(seconds(end.recordedAt - segment.startedAt), attributes);
   }
 
+  /**
+   * A run's segment that never was: its start was undone before anything of it was recorded
+   * (a start as a new id that met a history, see `Starter`). Its span is let go unended, so no
+   * exporter ever sees it, and it counts nowhere.
+   */
+  segmentDiscarded(run: RunRef): void {
+    if (this.#segment(run)) this.#segments.delete(run.workflowId);
+  }
+
   /** The context of a run's segment span: where its activity attempts' spans go. */
   segmentContext(run: RunRef): Context {
     const span = this.#segment(run)?.span;

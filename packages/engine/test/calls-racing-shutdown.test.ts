@@ -45,6 +45,19 @@ it('start() in the same tick as shutdown() rejects with EngineClosedError or sta
   await closed;
 });
 
+it.each(['fail', 'useExisting'] as const)(
+  'a second start() of the id, waiting for the first, in the same tick as shutdown() settles too (%s)',
+  async (onConflict) => {
+    const { env } = await openRun();
+    const first = outcome(env.engine.start(waiter, null, { workflowId: 'late' }));
+    const second = outcome(env.engine.start(waiter, null, { workflowId: 'late', onConflict }));
+    const closed = env.engine.shutdown();
+    expect(['done', 'EngineClosedError']).toContain(await first);
+    expect(['done', 'EngineClosedError']).toContain(await second);
+    await closed;
+  },
+);
+
 it('start() just after shutdown() began rejects with EngineClosedError', async () => {
   const { env } = await openRun();
   const closed = env.engine.shutdown();

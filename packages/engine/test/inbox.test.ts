@@ -244,4 +244,22 @@ describe('the inbox between engines', () => {
     expect(childHistory.at(-1)).toMatchObject({ type: 'WorkflowTerminated' });
     await close();
   });
+
+  it('decides a start from the inbox once the owner’s own start of the id, not recorded yet, is recorded or undone', async () => {
+    // Window: b starts a closed id as a new id (no read); its first append will find the history.
+    // A start from a that b takes meanwhile must not meet that attempt as an open run.
+    const { store, a, b, during, close, idOfB } = await twoEngines();
+    const id = idOfB('reused');
+    const first = await b.start(cart, null, { workflowId: id });
+    await first.signal('checkout', 'first');
+    expect(await during(first.result())).toEqual({ note: 'first', total: 0 });
+    const local = b.start(cart, null, { workflowId: id, idReusePolicy: 'rejectDuplicate' });
+    const remote = a.start(cart, null, { workflowId: id });
+    await expect(during(local)).rejects.toMatchObject({ code: 'workflow_already_started' });
+    const second = await during(remote);
+    const history = await store.readHistory(id);
+    expect(count(history, 'WorkflowStarted')).toBe(2);
+    expect((await second.describe()).status).toBe('Running');
+    await close();
+  });
 });

@@ -1,6 +1,7 @@
 // A start records WorkflowStarted in the run's first append, together with the commands of the
 // code's first step. The start resolves only once that append is durable; when it fails, the
-// start fails, nothing is stored and nothing stays registered.
+// start fails, nothing is stored and nothing stays registered, and the first step's log lines
+// are written only once the start is durable.
 import { defineActivity, defineWorkflow, InMemoryStore, type WorkflowStore } from '@reprise/core';
 import { createTestEngine } from '@reprise/testkit';
 
@@ -67,6 +68,34 @@ it('a start whose first append fails rejects with that error, stores nothing, an
   expect(await (await env.engine.start(order, 'o2', { workflowId: 'o' })).result()).toBe('reserved o2');
   const history = await store.readHistory('o' as never);
   expect(history.filter((event) => event.type === 'WorkflowStarted')).toHaveLength(1);
+  await env.close();
+});
+
+it("a start's first step logs once its start is durable: a start whose first append fails logs nothing", async () => {
+  const { store, failNext } = instrumented();
+  const logged: string[] = [];
+  const note = (message: string, details?: Record<string, unknown>) => {
+    if (details?.workflowType === 'chatty') logged.push(`${message} ${String(details.runId)}`);
+  };
+  const chatty = defineWorkflow('chatty', async (ctx, id: string) => {
+    ctx.log.info(`starting ${id}`);
+    return ctx.activity(reserve, id);
+  });
+  const env = await createTestEngine({
+    workflows: [chatty],
+    activities: [reserve],
+    store,
+    logger: { debug: note, info: note, warn: note, error: note },
+  });
+  failNext(new Error('disk on fire'));
+  await expect(env.engine.start(chatty, 'c1', { workflowId: 'c' })).rejects.toThrow('disk on fire');
+  await env.idle();
+  expect(logged).toEqual([]);
+  const handle = await env.engine.start(chatty, 'c2', { workflowId: 'c' });
+  const { runId } = await handle.describe();
+  expect(logged).toEqual([`starting c2 ${runId}`]);
+  expect(await handle.result()).toBe('reserved c2');
+  expect(logged).toEqual([`starting c2 ${runId}`]);
   await env.close();
 });
 
