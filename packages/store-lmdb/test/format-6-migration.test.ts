@@ -6,12 +6,13 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
-import { asWorkflowId, envelopeEvents, StoreFormatError } from '@reprise/core';
+import { asWorkflowId, envelopeEvents } from '@reprise/core';
 import { startWorkerProcess } from '@reprise/testkit/internal';
 import { open } from 'lmdb';
 import { FORMAT_VERSION, openLmdbStore } from '../src/index.js';
 import { killWorkers } from './child-process.js';
 import { storeAnswers } from './fixtures/store-answers.js';
+import { expectReadOnlyRefusal } from './read-only-refusal.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('migration-6');
@@ -84,18 +85,7 @@ it('migrates a format-6 store in place, answering everything as format 6 did', a
 });
 
 it('refuses a format-6 store opened read-only, saying to run reprise migrate, and leaves it as it was', () => {
-  const path = v6Store();
-  const before = readFileSync(join(path, 'data.mdb'));
-  let error: unknown;
-  try {
-    openLmdbStore({ path, readOnly: true });
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 6, supported: FORMAT_VERSION });
-  expect((error as Error).message).toMatch(/format version 6.*`reprise migrate`/);
-  expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
+  expectReadOnlyRefusal(v6Store(), 6);
 });
 
 it('leaves format 6 whole when the migration is killed inside its transaction, and migrates on the next open', async () => {

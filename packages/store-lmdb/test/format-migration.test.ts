@@ -2,14 +2,15 @@
 // `fixtures/v4-store` was written by that code) is migrated in place, in one transaction, when
 // it is opened for writing, and refused with StoreFormatError saying how to migrate it when it
 // is opened read-only; a migration killed inside its transaction leaves format 4 whole.
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
-import { asWorkflowId, envelopeEvents, StoreFormatError } from '@reprise/core';
+import { asWorkflowId, envelopeEvents } from '@reprise/core';
 import { startWorkerProcess } from '@reprise/testkit/internal';
 import { open } from 'lmdb';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
 import { killWorkers } from './child-process.js';
+import { expectReadOnlyRefusal } from './read-only-refusal.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('migration');
@@ -97,18 +98,7 @@ it('migrates a format-4 store in place when it is opened for writing', async () 
 });
 
 it('refuses a format-4 store opened read-only, saying to run reprise migrate, and leaves it as it was', () => {
-  const path = v4Store();
-  const before = readFileSync(join(path, 'data.mdb'));
-  let error: unknown;
-  try {
-    openLmdbStore({ path, readOnly: true });
-  } catch (caught) {
-    error = caught;
-  }
-  expect(error).toBeInstanceOf(StoreFormatError);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: 4, supported: 7 });
-  expect((error as Error).message).toMatch(/format version 4.*`reprise migrate`/);
-  expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
+  expectReadOnlyRefusal(v4Store(), 4);
 });
 
 it('leaves format 4 whole when the migration is killed inside its transaction, and migrates on the next open', async () => {
