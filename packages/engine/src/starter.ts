@@ -327,18 +327,28 @@ export class Starter {
   async #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
     const entry = this.#registerStart(NO_HISTORY, request, recorder);
     await this.#startRegistered(entry);
+    return this.#onceStartRecorded(entry, request, handle, true);
+  }
+
+  /**
+   * `handle` once the run's start is durable (returned, not awaited: the start waits on its
+   * run's first commit with no frame of its own). A start that failed is forgotten; one started
+   * as a new id that met a history (`asNewId`, `ConcurrencyConflict`) is undone and decided on
+   * the history, read.
+   */
+  #onceStartRecorded<H>(entry: RunEntry, request: ClientStart, handle: H, asNewId: boolean): Promise<H> {
     return entry.startRecorded.then(
       () => {
         this.port.telemetry.runStarted(request.definition.name);
         return handle;
       },
       (error: unknown) => {
-        if (!(error instanceof ConcurrencyConflict)) {
-          this.#forgetUnrecordedStart(entry);
-          throw this.#startFailure(error);
+        if (asNewId && error instanceof ConcurrencyConflict) {
+          this.#undoNewIdStart(entry);
+          return this.#startAfterRead(request, handle);
         }
-        this.#undoNewIdStart(entry);
-        return this.#startAfterRead(request, handle);
+        this.#forgetUnrecordedStart(entry);
+        throw this.#startFailure(error);
       },
     );
   }
@@ -364,17 +374,7 @@ export class Starter {
       }
       if (opened instanceof RunEntry) {
         await this.#startRegistered(opened);
-        // Returned, not awaited: the start waits on its run's first commit with no frame of its own.
-        return opened.startRecorded.then(
-          () => {
-            this.port.telemetry.runStarted(request.definition.name);
-            return handle;
-          },
-          (error: unknown) => {
-            this.#forgetUnrecordedStart(opened);
-            throw this.#startFailure(error);
-          },
-        );
+        return this.#onceStartRecorded(opened, request, handle, false);
       }
       if (opened === 'existing') return handle;
       if ((await this.#afterUnrecordedStart(opened.settling, request)) === 'existing') return handle;
