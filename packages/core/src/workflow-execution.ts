@@ -190,7 +190,7 @@ const NOTHING_PENDING: ReadonlyMap<string, never> = new Map<string, never>();
 type HeldLogLine = readonly [level: WorkflowLogLevel, message: string, fields: Record<string, unknown>];
 
 /** Lines are being held and none has come yet: shared, never written (most first steps log nothing). */
-const HOLDING_NO_LINE: readonly HeldLogLine[] = Object.freeze([]);
+const HOLDING_NO_LINE: HeldLogLine[] = Object.freeze([]) as unknown as HeldLogLine[];
 
 /** A copy of a map of pending waits, each by one of its fields; the shared empty map when there are none. */
 function pendingView<T, V>(
@@ -332,7 +332,7 @@ export class WorkflowExecution {
    * The `ctx.log` lines of a step not recorded yet, while they are held (see `holdLog`);
    * `undefined` when lines are written at once.
    */
-  #heldLog: readonly HeldLogLine[] | undefined;
+  #heldLog: HeldLogLine[] | undefined;
 
   constructor(init: ExecutionInit) {
     this.#init = init;
@@ -810,7 +810,9 @@ export class WorkflowExecution {
       };
       const held = this.#heldLog;
       if (held === undefined) sink(level, text, fields);
-      else this.#heldLog = [...held, [level, text, fields]];
+      // The shared empty list is never written: the first line makes the run's own.
+      else if (held === HOLDING_NO_LINE) this.#heldLog = [[level, text, fields]];
+      else held.push([level, text, fields]);
     };
   }
 

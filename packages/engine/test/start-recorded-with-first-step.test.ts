@@ -99,6 +99,27 @@ it("a start's first step logs once its start is durable: a start whose first app
   await env.close();
 });
 
+it("a start's first step that logs several lines writes them all, in order, once its start is durable", async () => {
+  const logged: string[] = [];
+  const note = (message: string, details?: Record<string, unknown>) => {
+    if (details?.workflowType === 'talkative') logged.push(message);
+  };
+  const talkative = defineWorkflow('talkative', async (ctx, id: string) => {
+    for (const word of ['one', 'two', 'three']) ctx.log.info(`${word} ${id}`);
+    return ctx.activity(reserve, id);
+  });
+  const env = await createTestEngine({
+    workflows: [talkative],
+    activities: [reserve],
+    logger: { debug: note, info: note, warn: note, error: note },
+  });
+  const handle = await env.engine.start(talkative, 't', { workflowId: 't' });
+  expect(logged).toEqual(['one t', 'two t', 'three t']);
+  expect(await handle.result()).toBe('reserved t');
+  expect(logged).toEqual(['one t', 'two t', 'three t']);
+  await env.close();
+});
+
 it('useExisting during a start in flight hands out the handle once that start is recorded', async () => {
   const env = await createTestEngine({ workflows: [waitForGo] });
   const [first, second] = await Promise.all([
