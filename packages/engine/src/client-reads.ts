@@ -91,7 +91,12 @@ export class ClientReads {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!table.has(workflowId)) return this.#resultFromStore(workflowId);
+    if (!table.has(workflowId)) {
+      const closed = table.closedOutcomes.get(workflowId);
+      if (closed === undefined) return this.#resultFromStore(workflowId);
+      // A run this process has just closed: no read of its history.
+      return new Promise((resolve, reject) => settleOutcomeInto(workflowId, closed, resolve, reject));
+    }
     // A run this process owns: its outcome arrives in memory, no read needed. No async frame
     // nor a second promise either: thousands of callers wait at once, each holding one promise
     // and one closure, and the close settles the caller's promise itself (one hop, not two).

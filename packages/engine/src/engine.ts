@@ -69,6 +69,9 @@ import { TimerService, timerKey } from './timer-service.js';
 export { EngineClosedError } from './lifecycle.js';
 
 /** The default logger: quiet except warnings, at pino's level `warn` (so errors too). */
+/** See `EngineOptions.maxConcurrentStarts` (the figures are in the engine README). */
+const DEFAULT_MAX_CONCURRENT_STARTS = 64;
+
 const consoleLogger: EngineLogger = {
   warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),
   error: (message, details) => console.error(`[reprise] ${message}`, details ?? ''),
@@ -125,6 +128,15 @@ export class Engine {
     const maxResident = options.maxResident ?? Number.POSITIVE_INFINITY;
     if (!(maxResident >= 1))
       throw new InvalidArgumentError('maxResident', `${maxResident} must be at least 1`);
+    const maxConcurrentStarts = options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS;
+    if (
+      !(maxConcurrentStarts >= 1) ||
+      !(Number.isInteger(maxConcurrentStarts) || maxConcurrentStarts === Number.POSITIVE_INFINITY)
+    )
+      throw new InvalidArgumentError(
+        'maxConcurrentStarts',
+        `${String(maxConcurrentStarts)} must be a whole number of at least 1, or Infinity`,
+      );
     const hibernateAfter =
       options.hibernateAfter === undefined ? Number.POSITIVE_INFINITY : toMs(options.hibernateAfter);
     const logger = options.logger ?? consoleLogger;
@@ -256,6 +268,7 @@ export class Engine {
       disarmExecutionTimeout: (run) => control().disarmExecutionTimeout(run),
       enforceParentClose: (workflowId, parent) => children().enforceParentClose(workflowId, parent),
       ...(remote ? { remote } : {}),
+      maxConcurrentStarts,
     });
     this.#ownership = new ShardOwnership(
       {
@@ -333,6 +346,9 @@ export class Engine {
           lifecycle,
           logger,
           shards: () => (this.#ownership.shared ? this.#ownership.heldShards() : undefined),
+          deleted: (workflowIds) => {
+            for (const workflowId of workflowIds) table.closedOutcomes.forget(workflowId);
+          },
         },
         toMs(options.retention),
       );
@@ -527,6 +543,7 @@ export class Engine {
    */
   async shutdown(): Promise<void> {
     if (!this.#s.lifecycle.beginShutdown()) return;
+    this.#starter.stop();
     this.#inbox.close();
     this.schedules.stop();
     this.#retention?.stop();

@@ -101,6 +101,15 @@ export interface EngineOptions {
   /** The most runs kept in memory; runs waiting on something are evicted beyond it. Unlimited by default. */
   readonly maxResident?: number;
   /**
+   * The most `engine.start` calls in progress at once, from their check until their
+   * WorkflowStarted is durable (or they fail); later ones wait their turn, first come first
+   * served, and are refused with `EngineClosedError` if shutdown begins first. A burst of
+   * starts then goes through its commits as a pipeline instead of all at once, which keeps
+   * memory down and finishes sooner. Bad arguments are still refused at the call. 64 by
+   * default; `Infinity` admits every start at once.
+   */
+  readonly maxConcurrentStarts?: number;
+  /**
    * A run that has waited this long with nothing to do (no activity attempt running)
    * hibernates, as with `gen_server`'s `hibernate_after`: its actor keeps its place under its
    * type supervisor, its interpreter and the code's frames are let go, and the next input wakes

@@ -9,7 +9,7 @@
  * engine deletes only in the shards it owns at the time of each batch.
  */
 import type { Clock } from '@reprise/actors';
-import type { RetentionStore } from '@reprise/core';
+import type { RetentionStore, WorkflowId } from '@reprise/core';
 import type { Lifecycle } from './lifecycle.js';
 import type { EngineLogger } from './options.js';
 
@@ -35,6 +35,8 @@ export interface RetentionPort {
    * several engines (each sweeps its own), `undefined` for a store it owns whole.
    */
   shards(): readonly number[] | undefined;
+  /** Workflows it has just deleted (what is known of them in memory goes). */
+  deleted(workflowIds: readonly WorkflowId[]): void;
 }
 
 /** The background deletion of workflows closed longer ago than the retention period. */
@@ -85,6 +87,7 @@ export class Retention {
         ...(shards === undefined ? {} : { shards }),
       });
       deleted += batch.deleted.length;
+      this.port.deleted(batch.deleted);
       cursor = batch.cursor;
     } while (cursor !== undefined);
     return deleted;

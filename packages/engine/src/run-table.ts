@@ -6,6 +6,7 @@
  * changes runs through it; it does no I/O of its own.
  */
 import type { EventStore, StoreCorruption, TerminalOutcome, WorkflowId } from '@reprise/core';
+import { ClosedOutcomes } from './closed-outcomes.js';
 import type { EngineLogger } from './options.js';
 import { type Fencing, Recorder } from './recorder.js';
 import type { ChangeWaiter, ChangeWaiters, RunEntry } from './run-entry.js';
@@ -38,6 +39,8 @@ export class RunTable {
    */
   readonly #changes = new Map<WorkflowId, ChangeWaiters>();
   readonly #quarantined = new Map<WorkflowId, StoreCorruption>();
+  /** What `result()` answers from memory for the runs this process closed last. */
+  readonly closedOutcomes = new ClosedOutcomes();
 
   constructor(
     private readonly store: EventStore,
@@ -66,6 +69,7 @@ export class RunTable {
     const { workflowId } = entry;
     const replaced = this.#entries.get(workflowId);
     this.#entries.set(workflowId, entry);
+    this.closedOutcomes.forget(workflowId);
     this.#recorders.delete(workflowId);
     // Waiters of the workflow's next change move to the entry, in the order they came.
     let waiters = replaced?.changeWaiters;
@@ -160,8 +164,9 @@ export class RunTable {
     else this.#changes.set(workflowId, joined(this.#changes.get(workflowId), waiter));
   }
 
-  /** Wakes the waiters of the workflow's next change. */
+  /** Wakes the waiters of the workflow's next change; a run's close gives its outcome. */
   changed(workflowId: WorkflowId, outcome?: TerminalOutcome): void {
+    if (outcome) this.closedOutcomes.remember(workflowId, outcome);
     const entry = this.#entries.get(workflowId);
     const waiters = entry?.changeWaiters;
     if (waiters !== undefined) {
@@ -212,6 +217,7 @@ export class RunTable {
   quarantine(workflowId: WorkflowId, error: StoreCorruption): boolean {
     if (this.#quarantined.has(workflowId)) return false;
     this.#quarantined.set(workflowId, error);
+    this.closedOutcomes.forget(workflowId);
     this.changed(workflowId);
     return true;
   }

@@ -333,6 +333,8 @@ export class ShardOwnership implements Fencing {
       if (supervision.has(entry)) lifecycle.track(supervision.stopRun(entry));
       table.changed(entry.workflowId);
     }
+    // Another engine may start those workflows again: their outcomes here may go stale.
+    table.closedOutcomes.forgetWhere((workflowId) => this.shardOf(workflowId) === shard);
     this.port.dropped(shard);
   }
 }

@@ -39,6 +39,7 @@ import type { Residency } from './residency.js';
 import { type Opening, RunEndedError } from './run.js';
 import { RunEntry, type RunEntryPort } from './run-entry.js';
 import type { RunTable } from './run-table.js';
+import { StartAdmission } from './start-admission.js';
 import type { Telemetry } from './telemetry.js';
 
 type AnyWorkflow = WorkflowDefinition<never, unknown>;
@@ -144,10 +145,21 @@ export interface StarterPort {
   enforceParentClose(workflowId: WorkflowId, parent: ParentLink): Promise<void>;
   /** Client starts of workflows another engine owns go there (several engines on one store). */
   readonly remote?: RemoteStarts;
+  /** The most clients' starts in progress at once (`EngineOptions.maxConcurrentStarts`). */
+  readonly maxConcurrentStarts: number;
 }
 
 export class Starter {
-  constructor(private readonly port: StarterPort) {}
+  readonly #admission: StartAdmission;
+
+  constructor(private readonly port: StarterPort) {
+    this.#admission = new StartAdmission(port.maxConcurrentStarts);
+  }
+
+  /** Shutdown has begun: the clients' starts still waiting for their turn are refused. */
+  stop(): void {
+    this.#admission.close(new EngineClosedError());
+  }
 
   /**
    * Checks a client's start (`engine.start`) and starts it; resolves with `handleOf(workflowId)`
@@ -179,32 +191,36 @@ export class Starter {
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
     const { traceContext } = traced;
     const handle = handleOf(workflowId);
-    const recorded = this.port.remote?.routes(workflowId)
-      ? // Through the inbox as JSON: only the fields given.
-        this.port.remote
-          .start(workflowId, {
-            workflowType: definition.name,
-            input: payload,
-            ...(searchAttributes ? { searchAttributes } : {}),
-            ...(executionTimeout === undefined ? {} : { executionTimeout }),
-            idReusePolicy,
-            onConflict,
-            ...(traceContext ? { traceContext } : {}),
-          })
-          .then(() => handle)
-      : this.#start(
-          {
-            workflowId,
-            definition,
-            input: payload,
-            searchAttributes,
-            executionTimeout,
-            idReusePolicy,
-            onConflict,
-            traceContext,
-          },
-          handle,
-        );
+    const recorded = this.#admission.admit(() => {
+      // A start that waited for its turn may find the engine shutting down.
+      this.port.lifecycle.assertOpen();
+      return this.port.remote?.routes(workflowId)
+        ? // Through the inbox as JSON: only the fields given.
+          this.port.remote
+            .start(workflowId, {
+              workflowType: definition.name,
+              input: payload,
+              ...(searchAttributes ? { searchAttributes } : {}),
+              ...(executionTimeout === undefined ? {} : { executionTimeout }),
+              idReusePolicy,
+              onConflict,
+              ...(traceContext ? { traceContext } : {}),
+            })
+            .then(() => handle)
+        : this.#start(
+            {
+              workflowId,
+              definition,
+              input: payload,
+              searchAttributes,
+              executionTimeout,
+              idReusePolicy,
+              onConflict,
+              traceContext,
+            },
+            handle,
+          );
+    });
     const end = traced.end;
     if (!end) return recorded;
     return recorded.then(

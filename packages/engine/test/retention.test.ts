@@ -39,6 +39,9 @@ it('deletes workflows closed longer ago than the retention period, and nothing e
     // q1 and q2 closed 31 days ago; the child too, but its parent still runs.
     expect(await ids(store)).toEqual(['open', 'parent', 'q3', 'the-child']);
     expect(await store.readHistory(asWorkflowId('q1'))).toEqual([]);
+    // The engine closed q1 itself and may answer its result from memory: not once it is deleted.
+    await expect(engine.getHandle('q1').result()).rejects.toMatchObject({ code: 'workflow_not_found' });
+    expect(await engine.getHandle('q3').result()).toBe(4);
 
     await engine.getHandle('parent').signal('go', 'now');
     expect(await engine.getHandle('parent').result()).toBe('42 now');
