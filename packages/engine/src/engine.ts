@@ -70,7 +70,7 @@ export { EngineClosedError } from './lifecycle.js';
 
 /** The default logger: quiet except warnings, at pino's level `warn` (so errors too). */
 /** See `EngineOptions.maxConcurrentStarts` (the figures are in the engine README). */
-const DEFAULT_MAX_CONCURRENT_STARTS = 64;
+const DEFAULT_MAX_CONCURRENT_STARTS = 128;
 
 const consoleLogger: EngineLogger = {
   warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),

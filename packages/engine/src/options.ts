@@ -105,7 +105,7 @@ export interface EngineOptions {
    * WorkflowStarted is durable (or they fail); later ones wait their turn, first come first
    * served, and are refused with `EngineClosedError` if shutdown begins first. A burst of
    * starts then goes through its commits as a pipeline instead of all at once, which keeps
-   * memory down and finishes sooner. Bad arguments are still refused at the call. 64 by
+   * memory down and finishes sooner. Bad arguments are still refused at the call. 128 by
    * default; `Infinity` admits every start at once.
    */
   readonly maxConcurrentStarts?: number;
