@@ -325,9 +325,9 @@ export class Starter {
    * start is recorded by the run itself, with the commands of the code's first step: one commit.
    *
    * A workflow id this process knows nothing of (no run of it here, its writer idle and knowing
-   * no history: a new id, the usual start) is started as a new id, with no read: whatever the
-   * policy, an empty history lets it start, and the run's first append is conditional on the id
-   * having no history (expectedSeq 0). If it has one, that append writes nothing and fails with
+   * no history, no close of it remembered: a new id, the usual start) is started as a new id,
+   * with no read: whatever the policy, an empty history lets it start, and the run's first
+   * append is conditional on the id having no history (expectedSeq 0). If it has one, that append writes nothing and fails with
    * `ConcurrencyConflict`; the attempt is undone with no trace (nothing of the run acted before
    * its first commit: see `#undoNewIdStart`) and the start is decided on the history, read.
    */
@@ -335,6 +335,10 @@ export class Starter {
     const { table } = this.port;
     const held = table.heldRecorder(request.workflowId);
     if (held && (table.has(request.workflowId) || !held.idle || held.head !== 0))
+      return this.#startAfterRead(request, handle);
+    // A run of the id this process closed lately: it has a history, and a start as a new id
+    // would only pay for a refused commit before reading it.
+    if (table.closedOutcomes.get(request.workflowId) !== undefined)
       return this.#startAfterRead(request, handle);
     return this.#startAsNewId(request, handle, held ?? table.recorderForNewEntry(request.workflowId));
   }

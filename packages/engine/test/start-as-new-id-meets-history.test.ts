@@ -168,3 +168,23 @@ describe('a run started by another engine on the same store while this one start
     await b.close();
   });
 });
+
+it('an id this engine closed lately is started again on its history, read, with no refused commit', async () => {
+  const { watched, reads, conflicts, store } = watchedStore();
+  const env = await engineOn(watched);
+  const first = await env.engine.start(hello, 'ada', { workflowId: 'again' });
+  expect(await first.result()).toBe('hello ada');
+  const { runId: firstRunId } = await first.describe();
+  reads.length = 0;
+  const second = await env.engine.start(hello, 'bob', { workflowId: 'again' });
+  expect(await second.result()).toBe('hello bob');
+  const { runId } = await second.describe();
+  expect(conflicts).toEqual([]);
+  expect(reads).toEqual(['again']);
+  expect(starts(await store.readHistory('again' as never))).toEqual([firstRunId, runId]);
+  await expect(
+    env.engine.start(hello, 'cy', { workflowId: 'again', idReusePolicy: 'rejectDuplicate' }),
+  ).rejects.toMatchObject({ code: 'workflow_already_started', runId, status: 'Completed' });
+  expect(conflicts).toEqual([]);
+  await env.close();
+});
