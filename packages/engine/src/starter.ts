@@ -191,23 +191,29 @@ export class Starter {
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
     const { traceContext } = traced;
     const handle = handleOf(workflowId);
-    const recorded = this.#admission.admit(() => {
-      // A start that waited for its turn may find the engine shutting down.
-      this.port.lifecycle.assertOpen();
-      return this.port.remote?.routes(workflowId)
-        ? // Through the inbox as JSON: only the fields given.
-          this.port.remote
-            .start(workflowId, {
-              workflowType: definition.name,
-              input: payload,
-              ...(searchAttributes ? { searchAttributes } : {}),
-              ...(executionTimeout === undefined ? {} : { executionTimeout }),
-              idReusePolicy,
-              onConflict,
-              ...(traceContext ? { traceContext } : {}),
-            })
-            .then(() => handle)
-        : this.#start(
+    // Through the inbox as JSON: only the fields given.
+    const startRemotely = (remote: RemoteStarts) =>
+      remote
+        .start(workflowId, {
+          workflowType: definition.name,
+          input: payload,
+          ...(searchAttributes ? { searchAttributes } : {}),
+          ...(executionTimeout === undefined ? {} : { executionTimeout }),
+          idReusePolicy,
+          onConflict,
+          ...(traceContext ? { traceContext } : {}),
+        })
+        .then(() => handle);
+    const { remote } = this.port;
+    // Admission bounds the runs this process starts at once. A start another engine carries out
+    // only waits here for that engine: it takes no turn, so as not to hold up this engine's own.
+    const recorded = remote?.routes(workflowId)
+      ? startRemotely(remote)
+      : this.#admission.admit(() => {
+          // A start that waited for its turn may find the engine shutting down, or its shard moved.
+          this.port.lifecycle.assertOpen();
+          if (remote?.routes(workflowId)) return startRemotely(remote);
+          return this.#start(
             {
               workflowId,
               definition,
@@ -220,7 +226,7 @@ export class Starter {
             },
             handle,
           );
-    });
+        });
     const end = traced.end;
     if (!end) return recorded;
     return recorded.then(

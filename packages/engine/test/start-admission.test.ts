@@ -2,9 +2,11 @@
 // turn until an earlier one is durable, shutdown refuses those still waiting, and `result()` of a
 // run this engine has just closed answers from memory (the burst's callers ask for results once
 // most runs are closed).
-import { defineWorkflow, InMemoryStore, type WorkflowStore } from '@reprise/core';
-import { Engine } from '@reprise/engine';
+import { defineWorkflow, InMemoryStore, SharedInMemoryStore, type WorkflowStore } from '@reprise/core';
+import { Engine, VirtualClock } from '@reprise/engine';
+import { workflowIdInShard } from '@reprise/testkit';
 import { reopenable } from './helpers.js';
+import { SHARDS, T0, viewOf, waitFor } from './shared-store-cluster.js';
 
 const hello = defineWorkflow('hello', async (_ctx, name: string) => `hello ${name}`);
 const broken = defineWorkflow('broken', async (_ctx, name: string) => {
@@ -110,6 +112,41 @@ it('takes Infinity: every start admitted at once', async () => {
   } finally {
     await engine.shutdown();
   }
+});
+
+it("a start another engine carries out takes no turn: this engine's own starts go on while it waits", async () => {
+  const clock = new VirtualClock(T0);
+  const store = new SharedInMemoryStore({ shardCount: SHARDS, clock });
+  const make = (ownerId: string, maxConcurrentStarts?: number) =>
+    Engine.create({
+      store: viewOf(store),
+      clock,
+      logger: quiet,
+      workflows: [hello],
+      ownership: { ownerId },
+      ...(maxConcurrentStarts === undefined ? {} : { maxConcurrentStarts }),
+    });
+  const a = await make('a', 1);
+  const b = await make('b');
+  // a takes every shard at once; b gets its half as leases are renewed on the virtual clock.
+  for (let step = 0; b.ownedShards().length < SHARDS / 2; step++) {
+    if (step === 100) throw new Error('the shards were never shared between the two engines');
+    await clock.advance(500);
+    await Promise.all([a.idle(), b.idle()]);
+  }
+  await waitFor(clock, () => a.ownedShards().length === SHARDS / 2);
+  const remoteShard = b.ownedShards()[0] as number;
+  const localShard = a.ownedShards()[0] as number;
+  // b is gone and the clock stands still: a start of an id in b's shard waits for good.
+  await b.shutdown();
+  const remote = a.start(hello, 'far', { workflowId: workflowIdInShard(remoteShard, SHARDS, 'far') }).then(
+    () => 'started',
+    (error: { code?: string }) => error.code,
+  );
+  const local = await a.start(hello, 'near', { workflowId: workflowIdInShard(localShard, SHARDS, 'near') });
+  expect(await local.result()).toBe('hello near');
+  await a.shutdown();
+  expect(await remote).not.toBe('started');
 });
 
 describe('result() of a run this engine closed', () => {
