@@ -59,4 +59,51 @@ describe('an event holding a checked payload', () => {
     const [text] = encode(completed(payload));
     expect(JSON.parse(text as string).result).toEqual({ total: 3 });
   });
+
+  it('is refused, naming the path, for a field JSON cannot carry, before or after the payload', () => {
+    const unfaithful = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(Number.NaN),
+      fc.bigInt(),
+      fc.func(fc.integer()),
+      fc.date(),
+    );
+    const [envelope] = completed(null) as unknown as [Record<string, unknown>];
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 2 }),
+        unfaithful,
+        fc.boolean(),
+        fc.boolean(),
+        (value, bad, first, checked) => {
+          const result = checked ? checkPayload({ value }) : { value };
+          const note = { deep: [bad] };
+          const event = first ? { ...envelope, note, result } : { ...envelope, result, note };
+          expect(() => encode([event] as unknown as ReturnType<typeof completed>)).toThrow(
+            expect.objectContaining({ code: 'invalid_payload', path: 'events[0].note.deep[0]' }),
+          );
+          const plain = first
+            ? { ...envelope, note: { value }, result }
+            : { ...envelope, result, note: { value } };
+          expect(encode([plain] as unknown as ReturnType<typeof completed>)[0]).toBe(JSON.stringify(plain));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('an event encoded while Object.prototype has an enumerable key', () => {
+  it('is written as JSON.stringify writes it, the inherited key left out', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = () => 'not JSON';
+    try {
+      const events = completed({ items: [{ a: 1 }] });
+      expect(encode(events)[0]).toBe(JSON.stringify(events[0]));
+      const checked = completed(checkPayload({ items: [{ a: 1 }] }));
+      expect(encode(checked)[0]).toBe(JSON.stringify(checked[0]));
+    } finally {
+      delete proto.polluted;
+    }
+  });
 });
