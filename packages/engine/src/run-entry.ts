@@ -270,6 +270,16 @@ export class RunEntry implements SupervisedRun, RunLoopOwner {
     this.run?.requestStop();
   }
 
+  /**
+   * The run's actor could not be started (its type supervisor refused it): a start not recorded
+   * yet never will be; those waiting on it learn `error`.
+   */
+  abandonStart(error: unknown): void {
+    // Its starter learns the error from the actor's start, not from here: no one may listen.
+    this.startRecorded.catch(() => undefined);
+    this.#abandonUnrecordedStart(() => error);
+  }
+
   #abandonUnrecordedStart(error: () => unknown): RunExit | undefined {
     if (!this.#opening) return undefined;
     this.#opening.reject(error());

@@ -352,7 +352,7 @@ export class Starter {
   /** `#start` of a workflow id this process knows nothing of: see there. */
   async #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
     const entry = this.#registerStart(NO_HISTORY, request, recorder);
-    await this.#startRegistered(entry);
+    await this.#startClientRun(entry);
     return this.#onceStartRecorded(entry, request, handle, true);
   }
 
@@ -399,7 +399,7 @@ export class Starter {
         throw this.#startFailure(error);
       }
       if (opened instanceof RunEntry) {
-        await this.#startRegistered(opened);
+        await this.#startClientRun(opened);
         return this.#onceStartRecorded(opened, request, handle, false);
       }
       if (opened === 'existing') return handle;
@@ -633,6 +633,19 @@ export class Starter {
     if (started.executionTimeout !== undefined) this.port.armExecutionTimeout(entry, started);
     table.changed(started.workflowId);
     return entry;
+  }
+
+  /**
+   * Starts the actor of a client's run, registered with its start not recorded. If the actor
+   * cannot start, the start is forgotten (other starts of the id waiting on it decide again)
+   * and the caller gets why.
+   */
+  #startClientRun(entry: RunEntry): Promise<void> {
+    return this.#startRegistered(entry).catch((error: unknown) => {
+      entry.abandonStart(error);
+      this.#forgetUnrecordedStart(entry);
+      throw this.#startFailure(error);
+    });
   }
 
   /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
