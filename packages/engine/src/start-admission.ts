@@ -11,7 +11,8 @@
  * and the burst is done sooner (measured in the engine README, "Admission of starts").
  *
  * Hand-written rather than a limiter from npm: the queued starts must be refused at shutdown
- * (`close`), and an admitted start must not wait on its commit through a frame of ours.
+ * (`close`), a queued start must cost no closure of its own (10,000 wait at once, long enough to
+ * be promoted), and an admitted start must not wait on its commit through a frame of ours.
  */
 export class StartAdmission {
   #inProgress = 0;
@@ -33,18 +34,19 @@ export class StartAdmission {
   }
 
   /**
-   * `start()` once a slot is free, holding the slot until the promise it returns settles; what
-   * that promise gives. Refused with the `close` error once closed.
+   * `start(request, handle)` once a slot is free, holding the slot until the promise it returns
+   * settles; what that promise gives. Refused with the `close` error once closed. The function
+   * and its two arguments are kept as they are, so a waiting start costs no closure.
    */
-  admit<T>(start: () => Promise<T>): Promise<T> {
+  admit<R, H>(start: (request: R, handle: H) => Promise<H>, request: R, handle: H): Promise<H> {
     if (this.#closedWith) return Promise.reject(this.#closedWith);
     if (this.#inProgress < this.limit) {
       this.#inProgress++;
-      return this.#hold(start);
+      return this.#hold(start, request, handle);
     }
-    return new Promise<void>((admitted, refused) => {
-      this.#queue.push({ admitted, refused });
-    }).then(() => this.#hold(start));
+    return new Promise<H>((resolve, reject) => {
+      this.#queue.push({ start, request, handle, resolve, reject } as QueuedStart);
+    });
   }
 
   /** Refuses every start still waiting with `error`, and every later one. */
@@ -54,16 +56,17 @@ export class StartAdmission {
     const head = this.#head;
     this.#queue = [];
     this.#head = 0;
-    for (let index = head; index < queue.length; index++) (queue[index] as QueuedStart).refused(error);
+    for (let index = head; index < queue.length; index++) (queue[index] as QueuedStart).reject(error);
   }
 
-  #hold<T>(start: () => Promise<T>): Promise<T> {
-    let started: Promise<T>;
+  #hold<R, H>(start: (request: R, handle: H) => Promise<H>, request: R, handle: H): Promise<H> {
+    let started: Promise<H>;
     try {
-      started = start();
+      started = start(request, handle);
     } catch (error) {
-      this.#release();
-      return Promise.reject(error);
+      // Released a turn later, as a rejection is: a queue of starts that throw at once (the
+      // engine closing) is not handed on in one ever deeper stack.
+      started = Promise.reject(error);
     }
     started.then(this.#release, this.#release);
     return started;
@@ -82,13 +85,23 @@ export class StartAdmission {
       this.#queue.splice(0, this.#head);
       this.#head = 0;
     }
-    next.admitted();
+    this.#hold(next.start, next.request, next.handle).then(next.resolve, next.reject);
   };
 }
 
+/** A start waiting for its turn, and the promise its caller holds. */
 interface QueuedStart {
-  admitted(): void;
-  refused(error: Error): void;
+  readonly start: (request: unknown, handle: unknown) => Promise<unknown>;
+  readonly request: unknown;
+  readonly handle: unknown;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
 }
 
-const DONE: QueuedStart = { admitted: () => undefined, refused: () => undefined };
+const DONE: QueuedStart = {
+  start: () => Promise.resolve(),
+  request: undefined,
+  handle: undefined,
+  resolve: () => undefined,
+  reject: () => undefined,
+};

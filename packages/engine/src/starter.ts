@@ -191,42 +191,21 @@ export class Starter {
     const traced = this.port.telemetry.clientStart(definition.name, workflowId);
     const { traceContext } = traced;
     const handle = handleOf(workflowId);
-    // Through the inbox as JSON: only the fields given.
-    const startRemotely = (remote: RemoteStarts) =>
-      remote
-        .start(workflowId, {
-          workflowType: definition.name,
-          input: payload,
-          ...(searchAttributes ? { searchAttributes } : {}),
-          ...(executionTimeout === undefined ? {} : { executionTimeout }),
-          idReusePolicy,
-          onConflict,
-          ...(traceContext ? { traceContext } : {}),
-        })
-        .then(() => handle);
-    const { remote } = this.port;
+    const request: ClientStart = {
+      workflowId,
+      definition,
+      input: payload,
+      searchAttributes,
+      executionTimeout,
+      idReusePolicy,
+      onConflict,
+      traceContext,
+    };
     // Admission bounds the runs this process starts at once. A start another engine carries out
     // only waits here for that engine: it takes no turn, so as not to hold up this engine's own.
-    const recorded = remote?.routes(workflowId)
-      ? startRemotely(remote)
-      : this.#admission.admit(() => {
-          // A start that waited for its turn may find the engine shutting down, or its shard moved.
-          this.port.lifecycle.assertOpen();
-          if (remote?.routes(workflowId)) return startRemotely(remote);
-          return this.#start(
-            {
-              workflowId,
-              definition,
-              input: payload,
-              searchAttributes,
-              executionTimeout,
-              idReusePolicy,
-              onConflict,
-              traceContext,
-            },
-            handle,
-          );
-        });
+    const recorded: Promise<H> = this.port.remote?.routes(workflowId)
+      ? this.#startRemotely(request, handle)
+      : this.#admission.admit(this.#admitted, request, handle);
     const end = traced.end;
     if (!end) return recorded;
     return recorded.then(
@@ -239,6 +218,32 @@ export class Starter {
         throw error;
       },
     );
+  }
+
+  /**
+   * A client's start once admitted (one function for all: a queued start holds no closure). It
+   * may find the engine shutting down, or the workflow's shard moved away while it waited.
+   */
+  readonly #admitted = <H>(request: ClientStart, handle: H): Promise<H> => {
+    this.port.lifecycle.assertOpen();
+    if (this.port.remote?.routes(request.workflowId)) return this.#startRemotely(request, handle);
+    return this.#start(request, handle);
+  };
+
+  /** A client's start of a workflow another engine owns: through the inbox, as JSON (only the fields given). */
+  #startRemotely<H>(request: ClientStart, handle: H): Promise<H> {
+    const { searchAttributes, executionTimeout, traceContext } = request;
+    return (this.port.remote as RemoteStarts)
+      .start(request.workflowId, {
+        workflowType: request.definition.name,
+        input: request.input,
+        ...(searchAttributes ? { searchAttributes } : {}),
+        ...(executionTimeout === undefined ? {} : { executionTimeout }),
+        idReusePolicy: request.idReusePolicy,
+        onConflict: request.onConflict,
+        ...(traceContext ? { traceContext } : {}),
+      })
+      .then(() => handle);
   }
 
   /**

@@ -31,20 +31,24 @@ describe('StartAdmission', () => {
           let most = 0;
           const outcomes = starts.map((start) =>
             admission
-              .admit(() => {
-                start.started = true;
-                admittedOrder.push(start.id);
-                if (start.ending === 'throw') throw new Error(`thrown ${start.id}`);
-                inProgress++;
-                most = Math.max(most, inProgress);
-                return new Promise<number>((resolve, reject) => {
-                  start.settle = () => {
-                    inProgress--;
-                    if (start.ending === 'resolve') resolve(start.id);
-                    else reject(new Error(`rejected ${start.id}`));
-                  };
-                });
-              })
+              .admit(
+                (held: HeldStart) => {
+                  held.started = true;
+                  admittedOrder.push(held.id);
+                  if (held.ending === 'throw') throw new Error(`thrown ${held.id}`);
+                  inProgress++;
+                  most = Math.max(most, inProgress);
+                  return new Promise<number>((resolve, reject) => {
+                    held.settle = () => {
+                      inProgress--;
+                      if (held.ending === 'resolve') resolve(held.id);
+                      else reject(new Error(`rejected ${held.id}`));
+                    };
+                  });
+                },
+                start,
+                0,
+              )
               .then(
                 (value) => ({ ok: value }),
                 (error: Error) => ({ error: error.message }),
@@ -87,17 +91,23 @@ describe('StartAdmission', () => {
         new Promise<string>((resolve) => {
           finishFirst = resolve;
         }),
+      null,
+      '',
     );
     let secondRan = false;
-    const second = admission.admit(async () => {
-      secondRan = true;
-      return 'second';
-    });
+    const second = admission.admit(
+      async () => {
+        secondRan = true;
+        return 'second';
+      },
+      null,
+      '',
+    );
     expect(admission.waiting).toBe(1);
     const closed = new Error('closing');
     admission.close(closed);
     await expect(second).rejects.toBe(closed);
-    await expect(admission.admit(async () => 'third')).rejects.toBe(closed);
+    await expect(admission.admit(async () => 'third', null, '')).rejects.toBe(closed);
     finishFirst('first');
     await expect(first).resolves.toBe('first');
     expect(secondRan).toBe(false);
@@ -108,13 +118,36 @@ describe('StartAdmission', () => {
     const admission = new StartAdmission(1);
     const order: number[] = [];
     const all = Array.from({ length: 5000 }, (_, index) =>
-      admission.admit(async () => {
-        order.push(index);
-        return index;
-      }),
+      admission.admit(
+        async (request: number) => {
+          order.push(request);
+          return request;
+        },
+        index,
+        0,
+      ),
     );
     expect(await Promise.all(all)).toEqual(Array.from({ length: 5000 }, (_, index) => index));
     expect(order).toEqual(Array.from({ length: 5000 }, (_, index) => index));
     expect(admission.waiting).toBe(0);
   });
+});
+
+it('hands on a long queue of starts that all throw at once without deepening the stack', async () => {
+  const admission = new StartAdmission(1);
+  const all = Array.from({ length: 50_000 }, (_, index) =>
+    admission
+      .admit(
+        (request: number): Promise<number> => {
+          throw new Error(`refused ${request}`);
+        },
+        index,
+        0,
+      )
+      .catch((error: Error) => error.message),
+  );
+  const messages = await Promise.all(all);
+  expect(messages[0]).toBe('refused 0');
+  expect(messages[49_999]).toBe('refused 49999');
+  expect(admission.inProgress).toBe(0);
 });
