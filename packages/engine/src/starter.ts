@@ -357,7 +357,12 @@ export class Starter {
   /** `#start` of a workflow id this process knows nothing of: see there. */
   async #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
     const entry = this.#registerStart(NO_HISTORY, request, recorder);
-    await this.#startClientRun(entry);
+    // In this frame (which waits anyway), not a catch of its own: one promise and closure less a start.
+    try {
+      await this.#startRegistered(entry);
+    } catch (error) {
+      throw this.#actorRefused(entry, error);
+    }
     return this.#onceStartRecorded(entry, request, handle, true);
   }
 
@@ -404,7 +409,11 @@ export class Starter {
         throw this.#startFailure(error);
       }
       if (opened instanceof RunEntry) {
-        await this.#startClientRun(opened);
+        try {
+          await this.#startRegistered(opened);
+        } catch (error) {
+          throw this.#actorRefused(opened, error);
+        }
         return this.#onceStartRecorded(opened, request, handle, false);
       }
       if (opened === 'existing') return handle;
@@ -641,16 +650,13 @@ export class Starter {
   }
 
   /**
-   * Starts the actor of a client's run, registered with its start not recorded. If the actor
-   * cannot start, the start is forgotten (other starts of the id waiting on it decide again)
-   * and the caller gets why.
+   * The actor of a client's run, registered with its start not recorded, could not start: the
+   * start is forgotten (other starts of the id waiting on it decide again); what its caller gets.
    */
-  #startClientRun(entry: RunEntry): Promise<void> {
-    return this.#startRegistered(entry).catch((error: unknown) => {
-      entry.abandonStart(error);
-      this.#forgetUnrecordedStart(entry);
-      throw this.#startFailure(error);
-    });
+  #actorRefused(entry: RunEntry, error: unknown): unknown {
+    entry.abandonStart(error);
+    this.#forgetUnrecordedStart(entry);
+    return this.#startFailure(error);
   }
 
   /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
