@@ -49,6 +49,10 @@ export class ClosedOutcomes {
     this.#bytes -= remembered.bytes;
   }
 
+  forgetAll(workflowIds: Iterable<WorkflowId>): void {
+    for (const workflowId of workflowIds) this.forget(workflowId);
+  }
+
   forgetWhere(test: (workflowId: WorkflowId) => boolean): void {
     for (const workflowId of [...this.#outcomes.keys()]) if (test(workflowId)) this.forget(workflowId);
   }

@@ -61,6 +61,7 @@ import { RunUpdates } from './run-updates.js';
 import type { ScheduleHost } from './schedules/host.js';
 import { Schedules } from './schedules/schedules.js';
 import { ShardOwnership } from './shard-ownership.js';
+import { startAdmissionLimit } from './start-admission.js';
 import { Starter, type StarterPort } from './starter.js';
 import { RunSupervision, type SupervisionTree } from './supervision.js';
 import { type ResidencyKind, Telemetry } from './telemetry.js';
@@ -69,9 +70,6 @@ import { TimerService, timerKey } from './timer-service.js';
 export { EngineClosedError } from './lifecycle.js';
 
 /** The default logger: quiet except warnings, at pino's level `warn` (so errors too). */
-/** See `EngineOptions.maxConcurrentStarts` (the figures are in the engine README). */
-const DEFAULT_MAX_CONCURRENT_STARTS = 128;
-
 const consoleLogger: EngineLogger = {
   warn: (message, details) => console.warn(`[reprise] ${message}`, details ?? ''),
   error: (message, details) => console.error(`[reprise] ${message}`, details ?? ''),
@@ -128,15 +126,7 @@ export class Engine {
     const maxResident = options.maxResident ?? Number.POSITIVE_INFINITY;
     if (!(maxResident >= 1))
       throw new InvalidArgumentError('maxResident', `${maxResident} must be at least 1`);
-    const maxConcurrentStarts = options.maxConcurrentStarts ?? DEFAULT_MAX_CONCURRENT_STARTS;
-    if (
-      !(maxConcurrentStarts >= 1) ||
-      !(Number.isInteger(maxConcurrentStarts) || maxConcurrentStarts === Number.POSITIVE_INFINITY)
-    )
-      throw new InvalidArgumentError(
-        'maxConcurrentStarts',
-        `${String(maxConcurrentStarts)} must be a whole number of at least 1, or Infinity`,
-      );
+    const maxConcurrentStarts = startAdmissionLimit(options.maxConcurrentStarts);
     const hibernateAfter =
       options.hibernateAfter === undefined ? Number.POSITIVE_INFINITY : toMs(options.hibernateAfter);
     const logger = options.logger ?? consoleLogger;
@@ -346,9 +336,7 @@ export class Engine {
           lifecycle,
           logger,
           shards: () => (this.#ownership.shared ? this.#ownership.heldShards() : undefined),
-          deleted: (workflowIds) => {
-            for (const workflowId of workflowIds) table.closedOutcomes.forget(workflowId);
-          },
+          deleted: (workflowIds) => table.closedOutcomes.forgetAll(workflowIds),
         },
         toMs(options.retention),
       );

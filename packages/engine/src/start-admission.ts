@@ -14,6 +14,23 @@
  * (`close`), a queued start must cost no closure of its own (10,000 wait at once, long enough to
  * be promoted), and an admitted start must not wait on its commit through a frame of ours.
  */
+import { InvalidArgumentError } from '@reprise/core';
+
+/** `EngineOptions.maxConcurrentStarts` when not given (the figures are in the engine README). */
+const DEFAULT_MAX_CONCURRENT_STARTS = 128;
+
+/** `EngineOptions.maxConcurrentStarts`, checked: a whole number of at least 1, or Infinity. */
+export function startAdmissionLimit(option: number | undefined): number {
+  const limit = option ?? DEFAULT_MAX_CONCURRENT_STARTS;
+  if (!(limit >= 1) || !(Number.isInteger(limit) || limit === Number.POSITIVE_INFINITY)) {
+    throw new InvalidArgumentError(
+      'maxConcurrentStarts',
+      `${String(limit)} must be a whole number of at least 1, or Infinity`,
+    );
+  }
+  return limit;
+}
+
 export class StartAdmission {
   #inProgress = 0;
   /** Starts waiting for a slot, oldest from `#head`; a slot freed goes straight to the oldest. */

@@ -338,9 +338,10 @@ export class Starter {
    * A workflow id this process knows nothing of (no run of it here, its writer idle and knowing
    * no history, no close of it remembered: a new id, the usual start) is started as a new id,
    * with no read: whatever the policy, an empty history lets it start, and the run's first
-   * append is conditional on the id having no history (expectedSeq 0). If it has one, that append writes nothing and fails with
-   * `ConcurrencyConflict`; the attempt is undone with no trace (nothing of the run acted before
-   * its first commit: see `#undoNewIdStart`) and the start is decided on the history, read.
+   * append is conditional on the id having no history (expectedSeq 0). If it has one, that
+   * append writes nothing and fails with `ConcurrencyConflict`; the attempt is undone with no
+   * trace (nothing of the run acted before its first commit: see `#undoNewIdStart`) and the
+   * start is decided on the history, read.
    */
   #start<H>(request: ClientStart, handle: H): Promise<H> {
     const { table } = this.port;
@@ -355,15 +356,25 @@ export class Starter {
   }
 
   /** `#start` of a workflow id this process knows nothing of: see there. */
-  async #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
-    const entry = this.#registerStart(NO_HISTORY, request, recorder);
-    // In this frame (which waits anyway), not a catch of its own: one promise and closure less a start.
+  #startAsNewId<H>(request: ClientStart, handle: H, recorder: Recorder): Promise<H> {
+    return this.#startClientRun(this.#registerStart(NO_HISTORY, request, recorder), request, handle, true);
+  }
+
+  /**
+   * Starts the actor of a client's registered run, then `handle` once its start is durable. If
+   * the actor cannot start, the start is forgotten (other starts of the id waiting on it decide
+   * again) and the caller gets why. The refusal is caught in this frame, which waits anyway, not
+   * by a catch of its own: one promise and closure less a start.
+   */
+  async #startClientRun<H>(entry: RunEntry, request: ClientStart, handle: H, asNewId: boolean): Promise<H> {
     try {
       await this.#startRegistered(entry);
     } catch (error) {
-      throw this.#actorRefused(entry, error);
+      entry.abandonStart(error);
+      this.#forgetUnrecordedStart(entry);
+      throw this.#startFailure(error);
     }
-    return this.#onceStartRecorded(entry, request, handle, true);
+    return this.#onceStartRecorded(entry, request, handle, asNewId);
   }
 
   /**
@@ -408,14 +419,7 @@ export class Starter {
       } catch (error) {
         throw this.#startFailure(error);
       }
-      if (opened instanceof RunEntry) {
-        try {
-          await this.#startRegistered(opened);
-        } catch (error) {
-          throw this.#actorRefused(opened, error);
-        }
-        return this.#onceStartRecorded(opened, request, handle, false);
-      }
+      if (opened instanceof RunEntry) return this.#startClientRun(opened, request, handle, false);
       if (opened === 'existing') return handle;
       if ((await this.#afterUnrecordedStart(opened.settling, request)) === 'existing') return handle;
     }
@@ -647,16 +651,6 @@ export class Starter {
     if (started.executionTimeout !== undefined) this.port.armExecutionTimeout(entry, started);
     table.changed(started.workflowId);
     return entry;
-  }
-
-  /**
-   * The actor of a client's run, registered with its start not recorded, could not start: the
-   * start is forgotten (other starts of the id waiting on it decide again); what its caller gets.
-   */
-  #actorRefused(entry: RunEntry, error: unknown): unknown {
-    entry.abandonStart(error);
-    this.#forgetUnrecordedStart(entry);
-    return this.#startFailure(error);
   }
 
   /** Starts the run actor of a registered entry; a child checks that its parent is still open. */
