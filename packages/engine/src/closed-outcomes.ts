@@ -54,7 +54,8 @@ export class ClosedOutcomes {
   }
 
   forgetWhere(test: (workflowId: WorkflowId) => boolean): void {
-    for (const workflowId of [...this.#outcomes.keys()]) if (test(workflowId)) this.forget(workflowId);
+    // A Map may lose the entry at hand while it is iterated: no copy of the keys.
+    for (const workflowId of this.#outcomes.keys()) if (test(workflowId)) this.forget(workflowId);
   }
 
   /** How many outcomes it holds, and about how many bytes of JSON they take. */

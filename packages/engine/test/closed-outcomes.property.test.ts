@@ -88,3 +88,17 @@ it('keeps no ContinuedAsNew, and nothing over MAX_OUTCOME_BYTES (walking no furt
   expect(outcomes.get('b' as WorkflowId)).toBeUndefined();
   expect(outcomes.held).toEqual({ count: 0, bytes: 0 });
 });
+
+it('forgetWhere forgets the ids that pass the test and keeps the others, with their bytes', () => {
+  const outcomes = new ClosedOutcomes();
+  for (let index = 0; index < 10; index++)
+    outcomes.remember(`w${index}` as WorkflowId, completed(`r${index}`));
+  const before = outcomes.held.bytes;
+  outcomes.forgetWhere((workflowId) => Number(workflowId.slice(1)) % 2 === 0);
+  for (let index = 0; index < 10; index++) {
+    const got = outcomes.get(`w${index}` as WorkflowId);
+    expect(got).toEqual(index % 2 === 0 ? undefined : completed(`r${index}`));
+  }
+  expect(outcomes.held.count).toBe(5);
+  expect(outcomes.held.bytes).toBe(before / 2);
+});
