@@ -205,6 +205,16 @@ function sameRecordSummary(before: WorkflowSummary | undefined, after: WorkflowS
   return keys === 0;
 }
 
+/**
+ * About how many bytes of pages a plan's writes take: its frames, and a bound for its keys and
+ * index entries (a record written may move a row's few index entries and timers).
+ */
+export const plannedBytes = (plan: AppendPlan): number =>
+  plan.chunk.length + (plan.recordFrame === undefined ? KEY_BYTES : plan.recordFrame.length + 8 * KEY_BYTES);
+
+/** More than LMDB takes for one key of ours and its node header. */
+const KEY_BYTES = 64;
+
 /** `put` with lmdb-js's `noOverwrite` (MDB_NOOVERWRITE), which its typings leave out. */
 type PutIfAbsent = (key: Key, value: Buffer, options: { readonly noOverwrite: true }) => Promise<boolean>;
 const NO_OVERWRITE = { noOverwrite: true } as const;

@@ -36,11 +36,13 @@ import {
   type KnownRecord,
   knownRecord,
   planAppend,
+  plannedBytes,
   writePlan,
   writePlanIfNext,
 } from './append-plan.js';
 import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
+import { DataFileHeadroom } from './file-headroom.js';
 import { decodeFrame, encodeFrame } from './frame.js';
 import { type HistoryTail, headSeq, historyTail, readChunks, rowAt, rowTail } from './history-chunks.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
@@ -155,11 +157,15 @@ export function openLmdbStore(options: LmdbStoreOptions): LmdbStore {
     refuseForeign(root, path);
     checkFormat(root, path, options.readOnly === true);
     const dbs = openDatabases(root);
+    // Without fsync a commit that grows the file costs no more than one that does not.
+    const headroom =
+      options.readOnly === true || options.noSync === true ? undefined : new DataFileHeadroom(root, path);
     return new LmdbWorkflowStore(
       path,
       dbs,
       checkPayloadLimit(options.maxPayloadBytes),
       options.readOnly === true,
+      headroom,
     );
   } catch (error) {
     root.close().catch(() => {});
@@ -338,6 +344,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     dbs: Databases,
     maxPayloadBytes: number | undefined,
     private readonly readOnly: boolean,
+    private readonly headroom: DataFileHeadroom | undefined,
   ) {
     this.path = path;
     this.dbs = dbs;
@@ -398,6 +405,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       plan = this.#conditionalPlan(batch);
       if (plan === undefined) return this.#transactionWrite(batch);
       written = writePlanIfNext(this.dbs, plan);
+      this.headroom?.wrote(plannedBytes(plan));
     } catch (error) {
       this.#settled(batch);
       return Promise.reject(error);
@@ -472,6 +480,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
           texts,
         );
         writePlan(this.dbs, inTransaction);
+        this.headroom?.wrote(plannedBytes(inTransaction));
         return inTransaction;
       });
     } catch (error) {
@@ -689,7 +698,9 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         : new Promise<void>((resolve) => {
             this.#drained = resolve;
           })
-    ).then(() => this.dbs.root.close());
+    )
+      .then(() => this.headroom?.close())
+      .then(() => this.dbs.root.close());
     return this.#closing;
   }
 
