@@ -233,6 +233,14 @@ describe('ids', () => {
     expect(ids.size).toBe(1000);
     expect(newRunId()).toMatch(/^[A-Za-z0-9_-]{21}$/);
   });
+
+  it('use every character of the alphabet, across many draws of random bytes', () => {
+    // 5,000 ids span three draws (each makes 2,048); 105,000 characters reach all 64 of the alphabet.
+    const ids = Array.from({ length: 5000 }, () => newRunId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{21}$/);
+    expect(new Set(ids.join('')).size).toBe(64);
+  });
 });
 
 describe('the one workflow id rule', () => {
