@@ -509,7 +509,10 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
 
   #settled(batch: Batch): void {
     if (batch.state.inFlight === batch) batch.state.inFlight = undefined;
-    if (--this.#pending === 0) this.#drained?.();
+    if (--this.#pending === 0) {
+      this.headroom?.idle();
+      this.#drained?.();
+    }
   }
 
   async #writeFailure(error: unknown, operation: string): Promise<Error> {
