@@ -6,12 +6,13 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { asRunId, asWorkflowId, envelopeEvents, type WorkflowId } from '@reprise/core';
+import { asWorkflowId, type WorkflowId } from '@reprise/core';
 import { startWorkerProcess } from '@reprise/testkit/internal';
-import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { openLmdbStore } from '../src/index.js';
 import { walkDataFile } from '../src/internal.js';
 import { readCurrentMeta, readFileHead } from '../src/lmdb-file-layout.js';
 import { killWorkers } from './child-process.js';
+import { appendPaddedStart } from './padded-starts.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('headroom');
@@ -21,7 +22,6 @@ afterAll(() => {
 });
 
 const WORKER = join(__dirname, 'fixtures', 'headroom-worker.ts');
-const T0 = 1_700_000_000_000;
 /** The least room a store keeps (`LEAST_ROOM`); it tops the room up once half may be used. */
 const LEAST_ROOM = 1024 * 1024;
 
@@ -38,35 +38,17 @@ function dataFile(path: string) {
 
 const allZeros = (bytes: Buffer) => bytes.every((byte) => byte === 0);
 
-/** Appends one started workflow with a 4 KB input, `n` its number. */
-function appendStarted(store: LmdbStore, n: number): Promise<unknown> {
-  const id = asWorkflowId(`w${n}`);
-  return store.append(
-    id,
-    envelopeEvents(id, 0, T0 + n, [
-      {
-        type: 'WorkflowStarted',
-        workflowType: 'pad',
-        input: { n, pad: 'x'.repeat(4096) },
-        runId: asRunId(`r${n}`),
-        parentRunId: null,
-      },
-    ]),
-    { expectedSeq: 0 },
-  );
-}
-
 describe('the room past the data', () => {
   it('is made once appends have settled, zeroed, and kept while the store grows past it', async () => {
     const path = dirs.make();
     const store = openLmdbStore({ path });
     expect(dataFile(path).size - dataFile(path).used).toBe(0);
-    await appendStarted(store, 0);
+    await appendPaddedStart(store, 0);
     const opened = dataFile(path);
     expect(opened.size - opened.used).toBeGreaterThanOrEqual(LEAST_ROOM / 2);
     expect(allZeros(opened.past)).toBe(true);
     // Several times the first room, one append after the other as a run's steps come.
-    for (let n = 1; n < 800; n++) await appendStarted(store, n);
+    for (let n = 1; n < 800; n++) await appendPaddedStart(store, n);
     await store.close();
     const grown = dataFile(path);
     expect(grown.used).toBeGreaterThan(opened.size);
@@ -86,7 +68,7 @@ describe('the room past the data', () => {
   it('is left out of a backup, which opens and holds every workflow', async () => {
     const path = dirs.make();
     const store = openLmdbStore({ path });
-    for (let n = 0; n < 200; n++) await appendStarted(store, n);
+    for (let n = 0; n < 200; n++) await appendPaddedStart(store, n);
     const copy = join(dirs.make(), 'data.mdb');
     await store.backup(copy);
     await store.close();
@@ -106,7 +88,7 @@ describe('the room past the data', () => {
     const path = dirs.make();
     const store = openLmdbStore({ path });
     for (let burst = 0; burst < 5; burst++) {
-      await Promise.all(Array.from({ length: 50 }, (_, n) => appendStarted(store, burst * 50 + n)));
+      await Promise.all(Array.from({ length: 50 }, (_, n) => appendPaddedStart(store, burst * 50 + n)));
     }
     await store.close();
     const after = dataFile(path);
@@ -116,7 +98,7 @@ describe('the room past the data', () => {
   it('is not made by a store opened read-only or without fsync', async () => {
     const path = dirs.make();
     const store = openLmdbStore({ path, noSync: true });
-    await Promise.all(Array.from({ length: 50 }, (_, n) => appendStarted(store, n)));
+    await Promise.all(Array.from({ length: 50 }, (_, n) => appendPaddedStart(store, n)));
     await store.close();
     const before = dataFile(path);
     expect(before.size).toBe(before.used);
@@ -153,7 +135,7 @@ describe('a SIGKILL while the room is being written', () => {
         }
         // The store goes on: appends land, and the room past them is zeros again.
         const next = acknowledged.length + 1000;
-        for (let n = next; n < next + 20; n++) await appendStarted(store, n);
+        for (let n = next; n < next + 20; n++) await appendPaddedStart(store, n);
         expect(await store.count({})).toBeGreaterThanOrEqual(acknowledged.length + 20);
       } finally {
         await store.close();
