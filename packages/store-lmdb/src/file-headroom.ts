@@ -6,8 +6,8 @@ import type { Key, RootDatabase } from 'lmdb';
  * A commit that needs pages past the end of LMDB's data file grows the file, and its fsync then
  * also makes the file system's record of the new blocks and size durable: on ext4 here such a
  * commit cost about 100 µs more. A run's start, which writes the most new pages, grew the file
- * most often: its commit cost 100-160 µs more than a middle one, against about 25 once the file
- * had room (a file grown sparse, by truncation, kept half of the difference: the blocks count).
+ * most often: its commit cost 100-160 µs more than a middle one, against 22-46 once the file had
+ * room (a file grown sparse, by truncation, kept half of the difference: the blocks count).
  * So a writable store keeps zeroed room past the pages LMDB uses, written and synced ahead of
  * need, and commits write into blocks the file already has. LMDB never reads past its last page,
  * copies (`backup`) stop there, and the page walk and the open's checks bound themselves by it:
