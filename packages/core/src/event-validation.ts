@@ -1,7 +1,7 @@
 import { InvalidArgumentError, InvalidEventError } from './errors.js';
 import { type EventType, OVERLAP_POLICIES, type ParentLink, type WorkflowEvent } from './events.js';
 import { checkWorkflowId } from './ids.js';
-import { encodePayload, encodePayloadAt, type PayloadCheckOptions } from './payload.js';
+import { encodePayload, encodePayloadAt, fitsBinaryAt, type PayloadCheckOptions } from './payload.js';
 
 type FieldKind =
   | 'string'
@@ -225,6 +225,41 @@ export interface EventBatchCheck {
  * `InvalidEventError` or `PayloadError`; nothing is written by a caller that checks first.
  */
 export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventBatchCheck): string[] {
+  checkBatch(events, check);
+  // A loop into an array made at its length, not map() or push(): no closure per batch, and no
+  // spare room (push from empty reserves 17 slots), as every store appends through here.
+  const texts = new Array<string>(events.length);
+  for (let index = 0; index < events.length; index++) {
+    texts[index] = encodeEvent(events[index], index, check);
+  }
+  return texts;
+}
+
+/**
+ * The checks of `encodeEventBatch` for a store that writes events in a binary encoding
+ * (MessagePack) rather than as JSON text: `true` when every event passes them and is plain JSON
+ * that such an encoding reads back exactly as its JSON text would (see `fitsBinaryAt`); `false`
+ * when one may not, and the store then writes the batch's JSON texts, which `encodeEventBatch`
+ * makes or refuses with its errors. A bad batch, a bad envelope or a bad field throws here
+ * as there.
+ */
+export function checkEventBatchForBinary(events: readonly WorkflowEvent[], check: EventBatchCheck): boolean {
+  checkBatch(events, check);
+  const payload = check.payload;
+  // A limit named after a path is checked (and named) by the JSON texts.
+  if (payload?.path !== undefined) return false;
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
+    checkEnvelope(event, index, check);
+    // From the first event that may not fit, `encodeEventBatch` checks them all in order, so
+    // that the first bad event is the one named, whatever is wrong with it.
+    if (!fitsBinaryAt(event as object, payload?.maxBytes)) return false;
+  }
+  return true;
+}
+
+/** The checks of a batch as a whole (see `encodeEventBatch`). */
+function checkBatch(events: readonly WorkflowEvent[], check: EventBatchCheck): void {
   // Every store appends through here, so every store holds to the one id rule.
   checkWorkflowId(check.workflowId);
   if (!Number.isInteger(check.expectedSeq) || check.expectedSeq < 0) {
@@ -236,17 +271,19 @@ export function encodeEventBatch(events: readonly WorkflowEvent[], check: EventB
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventError(0, 'an append needs a non-empty array of events');
   }
-  // A loop into an array made at its length, not map() or push(): no closure per batch, and no
-  // spare room (push from empty reserves 17 slots), as every store appends through here.
-  const texts = new Array<string>(events.length);
-  for (let index = 0; index < events.length; index++) {
-    texts[index] = encodeEvent(events[index], index, check);
-  }
-  return texts;
 }
 
 /** Checks event `index` of a batch (see `encodeEventBatch`) and returns its JSON text. */
 function encodeEvent(event: unknown, index: number, check: EventBatchCheck): string {
+  checkEnvelope(event, index, check);
+  const payload = check.payload;
+  return payload?.path === undefined
+    ? encodePayloadAt(event, 'events', index, payload?.maxBytes)
+    : encodePayload(event, payload);
+}
+
+/** Checks that event `index` of a batch is a known variant with its fields, its workflow's, at its seq. */
+function checkEnvelope(event: unknown, index: number, check: EventBatchCheck): void {
   if (typeof event !== 'object' || event === null) throw new InvalidEventError(index, 'is not an object');
   const candidate = event as Record<string, unknown>;
   const type = candidate.type;
@@ -266,8 +303,4 @@ function encodeEvent(event: unknown, index: number, check: EventBatchCheck): str
   }
   const problem = eventFieldsProblem(type, candidate);
   if (problem !== undefined) throw new InvalidEventError(index, problem);
-  const payload = check.payload;
-  return payload?.path === undefined
-    ? encodePayloadAt(event, 'events', index, payload?.maxBytes)
-    : encodePayload(event, payload);
 }

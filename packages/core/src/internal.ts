@@ -18,7 +18,12 @@ export {
   isCommandEvent,
 } from './commands.js';
 export { fromErrorData, toErrorData } from './error-data.js';
-export { type EventBatchCheck, encodeEventBatch, storedEventProblem } from './event-validation.js';
+export {
+  checkEventBatchForBinary,
+  type EventBatchCheck,
+  encodeEventBatch,
+  storedEventProblem,
+} from './event-validation.js';
 export { newRunId, newWorkflowId } from './ids.js';
 export { compareStrings } from './in-memory-store.js';
 export { LoneEntryMap } from './lone-entry-map.js';

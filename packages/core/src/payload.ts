@@ -96,6 +96,71 @@ export function encodePayloadAt(value: unknown, base: string, index: number, max
   return encodeChecked(value, base, index, maxBytes);
 }
 
+/**
+ * @internal Whether a store may write `record` (an event it appends) in a binary encoding
+ * (MessagePack, as msgpackr writes and reads it) rather than as JSON text: it is plain JSON,
+ * which that encoding reads back as `JSON.parse` reads its JSON text (same keys in the same
+ * order, same values), and its JSON text is surely within `maxBytes`. `false` for anything
+ * else, or when unsure: the store then writes its JSON text, checked (and refused, naming the
+ * path) as ever. What msgpackr would not read back as JSON does: a `__proto__` key (read back
+ * as `__proto_`) and a string or key that is not well-formed UTF-16 (a lone surrogate, read
+ * back as U+FFFD). `-0` needs nothing: it is written as 0, as in JSON.
+ */
+export function fitsBinaryAt(record: object, maxBytes = DEFAULT_MAX_PAYLOAD_BYTES): boolean {
+  const bytes = mostJsonBytes(record, QUICK_CHECK_DEPTH);
+  if (bytes < 0) return false;
+  // The fields' checked texts are taken, as `encodeFields` takes them: the payload is written
+  // as it is now, and a later event holding the same object (changed since, maybe) is checked.
+  for (const key in record) {
+    const field = (record as Record<string, unknown>)[key];
+    if (typeof field === 'object' && field !== null) checkedTexts.delete(field);
+  }
+  return bytes <= maxBytes;
+}
+
+/**
+ * At least as many bytes as the JSON text of `value` takes, looking at most `depth` levels
+ * down; -1 when it is not plain JSON a binary encoding reads back as JSON (see `fitsBinaryAt`),
+ * is deeper than `depth` (or a cycle), or has an inherited enumerable key.
+ */
+function mostJsonBytes(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return value.isWellFormed() ? value.length * MAX_BYTES_PER_CHAR + 2 : -1;
+    case 'boolean':
+      return 5;
+    case 'number':
+      return Number.isFinite(value) ? MAX_NUMBER_BYTES : -1;
+    case 'object':
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) return 4;
+  if (depth === 0) return -1;
+  let bytes = 2;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (!(index in value)) return -1;
+      const element = mostJsonBytes(value[index], depth - 1);
+      if (element < 0) return -1;
+      bytes += element + 1;
+    }
+    return bytes;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return -1;
+  if (Object.getOwnPropertySymbols(value).length > 0) return -1;
+  for (const key in value) {
+    if (key === '__proto__' || !Object.hasOwn(value, key) || !key.isWellFormed()) return -1;
+    const field = mostJsonBytes((value as Record<string, unknown>)[key], depth - 1);
+    if (field < 0) return -1;
+    // The key's text, its quotes, the colon and a comma.
+    bytes += key.length * MAX_BYTES_PER_CHAR + 4 + field;
+  }
+  return bytes;
+}
+
 /** What one walk of an object's fields found (see `fieldsVerdict`). */
 const PLAIN = 0;
 const HOLDS_CHECKED = 1;

@@ -8,7 +8,7 @@ import {
 } from '@reprise/core';
 import { movesOnlyHistoryLength, stepBacklog } from '@reprise/core/internal';
 import type { Key } from 'lmdb';
-import { encodeChunk, encodeFrame } from './frame.js';
+import { type ChunkEvents, encodeChunk, encodeFrame, eventCount } from './frame.js';
 import { type HistoryTail, rowAt } from './history-chunks.js';
 import { toKeyText } from './key-text.js';
 import {
@@ -91,7 +91,7 @@ export interface AppendPlan {
 }
 
 /**
- * The plan of appending `events` (already checked, as their JSON `texts`) on top of `before`,
+ * The plan of appending `events` (already checked, and `encoded` as the chunk holds them) on top of `before`,
  * whose open run's backlog is `backlogSince` when appends since its last write moved it.
  * An append whose events change nothing of the record but the open run's backlog (an activity
  * scheduled, a signal received ...) writes its chunk alone, with that backlog in it: readers
@@ -103,9 +103,9 @@ export function planAppend(
   backlogSince: BacklogSince,
   expectedSeq: number,
   events: readonly WorkflowEvent[],
-  texts: readonly string[],
+  encoded: ChunkEvents,
 ): AppendPlan {
-  const lastSeq = expectedSeq + texts.length;
+  const lastSeq = expectedSeq + eventCount(encoded);
   const summaryBefore = before?.summary;
   const open = summaryBefore?.status === 'Running';
   const backlog = open ? (backlogSince ?? summaryBefore.backlog) : undefined;
@@ -114,7 +114,7 @@ export function planAppend(
     // the backlog goes beside it, with no copy of its summary.
     const quiet = movesOnlyHistoryLength(events);
     const next = quiet ? backlog : backlog && stepBacklog(backlog, events);
-    if (quiet || next !== undefined) return chunkOnly(tid, before, next, expectedSeq, lastSeq, texts);
+    if (quiet || next !== undefined) return chunkOnly(tid, before, next, expectedSeq, lastSeq, encoded);
   }
   // The record changes (or may): projected from the record with the run's current backlog.
   const current =
@@ -128,14 +128,14 @@ export function planAppend(
     if (next.summary === undefined ? summaryNow === undefined : sameRecordSummary(summaryNow, next.summary)) {
       // Only the backlog moved, if anything: the record stays, the backlog goes beside it.
       const backlogAfter = next.summary?.status === 'Running' ? next.summary.backlog : undefined;
-      return chunkOnly(tid, before, backlogAfter, expectedSeq, lastSeq, texts);
+      return chunkOnly(tid, before, backlogAfter, expectedSeq, lastSeq, encoded);
     }
   }
   return {
     tid,
     before: current,
     expectedSeq,
-    chunk: encodeChunk(lastSeq, texts),
+    chunk: encodeChunk(lastSeq, encoded),
     after: next,
     backlogAfter: undefined,
     recordFrame: encodeFrame(JSON.stringify(storedRecord(next, lastSeq))),
@@ -158,14 +158,14 @@ function chunkOnly(
   backlog: RunBacklog | undefined,
   expectedSeq: number,
   lastSeq: number,
-  texts: readonly string[],
+  encoded: ChunkEvents,
 ): AppendPlan {
   const moved = backlog === before.summary?.backlog ? undefined : backlog;
   return {
     tid,
     before,
     expectedSeq,
-    chunk: encodeChunk(lastSeq, texts, moved),
+    chunk: encodeChunk(lastSeq, encoded, moved),
     after: before,
     backlogAfter: moved,
     recordFrame: undefined,

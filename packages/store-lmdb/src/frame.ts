@@ -1,14 +1,17 @@
 import { crc32 } from 'node:zlib';
 import { type RunBacklog, StoreCorruption, type WorkflowEvent } from '@reprise/core';
 import { storedEventProblem } from '@reprise/core/internal';
+import { Packr, Unpackr } from 'msgpackr';
 import { describeKey } from './layout.js';
 
 /**
  * Every value the store writes is a frame: the CRC-32 of the body as 8 lowercase hex digits,
- * then the body, JSON text, as UTF-8. The databases read values as strings (lmdb-js's string
- * encoding reads back faster than buffers); frames are written as the UTF-8 bytes themselves,
- * which is what the string encoding would store. A frame whose checksum or JSON does not hold is
- * reported as `StoreCorruption` naming its key; nothing is guessed.
+ * then the body, as UTF-8 JSON text, except for the events of a history chunk, which may be
+ * MessagePack (see `encodeChunk`). Records and the format record are read as strings (lmdb-js's
+ * string encoding reads back faster than buffers); frames are written as the UTF-8 bytes
+ * themselves, which is what the string encoding would store. Chunks are read as bytes. A frame
+ * whose checksum, JSON or MessagePack does not hold is reported as `StoreCorruption` naming its
+ * key; nothing is guessed.
  */
 const HEADER_CHARS = 8;
 const HEX_DIGITS = '0123456789abcdef';
@@ -159,30 +162,88 @@ export function checkStoredEvent(value: unknown, workflowId: string, seq: number
 }
 
 /**
+ * An append's events as its chunk holds them: their JSON texts, or (format 8) one MessagePack
+ * array of them (`packEvents`).
+ */
+export type ChunkEvents = readonly string[] | PackedEvents;
+
+/** Events packed as one MessagePack array (`packEvents`), and how many they are. */
+export interface PackedEvents {
+  readonly packed: Uint8Array;
+  readonly count: number;
+}
+
+/** How many events a chunk's events are. */
+export const eventCount = (events: ChunkEvents): number => (isPacked(events) ? events.count : events.length);
+
+const isPacked = (events: ChunkEvents): events is PackedEvents => !Array.isArray(events);
+
+/**
+ * Chunks' MessagePack: plain maps and arrays (no records, whose structures a reader would need
+ * from elsewhere, and no extensions), so that each chunk reads on its own. Plain JSON that
+ * core's `checkEventBatchForBinary` lets through reads back as its JSON text would.
+ */
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+
+/**
+ * Events as one MessagePack array, copied out of the packer's buffer (which the next pack
+ * writes over): the append keeps them while it waits its turn. `undefined` when msgpackr
+ * refuses them (an object of more than 65,535 keys): the append then writes their JSON texts.
+ * Measured on the (b) workload of the engine benchmark: 7 to 12% more runs a second than
+ * writing the events' JSON texts, as `JSON.stringify` and its strings cost the main thread more.
+ */
+export function packEvents(events: readonly WorkflowEvent[]): PackedEvents | undefined {
+  let packed: Uint8Array;
+  try {
+    packed = packr.pack(events);
+  } catch {
+    return undefined;
+  }
+  return { packed: Buffer.from(packed), count: events.length };
+}
+
+/**
  * A history chunk: the events of one append, stored under `[tid, firstSeq]` as one frame whose
  * body is the seq of its last event in decimal, then (format 6, see `backlogOfChunk`) the open
- * run's backlog after those events as a JSON object and a line feed, then the events as a JSON
- * array: `lastSeq[event,...]` or `lastSeq{"activities":1,...}\n[event,...]`. The last seq in
+ * run's backlog after those events as a JSON object and a line feed, then the events: as a JSON
+ * array, `lastSeq[event,...]` or `lastSeq{"activities":1,...}\n[event,...]`, or (format 8) as a
+ * MessagePack array, whose first byte (0x90 to 0x9f, 0xdc or 0xdd) is never `[`. The last seq in
  * front lets a reader learn where a history ends from the last chunk's first bytes, without
- * parsing its events. JSON text holds no raw line feed, so the first one ends the backlog.
+ * reading its events. JSON text holds no raw line feed, so the first one ends the backlog.
  */
-export function encodeChunk(lastSeq: number, texts: readonly string[], backlog?: RunBacklog): Buffer {
+export function encodeChunk(lastSeq: number, events: ChunkEvents, backlog?: RunBacklog): Buffer {
   // Written piece by piece into the frame, not joined into a string first (which lmdb-js would
   // only copy once more): the chunk is the one value every append writes.
   const build = backlog?.build === undefined ? undefined : JSON.stringify(backlog.build);
-  let mostBytes = HEADER_CHARS + MOST_DECIMAL_DIGITS + texts.length + 1;
+  let mostBytes = HEADER_CHARS + MOST_DECIMAL_DIGITS;
   if (backlog !== undefined) mostBytes += MOST_BACKLOG_ASCII + (build === undefined ? 0 : build.length * 3);
-  for (const text of texts) mostBytes += text.length * 3;
+  if (isPacked(events)) {
+    mostBytes += events.packed.length;
+  } else {
+    mostBytes += events.length + 1;
+    for (const text of events) mostBytes += text.length * 3;
+  }
   startFrame(mostBytes);
   putDecimal(lastSeq);
   if (backlog !== undefined) putBacklog(backlog, build);
+  if (isPacked(events)) {
+    putBytes(events.packed);
+    return endFrame();
+  }
   target[position++] = 91; // '['
-  for (let index = 0; index < texts.length; index++) {
+  for (let index = 0; index < events.length; index++) {
     if (index > 0) target[position++] = 44; // ','
-    putText(texts[index] as string);
+    putText(events[index] as string);
   }
   target[position++] = 93; // ']'
   return endFrame();
+}
+
+/** Copies of the events of a chunk's events (the caller's objects may have changed since). */
+export function eventsOf(events: ChunkEvents): WorkflowEvent[] {
+  if (isPacked(events)) return unpackr.unpack(events.packed) as WorkflowEvent[];
+  return events.map((text) => JSON.parse(text) as WorkflowEvent);
 }
 
 /** The most digits of a safe integer in decimal. */
@@ -224,38 +285,64 @@ export interface ChunkBody {
   readonly lastSeq: number;
   /** The open run's backlog after its events, when the chunk carries one. */
   readonly backlog: RunBacklog | undefined;
-  /** Its events' JSON texts joined by commas, without the array's brackets. */
-  readonly events: string;
+  /**
+   * Its events' JSON texts joined by commas, without the array's brackets; or, from a
+   * MessagePack chunk, what it holds (an array: its length and events are the caller's to check).
+   */
+  readonly events: string | unknown[];
 }
 
 /**
- * Reads the chunk stored under `[tid, firstSeq]`: checks its checksum, that its last seq is a
- * safe integer not below `firstSeq`, and the shape of the backlog it carries; `describeKey`
- * names it in errors.
+ * Reads the chunk stored under `[tid, firstSeq]`, as bytes: checks its checksum, that its last
+ * seq is a safe integer not below `firstSeq`, the shape of the backlog it carries, and that its
+ * events are a JSON array's text or a readable MessagePack array; `describeKey` names it in errors.
  */
-export function decodeChunk(frame: string, firstSeq: number, describeKey: () => string): ChunkBody {
-  const body = frameBody(frame, describeKey);
+export function decodeChunk(frame: Uint8Array, firstSeq: number, describeKey: () => string): ChunkBody {
+  if (!(frame instanceof Uint8Array) || frame.length < HEADER_CHARS) {
+    throw new StoreCorruption(describeKey(), 'value is shorter than its header');
+  }
+  const bytes = Buffer.from(frame.buffer, frame.byteOffset, frame.length);
+  const header = bytes.toString('latin1', 0, HEADER_CHARS);
+  const body = bytes.subarray(HEADER_CHARS);
+  const actual = crc32(body);
+  if (Number.parseInt(header, 16) !== actual) {
+    throw new StoreCorruption(
+      describeKey(),
+      `checksum mismatch (stored ${header}, computed ${actual.toString(16).padStart(HEADER_CHARS, '0')})`,
+    );
+  }
   let digits = 0;
-  while (digits < 17 && isDigit(body.charCodeAt(digits))) digits++;
-  const lastSeq = digits > 0 ? Number(body.slice(0, digits)) : Number.NaN;
+  while (digits < 17 && isDigit(body[digits] as number)) digits++;
+  const lastSeq = digits > 0 ? Number(body.toString('latin1', 0, digits)) : Number.NaN;
   let open = digits;
   let backlog: RunBacklog | undefined;
-  if (body.charCodeAt(digits) === 123) {
+  if (body[digits] === 123) {
     // '{': a backlog, up to the line feed.
-    open = body.indexOf('\n', digits) + 1;
-    backlog = open > 0 ? parseBacklog(body.slice(digits, open - 1)) : undefined;
+    open = body.indexOf(10, digits) + 1;
+    backlog = open > 0 ? parseBacklog(body.toString('utf8', digits, open - 1)) : undefined;
     if (backlog === undefined) throw new StoreCorruption(describeKey(), 'holds no readable backlog');
   }
-  if (
-    !Number.isSafeInteger(lastSeq) ||
-    lastSeq < firstSeq ||
-    body.charCodeAt(open) !== 91 ||
-    body.charCodeAt(body.length - 1) !== 93
-  ) {
+  if (!Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) {
     throw new StoreCorruption(describeKey(), 'is not a history chunk');
   }
-  return { lastSeq, backlog, events: body.slice(open + 1, body.length - 1) };
+  const first = body[open] as number;
+  if (first === 91 && body[body.length - 1] === 93) {
+    return { lastSeq, backlog, events: body.toString('utf8', open + 1, body.length - 1) };
+  }
+  if (!isPackedArrayStart(first)) throw new StoreCorruption(describeKey(), 'is not a history chunk');
+  let events: unknown;
+  try {
+    events = unpackr.unpack(body.subarray(open));
+  } catch (error) {
+    throw new StoreCorruption(describeKey(), 'value is not MessagePack', { cause: error });
+  }
+  if (!Array.isArray(events)) throw new StoreCorruption(describeKey(), 'is not a history chunk');
+  return { lastSeq, backlog, events };
 }
+
+/** Whether a byte starts a MessagePack array: fixarray (0x90 to 0x9f), array 16 or array 32. */
+const isPackedArrayStart = (byte: number): boolean =>
+  (byte >= 0x90 && byte <= 0x9f) || byte === 0xdc || byte === 0xdd;
 
 const isDigit = (code: number) => code >= 48 && code <= 57;
 
@@ -279,15 +366,15 @@ function parseBacklog(text: string): RunBacklog | undefined {
 
 /**
  * What a chunk frame's header says, read from its bytes without decoding the events: its last
- * seq, and whether a backlog follows it (`undefined` when the header is not digits then `[` or
- * `{`). For finding where a history ends; the checksum is checked when the chunk is read.
+ * seq, and whether a backlog follows it (`undefined` when the header is not digits then `[`,
+ * `{` or a MessagePack array). For finding where a history ends; the checksum is checked when the chunk is read.
  */
 export function chunkHeader(bytes: Uint8Array): { lastSeq: number; backlog: boolean } | undefined {
   let seq = 0;
   for (let index = HEADER_CHARS; index < bytes.length && index < HEADER_CHARS + 17; index++) {
     const byte = bytes[index] as number;
-    if (byte === 91 || byte === 123) {
-      // '[' or '{'
+    if (byte === 91 || byte === 123 || isPackedArrayStart(byte)) {
+      // '[', '{' or a MessagePack array
       return index > HEADER_CHARS ? { lastSeq: seq, backlog: byte === 123 } : undefined;
     }
     if (byte < 48 || byte > 57) return undefined;

@@ -71,8 +71,10 @@ export function historyTail(history: Database<string, Key>, tid: string): Histor
 
 function decodeLastChunk(history: Database<string, Key>, tid: string, firstSeq: number): ChunkBody {
   const where = () => describeKey('history', [fromKeyText(tid), firstSeq]);
-  return decodeChunk(history.get([tid, firstSeq]) ?? '', firstSeq, where);
+  return decodeChunk(history.getBinary([tid, firstSeq]) ?? EMPTY_BYTES, firstSeq, where);
 }
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 /**
  * The tail of a workflow's history for rows read in bulk (queries, summaries): when its record
@@ -102,26 +104,31 @@ export function lastChunkSeq(history: Database<string, Key>, tid: string): numbe
 
 /**
  * The events of a history from `fromSeq` on, in seq order: from the chunk that holds `fromSeq`
- * (the last key at or before `[tid, fromSeq]`) to the last. Each chunk must start where the one
- * before it ended, and hold exactly the events its key and header name; anything else is
- * `StoreCorruption` naming the chunk (or the missing seq).
+ * (the last key at or before `[tid, fromSeq]`) to the last, read as bytes (`historyBytes`). Each
+ * chunk must start where the one before it ended, and hold exactly the events its key and header
+ * name; anything else is `StoreCorruption` naming the chunk (or the missing seq).
  */
 export function readChunks(
-  history: Database<string, Key>,
+  historyBytes: Database<Buffer, Key>,
   workflowId: string,
   tid: string,
   fromSeq: number,
 ): WorkflowEvent[] {
   let start = 1;
   if (fromSeq > 1) {
-    for (const key of history.getKeys({ start: [tid, fromSeq], end: [tid, 0], reverse: true, limit: 1 })) {
+    for (const key of historyBytes.getKeys({
+      start: [tid, fromSeq],
+      end: [tid, 0],
+      reverse: true,
+      limit: 1,
+    })) {
       start = (key as KeyPart[])[1] as number;
     }
   }
-  const bodies: string[] = [];
-  const chunks: [firstSeq: number, lastSeq: number, events: string][] = [];
+  const chunks: [firstSeq: number, lastSeq: number, events: string | unknown[]][] = [];
+  let texts = true;
   let expected = start;
-  for (const { key, value } of history.getRange({ start: [tid, start], end: [tid, AFTER_ALL] })) {
+  for (const { key, value } of historyBytes.getRange({ start: [tid, start], end: [tid, AFTER_ALL] })) {
     const firstSeq = (key as KeyPart[])[1] as number;
     if (firstSeq !== expected) {
       throw new StoreCorruption(
@@ -130,17 +137,20 @@ export function readChunks(
       );
     }
     const chunk = decodeChunk(value, firstSeq, () => describeKey('history', [workflowId, firstSeq]));
-    bodies.push(chunk.events);
+    if (typeof chunk.events !== 'string') texts = false;
     chunks.push([firstSeq, chunk.lastSeq, chunk.events]);
     expected = chunk.lastSeq + 1;
   }
-  if (bodies.length === 0) return [];
-  // One parse of the whole range is much faster than one per chunk; a failure is pinned below.
+  if (chunks.length === 0) return [];
   let events: unknown[] | undefined;
-  try {
-    events = JSON.parse(bodies.length === 1 ? `[${bodies[0]}]` : `[${bodies.join(',')}]`) as unknown[];
-  } catch {
-    events = undefined;
+  if (texts) {
+    // One parse of a range of JSON chunks is much faster than one per chunk; a failure is pinned below.
+    const bodies = chunks.map((chunk) => chunk[2] as string);
+    try {
+      events = JSON.parse(bodies.length === 1 ? `[${bodies[0]}]` : `[${bodies.join(',')}]`) as unknown[];
+    } catch {
+      events = undefined;
+    }
   }
   if (events?.length !== expected - start) {
     events = chunks.flatMap(([firstSeq, lastSeq, body]) => chunkEvents(workflowId, firstSeq, lastSeq, body));
@@ -151,17 +161,26 @@ export function readChunks(
 }
 
 /**
- * The events of one chunk (its body's events text), parsed and counted against its key and
- * header: `StoreCorruption` naming the chunk otherwise. Each event's own seq is checked by the
- * caller (`checkStoredEvent`).
+ * The events of one chunk (its body's events: JSON text, or what its MessagePack held), counted
+ * against its key and header: `StoreCorruption` naming the chunk otherwise. Each event's own seq
+ * is checked by the caller (`checkStoredEvent`).
  */
-export function chunkEvents(workflowId: string, firstSeq: number, lastSeq: number, body: string): unknown[] {
+export function chunkEvents(
+  workflowId: string,
+  firstSeq: number,
+  lastSeq: number,
+  body: string | unknown[],
+): unknown[] {
   const where = () => describeKey('history', [workflowId, firstSeq]);
   let events: unknown;
-  try {
-    events = JSON.parse(`[${body}]`);
-  } catch (error) {
-    throw new StoreCorruption(where(), 'value is not JSON', { cause: error });
+  if (typeof body !== 'string') {
+    events = body;
+  } else {
+    try {
+      events = JSON.parse(`[${body}]`);
+    } catch (error) {
+      throw new StoreCorruption(where(), 'value is not JSON', { cause: error });
+    }
   }
   const count = (events as unknown[]).length;
   if (count !== lastSeq - firstSeq + 1) {

@@ -98,7 +98,7 @@ export function checkIntegrity(
     for (const [timerId, fireAt] of projection.timers)
       wantTimers.add(JSON.stringify([fireAt, tid, toKeyText(timerId)]));
   };
-  for (const { key, value } of dbs.history.getRange({})) {
+  for (const { key, value } of dbs.historyBytes.getRange({})) {
     const [tid, firstSeq] = key as [string, number];
     if (firstSeq === RECORD_SEQ) {
       // A record: its chunks follow (and `finish` reads it); one with none is left over.

@@ -37,7 +37,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * attributes aside) and a close three writes (`by-status-type` out and in, `by-close`). There is
  * no active set, no `by-status` and no `by-type`: `by-status-type` answers for all three.
  *
- * Frames are a CRC-32 in hex + JSON text (`frame.ts`). A workflow's last seq is not stored
+ * Frames are a CRC-32 in hex + JSON text, or a chunk's header and its events packed (`frame.ts`). A workflow's last seq is not stored
  * anywhere but in its history: it is the last seq named by the chunk under the last key of
  * `[tid, *]` (`historyLength` of its row included; `history-chunks.ts`). The record holds only
  * what changes rarely, so most appends write one chunk and nothing else. A workflow's seqs only
@@ -50,7 +50,8 @@ import type { Database, Key, RootDatabase } from 'lmdb';
 
 /**
  * The on-disk format this version reads and writes; a store with another one is refused rather
- * than misread. 7: the record is in `history` under `[tid, 0]` (there is no `workflows` database),
+ * than misread. 8: a chunk's events may be packed (MessagePack) instead of JSON text (`frame.ts`);
+ * chunks are read as bytes. 7: the record is in `history` under `[tid, 0]` (there is no `workflows` database),
  * and there are no active set, `by-status` or `by-type` entries (`by-status-type` answers for
  * them). 6: an append that does not write the workflow record writes the open run's
  * backlog in its chunk, and a row's backlog is the last chunk's when it carries one. 5: a history
@@ -60,7 +61,7 @@ import type { Database, Key, RootDatabase } from 'lmdb';
  * count per index value, and its records, like 4's, held no last seq; format 2 kept the last seq
  * in the record and versioned the record by it; format 1 had no versions.
  */
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 8;
 
 /** The named databases of this format. */
 export const DATABASE_NAMES = ['meta', 'history', 'index'] as const;
@@ -117,6 +118,11 @@ export interface Databases {
   readonly meta: Database<string, Key>;
   /** Each workflow's record under `[tid, RECORD_SEQ]`, then its chunks under `[tid, firstSeq]`. */
   readonly history: Database<string, Key>;
+  /**
+   * `history` read as bytes: a chunk may hold MessagePack (`frame.ts`), which reading it as text
+   * would damage. Range reads of chunks go through it; every write goes through `history`.
+   */
+  readonly historyBytes: Database<Buffer, Key>;
   /** The one database of every index below, each under its tag (`INDEX_TAGS`). */
   readonly index: Database<Buffer, Key>;
   readonly timers: IndexView;
@@ -221,6 +227,7 @@ export function openDatabases(root: RootDatabase<Buffer, Key>): Databases {
     root,
     meta: text('meta'),
     history: text('history'),
+    historyBytes: root.openDB<Buffer, Key>('history', { encoding: 'binary' }),
     index,
     timers: new IndexView(index, INDEX_TAGS.timers),
     indexes,

@@ -24,6 +24,7 @@ import {
   type WorkflowSummary,
 } from '@reprise/core';
 import {
+  checkEventBatchForBinary,
   checkPayloadLimit,
   encodeEventBatch,
   retentionCandidates,
@@ -43,7 +44,7 @@ import {
 import { backupTo } from './backup.js';
 import { checkEnvironmentFile } from './environment-check.js';
 import { DataFileHeadroom } from './file-headroom.js';
-import { decodeFrame, encodeFrame } from './frame.js';
+import { type ChunkEvents, decodeFrame, encodeFrame, eventCount, eventsOf, packEvents } from './frame.js';
 import { type HistoryTail, headSeq, historyTail, readChunks, rowAt, rowTail } from './history-chunks.js';
 import { checkIntegrity, type IntegrityReport } from './integrity.js';
 import { fromKeyText, keyTextBytes, toKeyText } from './key-text.js';
@@ -264,7 +265,7 @@ export const MIGRATE_HINT =
   'run `reprise migrate` on it (or open it once for writing), with no process of an older version using it';
 
 /**
- * Checks the format record, writing it in a new store; migrates a format-4, 5 or 6 store in place
+ * Checks the format record, writing it in a new store; migrates a format-4, 5, 6 or 7 store in place
  * (`migrate.ts`) when the store may be written, and refuses it with `StoreFormatError` saying
  * how to migrate it when it is opened read-only.
  */
@@ -362,16 +363,17 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
         throw new StoreUnavailableError(this.path, 'append', 'the store was opened read-only');
       const expectedSeq = options?.expectedSeq;
       const tid = workflowKey(workflowId);
-      const texts = encodeEventBatch(
-        events,
+      const check =
         this.#payloadLimit === undefined
           ? { workflowId, expectedSeq }
-          : { workflowId, expectedSeq, payload: this.#payloadLimit },
-      );
+          : { workflowId, expectedSeq, payload: this.#payloadLimit };
+      const encoded: ChunkEvents =
+        (checkEventBatchForBinary(events, check) ? packEvents(events) : undefined) ??
+        encodeEventBatch(events, check);
       checkTimerIds(events);
-      const lastSeq = expectedSeq + texts.length;
+      const lastSeq = expectedSeq + eventCount(encoded);
       const state = this.#stateOf(tid);
-      const batch: Batch = { workflowId, tid, state, expectedSeq, lastSeq, events, texts, done: undefined };
+      const batch: Batch = { workflowId, tid, state, expectedSeq, lastSeq, events, encoded, done: undefined };
       // An append builds on the committed state, so it waits for this process's previous append
       // to the same workflow; appends to different workflows are issued at once, in call order.
       const previous = state.inFlight;
@@ -380,7 +382,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       if (previous?.done === undefined) {
         batch.done = this.#issue(batch);
       } else {
-        // The events are read later: from the texts, which the caller cannot change.
+        // The events are read later: from what was encoded, which the caller cannot change.
         batch.events = undefined;
         const issue = () => this.#issue(batch);
         batch.done = previous.done.then(issue, issue);
@@ -411,7 +413,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       return Promise.reject(error);
     }
     batch.events = undefined;
-    batch.texts = undefined;
+    batch.encoded = undefined;
     const { after, backlogAfter } = plan;
     return written.then(
       (applied) => (applied ? this.#written(batch, after, backlogAfter) : this.#conflict(batch)),
@@ -430,7 +432,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
    */
   #conditionalPlan(batch: Batch): AppendPlan | undefined {
     const { tid, state, expectedSeq } = batch;
-    const texts = batch.texts as readonly string[];
+    const encoded = batch.encoded as ChunkEvents;
     if (state.head === HEAD_NOT_KNOWN ? expectedSeq !== 0 : state.head !== expectedSeq) return undefined;
     // The cache keeps the next record while the caller may change its events: it holds none of
     // their objects, as core's projection copies what it keeps of them.
@@ -439,8 +441,8 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
       state.known,
       state.backlogSince,
       expectedSeq,
-      batch.events ?? copiesOf(texts),
-      texts,
+      batch.events ?? eventsOf(encoded),
+      encoded,
     );
   }
 
@@ -462,10 +464,10 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
   /** Runs an append inside the write transaction (see `#issue`). */
   async #transactionWrite(batch: Batch): Promise<AppendResult> {
     const { workflowId, tid, expectedSeq } = batch;
-    const texts = batch.texts as readonly string[];
+    const encoded = batch.encoded as ChunkEvents;
     let plan: AppendPlan;
     try {
-      const events = copiesOf(texts);
+      const events = eventsOf(encoded);
       plan = await this.dbs.root.childTransaction(() => {
         const tail = historyTail(this.dbs.history, tid);
         if (tail.lastSeq !== expectedSeq)
@@ -477,7 +479,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
           committed?.backlogSince,
           expectedSeq,
           events,
-          texts,
+          encoded,
         );
         writePlan(this.dbs, inTransaction);
         this.headroom?.wrote(plannedBytes(inTransaction));
@@ -556,7 +558,7 @@ class LmdbWorkflowStore implements LmdbStore, RowSource {
     }
     let events: WorkflowEvent[];
     try {
-      events = readChunks(this.dbs.history, workflowId, tid, fromSeq);
+      events = readChunks(this.dbs.historyBytes, workflowId, tid, fromSeq);
     } catch (error) {
       throw unreadable(error, () => describeKey('history', [workflowId, fromSeq]));
     }
@@ -838,7 +840,7 @@ function forget(state: WorkflowState): void {
   state.backlogSince = undefined;
 }
 
-/** One append's checked batch: its events (or, once it had to wait, only their texts) and chunk. */
+/** One append's checked batch: its events (or, once it had to wait, only their encoding) and chunk. */
 interface Batch {
   readonly workflowId: WorkflowId;
   readonly tid: string;
@@ -847,21 +849,17 @@ interface Batch {
   readonly expectedSeq: number;
   /** The seq of its last event. */
   readonly lastSeq: number;
-  /** The caller's events, usable only while the append has not yet returned (then its texts). */
+  /** The caller's events, usable only while the append has not yet returned (then `encoded`). */
   events: readonly WorkflowEvent[] | undefined;
   /**
-   * Their JSON texts, checked, until the append is issued as a conditional write: then dropped,
-   * so the appends waiting for a commit hold little (their events die young instead of being
-   * copied by GC). The plan makes the chunk of them (`frame.ts`).
+   * Their encoding, checked (MessagePack, or their JSON texts), until the append is issued as a
+   * conditional write: then dropped, so the appends waiting for a commit hold little (their
+   * events die young instead of being copied by GC). The plan makes the chunk of it (`frame.ts`).
    */
-  texts: readonly string[] | undefined;
+  encoded: ChunkEvents | undefined;
   /** The append's outcome, once it is issued. */
   done: Promise<AppendResult> | undefined;
 }
-
-/** Copies of the events, as the store writes them. */
-const copiesOf = (texts: readonly string[]): WorkflowEvent[] =>
-  texts.map((text) => JSON.parse(text) as WorkflowEvent);
 
 /** The key form of a workflow id, refusing what LMDB keys cannot hold. */
 function workflowKey(workflowId: string): string {

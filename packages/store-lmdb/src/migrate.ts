@@ -19,10 +19,13 @@ import {
 } from './layout.js';
 
 /**
- * Migration of a format-4, 5 or 6 store to this format (7), in place, in one write transaction:
- * a crash or a failure leaves the old format whole (LMDB commits all of it or nothing), and the
- * next open migrates again.
+ * Migration of a format-4, 5, 6 or 7 store to this format (8), in place, in one write
+ * transaction: a crash or a failure leaves the old format whole (LMDB commits all of it or
+ * nothing), and the next open migrates again.
  *
+ * - Format 7 is format 8 but for what a chunk's events may be: format 8 writes them packed
+ *   (MessagePack) when they read back as their JSON text would, and reads both forms. Format 7's
+ *   code would misread a packed chunk, hence the new version: only the format record changes.
  * - Format 6 is format 7 with three more kinds of index entries, which format 7 answers from
  *   `by-status-type`: the active set (tag `a`), `by-status` (`s`) and `by-type` (`t`), and with
  *   the workflow records in a database of their own, `workflows` (key `tid`). Those index keys
@@ -51,10 +54,16 @@ import {
 export const MIGRATED_CHUNK_EVENTS = 100;
 
 /** The formats this module migrates from. */
-export const MIGRATES_FROM: readonly number[] = [4, 5, 6];
+export const MIGRATES_FROM: readonly number[] = [4, 5, 6, 7];
 
 /** The format whose layout (chunks, one `index` database) format 4 is rewritten in. */
 const CHUNKED_FROM = 5;
+
+/** The first format with the records in `history` and no active set, `by-status` or `by-type`. */
+const RECORDS_IN_HISTORY_FROM = 7;
+
+/** What migrating a format-7 store moves: nothing but its format record changes. */
+const NOTHING_MOVED = { workflows: 0, events: 0, indexEntries: 0, indexEntriesRemoved: 0, recordsMoved: 0 };
 
 /** What a migration did. */
 export interface MigrationReport {
@@ -82,7 +91,7 @@ const FOLDED = ['timers', ...INDEX_NAMES] as const;
 const DROPPED = Object.keys(EARLIER_INDEX_TAGS) as (keyof typeof EARLIER_INDEX_TAGS)[];
 
 /**
- * Migrates the format-4, 5 or 6 store whose environment is `root` (open for writing) to this
+ * Migrates the format-4, 5, 6 or 7 store whose environment is `root` (open for writing) to this
  * format; `undefined` when another process migrated it first (the format record is checked
  * inside the transaction, which LMDB serialises across processes).
  */
@@ -108,18 +117,21 @@ export function migrateInPlace(root: RootDatabase<Buffer, Key>): MigrationReport
     if (version === FORMAT_VERSION) return undefined;
     if (typeof version !== 'number' || !MIGRATES_FROM.includes(version))
       throw new Error(`not a format ${MIGRATES_FROM.join(' or ')} store (found ${String(version)})`);
-    if (!records) throw new Error(`a format ${version} store without its ${RECORDS} database`);
-    const report =
-      version < CHUNKED_FROM
-        ? chunkedLayout(history, records, index, folded, dropped)
-        : { workflows: 0, events: 0, indexEntries: 0 };
-    const indexEntriesRemoved = removeEarlierEntries(index);
-    const recordsMoved = moveRecords(records, history);
+    let report: Omit<MigrationReport, 'from' | 'to'> = NOTHING_MOVED;
+    if (version < RECORDS_IN_HISTORY_FROM) {
+      if (!records) throw new Error(`a format ${version} store without its ${RECORDS} database`);
+      const layout =
+        version < CHUNKED_FROM
+          ? chunkedLayout(history, records, index, folded, dropped)
+          : { workflows: 0, events: 0, indexEntries: 0 };
+      const indexEntriesRemoved = removeEarlierEntries(index);
+      report = { ...layout, indexEntriesRemoved, recordsMoved: moveRecords(records, history) };
+    }
     asFrameWriter(meta).putSync(
       'format',
       encodeFrame(JSON.stringify({ format: FORMAT_NAME, version: FORMAT_VERSION })),
     );
-    return { from: version, to: FORMAT_VERSION, ...report, indexEntriesRemoved, recordsMoved };
+    return { from: version, to: FORMAT_VERSION, ...report };
   });
 }
 

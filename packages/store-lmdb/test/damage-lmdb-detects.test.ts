@@ -11,7 +11,7 @@ const dirs = tempDirs('lmdb-detects');
 afterAll(() => dirs.removeAll());
 
 interface Readers {
-  dbs: { history: { getRange: () => never }; timers: { getKeys: () => never } };
+  dbs: { historyBytes: { getRange: () => never }; timers: { getKeys: () => never } };
 }
 
 const lmdbError = (message: string, code: number) => Object.assign(new Error(message), { code });
@@ -36,7 +36,8 @@ it.each([
     { expectedSeq: 0 },
   );
   const readers = store as unknown as Readers;
-  readers.dbs.history.getRange = () => {
+  // Histories are read as bytes (`historyBytes`): a chunk may hold MessagePack.
+  readers.dbs.historyBytes.getRange = () => {
     throw fault();
   };
   readers.dbs.timers.getKeys = () => {

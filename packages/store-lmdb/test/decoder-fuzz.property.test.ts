@@ -3,10 +3,18 @@
 // a typed StoreCorruption naming that value's key; `verify()` reports it and never throws; the
 // other workflow reads exactly as written. Never another error, never a crash.
 import { afterAll, expect, it } from '@jest/globals';
-import { asRunId, asWorkflowId, envelopeEvents, StoreCorruption, type WorkflowId } from '@reprise/core';
+import {
+  asRunId,
+  asWorkflowId,
+  envelopeEvents,
+  type RunBacklog,
+  StoreCorruption,
+  type WorkflowEvent,
+  type WorkflowId,
+} from '@reprise/core';
 import fc from 'fast-check';
 import { type Key, open } from 'lmdb';
-import { encodeFrame } from '../src/frame.js';
+import { decodeChunk, encodeChunk, encodeFrame, type PackedEvents, packEvents } from '../src/frame.js';
 import { toKeyText } from '../src/key-text.js';
 import { type LmdbStore, openLmdbStore } from '../src/lmdb-store.js';
 import { tempDirs } from './temp-dirs.js';
@@ -58,13 +66,20 @@ const targets: fc.Arbitrary<Target> = fc.oneof(
 );
 
 /**
- * A frame's body as JSON: a chunk's (`lastSeq[events]` or `lastSeq{backlog}\n[events]`) is its
- * events, with its header apart.
+ * A frame's body as JSON: a chunk's (`lastSeq[events]` or `lastSeq{backlog}\n[events]`, or its
+ * events packed after the same header) is its events, with its header apart.
  */
-function bodyOf(original: Buffer): { header: string; json: unknown } {
-  const text = original.subarray(8).toString('utf8');
-  const header = /^\d+(\{[^\n]*\}\n)?(?=\[)/.exec(text)?.[0] ?? '';
-  return { header, json: JSON.parse(text.slice(header.length)) };
+function bodyOf(original: Buffer): {
+  header: string;
+  json: unknown;
+  chunk?: { lastSeq: number; backlog: RunBacklog | undefined };
+} {
+  // A record's body is a JSON object; a chunk's starts with its last seq.
+  if (original[8] === 0x7b) return { header: '', json: JSON.parse(original.subarray(8).toString('utf8')) };
+  const { lastSeq, backlog, events } = decodeChunk(original, 1, () => 'chunk');
+  const header = `${lastSeq}${backlog === undefined ? '' : `${JSON.stringify(backlog)}\n`}`;
+  const json = typeof events === 'string' ? JSON.parse(`[${events}]`) : events;
+  return { header, json, chunk: { lastSeq, backlog } };
 }
 
 /** A JSON value with the prototype-bending keys a hostile writer would try among the others. */
@@ -99,13 +114,18 @@ const damages: fc.Arbitrary<(original: Buffer) => Buffer> = fc.oneof(
         '__proto__',
       ),
       jsonish,
+      fc.boolean(),
     )
-    .map(([which, field, value]) => (original: Buffer) => {
-      const { header, json } = bodyOf(original);
+    .map(([which, field, value, packed]) => (original: Buffer) => {
+      const { header, json, chunk } = bodyOf(original);
       // In a chunk, one of its events; in a record, the record or its summary.
       const body = (Array.isArray(json) ? json[which % json.length] : json) as Record<string, unknown>;
       const target = field in body || !('summary' in body) ? body : (body.summary as Record<string, unknown>);
       Object.defineProperty(target, field, { value, enumerable: true, writable: true, configurable: true });
+      // A chunk's events written back as JSON text or packed: hostile content in either form.
+      const events = chunk && packed ? packEvents(json as WorkflowEvent[]) : undefined;
+      if (chunk && events)
+        return Buffer.from(encodeChunk(chunk.lastSeq, events as PackedEvents, chunk.backlog));
       return Buffer.from(encodeFrame(header + JSON.stringify(json)));
     }),
   // A chunk whose checksum holds around another header (its last seq, its backlog) or none.

@@ -76,10 +76,10 @@ it.each([
   const before = readFileSync(join(path, 'data.mdb'));
   const error = openingError(path);
   expect(error).toBeInstanceOf(StoreFormatError);
-  expect(FORMAT_VERSION).toBe(7);
-  expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 7 });
+  expect(FORMAT_VERSION).toBe(8);
+  expect(error).toMatchObject({ code: 'store_format_unsupported', found: version, supported: 8 });
   expect((error as Error).message).toMatch(
-    new RegExp(`format version ${version};.* reads format 7 only and will not rewrite it`),
+    new RegExp(`format version ${version};.* reads format 8 only and will not rewrite it`),
   );
   expect(readFileSync(join(path, 'data.mdb')).equals(before)).toBe(true);
 });
