@@ -28,12 +28,9 @@ it('a healthy store verifies with exit 0 and says what it read', async () => {
 });
 
 it('damaged records are each named by verify (exit 6, and nothing written), and list shows the rest', async () => {
-  // The run id as its history's chunk holds it, packed: the key `runId`, then the value (a
-  // MessagePack string of 15 bytes starts with 0xaf). The record holds it as JSON text.
-  damageStoredValue(
-    data.path,
-    Buffer.concat([Buffer.from('runId'), Buffer.of(0xaf), Buffer.from('run-history-hit')]),
-  );
+  // The run id as its history's chunk holds it, packed: a MessagePack string of 15 bytes (0xaf,
+  // then its UTF-8). The record holds it as JSON text, in quotes.
+  damageStoredValue(data.path, Buffer.concat([Buffer.of(0xaf), Buffer.from('run-history-hit')]));
   damageStoredValue(data.path, '"workflowId":"row-hit","runId"');
   const before = readFileSync(join(data.path, 'data.mdb'));
 

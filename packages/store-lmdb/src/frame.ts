@@ -178,13 +178,67 @@ export const eventCount = (events: ChunkEvents): number => (isPacked(events) ? e
 
 const isPacked = (events: ChunkEvents): events is PackedEvents => !Array.isArray(events);
 
+/** The envelope's fields, after an event's own (`envelopeEvents`). */
+const ENVELOPE = ['seq', 'recordedAt', 'workflowId'] as const;
+
 /**
- * Chunks' MessagePack: plain maps and arrays (no records, whose structures a reader would need
- * from elsewhere, and no extensions), so that each chunk reads on its own. Plain JSON that
- * core's `checkEventBatchForBinary` lets through reads back as its JSON text would.
+ * The record structures of packed chunks (msgpackr's shared structures): the key orders, as the
+ * engine writes them, of its commonest events and of an error, a parent link and a timeout in
+ * them. An object of one of these shapes is written as the structure's number and its values
+ * (no keys); an object of any other shape as a record whose keys the chunk itself defines, so a
+ * chunk reads on its own with this list. The list is part of format 8: never change or remove an
+ * entry; adding one at the end needs a new format version, as this code would not read a chunk
+ * that refers to it. At most 32 (one-byte structure numbers).
  */
-const packr = new Packr({ useRecords: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+const RECORD_SHAPES: readonly (readonly string[])[] = [
+  ['type', 'workflowType', 'input', 'runId', 'parentRunId', 'buildId', ...ENVELOPE],
+  ['type', 'workflowType', 'input', 'runId', 'parentRunId', 'buildId', 'firstStepQuiet', ...ENVELOPE],
+  ['type', 'workflowType', 'input', 'runId', 'parentRunId', 'parent', 'buildId', ...ENVELOPE],
+  ['type', 'workflowType', 'input', 'runId', 'parentRunId', 'searchAttributes', 'buildId', ...ENVELOPE],
+  ['type', 'activityId', 'activityType', 'input', ...ENVELOPE],
+  ['type', 'activityId', 'attempt', 'result', ...ENVELOPE],
+  ['type', 'activityId', 'attempt', 'error', 'retryAt', ...ENVELOPE],
+  ['type', 'activityId', 'attempt', 'error', ...ENVELOPE],
+  ['type', 'result', ...ENVELOPE],
+  ['type', 'error', ...ENVELOPE],
+  ['type', 'reason', ...ENVELOPE],
+  ['type', 'timerId', 'fireAt', ...ENVELOPE],
+  ['type', 'timerId', ...ENVELOPE],
+  ['type', 'signalName', 'payload', ...ENVELOPE],
+  ['type', 'childId', 'childWorkflowId', 'workflowType', 'input', 'parentClosePolicy', ...ENVELOPE],
+  ['type', 'childId', 'childWorkflowId', 'result', ...ENVELOPE],
+  ['type', 'childId', 'childWorkflowId', 'error', ...ENVELOPE],
+  ['type', 'input', 'parentRunId', ...ENVELOPE],
+  ['type', 'searchAttributes', ...ENVELOPE],
+  ['type', 'timeout', ...ENVELOPE],
+  ['type', 'buildId', ...ENVELOPE],
+  ['name', 'message', 'stack'],
+  ['name', 'message'],
+  ['workflowId', 'runId', 'childId', 'parentClosePolicy'],
+  ['kind', 'afterMs'],
+];
+const MAX_SHARED_STRUCTURES = 32;
+
+/** A copy of the shapes for one packer or unpacker: msgpackr marks up the arrays it is given. */
+const recordShapes = (): string[][] => RECORD_SHAPES.map((keys) => [...keys]);
+
+/**
+ * Chunks' MessagePack: msgpackr's records (the shapes above, and shapes defined in a chunk for
+ * that chunk alone: `shouldShareStructure` keeps any from becoming shared), no extensions. Plain
+ * JSON that core's `checkEventBatchForBinary` lets through reads back as its JSON text would.
+ * Records leave out each event's keys: about 8% more order runs a second than plain maps (in
+ * one process, alternated), and about half their bytes.
+ */
+const packr = new Packr({
+  structures: recordShapes(),
+  maxSharedStructures: MAX_SHARED_STRUCTURES,
+  shouldShareStructure: () => false,
+});
+const unpackr = new Unpackr({
+  structures: recordShapes(),
+  maxSharedStructures: MAX_SHARED_STRUCTURES,
+  mapsAsObjects: true,
+});
 
 /**
  * Events as one MessagePack array, copied out of the packer's buffer (which the next pack
