@@ -244,8 +244,9 @@ const unpackr = new Unpackr({
  * Events as one MessagePack array, copied out of the packer's buffer (which the next pack
  * writes over): the append keeps them while it waits its turn. `undefined` when msgpackr
  * refuses them (an object of more than 65,535 keys): the append then writes their JSON texts.
- * Measured on the (b) workload of the engine benchmark: 7 to 12% more runs a second than
- * writing the events' JSON texts, as `JSON.stringify` and its strings cost the main thread more.
+ * Measured on the (b) workload of the engine benchmark, warm, in one process: 7 to 12% more
+ * runs a second than writing the events' JSON texts, as `JSON.stringify` and its strings cost
+ * the main thread more (README, "Format 8").
  */
 export function packEvents(events: readonly WorkflowEvent[]): PackedEvents | undefined {
   let packed: Uint8Array;
