@@ -14,19 +14,8 @@ import {
 import fc from 'fast-check';
 import { open } from 'lmdb';
 import { type LmdbStore, openLmdbStore } from '../src/index.js';
+import { chunkHeaderText } from './chunk-form.js';
 import { tempDirs } from './temp-dirs.js';
-
-/**
- * A chunk's header as text (`frame.ts`): its last seq, then its backlog and the line feed that
- * ends it when it carries one. Its events follow, as JSON text or packed.
- */
-function chunkHeaderText(chunk: Buffer): string {
-  const body = chunk.subarray(8);
-  let end = 0;
-  while ((body[end] as number) >= 0x30 && (body[end] as number) <= 0x39) end++;
-  if (body[end] === 0x7b) end = body.indexOf(0x0a, end) + 1;
-  return body.toString('utf8', 0, end);
-}
 
 const dirs = tempDirs('backlog-chunks');
 afterAll(() => dirs.removeAll());

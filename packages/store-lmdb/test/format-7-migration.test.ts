@@ -14,6 +14,7 @@ import { startWorkerProcess } from '@reprise/testkit/internal';
 import { open } from 'lmdb';
 import { FORMAT_VERSION, openLmdbStore } from '../src/index.js';
 import { killWorkers } from './child-process.js';
+import { chunkForm } from './chunk-form.js';
 import { storeAnswers } from './fixtures/store-answers.js';
 import { expectReadOnlyRefusal } from './read-only-refusal.js';
 import { tempDirs } from './temp-dirs.js';
@@ -46,12 +47,7 @@ function rawState(path: string): { version: unknown; chunks: Record<string, 'jso
     const chunks: Record<string, 'json' | 'packed'> = {};
     for (const { key, value } of raw.openDB('history', { encoding: 'binary' }).getRange({})) {
       const [tid, seq] = key as unknown as [string, number];
-      if (seq === 0) continue;
-      const body = (value as Buffer).subarray(8);
-      let at = 0;
-      while ((body[at] as number) >= 0x30 && (body[at] as number) <= 0x39) at++;
-      if (body[at] === 0x7b) at = body.indexOf(0x0a, at) + 1;
-      chunks[`${tid} ${seq}`] = body[at] === 0x5b ? 'json' : 'packed';
+      if (seq !== 0) chunks[`${tid} ${seq}`] = chunkForm(value as Buffer);
     }
     return { version: (JSON.parse(format.slice(8)) as { version: unknown }).version, chunks };
   } finally {

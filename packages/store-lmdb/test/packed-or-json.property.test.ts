@@ -15,6 +15,7 @@ import {
 import fc from 'fast-check';
 import { open } from 'lmdb';
 import { openLmdbStore } from '../src/index.js';
+import { chunkForm } from './chunk-form.js';
 import { tempDirs } from './temp-dirs.js';
 
 const dirs = tempDirs('packed-or-json');
@@ -57,12 +58,7 @@ function chunkForms(path: string, id: string): ('json' | 'packed')[] {
     for (const { key, value } of raw
       .openDB('history', { encoding: 'binary' })
       .getRange({ start: [id, 1], end: [id, Number.MAX_SAFE_INTEGER] })) {
-      if ((key as unknown as [string, number])[1] === 0) continue;
-      const body = (value as Buffer).subarray(8);
-      let at = 0;
-      while ((body[at] as number) >= 0x30 && (body[at] as number) <= 0x39) at++;
-      if (body[at] === 0x7b) at = body.indexOf(0x0a, at) + 1;
-      forms.push(body[at] === 0x5b ? 'json' : 'packed');
+      if ((key as unknown as [string, number])[1] !== 0) forms.push(chunkForm(value as Buffer));
     }
     return forms;
   } finally {
